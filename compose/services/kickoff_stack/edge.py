@@ -1,0 +1,180 @@
+"""Edge: nginx as the CDN edge cache in front of the origins, auth and catalog.
+
+`python -m kickoff_stack.edge` renders nginx.conf and replaces itself with
+nginx, so the platform's handle (pid or container) is nginx itself.
+Segments are cached for long, playlists for about a second; the origins are
+a primary (origin-a) and a backup (origin-b) so that losing one fails over.
+Serving stale content on origin error is the KICKOFF_EDGE_STALE switch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .topology import EDGE_PORT, link
+
+STALE_ON_ERROR = "error timeout invalid_header updating http_500 http_502 http_503 http_504"
+
+TEMPLATE = """\
+# Rendered by kickoff_stack.edge; edit the template there, not this file.
+worker_processes 2;
+worker_rlimit_nofile 65536;
+pid {work}/nginx.pid;
+error_log {error_log} warn;
+{user}
+events {{
+    worker_connections 8192;
+    multi_accept on;
+}}
+
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 30s;
+    keepalive_requests 100000;
+    server_tokens off;
+    default_type application/octet-stream;
+    types {{
+        application/vnd.apple.mpegurl m3u8;
+        video/mp2t ts;
+        application/json json;
+    }}
+    client_body_temp_path {work}/client_body;
+    proxy_temp_path {work}/proxy_temp;
+    fastcgi_temp_path {work}/fastcgi_temp;
+    uwsgi_temp_path {work}/uwsgi_temp;
+    scgi_temp_path {work}/scgi_temp;
+    proxy_cache_path {work}/cache levels=1:2 keys_zone=edge:32m max_size=2g inactive=30m
+                     use_temp_path=off;
+
+    upstream origins {{
+        server {origin_a} max_fails=1 fail_timeout=5s;
+        server {origin_b} backup;
+        keepalive 64;
+    }}
+    upstream auth {{
+        server {auth};
+        keepalive 32;
+    }}
+    upstream catalog {{
+        server {catalog};
+        keepalive 32;
+    }}
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_connect_timeout 1s;
+    proxy_send_timeout 3s;
+    proxy_read_timeout 3s;
+    proxy_next_upstream off;
+
+    server {{
+        listen {listen} backlog=4096;
+
+        location = /healthz {{
+            default_type application/json;
+            return 200 '{{"status":"ok","service":"edge","stale_on_error":"{stale}"}}';
+        }}
+        location /api/ {{
+            proxy_pass http://catalog;
+        }}
+        location /auth/ {{
+            proxy_pass http://auth;
+        }}
+        location ~ ^/live/.*\\.m3u8$ {{
+            proxy_pass http://origins;
+            proxy_cache edge;
+            proxy_cache_valid 200 1s;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 2s;
+            proxy_cache_use_stale {stale_directive};
+            proxy_next_upstream error timeout http_500 http_502 http_503 http_504;
+            proxy_next_upstream_tries 2;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+        location /live/ {{
+            proxy_pass http://origins;
+            proxy_cache edge;
+            proxy_cache_valid 200 10m;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 5s;
+            proxy_cache_use_stale {stale_directive};
+            proxy_next_upstream error timeout http_500 http_502 http_503 http_504;
+            proxy_next_upstream_tries 2;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+        location / {{
+            default_type application/json;
+            return 404 '{{"error":"not found","status":404}}';
+        }}
+        error_page 502 = @bad_gateway;
+        error_page 504 = @gateway_timeout;
+        location @bad_gateway {{
+            default_type application/json;
+            return 502 '{{"error":"no upstream answered","status":502}}';
+        }}
+        location @gateway_timeout {{
+            default_type application/json;
+            return 504 '{{"error":"upstream timed out","status":504}}';
+        }}
+    }}
+}}
+"""
+
+
+def stale_from_env() -> bool:
+    return os.environ.get("KICKOFF_EDGE_STALE", "off").lower() in ("1", "on", "true", "yes")
+
+
+def render_config(work: Path, listen: str, upstream_host: str | None, stale: bool,
+                  error_log: str) -> str:
+    """nginx.conf for the edge. upstream_host None means Toxiproxy's own name
+    (Docker); locally every proxy is on 127.0.0.1."""
+    proxy_host = upstream_host or "toxiproxy"
+
+    def via(target: str) -> str:
+        return f"{proxy_host}:{link('edge', target).listen_port}"
+
+    # As root, nginx drops its workers to an unprivileged user.
+    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    return TEMPLATE.format(
+        work=work, listen=listen, user=user, error_log=error_log,
+        origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
+        catalog=via("catalog"), stale="on" if stale else "off",
+        stale_directive=STALE_ON_ERROR if stale else "off",
+    )
+
+
+def prepare(work: Path, config: str) -> Path:
+    """Write the config and the folders nginx needs; return the config path."""
+    for folder in ("cache", "client_body", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"):
+        (work / folder).mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(work / folder, 65534, 65534)  # nobody:nogroup, nginx's workers
+    path = work / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="kickoff edge: nginx CDN cache")
+    parser.add_argument("--work-dir", type=Path, required=True)
+    parser.add_argument("--listen", default=f"127.0.0.1:{EDGE_PORT}")
+    parser.add_argument("--upstream-host", default=None,
+                        help="where the Toxiproxy proxies listen (default: host 'toxiproxy')")
+    parser.add_argument("--error-log", default="stderr")
+    args = parser.parse_args()
+    work = args.work_dir.resolve()
+    config = render_config(work, args.listen, args.upstream_host, stale_from_env(),
+                           args.error_log)
+    path = prepare(work, config)
+    os.execvp("nginx", ["nginx", "-c", str(path), "-e", args.error_log, "-g", "daemon off;"])
+
+
+if __name__ == "__main__":
+    main()

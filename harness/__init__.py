@@ -1,0 +1,3 @@
+"""kickoff: load and chaos testing for live sports streaming."""
+
+__version__ = "0.1.0"

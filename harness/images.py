@@ -1,0 +1,167 @@
+"""The Docker images of the reference stack, built two ways.
+
+Connected (the default for real users): the base image from Debian's official
+`debian:bookworm-slim` with apt, and the official Toxiproxy image pulled.
+Offline (air-gapped labs, and machines that reach no container registry):
+the same base from Debian packages with debootstrap and `docker import`, and
+a Toxiproxy image around the locally built toxiproxy-server binary.
+Both then build the one stack image from compose/images/stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+
+from harness import prerequisites
+from harness.errors import HarnessError, InfrastructureMissing
+from harness.paths import COMPOSE_DIR
+from harness.platforms.base import state_dir
+
+log = logging.getLogger(__name__)
+
+BASE_IMAGE = "kickoff/base:bookworm"
+STACK_IMAGE = "kickoff/stack:1"
+OFFICIAL_TOXIPROXY = "ghcr.io/shopify/toxiproxy:2.12.0"
+OFFLINE_TOXIPROXY = "kickoff/toxiproxy:2.12.0"
+DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+MODES = ("auto", "connected", "offline")
+
+
+def engine(timeout: int = 120) -> docker.DockerClient:
+    """A client of a running Docker engine, or InfrastructureMissing saying how to get one."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+        return client
+    except DockerException as error:
+        raise InfrastructureMissing(
+            f"no Docker engine answers ({error.__class__.__name__}); install and start one: "
+            "apt-get install -y docker.io && (dockerd > /var/log/dockerd.log 2>&1 &)") from None
+
+
+def _exists(client: docker.DockerClient, name: str) -> bool:
+    try:
+        client.images.get(name)
+        return True
+    except ImageNotFound:
+        return False
+
+
+def toxiproxy_image(client: docker.DockerClient) -> str:
+    """The official image when present, else the offline one when present."""
+    if not _exists(client, OFFICIAL_TOXIPROXY) and _exists(client, OFFLINE_TOXIPROXY):
+        return OFFLINE_TOXIPROXY
+    return OFFICIAL_TOXIPROXY
+
+
+def missing(client: docker.DockerClient) -> list[str]:
+    return [name for name in (STACK_IMAGE, toxiproxy_image(client)) if not _exists(client, name)]
+
+
+def _registry_reachable(client: docker.DockerClient) -> bool:
+    try:
+        docker.from_env(timeout=20).api.inspect_distribution("debian:bookworm-slim")
+        return True
+    except (DockerException, OSError) as error:
+        log.info("no container registry reachable (%s)", str(error).splitlines()[0][:120])
+        return False
+
+
+def _docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: str = "Dockerfile",
+                  buildargs: dict[str, str] | None = None) -> None:
+    log.info("building %s", tag)
+    try:
+        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True,
+                            buildargs=buildargs or {})
+    except BuildError as error:
+        lines = [chunk.get("stream", "") or chunk.get("error", "") for chunk in error.build_log]
+        tail = "".join(lines).strip().splitlines()[-5:]
+        raise HarnessError(f"building {tag} failed: {error.msg}\n" + "\n".join(tail)) from None
+
+
+def _packages() -> list[str]:
+    text = (COMPOSE_DIR / "images" / "base" / "packages.txt").read_text()
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _base_connected(client: docker.DockerClient) -> None:
+    _docker_build(client, COMPOSE_DIR / "images" / "base", BASE_IMAGE)
+
+
+def _base_offline(client: docker.DockerClient) -> None:
+    prerequisites.require(prerequisites.DEBOOTSTRAP)
+    if os.geteuid() != 0:
+        raise InfrastructureMissing("the offline build runs debootstrap, which needs root")
+    work = state_dir() / "build"
+    work.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=work, prefix="rootfs-"))
+    try:
+        log.info("debootstrap of Debian bookworm with %s (a few minutes)", ", ".join(_packages()))
+        result = subprocess.run(
+            ["debootstrap", "--variant=minbase", f"--include={','.join(_packages())}",
+             "bookworm", str(root), DEBIAN_MIRROR], capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-5:])
+            raise HarnessError(f"debootstrap from {DEBIAN_MIRROR} failed:\n{tail}")
+        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc",
+                         "usr/share/man", "usr/share/locale"):
+            shutil.rmtree(root / leftover, ignore_errors=True)
+        log.info("importing the root file system as %s", BASE_IMAGE)
+        tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+        repository, tag = BASE_IMAGE.split(":")
+        client.api.import_image_from_stream(
+            tar.stdout, repository=repository, tag=tag,
+            changes=["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                     'CMD ["bash"]'])
+        if tar.wait() != 0:
+            raise HarnessError("tar of the debootstrap root failed")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _toxiproxy_offline(client: docker.DockerClient) -> None:
+    prerequisites.require(prerequisites.TOXIPROXY)
+    with tempfile.TemporaryDirectory() as context:
+        shutil.copy(COMPOSE_DIR / "images" / "toxiproxy" / "Dockerfile", context)
+        shutil.copy(shutil.which("toxiproxy-server"), Path(context) / "toxiproxy-server")
+        _docker_build(client, Path(context), OFFLINE_TOXIPROXY, buildargs={"BASE_IMAGE": BASE_IMAGE})
+
+
+def build(mode: str = "auto", force: bool = False) -> list[str]:
+    """Build (or pull) the stack's images that are missing, or all with force.
+
+    Returns the images made. mode is one of MODES; auto is connected when a
+    registry answers and offline otherwise.
+    """
+    client = engine(timeout=600)
+    if mode == "auto":
+        mode = "connected" if _registry_reachable(client) else "offline"
+        log.info("building the %s way", mode)
+    made = []
+    try:
+        if force or not _exists(client, BASE_IMAGE):
+            (_base_connected if mode == "connected" else _base_offline)(client)
+            made.append(BASE_IMAGE)
+        toxiproxy = OFFICIAL_TOXIPROXY if mode == "connected" else OFFLINE_TOXIPROXY
+        if force or not _exists(client, toxiproxy):
+            if mode == "connected":
+                log.info("pulling %s", OFFICIAL_TOXIPROXY)
+                client.images.pull(OFFICIAL_TOXIPROXY)
+            else:
+                _toxiproxy_offline(client)
+            made.append(toxiproxy)
+        if force or made or not _exists(client, STACK_IMAGE):
+            _docker_build(client, COMPOSE_DIR, STACK_IMAGE, dockerfile="images/stack/Dockerfile",
+                          buildargs={"BASE_IMAGE": BASE_IMAGE})
+            made.append(STACK_IMAGE)
+    except APIError as error:
+        raise HarnessError(f"the Docker engine refused the build: {error.explanation}") from None
+    return made

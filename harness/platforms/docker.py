@@ -1,0 +1,103 @@
+"""The stack as containers: compose/docker-compose.yml on a Docker engine.
+
+Compose (v2 `docker compose` or v1 `docker-compose`) brings the project up
+and down; the docker SDK finds, signals and starts the project's containers,
+always by the project's label, so nothing outside the stack is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+
+import docker
+from docker.errors import APIError
+from docker.models.containers import Container
+
+from harness import images
+from harness.errors import HarnessError, InfrastructureMissing
+from harness.paths import COMPOSE_DIR
+from harness.platforms.base import Platform
+
+log = logging.getLogger(__name__)
+PROJECT = "kickoff"
+PROJECT_LABEL = "com.docker.compose.project"
+COMPONENT_LABEL = "kickoff.component"
+
+
+def compose_command() -> list[str]:
+    """`docker compose` when the v2 plugin is there, else `docker-compose` v1."""
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    raise InfrastructureMissing("neither `docker compose` nor `docker-compose` is installed "
+                                "(install: apt-get install -y docker-compose)")
+
+
+class DockerPlatform(Platform):
+    name = "docker"
+
+    def __init__(self) -> None:
+        self._client: docker.DockerClient | None = None
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            self._client = images.engine()
+        return self._client
+
+    def _compose(self, *args: str) -> None:
+        command = compose_command() + ["-p", PROJECT, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
+                                       *args]
+        env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
+                   KICKOFF_STACK_IMAGE=images.STACK_IMAGE)
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+            raise HarnessError(f"`{' '.join(command[:2])} {' '.join(args)}` failed:\n{tail}")
+
+    def containers(self) -> dict[str, Container]:
+        """The project's containers (running or not), by component."""
+        found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={PROJECT}"})
+        return {c.labels.get(COMPONENT_LABEL, c.name): c for c in found}
+
+    def container(self, component: str) -> Container:
+        try:
+            return self.containers()[component]
+        except KeyError:
+            raise HarnessError(f"{component} has no container in project {PROJECT!r}") from None
+
+    def handles(self) -> dict[str, str]:
+        return {name: f"{c.name} ({c.short_id})" for name, c in self.containers().items()
+                if c.status == "running"}
+
+    def is_managed(self) -> bool:
+        return bool(self.containers())
+
+    def up(self) -> None:
+        absent = images.missing(self.client)
+        if absent:
+            log.info("images missing (%s): building them", ", ".join(absent))
+            images.build()
+        self._compose("up", "-d", "--no-build")
+        self.wait_healthy()
+
+    def down(self) -> None:
+        self._compose("down", "--volumes", "--remove-orphans", "--timeout", "5")
+
+    def kill(self, component: str, signal_name: str = "SIGKILL") -> None:
+        try:
+            self.container(component).kill(signal=signal_name)
+        except APIError as error:
+            raise HarnessError(f"cannot signal {component}: {error.explanation}") from None
+
+    def start(self, component: str) -> None:
+        try:
+            self.container(component).start()
+        except APIError as error:
+            raise HarnessError(f"cannot start {component}: {error.explanation}") from None

@@ -1,0 +1,191 @@
+"""The stack as local processes: nginx, redis-server and toxiproxy-server from
+PATH, the Python services as subprocesses of this interpreter.
+
+What it starts is recorded in a state file (pid, start time, port), so a later
+`down` from any shell stops exactly those processes: a pid is only ours while
+its start time matches, so a recycled pid is never signalled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from kickoff_stack import media
+from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link, toxiproxy_config
+
+from harness import health, prerequisites
+from harness.errors import HarnessError, InfrastructureMissing
+from harness.platforms.base import Platform, state_dir
+
+log = logging.getLogger(__name__)
+HOST = "127.0.0.1"
+STOP_TIMEOUT = 5.0
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of a live pid, or None if gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):  # a zombie is dead, whoever is to reap it
+        return None
+    return int(fields[19])
+
+
+class LocalPlatform(Platform):
+    name = "local"
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or state_dir()) / "local"
+        self.state_file = self.root / "stack.json"
+
+    # --- the state file -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One up/down at a time across shells."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "stack.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _records(self) -> dict[str, dict]:
+        try:
+            return json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            return {}
+        except ValueError as error:
+            raise HarnessError(f"{self.state_file}: unreadable state file ({error}); "
+                               "remove it after stopping the stack's processes by hand") from None
+
+    def _save(self, records: dict[str, dict]) -> None:
+        temporary = self.state_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(records, indent=1))
+        temporary.replace(self.state_file)
+
+    @staticmethod
+    def _alive(record: dict) -> bool:
+        return process_start_time(record["pid"]) == record["started"]
+
+    def handles(self) -> dict[str, str]:
+        return {name: f"pid {r['pid']}" for name, r in self._records().items() if self._alive(r)}
+
+    # --- starting -------------------------------------------------------------
+
+    def _command(self, name: str) -> tuple[list[str], dict[str, str]]:
+        component = BY_NAME[name]
+        port = str(component.port)
+        env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()))
+        if component.kind == "redis":
+            (self.root / "redis").mkdir(exist_ok=True)
+            return ["redis-server", "--port", port, "--bind", HOST, "--save", "",
+                    "--appendonly", "no", "--dir", str(self.root / "redis")], env
+        if component.kind == "toxiproxy":
+            config = self.root / "toxiproxy.json"
+            config.write_text(json.dumps(toxiproxy_config(HOST, HOST), indent=1))
+            env["LOG_LEVEL"] = "warn"
+            return ["toxiproxy-server", "-host", HOST, "-port", port, "-config", str(config)], env
+        if component.kind == "nginx":
+            return [sys.executable, "-m", "kickoff_stack.edge", "--work-dir", str(self.root / "edge"),
+                    "--listen", f"{HOST}:{port}", "--upstream-host", HOST,
+                    "--error-log", str(self.root / "logs" / "edge-error.log")], env
+        module = "origin" if name.startswith("origin") else name
+        command = [sys.executable, "-m", f"kickoff_stack.{module}", "--host", HOST, "--port", port]
+        if module == "origin":
+            command += ["--name", name]
+        else:
+            env["KICKOFF_REDIS_URL"] = f"redis://{HOST}:{link(name, 'redis').listen_port}/0"
+        return command, env
+
+    def _ports_of(self, name: str) -> list[int]:
+        ports = [BY_NAME[name].port]
+        if name == "toxiproxy":
+            ports += [l.listen_port for l in LINKS]
+        return ports
+
+    def _launch(self, name: str) -> dict:
+        busy = [p for p in self._ports_of(name) if health.port_open(p)]
+        if busy:
+            raise InfrastructureMissing(
+                f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
+                "stop it or choose another machine")
+        command, env = self._command(name)
+        logs = self.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{name}.log", "ab") as out:
+            # A session of its own: the process outlives this command, and
+            # its whole group (nginx workers too) can be signalled at once.
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        started = process_start_time(process.pid)
+        if started is None:
+            raise InfrastructureMissing(f"{name} exited at once; see {logs / f'{name}.log'}")
+        log.info("started %s (pid %d)", name, process.pid)
+        return {"pid": process.pid, "started": started, "port": BY_NAME[name].port,
+                "command": command}
+
+    def up(self) -> None:
+        prerequisites.require(prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY,
+                              prerequisites.FFMPEG)
+        if not (media.default_media_dir() / "manifest.json").exists():
+            log.info("rendering the stream's media once with ffmpeg (about 20 s)")
+        media.render(media.default_media_dir())
+        with self._locked():
+            records = self._records()
+            for component in COMPONENTS:
+                if component.name in records and self._alive(records[component.name]):
+                    continue
+                records[component.name] = self._launch(component.name)
+                self._save(records)
+        self.wait_healthy()
+
+    def start(self, component: str) -> None:
+        with self._locked():
+            records = self._records()
+            if component in records and self._alive(records[component]):
+                return
+            records[component] = self._launch(component)
+            self._save(records)
+
+    # --- stopping -------------------------------------------------------------
+
+    def kill(self, component: str, signal_name: str = "SIGKILL") -> None:
+        record = self._records().get(component)
+        if record is None or not self._alive(record):
+            raise HarnessError(f"{component} is not running on the local platform")
+        os.killpg(record["pid"], signal.Signals[signal_name])
+
+    def down(self) -> None:
+        with self._locked():
+            records = self._records()
+            alive = {n: r for n, r in records.items() if self._alive(r)}
+            for name in reversed([c.name for c in COMPONENTS]):
+                if name in alive:
+                    self._signal_group(alive[name], signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while any(self._alive(r) for r in alive.values()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            for name, record in alive.items():
+                if self._alive(record):
+                    log.warning("%s ignored SIGTERM, sending SIGKILL", name)
+                    self._signal_group(record, signal.SIGKILL)
+            self.state_file.unlink(missing_ok=True)
+        for name, record in alive.items():
+            log.info("stopped %s (pid %d)", name, record["pid"])
+
+    @staticmethod
+    def _signal_group(record: dict, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(record["pid"], sig)
