@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 from pathlib import Path
 
 from .topology import EDGE_PORT, link
@@ -20,7 +21,7 @@ STALE_ON_ERROR = "error timeout invalid_header updating http_500 http_502 http_5
 TEMPLATE = """\
 # Rendered by kickoff_stack.edge; edit the template there, not this file.
 worker_processes 2;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile {nofile};
 pid {work}/nginx.pid;
 error_log {error_log} warn;
 {user}
@@ -140,10 +141,13 @@ def render_config(work: Path, listen: str, upstream_host: str | None, stale: boo
     def via(target: str) -> str:
         return f"{proxy_host}:{link('edge', target).listen_port}"
 
-    # As root, nginx drops its workers to an unprivileged user.
-    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    # As root nginx would drop its workers to `nobody`, who cannot reach a
+    # work dir under root's home; this is a test stack, so they stay root.
+    user = "user root root;" if os.geteuid() == 0 else ""
+    # Raising the limit past the hard one fails, so ask for what is allowed.
+    nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return TEMPLATE.format(
-        work=work, listen=listen, user=user, error_log=error_log,
+        work=work, nofile=nofile, listen=listen, user=user, error_log=error_log,
         origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
         catalog=via("catalog"), stale="on" if stale else "off",
         stale_directive=STALE_ON_ERROR if stale else "off",
@@ -154,8 +158,6 @@ def prepare(work: Path, config: str) -> Path:
     """Write the config and the folders nginx needs; return the config path."""
     for folder in ("cache", "client_body", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"):
         (work / folder).mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            os.chown(work / folder, 65534, 65534)  # nobody:nogroup, nginx's workers
     path = work / "nginx.conf"
     path.write_text(config)
     return path

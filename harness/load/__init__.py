@@ -1,0 +1,1 @@
+"""The audience: player-like viewers and the shapes of their arrival."""
