@@ -10,6 +10,7 @@ Both then build the one stack image from compose/images/stack.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -28,11 +29,21 @@ from harness.platforms.base import state_dir
 log = logging.getLogger(__name__)
 
 BASE_IMAGE = "kickoff/base:bookworm"
-STACK_IMAGE = "kickoff/stack:1"
 OFFICIAL_TOXIPROXY = "ghcr.io/shopify/toxiproxy:2.12.0"
 OFFLINE_TOXIPROXY = "kickoff/toxiproxy:2.12.0"
 DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 MODES = ("auto", "connected", "offline")
+
+
+def stack_image() -> str:
+    """kickoff/stack tagged by a hash of what goes into it, so that changed
+    service code is never run from a stale image: it is simply missing."""
+    digest = hashlib.sha256()
+    inputs = [COMPOSE_DIR / "images" / "stack" / "Dockerfile"]
+    inputs += sorted((COMPOSE_DIR / "services" / "kickoff_stack").glob("*.py"))
+    for path in inputs:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"kickoff/stack:{digest.hexdigest()[:12]}"
 
 
 def engine(timeout: int = 120) -> docker.DockerClient:
@@ -63,7 +74,7 @@ def toxiproxy_image(client: docker.DockerClient) -> str:
 
 
 def missing(client: docker.DockerClient) -> list[str]:
-    return [name for name in (STACK_IMAGE, toxiproxy_image(client)) if not _exists(client, name)]
+    return [name for name in (stack_image(), toxiproxy_image(client)) if not _exists(client, name)]
 
 
 def _registry_reachable(client: docker.DockerClient) -> bool:
@@ -158,10 +169,11 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
             else:
                 _toxiproxy_offline(client)
             made.append(toxiproxy)
-        if force or made or not _exists(client, STACK_IMAGE):
-            _docker_build(client, COMPOSE_DIR, STACK_IMAGE, dockerfile="images/stack/Dockerfile",
+        stack = stack_image()
+        if force or made or not _exists(client, stack):
+            _docker_build(client, COMPOSE_DIR, stack, dockerfile="images/stack/Dockerfile",
                           buildargs={"BASE_IMAGE": BASE_IMAGE})
-            made.append(STACK_IMAGE)
+            made.append(stack)
     except APIError as error:
         raise HarnessError(f"the Docker engine refused the build: {error.explanation}") from None
     return made

@@ -55,7 +55,7 @@ class DockerPlatform(Platform):
         command = compose_command() + ["-p", PROJECT, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
                                        *args]
         env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
-                   KICKOFF_STACK_IMAGE=images.STACK_IMAGE)
+                   KICKOFF_STACK_IMAGE=images.stack_image())
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = "\n".join(result.stderr.strip().splitlines()[-8:])

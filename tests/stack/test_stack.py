@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from kickoff_stack import tokens
-from kickoff_stack.media import RENDITIONS
+from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 from kickoff_stack.topology import COMPONENTS, LINKS
 
 from harness import health
@@ -130,10 +130,26 @@ def test_segment_through_the_edge_is_h264_and_aac_of_its_bitrate(stack, renditio
 def test_a_real_player_decodes_the_live_stream(stack):
     """ffmpeg as the player: follows the master playlist through the edge, decodes 5 s."""
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-nostdin", "-i", EDGE + playback_path(), "-map", "0",
-         "-t", "5", "-f", "null", "-"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "error" not in result.stderr.lower()
+        ["ffmpeg", "-v", "error", "-nostdin", "-rw_timeout", "5000000", "-i",
+         EDGE + playback_path(), "-map", "0", "-t", "5", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_the_loop_point_plays_on_without_a_timestamp_jump(stack, tmp_path):
+    variant = variants(EDGE, playback_path())[0].uri
+    playlist = media_playlist(variant)
+    loop_point = playlist.last_sequence - playlist.last_sequence % LOOP_SEGMENTS
+    before, after = (playlist.segments[0].uri.replace(f"/{playlist.media_sequence}.ts",
+                                                      f"/{n}.ts")
+                     for n in (loop_point - 1, loop_point))
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(requests.get(u, timeout=TIMEOUT).content for u in (before, after)))
+    result = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(joined), "-f", "null",
+                             "-"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    duration = float(_ffprobe(joined)["format"]["duration"])
+    assert abs(duration - 2 * SEGMENT_SECONDS) < DURATION_TOLERANCE
 
 
 def test_killed_origin_a_fails_over_to_origin_b_and_comes_back(stack):

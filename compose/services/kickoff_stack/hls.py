@@ -3,7 +3,8 @@
 Segment n covers [n*D, (n+1)*D) seconds of Unix time and becomes available
 when it is complete. Both origins compute the same playlist at the same
 moment, so the edge can fail over between them without the player noticing.
-Segment n plays loop file n % LOOP_SEGMENTS; every loop point is announced
+Segment n plays loop file n % LOOP_SEGMENTS, its timestamps moved on by the
+loops before it (mpegts.py), so time runs on; every loop point is announced
 with EXT-X-DISCONTINUITY, and EXT-X-DISCONTINUITY-SEQUENCE counts the loop
 points that have slid out of the window.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ LOOP_SEGMENTS = 15
 FRAME_RATE = 25
 AUDIO_BITRATE = 64_000
 CODECS = "avc1.4d401f,mp4a.40.2"  # H.264 Main@3.1 + AAC-LC
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,38 @@ def _segment_durations(playlist: Path) -> list[float]:
             for line in playlist.read_text().splitlines() if line.startswith("#EXTINF:")]
 
 
+def _span(segment: Path) -> tuple[float, float]:
+    """(start, end) in seconds of a segment's media, over all its streams."""
+    result = subprocess.run(["ffprobe", "-v", "error", "-of", "json", "-show_entries",
+                             "format=start_time,duration", str(segment)],
+                            capture_output=True, text=True, check=True)
+    found = json.loads(result.stdout)["format"]
+    return float(found["start_time"]), float(found["start_time"]) + float(found["duration"])
+
+
+def loop_ticks(rendition_dir: Path) -> int:
+    """The loop's length in 90 kHz ticks: how far each loop's timestamps move on.
+    Measured, not nominal: AAC frames make the audio run a little past it."""
+    start, _ = _span(rendition_dir / "seg_000.ts")
+    _, end = _span(rendition_dir / f"seg_{LOOP_SEGMENTS - 1:03d}.ts")
+    return math.ceil((end - start) * 90_000)
+
+
+def _current(manifest: Path) -> bool:
+    try:
+        return json.loads(manifest.read_text()).get("version") == MANIFEST_VERSION
+    except (OSError, ValueError):
+        return False
+
+
+def read_manifest(media_dir: Path) -> dict:
+    return json.loads((media_dir / "manifest.json").read_text())
+
+
 def render(media_dir: Path) -> Path:
     """Render every rendition into media_dir once; later calls reuse it."""
     manifest = media_dir / "manifest.json"
-    if manifest.exists():
+    if _current(manifest):
         return manifest
     if shutil.which("ffmpeg") is None:
         raise RuntimeError("ffmpeg is not installed (apt-get install ffmpeg)")
@@ -88,10 +118,10 @@ def render(media_dir: Path) -> Path:
     # Two origins may start together: one renders, the other waits for it.
     with open(media_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if manifest.exists():
+        if _current(manifest):
             return manifest
         work = Path(tempfile.mkdtemp(dir=media_dir, prefix=".render-"))
-        entries = {}
+        entries, ticks = {}, {}
         for rendition in RENDITIONS:
             out = work / rendition.name
             out.mkdir()
@@ -101,14 +131,16 @@ def render(media_dir: Path) -> Path:
                 raise RuntimeError(f"ffmpeg made {len(durations)} segments for "
                                    f"{rendition.name}, expected {LOOP_SEGMENTS}")
             entries[rendition.name] = durations
+            ticks[rendition.name] = loop_ticks(out)
             (out / "render.m3u8").unlink()
             target = media_dir / rendition.name
             if target.exists():
                 shutil.rmtree(target)
             out.rename(target)
         shutil.rmtree(work)
-        manifest.write_text(json.dumps({"segment_seconds": SEGMENT_SECONDS,
-                                        "durations": entries}, indent=1))
+        manifest.write_text(json.dumps({"version": MANIFEST_VERSION,
+                                        "segment_seconds": SEGMENT_SECONDS,
+                                        "durations": entries, "loop_ticks": ticks}, indent=1))
     return manifest
 
 

@@ -6,14 +6,14 @@ a missing, forged, foreign or expired token gets 403, as at a CDN origin.
 
 from __future__ import annotations
 
-import json
+import functools
 from pathlib import Path
 
 from aiohttp import web
 
-from . import hls, tokens
+from . import hls, mpegts, tokens
 from .common import arg_parser, make_app, serve
-from .media import RENDITION_NAMES, default_media_dir, load_segments
+from .media import RENDITION_NAMES, default_media_dir, load_segments, read_manifest
 from .seed import EVENT_IDS
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -59,11 +59,11 @@ async def media(request: web.Request) -> web.Response:
 
 async def segment(request: web.Request) -> web.Response:
     _authorise(request)
-    loop = request.app["segments"][_rendition(request)]
+    name = _rendition(request)
     sequence_text = request.match_info["sequence"]
     if not sequence_text.isdigit() or not hls.is_available(int(sequence_text)):
         raise web.HTTPNotFound(reason=f"segment {sequence_text} is not in the live window")
-    body = loop[int(sequence_text) % len(loop)]
+    body = request.app["timeline"](name, int(sequence_text))
     return web.Response(body=body, content_type="video/mp2t", headers=_headers(request, 86400))
 
 
@@ -72,11 +72,26 @@ async def health(request: web.Request) -> web.Response:
                               "renditions": sorted(request.app["segments"])})
 
 
+def continuous_timeline(segments: dict[str, list[bytes]], loop_ticks: dict[str, int]):
+    """segment(rendition, sequence) -> bytes of live segment `sequence`: its
+    loop file with timestamps moved on by the loops played before it."""
+
+    @functools.lru_cache(maxsize=64)
+    def segment(rendition: str, sequence: int) -> bytes:
+        loop = segments[rendition]
+        loops_before, index = divmod(sequence, len(loop))
+        return mpegts.shift_timestamps(loop[index], loops_before * loop_ticks[rendition])
+
+    return segment
+
+
 def create_app(name: str, media_dir: Path, secret: str) -> web.Application:
     app = make_app(name)
     app["secret"] = secret
     app["segments"] = load_segments(media_dir)
-    app["durations"] = json.loads((media_dir / "manifest.json").read_text())["durations"]
+    manifest = read_manifest(media_dir)
+    app["durations"] = manifest["durations"]
+    app["timeline"] = continuous_timeline(app["segments"], manifest["loop_ticks"])
     app.router.add_get("/healthz", health)
     app.router.add_get("/live/{event}/master.m3u8", master)
     app.router.add_get("/live/{event}/{rendition}/index.m3u8", media)

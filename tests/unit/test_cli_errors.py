@@ -1,0 +1,27 @@
+"""Bad input and missing infrastructure: one line, the right exit code, no traceback."""
+
+import os
+import sys
+from pathlib import Path
+
+from tests.cli import assert_one_line_error, harness
+
+
+def test_missing_programs_are_named_with_their_install_command(tmp_path):
+    # Only the venv on PATH: no nginx, redis-server, toxiproxy-server or ffmpeg.
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent), KICKOFF_STATE_DIR=str(tmp_path))
+    result = harness("stack", "up", env=env)
+    assert_one_line_error(result, 3, "nginx is not installed", "apt-get install -y nginx-light",
+                          "toxiproxy-server", "go install github.com/Shopify/toxiproxy/v2/cmd/server@")
+
+
+def test_no_docker_engine_is_exit_3_with_how_to_start_one():
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock")
+    result = harness("stack", "status", "--platform", "docker", env=env)
+    assert_one_line_error(result, 3, "no Docker engine answers", "dockerd")
+
+
+def test_unknown_platform_and_command_are_invalid_input():
+    assert harness("stack", "up", "--platform", "moon").returncode == 2
+    assert harness("stack", "dance").returncode == 2
+    assert harness().returncode == 2
