@@ -153,6 +153,8 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
     registry answers and offline otherwise.
     """
     client = engine(timeout=600)
+    if not force and not missing(client):
+        return []
     if mode == "auto":
         mode = "connected" if _registry_reachable(client) else "offline"
         log.info("building the %s way", mode)
@@ -162,7 +164,7 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
             (_base_connected if mode == "connected" else _base_offline)(client)
             made.append(BASE_IMAGE)
         toxiproxy = OFFICIAL_TOXIPROXY if mode == "connected" else OFFLINE_TOXIPROXY
-        if force or not _exists(client, toxiproxy):
+        if force or not _exists(client, toxiproxy_image(client)):
             if mode == "connected":
                 log.info("pulling %s", OFFICIAL_TOXIPROXY)
                 client.images.pull(OFFICIAL_TOXIPROXY)
@@ -170,10 +172,23 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
                 _toxiproxy_offline(client)
             made.append(toxiproxy)
         stack = stack_image()
-        if force or made or not _exists(client, stack):
+        if force or BASE_IMAGE in made or not _exists(client, stack):
             _docker_build(client, COMPOSE_DIR, stack, dockerfile="images/stack/Dockerfile",
                           buildargs={"BASE_IMAGE": BASE_IMAGE})
             made.append(stack)
+            _remove_stale_stack_images(client, keep=stack)
     except APIError as error:
         raise HarnessError(f"the Docker engine refused the build: {error.explanation}") from None
     return made
+
+
+def _remove_stale_stack_images(client: docker.DockerClient, keep: str) -> None:
+    """Stack images of older code are dead weight (each is ~600 MB of layers
+    shared with the base, plus its own); drop those no container uses."""
+    for image in client.images.list(name="kickoff/stack"):
+        for tag in image.tags:
+            if tag != keep:
+                try:
+                    client.images.remove(tag)
+                except APIError:
+                    log.info("keeping %s: a container still uses it", tag)

@@ -33,7 +33,8 @@ events {{
 http {{
     access_log off;
     sendfile on;
-    tcp_nopush on;
+    # No tcp_nopush: with keep-alive, corked tails of mid-sized segments wait
+    # for a delayed ACK (~40 ms each); measured 2.2k vs 38k req/s for 240p.
     tcp_nodelay on;
     keepalive_timeout 30s;
     keepalive_requests 100000;
