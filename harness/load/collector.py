@@ -1,0 +1,74 @@
+"""Collects what the viewers of one process feel and do, one window a second.
+
+Viewers report events as they happen (an attempt, a first frame, a failure,
+a request); playbacks being watched are asked for their time played and
+stalled when the window closes. Each process has one collector; windows of
+the same second from several processes merge (harness.window).
+"""
+
+from __future__ import annotations
+
+from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
+from harness.window import RequestTally, Window
+
+
+class Collector:
+    def __init__(self) -> None:
+        self._open = Window(0)
+        self._watched: dict[int, tuple[Playback, Totals]] = {}
+
+    # --- events, as they happen -----------------------------------------------
+
+    def attempt(self, playback: Playback) -> None:
+        """A viewer pressed play; `playback` is followed until it ends."""
+        self._open.attempts += 1
+        self._watched[id(playback)] = (playback, Totals())
+
+    def started(self, startup_time: float) -> None:
+        self._open.starts += 1
+        self._open.startup.add(startup_time)
+
+    def start_failed(self) -> None:
+        self._open.start_failures += 1
+
+    def exited_before_start(self) -> None:
+        self._open.exits_before_start += 1
+
+    def playback_failed(self) -> None:
+        self._open.playback_failures += 1
+
+    def request(self, group: str, seconds: float, ok: bool) -> None:
+        self._open.requests.setdefault(group, RequestTally()).add(seconds, ok)
+
+    def ended(self, playback: Playback, now: float) -> None:
+        """The playback is over (left, gave up, failed): count its last time."""
+        entry = self._watched.pop(id(playback), None)
+        if entry is not None:
+            playback.end(now)
+            self._add_time(*entry)
+
+    # --- once a second --------------------------------------------------------
+
+    def _add_time(self, playback: Playback, counted: Totals) -> None:
+        delta = playback.totals.minus(counted)
+        window = self._open
+        window.played_s += delta.played_s
+        window.stalled_s += delta.stalled_s
+        window.stalls += delta.stalls
+        window.bitrate_kbps_s += delta.bitrate_kbps_s
+        window.switches += delta.switches
+
+    def close(self, second: int, now: float) -> Window:
+        """The window of `second`: events since the last close, time played
+        and stalled up to `now`, and the viewers by state at `now`."""
+        window = self._open
+        window.second = second
+        for key, (playback, counted) in list(self._watched.items()):
+            playback.advance(now)
+            self._add_time(playback, counted)
+            self._watched[key] = (playback, Totals(**vars(playback.totals)))
+            window.joining += playback.state == JOINING
+            window.playing += playback.state == PLAYING
+            window.stalled += playback.state == STALLED
+        self._open = Window(second + 1)
+        return window

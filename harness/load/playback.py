@@ -1,0 +1,103 @@
+"""A player's buffer and playback state, on a clock the caller passes in.
+
+Downloaded segments go into the buffer; once playing, the buffer drains in
+real time. Playback starts when the startup buffer is full; an empty buffer
+is a stall that lasts until the resume buffer is full again. Everything is
+exact arithmetic on the times given, so it is tested with hand-made clocks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+JOINING, PLAYING, STALLED, ENDED = "joining", "playing", "stalled", "ended"
+
+
+@dataclass
+class Totals:
+    """Cumulative figures of one playback, for per-second deltas."""
+
+    played_s: float = 0.0
+    stalled_s: float = 0.0
+    stalls: int = 0
+    bitrate_kbps_s: float = 0.0
+    switches: int = 0
+
+    def minus(self, earlier: Totals) -> Totals:
+        return Totals(self.played_s - earlier.played_s, self.stalled_s - earlier.stalled_s,
+                      self.stalls - earlier.stalls, self.bitrate_kbps_s - earlier.bitrate_kbps_s,
+                      self.switches - earlier.switches)
+
+
+class Playback:
+    def __init__(self, now: float, startup_buffer: float, resume_buffer: float) -> None:
+        self.startup_buffer = startup_buffer
+        self.resume_buffer = resume_buffer
+        self.joined_at = now
+        self.clock = now
+        self.state = JOINING
+        self.started_at: float | None = None
+        self.totals = Totals()
+        self._queue: deque[list[float]] = deque()  # [seconds left, kbps] per buffered segment
+        self._level = 0.0
+        self._playing_kbps: float | None = None
+
+    @property
+    def level(self) -> float:
+        """Seconds of media buffered ahead of the playhead (as of the last advance)."""
+        return self._level
+
+    @property
+    def startup_time(self) -> float | None:
+        return None if self.started_at is None else self.started_at - self.joined_at
+
+    def advance(self, now: float) -> None:
+        """Play the buffer up to `now`; running dry mid-way starts a stall there."""
+        elapsed = now - self.clock
+        if elapsed <= 0:
+            return
+        self.clock = now
+        if self.state == STALLED:
+            self.totals.stalled_s += elapsed
+        elif self.state == PLAYING:
+            played = self._drain(elapsed)
+            self.totals.played_s += played
+            if played < elapsed:
+                self.state = STALLED
+                self.totals.stalls += 1
+                self.totals.stalled_s += elapsed - played
+
+    def _drain(self, seconds: float) -> float:
+        played = 0.0
+        while self._queue and played < seconds:
+            segment = self._queue[0]
+            take = min(segment[0], seconds - played)
+            self._play(segment[1], take)
+            played += take
+            segment[0] -= take
+            if segment[0] <= 1e-9:
+                self._queue.popleft()
+        self._level = max(0.0, self._level - played)
+        return played
+
+    def _play(self, kbps: float, seconds: float) -> None:
+        if self._playing_kbps is not None and kbps != self._playing_kbps:
+            self.totals.switches += 1
+        self._playing_kbps = kbps
+        self.totals.bitrate_kbps_s += kbps * seconds
+
+    def add(self, seconds: float, kbps: float, now: float) -> None:
+        """A segment of `seconds` at `kbps` finished downloading at `now`."""
+        self.advance(now)
+        self._queue.append([seconds, kbps])
+        self._level += seconds
+        if self.state == JOINING and self._level >= self.startup_buffer:
+            self.state, self.started_at = PLAYING, now
+        elif self.state == STALLED and self._level >= self.resume_buffer:
+            self.state = PLAYING
+
+    def end(self, now: float) -> None:
+        """The viewer stopped watching (left, gave up or failed)."""
+        self.advance(now)
+        self.state = ENDED
