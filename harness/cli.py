@@ -6,15 +6,24 @@ Exit codes: 0 passed, 1 an SLO failed (or another error), 2 invalid input,
 
 from __future__ import annotations
 
-import argparse
-import logging
-import sys
+# Locust runs on gevent, whose patching of the standard library must come
+# before anything imports ssl, requests or docker (or ssl recurses).
+from gevent import monkey
 
-from tabulate import tabulate
+monkey.patch_all()
 
-from harness import __version__
-from harness.errors import HarnessError
-from harness.platforms import PLATFORMS, get_platform
+import argparse  # noqa: E402 (after the patching, on purpose)
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from tabulate import tabulate  # noqa: E402
+
+from harness import __version__  # noqa: E402
+from harness.errors import HarnessError, InvalidInput  # noqa: E402
+from harness.paths import RESULTS_DIR  # noqa: E402
+from harness.platforms import PLATFORMS, get_platform  # noqa: E402
 
 
 def _stack_up(args: argparse.Namespace) -> int:
@@ -69,6 +78,63 @@ def _stack_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from harness import scenario
+
+    invalid = 0
+    for file in args.files:
+        try:
+            print(f"ok  {file}  ({scenario.describe(scenario.load(file))})")
+        except InvalidInput as error:
+            _print_error(error)
+            invalid += 1
+    return 2 if invalid else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from harness import scenario
+
+    print(json.dumps(scenario.json_schema(), indent=2))
+    return 0
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a duration as in scenario files (90s, 2m, 1h30m)."""
+    from harness.quantities import parse_time
+
+    seconds = parse_time(text)
+    if seconds is None or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (write e.g. 90s, 2m or 1h30m)")
+    return seconds
+
+
+def _run(args: argparse.Namespace) -> int:
+    from harness import run, scenario
+
+    chosen = scenario.load(args.scenario)
+    changes: dict = {}
+    if args.platform and args.platform != chosen.platform:
+        changes["platform"] = args.platform
+        if args.platform != "external":
+            changes["targets"] = None
+    if args.time_scale is not None:
+        changes["time_scale"] = args.time_scale
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if changes:
+        chosen = scenario.replace(chosen, **changes)
+    logging.getLogger("locust").setLevel(logging.WARNING)
+    result = run.run(chosen, args.results_dir, duration=args.duration)
+    run.print_result(result)
+    return result.exit_code
+
+
+def _print_error(error: HarnessError) -> None:
+    # One line per problem: a scenario's InvalidInput lists all of them.
+    for line in str(error).splitlines():
+        print(f"error: {line}", file=sys.stderr)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="harness", description="kickoff: load and chaos testing "
                                   "for live sports streaming")
@@ -100,6 +166,26 @@ def parser() -> argparse.ArgumentParser:
                       help="FROM debian:bookworm-slim and the official Toxiproxy image")
     build.add_argument("--force", action="store_true", help="rebuild images that exist")
     build.set_defaults(handler=_stack_build, mode="auto")
+
+    run = commands.add_parser("run", help="run a match-day scenario and record what viewers felt")
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
+    run.add_argument("--platform", choices=sorted([*PLATFORMS, "external"]),
+                     help="override the scenario's platform")
+    run.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    run.add_argument("--duration", type=_seconds,
+                     help="stop after this much wall-clock time (e.g. 90s), even mid-timeline")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                     help=f"where run folders go (default: {RESULTS_DIR})")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check scenario files: every problem, one "
+                                   "line each")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_validate)
+    schema = commands.add_parser("schema", help="print the scenario format as JSON Schema, for "
+                                 "editors")
+    schema.set_defaults(handler=_schema)
     return top
 
 
@@ -110,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except HarnessError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _print_error(error)
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -18,6 +18,9 @@ from kickoff_stack.topology import LINKS_BY_NAME, TOXIPROXY_PORT
 from harness.errors import HarnessError, InfrastructureMissing, InvalidInput
 
 TIMEOUT = 5.0
+# Removing a toxic waits until every connection's toxic lets go of its chunk
+# (a slow bandwidth toxic holds one for seconds), so changes get longer.
+CHANGE_TIMEOUT = 30.0
 STREAMS = ("upstream", "downstream")
 
 
@@ -41,7 +44,8 @@ class Links:
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         APIConsumer.host, APIConsumer.port = self.host, self.port
         try:
-            response = getattr(APIConsumer, method)(path, timeout=TIMEOUT, **kwargs)
+            timeout = TIMEOUT if method == "get" else CHANGE_TIMEOUT
+            response = getattr(APIConsumer, method)(path, timeout=timeout, **kwargs)
         except requests.RequestException as error:
             raise InfrastructureMissing(
                 f"Toxiproxy API at {self.host}:{self.port} does not answer "

@@ -5,8 +5,13 @@ behind the live edge, fetches segments while the buffer has room, reloads the
 media playlist every target duration (half of it after an unchanged reload)
 and switches renditions by measured throughput and buffer (abr.py).
 
-The player knows nothing of Locust: it gets `get(url, group) -> bytes`, a
-clock and a sleep, so any HTTP client, and any conformant live stream, works.
+A segment download that cannot finish before the buffer runs out is
+abandoned for a lower rendition, as hls.js does; at the lowest rendition a
+download gets SEGMENT_TIME_LIMIT before it counts as failed.
+
+The player knows nothing of Locust: it gets `get(url, group, time_limit) ->
+bytes`, a clock and a sleep, so any HTTP client and any conformant live
+stream works.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from harness.load import abr
 from harness.load.clients import ClientProfile
 from harness.load.playback import Playback
 from harness.load.playlist import MediaPlaylist, PlaylistError, Segment, parse_master, parse_media
-from harness.load.retry import FetchError, with_retries
+from harness.load.retry import FetchError, TooSlow, with_retries
 
-Get = Callable[[str, str], bytes]
+Get = Callable[[str, str, float | None], bytes]  # url, request group, time limit (s)
 
 LIVE_EDGE_SEGMENTS = 3  # RFC 8216 6.3.3: start at least three target durations from the end
 MAX_BUFFER = 30.0  # seconds of media a player fetches ahead at most
+SEGMENT_TIME_LIMIT = 20.0  # seconds for a segment of the lowest rendition
+ABANDON_SHARE = 0.5  # above it, a download may use this share of the buffer (or one segment's time)
 
 
 class StreamEnded(Exception):
@@ -48,7 +55,7 @@ class Player:
         """A playlist, parsed; an unusable one counts as a failed try."""
         def fetch():
             try:
-                return parse(self._get(url, "playlist").decode("utf-8", "replace"), url)
+                return parse(self._get(url, "playlist", None).decode("utf-8", "replace"), url)
             except PlaylistError as error:
                 raise FetchError(f"{url}: {error}") from None
 
@@ -100,14 +107,39 @@ class Player:
         self._reload()
 
     def _download(self, segment: Segment) -> None:
+        lowest = self.current == 0
+        limit = SEGMENT_TIME_LIMIT if lowest else \
+            max(segment.duration, ABANDON_SHARE * self.playback.level)
+
+        def fetch() -> bytes:
+            try:
+                return self._get(segment.uri, "segment", limit)
+            except TooSlow as slow:
+                if lowest:  # nowhere lower to go: a failed try
+                    raise FetchError(str(slow)) from None
+                raise
+
         started = self._clock()
-        body = with_retries(lambda: self._get(segment.uri, "segment"), self._sleep)
+        try:
+            body = with_retries(fetch, self._sleep)
+        except TooSlow:
+            # Abandoned: it arrives no faster than this, so step down and
+            # fetch the same segment from a lower rendition.
+            bandwidth = self.variants[self.current].bandwidth
+            self.estimate.add(int(bandwidth * segment.duration / 8), self._clock() - started)
+            self._switch(min(self.current - 1, self._choice()))
+            return
         finished = self._clock()
         self.estimate.add(len(body), finished - started)
         self.playback.add(segment.duration, self.variants[self.current].bandwidth / 1000, finished)
         self.next_sequence += 1
-        choice = abr.next_rendition(self.bandwidths, self.current, self.estimate.bps,
-                                    self.playback.level, self.profile)
-        if choice != self.current:
-            self.current = choice
+        self._switch(self._choice())
+
+    def _choice(self) -> int:
+        return abr.next_rendition(self.bandwidths, self.current, self.estimate.bps,
+                                  self.playback.level, self.profile)
+
+    def _switch(self, rendition: int) -> None:
+        if rendition != self.current:
+            self.current = rendition
             self._reload()  # the new rendition's window, before its next segment

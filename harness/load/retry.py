@@ -16,6 +16,10 @@ class FetchError(Exception):
     """One request failed (connection error, timeout, non-2xx, unusable body)."""
 
 
+class TooSlow(Exception):
+    """A download outlasted the time the player gave it (and was cut off)."""
+
+
 def with_retries(call: Callable[[], T], sleep: Callable[[float], None], tries: int = TRIES) -> T:
     """call() until it succeeds; after `tries` failures the last FetchError propagates."""
     for attempt in range(tries - 1):

@@ -26,7 +26,7 @@ from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
-from harness.load.retry import FetchError, with_retries
+from harness.load.retry import FetchError, TooSlow, with_retries
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 SUBSCRIBER_ACCOUNTS = 2000  # subscriber-0001 ... as the reference stack seeds them
@@ -66,10 +66,22 @@ class _App(FastHttpUser):
     network_timeout = 10.0
     settings: AudienceSettings
 
-    def fetch(self, url: str, group: str, **kwargs) -> bytes:
-        """The body of a 2xx answer, else FetchError (Locust records both)."""
+    def fetch(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> bytes:
+        """The body of a 2xx answer, else FetchError (Locust records both);
+        TooSlow, and the request cut off, when it outlasts `time_limit`."""
         method = "POST" if "json" in kwargs else "GET"
-        response = self.client.request(method, url, name=group, **kwargs)
+        slow = TooSlow(f"{group} {url}: cut off after {time_limit}s")
+        try:
+            with gevent.Timeout(time_limit, slow):
+                response = self.client.request(method, url, name=group, **kwargs)
+        except TooSlow as cut_off:
+            if cut_off is not slow:
+                raise
+            # Locust never saw it finish: record it as the failed request it is.
+            self.environment.events.request.fire(
+                request_type=method, name=group, response_time=time_limit * 1000,
+                response_length=0, exception=cut_off, context={}, response=None, url=url)
+            raise
         error = getattr(response, "error", None)  # set only when the request failed
         if error is not None or not 200 <= response.status_code < 300:
             raise FetchError(f"{group} {url}: {response.status_code or error}")

@@ -1,0 +1,126 @@
+"""A YAML file as a validator needs it: plain data, the line of every key and
+list item (from the parser's marks), and its problems reported as
+`FILE:LINE: FIELD.PATH: problem (hint)`, one line each, all at once.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import yaml
+
+from harness.errors import InvalidInput
+
+Where = tuple[str | int, ...]  # a field's path: ("audience", "viewers", 2, "at")
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+
+
+def where_text(where: Where) -> str:
+    """`audience.viewers[2].at`"""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+class Document:
+    """One file's data and the problems found in it."""
+
+    def __init__(self, name: str, data: object, lines: dict[Where, int]) -> None:
+        self.name = name  # the path as the user gave it
+        self.data = data
+        self._lines = lines
+        self._problems: list[tuple[float, str]] = []  # (line to sort by, message line)
+
+    def problem(self, where: Where, message: str) -> None:
+        line = self._line(where)
+        place = f"{self.name}:{line}" if line else self.name
+        field = where_text(where)
+        self._problems.append((line or 0, f"{place}: {field}: {message}" if field
+                               else f"{place}: {message}"))
+
+    def include(self, error: InvalidInput) -> None:
+        """Problems of another file this one names, reported after this file's own."""
+        self._problems += [(math.inf, line) for line in str(error).splitlines()]
+
+    def check(self) -> None:
+        """Raise InvalidInput listing every problem in line order, if there is any."""
+        if self._problems:
+            raise InvalidInput("\n".join(text for _, text in sorted(self._problems,
+                                                                     key=lambda p: p[0])))
+
+    def _line(self, where: Where) -> int | None:
+        # A missing key has no line of its own: point at the mapping that lacks it.
+        for end in range(len(where), -1, -1):
+            if where[:end] in self._lines:
+                return self._lines[where[:end]]
+        return None
+
+
+def read_document(path: Path | str) -> Document:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: cannot read: not UTF-8 text") from None
+    return parse_document(text, str(path))
+
+
+def parse_document(text: str, name: str) -> Document:
+    loader = yaml.SafeLoader(text)
+    duplicates: list[tuple[Where, int]] = []
+    try:
+        root = loader.get_single_node()
+        lines = {(): root.start_mark.line + 1 if root else 1}
+        data = _plain(loader, root, (), lines, duplicates) if root else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if getattr(error, "context", None):
+            problem += f" ({error.context})"
+        raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
+                           ) from None
+    except RecursionError:
+        raise InvalidInput(f"{name}:1: YAML syntax error: an alias refers to itself") from None
+    finally:
+        loader.dispose()
+    document = Document(name, data, lines)
+    for where, first in duplicates:
+        document.problem(where, f"duplicate key (first given on line {first}; keep one)")
+    return document
+
+
+def _plain(loader: yaml.SafeLoader, node: yaml.Node, where: Where, lines: dict[Where, int],
+           duplicates: list[tuple[Where, int]]) -> object:
+    """The node's value as plain data, recording the line of every key and item."""
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise yaml.MarkedYAMLError(problem=f"unsupported tag {node.tag}",
+                                   problem_mark=node.start_mark)
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[where + (index,)] = item.start_mark.line + 1
+            items.append(_plain(loader, item, where + (index,), lines, duplicates))
+        return items
+    if not isinstance(node, yaml.MappingNode):
+        return loader.construct_object(node)
+    first: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a list or "
+                                       "mapping", problem_mark=key_node.start_mark)
+        if key_node.tag != _MERGE:  # keys a `<<` merge brings in may be overridden
+            key = loader.construct_object(key_node)
+            if key in first:
+                duplicates.append((where + (key,), first[key]))
+            first.setdefault(key, key_node.start_mark.line + 1)
+    loader.flatten_mapping(node)
+    mapping = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        lines[where + (key,)] = key_node.start_mark.line + 1
+        mapping[key] = _plain(loader, value_node, where + (key,), lines, duplicates)
+    return mapping

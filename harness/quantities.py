@@ -1,0 +1,63 @@
+"""Times and shares as people write them in scenario files, and back again:
+`-5m`, `0s`, `90s`, `1h30m`, `500ms`, `1%`.
+
+Both directions use decimal arithmetic on the float's shortest text, so a
+value written out and read back is the same float: a resolved scenario that
+a run saved loads to an equal Scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+_AMOUNT = r"(\d+(?:\.\d+)?)"
+# Hours, minutes, seconds, milliseconds, each at most once and in that order;
+# `m(?!s)` keeps the minutes from eating the `m` of `ms`. The lookahead and
+# groups mean the same in Python and in JSON Schema (ECMA 262) patterns.
+_TIME = "(?=\\d)" + "".join(f"(?:{_AMOUNT}{unit})?" for unit in ("h", "m(?!s)", "s", "ms"))
+OFFSET_PATTERN = f"^([+-]?){_TIME}$"
+DURATION_PATTERN = f"^{_TIME}$"
+PERCENT_PATTERN = r"^(\d+(?:\.\d+)?)%$"
+_UNIT_SECONDS = (Decimal(3600), Decimal(60), Decimal(1), Decimal("0.001"))
+
+
+def parse_time(text: str) -> float | None:
+    """Seconds written as `-5m`, `1h30m`, `500ms` ..., or None if written otherwise."""
+    match = re.fullmatch(OFFSET_PATTERN, text)
+    if not match:
+        return None
+    sign, *amounts = match.groups()
+    seconds = sum((Decimal(a) * unit for a, unit in zip(amounts, _UNIT_SECONDS) if a), Decimal(0))
+    return float(-seconds if sign == "-" else seconds)
+
+
+def format_time(seconds: float) -> str:
+    """`-10m`, `1h30m`, `1m30.5s`, `250ms`, `0s`: what parse_time reads back as `seconds`."""
+    hours, rest = divmod(abs(_decimal(seconds)), 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    if 0 < rest < 1 and (rest * 1000) % 1 == 0:
+        parts.append(f"{_plain(rest * 1000)}ms")
+    elif rest or not (hours or minutes):
+        parts.append(f"{_plain(rest)}s")
+    return ("-" if seconds < 0 else "") + "".join(parts)
+
+
+def parse_percent(text: str) -> float | None:
+    """The ratio written as `1%` or `0.5%`, or None if written otherwise."""
+    match = re.fullmatch(PERCENT_PATTERN, text)
+    return float(Decimal(match[1]) / 100) if match else None
+
+
+def format_percent(ratio: float) -> str:
+    return f"{_plain(_decimal(ratio) * 100)}%"
+
+
+def _decimal(number: float) -> Decimal:
+    # repr is the shortest text that reads back as the same float.
+    return Decimal(repr(float(number)))
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")

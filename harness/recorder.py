@@ -1,0 +1,118 @@
+"""Writes a run to its folder while it runs, so a crash keeps what was measured.
+
+- windows.jsonl: every second's full window (counts, sums, histograms), the
+  source every summary and report is computed from;
+- timeseries.csv: the same seconds flattened for people and spreadsheets;
+- events.jsonl: what happened when (run start/end, phase changes, faults).
+Every line is flushed as it is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from harness.aggregate import metrics_of
+from harness.metrics import METRICS
+from harness.window import Window
+
+WINDOWS = "windows.jsonl"
+TIMESERIES = "timeseries.csv"
+EVENTS = "events.jsonl"
+
+GAUGES = ("target_viewers", "viewers", "joining", "playing", "stalled")
+COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playback_failures",
+          "stalls", "switches")
+COLUMNS = ("second", "time_utc", "match_s", "phase") + GAUGES + COUNTS + tuple(METRICS)
+
+
+def utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Second:
+    """One recorded second: the window and where it stood on the timeline."""
+
+    window: Window
+    epoch: float  # wall clock at the end of the second
+    match_s: float
+    phase: str
+    target_viewers: int
+    viewers: int
+
+    def to_json(self) -> dict:
+        return {"epoch": self.epoch, "match_s": self.match_s, "phase": self.phase,
+                "target_viewers": self.target_viewers, "viewers": self.viewers,
+                "window": self.window.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Second:
+        return cls(Window.from_json(data["window"]), data["epoch"], data["match_s"],
+                   data["phase"], data["target_viewers"], data["viewers"])
+
+
+def _cell(value: float | int | str | None) -> str | float | int:
+    if value is None:
+        return ""
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def timeseries_row(second: Second) -> list:
+    w = second.window
+    row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
+           second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
+    row += [getattr(w, name) for name in COUNTS]
+    metrics = metrics_of([w])
+    return [_cell(v) for v in row + [metrics[name] for name in METRICS]]
+
+
+class Recorder:
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._windows = open(run_dir / WINDOWS, "a", encoding="utf-8")
+        self._events = open(run_dir / EVENTS, "a", encoding="utf-8")
+        self._timeseries_file: IO[str] = open(run_dir / TIMESERIES, "w", newline="",
+                                              encoding="utf-8")
+        self._timeseries = csv.writer(self._timeseries_file)
+        self._timeseries.writerow(COLUMNS)
+        self._timeseries_file.flush()
+        self.seconds: list[Second] = []
+
+    def event(self, kind: str, match_s: float | None = None, **fields) -> None:
+        now = time.time()
+        record = {"time_utc": utc(now), "epoch": now, "kind": kind}
+        if match_s is not None:
+            record["match_s"] = round(match_s, 3)
+        record.update(fields)
+        self._events.write(json.dumps(record) + "\n")
+        self._events.flush()
+
+    def second(self, second: Second) -> None:
+        self.seconds.append(second)
+        self._windows.write(json.dumps(second.to_json(), separators=(",", ":")) + "\n")
+        self._windows.flush()
+        self._timeseries.writerow(timeseries_row(second))
+        self._timeseries_file.flush()
+
+    def close(self) -> None:
+        for handle in (self._windows, self._events, self._timeseries_file):
+            handle.close()
+
+
+def read_seconds(run_dir: Path) -> list[Second]:
+    """The seconds of a run folder, as recorded (a torn last line is dropped)."""
+    seconds = []
+    with open(run_dir / WINDOWS, encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                seconds.append(Second.from_json(json.loads(line)))
+            except (ValueError, KeyError):
+                break  # the harness died mid-write: keep what came before
+    return seconds

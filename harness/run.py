@@ -1,0 +1,196 @@
+"""harness run: one scenario end to end.
+
+target up (if kickoff manages it and it is down) -> run folder -> Locust
+drives the audience shape while the recorder writes one second at a time ->
+summary -> target left as it was found. SIGINT and SIGTERM end the run early
+but still write everything measured so far.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gevent
+import gevent.event
+import yaml
+from locust.env import Environment
+
+from harness import targets as targets_file
+from harness.errors import InfrastructureMissing
+from harness.load.clients import CLIENTS
+from harness.load.collector import Collector
+from harness.load.shape import AudienceShape, viewers_at
+from harness.load.viewer import AudienceSettings, user_classes
+from harness.platforms import get_platform
+from harness.recorder import Recorder, Second, utc
+from harness.scenario import Scenario
+from harness.status_line import StatusLine
+from harness.summary import console_tables, summarize
+
+log = logging.getLogger(__name__)
+EDGE_URL = "http://127.0.0.1:8080"
+SUMMARY = "summary.json"
+RESOLVED_SCENARIO = "scenario.yaml"
+EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    outcome: str  # "completed", "interrupted (SIGINT)" ...
+    exit_code: int
+    summary: dict
+
+
+# --- the target ---------------------------------------------------------------
+
+def _noop() -> None:
+    pass
+
+
+def _check_reachable(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=3).close()
+    except OSError as error:
+        raise InfrastructureMissing(f"the edge {url} does not answer ({error}); is the stack up?") \
+            from None
+
+
+def acquire_target(scenario: Scenario) -> tuple[str, Callable[[], None]]:
+    """The edge URL viewers use, and how to leave the target as it was found."""
+    if scenario.platform == "external":
+        edge = targets_file.load_targets(scenario.targets).edge
+        _check_reachable(edge)
+        return edge, _noop
+    platform = get_platform(scenario.platform)
+    if all(row.health == "healthy" for row in platform.status()):
+        return EDGE_URL, _noop
+    was_running = platform.is_managed()
+    log.info("bringing the %s stack up for this run", platform.name)
+    platform.up()
+    return EDGE_URL, (_noop if was_running else platform.down)
+
+
+# --- the run folder -----------------------------------------------------------
+
+def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path:
+    stamp = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = results_root / f"{stamp}_{scenario.name}"
+    suffix = 1
+    while run_dir.exists():  # two runs in one second
+        suffix += 1
+        run_dir = results_root / f"{stamp}_{scenario.name}-{suffix}"
+    run_dir.mkdir(parents=True)
+    resolved = yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    (run_dir / RESOLVED_SCENARIO).write_text(
+        f"# {scenario.source} as this run used it (command-line overrides applied)\n{resolved}")
+    return run_dir
+
+
+# --- the run ------------------------------------------------------------------
+
+class _Stop:
+    """SIGINT/SIGTERM during a run: stop measuring, keep what was measured."""
+
+    def __init__(self) -> None:
+        self.event = gevent.event.Event()
+        self.signal: signal.Signals | None = None
+        self._handlers = [gevent.signal_handler(sig, self._caught, sig) for sig in EXIT_ON_SIGNAL]
+
+    def _caught(self, sig: signal.Signals) -> None:
+        self.signal = sig
+        self.event.set()
+
+    def release(self) -> None:
+        for handler in self._handlers:
+            handler.cancel()
+
+
+def _api_users(scenario: Scenario) -> list[tuple[str, int, float]]:
+    return [(u.kind, u.users, u.interval) for u in scenario.audience.api_users]
+
+
+def run(scenario: Scenario, results_root: Path, duration: float | None = None) -> RunResult:
+    """Run `scenario` for its timeline (or `duration` wall seconds at most)."""
+    edge, release = acquire_target(scenario)
+    try:
+        return _measure(scenario, edge, results_root, duration)
+    finally:
+        release()
+
+
+def _measure(scenario: Scenario, edge: str, results_root: Path,
+             duration: float | None) -> RunResult:
+    started = time.time()
+    run_dir = make_run_dir(results_root, scenario, started)
+    recorder = Recorder(run_dir)
+    collector = Collector()
+    audience = scenario.audience
+    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed)
+    api_users = _api_users(scenario)
+    api_count = sum(count for _, count, _ in api_users)
+    wall_duration = min(scenario.wall_duration, duration or scenario.wall_duration)
+
+    def target_at(wall_s: float) -> int:
+        return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
+
+    env = Environment(
+        user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
+        shape_class=AudienceShape(target_at, wall_duration, api_count), host=edge)
+    env.events.request.add_listener(
+        lambda name, response_time, exception, **_: collector.request(
+            name, response_time / 1000, exception is None))
+    runner = env.create_local_runner()
+    stop = _Stop()
+    status = StatusLine()
+    outcome, exit_code = "completed", 0
+    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=edge,
+                   wall_duration_s=wall_duration, time_scale=scenario.time_scale)
+    phase = None
+    try:
+        runner.start_shape()
+        zero = time.perf_counter()
+        for number in range(math.ceil(wall_duration)):
+            if stop.event.wait(timeout=max(0.0, zero + number + 1 - time.perf_counter())):
+                outcome = f"interrupted ({stop.signal.name})"
+                exit_code = EXIT_ON_SIGNAL[stop.signal]
+                break
+            wall_s = time.perf_counter() - zero
+            match_s = scenario.match(min(wall_s, wall_duration))
+            if scenario.phase_at(match_s) != phase:
+                phase = scenario.phase_at(match_s)
+                recorder.event("phase", match_s, phase=phase)
+            second = Second(collector.close(number, time.monotonic()), time.time(), match_s,
+                            phase, target_at(wall_s), max(0, runner.user_count - api_count))
+            recorder.second(second)
+            status.show(second)
+    except Exception as error:
+        outcome, exit_code = f"failed: {error.__class__.__name__}: {error}", 1
+        raise
+    finally:
+        runner.quit()
+        stop.release()
+        status.close()
+        recorder.event("run_ended", outcome=outcome)
+        summary = summarize(scenario.to_dict(), recorder.seconds, outcome, utc(started),
+                            utc(time.time()), scenario.timeline.peak)
+        (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+        recorder.close()
+    return RunResult(run_dir, outcome, exit_code, summary)
+
+
+def print_result(result: RunResult) -> None:
+    print(console_tables(result.summary))
+    print(f"\n{result.summary['scenario']}: {result.outcome}; results in {result.run_dir}")

@@ -1,0 +1,89 @@
+"""Scenarios: match-day YAML files, validated into frozen dataclasses.
+
+`load` reports every problem of a file at once, one `FILE:LINE: FIELD.PATH:
+problem (hint)` line each (InvalidInput). The model is in `model`, the file
+format and the rules between its fields in `rules`; docs/scenarios.md is the
+user's reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from harness.document import Document, parse_document, read_document
+from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, ApiUsers, Audience,
+                                    AudiencePoint, Fault, Phase, Scenario, Slo, Timeline,
+                                    default_peak, default_phases)
+from harness.scenario.rules import FAULT_PARAM_VALIDATORS, FORMAT, check
+
+
+def load(path: Path | str) -> Scenario:
+    """The scenario in the file at `path`; InvalidInput lists every problem in it."""
+    return _build(read_document(path), Path(path))
+
+
+def loads(text: str, source: Path) -> Scenario:
+    """The scenario in `text`, read as the file `source` (names errors and relative paths)."""
+    return _build(parse_document(text, str(source)), Path(source))
+
+
+def replace(scenario: Scenario, **changes: object) -> Scenario:
+    """dataclasses.replace, then every rule again: for overrides such as the CLI's
+    platform, time_scale or seed. Problems name the file but no line."""
+    changed = dataclasses.replace(scenario, **changes)
+    return _build(Document(str(changed.source), changed.to_dict(), {}), changed.source)
+
+
+def json_schema() -> dict:
+    """The file format as JSON Schema (draft 2020-12), for editors."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "kickoff scenario", **FORMAT.schema(),
+            # targets go with platform external, and only with it
+            "if": {"properties": {"platform": {"const": "external"}}, "required": ["platform"]},
+            "then": {"required": ["targets"]},
+            "else": {"not": {"required": ["targets"]}}}
+
+
+def describe(scenario: Scenario) -> str:
+    """One line for `harness validate`."""
+    points = scenario.audience.points
+    peak = round(max(p.viewers for p in points) * scenario.audience.scale)
+    return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers, wall duration "
+            f"{scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}")
+
+
+def _build(document: Document, source: Path) -> Scenario:
+    values = check(document, source)
+    document.check()
+    timeline, audience = values["timeline"], values["audience"]
+    start, end = timeline["start"], timeline["end"]
+    phases = (tuple(Phase(p["name"], p["at"]) for p in timeline["phases"]) if "phases" in timeline
+              else default_phases(start, end))
+    return Scenario(
+        name=values["name"],
+        description=values.get("description", ""),
+        platform=values.get("platform", "local"),
+        targets=(source.parent / values["targets"]).resolve() if "targets" in values else None,
+        time_scale=values.get("time_scale", 1.0),
+        seed=values.get("seed", 1),
+        timeline=Timeline(start, end, phases,
+                          timeline.get("peak") or default_peak(phases, start, end)),
+        audience=Audience(
+            event=audience.get("event"),
+            points=tuple(AudiencePoint(p["at"], p["viewers"]) for p in audience["viewers"]),
+            clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
+            subscribers=audience.get("subscribers", 0.0),
+            api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
+            scale=audience.get("scale", 1.0)),
+        slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
+                       s["min"][0] if "min" in s else None, s.get("phase", "overall"))
+                   for s in values.get("slos", ())),
+        faults=tuple(Fault(f["name"], f["kind"], f["target"], f["at"], f.get("for"),
+                           f.get("params", {})) for f in values.get("faults", ())),
+        source=source)
+
+
+__all__ = ["CLIENT_TYPES", "FAULT_PARAM_VALIDATORS", "ApiUsers", "Audience", "AudiencePoint",
+           "Fault", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
+           "loads", "replace"]

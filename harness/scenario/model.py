@@ -1,0 +1,168 @@
+"""The scenario model: frozen dataclasses, their time arithmetic and defaults,
+and the way back to the file format (to_dict).
+
+All times are float seconds. Match time is relative to kickoff (T0 = 0,
+negative before); the timeline (audience points, phases, faults) runs
+`time_scale` times faster than real time.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.metrics import METRICS, Metric
+from harness.quantities import format_percent, format_time
+
+CLIENT_TYPES = ("web", "app", "tv")
+DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
+KICKOFF_WINDOW = -60.0  # where the default kickoff phase starts
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    at: float  # match seconds; lasts until the next phase starts (the last until timeline.end)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: float  # match seconds where the run begins
+    end: float  # match seconds where it ends (> start)
+    phases: tuple[Phase, ...]  # sorted by `at`; phases[0].at == start
+    peak: str  # the phase that is the kickoff window
+
+
+@dataclass(frozen=True)
+class AudiencePoint:
+    at: float  # match seconds
+    viewers: int  # concurrent viewers wanted then (linear in between), before `scale`
+
+
+@dataclass(frozen=True)
+class ApiUsers:
+    kind: str  # "epg" (polls /api/epg and /api/live) or "login" (POST /auth/login storms)
+    users: int  # how many such users for the whole run
+    interval: float  # real seconds between one user's requests, not time-scaled
+
+
+@dataclass(frozen=True)
+class Audience:
+    event: str | None  # None: the first free-to-air event the catalog lists as live
+    points: tuple[AudiencePoint, ...]  # strictly increasing `at`
+    clients: dict[str, float]  # every CLIENT_TYPES key, in that order; shares add up to 1
+    subscribers: float  # share of viewers who log in as subscribers
+    api_users: tuple[ApiUsers, ...]
+    scale: float  # multiplies every point's viewers
+
+
+@dataclass(frozen=True)
+class Slo:
+    metric: str  # a key of harness.metrics.METRICS
+    max: float | None  # exactly one of max and min is set
+    min: float | None
+    phase: str  # overall, baseline, peak, during:<fault>, recovery:<fault> or a timeline phase
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    kind: str
+    target: str  # a component or link name
+    at: float  # match seconds
+    duration: float | None  # YAML `for`; None: until the end
+    params: dict
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    platform: str
+    targets: Path | None  # absolute; the targets file of platform "external"
+    time_scale: float
+    seed: int
+    timeline: Timeline
+    audience: Audience
+    slos: tuple[Slo, ...]
+    faults: tuple[Fault, ...]
+    source: Path = field(compare=False)  # the same scenario read from another file is equal
+
+    def wall(self, match_seconds: float) -> float:
+        """Wall-clock seconds since the run started when match time is `match_seconds`."""
+        return (match_seconds - self.timeline.start) / self.time_scale
+
+    def match(self, wall_seconds: float) -> float:
+        return self.timeline.start + wall_seconds * self.time_scale
+
+    @property
+    def wall_duration(self) -> float:
+        return (self.timeline.end - self.timeline.start) / self.time_scale
+
+    def phase_at(self, match_seconds: float) -> str:
+        """The phase in force (before the start: the first one)."""
+        return phase_at(self.timeline.phases, match_seconds)
+
+    def to_dict(self) -> dict:
+        """The scenario in file format, defaults written out: loads to an equal Scenario."""
+        timeline, audience = self.timeline, self.audience
+        data = {"name": self.name, "description": self.description, "platform": self.platform}
+        if self.targets is not None:
+            data["targets"] = str(self.targets)
+        data["time_scale"] = _number(self.time_scale)
+        data["seed"] = self.seed
+        data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),
+                            "phases": [{"name": p.name, "at": format_time(p.at)}
+                                       for p in timeline.phases],
+                            "peak": timeline.peak}
+        data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
+                            "scale": _number(audience.scale),
+                            "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
+                                        for p in audience.points],
+                            "clients": {k: _number(v) for k, v in audience.clients.items()},
+                            "subscribers": _number(audience.subscribers),
+                            "api_users": [{"kind": u.kind, "users": u.users,
+                                           "interval": format_time(u.interval)}
+                                          for u in audience.api_users]}
+        data["slos"] = [{"metric": s.metric,
+                         **{bound: _threshold(value, METRICS[s.metric])
+                            for bound, value in (("max", s.max), ("min", s.min))
+                            if value is not None},
+                         "phase": s.phase} for s in self.slos]
+        data["faults"] = [{"name": f.name, "kind": f.kind, "target": f.target,
+                           "at": format_time(f.at),
+                           **({"for": format_time(f.duration)} if f.duration is not None else {}),
+                           "params": copy.deepcopy(f.params)} for f in self.faults]
+        return data
+
+
+def default_phases(start: float, end: float) -> tuple[Phase, ...]:
+    """pre-match from the start, kickoff from a minute before T0, as far as the run has them."""
+    kickoff = max(start, KICKOFF_WINDOW)
+    if kickoff >= end:
+        return (Phase("pre-match", start),)
+    if kickoff == start:
+        return (Phase("kickoff", start),)
+    return Phase("pre-match", start), Phase("kickoff", kickoff)
+
+
+def default_peak(phases: tuple[Phase, ...], start: float, end: float) -> str:
+    """The phase in force at kickoff; the last one if the run does not include kickoff."""
+    return phase_at(phases, 0.0 if start <= 0 < end else end)
+
+
+def phase_at(phases: tuple[Phase, ...], match_seconds: float) -> str:
+    """The phase in force (before the first one starts: the first one)."""
+    return next((p.name for p in reversed(phases) if p.at <= match_seconds), phases[0].name)
+
+
+def _number(value: object) -> object:
+    """10 rather than 10.0 in a written scenario."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _threshold(value: float, metric: Metric) -> object:
+    if metric.unit == "s":
+        return format_time(value)
+    return format_percent(value) if metric.unit == "ratio" else _number(value)

@@ -1,0 +1,130 @@
+"""summary.json and the console tables: a run's figures per phase and overall,
+computed from its recorded seconds only, so they can be computed again later
+from the run folder (windows.jsonl) with the same result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from tabulate import tabulate
+
+from harness.aggregate import metrics_of
+from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.recorder import Second
+
+SCHEMA_VERSION = 1
+SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
+
+
+def _span(name: str, seconds: Sequence[Second]) -> dict:
+    return {
+        "name": name,
+        "from_second": seconds[0].window.second if seconds else None,
+        "to_second": seconds[-1].window.second + 1 if seconds else None,
+        "from_match_s": seconds[0].match_s if seconds else None,
+        "to_match_s": seconds[-1].match_s if seconds else None,
+        "peak_viewers": max((s.viewers for s in seconds), default=0),
+        "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
+        "attempts": sum(s.window.attempts for s in seconds),
+        "metrics": metrics_of([s.window for s in seconds]),
+    }
+
+
+def shape_deviation(seconds: Sequence[Second]) -> int:
+    """The most the viewer count strayed from the profile, allowing it one
+    second to follow (the shape asks each second for the next second's count)."""
+    worst = 0
+    for before, now in zip(seconds, seconds[1:]):
+        low = min(before.target_viewers, now.target_viewers)
+        high = max(before.target_viewers, now.target_viewers)
+        worst = max(worst, low - now.viewers, now.viewers - high)
+    return worst
+
+
+def shape_tolerance(peak_target: int) -> int:
+    absolute, relative = SHAPE_TOLERANCE
+    return max(absolute, round(relative * peak_target))
+
+
+def summarize(scenario: dict, seconds: Sequence[Second], outcome: str, started_utc: str,
+              ended_utc: str, peak_phase: str) -> dict:
+    """The run's summary; `scenario` is the resolved scenario as written in the run folder."""
+    phases = [_span(name, list(group)) for name, group in groupby(seconds, key=lambda s: s.phase)]
+    overall = _span("overall", seconds)
+    deviation = shape_deviation(seconds)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scenario": scenario["name"],
+        "outcome": outcome,  # "completed", "interrupted" or "failed: <why>"
+        "started_utc": started_utc,
+        "ended_utc": ended_utc,
+        "platform": scenario.get("platform", "local"),
+        "time_scale": scenario.get("time_scale", 1),
+        "seed": scenario.get("seed"),
+        "seconds_recorded": len(seconds),
+        "audience": {
+            "peak_target_viewers": overall["peak_target_viewers"],
+            "peak_viewers": overall["peak_viewers"],
+            "max_shape_deviation": deviation,
+            "shape_tolerance": shape_tolerance(overall["peak_target_viewers"]),
+        },
+        "peak_phase": peak_phase,
+        "phases": phases,
+        "overall": overall,
+        "metric_units": {name: m.unit for name, m in METRICS.items()},
+        # Evaluated against the figures above by the verdict; stored as given until then.
+        "slos": scenario.get("slos", []),
+        "faults": scenario.get("faults", []),
+    }
+
+
+# --- console ------------------------------------------------------------------
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no data"
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    if unit == "s":
+        return f"{value:.3f} s" if value < 1 else f"{value:.2f} s"
+    return f"{value:,.1f}"
+
+
+def _match_clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    sign = "-" if seconds < 0 else "+"
+    minutes, rest = divmod(abs(round(seconds)), 60)
+    return f"T{sign}{minutes:02d}:{rest:02d}"
+
+
+VIEWER_COLUMNS = (("startup_time_p50", "startup p50"), ("startup_time_p95", "startup p95"),
+                  ("video_start_failure_ratio", "start failures"),
+                  ("exit_before_video_start_ratio", "exits before start"),
+                  ("rebuffering_ratio", "rebuffering"), ("stalls_per_viewer_hour", "stalls/h"),
+                  ("playback_failure_ratio", "playback failures"),
+                  ("average_bitrate_kbps", "kbps"), ("error_ratio", "request errors"))
+
+
+def console_tables(summary: dict) -> str:
+    spans = summary["phases"] + [summary["overall"]]
+    viewer_rows = [
+        [span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
+         f"{_match_clock(span['from_match_s'])}..{_match_clock(span['to_match_s'])}",
+         f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"]]
+        + [_fmt(span["metrics"][key], METRICS[key].unit) for key, _ in VIEWER_COLUMNS]
+        for span in spans]
+    viewers = tabulate(viewer_rows, headers=["phase", "match time", "viewers/target", "attempts"]
+                       + [label for _, label in VIEWER_COLUMNS])
+    metrics = summary["overall"]["metrics"]
+    request_rows = []
+    for group in (*ENDPOINT_GROUPS, None):
+        suffix = f".{group}" if group else ""
+        request_rows.append([group or "all"] + [
+            _fmt(metrics[f"{kind}{suffix}"], METRICS[f"{kind}{suffix}"].unit)
+            for kind in ("requests_per_second", "error_ratio", "latency_p50", "latency_p95",
+                         "latency_p99")])
+    requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
+                                               "p50", "p95", "p99"])
+    return f"{viewers}\n\n{requests}"

@@ -1,0 +1,98 @@
+"""Targets files: how to reach a stack kickoff did not start (platform external).
+
+Traffic goes only to this machine (127.0.0.0/8, localhost, ::1) unless the
+file's allow_hosts names the host: a typo in a URL must not aim a kickoff
+rush, or a fault, at somebody else's servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from harness.document import Document, Where, read_document
+from harness.fields import Items, Record, Text, shown
+
+_HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
+
+
+@dataclass(frozen=True)
+class Targets:
+    edge: str  # the base URL viewers use
+    toxiproxy: str | None  # Toxiproxy's API
+    docker_host: str | None
+    compose_project: str | None
+    components: tuple[str, ...]  # names faults may target
+    links: tuple[str, ...]  # Toxiproxy proxy names faults may target
+    allow_hosts: tuple[str, ...]  # hosts besides loopback that traffic may go to
+    source: Path
+
+
+class _Url(Text):
+    def __init__(self, description: str, schemes: tuple[str, ...], example: str, *,
+                 host: bool = True) -> None:
+        super().__init__(description)
+        self.schemes, self.example, self.host = schemes, example, host
+
+    def read(self, value: object, where: Where, document: Document) -> str | None:
+        text = super().read(value, where, document)
+        if text is None:
+            return None
+        try:
+            parts = urlsplit(text)
+            parts.port  # raises ValueError when the port is not a number in 0..65535
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in self.schemes or (self.host and not parts.hostname):
+            kind = "/".join(self.schemes) + " URL" + (" with a host" if self.host else "")
+            return document.problem(where, f"{shown(text)} is not a {kind} (write e.g. "
+                                           f"{self.example})")
+        return text
+
+    def schema(self) -> dict:
+        return {**super().schema(), "format": "uri"}
+
+
+_FORMAT = Record("how to reach a stack kickoff did not start", {
+    "edge": _Url("the base URL viewers use", ("http", "https"), "http://127.0.0.1:8080"),
+    "toxiproxy": _Url("Toxiproxy's API", ("http", "https"), "http://127.0.0.1:8474"),
+    "docker_host": _Url("the Docker engine running the stack", ("unix", "npipe", "tcp", "ssh",
+                        "http", "https"), "unix:///var/run/docker.sock", host=False),
+    "compose_project": Text("the stack's compose project"),
+    "components": Items("component names faults may target", Text("a component")),
+    "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
+    "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
+}, required=("edge",))
+
+
+def load_targets(path: Path | str) -> Targets:
+    """The targets file at `path`; InvalidInput lists every problem in it."""
+    document = read_document(path)
+    raw = _FORMAT.read(document.data, (), document) or {}
+    _check_hosts(raw, document)
+    document.check()
+    return Targets(edge=raw["edge"], toxiproxy=raw.get("toxiproxy"),
+                   docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
+                   components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
+                   allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path))
+
+
+def _check_hosts(raw: dict, document: Document) -> None:
+    allowed = {host.lower() for host in raw.get("allow_hosts") or () if host}
+    for key in _HOSTED_KEYS:
+        host = urlsplit(raw[key]).hostname if raw.get(key) else None
+        if host and not _loopback(host) and host not in allowed:
+            document.problem((key,), f"{host} is not this machine, and kickoff sends traffic "
+                                     f"only to 127.0.0.1, localhost or ::1 (if the stack at {host} "
+                                     f"is yours to load, add {host} to allow_hosts)")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,39 @@
+"""Writing short scenarios and reading what a run left in its folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from harness.recorder import COLUMNS
+
+
+def write_scenario(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(f"name: {name}\ndescription: a test run\n{body}")
+    return path
+
+
+def run_dir(results: Path) -> Path:
+    (found,) = [p for p in results.iterdir() if p.is_dir()]
+    return found
+
+
+def summary(folder: Path) -> dict:
+    return json.loads((folder / "summary.json").read_text())
+
+
+def timeseries(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "timeseries.csv", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == COLUMNS
+        return list(reader)
+
+
+def events(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+
+
+def number(value: str) -> float | None:
+    return float(value) if value != "" else None

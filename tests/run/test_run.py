@@ -1,0 +1,177 @@
+"""`harness run` on the real local stack: the audience shape is followed,
+healthy viewers all play, a throttled origin link shows stalls and step-downs,
+and a run cut short keeps everything it measured."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.links import Links
+from harness.recorder import read_seconds
+from harness.scenario import load
+from tests.cli import HARNESS, harness
+from tests.run.helpers import events, number, run_dir, summary, timeseries, write_scenario
+
+KICKOFF_RAMP = """\
+time_scale: 4
+seed: 3
+timeline:
+  start: -40s
+  end: 60s
+  phases:
+    - {name: pre-match, at: -40s}
+    - {name: kickoff-rush, at: -4s}
+    - {name: match, at: 20s}
+  peak: kickoff-rush
+audience:
+  viewers:
+    - {at: -40s, viewers: 3}
+    - {at: -4s, viewers: 3}
+    - {at: 0s, viewers: 15}
+    - {at: 60s, viewers: 15}
+  clients: {web: 0.4, app: 0.4, tv: 0.2}
+  subscribers: 0.3
+  api_users:
+    - {kind: epg, users: 1, interval: 2s}
+"""
+
+STEADY = """\
+timeline:
+  start: 0s
+  end: 40s
+  phases:
+    - {name: healthy, at: 0s}
+    - {name: throttled, at: 12s}
+audience:
+  viewers:
+    - {at: 0s, viewers: 6}
+  clients: {app: 0.5, tv: 0.5}
+"""
+
+
+def start_run(scenario: Path, results: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([HARNESS, "run", str(scenario), "--results-dir", str(results), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+
+
+def wait_for_seconds(results: Path, count: int, timeout: float = 60) -> Path:
+    """The run folder, once its timeseries holds `count` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        folders = [p for p in results.iterdir() if p.is_dir()] if results.exists() else []
+        if folders and (folders[0] / "timeseries.csv").exists():
+            if len((folders[0] / "timeseries.csv").read_text().splitlines()) > count:
+                return folders[0]
+        time.sleep(0.2)
+    raise AssertionError(f"the run did not record {count} seconds within {timeout}s")
+
+
+def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(local_stack, tmp_path):
+    scenario = write_scenario(tmp_path, "ramp", KICKOFF_RAMP)
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 0, result.stderr
+    folder = run_dir(tmp_path / "results")
+    rows, s = timeseries(folder), summary(folder)
+
+    assert s["outcome"] == "completed"
+    assert abs(len(rows) - 25) <= 1  # 100 s of match time at time_scale 4
+    assert s["audience"]["peak_target_viewers"] == 15
+    assert s["audience"]["max_shape_deviation"] <= s["audience"]["shape_tolerance"]
+    # The kickoff spike (3 -> 15 within one wall second) is there within a second.
+    spike = next(i for i, r in enumerate(rows) if int(r["target_viewers"]) == 15)
+    assert int(rows[spike + 1]["viewers"]) == 15
+
+    for row in rows[-3:]:  # every viewer is playing, none stalled
+        assert (int(row["playing"]), int(row["stalled"]), int(row["joining"])) == (15, 0, 0)
+    overall = s["overall"]["metrics"]
+    assert s["overall"]["attempts"] >= 15
+    assert overall["video_start_failure_ratio"] == 0
+    assert overall["exit_before_video_start_ratio"] == 0
+    assert 0 < overall["startup_time_p50"] <= overall["startup_time_p95"] < 5
+    assert overall["rebuffering_ratio"] < 0.01
+    assert overall["error_ratio"] == 0
+    assert overall["requests_per_second.auth"] > 0  # entitlements and subscriber logins
+    assert overall["requests_per_second.catalog"] > 0
+    assert overall["average_bitrate_kbps"] > 400
+
+    assert [p["name"] for p in s["phases"]] == ["pre-match", "kickoff-rush", "match"]
+    kinds = [(e["kind"], e.get("phase")) for e in events(folder)]
+    assert kinds[0] == ("run_started", None) and kinds[-1] == ("run_ended", None)
+    assert [phase for kind, phase in kinds if kind == "phase"] == ["pre-match", "kickoff-rush",
+                                                                   "match"]
+    assert load(folder / "scenario.yaml").to_dict() == load(scenario).to_dict()
+    assert "kickoff-rush (peak)" in result.stdout and "startup p95" in result.stdout
+
+
+def test_a_throttled_origin_link_shows_stalls_and_viewers_step_down(local_stack, tmp_path):
+    """Bandwidth on both edge->origin links below the lowest rendition's bitrate."""
+    scenario = write_scenario(tmp_path, "throttle", STEADY)
+    results = tmp_path / "results"
+    process = start_run(scenario, results)
+    links = Links()
+    try:
+        wait_for_seconds(results, 12)
+        for link in ("edge-origin-a", "edge-origin-b"):
+            links.add_toxic(link, "bandwidth", {"rate": 20})  # KB/s; 240p needs 50 KB/s
+        _, stderr = process.communicate(timeout=90)
+    finally:
+        links.reset()
+        process.kill()
+    assert process.returncode == 0, stderr
+    phases = {p["name"]: p["metrics"] for p in summary(run_dir(results))["phases"]}
+    healthy, throttled = phases["healthy"], phases["throttled"]
+    assert healthy["rebuffering_ratio"] < 0.01
+    assert throttled["rebuffering_ratio"] > 0.05
+    assert throttled["stalls_per_viewer_hour"] > 0
+    assert throttled["average_bitrate_kbps"] < healthy["average_bitrate_kbps"]
+    rows = timeseries(run_dir(results))
+    late = [r for r in rows if r["phase"] == "throttled"][-5:]
+    # By now the players have stepped down to the lowest rendition.
+    assert all(number(r["average_bitrate_kbps"]) in (None, 400.0) for r in late), late
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_run_still_writes_its_results(local_stack, tmp_path, sig, code):
+    scenario = write_scenario(tmp_path, "stopped", STEADY)
+    results = tmp_path / "results"
+    process = start_run(scenario, results)
+    wait_for_seconds(results, 4)
+    process.send_signal(sig)
+    process.communicate(timeout=30)
+    assert process.returncode == code
+    folder = run_dir(results)
+    assert summary(folder)["outcome"] == f"interrupted ({sig.name})"
+    assert events(folder)[-1]["kind"] == "run_ended"
+    assert len(timeseries(folder)) >= 4
+
+
+def test_a_killed_harness_leaves_a_readable_timeseries(local_stack, tmp_path):
+    scenario = write_scenario(tmp_path, "killed", STEADY)
+    results = tmp_path / "results"
+    process = start_run(scenario, results)
+    folder = wait_for_seconds(results, 5)
+    process.kill()
+    process.communicate(timeout=10)
+    rows = timeseries(folder)
+    assert len(rows) >= 5
+    assert [int(r["second"]) for r in rows] == list(range(len(rows)))
+    assert len(read_seconds(folder)) >= 5
+    assert not (folder / "summary.json").exists()
+
+
+def test_an_external_stack_is_used_as_it_is(local_stack, tmp_path):
+    (tmp_path / "targets.yaml").write_text("edge: http://127.0.0.1:8080\n")
+    scenario = write_scenario(tmp_path, "external", STEADY + "platform: external\n"
+                                                           "targets: targets.yaml\n")
+    before = local_stack.handles()
+    result = harness("run", str(scenario), "--duration", "5s",
+                     "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 0, result.stderr
+    assert summary(run_dir(tmp_path / "results"))["overall"]["metrics"]["requests_per_second"] > 0
+    assert local_stack.handles() == before
