@@ -12,10 +12,11 @@ import dataclasses
 from pathlib import Path
 
 from harness.document import Document, parse_document, read_document
-from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, ApiUsers, Audience,
-                                    AudiencePoint, Fault, Phase, Scenario, Slo, Timeline,
-                                    default_peak, default_phases)
-from harness.scenario.rules import FAULT_PARAM_VALIDATORS, FORMAT, check
+from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_RECOVERY_BUDGET,
+                                    ApiUsers, Audience, AudiencePoint, Fault, HaltCondition,
+                                    Phase, Scenario, Slo, Timeline, default_peak,
+                                    default_phases)
+from harness.scenario.rules import FORMAT, check
 
 
 def load(path: Path | str) -> Scenario:
@@ -80,10 +81,15 @@ def _build(document: Document, source: Path) -> Scenario:
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),
         faults=tuple(Fault(f["name"], f["kind"], f["target"], f["at"], f.get("for"),
-                           f.get("params", {})) for f in values.get("faults", ())),
+                           f.get("params", {}),
+                           f.get("recover_within", DEFAULT_RECOVERY_BUDGET))
+                     for f in values.get("faults", ())),
+        halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
+                                    h["below"][0] if "below" in h else None, h["for"])
+                      for h in values.get("halt_if", ())),
         source=source)
 
 
-__all__ = ["CLIENT_TYPES", "FAULT_PARAM_VALIDATORS", "ApiUsers", "Audience", "AudiencePoint",
-           "Fault", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
+__all__ = ["CLIENT_TYPES", "ApiUsers", "Audience", "AudiencePoint",
+           "Fault", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
            "loads", "replace"]

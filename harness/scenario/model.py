@@ -18,6 +18,7 @@ from harness.quantities import format_percent, format_time
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
 KICKOFF_WINDOW = -60.0  # where the default kickoff phase starts
+DEFAULT_RECOVERY_BUDGET = 30.0  # seconds a fault's recovery may take, unless it says otherwise
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,17 @@ class Fault:
     at: float  # match seconds
     duration: float | None  # YAML `for`; None: until the end
     params: dict
+    recover_within: float = DEFAULT_RECOVERY_BUDGET  # seconds the stack may take to recover
+
+
+@dataclass(frozen=True)
+class HaltCondition:
+    """Stop the run when a per-second metric stays beyond a limit for a while."""
+
+    metric: str  # a key of harness.metrics.METRICS
+    above: float | None  # exactly one of above and below is set
+    below: float | None
+    lasting: float  # YAML `for`: wall seconds the condition must hold
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,8 @@ class Scenario:
     audience: Audience
     slos: tuple[Slo, ...]
     faults: tuple[Fault, ...]
-    source: Path = field(compare=False)  # the same scenario read from another file is equal
+    halt_if: tuple[HaltCondition, ...] = ()
+    source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
 
     def wall(self, match_seconds: float) -> float:
         """Wall-clock seconds since the run started when match time is `match_seconds`."""
@@ -133,7 +146,13 @@ class Scenario:
         data["faults"] = [{"name": f.name, "kind": f.kind, "target": f.target,
                            "at": format_time(f.at),
                            **({"for": format_time(f.duration)} if f.duration is not None else {}),
+                           "recover_within": format_time(f.recover_within),
                            "params": copy.deepcopy(f.params)} for f in self.faults]
+        data["halt_if"] = [{"metric": h.metric,
+                            **{bound: _threshold(value, METRICS[h.metric])
+                               for bound, value in (("above", h.above), ("below", h.below))
+                               if value is not None},
+                            "for": format_time(h.lasting)} for h in self.halt_if]
         return data
 
 

@@ -8,13 +8,14 @@ skip values already reported, so every problem is reported once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME
+from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME, ZONES
 
 from harness.document import Document, Where
 from harness.errors import InvalidInput
+from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, unknown)
 from harness.metrics import METRICS, Metric
@@ -25,10 +26,6 @@ from harness.targets import load_targets
 PLATFORMS = ("local", "docker", "external")
 API_USER_KINDS = ("epg", "login")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
-
-# Kind-specific checks of a fault's params: kind -> the problems found (none: fine).
-# A kind without a validator takes any params.
-FAULT_PARAM_VALIDATORS: dict[str, Callable[[dict], list[str]]] = {}
 
 
 _PHASE = Record("a named part of the timeline, lasting until the next one starts", {
@@ -71,12 +68,23 @@ _SLO = Record("a service level objective, judged in one phase", {
 }, required=("metric",), exactly_one=("max", "min"))
 _FAULT = Record("a fault injected at a moment and reverted after a while", {
     "name": Text("unique among the faults; SLO phases during:<name> and recovery:<name>"),
-    "kind": Text("what the fault does, e.g. kill"),
-    "target": Text("the component or link it hits"),
+    "kind": Choice("what the fault does (see docs/faults.md)", (*KINDS, RANDOM), noun="fault kind"),
+    "target": Text("the link (for link kinds) or component or zone:<zone> it hits; for random, "
+                   "any or one of those"),
     "at": Time("when it is injected, in match time"),
     "for": Time("how long it lasts (default: until the end)", duration=True),
+    "recover_within": Time("the recovery budget: how long the stack may take to be back to its "
+                           "pre-fault band, from the revert (from the injection for self-healing "
+                           "kinds); default 30s", duration=True),
     "params": FreeMapping("settings of the fault's kind (default none)"),
 }, required=("name", "kind", "target", "at"))
+_HALT = Record("stop the run (reverting every fault) when this holds for a while", {
+    "metric": Choice("the per-second metric watched", tuple(METRICS), noun="metric",
+                     hint="see the metric catalogue in docs/scenarios.md"),
+    "above": Threshold("halt while the metric is above this"),
+    "below": Threshold("halt while the metric is below this"),
+    "for": Time("wall-clock time it must hold before the run halts", duration=True),
+}, required=("metric", "for"), exactly_one=("above", "below"))
 FORMAT = Record("a kickoff match-day scenario", {
     "name": Text("names the run's results folder", pattern="^[a-z0-9][a-z0-9-]*$",
                  rule="a valid name (lowercase letters, digits and '-', starting with a letter "
@@ -91,6 +99,7 @@ FORMAT = Record("a kickoff match-day scenario", {
     "audience": _AUDIENCE,
     "slos": Items("service level objectives (default none)", _SLO),
     "faults": Items("faults on the timeline (default none)", _FAULT),
+    "halt_if": Items("abort conditions (default none)", _HALT),
 }, required=("name", "timeline", "audience"))
 
 
@@ -104,8 +113,14 @@ def check(document: Document, source: Path) -> dict:
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
     faults = _check_faults(values.get("faults") or [], span,
-                           _fault_targets(values, source, document), document)
+                           _fault_stack(values, source, document),
+                           values.get("platform", "local"), document)
     _check_slos(values.get("slos") or [], phase_names, faults, document)
+    for index, halt in enumerate(values.get("halt_if") or []):
+        metric = METRICS.get((halt or {}).get("metric"))
+        for bound in ("above", "below"):
+            if metric and halt.get(bound):
+                _check_threshold(*halt[bound], metric, ("halt_if", index, bound), document)
     return values
 
 
@@ -178,57 +193,145 @@ def _check_inside(at: float, span: tuple[float, float] | None, where: Where, doc
     return False
 
 
-def _fault_targets(values: dict, source: Path, document: Document) -> list[str] | None:
-    """Check platform and targets; return what faults may target (None: unknown or anything)."""
+@dataclass(frozen=True)
+class _Stack:
+    """What faults may hit and which drivers can hit it (None: anything)."""
+
+    components: list[str] | None
+    links: list[str] | None
+    zones: list[str]
+    drivers: tuple[str, ...] | None
+
+
+def _fault_stack(values: dict, source: Path, document: Document) -> _Stack:
+    """Check platform and targets; return what the scenario's faults may hit."""
     platform, targets = values.get("platform", "local"), values.get("targets")
     if platform in ("local", "docker"):
         if "targets" in values:
             document.problem(("targets",), f"is only read with platform external (this scenario "
                                            f"runs on {platform}; remove targets or set platform: "
                                            f"external)")
-        return [c.name for c in COMPONENTS] + list(LINKS_BY_NAME)
+        return _Stack([c.name for c in COMPONENTS], list(LINKS_BY_NAME), list(ZONES),
+                      DRIVERS_BY_PLATFORM[platform])
     if platform == "external" and "targets" not in values:
         document.problem(("platform",), "external needs a targets file describing the stack "
                                         "(add targets: FILE; see docs/scenarios.md)")
+    unknown_stack = _Stack(None, None, [], None)
     if platform != "external" or targets is None:
-        return None
+        return unknown_stack
     path = source.parent / targets
     if not path.is_file():
         document.problem(("targets",), f"no file {path} (a relative path is read from the "
                                        f"scenario's folder)")
-        return None
+        return unknown_stack
     try:
         stack = load_targets(path)
     except InvalidInput as error:
         document.include(error)
-        return None
-    return list(stack.components + stack.links) or None
+        return unknown_stack
+    drivers = (("toxiproxy",) if stack.toxiproxy else ()) + (("docker",) if stack.docker_host
+                                                              else ())
+    named = bool(stack.components or stack.links)
+    return _Stack(list(stack.components) if named else None, list(stack.links) if named else None,
+                  [], drivers)
 
 
-def _check_faults(faults: list, span: tuple[float, float] | None, targets: list[str] | None,
-                  document: Document) -> dict[str, dict] | None:
+def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Stack,
+                  platform: str, document: Document) -> dict[str, dict] | None:
     """Check the faults; return them by name (None while a name is unknown)."""
     by_name: dict[str, dict] = {}
     for index, fault in enumerate(faults):
         if fault is None:
             continue
         where = ("faults", index)
-        name, target, at = fault.get("name"), fault.get("target"), fault.get("at")
+        name, at = fault.get("name"), fault.get("at")
         if name is not None and name in by_name:
             document.problem(where + ("name",), f"another fault is already named {name!r} "
                                                 f"(fault names are unique)")
         by_name.setdefault(name, fault)
         if at is not None:
             _check_inside(at, span, where + ("at",), document, closed=False)
-        if target is not None and targets is not None and target not in targets:
-            unknown(document, where + ("target",), f"the stack has no component or link named "
-                                                   f"{target!r}", target, targets)
-        validator = FAULT_PARAM_VALIDATORS.get(fault.get("kind"))
-        params = fault.get("params", {})
-        if validator and params is not None:
-            for message in validator(params):
-                document.problem(where + ("params",), message)
+        if fault.get("kind") == RANDOM:
+            _check_random(fault, stack, platform, where, document)
+        elif fault.get("kind") in KINDS:
+            _check_fault_kind(fault, stack, platform, where, document)
     return by_name if _names(faults) is not None else None
+
+
+def _check_fault_kind(fault: dict, stack: _Stack, platform: str, where: Where,
+                      document: Document) -> None:
+    kind = KINDS[fault["kind"]]
+    if stack.drivers is not None and kind.driver not in stack.drivers:
+        document.problem(where + ("kind",), _unsupported(kind.name, kind.driver, platform))
+    _check_target(fault.get("target"), kind.name, kind.hits, stack, where + ("target",), document)
+    params = fault.get("params", {})  # left out: none given, so required ones are missing
+    if params and not kind.params.fields:
+        document.problem(where + ("params",), f"{kind.name} takes no params (remove params)")
+    elif params is not None:  # None: already reported
+        kind.params.read(params, where + ("params",), document)
+        if kind.name == "resource-squeeze" and not {"cpus", "memory"} & set(params):
+            document.problem(where + ("params",), "resource-squeeze needs cpus, memory or both")
+
+
+_OFFERED_BY = {"toxiproxy": "local, docker, or external with toxiproxy: in its targets file",
+               "docker": "docker, or external with docker_host: in its targets file",
+               "process": "local"}
+
+
+def _unsupported(kind: str, driver: str, platform: str) -> str:
+    return (f"{kind} is a {driver} fault, which platform {platform} cannot carry out (it needs "
+            f"platform {_OFFERED_BY[driver]})")
+
+
+def _check_target(target: str | None, kind: str, hits: str, stack: _Stack, where: Where,
+                  document: Document) -> None:
+    if target is None:
+        return
+    if hits == "link":
+        if stack.links is None or target in stack.links:
+            return
+        if target.startswith("zone:") or target in (stack.components or ()):
+            what = "zone" if target.startswith("zone:") else "component"
+            document.problem(where, f"{target!r} is a {what}, and {kind} hits a link (target a "
+                                    f"link, or choose a kind that hits components)")
+        else:
+            unknown(document, where, f"the stack has no link named {target!r}", target,
+                    stack.links)
+        return
+    zone = target.removeprefix("zone:")
+    if target.startswith("zone:"):
+        if stack.components is not None and zone not in stack.zones:
+            unknown(document, where, f"the stack has no zone {zone!r}", zone,
+                    stack.zones or ["(none)"], None if stack.zones else
+                    "only the reference stack's platforms know zones")
+    elif stack.components is not None and target in stack.links:
+        document.problem(where, f"{target!r} is a link, and {kind} hits a component or zone "
+                                f"(target one of those, or choose a kind that hits links)")
+    elif stack.components is not None and target not in stack.components:
+        unknown(document, where, f"the stack has no component named {target!r}", target,
+                stack.components)
+
+
+def _check_random(fault: dict, stack: _Stack, platform: str, where: Where,
+                  document: Document) -> None:
+    if "params" not in fault:
+        document.problem(where + ("params",), "random needs params every and kinds (see "
+                                              "docs/faults.md)")
+    elif fault["params"] is not None:  # None: already reported
+        picked = RANDOM_PARAMS.read(fault["params"], where + ("params",), document) or {}
+        for index, name in enumerate(picked.get("kinds") or []):
+            kind = KINDS.get(name)
+            if kind and stack.drivers is not None and kind.driver not in stack.drivers:
+                document.problem(where + ("params", "kinds", index),
+                                 _unsupported(kind.name, kind.driver, platform))
+    target = fault.get("target")
+    if target is None or target == "any":
+        return
+    if target.startswith("zone:"):
+        _check_target(target, RANDOM, "component", stack, where + ("target",), document)
+    elif stack.components is not None and target not in stack.components + stack.links:
+        unknown(document, where + ("target",), f"the stack has no component or link named "
+                f"{target!r}", target, ["any", *stack.components, *stack.links])
 
 
 def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dict] | None,
@@ -268,7 +371,8 @@ def _check_slo_phase(phase: str | None, phase_names: list[str] | None,
         if faults is not None and fault not in faults:
             unknown(document, where, f"no fault is named {fault!r}", fault, list(faults),
                     None if faults else "the scenario has no faults")
-        elif faults is not None and window == "recovery" and "for" not in faults[fault]:
+        elif faults is not None and window == "recovery" and "for" not in faults[fault] \
+                and not getattr(KINDS.get(faults[fault].get("kind")), "self_healing", False):
             document.problem(where, f"fault {fault!r} lasts until the end, so it has no "
                                     f"recovery (give it a `for`)")
     elif phase_names is not None and phase not in phase_names:

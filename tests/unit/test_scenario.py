@@ -11,6 +11,7 @@ import yaml
 
 from harness import scenario
 from harness.errors import InvalidInput
+from harness.faults.kinds import KINDS, RANDOM_PICK_PARAMS
 from harness.metrics import ENDPOINT_GROUPS, METRICS
 from harness.paths import REPO_DIR, SCENARIOS_DIR
 from harness.quantities import format_percent, format_time, parse_percent, parse_time
@@ -71,8 +72,10 @@ def test_a_full_file_loads_to_the_exact_model():
               Slo("error_ratio.segment", 0.01, None, "overall"),
               Slo("average_bitrate_kbps", None, 1500.0, "during:origin-a-dies"),
               Slo("rebuffering_ratio", 0.02, None, "recovery:origin-a-dies")),
-        faults=(Fault("origin-a-dies", "kill", "origin-a", 0.0, 120.0, {"signal": "SIGKILL"}),
-                Fault("slow-origin-b", "latency", "edge-origin-b", 90.0, None, {})),
+        faults=(Fault("origin-a-dies", "process-kill", "origin-a", 0.0, 120.0,
+                      {"signal": "SIGKILL"}),
+                Fault("slow-origin-b", "latency", "edge-origin-b", 90.0, None,
+                      {"latency": "500ms", "jitter": "100ms"})),
         source=DATA / "full.yaml")
     assert loaded.source == DATA / "full.yaml"
     assert list(loaded.audience.clients) == list(scenario.CLIENT_TYPES)
@@ -178,12 +181,16 @@ def test_replace_checks_every_rule_again():
         scenario.replace(loaded, seed=True)
 
 
-def test_replace_onto_an_external_stack_checks_the_fault_targets_there():
+def test_replace_onto_an_external_stack_checks_the_fault_kinds_and_targets_there():
     loaded = scenario.load(DATA / "full.yaml")
+    source = str(DATA / "full.yaml")
     with pytest.raises(InvalidInput) as error:
         scenario.replace(loaded, platform="external", targets=DATA / "targets" / "staging.yaml")
-    assert "faults[1].target: the stack has no component or link named 'edge-origin-b' (did you " \
-           "mean 'edge-origin-a'?)" in str(error.value)
+    assert str(error.value).splitlines() == [
+        f"{source}: faults[0].kind: process-kill is a process fault, which platform external "
+        "cannot carry out (it needs platform local)",
+        f"{source}: faults[1].target: the stack has no link named 'edge-origin-b' (did you mean "
+        "'edge-origin-a'?)"]
 
 
 # -- times and thresholds -----------------------------------------------------------------
@@ -276,7 +283,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, time_scale, seed, timeline, audience, slos, faults)"),
+     "targets, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     ("""\
@@ -396,28 +403,32 @@ audience: {viewers: [{at: -2m, viewers: 1}]}
     (MINIMAL + "slos:\n  - {metric: error_ratio, max: 1%, phase: 'during:x'}\n",
      ":7: slos[0].phase: no fault is named 'x' (the scenario has no faults)"),
     (MINIMAL + "slos:\n  - {metric: error_ratio, max: 1%, phase: 'during:kil'}\n"
-     "faults:\n  - {name: kill, kind: kill, target: edge, at: 0s}\n",
+     "faults:\n  - {name: kill, kind: process-kill, target: edge, at: 0s}\n",
      ":7: slos[0].phase: no fault is named 'kil' (did you mean 'kill'?)"),
     (MINIMAL + "slos:\n  - {metric: error_ratio, max: 1%, phase: 'recovery:kill'}\n"
-     "faults:\n  - {name: kill, kind: kill, target: edge, at: 0s}\n",
+     "faults:\n  - {name: kill, kind: process-pause, target: edge, at: 0s}\n",
      ":7: slos[0].phase: fault 'kill' lasts until the end, so it has no recovery (give it a "
      "`for`)"),
     # faults
-    (MINIMAL + "faults:\n  - {name: a, kind: kill, target: edge, at: 0s}\n"
-     "  - {name: a, kind: kill, target: auth, at: 1m}\n",
+    (MINIMAL + "faults:\n  - {name: a, kind: process-kill, target: edge, at: 0s}\n"
+     "  - {name: a, kind: process-kill, target: auth, at: 1m}\n",
      ":8: faults[1].name: another fault is already named 'a' (fault names are unique)"),
-    (MINIMAL + "faults:\n  - {name: a, kind: kill, target: edge, at: 3m}\n",
+    (MINIMAL + "faults:\n  - {name: a, kind: process-kill, target: edge, at: 3m}\n",
      ":7: faults[0].at: 3m is outside the timeline [-2m, 3m)"),
-    (MINIMAL + "faults:\n  - {name: a, kind: kill, target: edge, at: 0s, for: 0s}\n",
+    (MINIMAL + "faults:\n  - {name: a, kind: process-kill, target: edge, at: 0s, for: 0s}\n",
      ":7: faults[0].for: '0s' is not a duration; it must be longer than 0 (write e.g. 30s, 2m or "
      "1h30m)"),
-    (MINIMAL + "faults:\n  - {name: a, kind: kill, target: orgin-a, at: 0s}\n",
-     ":7: faults[0].target: the stack has no component or link named 'orgin-a' (did you mean "
+    (MINIMAL + "faults:\n  - {name: a, kind: process-kill, target: orgin-a, at: 0s}\n",
+     ":7: faults[0].target: the stack has no component named 'orgin-a' (did you mean "
      "'origin-a'?)"),
-    (MINIMAL + "faults:\n  - {name: a, kind: kill, target: edge, at: 0s, params: [1]}\n",
+    (MINIMAL + "faults:\n  - {name: a, kind: cut, target: edge-orgin-a, at: 0s}\n",
+     ":7: faults[0].target: the stack has no link named 'edge-orgin-a' (did you mean "
+     "'edge-origin-a'?)"),
+    (MINIMAL + "faults:\n  - {name: a, kind: process-kill, target: edge, at: 0s, params: [1]}\n",
      ":7: faults[0].params: a list is not a mapping"),
     (MINIMAL + "faults:\n  - {name: a, kind: '', target: edge, at: 0s}\n",
-     ":7: faults[0].kind: is empty"),
+     ":7: faults[0].kind: unknown fault kind '' (choose from " + ", ".join([*KINDS, "random"])
+     + ")"),
     (MINIMAL + "faults:\n  - {name: a, target: edge, at: 0s}\n",
      ":7: faults[0].kind: is required but missing"),
     # platform and targets
@@ -493,25 +504,281 @@ def test_an_unreadable_file_is_one_line(tmp_path):
         scenario.load(tmp_path / "latin1.yaml")
 
 
-def test_fault_params_are_checked_by_the_validator_of_their_kind(tmp_path, monkeypatch):
-    text = MINIMAL + "faults:\n  - name: a\n    kind: kill\n    target: edge\n    at: 0s\n" \
-                     "    params: {signal: SIGFOO}\n"
-    assert scenario.load(write(tmp_path, text)).faults[0].params == {"signal": "SIGFOO"}
-    monkeypatch.setitem(scenario.FAULT_PARAM_VALIDATORS, "kill",
-                        lambda params: [f"unknown signal {params['signal']!r}"])
-    assert problem(tmp_path, text) == ":11: faults[0].params: unknown signal 'SIGFOO'"
+# -- faults -------------------------------------------------------------------------------
+
+def fault(line: str, platform: str = "local") -> str:
+    """MINIMAL with `platform` (line 6) and one fault (line 8)."""
+    return MINIMAL + f"platform: {platform}\nfaults:\n  - {line}\n"
+
+
+def test_every_kind_loads_on_each_platform_that_offers_its_driver(tmp_path):
+    # with the params random mode gives it, so those are valid too
+    for platform, drivers in (("local", ("toxiproxy", "process")),
+                              ("docker", ("toxiproxy", "docker"))):
+        offered = [kind for kind in KINDS.values() if kind.driver in drivers]
+        faults = "".join(
+            f"  - {{name: f{i}, kind: {kind.name}, target: "
+            f"{'edge-origin-a' if kind.hits == 'link' else 'origin-a'}, at: 0s, "
+            f"params: {json.dumps(RANDOM_PICK_PARAMS.get(kind.name, {}))}}}\n"
+            for i, kind in enumerate(offered))
+        loaded = scenario.load(write(tmp_path, MINIMAL + f"platform: {platform}\nfaults:\n"
+                                     + faults))
+        assert [f.kind for f in loaded.faults] == [kind.name for kind in offered]
+    assert {kind.driver for kind in KINDS.values()} == {"toxiproxy", "docker", "process"}
+
+
+def test_random_mode_has_params_for_every_kind_that_requires_some():
+    assert set(RANDOM_PICK_PARAMS) <= set(KINDS)
+    for kind in KINDS.values():
+        assert set(kind.params.required) <= set(RANDOM_PICK_PARAMS.get(kind.name, {})), kind.name
+
+
+def test_fault_params_are_kept_as_written(tmp_path):
+    loaded = scenario.load(write(tmp_path, fault(
+        "{name: a, kind: latency, target: edge-origin-a, at: 0s, params: {latency: 500ms, "
+        "jitter: 100ms, stream: upstream, toxicity: 0.5}}")))
+    assert loaded.faults[0].params == {"latency": "500ms", "jitter": "100ms", "stream": "upstream",
+                                       "toxicity": 0.5}
+    loaded = scenario.load(write(tmp_path, fault("{name: a, kind: cut, target: edge-auth, at: 0s, "
+                                                 "params: {}}")))
+    assert loaded.faults[0].params == {}
+
+
+@pytest.mark.parametrize("line, expected", [
+    # kinds
+    ("{name: a, kind: proces-kill, target: edge, at: 0s}",
+     ":8: faults[0].kind: unknown fault kind 'proces-kill' (did you mean 'process-kill'?)"),
+    ("{name: a, kind: kill, target: edge, at: 0s}",
+     ":8: faults[0].kind: unknown fault kind 'kill' (choose from latency, bandwidth, slow_close, "
+     "timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
+     "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
+     "process-pause, random)"),
+    # targets: a link kind hits a link, a component kind a component or zone
+    ("{name: a, kind: cut, target: origin-a, at: 0s}",
+     ":8: faults[0].target: 'origin-a' is a component, and cut hits a link (target a link, or "
+     "choose a kind that hits components)"),
+    ("{name: a, kind: latency, target: redis, at: 0s, params: {latency: 1s}}",
+     ":8: faults[0].target: 'redis' is a component, and latency hits a link (target a link, or "
+     "choose a kind that hits components)"),
+    ("{name: a, kind: cut, target: 'zone:a', at: 0s}",
+     ":8: faults[0].target: 'zone:a' is a zone, and cut hits a link (target a link, or choose a "
+     "kind that hits components)"),
+    ("{name: a, kind: cut, target: db, at: 0s}",
+     ":8: faults[0].target: the stack has no link named 'db' (choose from edge-origin-a, "
+     "edge-origin-b, edge-auth, edge-catalog, auth-redis, catalog-redis)"),
+    ("{name: a, kind: process-kill, target: edge-origin-a, at: 0s}",
+     ":8: faults[0].target: 'edge-origin-a' is a link, and process-kill hits a component or zone "
+     "(target one of those, or choose a kind that hits links)"),
+    ("{name: a, kind: process-pause, target: auth-redis, at: 0s}",
+     ":8: faults[0].target: 'auth-redis' is a link, and process-pause hits a component or zone "
+     "(target one of those, or choose a kind that hits links)"),
+    ("{name: a, kind: process-pause, target: db, at: 0s}",
+     ":8: faults[0].target: the stack has no component named 'db' (choose from redis, "
+     "toxiproxy, origin-a, origin-b, auth, catalog, edge)"),
+    ("{name: a, kind: process-kill, target: 'zone:c', at: 0s}",
+     ":8: faults[0].target: the stack has no zone 'c' (choose from core, a, b)"),
+    ("{name: a, kind: process-kill, target: 'zone:cor', at: 0s}",
+     ":8: faults[0].target: the stack has no zone 'cor' (did you mean 'core'?)"),
+    # params: read by the kind's fields
+    ("{name: a, kind: process-kill, target: edge, at: 0s, params: {signl: SIGTERM}}",
+     ":8: faults[0].params.signl: unknown key (did you mean 'signal'?)"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s, params: {latency: 1s, colour: red}}",
+     ":8: faults[0].params.colour: unknown key (choose from latency, jitter, stream, toxicity)"),
+    ("{name: a, kind: cut, target: edge-auth, at: 0s, params: {latency: 1s}}",
+     ":8: faults[0].params: cut takes no params (remove params)"),
+    ("{name: a, kind: bandwidth, target: edge-auth, at: 0s, params: {rate: fast}}",
+     ":8: faults[0].params.rate: 'fast' is not a whole number"),
+    ("{name: a, kind: bandwidth, target: edge-auth, at: 0s, params: {rate: -1}}",
+     ":8: faults[0].params.rate: -1 must be >= 0"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s, params: {latency: slow}}",
+     ":8: faults[0].params.latency: 'slow' is not a duration (write e.g. 30s, 2m or 1h30m)"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s, params: {jitter: 10ms}}",
+     ":8: faults[0].params.latency: is required but missing"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s}",
+     ":8: faults[0].params.latency: is required but missing"),
+    ("{name: a, kind: slicer, target: edge-auth, at: 0s, params: {average_size: 0}}",
+     ":8: faults[0].params.average_size: 0 must be >= 1"),
+    ("{name: a, kind: process-kill, target: edge, at: 0s, params: {signal: SIGFOO}}",
+     ":8: faults[0].params.signal: unknown signal 'SIGFOO' (choose from SIGKILL, SIGTERM, SIGINT, "
+     "SIGQUIT, SIGHUP, SIGABRT, SIGSEGV)"),
+    ("{name: a, kind: process-kill, target: edge, at: 0s, params: {signal: SIGKIL}}",
+     ":8: faults[0].params.signal: unknown signal 'SIGKIL' (did you mean 'SIGKILL'?)"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s, params: {latency: 1s, toxicity: 1.5}}",
+     ":8: faults[0].params.toxicity: 1.5 must be <= 1"),
+    ("{name: a, kind: latency, target: edge-auth, at: 0s, params: {latency: 1s, "
+     "stream: downsteam}}",
+     ":8: faults[0].params.stream: unknown stream 'downsteam' (did you mean 'downstream'?)"),
+    # random
+    ("{name: a, kind: random, target: any, at: 0s}",
+     ":8: faults[0].params: random needs params every and kinds (see docs/faults.md)"),
+    ("{name: a, kind: random, target: any, at: 0s, params: [cut]}",
+     ":8: faults[0].params: a list is not a mapping"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m}}",
+     ":8: faults[0].params.kinds: is required but missing"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: []}}",
+     ":8: faults[0].params.kinds: lists 0 entries; it needs at least 1"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 0s, kinds: [cut]}}",
+     ":8: faults[0].params.every: '0s' is not a duration; it must be longer than 0 (write e.g. "
+     "30s, 2m or 1h30m)"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: [cut], evry: 1m}}",
+     ":8: faults[0].params.evry: unknown key (did you mean 'every'?)"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: [cut, latncy]}}",
+     ":8: faults[0].params.kinds[1]: unknown fault kind 'latncy' (did you mean 'latency'?)"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: [random]}}",
+     ":8: faults[0].params.kinds[0]: unknown fault kind 'random' (choose from latency, bandwidth, "
+     "slow_close, timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
+     "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
+     "process-pause)"),
+    ("{name: a, kind: random, target: edge-orgin-a, at: 0s, params: {every: 1m, kinds: [cut]}}",
+     ":8: faults[0].target: the stack has no component or link named 'edge-orgin-a' (did you mean "
+     "'edge-origin-a'?)"),
+    ("{name: a, kind: random, target: everything, at: 0s, params: {every: 1m, kinds: [cut]}}",
+     ":8: faults[0].target: the stack has no component or link named 'everything' (choose from "
+     "any, redis, toxiproxy, origin-a, origin-b, auth, catalog, edge, edge-origin-a, "
+     "edge-origin-b, edge-auth, edge-catalog, auth-redis, catalog-redis)"),
+    ("{name: a, kind: random, target: 'zone:z', at: 0s, params: {every: 1m, kinds: [cut]}}",
+     ":8: faults[0].target: the stack has no zone 'z' (choose from core, a, b)"),
+])
+def test_each_fault_rule_reports_its_line_field_and_fix(tmp_path, line, expected):
+    assert problem(tmp_path, fault(line)) == expected
+
+
+@pytest.mark.parametrize("platform, line, expected", [
+    ("docker", "{name: a, kind: process-kill, target: edge, at: 0s}",
+     ":8: faults[0].kind: process-kill is a process fault, which platform docker cannot carry out "
+     "(it needs platform local)"),
+    ("docker", "{name: a, kind: process-pause, target: 'zone:a', at: 0s}",
+     ":8: faults[0].kind: process-pause is a process fault, which platform docker cannot carry "
+     "out (it needs platform local)"),
+    ("local", "{name: a, kind: container-kill, target: edge, at: 0s}",
+     ":8: faults[0].kind: container-kill is a docker fault, which platform local cannot carry out "
+     "(it needs platform docker, or external with docker_host: in its targets file)"),
+    ("local", "{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: [cut, "
+     "container-pause]}}",
+     ":8: faults[0].params.kinds[1]: container-pause is a docker fault, which platform local "
+     "cannot carry out (it needs platform docker, or external with docker_host: in its targets "
+     "file)"),
+    ("docker", "{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: "
+     "[process-kill]}}",
+     ":8: faults[0].params.kinds[0]: process-kill is a process fault, which platform docker "
+     "cannot carry out (it needs platform local)"),
+])
+def test_a_kind_needs_a_platform_that_offers_its_driver(tmp_path, platform, line, expected):
+    assert problem(tmp_path, fault(line, platform)) == expected
+
+
+def test_component_kinds_may_hit_a_zone(tmp_path):
+    for platform, kind in (("local", "process-kill"), ("docker", "container-kill")):
+        faults = "".join(f"  - {{name: f{zone}, kind: {kind}, target: 'zone:{zone}', at: 0s}}\n"
+                         for zone in ("core", "a", "b"))
+        loaded = scenario.load(write(tmp_path, MINIMAL + f"platform: {platform}\nfaults:\n"
+                                     + faults))
+        assert [f.target for f in loaded.faults] == ["zone:core", "zone:a", "zone:b"]
+
+
+def test_random_may_hit_any_target_or_keep_to_a_link_component_or_zone(tmp_path):
+    faults = "".join(f"  - {{name: f{i}, kind: random, target: '{target}', at: 0s, "
+                     f"params: {{every: 30s, lasting: 10s, kinds: [cut, process-kill]}}}}\n"
+                     for i, target in enumerate(["any", "edge-origin-a", "origin-a", "zone:b"]))
+    loaded = scenario.load(write(tmp_path, MINIMAL + "faults:\n" + faults))
+    assert [(f.kind, f.target) for f in loaded.faults] == [
+        ("random", "any"), ("random", "edge-origin-a"), ("random", "origin-a"),
+        ("random", "zone:b")]
+    assert loaded.faults[0].params == {"every": "30s", "lasting": "10s",
+                                       "kinds": ["cut", "process-kill"]}
+
+
+def test_a_random_kind_the_platform_cannot_carry_out_is_named_on_its_own_line(tmp_path):
+    assert problem(tmp_path, MINIMAL + textwrap.dedent("""\
+        faults:
+          - name: chaos
+            kind: random
+            target: any
+            at: 0s
+            params:
+              every: 30s
+              kinds:
+                - cut
+                - container-kill
+        """)) == (":15: faults[0].params.kinds[1]: container-kill is a docker fault, which "
+                  "platform local cannot carry out (it needs platform docker, or external with "
+                  "docker_host: in its targets file)")
 
 
 def test_faults_may_target_every_component_and_link_of_the_reference_stack(tmp_path):
     from kickoff_stack.topology import COMPONENTS, LINKS
 
-    names = [c.name for c in COMPONENTS] + [link.name for link in LINKS]
-    faults = "".join(f"  - {{name: f{i}, kind: kill, target: {name}, at: 0s}}\n"
-                     for i, name in enumerate(names))
-    for platform in ("local", "docker"):
+    components, links = [c.name for c in COMPONENTS], [link.name for link in LINKS]
+    for platform, component_kind in (("local", "process-kill"), ("docker", "container-kill")):
+        faults = "".join(f"  - {{name: c{i}, kind: {component_kind}, target: {name}, at: 0s}}\n"
+                         for i, name in enumerate(components))
+        faults += "".join(f"  - {{name: l{i}, kind: cut, target: {name}, at: 0s}}\n"
+                          for i, name in enumerate(links))
         text = MINIMAL + f"platform: {platform}\nfaults:\n" + faults
         loaded = scenario.load(write(tmp_path, text))
-        assert [f.target for f in loaded.faults] == names
+        assert [f.target for f in loaded.faults] == components + links
+
+
+def test_faults_on_an_external_stack_target_what_its_targets_file_lists(tmp_path):
+    write(tmp_path, "edge: http://localhost\ntoxiproxy: http://localhost:8474\n"
+                    "docker_host: unix:///var/run/docker.sock\ncomponents: [web]\n"
+                    "links: [web-db]\n", "stack.yaml")
+    head = MINIMAL + "platform: external\ntargets: stack.yaml\nfaults:\n"
+    assert scenario.load(write(tmp_path, head + "  - {name: a, kind: cut, target: web-db, at: 0s}\n"
+                                                "  - {name: b, kind: container-kill, target: web, "
+                                                "at: 0s}\n"))
+    assert problem(tmp_path, head + "  - {name: a, kind: cut, target: db, at: 0s}\n") == (
+        ":9: faults[0].target: the stack has no link named 'db' (choose from web-db)")
+    assert problem(tmp_path, head + "  - {name: a, kind: container-stop, target: db, "
+                                     "at: 0s}\n") == (
+        ":9: faults[0].target: the stack has no component named 'db' (choose from web)")
+    assert problem(tmp_path, head + "  - {name: a, kind: container-stop, target: web-db, "
+                                     "at: 0s}\n") == (
+        ":9: faults[0].target: 'web-db' is a link, and container-stop hits a component or zone "
+        "(target one of those, or choose a kind that hits links)")
+    assert problem(tmp_path, head + "  - {name: a, kind: random, target: db, at: 0s, params: "
+                                     "{every: 1m, kinds: [cut]}}\n") == (
+        ":9: faults[0].target: the stack has no component or link named 'db' (choose from any, "
+        "web, web-db)")
+    assert problem(tmp_path, head + "  - {name: a, kind: container-kill, target: 'zone:a', "
+                                     "at: 0s}\n") == (
+        ":9: faults[0].target: the stack has no zone 'a' (only the reference stack's platforms "
+        "know zones)")
+    write(tmp_path, "edge: http://localhost\ntoxiproxy: http://localhost:8474\n", "stack.yaml")
+    assert scenario.load(write(tmp_path, head + "  - {name: a, kind: cut, target: db, at: 0s}\n"))
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("{name: a, kind: cut, target: edge-origin-a, at: 0s}",
+     ":9: faults[0].kind: cut is a toxiproxy fault, which platform external cannot carry out (it "
+     "needs platform local, docker, or external with toxiproxy: in its targets file)"),
+    ("{name: a, kind: latency, target: edge-origin-a, at: 0s, params: {latency: 1s}}",
+     ":9: faults[0].kind: latency is a toxiproxy fault, which platform external cannot carry out "
+     "(it needs platform local, docker, or external with toxiproxy: in its targets file)"),
+    ("{name: a, kind: container-kill, target: edge, at: 0s}",
+     ":9: faults[0].kind: container-kill is a docker fault, which platform external cannot carry "
+     "out (it needs platform docker, or external with docker_host: in its targets file)"),
+    ("{name: a, kind: random, target: any, at: 0s, params: {every: 1m, kinds: [cut]}}",
+     ":9: faults[0].params.kinds[0]: cut is a toxiproxy fault, which platform external cannot "
+     "carry out (it needs platform local, docker, or external with toxiproxy: in its targets "
+     "file)"),
+])
+def test_an_external_stack_offers_only_the_drivers_its_targets_file_reaches(tmp_path, line,
+                                                                           expected):
+    write(tmp_path, "edge: http://localhost\n", "stack.yaml")
+    text = MINIMAL + f"platform: external\ntargets: stack.yaml\nfaults:\n  - {line}\n"
+    assert problem(tmp_path, text) == expected
+
+
+@pytest.mark.parametrize("kind", ["process-kill", "process-pause"])
+def test_an_external_stack_never_offers_process_kinds(tmp_path, kind):
+    write(tmp_path, "edge: http://localhost\ntoxiproxy: http://localhost:8474\n"
+                    "docker_host: unix:///var/run/docker.sock\n", "stack.yaml")
+    text = (MINIMAL + "platform: external\ntargets: stack.yaml\nfaults:\n"
+            f"  - {{name: a, kind: {kind}, target: edge, at: 0s}}\n")
+    assert problem(tmp_path, text) == (f":9: faults[0].kind: {kind} is a process fault, which "
+                                       "platform external cannot carry out (it needs platform "
+                                       "local)")
 
 
 # -- targets files ------------------------------------------------------------------------
@@ -605,18 +872,6 @@ def test_a_missing_targets_file_is_named_where_the_scenario_names_it(tmp_path):
         "the scenario's folder)")
 
 
-def test_faults_on_an_external_stack_target_what_its_targets_file_lists(tmp_path):
-    write(tmp_path, "edge: http://localhost\ncomponents: [web]\nlinks: [web-db]\n", "stack.yaml")
-    head = MINIMAL + "platform: external\ntargets: stack.yaml\nfaults:\n"
-    assert scenario.load(write(tmp_path, head + "  - {name: a, kind: kill, target: web-db, "
-                                                "at: 0s}\n"))
-    assert problem(tmp_path, head + "  - {name: a, kind: kill, target: db, at: 0s}\n") == (
-        ":9: faults[0].target: the stack has no component or link named 'db' (choose from web, "
-        "web-db)")
-    write(tmp_path, "edge: http://localhost\n", "stack.yaml")  # lists neither: any target
-    assert scenario.load(write(tmp_path, head + "  - {name: a, kind: kill, target: db, at: 0s}\n"))
-
-
 # -- the JSON Schema ----------------------------------------------------------------------
 
 def conforms(value: object, schema: dict) -> bool:
@@ -659,6 +914,11 @@ def test_the_schema_accepts_every_valid_file():
     assert conforms(yaml.safe_load(docs_example()), schema)
 
 
+def test_the_schema_lists_the_fault_kinds():
+    kind = scenario.json_schema()["properties"]["faults"]["items"]["properties"]["kind"]
+    assert kind["enum"] == [*KINDS, "random"]
+
+
 @pytest.mark.parametrize("change", [
     lambda d: d.pop("name"),
     lambda d: d.update(nmae="x"),
@@ -676,6 +936,7 @@ def test_the_schema_accepts_every_valid_file():
     lambda d: d["slos"][0].update(metric="startup_p95"),
     lambda d: d["slos"][0].update(max="lots"),
     lambda d: d["faults"][0].update(params=[]),
+    lambda d: d["faults"][0].update(kind="kill"),
 ])
 def test_the_schema_rejects_what_the_validator_rejects(change):
     data = yaml.safe_load((DATA / "full.yaml").read_text())
@@ -718,9 +979,35 @@ def test_the_docs_complete_example_validates_and_uses_every_key():
     assert set(data) == set(schema["properties"]) - {"targets"} and "# targets:" in example
     for key in ("timeline", "audience"):
         assert set(data[key]) == set(schema["properties"][key]["properties"])
-    for key in ("slos", "faults"):
-        used = {k for item in data[key] for k in item}
+    for key in ("slos", "faults", "halt_if"):
+        used = {k for item in data[key] for k in item} | ({"below"} if key == "halt_if" else set())
         assert used == set(schema["properties"][key]["items"]["properties"])
+
+
+def docs_section(heading: str) -> str:
+    return DOCS.read_text().split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_docs_fault_kinds_table_is_the_kinds_module():
+    rows = [line.split("|")[1:-1] for line in docs_section("Fault kinds").splitlines()
+            if line.startswith("| `")]
+    table = {row[0].strip().strip("`"): [cell.strip() for cell in row[1:]] for row in rows
+             if len(row) == 6}
+    assert list(table) == list(KINDS)
+    for name, (driver, hits, self_healing, params, what) in table.items():
+        kind = KINDS[name]
+        assert driver == kind.driver, name
+        assert hits == ("link" if kind.hits == "link" else "component or zone"), name
+        assert self_healing == ("yes" if kind.self_healing else "no"), name
+        assert set(re.findall(r"`([a-z_]+)`", params)) == set(kind.params.fields), name
+        assert what, name
+
+
+def test_the_docs_random_example_validates(tmp_path):
+    example = docs_section("Fault kinds").split("```yaml\n", 1)[1].split("```", 1)[0]
+    text = MINIMAL.replace("end: 3m", "end: 15m") + "faults:\n" + example
+    loaded = scenario.load(write(tmp_path, text))
+    assert loaded.faults[0].kind == "random"
 
 
 def test_the_docs_metric_catalogue_is_the_metrics_module():
@@ -764,5 +1051,5 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     schema = json.loads(result.stdout)
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets", "time_scale",
-                                         "seed", "timeline", "audience", "slos", "faults"}
+                                         "seed", "timeline", "audience", "slos", "faults", "halt_if"}
     assert set(schema["properties"]) == set(scenario.load(DATA / "external.yaml").to_dict())

@@ -28,6 +28,7 @@ def test_every_component_is_a_compose_service_published_on_loopback_at_its_port(
         service = services[component.name]
         assert service["ports"] == [f"127.0.0.1:{component.port}:{component.port}"]
         assert service["labels"]["kickoff.component"] == component.name
+        assert service["labels"]["kickoff.zone"] == component.zone
         assert service["restart"] == "unless-stopped"
 
 

@@ -20,6 +20,7 @@ class Component:
     name: str
     port: int
     kind: str  # "nginx", "python", "redis" or "toxiproxy"
+    zone: str  # the data-centre zone it runs in: a zone fault takes all of a zone at once
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,17 @@ class Link:
 
 
 COMPONENTS = (
-    Component("redis", 9379, "redis"),
-    Component("toxiproxy", TOXIPROXY_PORT, "toxiproxy"),
-    Component("origin-a", 9101, "python"),
-    Component("origin-b", 9102, "python"),
-    Component("auth", 9201, "python"),
-    Component("catalog", 9301, "python"),
-    Component("edge", EDGE_PORT, "nginx"),
+    Component("redis", 9379, "redis", "core"),
+    Component("toxiproxy", TOXIPROXY_PORT, "toxiproxy", "core"),
+    Component("origin-a", 9101, "python", "a"),
+    Component("origin-b", 9102, "python", "b"),
+    Component("auth", 9201, "python", "core"),
+    Component("catalog", 9301, "python", "core"),
+    Component("edge", EDGE_PORT, "nginx", "core"),
 )
 BY_NAME = {c.name: c for c in COMPONENTS}
+ZONES = {zone: tuple(c.name for c in COMPONENTS if c.zone == zone)
+         for zone in dict.fromkeys(c.zone for c in COMPONENTS)}
 
 LINKS = (
     Link("edge", "origin-a", 19101),
