@@ -30,6 +30,7 @@ from harness.platforms.base import Platform, state_dir
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 STOP_TIMEOUT = 5.0
+DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a killed component
 
 
 def process_start_time(pid: int) -> int | None:
@@ -47,9 +48,12 @@ def process_start_time(pid: int) -> int | None:
 class LocalPlatform(Platform):
     name = "local"
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None,
+                 restart_after: float = DEFAULT_RESTART_AFTER) -> None:
         self.root = (root or state_dir()) / "local"
         self.state_file = self.root / "stack.json"
+        self.supervisor_file = self.root / "supervisor.json"
+        self.restart_after = restart_after
 
     # --- the state file -------------------------------------------------------
 
@@ -71,9 +75,7 @@ class LocalPlatform(Platform):
                                "remove it after stopping the stack's processes by hand") from None
 
     def _save(self, records: dict[str, dict]) -> None:
-        temporary = self.state_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(records, indent=1))
-        temporary.replace(self.state_file)
+        _write_atomically(self.state_file, records)
 
     @staticmethod
     def _alive(record: dict) -> bool:
@@ -81,6 +83,67 @@ class LocalPlatform(Platform):
 
     def handles(self) -> dict[str, str]:
         return {name: f"pid {r['pid']}" for name, r in self._records().items() if self._alive(r)}
+
+    def is_managed(self) -> bool:
+        return bool(self.handles()) or self.supervisor_pid() is not None
+
+    def dead_components(self) -> list[str]:
+        """Components it started whose process is gone (killed, crashed)."""
+        return [name for name, r in self._records().items() if not self._alive(r)]
+
+    # --- the supervisor -------------------------------------------------------
+
+    def supervisor_settings(self) -> dict:
+        """{"restart_after": seconds, "holds": components not to restart, "pid", "started"}."""
+        try:
+            return json.loads(self.supervisor_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return {"restart_after": self.restart_after, "holds": []}
+
+    def supervisor_pid(self) -> int | None:
+        settings = self.supervisor_settings()
+        alive = "pid" in settings and process_start_time(settings["pid"]) == settings["started"]
+        return settings["pid"] if alive else None
+
+    def hold(self, component: str, held: bool = True) -> None:
+        """Keep the supervisor from restarting `component` (a fault holds it down)."""
+        with self._locked():
+            settings = self.supervisor_settings()
+            holds = set(settings["holds"]) | {component} if held else \
+                set(settings["holds"]) - {component}
+            _write_atomically(self.supervisor_file, {**settings, "holds": sorted(holds)})
+
+    def _start_supervisor(self) -> None:
+        if self.supervisor_pid() is not None:
+            settings = self.supervisor_settings()
+            _write_atomically(self.supervisor_file, {**settings,
+                                                     "restart_after": self.restart_after})
+            return
+        logs = self.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / "supervisor.log", "ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "harness.platforms.supervisor", str(self.root)],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        _write_atomically(self.supervisor_file, {
+            "pid": process.pid, "started": process_start_time(process.pid),
+            "restart_after": self.restart_after, "holds": []})
+        log.info("started the supervisor (pid %d; restarts killed components after %g s)",
+                 process.pid, self.restart_after)
+
+    def _stop_supervisor(self) -> None:
+        pid = self.supervisor_pid()
+        if pid is not None:
+            started = self.supervisor_settings()["started"]
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while process_start_time(pid) == started and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if process_start_time(pid) == started:
+                os.kill(pid, signal.SIGKILL)
+        self.supervisor_file.unlink(missing_ok=True)
 
     # --- starting -------------------------------------------------------------
 
@@ -150,6 +213,8 @@ class LocalPlatform(Platform):
                 records[component.name] = self._launch(component.name)
                 self._save(records)
         self.wait_healthy()
+        with self._locked():
+            self._start_supervisor()
 
     def start(self, component: str) -> None:
         with self._locked():
@@ -169,6 +234,7 @@ class LocalPlatform(Platform):
 
     def down(self) -> None:
         with self._locked():
+            self._stop_supervisor()  # first, or it would start what is being stopped
             records = self._records()
             alive = {n: r for n, r in records.items() if self._alive(r)}
             for name in reversed([c.name for c in COMPONENTS]):
@@ -189,3 +255,10 @@ class LocalPlatform(Platform):
     def _signal_group(record: dict, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(record["pid"], sig)
+
+
+def _write_atomically(path: Path, data: dict) -> None:
+    """Readers never see half a file: write aside, then rename over."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=1))
+    temporary.replace(path)
