@@ -30,6 +30,11 @@ def _stack_up(args: argparse.Namespace) -> int:
     from harness.playback import free_to_air_url
 
     platform = get_platform(args.platform)
+    if args.restart_after is not None:
+        if args.platform != "local":
+            raise InvalidInput("--restart-after is for the local platform (Docker restarts "
+                               "containers by their restart policy)")
+        platform.restart_after = args.restart_after
     platform.up()
     _print_status(platform)
     print(f"\nplay the free-to-air match: {free_to_air_url()}")
@@ -47,6 +52,9 @@ def _print_status(platform) -> bool:
     rows = platform.status()
     print(tabulate([(r.component, r.handle, r.port, r.health) for r in rows],
                    headers=("component", f"{platform.name} handle", "port", "health")))
+    if platform.name == "local" and platform.supervisor_pid() is not None:
+        print(f"\nsupervisor pid {platform.supervisor_pid()}: restarts a killed component after "
+              f"{platform.supervisor_settings()['restart_after']:g} s")
     return all(r.health == "healthy" for r in rows)
 
 
@@ -129,6 +137,17 @@ def _run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _reset(args: argparse.Namespace) -> int:
+    from harness.faults.reset import reset
+
+    done, failed = reset()
+    for line in done or ["nothing to reset: no fault journalled, no stack running"]:
+        print(line)
+    for line in failed:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _print_error(error: HarnessError) -> None:
     # One line per problem: a scenario's InvalidInput lists all of them.
     for line in str(error).splitlines():
@@ -152,7 +171,10 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    action("up", _stack_up, "start the stack, wait until healthy, print a playable URL")
+    up = action("up", _stack_up, "start the stack, wait until healthy, print a playable URL")
+    up.add_argument("--restart-after", type=_seconds, metavar="DURATION",
+                    help="local: how long the supervisor waits before starting a killed "
+                         "component again (default 5s)")
     action("down", _stack_down, "stop and remove everything the stack started")
     action("status", _stack_status, "a table of components, handles, ports and health")
     action("url", _stack_url, "print a playable URL of the free-to-air match")
@@ -178,6 +200,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                      help=f"where run folders go (default: {RESULTS_DIR})")
     run.set_defaults(handler=_run)
+
+    reset = commands.add_parser("reset", help="revert every fault left behind (the fault "
+                                "journal) and reset the stack's links and components")
+    reset.set_defaults(handler=_reset)
 
     validate = commands.add_parser("validate", help="check scenario files: every problem, one "
                                    "line each")

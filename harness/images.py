@@ -46,10 +46,12 @@ def stack_image() -> str:
     return f"kickoff/stack:{digest.hexdigest()[:12]}"
 
 
-def engine(timeout: int = 120) -> docker.DockerClient:
-    """A client of a running Docker engine, or InfrastructureMissing saying how to get one."""
+def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
+    """A client of a running Docker engine (DOCKER_HOST, or `host`), or
+    InfrastructureMissing saying how to get one."""
     try:
-        client = docker.from_env(timeout=timeout)
+        client = (docker.DockerClient(base_url=host, timeout=timeout) if host
+                  else docker.from_env(timeout=timeout))
         client.ping()
         return client
     except DockerException as error:

@@ -116,3 +116,15 @@ def read_seconds(run_dir: Path) -> list[Second]:
             except (ValueError, KeyError):
                 break  # the harness died mid-write: keep what came before
     return seconds
+
+
+def read_events(run_dir: Path) -> list[dict]:
+    """The events of a run folder, in order (a torn last line is dropped)."""
+    events = []
+    with open(run_dir / EVENTS, encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                break
+    return events

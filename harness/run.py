@@ -1,9 +1,11 @@
 """harness run: one scenario end to end.
 
-target up (if kickoff manages it and it is down) -> run folder -> Locust
-drives the audience shape while the recorder writes one second at a time ->
-summary -> target left as it was found. SIGINT and SIGTERM end the run early
-but still write everything measured so far.
+no faults left over -> target up (if kickoff manages it and it is down) ->
+run folder -> Locust drives the audience shape and the fault timeline fires
+while the recorder writes one second at a time -> rollback (every fault
+reverted) -> summary -> target left as it was found. The end, SIGINT,
+SIGTERM, a halt condition and an exception all go through the rollback and
+still write everything measured so far.
 """
 
 from __future__ import annotations
@@ -23,16 +25,23 @@ from urllib.parse import urlsplit
 import gevent
 import gevent.event
 import yaml
+
+from kickoff_stack.topology import COMPONENTS
 from locust.env import Environment
 
 from harness import targets as targets_file
 from harness.errors import InfrastructureMissing
+from harness.faults.chaos import expand
+from harness.faults.health_watch import HealthWatch
+from harness.faults.journal import Journal
+from harness.faults.timeline import FaultTimeline
+from harness.halt import HaltWatch
 from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
 from harness.platforms import get_platform
-from harness.recorder import Recorder, Second, utc
+from harness.recorder import Recorder, Second, read_events, read_seconds
 from harness.scenario import Scenario
 from harness.status_line import StatusLine
 from harness.summary import console_tables, summarize
@@ -118,12 +127,19 @@ class _Stop:
             handler.cancel()
 
 
-def _api_users(scenario: Scenario) -> list[tuple[str, int, float]]:
-    return [(u.kind, u.users, u.interval) for u in scenario.audience.api_users]
+def check_journal() -> None:
+    """Refuse to run over faults a killed harness left behind."""
+    left = Journal().entries()
+    if left:
+        names = ", ".join(sorted({entry["fault"] for entry in left.values()}))
+        raise InfrastructureMissing(f"the fault journal still holds {len(left)} unreverted "
+                                    f"fault(s) ({names}) from a run that did not finish; run "
+                                    f"`harness reset` to revert them first")
 
 
 def run(scenario: Scenario, results_root: Path, duration: float | None = None) -> RunResult:
     """Run `scenario` for its timeline (or `duration` wall seconds at most)."""
+    check_journal()
     edge, release = acquire_target(scenario)
     try:
         return _measure(scenario, edge, results_root, duration)
@@ -131,28 +147,41 @@ def run(scenario: Scenario, results_root: Path, duration: float | None = None) -
         release()
 
 
-def _measure(scenario: Scenario, edge: str, results_root: Path,
-             duration: float | None) -> RunResult:
-    started = time.time()
-    run_dir = make_run_dir(results_root, scenario, started)
-    recorder = Recorder(run_dir)
-    collector = Collector()
+def _environment(scenario: Scenario, edge: str, collector: Collector,
+                 target_at: Callable[[float], int], wall_duration: float) -> Environment:
+    """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
     settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed)
-    api_users = _api_users(scenario)
-    api_count = sum(count for _, count, _ in api_users)
-    wall_duration = min(scenario.wall_duration, duration or scenario.wall_duration)
-
-    def target_at(wall_s: float) -> int:
-        return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
-
+    api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
-        shape_class=AudienceShape(target_at, wall_duration, api_count), host=edge)
+        shape_class=AudienceShape(target_at, wall_duration, _api_count(scenario)), host=edge)
     env.events.request.add_listener(
         lambda name, response_time, exception, **_: collector.request(
             name, response_time / 1000, exception is None))
-    runner = env.create_local_runner()
+    return env
+
+
+def _api_count(scenario: Scenario) -> int:
+    return sum(u.users for u in scenario.audience.api_users)
+
+
+def _measure(scenario: Scenario, edge: str, results_root: Path,
+             duration: float | None) -> RunResult:
+    run_dir = make_run_dir(results_root, scenario, time.time())
+    recorder = Recorder(run_dir)
+    collector = Collector()
+    wall_duration = min(scenario.wall_duration, duration or scenario.wall_duration)
+
+    def target_at(wall_s: float) -> int:
+        audience = scenario.audience
+        return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
+
+    runner = _environment(scenario, edge, collector, target_at, wall_duration).create_local_runner()
+    faults = FaultTimeline(scenario, expand(scenario), recorder.event)
+    watch = HealthWatch([] if scenario.platform == "external" else [c.name for c in COMPONENTS],
+                        recorder.event, lambda: time.perf_counter() - zero)
+    halts = HaltWatch(scenario.halt_if)
     stop = _Stop()
     status = StatusLine()
     outcome, exit_code = "completed", 0
@@ -162,6 +191,8 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
     try:
         runner.start_shape()
         zero = time.perf_counter()
+        faults.start(zero)
+        watch.start()
         for number in range(math.ceil(wall_duration)):
             if stop.event.wait(timeout=max(0.0, zero + number + 1 - time.perf_counter())):
                 outcome = f"interrupted ({stop.signal.name})"
@@ -173,21 +204,31 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
                 phase = scenario.phase_at(match_s)
                 recorder.event("phase", match_s, phase=phase)
             second = Second(collector.close(number, time.monotonic()), time.time(), match_s,
-                            phase, target_at(wall_s), max(0, runner.user_count - api_count))
+                            phase, target_at(wall_s), max(0, runner.user_count - _api_count(scenario)))
             recorder.second(second)
             status.show(second)
+            halted = halts.check(second)
+            if halted:
+                outcome, exit_code = f"halted: {halted}", 1
+                recorder.event("halt", match_s, condition=halted)
+                break
     except Exception as error:
         outcome, exit_code = f"failed: {error.__class__.__name__}: {error}", 1
         raise
     finally:
+        # Rollback first: the stack is whole again before anything else happens.
+        unreverted = faults.stop()
+        watch.stop()
         runner.quit()
         stop.release()
         status.close()
+        if unreverted:
+            outcome += "; NOT reverted: " + "; ".join(unreverted) + " (run `harness reset`)"
+            exit_code = exit_code or 1
         recorder.event("run_ended", outcome=outcome)
-        summary = summarize(scenario.to_dict(), recorder.seconds, outcome, utc(started),
-                            utc(time.time()), scenario.timeline.peak)
-        (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
         recorder.close()
+        summary = summarize(scenario.to_dict(), read_seconds(run_dir), read_events(run_dir))
+        (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     return RunResult(run_dir, outcome, exit_code, summary)
 
 

@@ -10,10 +10,12 @@ from itertools import groupby
 from tabulate import tabulate
 
 from harness.aggregate import metrics_of
+from harness.faults.summary import fault_summaries
 from harness.metrics import ENDPOINT_GROUPS, METRICS
-from harness.recorder import Second
+from harness.quantities import match_clock
+from harness.recorder import Second, utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
@@ -47,18 +49,29 @@ def shape_tolerance(peak_target: int) -> int:
     return max(absolute, round(relative * peak_target))
 
 
-def summarize(scenario: dict, seconds: Sequence[Second], outcome: str, started_utc: str,
-              ended_utc: str, peak_phase: str) -> dict:
-    """The run's summary; `scenario` is the resolved scenario as written in the run folder."""
+def _outcome(events: Sequence[dict]) -> tuple[str, str | None, str | None]:
+    """(outcome, started, ended) from the run's events; a run that never
+    wrote its end was killed."""
+    started = next((utc(e["epoch"]) for e in events if e["kind"] == "run_started"), None)
+    ended = next((e for e in events if e["kind"] == "run_ended"), None)
+    if ended is None:
+        return "killed (the harness died before the end)", started, None
+    return ended["outcome"], started, utc(ended["epoch"])
+
+
+def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict]) -> dict:
+    """The run's summary, from its folder's data only: the resolved scenario
+    (scenario.yaml), its seconds (windows.jsonl) and its events (events.jsonl)."""
     phases = [_span(name, list(group)) for name, group in groupby(seconds, key=lambda s: s.phase)]
     overall = _span("overall", seconds)
-    deviation = shape_deviation(seconds)
+    outcome, started, ended = _outcome(events)
     return {
         "schema_version": SCHEMA_VERSION,
         "scenario": scenario["name"],
-        "outcome": outcome,  # "completed", "interrupted" or "failed: <why>"
-        "started_utc": started_utc,
-        "ended_utc": ended_utc,
+        "description": scenario.get("description", ""),
+        "outcome": outcome,  # "completed", "interrupted (SIGINT)", "halted: ...", "failed: ..."
+        "started_utc": started,
+        "ended_utc": ended,
         "platform": scenario.get("platform", "local"),
         "time_scale": scenario.get("time_scale", 1),
         "seed": scenario.get("seed"),
@@ -66,16 +79,15 @@ def summarize(scenario: dict, seconds: Sequence[Second], outcome: str, started_u
         "audience": {
             "peak_target_viewers": overall["peak_target_viewers"],
             "peak_viewers": overall["peak_viewers"],
-            "max_shape_deviation": deviation,
+            "max_shape_deviation": shape_deviation(seconds),
             "shape_tolerance": shape_tolerance(overall["peak_target_viewers"]),
         },
-        "peak_phase": peak_phase,
+        "peak_phase": scenario["timeline"]["peak"],
         "phases": phases,
         "overall": overall,
         "metric_units": {name: m.unit for name, m in METRICS.items()},
-        # Evaluated against the figures above by the verdict; stored as given until then.
         "slos": scenario.get("slos", []),
-        "faults": scenario.get("faults", []),
+        "faults": fault_summaries(events, seconds),
     }
 
 
@@ -91,14 +103,6 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f}"
 
 
-def _match_clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    sign = "-" if seconds < 0 else "+"
-    minutes, rest = divmod(abs(round(seconds)), 60)
-    return f"T{sign}{minutes:02d}:{rest:02d}"
-
-
 VIEWER_COLUMNS = (("startup_time_p50", "startup p50"), ("startup_time_p95", "startup p95"),
                   ("video_start_failure_ratio", "start failures"),
                   ("exit_before_video_start_ratio", "exits before start"),
@@ -111,7 +115,7 @@ def console_tables(summary: dict) -> str:
     spans = summary["phases"] + [summary["overall"]]
     viewer_rows = [
         [span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
-         f"{_match_clock(span['from_match_s'])}..{_match_clock(span['to_match_s'])}",
+         f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
          f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"]]
         + [_fmt(span["metrics"][key], METRICS[key].unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]

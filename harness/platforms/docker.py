@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 PROJECT = "kickoff"
 PROJECT_LABEL = "com.docker.compose.project"
 COMPONENT_LABEL = "kickoff.component"
+SERVICE_LABEL = "com.docker.compose.service"
 
 
 def compose_command() -> list[str]:
@@ -42,17 +43,26 @@ def compose_command() -> list[str]:
 class DockerPlatform(Platform):
     name = "docker"
 
-    def __init__(self) -> None:
+    def __init__(self, project: str = PROJECT, host: str | None = None) -> None:
+        self.project = project  # another compose project: an external stack's
+        self.host = host  # None: DOCKER_HOST or the local engine
         self._client: docker.DockerClient | None = None
 
     @property
     def client(self) -> docker.DockerClient:
         if self._client is None:
-            self._client = images.engine()
+            self._client = images.engine(host=self.host)
         return self._client
 
+    def owns(self, container: Container) -> bool:
+        """Whether a container belongs to the stack (faults touch nothing else)."""
+        return container.labels.get(PROJECT_LABEL) == self.project
+
+    def network_name(self) -> str:
+        return f"{self.project}_default"
+
     def _compose(self, *args: str) -> None:
-        command = compose_command() + ["-p", PROJECT, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
+        command = compose_command() + ["-p", self.project, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
                                        *args]
         env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
                    KICKOFF_STACK_IMAGE=images.stack_image())
@@ -63,14 +73,18 @@ class DockerPlatform(Platform):
 
     def containers(self) -> dict[str, Container]:
         """The project's containers (running or not), by component."""
-        found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={PROJECT}"})
-        return {c.labels.get(COMPONENT_LABEL, c.name): c for c in found}
+        found = self.client.containers.list(all=True,
+                                            filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        # Our label first; an external compose stack's service name otherwise.
+        return {c.labels.get(COMPONENT_LABEL) or c.labels.get(SERVICE_LABEL, c.name): c
+                for c in found}
 
     def container(self, component: str) -> Container:
         try:
             return self.containers()[component]
         except KeyError:
-            raise HarnessError(f"{component} has no container in project {PROJECT!r}") from None
+            raise HarnessError(f"{component} has no container in project {self.project!r}") \
+                from None
 
     def handles(self) -> dict[str, str]:
         return {name: f"{c.name} ({c.short_id})" for name, c in self.containers().items()

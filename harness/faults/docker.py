@@ -1,0 +1,171 @@
+"""Container faults through the Docker engine, on the target compose project's
+containers only (found by its labels: a container outside it is never touched).
+
+container-kill signals the container's main process as a crash would; the
+engine's own kill counts as an operator's stop, which restart policies ignore,
+so it is used only when the engine runs on another machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from docker.errors import APIError, NotFound
+from docker.models.containers import Container
+
+from harness.errors import HarnessError
+from harness.faults.driver import Driver
+from harness.faults.kinds import FaultKind
+from harness.platforms.docker import DockerPlatform
+from harness.scenario import Fault
+
+ZONE_LABEL = "kickoff.zone"
+UNLIMITED_CPU = -1  # CpuQuota -1: no limit (0 would mean "leave as it is")
+
+
+def _memory_bytes(text: str) -> int:
+    units = {"b": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+class DockerDriver(Driver):
+    name = "docker"
+
+    def __init__(self, platform: DockerPlatform) -> None:
+        self.platform = platform
+
+    def _targets(self, target: str) -> dict[str, Container]:
+        containers = self.platform.containers()
+        if target.startswith("zone:"):
+            zone = target.removeprefix("zone:")
+            found = {n: c for n, c in containers.items() if c.labels.get(ZONE_LABEL) == zone}
+        else:
+            found = {n: c for n, c in containers.items() if n == target}
+        if not found:
+            raise HarnessError(f"{target} has no container in compose project "
+                               f"{self.platform.project!r}")
+        return found
+
+    def _container(self, container_id: str) -> Container | None:
+        """One of the project's containers by id, or None (gone, or not the project's)."""
+        try:
+            container = self.platform.client.containers.get(container_id)
+        except NotFound:
+            return None
+        return container if self.platform.owns(container) else None
+
+    def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
+        containers = self._targets(fault.target)
+        undo: dict = {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()}}
+        if kind.name == "network-disconnect":
+            undo["networks"] = {c.id: {net: (info.get("Aliases") or [])
+                                       for net, info in c.attrs["NetworkSettings"]["Networks"].items()}
+                                for c in containers.values()}
+        if kind.name == "resource-squeeze":
+            undo["resources"] = {c.id: {k: c.attrs["HostConfig"][k] for k in
+                                        ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}
+                                 for c in containers.values()}
+            unlimited = [n for n, c in containers.items() if not c.attrs["HostConfig"]["Memory"]]
+            if "memory" in params and unlimited:
+                raise HarnessError(f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
+                                   f"no memory limit to go back to (give it mem_limit)")
+        return undo
+
+    def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
+        for container_id in undo["containers"].values():
+            container = self._container(container_id)
+            if container is None:
+                raise HarnessError(f"container {container_id[:12]} is gone")
+            try:
+                self._apply_one(kind, params, container, undo)
+            except APIError as error:
+                raise HarnessError(f"{kind.name} on {container.name}: {error.explanation}") \
+                    from None
+
+    def _apply_one(self, kind: FaultKind, params: dict, container: Container, undo: dict) -> None:
+        name = kind.name
+        if name == "container-kill":
+            self._crash(container, params.get("signal", "SIGKILL"))
+        elif name == "container-stop":
+            container.stop(timeout=round(params.get("grace", 1)))
+        elif name == "container-restart":
+            container.restart(timeout=1)
+        elif name == "container-pause":
+            container.pause()
+        elif name == "network-disconnect":
+            for network in undo["networks"][container.id]:
+                self.platform.client.networks.get(network).disconnect(container, force=True)
+        elif name == "resource-squeeze":
+            limits: dict = {}
+            if "cpus" in params:
+                limits.update(cpu_period=100_000, cpu_quota=round(params["cpus"] * 100_000))
+            if "memory" in params:
+                memory = _memory_bytes(params["memory"])
+                limits.update(mem_limit=memory, memswap_limit=memory)
+            container.update(**limits)
+        else:
+            raise AssertionError(f"{name} is not a docker fault")
+
+    @staticmethod
+    def _crash(container: Container, signal_name: str) -> None:
+        pid = container.attrs["State"]["Pid"]
+        try:
+            os.kill(pid, signal.Signals[signal_name])  # the engine is on this machine
+        except (PermissionError, ProcessLookupError):
+            container.kill(signal=signal_name)  # another machine's engine
+
+    def revert(self, undo: dict) -> None:
+        for container_id in undo["containers"].values():
+            container = self._container(container_id)
+            if container is not None:
+                try:
+                    self._revert_one(undo, container)
+                except APIError as error:
+                    raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
+                                       f"{error.explanation}") from None
+
+    def _revert_one(self, undo: dict, container: Container) -> None:
+        kind = undo["kind"]
+        if kind == "container-pause":
+            if container.status == "paused":
+                container.unpause()
+        elif kind == "network-disconnect":
+            self._reconnect(container, undo["networks"][container.id])
+        elif kind == "resource-squeeze":
+            self._restore(container, undo["resources"][container.id])
+        elif container.status not in ("running", "restarting", "paused"):
+            container.start()  # kill, stop, restart: it runs again at the latest now
+
+    def _reconnect(self, container: Container, networks: dict[str, list[str]]) -> None:
+        connected = container.attrs["NetworkSettings"]["Networks"]
+        for network, aliases in networks.items():
+            if network not in connected:
+                self.platform.client.networks.get(network).connect(container, aliases=aliases)
+
+    @staticmethod
+    def _restore(container: Container, previous: dict) -> None:
+        container.update(cpu_period=previous["CpuPeriod"] or 100_000,
+                         cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
+                         **({"mem_limit": previous["Memory"],
+                             "memswap_limit": previous["MemorySwap"]}
+                            if previous["Memory"] else {}))
+
+    def reset(self) -> list[str]:
+        done = []
+        for name, container in self.platform.containers().items():
+            container.reload()
+            if container.status == "paused":
+                container.unpause()
+                done.append(f"docker: unpaused {name}")
+            elif container.status in ("exited", "created"):
+                container.start()
+                done.append(f"docker: started {name}")
+            network = self.platform.network_name()
+            if network not in container.attrs["NetworkSettings"]["Networks"]:
+                self.platform.client.networks.get(network).connect(container, aliases=[name])
+                done.append(f"docker: reconnected {name} to {network}")
+            if container.attrs["HostConfig"]["CpuQuota"] not in (0, UNLIMITED_CPU):
+                container.update(cpu_quota=UNLIMITED_CPU)
+                done.append(f"docker: lifted the CPU limit of {name}")
+        return done

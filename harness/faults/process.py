@@ -1,0 +1,64 @@
+"""Process faults on the local platform: signals to a component's process
+group, only to pids the local platform started (checked by their start time,
+so a recycled pid is never signalled)."""
+
+from __future__ import annotations
+
+from kickoff_stack.topology import ZONES
+
+from harness.errors import HarnessError
+from harness.faults.driver import Driver
+from harness.faults.kinds import FaultKind
+from harness.platforms.local import LocalPlatform
+from harness.scenario import Fault
+
+
+class ProcessDriver(Driver):
+    name = "process"
+
+    def __init__(self, platform: LocalPlatform) -> None:
+        self.platform = platform
+
+    def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
+        target = fault.target
+        components = list(ZONES[target.removeprefix("zone:")]) if target.startswith("zone:") \
+            else [target]
+        running = self.platform.handles()
+        down = [c for c in components if c not in running]
+        if down:
+            raise HarnessError(f"{', '.join(down)} is not running on the local platform")
+        # A kill with a `for` keeps the component down until the revert; without
+        # one it is a crash, and the supervisor brings it back.
+        return {"kind": kind.name, "components": components,
+                "hold": kind.name == "process-kill" and fault.duration is not None}
+
+    def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
+        signal_name = params.get("signal", "SIGKILL") if kind.name == "process-kill" else "SIGSTOP"
+        for component in undo["components"]:
+            if undo["hold"]:
+                self.platform.hold(component)
+            self.platform.kill(component, signal_name)
+
+    def revert(self, undo: dict) -> None:
+        for component in undo["components"]:
+            if undo["kind"] == "process-pause":
+                if component in self.platform.handles():
+                    self.platform.kill(component, "SIGCONT")
+                continue
+            if undo["hold"]:
+                self.platform.hold(component, held=False)
+            self.platform.start(component)  # a no-op when it already runs again
+
+    def reset(self) -> list[str]:
+        done = []
+        for component in self.platform.handles():
+            self.platform.kill(component, "SIGCONT")
+        for component in self.platform.supervisor_settings()["holds"]:
+            self.platform.hold(component, held=False)
+            done.append(f"process: released the hold on {component}")
+        for component in self.platform.dead_components():
+            self.platform.start(component)
+            done.append(f"process: started {component}")
+        if self.platform.handles():
+            done.append("process: every component's process group continued (SIGCONT)")
+        return done

@@ -1,0 +1,78 @@
+"""Each fault of a run as the summary reports it, computed from events.jsonl
+(when it was due, injected, reverted; the components' health) and the
+recorded seconds (impact and recovery), so it can be computed again later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kickoff_stack.topology import LINKS_BY_NAME, ZONES
+
+from harness.faults.recovery import Window, healthy_after, recovery
+from harness.recorder import Second
+
+
+def components_hit(target: str) -> list[str]:
+    """The components whose health tells whether a fault's target is back."""
+    if target.startswith("zone:"):
+        return list(ZONES.get(target.removeprefix("zone:"), ()))
+    if target in LINKS_BY_NAME:  # both ends: a cut auth-redis shows at auth, not redis
+        link = LINKS_BY_NAME[target]
+        return [link.source, link.target]
+    return [target]
+
+
+def _status(fault: dict) -> str:
+    if "error" in fault:
+        return f"failed: {fault['error']}"
+    if fault.get("injected_second") is None:
+        return "not injected (the run ended first)"
+    if fault.get("reverted_second") is None:
+        return "injected, never reverted (see harness reset)"
+    return "reverted"
+
+
+def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[dict]:
+    faults: dict[str, dict] = {}
+    transitions = []
+    for event in events:
+        kind = event["kind"]
+        if kind == "fault_scheduled":
+            faults[event["fault"]] = {k: v for k, v in event.items()
+                                      if k not in ("kind", "time_utc", "epoch", "fault", "match_s")}
+            faults[event["fault"]]["scheduled_match_s"] = event["match_s"]
+        elif kind == "fault_injected":
+            faults[event["fault"]].update(injected_second=event["second"],
+                                          injected_match_s=event["match_s"],
+                                          inject_delay_ms=event["delay_ms"])
+        elif kind == "fault_reverted":
+            faults[event["fault"]].update(reverted_second=event["second"],
+                                          reverted_match_s=event["match_s"],
+                                          revert_delay_ms=event["delay_ms"])
+        elif kind == "fault_failed":
+            faults[event["fault"]]["error"] = event["error"]
+        elif kind == "component_health":
+            transitions.append((event["second"], event["component"], event["healthy"]))
+    windows = {name: _window(fault) for name, fault in faults.items()}
+    summaries = []
+    for name, fault in faults.items():
+        fault = {"name": name, "kind": fault.pop("fault_kind"), **fault, "status": _status(fault)}
+        window = windows[name]
+        if window is not None:
+            others = [w for other, w in windows.items() if other != name and w is not None]
+            found = recovery(seconds, window, others)
+            fault.update(found.to_json())
+            reference = window.injected if found.recovery_from == "inject" else window.reverted
+            fault["component_healthy_after_s"] = healthy_after(
+                transitions, components_hit(fault["target"]), window.injected, reference)
+        summaries.append(fault)
+    return summaries
+
+
+def _window(fault: dict) -> Window | None:
+    if fault.get("injected_second") is None:
+        return None
+    # A fault that lasts until the end is reverted only when the run is over:
+    # there is nothing after that revert to recover in.
+    reverted = fault.get("reverted_second") if fault.get("lasts_until_end") is False else None
+    return Window(fault["injected_second"], reverted, fault["self_healing"])

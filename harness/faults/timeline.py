@@ -1,0 +1,149 @@
+"""Faults on the run's timeline: each injected at its moment and reverted
+when its time is up, every step journalled and written to events.jsonl with
+when it was due and when it happened.
+
+`stop()` is the rollback: whatever is still injected when the run ends (its
+end, Ctrl-C, SIGTERM, a halt, an exception) is reverted there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import gevent
+
+from harness.errors import HarnessError
+from harness.faults.drivers import contexts_for, driver
+from harness.faults.journal import Journal
+from harness.faults.kinds import KINDS, FaultKind, parsed_params
+from harness.scenario import Fault, Scenario
+
+log = logging.getLogger(__name__)
+Event = Callable[..., None]  # recorder.event(kind, match_s, **fields)
+
+
+@dataclass
+class FaultRun:
+    """What happened to one fault in this run."""
+
+    fault: Fault
+    kind: FaultKind
+    scheduled_second: float  # wall seconds from the run's zero
+    revert_scheduled_second: float | None
+    injected_second: float | None = None
+    reverted_second: float | None = None
+    status: str = "scheduled"
+    entry_id: str | None = None
+    undo: dict | None = None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+class FaultTimeline:
+    def __init__(self, scenario: Scenario, faults: tuple[Fault, ...], event: Event,
+                 journal: Journal | None = None) -> None:
+        self.scenario = scenario
+        self.event = event
+        self.journal = journal or Journal()
+        self.contexts = contexts_for(scenario)
+        self.drivers = {name: driver(context) for name, context in self.contexts.items()}
+        self.runs = [self._plan(fault) for fault in faults]
+        self._greenlets: list[gevent.Greenlet] = []
+        self._zero = 0.0
+
+    def _plan(self, fault: Fault) -> FaultRun:
+        wall = self.scenario.wall(fault.at)
+        until = self.scenario.wall(fault.at + fault.duration) if fault.duration else None
+        return FaultRun(fault, KINDS[fault.kind], wall, until)
+
+    def _now(self) -> float:
+        return time.perf_counter() - self._zero
+
+    def start(self, zero: float) -> None:
+        """Schedule every fault against the run's zero (a perf_counter reading)."""
+        self._zero = zero
+        for run in self.runs:
+            fault = run.fault
+            self.event("fault_scheduled", fault.at, fault=fault.name, fault_kind=fault.kind,
+                       target=fault.target, driver=run.kind.driver,
+                       scheduled_second=round(run.scheduled_second, 3),
+                       revert_scheduled_second=_rounded(run.revert_scheduled_second),
+                       lasts_until_end=fault.duration is None, self_healing=run.kind.self_healing,
+                       recovery_budget_s=fault.recover_within)
+        self._greenlets = [gevent.spawn(self._follow, run) for run in self.runs]
+
+    def _sleep_until(self, second: float) -> None:
+        gevent.sleep(max(0.0, second - self._now()))
+
+    def _follow(self, run: FaultRun) -> None:
+        self._sleep_until(run.scheduled_second)
+        self._inject(run)
+        if run.revert_scheduled_second is not None and run.status == "injected":
+            self._sleep_until(run.revert_scheduled_second)
+            self._revert(run)
+
+    def _inject(self, run: FaultRun) -> None:
+        fault, kind = run.fault, run.kind
+        chosen = self.drivers[kind.driver]
+        try:
+            params = parsed_params(kind, fault.params)
+            run.undo = chosen.plan(fault, kind, params)
+            run.entry_id = f"{self.scenario.name}:{fault.name}:{uuid.uuid4().hex[:8]}"
+            self.journal.add(run.entry_id, {
+                "fault": fault.name, "kind": kind.name, "target": fault.target,
+                "context": self.contexts[kind.driver], "undo": run.undo,
+                "injected_utc": datetime.now(timezone.utc).isoformat()})
+            chosen.apply(kind, params, run.undo)
+        except HarnessError as error:
+            run.status = f"failed: {error}"
+            self.event("fault_failed", fault.at, fault=fault.name, error=str(error))
+            log.warning("fault %s failed: %s", fault.name, error)
+            try:
+                self._revert(run, failed=True)  # whatever part of it happened
+            except HarnessError as revert_error:  # the journal keeps it for `harness reset`
+                self.event("fault_revert_failed", None, fault=fault.name, error=str(revert_error))
+            return
+        run.injected_second = self._now()
+        run.status = "injected"
+        self.event("fault_injected", self.scenario.match(run.injected_second), fault=fault.name,
+                   fault_kind=kind.name, target=fault.target, second=round(run.injected_second, 3),
+                   scheduled_second=round(run.scheduled_second, 3),
+                   delay_ms=round((run.injected_second - run.scheduled_second) * 1000))
+
+    def _revert(self, run: FaultRun, failed: bool = False) -> None:
+        if run.undo is None:
+            return
+        self.drivers[run.kind.driver].revert(run.undo)
+        self.journal.remove(run.entry_id)
+        run.undo = None
+        if failed:
+            return
+        run.reverted_second = self._now()
+        run.status = "reverted"
+        due = run.revert_scheduled_second
+        self.event("fault_reverted", self.scenario.match(run.reverted_second),
+                   fault=run.fault.name, second=round(run.reverted_second, 3),
+                   scheduled_second=None if due is None else round(due, 3),
+                   delay_ms=None if due is None else round((run.reverted_second - due) * 1000))
+
+    def stop(self) -> list[str]:
+        """Cancel what is still to come and revert what is still injected;
+        the problems met on the way (each fault is still tried)."""
+        gevent.killall(self._greenlets)
+        problems = []
+        for run in self.runs:
+            if run.status == "scheduled":
+                run.status = "not injected (the run ended first)"
+            try:
+                self._revert(run)
+            except HarnessError as error:
+                problems.append(f"{run.fault.name}: {error}")
+                self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
+        return problems
