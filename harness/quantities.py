@@ -61,3 +61,11 @@ def _decimal(number: float) -> Decimal:
 
 def _plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
+
+
+def match_clock(seconds: float | None) -> str:
+    """Match time as a kickoff clock: T-05:00, T+00:00, T+47:30 ("-" when unknown)."""
+    if seconds is None:
+        return "-"
+    minutes, rest = divmod(abs(round(seconds)), 60)
+    return f"T{'-' if seconds < 0 else '+'}{minutes:02d}:{rest:02d}"

@@ -7,21 +7,17 @@ import sys
 from typing import TextIO
 
 from harness.aggregate import metrics_of
+from harness.quantities import match_clock
 from harness.recorder import Second
 
 PLAIN_EVERY = 5  # seconds between lines when not on a terminal
-
-
-def _kickoff_clock(match_s: float) -> str:
-    minutes, seconds = divmod(abs(round(match_s)), 60)
-    return f"{'T-' if match_s < 0 else 'T+'}{minutes:02d}:{seconds:02d}"
 
 
 def describe(second: Second) -> str:
     w = second.window
     metrics = metrics_of([w])
     errors = metrics["error_ratio"]
-    return (f"{_kickoff_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
+    return (f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
             f"{second.target_viewers} (joining {w.joining}, playing {w.playing}, stalled "
             f"{w.stalled})  {metrics['requests_per_second'] or 0:.0f} req/s  errors "
             + ("-" if errors is None else f"{errors:.1%}"))

@@ -1,0 +1,21 @@
+"""A run's reports, rendered from its folder alone: report.html for people,
+junit.xml for CI. Pure renderers; the verdict they show is computed elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.recorder import read_events, read_seconds
+from harness.report.html import render_html
+from harness.report.junit import render_junit
+
+HTML, JUNIT = "report.html", "junit.xml"
+
+
+def write_reports(run_dir: Path, summary: dict) -> list[Path]:
+    """Writes report.html and junit.xml into the run folder; returns their paths."""
+    html, junit = run_dir / HTML, run_dir / JUNIT
+    html.write_text(render_html(summary, read_seconds(run_dir), read_events(run_dir)),
+                    encoding="utf-8")
+    junit.write_text(render_junit(summary), encoding="utf-8")
+    return [html, junit]

@@ -1,0 +1,85 @@
+"""The report's four charts over match time: viewers, requests, latency and
+startup, each with kickoff, the phases and every fault window marked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.metrics import ENDPOINT_GROUPS
+from harness.recorder import Second
+from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
+from harness.report.timeline import Bin, bins
+from harness.report.units import format_value
+from harness.quantities import match_clock
+
+# Okabe-Ito colours: told apart with every common colour vision deficiency.
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+SKY, PURPLE, GREY, BLACK = "#56B4E9", "#CC79A7", "#6b7280", "#1f2937"
+GROUP_COLOURS = {"catalog": SKY, "auth": PURPLE, "playlist": ORANGE, "segment": BLUE}
+
+
+def _spans(faults: Sequence[dict], end: float) -> list[Span]:
+    """Fault windows from injection to revert; one not reverted lasts to the end."""
+    return [Span(f["name"], f["injected_match_s"],
+                 end if f.get("reverted_match_s") is None else f["reverted_match_s"])
+            for f in faults if f.get("injected_match_s") is not None]
+
+
+def _markers(phases: Sequence[dict], start: float, end: float) -> list[Marker]:
+    markers = [Marker(p["name"], p["from_match_s"], "phase") for p in phases
+               if p.get("from_match_s") is not None]
+    return markers + ([Marker("kickoff", 0.0, "kickoff")] if start <= 0 <= end else [])
+
+
+def _plain(value: float) -> str:
+    return format_value(value, "count")
+
+
+def _duration(value: float) -> str:
+    return format_value(value, "s")
+
+
+def _share(value: float) -> str:
+    return format_value(value, "ratio")
+
+
+def _series(label: str, colour: str, points: Sequence[Bin], key: str, **style) -> Series:
+    return Series(label, colour, [b.metrics[key] for b in points], **style)
+
+
+def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
+    """(title, SVG) of each chart, in report order; none for a run without seconds."""
+    if not seconds:
+        return []
+    points = bins(seconds)
+    start, end = points[0].match_s, max(points[-1].match_s, points[0].match_s + 1)
+    frame = Frame([b.match_s for b in points], start, end, match_clock,
+                  _spans(summary.get("faults") or [], end),
+                  _markers(summary.get("phases") or [], start, end))
+    specs = [
+        ("viewers", "Viewers: target, joining, playing and stalled", [
+            Series("target", GREY, [b.target_viewers for b in points], dashed=True),
+            Series("joining", ORANGE, [b.joining for b in points]),
+            Series("playing", GREEN, [b.playing for b in points]),
+            Series("stalled", VERMILLION, [b.stalled for b in points]),
+        ], Axis("viewers", _plain), None),
+        ("requests", "Requests per second by endpoint group, and failed requests", [
+            *(_series(group, GROUP_COLOURS[group], points, f"requests_per_second.{group}")
+              for group in ENDPOINT_GROUPS),
+            Series("failed", BLACK, [b.failed_per_s for b in points], dashed=True),
+        ], Axis("requests/s", _plain), None),
+        ("latency", "Latency of all requests: p50, p95, p99 (log scale)", [
+            _series("p50", SKY, points, "latency_p50"),
+            _series("p95", BLUE, points, "latency_p95"),
+            _series("p99", PURPLE, points, "latency_p99"),
+        ], Axis("latency, log scale", _duration, log=True), None),
+        ("startup", "Startup time of the viewers who started, and rebuffering ratio", [
+            _series("startup p50", GREEN, points, "startup_time_p50"),
+            _series("startup p95", BLUE, points, "startup_time_p95"),
+            _series("rebuffering", VERMILLION, points, "rebuffering_ratio", dashed=True,
+                    right=True),
+        ], Axis("startup time", _duration),
+            Axis("rebuffering ratio", _share)),
+    ]
+    return [(title, line_chart(key, title, frame, series, left, right))
+            for key, title, series, left, right in specs]

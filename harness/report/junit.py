@@ -1,0 +1,90 @@
+"""junit.xml: a run's verdict as test results for CI servers (Jenkins, GitLab,
+GitHub test reporters): one test case per SLO row and per fault's recovery."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+from harness.metrics import METRICS
+from harness.report.units import format_value
+
+ALLOWS = {"max": "<=", "min": ">="}
+BREAKS = {"max": ">", "min": "<"}
+# Characters XML 1.0 cannot carry at all, escaped or not (an exception's text may hold them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _case(classname: str, name: str, failure: tuple[str, str] | None = None) -> ET.Element:
+    """A test case; failure: (type, message)."""
+    case = ET.Element("testcase", classname=classname, name=name, time="0")
+    if failure:
+        kind, message = failure
+        ET.SubElement(case, "failure", message=message, type=kind).text = message
+    return case
+
+
+def _slo_case(suite: str, slo: dict) -> ET.Element:
+    unit = slo.get("unit") or METRICS[slo["metric"]].unit
+    threshold = format_value(slo["threshold"], unit)
+    failure = None
+    if slo["result"] == "fail":
+        failure = ("slo", f"observed {format_value(slo['observed'], unit)} "
+                          f"{BREAKS[slo['op']]} threshold {threshold}")
+    elif slo["result"] == "no data":
+        span = slo.get("span")
+        where = slo["phase"] + (f" ({span})" if span and span != slo["phase"] else "")
+        failure = ("no-data", f"no data in phase {where}")
+    return _case(f"{suite}.{slo['judged_for']}",
+                 f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}", failure)
+
+
+def _fault_case(suite: str, fault: dict) -> ET.Element:
+    failure = None
+    if fault["result"] == "fail":
+        recovered, budget = fault.get("recovered_after_s"), fault.get("recovery_budget_s")
+        failure = ("recovery", ("never recovered" if recovered is None else
+                                f"recovered after {format_value(recovered, 's')}")
+                   + f", budget {format_value(budget, 's')}")
+    return _case(f"{suite}.{fault['name']}", f"{fault['name']}: recovered within budget",
+                 failure)
+
+
+def _timestamp(utc: str | None) -> dict[str, str]:
+    """The suite's timestamp attribute, if the run's start is known, in Ant's
+    format that every reader takes: ISO 8601 without a zone (it is UTC)."""
+    if utc is None:
+        return {}
+    return {"timestamp": datetime.fromisoformat(utc).strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def render_junit(summary: dict) -> str:
+    scenario, verdict = summary["scenario"], summary.get("verdict")
+    suite = f"kickoff.{scenario}"
+    if verdict:
+        cases = [_slo_case(suite, slo) for slo in verdict.get("slos", [])]
+        cases += [_fault_case(suite, fault) for fault in verdict.get("faults", [])]
+        out = verdict.get("headline", "")
+    else:
+        outcome = summary["outcome"]
+        cases = [_case(suite, "run completed",
+                       None if outcome == "completed" else ("outcome", f"run {outcome}"))]
+        out = f"not evaluated: no verdict; outcome {outcome}"
+    failures = sum(case.find("failure") is not None for case in cases)
+    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0",
+              "time": f"{summary['seconds_recorded']:.3f}"}  # a second recorded per wall second
+    root = ET.Element("testsuites", name="kickoff", **counts)
+    testsuite = ET.SubElement(root, "testsuite", name=suite, **counts, skipped="0",
+                              **_timestamp(summary.get("started_utc")))
+    properties = ET.SubElement(testsuite, "properties")
+    for name, value in (("scenario", scenario), ("outcome", summary["outcome"]),
+                        ("platform", summary.get("platform")),
+                        ("time_scale", summary.get("time_scale")), ("seed", summary.get("seed")),
+                        ("verdict", (verdict or {}).get("result", "not evaluated"))):
+        ET.SubElement(properties, "property", name=name, value="" if value is None else str(value))
+    testsuite.extend(cases)
+    ET.SubElement(testsuite, "system-out").text = out
+    ET.indent(root)
+    return _NOT_XML.sub("", '<?xml version="1.0" encoding="UTF-8"?>\n'
+                        + ET.tostring(root, encoding="unicode") + "\n")

@@ -1,0 +1,44 @@
+"""What the charts plot: a run's seconds in at most MAX_POINTS bins along
+match time. A bin's windows are merged before its figures are computed, so
+its percentiles and rates are exact for the bin rather than averages of
+per-second figures (a 2-hour run is charted 12 seconds at a time)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.aggregate import merged, metrics_of
+from harness.recorder import Second
+
+MAX_POINTS = 600
+
+
+@dataclass(frozen=True)
+class Bin:
+    match_s: float  # match time at the end of the bin's last second
+    metrics: dict[str, float | None]
+    failed_per_s: float
+    # Gauges, averaged over the bin's seconds.
+    target_viewers: float
+    joining: float
+    playing: float
+    stalled: float
+
+
+def _bin(seconds: Sequence[Second]) -> Bin:
+    windows = [s.window for s in seconds]
+    failures = sum(tally.failures for tally in merged(windows).requests.values())
+
+    def mean(values: list[int]) -> float:
+        return sum(values) / len(values)
+
+    return Bin(seconds[-1].match_s, metrics_of(windows), failures / len(windows),
+               mean([s.target_viewers for s in seconds]), mean([w.joining for w in windows]),
+               mean([w.playing for w in windows]), mean([w.stalled for w in windows]))
+
+
+def bins(seconds: Sequence[Second], max_points: int = MAX_POINTS) -> list[Bin]:
+    size = max(1, math.ceil(len(seconds) / max_points))
+    return [_bin(seconds[i:i + size]) for i in range(0, len(seconds), size)]
