@@ -137,6 +137,16 @@ def _run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _report(args: argparse.Namespace) -> int:
+    from harness.results import write_results
+    from harness.summary import console_tables
+
+    summary = write_results(args.run_dir)
+    print(console_tables(summary))
+    print(f"\nreports written to {args.run_dir} (summary.json, report.html, junit.xml)")
+    return 0
+
+
 def _reset(args: argparse.Namespace) -> int:
     from harness.faults.reset import reset
 
@@ -200,6 +210,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                      help=f"where run folders go (default: {RESULTS_DIR})")
     run.set_defaults(handler=_run)
+
+    report = commands.add_parser("report", help="compute a run folder's summary and reports "
+                                 "again from its recorded data")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    report.set_defaults(handler=_report)
 
     reset = commands.add_parser("reset", help="revert every fault left behind (the fault "
                                 "journal) and reset the stack's links and components")

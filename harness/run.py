@@ -10,7 +10,6 @@ still write everything measured so far.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import signal
@@ -41,15 +40,14 @@ from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
 from harness.platforms import get_platform
-from harness.recorder import Recorder, Second, read_events, read_seconds
+from harness.recorder import Recorder, Second
+from harness.results import SCENARIO, write_results
 from harness.scenario import Scenario
 from harness.status_line import StatusLine
-from harness.summary import console_tables, summarize
+from harness.summary import console_tables
 
 log = logging.getLogger(__name__)
 EDGE_URL = "http://127.0.0.1:8080"
-SUMMARY = "summary.json"
-RESOLVED_SCENARIO = "scenario.yaml"
 EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -103,7 +101,7 @@ def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path
         run_dir = results_root / f"{stamp}_{scenario.name}-{suffix}"
     run_dir.mkdir(parents=True)
     resolved = yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
-    (run_dir / RESOLVED_SCENARIO).write_text(
+    (run_dir / SCENARIO).write_text(
         f"# {scenario.source} as this run used it (command-line overrides applied)\n{resolved}")
     return run_dir
 
@@ -227,11 +225,11 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
             exit_code = exit_code or 1
         recorder.event("run_ended", outcome=outcome)
         recorder.close()
-        summary = summarize(scenario.to_dict(), read_seconds(run_dir), read_events(run_dir))
-        (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+        summary = write_results(run_dir)
     return RunResult(run_dir, outcome, exit_code, summary)
 
 
 def print_result(result: RunResult) -> None:
     print(console_tables(result.summary))
-    print(f"\n{result.summary['scenario']}: {result.outcome}; results in {result.run_dir}")
+    print(f"\n{result.summary['scenario']}: {result.outcome}; results in {result.run_dir} "
+          f"(report.html, junit.xml, summary.json)")

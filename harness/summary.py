@@ -131,4 +131,26 @@ def console_tables(summary: dict) -> str:
                          "latency_p99")])
     requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
                                                "p50", "p95", "p99"])
-    return f"{viewers}\n\n{requests}"
+    return "\n\n".join([viewers, requests] + ([_faults_table(summary["faults"])]
+                                               if summary["faults"] else []))
+
+
+def _seconds_or(value: float | None, none: str) -> str:
+    return none if value is None else f"{value:g} s"
+
+
+def _faults_table(faults: list[dict]) -> str:
+    rows = [[f["name"], f["kind"], f["target"], match_clock(f.get("scheduled_match_s")),
+             match_clock(f.get("injected_match_s")) + (f" (+{f['inject_delay_ms']} ms)"
+                                                      if f.get("inject_delay_ms") is not None
+                                                      else ""),
+             match_clock(f.get("reverted_match_s")),
+             _seconds_or(f.get("impact_detected_after_s"), "none seen"),
+             ("no baseline" if f.get("baseline_seconds") == 0 else
+              _seconds_or(f.get("recovered_after_s"), "not recovered")
+              + f" (from {f['recovery_from']})") if "recovery_from" in f else "-",
+             _seconds_or(f.get("component_healthy_after_s"), "still down"), f["status"]]
+            for f in faults]
+    return tabulate(rows, headers=["fault", "kind", "target", "scheduled", "injected",
+                                   "reverted", "impact after", "recovered after",
+                                   "component healthy after", "status"])

@@ -16,21 +16,21 @@ from harness.links import Links
 from harness.platforms.base import state_dir
 from harness.platforms.docker import PROJECT, DockerPlatform
 from harness.platforms.local import LocalPlatform
-from harness.scenario import Scenario
 from harness.targets import load_targets
 
 LOCAL_TOXIPROXY = "http://127.0.0.1:8474"
 
 
-def contexts_for(scenario: Scenario) -> dict[str, dict]:
-    """The context of every driver the scenario's platform offers, by driver name."""
-    if scenario.platform == "local":
+def contexts_for(platform: str, targets: Path | None = None) -> dict[str, dict]:
+    """The context of every driver a platform offers, by driver name (an
+    external stack: what its targets file describes)."""
+    if platform == "local":
         return {"toxiproxy": {"driver": "toxiproxy", "api": LOCAL_TOXIPROXY},
                 "process": {"driver": "process", "state_dir": str(state_dir())}}
-    if scenario.platform == "docker":
+    if platform == "docker":
         return {"toxiproxy": {"driver": "toxiproxy", "api": LOCAL_TOXIPROXY},
                 "docker": {"driver": "docker", "project": PROJECT, "host": None}}
-    stack = load_targets(scenario.targets)
+    stack = load_targets(targets)
     contexts = {}
     if stack.toxiproxy:
         contexts["toxiproxy"] = {"driver": "toxiproxy", "api": stack.toxiproxy}

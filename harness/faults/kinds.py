@@ -28,6 +28,11 @@ class FaultKind:
     params: Record
     description: str
 
+    def heals_itself(self, duration: float | None) -> bool:
+        """Whether the stack brings a fault of this kind back by itself; a
+        process-kill with a duration is held down until its revert instead."""
+        return self.self_healing and not (self.name == "process-kill" and duration is not None)
+
 
 def _toxic(description: str, fields: dict, required: tuple[str, ...] = ()) -> Record:
     return Record(description, {

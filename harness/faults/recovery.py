@@ -1,9 +1,10 @@
 """How long a fault took to show and to heal, from the recorded seconds.
 
-The band. For each fault, the baseline is the (up to) 30 seconds before it
-was injected, leaving out the run's first 5 seconds (viewers still starting)
-and any second within another fault's window (from its injection to 10 s
-after its revert). Each health signal gets an upper limit from it: the
+The band. For each fault, the baseline is the latest (up to) 30 seconds
+before it was injected, leaving out the run's first 5 seconds (viewers still
+starting) and any second within another fault's window (from its injection
+to 10 s after its revert; for a self-healing fault, after its recovery
+budget). Each health signal gets an upper limit from it: the
 baseline's mean plus the larger of 3 standard deviations and a floor:
 
     error_ratio     failed / all requests in the second          floor 0.02
@@ -15,8 +16,11 @@ baseline's mean plus the larger of 3 standard deviations and a floor:
 A second with no value for a signal (no requests, no viewers) is no
 evidence either way and counts as inside the band.
 
-Impact: the first second, from the injection on, with any signal above its
-limit; detected after = the end of that second - the injection.
+Impact: the first second from the injection with any signal above its
+limit, looked for until the fault's revert (a self-healing fault: until its
+recovery budget is spent) and never past the next fault's injection, so a
+later fault's impact is not blamed on this one; detected after = the end of
+that second - the injection.
 Recovery: from the revert (from the injection for self-healing kinds, whose
 stack brings itself back), the first second that begins 5 consecutive
 seconds inside the band (or the rest of the run, if that is 2 to 5 seconds);
@@ -77,6 +81,14 @@ class Window:
     injected: float
     reverted: float | None  # None: until the run ended
     self_healing: bool
+    budget: float  # seconds the stack may take to recover
+
+    @property
+    def over(self) -> float:
+        """When the fault stops being the cause of what is seen."""
+        if self.reverted is not None:
+            return self.reverted
+        return self.injected + self.budget if self.self_healing else math.inf
 
 
 @dataclass(frozen=True)
@@ -112,13 +124,13 @@ def outside(second: Second, bounds: dict[str, float]) -> tuple[str, ...]:
 
 
 def _baseline(seconds: Sequence[Second], fault: Window, others: Sequence[Window]) -> list[Second]:
+    """The latest (up to) 30 undisturbed seconds before the fault."""
     def disturbed(start: float) -> bool:
-        return any(o.injected - 1 < start < (o.reverted if o.reverted is not None else math.inf)
-                   + SETTLE_SECONDS for o in others)
+        return any(o.injected - 1 < start < o.over + SETTLE_SECONDS for o in others)
 
-    begin = max(WARMUP_SECONDS, fault.injected - BASELINE_SECONDS)
-    return [s for s in seconds if begin <= s.window.second and s.window.second + 1 <= fault.injected
-            and not disturbed(s.window.second)]
+    before = [s for s in seconds if WARMUP_SECONDS <= s.window.second
+              and s.window.second + 1 <= fault.injected and not disturbed(s.window.second)]
+    return before[-BASELINE_SECONDS:]
 
 
 def recovery(seconds: Sequence[Second], fault: Window, others: Sequence[Window]) -> Recovery:
@@ -128,7 +140,8 @@ def recovery(seconds: Sequence[Second], fault: Window, others: Sequence[Window])
     if len(baseline) < MIN_BASELINE:
         return Recovery(None, (), None, source, 0)
     bounds = limits(baseline)
-    after = [s for s in seconds if s.window.second + 1 > fault.injected]
+    until = min([fault.over] + [o.injected for o in others if o.injected > fault.injected])
+    after = [s for s in seconds if fault.injected < s.window.second + 1 and s.window.second < until]
     impact = next(((s, out) for s in after if (out := outside(s, bounds))), None)
     detected = None if impact is None else round(impact[0].window.second + 1 - fault.injected, 3)
     if impact is None:

@@ -75,4 +75,5 @@ def _window(fault: dict) -> Window | None:
     # A fault that lasts until the end is reverted only when the run is over:
     # there is nothing after that revert to recover in.
     reverted = fault.get("reverted_second") if fault.get("lasts_until_end") is False else None
-    return Window(fault["injected_second"], reverted, fault["self_healing"])
+    return Window(fault["injected_second"], reverted, fault["self_healing"],
+                  fault["recovery_budget_s"])

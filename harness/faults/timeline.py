@@ -52,7 +52,7 @@ class FaultTimeline:
         self.scenario = scenario
         self.event = event
         self.journal = journal or Journal()
-        self.contexts = contexts_for(scenario)
+        self.contexts = contexts_for(scenario.platform, scenario.targets)
         self.drivers = {name: driver(context) for name, context in self.contexts.items()}
         self.runs = [self._plan(fault) for fault in faults]
         self._greenlets: list[gevent.Greenlet] = []
@@ -75,7 +75,8 @@ class FaultTimeline:
                        target=fault.target, driver=run.kind.driver,
                        scheduled_second=round(run.scheduled_second, 3),
                        revert_scheduled_second=_rounded(run.revert_scheduled_second),
-                       lasts_until_end=fault.duration is None, self_healing=run.kind.self_healing,
+                       lasts_until_end=fault.duration is None,
+                       self_healing=run.kind.heals_itself(fault.duration),
                        recovery_budget_s=fault.recover_within)
         self._greenlets = [gevent.spawn(self._follow, run) for run in self.runs]
 

@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,8 +154,11 @@ class LocalPlatform(Platform):
         env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()))
         if component.kind == "redis":
             (self.root / "redis").mkdir(exist_ok=True)
+            # Append-only persistence, as production Redis has: a killed Redis
+            # comes back with its sessions and schedule (at most 1 s lost).
             return ["redis-server", "--port", port, "--bind", HOST, "--save", "",
-                    "--appendonly", "no", "--dir", str(self.root / "redis")], env
+                    "--appendonly", "yes", "--appendfsync", "everysec",
+                    "--dir", str(self.root / "redis")], env
         if component.kind == "toxiproxy":
             config = self.root / "toxiproxy.json"
             config.write_text(json.dumps(toxiproxy_config(HOST, HOST), indent=1))
@@ -210,6 +214,8 @@ class LocalPlatform(Platform):
             for component in COMPONENTS:
                 if component.name in records and self._alive(records[component.name]):
                     continue
+                if component.kind == "redis":  # a new stack starts empty; a restart does not
+                    shutil.rmtree(self.root / "redis", ignore_errors=True)
                 records[component.name] = self._launch(component.name)
                 self._save(records)
         self.wait_healthy()

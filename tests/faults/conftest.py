@@ -1,0 +1,58 @@
+"""The fault tier: every fault kind against the real stack, verified from
+outside (process and container state, requests through the affected link),
+with decoys that must never be touched."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness.faults.journal import Journal
+from harness.platforms.local import process_start_time
+
+
+@pytest.fixture(scope="session")
+def decoy_process():
+    """A process outside the stack, in a session of its own like the stack's."""
+    process = subprocess.Popen(["sleep", "3600"], start_new_session=True)
+    started = process_start_time(process.pid)
+    yield process
+    assert process_start_time(process.pid) == started, "the decoy process was touched"
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture(scope="session")
+def decoy_container(platform):
+    """A container that claims to be origin-a (our labels) outside the compose project."""
+    if platform.name != "docker":
+        yield None
+        return
+    from harness import images
+
+    container = platform.client.containers.run(
+        images.stack_image(), ["sleep", "3600"], detach=True, name="kickoff-decoy-origin-a",
+        labels={"kickoff.component": "origin-a", "kickoff.zone": "a"})
+    yield container
+    container.reload()
+    assert container.status == "running", "the decoy container was touched"
+    container.remove(force=True)
+
+
+@pytest.fixture
+def untouched(decoy_process, decoy_container):
+    """After the test: decoys alive and running, nothing left in the journal."""
+    yield
+    assert decoy_process.poll() is None
+    assert _state(decoy_process.pid) not in ("T", "t"), "the decoy process was stopped"
+    if decoy_container is not None:
+        decoy_container.reload()
+        assert decoy_container.status == "running", "the decoy container was touched"
+        assert decoy_container.attrs["RestartCount"] == 0
+    assert Journal().entries() == {}
+
+
+def _state(pid: int) -> str:
+    stat = open(f"/proc/{pid}/stat").read()
+    return stat[stat.rindex(")") + 2]

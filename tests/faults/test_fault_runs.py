@@ -1,0 +1,175 @@
+"""Faults inside `harness run`: on time, always reverted (at the end, on
+SIGINT and SIGTERM, on a halt; after `kill -9` by `harness reset`), and
+recovery measured close to what is seen from outside."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+
+import pytest
+
+from harness import health
+from harness.faults.journal import Journal
+from harness.links import Links
+from tests.cli import harness
+from tests.faults.helpers import pid_of, process_state
+from tests.run.helpers import events, run_dir, summary, write_scenario
+from tests.run.test_run import start_run, wait_for_seconds
+
+AUDIENCE = """\
+audience:
+  viewers:
+    - {at: 0s, viewers: 4}
+  clients: {web: 0.5, app: 0.5}
+"""
+
+
+def scenario_text(platform: str, length: str, faults: str, extra: str = "") -> str:
+    return (f"platform: {platform}\ntimeline: {{start: 0s, end: {length}}}\n{AUDIENCE}"
+            f"faults:\n{faults}{extra}")
+
+
+def freeze(platform: str) -> str:
+    """A fault that freezes catalog, in the platform's own kind."""
+    kind = "process-pause" if platform == "local" else "container-pause"
+    return f"  - {{name: freeze-catalog, kind: {kind}, target: catalog, at: 3s, for: 60s}}\n"
+
+
+LINK_FAULTS = """\
+  - {name: slow-a, kind: latency, target: edge-origin-a, at: 3s, for: 60s, params: {latency: 100ms}}
+  - {name: cut-auth, kind: cut, target: auth-redis, at: 3s, for: 60s}
+"""
+
+
+def catalog_frozen(stack) -> bool:
+    if stack.name == "local":
+        return process_state(pid_of("catalog")) == "T"
+    container = stack.container("catalog")
+    container.reload()
+    return container.status == "paused"
+
+
+def assert_stack_clean(stack) -> None:
+    """Seen from outside: no toxic, every link on, nothing frozen, nothing journalled."""
+    links = Links()
+    for name, proxy in links.proxies().items():
+        assert proxy["enabled"], f"link {name} left cut"
+        assert links.toxics(name) == [], f"toxic left on {name}"
+    assert not catalog_frozen(stack)
+    assert Journal().entries() == {}
+
+
+def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
+    faults = "".join(
+        f"  - {{name: lag-{i}, kind: latency, target: edge-origin-{ab}, at: {at}, for: {length},"
+        f" params: {{latency: 50ms}}}}\n"
+        for i, (ab, at, length) in enumerate([("a", "8s", "12s"), ("b", "16s", "8s"),
+                                              ("a", "40s", "20s")]))
+    scenario = write_scenario(tmp_path, "timing", scenario_text(stack.name, "80s", faults,
+                                                                "time_scale: 4\n"))
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 0, result.stderr
+    folder = run_dir(tmp_path / "results")
+    timings = [e for e in events(folder) if e["kind"] in ("fault_injected", "fault_reverted")]
+    assert len(timings) == 6
+    for event in timings:
+        assert 0 <= event["delay_ms"] < 250, event
+    # at 8 s, 16 s, 40 s of match time at time_scale 4: 2 s, 4 s, 10 s of wall time
+    injected = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_injected"}
+    assert injected == {"lag-0": 2.0, "lag-1": 4.0, "lag-2": 10.0}
+    assert [f["status"] for f in summary(folder)["faults"]] == ["reverted"] * 3
+    assert "lag-2" in result.stdout  # the console faults table
+    assert_stack_clean(stack)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_mid_fault_reverts_everything(stack, untouched, tmp_path, sig, code):
+    scenario = write_scenario(tmp_path, "signalled", scenario_text(
+        stack.name, "2m", LINK_FAULTS + freeze(stack.name)))
+    process = start_run(scenario, tmp_path / "results")
+    wait_for_seconds(tmp_path / "results", 6)
+    assert catalog_frozen(stack) and Links().toxics("edge-origin-a")  # the faults are on
+    process.send_signal(sig)
+    process.communicate(timeout=60)
+    assert process.returncode == code
+    assert_stack_clean(stack)
+    folder = run_dir(tmp_path / "results")
+    assert {f["status"] for f in summary(folder)["faults"]} == {"reverted"}
+
+
+def test_after_kill_9_the_run_refuses_and_reset_restores(stack, untouched, tmp_path):
+    scenario = write_scenario(tmp_path, "killed", scenario_text(
+        stack.name, "2m", LINK_FAULTS + freeze(stack.name)))
+    process = start_run(scenario, tmp_path / "results")
+    wait_for_seconds(tmp_path / "results", 6)
+    process.kill()
+    process.communicate(timeout=10)
+    # The faults outlive the harness, and the journal knows them.
+    assert catalog_frozen(stack) and not Links().is_enabled("auth-redis")
+    assert {e["fault"] for e in Journal().entries().values()} == {"slow-a", "cut-auth",
+                                                                  "freeze-catalog"}
+    refused = harness("run", str(scenario), "--results-dir", str(tmp_path / "again"))
+    assert refused.returncode == 3 and "harness reset" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    reset = harness("reset")
+    assert reset.returncode == 0, reset.stderr
+    assert "reverted freeze-catalog" in reset.stdout
+    assert_stack_clean(stack)
+    wait_for_healthy = [health.probe(c) for c in ("catalog", "auth")]
+    assert wait_for_healthy == ["healthy", "healthy"]
+
+
+def test_a_halt_condition_stops_the_run_and_reverts(stack, untouched, tmp_path):
+    cuts = "".join(f"  - {{name: cut-{ab}, kind: cut, target: edge-origin-{ab}, at: 4s}}\n"
+                   for ab in "ab")
+    halt = "halt_if:\n  - {metric: error_ratio, above: 50%, for: 3s}\n"
+    scenario = write_scenario(tmp_path, "halting", scenario_text(stack.name, "2m", cuts, halt))
+    started = time.monotonic()
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 1
+    assert time.monotonic() - started < 60
+    s = summary(run_dir(tmp_path / "results"))
+    assert s["outcome"] == "halted: error_ratio above 50% for 3 s"
+    assert_stack_clean(stack)
+
+
+def test_recovery_of_a_killed_origin_matches_what_is_seen_from_outside(stack, untouched, tmp_path):
+    """The origin dies at 12 s; the stack brings it back by itself (the local
+    supervisor, Docker's restart policy). A thread watches its port."""
+    kind = "process-kill" if stack.name == "local" else "container-kill"
+    fault = f"  - {{name: origin-a-dies, kind: {kind}, target: origin-a, at: 12s}}\n"
+    scenario = write_scenario(tmp_path, "recovery", scenario_text(stack.name, "35s", fault))
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            healthy = health.probe("origin-a") == "healthy"
+            if not healthy and "down" not in seen:
+                seen["down"] = time.time()
+            if healthy and "down" in seen and "up" not in seen:
+                seen["up"] = time.time()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    finally:
+        stop.set()
+        watcher.join()
+    assert result.returncode == 0, result.stderr
+    folder = run_dir(tmp_path / "results")
+    (injected,) = [e for e in events(folder) if e["kind"] == "fault_injected"]
+    (fault,) = summary(folder)["faults"]
+    truth = seen["up"] - injected["epoch"]
+    assert fault["recovery_from"] == "inject"
+    assert fault["component_healthy_after_s"] == pytest.approx(truth, abs=2.0), (fault, seen)
+    assert 0 < truth < 20
+    assert fault["baseline_seconds"] >= 5 and fault["recovered_after_s"] is not None
+    print(json.dumps({"truth_s": round(truth, 2), "measured_s": fault["component_healthy_after_s"],
+                      "impact_after_s": fault["impact_detected_after_s"],
+                      "recovered_after_s": fault["recovered_after_s"]}))
