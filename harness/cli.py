@@ -116,6 +116,31 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _baseline_run(args: argparse.Namespace, name: str) -> Path | None:
+    from harness.regression import latest_pass, read_summary
+
+    if args.baseline is None:
+        return None
+    if args.baseline == "latest-pass":
+        return latest_pass(args.results_dir, name)
+    baseline = Path(args.baseline)
+    read_summary(baseline)  # a run folder with a summary, or exit 2 now
+    return baseline.resolve()
+
+
+def _share(text: str) -> float:
+    """An argparse type: a share as 0.2 or 20%."""
+    from harness.quantities import parse_percent
+
+    try:
+        value = parse_percent(text) if text.endswith("%") else float(text)
+    except ValueError:
+        value = None
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (write e.g. 20% or 0.2)")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
     from harness import run, scenario
 
@@ -132,19 +157,42 @@ def _run(args: argparse.Namespace) -> int:
     if changes:
         chosen = scenario.replace(chosen, **changes)
     logging.getLogger("locust").setLevel(logging.WARNING)
-    result = run.run(chosen, args.results_dir, duration=args.duration)
+    options = run.RunOptions(duration=args.duration, strict=args.strict,
+                             baseline_run=_baseline_run(args, chosen.name),
+                             fail_on_regression=args.fail_on_regression,
+                             regression_tolerance=args.tolerance)
+    result = run.run(chosen, args.results_dir, options)
     run.print_result(result)
     return result.exit_code
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from harness.regression import deltas, read_summary
+    from harness.summary import delta_table
+
+    a, b = read_summary(args.run_a), read_summary(args.run_b)
+    if "verdict" not in a or "verdict" not in b:
+        raise InvalidInput("both run folders need a judged summary (run `harness report` on them)")
+    rows = deltas(b["verdict"]["slos"], a["verdict"]["slos"], args.tolerance)
+    if not rows:
+        print("the two runs share no SLO rows (same metric, phase and fault) to compare")
+        return 0
+    print(f"{args.run_a.name} -> {args.run_b.name}")
+    print(delta_table(rows, args.run_a.name))
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
     from harness.results import write_results
     from harness.summary import console_tables
 
+    from harness.verdict import exit_code
+
     summary = write_results(args.run_dir)
     print(console_tables(summary))
-    print(f"\nreports written to {args.run_dir} (summary.json, report.html, junit.xml)")
-    return 0
+    print(f"\n{summary['verdict']['headline']}")
+    print(f"reports written to {args.run_dir} (summary.json, report.html, junit.xml)")
+    return exit_code(summary["verdict"])
 
 
 def _reset(args: argparse.Namespace) -> int:
@@ -209,7 +257,24 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                      help=f"where run folders go (default: {RESULTS_DIR})")
+    run.add_argument("--strict", action="store_true",
+                     help="a degraded verdict (SLOs broke during a fault that recovered within "
+                          "its budget) exits 1 too")
+    run.add_argument("--baseline", metavar="RUN_DIR|latest-pass",
+                     help="flag SLO metrics worse than in this run (latest-pass: the newest "
+                          "passing run of the same scenario in the results dir)")
+    run.add_argument("--fail-on-regression", action="store_true",
+                     help="with --baseline: a regression exits 1")
+    run.add_argument("--tolerance", type=_share, default=0.2, metavar="SHARE",
+                     help="how much worse than the baseline counts as a regression (default 20%%)")
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser("compare", help="SLO metrics of two runs side by side")
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the later run folder")
+    compare.add_argument("--tolerance", type=_share, default=0.2, metavar="SHARE",
+                         help="how much worse counts as worse (default 20%%)")
+    compare.set_defaults(handler=_compare)
 
     report = commands.add_parser("report", help="compute a run folder's summary and reports "
                                  "again from its recorded data")

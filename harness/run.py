@@ -41,14 +41,27 @@ from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
 from harness.platforms import get_platform
 from harness.recorder import Recorder, Second
+from harness.regression import TOLERANCE
 from harness.results import SCENARIO, write_results
 from harness.scenario import Scenario
 from harness.status_line import StatusLine
-from harness.summary import console_tables
+from harness.summary import console_tables, regression_line
+from harness.verdict import exit_code as verdict_exit_code
 
 log = logging.getLogger(__name__)
 EDGE_URL = "http://127.0.0.1:8080"
 EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run is judged; recorded in its events, so `harness report` judges alike."""
+
+    duration: float | None = None  # wall seconds at most
+    strict: bool = False  # degraded is a failure too
+    baseline_run: Path | None = None  # compare with this run's SLO rows
+    fail_on_regression: bool = False
+    regression_tolerance: float = TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -135,12 +148,12 @@ def check_journal() -> None:
                                     f"`harness reset` to revert them first")
 
 
-def run(scenario: Scenario, results_root: Path, duration: float | None = None) -> RunResult:
-    """Run `scenario` for its timeline (or `duration` wall seconds at most)."""
+def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
+    """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     check_journal()
     edge, release = acquire_target(scenario)
     try:
-        return _measure(scenario, edge, results_root, duration)
+        return _measure(scenario, edge, results_root, options)
     finally:
         release()
 
@@ -155,9 +168,17 @@ def _environment(scenario: Scenario, edge: str, collector: Collector,
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
         shape_class=AudienceShape(target_at, wall_duration, _api_count(scenario)), host=edge)
     env.events.request.add_listener(
-        lambda name, response_time, exception, **_: collector.request(
-            name, response_time / 1000, exception is None))
+        lambda name, response_time, exception, response=None, **_: collector.request(
+            name, response_time / 1000, failure_reason(exception, response)))
     return env
+
+
+def failure_reason(exception: BaseException | None, response: object) -> str | None:
+    """Why a request failed, shortly: its HTTP status, else the exception's class."""
+    if exception is None:
+        return None
+    status = getattr(response, "status_code", 0)
+    return str(status) if status else exception.__class__.__name__
 
 
 def _api_count(scenario: Scenario) -> int:
@@ -165,11 +186,11 @@ def _api_count(scenario: Scenario) -> int:
 
 
 def _measure(scenario: Scenario, edge: str, results_root: Path,
-             duration: float | None) -> RunResult:
+             options: RunOptions) -> RunResult:
     run_dir = make_run_dir(results_root, scenario, time.time())
     recorder = Recorder(run_dir)
     collector = Collector()
-    wall_duration = min(scenario.wall_duration, duration or scenario.wall_duration)
+    wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
 
     def target_at(wall_s: float) -> int:
         audience = scenario.audience
@@ -184,7 +205,9 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
     status = StatusLine()
     outcome, exit_code = "completed", 0
     recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=edge,
-                   wall_duration_s=wall_duration, time_scale=scenario.time_scale)
+                   wall_duration_s=wall_duration, time_scale=scenario.time_scale,
+                   strict=options.strict, regression_tolerance=options.regression_tolerance,
+                   baseline_run=str(options.baseline_run) if options.baseline_run else None)
     phase = None
     try:
         runner.start_shape()
@@ -226,10 +249,17 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
         recorder.event("run_ended", outcome=outcome)
         recorder.close()
         summary = write_results(run_dir)
+    if exit_code == 0:  # the run itself went through: the verdict decides
+        exit_code = verdict_exit_code(summary["verdict"])
+        if options.fail_on_regression and any(r["worse"] for r in summary.get("regressions", [])):
+            exit_code = 1
     return RunResult(run_dir, outcome, exit_code, summary)
 
 
 def print_result(result: RunResult) -> None:
     print(console_tables(result.summary))
-    print(f"\n{result.summary['scenario']}: {result.outcome}; results in {result.run_dir} "
+    print(f"\n{result.summary['verdict']['headline']}")
+    if regression_line(result.summary):
+        print(regression_line(result.summary))
+    print(f"{result.summary['scenario']}: {result.outcome}; results in {result.run_dir} "
           f"(report.html, junit.xml, summary.json)")

@@ -5,11 +5,12 @@ from the run folder (windows.jsonl) with the same result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from itertools import groupby
 
 from tabulate import tabulate
 
-from harness.aggregate import metrics_of
+from harness.aggregate import merged, metrics_of
 from harness.faults.summary import fault_summaries
 from harness.metrics import ENDPOINT_GROUPS, METRICS
 from harness.quantities import match_clock
@@ -30,7 +31,14 @@ def _span(name: str, seconds: Sequence[Second]) -> dict:
         "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
         "attempts": sum(s.window.attempts for s in seconds),
         "metrics": metrics_of([s.window for s in seconds]),
+        "errors": _errors(seconds),
     }
+
+
+def _errors(seconds: Sequence[Second]) -> dict[str, int]:
+    """Failed requests by why ("auth 503"), most first."""
+    counts = merged([s.window for s in seconds]).errors if seconds else {}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def shape_deviation(seconds: Sequence[Second]) -> int:
@@ -131,8 +139,42 @@ def console_tables(summary: dict) -> str:
                          "latency_p99")])
     requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
                                                "p50", "p95", "p99"])
-    return "\n\n".join([viewers, requests] + ([_faults_table(summary["faults"])]
-                                               if summary["faults"] else []))
+    errors = summary["overall"]["errors"]
+    if errors:
+        requests += "\nfailed requests: " + ", ".join(f"{why} x{n}" for why, n in errors.items())
+    tables = [viewers, requests]
+    if summary["faults"]:
+        tables.append(_faults_table(summary["faults"]))
+    if "verdict" in summary:
+        tables.append(slo_table(summary["verdict"]["slos"]))
+    if summary.get("regressions"):
+        tables.append(delta_table(summary["regressions"],
+                                  f"baseline {Path(summary['baseline_run']).name}"))
+    return "\n\n".join(tables)
+
+
+def _threshold_text(row: dict) -> str:
+    return f"{'<=' if row['op'] == 'max' else '>='} {_fmt(row['threshold'], row['unit'])}"
+
+
+def slo_table(rows: list[dict]) -> str:
+    return tabulate([[r["judged_for"], r["span"], r["metric"] + (" (default)" if r["default"]
+                                                                 else ""),
+                      _threshold_text(r), _fmt(r["observed"], r["unit"]), r["result"].upper()]
+                     for r in rows],
+                    headers=["judged for", "phase", "SLO", "threshold", "observed", "verdict"])
+
+
+def delta_table(rows: list[dict], against: str) -> str:
+    """SLO rows of two runs side by side (harness compare, --baseline)."""
+    def change(row: dict) -> str:
+        return "-" if row["change"] is None else f"{row['change']:+.1%}"
+
+    return tabulate([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
+                      _fmt(r["observed"], r["unit"]), change(r),
+                      "WORSE" if r["worse"] else ""] for r in rows],
+                    headers=["judged for", "phase", "metric", against, "this run", "change",
+                             f"beyond {rows[0]['tolerance']:.0%}" if rows else ""])
 
 
 def _seconds_or(value: float | None, none: str) -> str:
@@ -154,3 +196,13 @@ def _faults_table(faults: list[dict]) -> str:
     return tabulate(rows, headers=["fault", "kind", "target", "scheduled", "injected",
                                    "reverted", "impact after", "recovered after",
                                    "component healthy after", "status"])
+
+
+def regression_line(summary: dict) -> str | None:
+    """One line naming the regressions, for under the headline (None: none)."""
+    worse = [r for r in summary.get("regressions", []) if r["worse"]]
+    if not worse:
+        return None
+    return (f"REGRESSION against {Path(summary['baseline_run']).name}: " + "; ".join(
+        f"{r['metric']} ({r['judged_for']}, {r['phase']}) {_fmt(r['baseline'], r['unit'])} -> "
+        f"{_fmt(r['observed'], r['unit'])}" for r in worse))

@@ -54,6 +54,7 @@ class Window:
     bitrate_kbps_s: float = 0.0  # kbps of what played, times the seconds it played
     switches: int = 0
     requests: dict[str, RequestTally] = field(default_factory=_tallies)
+    errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
 
     @property
     def watching(self) -> int:
@@ -62,16 +63,19 @@ class Window:
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
         for f in fields(self):
-            if f.name in ("second", "startup", "requests"):
+            if f.name in ("second", "startup", "requests", "errors"):
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
         for group, tally in other.requests.items():
             self.requests.setdefault(group, RequestTally()).merge(tally)
+        for reason, count in other.errors.items():
+            self.errors[reason] = self.errors.get(reason, 0) + count
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("startup", "requests")}
+                if f.name not in ("startup", "requests", "errors")}
+        data["errors"] = dict(self.errors)
         data["startup"] = self.startup.to_json()
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
@@ -80,7 +84,8 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict) -> Window:
-        plain = {k: v for k, v in data.items() if k not in ("startup", "requests")}
+        plain = {k: v for k, v in data.items() if k not in ("startup", "requests", "errors")}
         requests = {group: RequestTally(t["count"], t["failures"], Histogram.from_json(t["latency"]))
                     for group, t in data["requests"].items()}
-        return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests)
+        return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests,
+                   errors=dict(data.get("errors", {})))

@@ -7,12 +7,18 @@ machine, but fails in CI (CI=true): there it must run.
 
 from __future__ import annotations
 
-import os
+# As in the CLI: gevent (Locust) patches the standard library before anything
+# imports ssl, requests or docker, whichever test module is collected first.
+from gevent import monkey
 
-import pytest
+monkey.patch_all()
 
-from harness.errors import InfrastructureMissing
-from harness.platforms import get_platform
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+from harness.errors import InfrastructureMissing  # noqa: E402
+from harness.platforms import get_platform  # noqa: E402
 
 
 def _docker_problem() -> str | None:
@@ -32,6 +38,21 @@ def _ensure_down(name: str) -> None:
     platform = get_platform(name)
     if platform.is_managed():
         platform.down()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked only_on("local") exists for the local platform only: for
+    the other platform it is deselected (it does not apply), not skipped."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        callspec = getattr(item, "callspec", None)
+        platform = callspec.params.get("platform") if callspec else None
+        mismatch = marker is not None and platform is not None and platform != marker.args[0]
+        (drop if mismatch else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session", params=["local", pytest.param("docker", marks=pytest.mark.docker)])

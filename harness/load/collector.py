@@ -37,8 +37,12 @@ class Collector:
     def playback_failed(self) -> None:
         self._open.playback_failures += 1
 
-    def request(self, group: str, seconds: float, ok: bool) -> None:
-        self._open.requests.setdefault(group, RequestTally()).add(seconds, ok)
+    def request(self, group: str, seconds: float, failure: str | None = None) -> None:
+        """A finished request; `failure` is why it failed ("503", "ConnectionRefusedError"), if it did."""
+        self._open.requests.setdefault(group, RequestTally()).add(seconds, failure is None)
+        if failure is not None:
+            reason = f"{group} {failure}"
+            self._open.errors[reason] = self._open.errors.get(reason, 0) + 1
 
     def ended(self, playback: Playback, now: float) -> None:
         """The playback is over (left, gave up, failed): count its last time."""

@@ -28,6 +28,8 @@ def format_value(value: float | None, unit: str) -> str:
     return _significant(value) + _SUFFIX.get(unit, "")
 
 
-def format_change(change: float) -> str:
-    """A relative change, signed: +108%, -5%."""
+def format_change(change: float | None) -> str:
+    """A relative change, signed: +108%, -5%; "-" when there is none (a baseline of 0)."""
+    if change is None:
+        return "-"
     return ("+" if change > 0 else "") + format_value(change, "ratio")

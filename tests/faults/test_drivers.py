@@ -101,13 +101,8 @@ def test_cutting_auth_from_redis_fails_logins_until_restored(clean):
 
 # --- processes: the local platform --------------------------------------------
 
-def local_only(stack) -> None:
-    if stack.name != "local":
-        pytest.skip("process faults are for the local platform")
-
-
+@pytest.mark.only_on("local")
 def test_a_killed_process_is_restarted_by_the_supervisor(clean):
-    local_only(clean)
     pid = pid_of("origin-a")
     with injected("local", "process-kill", "origin-a"):
         wait_until(lambda: dead(pid), 3)
@@ -117,8 +112,8 @@ def test_a_killed_process_is_restarted_by_the_supervisor(clean):
     assert back >= DEFAULT_RESTART_AFTER - 1.5  # it waited, as RestartSec would
 
 
+@pytest.mark.only_on("local")
 def test_a_process_killed_with_a_duration_stays_down_until_the_revert(clean):
-    local_only(clean)
     with injected("local", "process-kill", "origin-b", hold=True, signal="SIGTERM"):
         wait_until(lambda: not health.port_open(9102), 5)
         time.sleep(DEFAULT_RESTART_AFTER + 1)
@@ -126,8 +121,8 @@ def test_a_process_killed_with_a_duration_stays_down_until_the_revert(clean):
     wait_until(lambda: health.probe("origin-b") == "healthy", 10)
 
 
+@pytest.mark.only_on("local")
 def test_a_paused_process_group_freezes_and_continues(clean):
-    local_only(clean)
     pid = pid_of("catalog")
     with injected("local", "process-pause", "catalog"):
         wait_until(lambda: process_state(pid) == "T", 2)  # signals arrive a moment later
@@ -137,8 +132,8 @@ def test_a_paused_process_group_freezes_and_continues(clean):
     wait_until(lambda: health.probe("catalog") == "healthy", 5)
 
 
+@pytest.mark.only_on("local")
 def test_a_zone_fault_hits_the_zone_and_nothing_else(clean):
-    local_only(clean)
     a, b = pid_of("origin-a"), pid_of("origin-b")
     with injected("local", "process-pause", "zone:a"):
         wait_until(lambda: process_state(a) == "T", 2)
@@ -148,13 +143,8 @@ def test_a_zone_fault_hits_the_zone_and_nothing_else(clean):
 
 # --- containers: the docker platform ------------------------------------------
 
-def docker_only(stack) -> None:
-    if stack.name != "docker":
-        pytest.skip("container faults are for the docker platform")
-
-
+@pytest.mark.only_on("docker")
 def test_a_crashed_container_is_restarted_by_its_restart_policy(clean):
-    docker_only(clean)
     container = clean.container("origin-a")
     restarts = container.attrs["RestartCount"]
     with injected("docker", "container-kill", "origin-a"):
@@ -165,8 +155,8 @@ def test_a_crashed_container_is_restarted_by_its_restart_policy(clean):
         wait_until(lambda: health.probe("origin-a") == "healthy", 15)
 
 
+@pytest.mark.only_on("docker")
 def test_a_stopped_container_starts_again_at_the_revert(clean):
-    docker_only(clean)
     container = clean.container("origin-b")
     with injected("docker", "container-stop", "origin-b"):
         container.reload()
@@ -176,8 +166,8 @@ def test_a_stopped_container_starts_again_at_the_revert(clean):
     wait_until(lambda: health.probe("origin-b") == "healthy", 15)
 
 
+@pytest.mark.only_on("docker")
 def test_a_restarted_container_runs_again(clean):
-    docker_only(clean)
     container = clean.container("catalog")
     started = container.attrs["State"]["StartedAt"]
     with injected("docker", "container-restart", "catalog"):
@@ -187,8 +177,8 @@ def test_a_restarted_container_runs_again(clean):
     wait_until(lambda: health.probe("catalog") == "healthy", 15)
 
 
+@pytest.mark.only_on("docker")
 def test_a_paused_container_freezes_and_continues(clean):
-    docker_only(clean)
     container = clean.container("catalog")
     with injected("docker", "container-pause", "catalog"):
         container.reload()
@@ -199,8 +189,8 @@ def test_a_paused_container_freezes_and_continues(clean):
     assert container.status == "running"
 
 
+@pytest.mark.only_on("docker")
 def test_a_disconnected_container_fails_over_and_rejoins_under_its_name(clean):
-    docker_only(clean)
     container, url = clean.container("origin-a"), playlist_url()
     wait_for_origin(url, "origin-a")
     with injected("docker", "network-disconnect", "origin-a"):
@@ -214,8 +204,8 @@ def test_a_disconnected_container_fails_over_and_rejoins_under_its_name(clean):
     wait_for_origin(url, "origin-a", timeout=30)
 
 
+@pytest.mark.only_on("docker")
 def test_a_squeezed_container_gets_its_limits_back(clean):
-    docker_only(clean)
     container = clean.container("auth")
     limits = ("CpuQuota", "Memory", "MemorySwap")
     before = {k: container.attrs["HostConfig"][k] for k in limits}
@@ -230,8 +220,8 @@ def test_a_squeezed_container_gets_its_limits_back(clean):
     assert login().status_code == 200
 
 
+@pytest.mark.only_on("docker")
 def test_a_zone_of_containers_is_paused_and_nothing_else(clean):
-    docker_only(clean)
     with injected("docker", "container-pause", "zone:a"):
         states = {name: c.status for name, c in clean.containers().items()}
         assert states["origin-a"] == "paused"

@@ -125,7 +125,8 @@ def test_a_throttled_origin_link_shows_stalls_and_viewers_step_down(run_stack, t
     finally:
         links.reset()
         process.kill()
-    assert process.returncode == 0, stderr
+    assert process.returncode == 1, stderr  # the verdict: demand did not hold
+    assert summary(run_dir(results))["verdict"]["demand"] == "fail"
     phases = {p["name"]: p["metrics"] for p in summary(run_dir(results))["phases"]}
     healthy, throttled = phases["healthy"], phases["throttled"]
     assert healthy["rebuffering_ratio"] < 0.01

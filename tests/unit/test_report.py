@@ -66,6 +66,7 @@ def test_values_read_by_their_unit(value, unit, text):
 
 def test_changes_are_signed():
     assert (format_change(1.083), format_change(-0.05)) == ("+108%", "-5%")
+    assert format_change(None) == "-"  # a baseline of 0 has no relative change
 
 
 # --- junit.xml ------------------------------------------------------------------

@@ -10,6 +10,9 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from .common import ServiceUnavailable, json_error
@@ -23,8 +26,11 @@ log = logging.getLogger(__name__)
 def connect() -> aioredis.Redis:
     url = os.environ.get("KICKOFF_REDIS_URL", "redis://127.0.0.1:9379/0")
     # Short timeouts: a cut link must turn into a quick 503, not a hung viewer.
+    # One retry on a fresh connection: after Redis or its link comes back, the
+    # pooled connections are dead, and the first request on one must not fail.
     return aioredis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0,
-                                   decode_responses=True)
+                                   decode_responses=True, retry=Retry(NoBackoff(), 1),
+                                   retry_on_error=[RedisConnectionError])
 
 
 async def call(operation: Awaitable[T]) -> T:

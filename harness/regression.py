@@ -1,0 +1,68 @@
+"""Comparing runs: the same SLO rows (what was judged, metric, phase) of two
+runs side by side, and which got worse than a baseline run beyond a
+tolerance. Small absolute changes never count (a 0.01% error ratio that
+doubles is still noise)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.errors import InvalidInput
+from harness.metrics import METRICS
+
+TOLERANCE = 0.2  # relative: 20% worse than the baseline
+NOISE = {"ratio": 0.001, "s": 0.05, "kbps": 50.0, "per_hour": 1.0, "per_s": 0.5}
+
+
+def _key(row: dict) -> tuple[str, str, str]:
+    return row["judged_for"], row["metric"], row["phase"]
+
+
+def deltas(current: Sequence[dict], baseline: Sequence[dict],
+           tolerance: float = TOLERANCE) -> list[dict]:
+    """Every SLO row the two runs share, with its change and whether it got worse."""
+    before = {_key(row): row for row in baseline}
+    found = []
+    for row in current:
+        old = before.get(_key(row))
+        if old is None:
+            continue
+        metric = METRICS[row["metric"]]
+        new_value, old_value = row["observed"], old["observed"]
+        change = None
+        worse = False
+        if new_value is not None and old_value is not None:
+            difference = new_value - old_value if metric.better == "lower" else old_value - new_value
+            change = (new_value - old_value) / old_value if old_value else None
+            relative = difference / abs(old_value) if old_value else (1.0 if difference > 0 else 0.0)
+            worse = difference > NOISE[metric.unit] and relative > tolerance
+        found.append({"judged_for": row["judged_for"], "metric": row["metric"],
+                      "phase": row["phase"], "unit": metric.unit, "baseline": old_value,
+                      "observed": new_value, "change": change, "tolerance": tolerance,
+                      "worse": worse})
+    return found
+
+
+def read_summary(run_dir: Path) -> dict:
+    path = run_dir / "summary.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"{path}: not a run's summary ({error})") from None
+
+
+def latest_pass(results_root: Path, scenario: str, before: str | None = None) -> Path:
+    """The newest run folder of `scenario` whose verdict passed (older than `before`)."""
+    folders = sorted((p for p in results_root.glob(f"*_{scenario}") if p.is_dir()), reverse=True)
+    for folder in folders:
+        if before is not None and folder.name >= before:
+            continue
+        try:
+            if read_summary(folder).get("verdict", {}).get("result") == "pass":
+                return folder
+        except InvalidInput:
+            continue
+    raise InvalidInput(f"no passing run of {scenario!r} in {results_root} to compare with "
+                       f"(run it once without --baseline, or name a run folder)")
