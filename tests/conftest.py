@@ -75,6 +75,11 @@ def platform(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def stack(platform):
-    """The platform's stack, healthy: whatever an earlier test stopped is started again."""
+    """The platform's stack, healthy and serving: whatever an earlier test stopped
+    is started again, and the edge is back on its primary origin (after a test
+    that broke both origin links, nginx keeps them out for its fail_timeout)."""
+    from tests.stack.helpers import wait_until_serving
+
     platform.up()
+    wait_until_serving()
     return platform

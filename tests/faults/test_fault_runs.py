@@ -66,21 +66,23 @@ def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
     faults = "".join(
         f"  - {{name: lag-{i}, kind: latency, target: edge-origin-{ab}, at: {at}, for: {length},"
         f" params: {{latency: 50ms}}}}\n"
-        for i, (ab, at, length) in enumerate([("a", "8s", "12s"), ("b", "16s", "8s"),
-                                              ("a", "40s", "20s")]))
-    scenario = write_scenario(tmp_path, "timing", scenario_text(stack.name, "80s", faults,
+        for i, (ab, at, length) in enumerate([("a", "40s", "12s"), ("b", "48s", "8s"),
+                                              ("a", "72s", "12s")]))
+    scenario = write_scenario(tmp_path, "timing", scenario_text(stack.name, "100s", faults,
                                                                 "time_scale: 4\n"))
     result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     folder = run_dir(tmp_path / "results")
     timings = [e for e in events(folder) if e["kind"] in ("fault_injected", "fault_reverted")]
     assert len(timings) == 6
     for event in timings:
         assert 0 <= event["delay_ms"] < 250, event
-    # at 8 s, 16 s, 40 s of match time at time_scale 4: 2 s, 4 s, 10 s of wall time
+    # at 40 s, 48 s, 72 s of match time at time_scale 4: 10 s, 12 s, 18 s of wall time
     injected = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_injected"}
-    assert injected == {"lag-0": 2.0, "lag-1": 4.0, "lag-2": 10.0}
-    assert [f["status"] for f in summary(folder)["faults"]] == ["reverted"] * 3
+    assert injected == {"lag-0": 10.0, "lag-1": 12.0, "lag-2": 18.0}
+    s = summary(folder)
+    assert [f["status"] for f in s["faults"]] == ["reverted"] * 3
+    assert [f["result"] for f in s["verdict"]["faults"]] == ["pass"] * 3  # 50 ms goes unnoticed
     assert "lag-2" in result.stdout  # the console faults table
     assert_stack_clean(stack)
 
@@ -170,6 +172,9 @@ def test_recovery_of_a_killed_origin_matches_what_is_seen_from_outside(stack, un
     assert fault["component_healthy_after_s"] == pytest.approx(truth, abs=2.0), (fault, seen)
     assert 0 < truth < 20
     assert fault["baseline_seconds"] >= 5 and fault["recovered_after_s"] is not None
+    (judged,) = summary(folder)["verdict"]["faults"]  # a verdict of its own
+    assert judged["name"] == "origin-a-dies" and judged["result"] in ("pass", "degraded")
+    assert any(r["judged_for"] == "origin-a-dies" for r in summary(folder)["verdict"]["slos"])
     print(json.dumps({"truth_s": round(truth, 2), "measured_s": fault["component_healthy_after_s"],
                       "impact_after_s": fault["impact_detected_after_s"],
                       "recovered_after_s": fault["recovered_after_s"]}))

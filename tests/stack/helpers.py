@@ -73,3 +73,18 @@ def wait_for_origin(url: str, origin: str, timeout: float = 15) -> None:
             return
         time.sleep(0.25)
     raise AssertionError(f"the edge did not go back to {origin} within {timeout}s")
+
+
+def wait_until_serving(timeout: float = 20) -> None:
+    """Until the edge serves the stream from its primary origin again: after
+    a test that broke both origin links, nginx refuses for its fail_timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            url = variants(EDGE, playback_path())[0].uri
+            wait_for_origin(url, "origin-a", timeout=max(1.0, deadline - time.monotonic()))
+            return
+        except (requests.RequestException, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -25,3 +25,21 @@ def test_unknown_platform_and_command_are_invalid_input():
     assert harness("stack", "up", "--platform", "moon").returncode == 2
     assert harness("stack", "dance").returncode == 2
     assert harness().returncode == 2
+
+
+def test_bad_run_folders_and_arguments_are_one_line_exit_2(tmp_path):
+    assert_one_line_error(harness("run", str(tmp_path / "nope.yaml")), 2, "nope.yaml",
+                          "cannot read")
+    assert_one_line_error(harness("report", str(tmp_path)), 2, "not a run folder",
+                          "windows.jsonl")
+    assert_one_line_error(harness("compare", str(tmp_path), str(tmp_path)), 2,
+                          "not a run's summary")
+    smoke = str(Path(__file__).parents[2] / "scenarios" / "smoke.yaml")
+    assert_one_line_error(harness("run", smoke, "--baseline", str(tmp_path)), 2,
+                          "not a run's summary")
+    assert_one_line_error(harness("run", smoke, "--baseline", "latest-pass",
+                                  "--results-dir", str(tmp_path)), 2, "no passing run of 'smoke'")
+    for flag, value in (("--tolerance", "lots"), ("--duration", "soon")):
+        result = harness("run", smoke, flag, value)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert value in result.stderr

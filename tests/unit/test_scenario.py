@@ -33,6 +33,13 @@ audience:
 """
 
 
+def with_phases(*phases: str) -> str:
+    """A file whose timeline (-2m .. 3m) lists these phases, one per line."""
+    listed = "".join(f"    - {phase}\n" for phase in phases)
+    return ("name: t\ntimeline:\n  start: -2m\n  end: 3m\n  phases:\n" + listed
+            + "audience: {viewers: [{at: -2m, viewers: 1}]}\n")
+
+
 def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
@@ -286,59 +293,20 @@ def test_thresholds(tmp_path, metric, written, value):
      "targets, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
-    ("""\
-name: t
-timeline:
-  start: -2m
-  end: 3m
-  phases:
-    - {name: pre-match, at: -1m}
-audience: {viewers: [{at: -2m, viewers: 1}]}
-""", ":6: timeline.phases[0].at: the first phase starts at -1m, not where the timeline starts "
+    (with_phases('{name: pre-match, at: -1m}'),
+     ":6: timeline.phases[0].at: the first phase starts at -1m, not where the timeline starts "
      "(add a phase at -2m, e.g. pre-match)"),
-    ("""\
-name: t
-timeline:
-  start: -2m
-  end: 3m
-  phases:
-    - {name: pre-match, at: -2m}
-    - {name: kickoff, at: 1m}
-    - {name: first-half, at: 1m}
-audience: {viewers: [{at: -2m, viewers: 1}]}
-""", ":8: timeline.phases[2].at: 1m is not after the phase before it at 1m (list them in time "
+    (with_phases('{name: pre-match, at: -2m}', '{name: kickoff, at: 1m}',
+                 '{name: first-half, at: 1m}'),
+     ":8: timeline.phases[2].at: 1m is not after the phase before it at 1m (list them in time "
      "order, one per moment)"),
-    ("""\
-name: t
-timeline:
-  start: -2m
-  end: 3m
-  phases:
-    - {name: pre-match, at: -2m}
-    - {name: after, at: 3m}
-audience: {viewers: [{at: -2m, viewers: 1}]}
-""", ":7: timeline.phases[1].at: 3m is outside the timeline [-2m, 3m)"),
-    ("""\
-name: t
-timeline:
-  start: -2m
-  end: 3m
-  phases:
-    - {name: pre-match, at: -2m}
-    - {name: pre-match, at: 0s}
-audience: {viewers: [{at: -2m, viewers: 1}]}
-""", ":7: timeline.phases[1].name: another phase is already named 'pre-match' (phase names are "
+    (with_phases('{name: pre-match, at: -2m}', '{name: after, at: 3m}'),
+     ":7: timeline.phases[1].at: 3m is outside the timeline [-2m, 3m)"),
+    (with_phases('{name: pre-match, at: -2m}', '{name: pre-match, at: 0s}'),
+     ":7: timeline.phases[1].name: another phase is already named 'pre-match' (phase names are "
      "unique)"),
-    ("""\
-name: t
-timeline:
-  start: -2m
-  end: 3m
-  phases:
-    - {name: pre-match, at: -2m}
-    - {name: peak, at: 0s}
-audience: {viewers: [{at: -2m, viewers: 1}]}
-""", ":7: timeline.phases[1].name: 'peak' is reserved for SLO phases (choose another name)"),
+    (with_phases('{name: pre-match, at: -2m}', '{name: peak, at: 0s}'),
+     ":7: timeline.phases[1].name: 'peak' is reserved for SLO phases (choose another name)"),
     ("""\
 name: t
 timeline:
@@ -1050,6 +1018,7 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     assert result.returncode == 0, result.stderr
     schema = json.loads(result.stdout)
     assert schema == scenario.json_schema()
-    assert set(schema["properties"]) == {"name", "description", "platform", "targets", "time_scale",
-                                         "seed", "timeline", "audience", "slos", "faults", "halt_if"}
+    assert set(schema["properties"]) == {"name", "description", "platform", "targets",
+                                         "time_scale", "seed", "timeline", "audience", "slos",
+                                         "faults", "halt_if"}
     assert set(schema["properties"]) == set(scenario.load(DATA / "external.yaml").to_dict())
