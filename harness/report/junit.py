@@ -1,5 +1,6 @@
 """junit.xml: a run's verdict as test results for CI servers (Jenkins, GitLab,
-GitHub test reporters): one test case per SLO row and per fault's recovery."""
+GitHub test reporters): one test case per SLO row, per fault's recovery and,
+against a baseline run, per compared SLO row (failing when it got worse)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ def _fault_case(suite: str, fault: dict) -> ET.Element:
                  failure)
 
 
+def _regression_case(suite: str, row: dict) -> ET.Element:
+    """A regression against the baseline run: a failure only when it got worse."""
+    unit = row["unit"]
+    failure = None
+    if row["worse"]:
+        failure = ("regression", f"{format_value(row['baseline'], unit)} in the baseline run, "
+                                 f"{format_value(row['observed'], unit)} now: worse by more "
+                                 f"than {row['tolerance']:.0%}")
+    return _case(f"{suite}.regression", f"{row['judged_for']} {row['phase']}: {row['metric']} "
+                 f"no worse than the baseline", failure)
+
+
 def _timestamp(utc: str | None) -> dict[str, str]:
     """The suite's timestamp attribute, if the run's start is known, in Ant's
     format that every reader takes: ISO 8601 without a zone (it is UTC)."""
@@ -65,6 +78,7 @@ def render_junit(summary: dict) -> str:
     if verdict:
         cases = [_slo_case(suite, slo) for slo in verdict.get("slos", [])]
         cases += [_fault_case(suite, fault) for fault in verdict.get("faults", [])]
+        cases += [_regression_case(suite, row) for row in summary.get("regressions", [])]
         out = verdict.get("headline", "")
     else:
         outcome = summary["outcome"]

@@ -72,10 +72,10 @@ VERDICT = {
 }
 
 REGRESSIONS = [
-    {"metric": "startup_time_p95", "phase": "peak", "baseline": 1.2, "observed": 2.5,
-     "change": 1.083, "tolerance": 0.2, "worse": True},
-    {"metric": "latency_p99", "phase": "overall", "baseline": 0.2, "observed": 0.19,
-     "change": -0.05, "tolerance": 0.2, "worse": False},
+    {"judged_for": "demand", "metric": "startup_time_p95", "phase": "peak", "unit": "s",
+     "baseline": 1.2, "observed": 2.5, "change": 1.083, "tolerance": 0.2, "worse": True},
+    {"judged_for": "demand", "metric": "latency_p99", "phase": "overall", "unit": "s",
+     "baseline": 0.2, "observed": 0.19, "change": -0.05, "tolerance": 0.2, "worse": False},
 ]
 
 

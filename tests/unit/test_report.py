@@ -71,16 +71,21 @@ def test_changes_are_signed():
 
 # --- junit.xml ------------------------------------------------------------------
 
-def test_junit_has_one_case_per_slo_row_and_fault_and_counts_that_match(run, tmp_path):
+def test_junit_has_one_case_per_slo_row_fault_and_regression_and_counts_that_match(run,
+                                                                                  tmp_path):
     _, summary = run
     xml = _junit(summary, tmp_path)
     [suite] = list(xml)
     verdict = summary["verdict"]
     failing = sum(s["result"] in ("fail", "no data") for s in verdict["slos"]) \
-        + sum(f["result"] == "fail" for f in verdict["faults"])
+        + sum(f["result"] == "fail" for f in verdict["faults"]) \
+        + sum(r["worse"] for r in summary["regressions"])
     assert suite.name == "kickoff.kickoff-sample"
-    assert suite.tests == len(verdict["slos"]) + len(verdict["faults"]) == len(list(suite))
-    assert suite.failures == failing == len(_failures(xml)) == 4
+    assert suite.tests == len(verdict["slos"]) + len(verdict["faults"]) \
+        + len(summary["regressions"]) == len(list(suite))
+    assert suite.failures == failing == len(_failures(xml)) == 5
+    regression = [case for case in suite if "regression" in case.classname and not case.is_passed]
+    assert "1.2 s in the baseline run, 2.5 s now" in regression[0].result[0].message
     assert (suite.errors, suite.skipped, suite.time) == (0, 0, 120.0)
     assert suite.timestamp == "2026-05-28T20:26:40"
     assert {p.name: p.value for p in suite.properties()} == {
@@ -88,7 +93,7 @@ def test_junit_has_one_case_per_slo_row_and_fault_and_counts_that_match(run, tmp
         "time_scale": "5", "seed": "7", "verdict": "fail"}
     root = etree.fromstring(render_junit(summary).encode())
     assert root.findtext("testsuite/system-out") == verdict["headline"]
-    assert root.get("tests") == "7" and root.get("failures") == "4"
+    assert root.get("tests") == "9" and root.get("failures") == "5"
 
 
 def test_junit_failures_carry_observed_against_threshold(run, tmp_path):
