@@ -112,7 +112,8 @@ def _seconds(text: str) -> float:
 
     seconds = parse_time(text)
     if seconds is None or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (write e.g. 90s, 2m or 1h30m)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration (write e.g. 90s, 2m or 1h30m)")
     return seconds
 
 

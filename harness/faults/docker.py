@@ -59,9 +59,10 @@ class DockerDriver(Driver):
         containers = self._targets(fault.target)
         undo: dict = {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()}}
         if kind.name == "network-disconnect":
-            undo["networks"] = {c.id: {net: (info.get("Aliases") or [])
-                                       for net, info in c.attrs["NetworkSettings"]["Networks"].items()}
-                                for c in containers.values()}
+            undo["networks"] = {
+                c.id: {net: (info.get("Aliases") or [])
+                       for net, info in c.attrs["NetworkSettings"]["Networks"].items()}
+                for c in containers.values()}
         if kind.name == "resource-squeeze":
             undo["resources"] = {c.id: {k: c.attrs["HostConfig"][k] for k in
                                         ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}

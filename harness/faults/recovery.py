@@ -153,8 +153,8 @@ def recovery(seconds: Sequence[Second], fault: Window, others: Sequence[Window])
         run = tail[index:index + HOLD_SECONDS]
         if (len(run) == HOLD_SECONDS or len(run) >= MIN_TAIL and index + len(run) == len(tail)) \
                 and not any(outside(s, bounds) for s in run):
-            return Recovery(detected, impact[1], round(max(0.0, second.window.second - reference), 3),
-                            source, len(baseline))
+            back = round(max(0.0, second.window.second - reference), 3)
+            return Recovery(detected, impact[1], back, source, len(baseline))
     return Recovery(detected, impact[1], None, source, len(baseline))
 
 

@@ -38,7 +38,7 @@ class Collector:
         self._open.playback_failures += 1
 
     def request(self, group: str, seconds: float, failure: str | None = None) -> None:
-        """A finished request; `failure` is why it failed ("503", "ConnectionRefusedError"), if it did."""
+        """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError")."""
         self._open.requests.setdefault(group, RequestTally()).add(seconds, failure is None)
         if failure is not None:
             reason = f"{group} {failure}"

@@ -13,7 +13,7 @@ from harness.faults.drivers import contexts_for, driver
 from harness.faults.kinds import KINDS, parsed_params
 from harness.platforms.local import LocalPlatform
 from harness.scenario import Fault
-from tests.stack.helpers import EDGE, TIMEOUT, playback_path, uncached, variants
+from tests.stack.helpers import EDGE, playback_path, uncached, variants
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from harness.links import Links
 from harness.platforms.local import DEFAULT_RESTART_AFTER
 from tests.faults.helpers import (dead, get, injected, pid_of, playlist_url, process_state,
                                   wait_until)
-from tests.stack.helpers import EDGE, TIMEOUT, login, wait_for_origin
+from tests.stack.helpers import login, wait_for_origin
 
 BOTH_ORIGINS = ("edge-origin-a", "edge-origin-b")
 

@@ -4,7 +4,6 @@ refuses to start over somebody else's port."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 
