@@ -43,3 +43,13 @@ def test_bad_run_folders_and_arguments_are_one_line_exit_2(tmp_path):
         result = harness("run", smoke, flag, value)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert value in result.stderr
+
+
+def test_load_to_a_host_not_allowed_is_refused_before_anything_starts(tmp_path):
+    (tmp_path / "targets.yaml").write_text("edge: http://10.20.30.40:8080\n")
+    (tmp_path / "away.yaml").write_text(
+        "name: away\nplatform: external\ntargets: targets.yaml\n"
+        "timeline: {start: 0s, end: 10s}\naudience: {viewers: [{at: 0s, viewers: 1}]}\n")
+    result = harness("run", str(tmp_path / "away.yaml"), "--results-dir", str(tmp_path / "r"))
+    assert_one_line_error(result, 2, "edge", "10.20.30.40", "allow_hosts")
+    assert not (tmp_path / "r").exists()  # refused before a run folder, a request or a fault
