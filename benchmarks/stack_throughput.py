@@ -23,7 +23,7 @@ from tabulate import tabulate
 
 from harness.load.playlist import parse_master, parse_media
 from harness.platforms import get_platform
-from harness.playback import EDGE, free_to_air_url
+from harness.stream_url import EDGE, free_to_air_url
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 

@@ -27,7 +27,7 @@ from harness.platforms import PLATFORMS, get_platform  # noqa: E402
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.playback import free_to_air_url
+    from harness.stream_url import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
@@ -72,7 +72,7 @@ def _stack_restart(args: argparse.Namespace) -> int:
 
 
 def _stack_url(args: argparse.Namespace) -> int:
-    from harness.playback import free_to_air_url
+    from harness.stream_url import free_to_air_url
 
     print(free_to_air_url())
     return 0
