@@ -12,7 +12,7 @@ import yaml
 from harness import scenario
 from harness.errors import InvalidInput
 from harness.faults.kinds import KINDS, RANDOM_PICK_PARAMS
-from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
 from harness.paths import REPO_DIR, SCENARIOS_DIR
 from harness.quantities import format_percent, format_time, parse_percent, parse_time
 from harness.scenario import (ApiUsers, Audience, AudiencePoint, Fault, Phase, Scenario, Slo,
@@ -979,9 +979,12 @@ def test_the_docs_random_example_validates(tmp_path):
 
 
 def test_the_docs_metric_catalogue_is_the_metrics_module():
-    catalogue = DOCS.read_text().split("## Metrics", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"`([a-z0-9_.]+)`", catalogue))
-    assert named - set(ENDPOINT_GROUPS) == set(METRICS)
+    catalogue = DOCS.read_text().split("## Metrics", 1)[1].split("\n### ", 1)[0]
+    named = re.findall(r"^\| `([^|]+)` \|", catalogue, re.MULTILINE)
+    assert named == [*VIEWER_METRICS, *(f"{kind}`, `{kind}.<group>" for kind in REQUEST_KINDS)]
+    groups = DOCS.read_text().split("### Request groups", 1)[1].split("\n## ", 1)[0]
+    assert all(f"`{group}`" in groups for group in PLAYER_GROUPS)
+    assert f"`{GROUP_PATTERN}`" in groups
 
 
 # -- the CLI ------------------------------------------------------------------------------
