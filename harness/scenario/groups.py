@@ -5,8 +5,10 @@ only; the run declares them to the recorder and the summary."""
 
 from __future__ import annotations
 
+import difflib
+
 from harness.document import Document, Where
-from harness.fields import Text, did_you_mean, unknown
+from harness.fields import Text, unknown
 from harness.metrics import (GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS, Metric,
                              group_of, metric, metric_names, ordered_groups)
 
@@ -33,14 +35,15 @@ def check_metric(name: str | None, groups: tuple[str, ...], where: Where,
     found = metric(name, groups)
     if found is not None:
         return found
-    names = metric_names(groups)
     group = group_of(name)
     if group is None:
-        unknown(document, where, f"unknown metric {name!r}", name, names, CATALOGUE_HINT)
+        unknown(document, where, f"unknown metric {name!r}", name, metric_names(groups),
+                CATALOGUE_HINT)
         return None
-    close = did_you_mean(name, names)
-    document.problem(where, f"the scenario has no request group {group!r} ("
-                            f"{close + ' ' if close else ''}its groups: {', '.join(groups)})")
+    close = difflib.get_close_matches(group, groups, n=1)
+    meant = f"did you mean '{name.partition('.')[0]}.{close[0]}'? " if close else ""
+    document.problem(where, f"the scenario has no request group {group!r} ({meant}its groups: "
+                            f"{', '.join(groups)})")
     return None
 
 
