@@ -9,8 +9,9 @@ import difflib
 
 from harness.document import Document, Where
 from harness.fields import Text, unknown
-from harness.metrics import (GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS, Metric,
-                             group_of, metric, metric_names, ordered_groups)
+from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, REQUEST_KINDS,
+                             VIEWER_METRICS, Metric, group_of, is_group, metric, metric_names,
+                             ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
 # The groups of the journey every scenario plays today (the reference stack's
@@ -39,6 +40,9 @@ def check_metric(name: str | None, groups: tuple[str, ...], where: Where,
     if group is None:
         unknown(document, where, f"unknown metric {name!r}", name, metric_names(groups),
                 CATALOGUE_HINT)
+        return None
+    if not is_group(group):
+        document.problem(where, f"{group!r} is not {GROUP_RULE}")
         return None
     close = difflib.get_close_matches(group, groups, n=1)
     meant = f"did you mean '{name.partition('.')[0]}.{close[0]}'? " if close else ""

@@ -872,7 +872,8 @@ GROUPS_HINT = "its groups: auth, catalog, playlist, segment"
                "halt_if:\n  - {metric: requests_per_second.nobody, below: 1, for: 5s}\n",
      [":7: slos[0].max: a duration fits only a time, and error_ratio.playlist is measured in "
       "ratio (write a number)",
-      f":8: slos[1].metric: the scenario has no request group 'Login' ({GROUPS_HINT})",
+      ":8: slos[1].metric: 'Login' is not a request group name (lowercase letters, digits, "
+      "'_' and '-', starting with a letter or digit)",
       f":10: halt_if[0].metric: the scenario has no request group 'nobody' ({GROUPS_HINT})"]),
 ])
 def test_a_metric_of_a_group_the_scenario_lacks_is_reported_on_its_line(tmp_path, text,
