@@ -1,14 +1,17 @@
 """From a span of windows (a phase, the whole run) to the catalogue's metrics.
 
 A metric whose denominator is empty in the span (no attempts, no watch time,
-no requests) is None, "no data": it must never read as a good zero.
+no requests) is None, "no data": it must never read as a good zero. Request
+metrics are computed for every group the windows hold and every group the
+caller names besides (a group of the scenario nobody requested in this span
+has 0 requests per second and no error ratio, rather than no figures).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.metrics import metric_names, ordered_groups
 from harness.window import RequestTally, Window
 
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
@@ -26,8 +29,8 @@ def merged(windows: Sequence[Window]) -> Window:
     return total
 
 
-def _request_metrics(name: str, tally: RequestTally, seconds: int) -> dict[str, float | None]:
-    suffix = f".{name}" if name != "all" else ""
+def _request_metrics(suffix: str, tally: RequestTally, seconds: int) -> dict[str, float | None]:
+    """The request kinds of one tally; suffix: "" over all requests, else ".<group>"."""
     values = {f"requests_per_second{suffix}": _ratio(tally.count, seconds),
               f"error_ratio{suffix}": _ratio(tally.failures, tally.count)}
     for label, fraction in PERCENTILES.items():
@@ -35,8 +38,15 @@ def _request_metrics(name: str, tally: RequestTally, seconds: int) -> dict[str, 
     return values
 
 
-def metrics_of(windows: Sequence[Window]) -> dict[str, float | None]:
-    """Every metric of the catalogue over `windows` (consecutive seconds)."""
+def groups_of(windows: Iterable[Window], declared: Iterable[str] = ()) -> tuple[str, ...]:
+    """The request groups of a span: those its windows hold and the `declared`
+    ones, in the catalogue's order (harness.metrics.ordered_groups)."""
+    return ordered_groups({*declared, *(group for w in windows for group in w.requests)})
+
+
+def metrics_of(windows: Sequence[Window], groups: Iterable[str] = ()) -> dict[str, float | None]:
+    """Every metric of the catalogue over `windows` (consecutive seconds), for
+    the groups they hold and `groups` besides."""
     total = merged(windows)
     outcomes = total.starts + total.start_failures + total.exits_before_start
     watch_hours = (total.played_s + total.stalled_s) / 3600
@@ -55,10 +65,10 @@ def metrics_of(windows: Sequence[Window]) -> dict[str, float | None]:
     for label, fraction in PERCENTILES.items():
         values[f"startup_time_{label}"] = total.startup.percentile(fraction)
     everything = RequestTally()
-    for group in ENDPOINT_GROUPS:
+    named = groups_of([total], groups)
+    for group in named:
         tally = total.requests.get(group, RequestTally())
         everything.merge(tally)
-        values.update(_request_metrics(group, tally, len(windows)))
-    values.update(_request_metrics("all", everything, len(windows)))
-    assert values.keys() == METRICS.keys(), "the catalogue and the aggregation must agree"
-    return values
+        values.update(_request_metrics(f".{group}", tally, len(windows)))
+    values.update(_request_metrics("", everything, len(windows)))
+    return {name: values[name] for name in metric_names(named)}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.aggregate import metrics_of
-from harness.metrics import METRICS
+from harness.metrics import group_of, known_metric
 from harness.recorder import Second
 from harness.scenario import HaltCondition
 
 
 def describe(condition: HaltCondition) -> str:
-    unit = METRICS[condition.metric].unit
+    unit = known_metric(condition.metric).unit
     bound, value = (("above", condition.above) if condition.above is not None
                     else ("below", condition.below))
     shown = f"{value:.0%}" if unit == "ratio" else f"{value:g}{' s' if unit == 's' else ''}"
@@ -22,11 +22,13 @@ class HaltWatch:
     def __init__(self, conditions: Sequence[HaltCondition]) -> None:
         self.conditions = list(conditions)
         self._held = [0] * len(self.conditions)  # consecutive seconds each has held
+        # A group named by a condition but not requested this second still has figures.
+        self._groups = [group for c in self.conditions if (group := group_of(c.metric))]
 
     def check(self, second: Second) -> str | None:
         """The condition that has now held long enough, described; else None.
         A second without a value (no requests, no viewers) breaks the streak."""
-        values = metrics_of([second.window]) if self.conditions else {}
+        values = metrics_of([second.window], self._groups) if self.conditions else {}
         for index, condition in enumerate(self.conditions):
             value = values[condition.metric]
             breached = value is not None and (

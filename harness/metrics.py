@@ -1,15 +1,24 @@
 """The metrics a run records and an SLO can name: one catalogue for the
-scenario validator, the recorder, the summary and (later) the verdict.
+scenario validator, the recorder, the summary and the verdict.
 
 Viewer metrics are what people watching felt; request metrics are what the
-services did, overall or per endpoint group (`latency_p99.segment`).
+services did, over all requests (`latency_p99`) or per request group
+(`latency_p99.segment`). The player counts its requests under PLAYER_GROUPS;
+a scenario's journey names its own groups, so the per-group part of the
+catalogue is resolved against the groups a scenario or a run has, never
+against a fixed list.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-ENDPOINT_GROUPS = ("catalog", "auth", "playlist", "segment")
+PLAYER_GROUPS = ("playlist", "segment")  # playlists and MPDs; media and init segments, keys
+GROUP_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
+GROUP_RULE = ("a request group name (lowercase letters, digits, '_' and '-', starting with a "
+              "letter or digit)")
 
 
 @dataclass(frozen=True)
@@ -36,23 +45,65 @@ _VIEWER = (
            "over playing time"),
     Metric("switches_per_viewer_hour", "per_hour", "lower", "rendition switches per hour watched"),
 )
+VIEWER_METRICS: dict[str, Metric] = {m.name: m for m in _VIEWER}
 
-_REQUEST_KINDS = (
-    ("requests_per_second", "per_s", "higher", "requests per second"),
-    ("error_ratio", "ratio", "lower", "failed requests / requests"),
-    ("latency_p50", "s", "lower", "median response time"),
-    ("latency_p95", "s", "lower", "95th percentile response time"),
-    ("latency_p99", "s", "lower", "99th percentile response time"),
-)
-
-
-def _request_metrics() -> tuple[Metric, ...]:
-    metrics = []
-    for kind, unit, better, description in _REQUEST_KINDS:
-        metrics.append(Metric(kind, unit, better, f"{description}, all requests"))
-        metrics += [Metric(f"{kind}.{group}", unit, better, f"{description}, {group} requests")
-                    for group in ENDPOINT_GROUPS]
-    return tuple(metrics)
+# The request kinds over all requests; `<kind>.<group>` is the same kind for one group.
+REQUEST_KINDS: dict[str, Metric] = {m.name: m for m in (
+    Metric("requests_per_second", "per_s", "higher", "requests per second"),
+    Metric("error_ratio", "ratio", "lower", "failed requests / requests"),
+    Metric("latency_p50", "s", "lower", "median response time"),
+    Metric("latency_p95", "s", "lower", "95th percentile response time"),
+    Metric("latency_p99", "s", "lower", "99th percentile response time"),
+)}
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in _VIEWER + _request_metrics()}
+def is_group(name: str) -> bool:
+    """Whether `name` is a well-formed request group name (GROUP_PATTERN)."""
+    return re.fullmatch(GROUP_PATTERN, name) is not None
+
+
+def ordered_groups(groups: Iterable[str]) -> tuple[str, ...]:
+    """Groups in the order every table, chart and summary shows them: the
+    journey's (user-named) groups sorted by name, then the player's own."""
+    unique = set(groups)
+    return (*sorted(unique - set(PLAYER_GROUPS)), *(g for g in PLAYER_GROUPS if g in unique))
+
+
+def group_of(name: str) -> str | None:
+    """The group a request metric's name names (`error_ratio.login` -> login), else None."""
+    kind, dot, group = name.partition(".")
+    return group if dot and kind in REQUEST_KINDS else None
+
+
+def metric(name: str, groups: Iterable[str]) -> Metric | None:
+    """The metric called `name`, where `groups` are the request groups that
+    exist (a scenario's or a run's); None if there is no such metric."""
+    if name in VIEWER_METRICS:
+        return VIEWER_METRICS[name]
+    if name in REQUEST_KINDS:
+        return _over_all(REQUEST_KINDS[name])
+    group = group_of(name)
+    if group is None or group not in set(groups):
+        return None
+    kind = REQUEST_KINDS[name.partition(".")[0]]
+    return Metric(name, kind.unit, kind.better, f"{kind.description}, {group} requests")
+
+
+def known_metric(name: str) -> Metric | None:
+    """The metric called `name` where its group was checked before (a
+    validated scenario's SLOs, a summary's rows): any well-formed group is
+    accepted."""
+    group = group_of(name)
+    return metric(name, [group] if group is not None and is_group(group) else [])
+
+
+def metric_names(groups: Iterable[str]) -> list[str]:
+    """Every metric's name for these groups, in catalogue order: viewer
+    metrics, then each request kind over all requests and per group."""
+    ordered = ordered_groups(groups)
+    return [*VIEWER_METRICS, *(name for kind in REQUEST_KINDS
+                               for name in (kind, *(f"{kind}.{g}" for g in ordered)))]
+
+
+def _over_all(kind: Metric) -> Metric:
+    return Metric(kind.name, kind.unit, kind.better, f"{kind.description}, all requests")

@@ -2,7 +2,9 @@
 
 - windows.jsonl: every second's full window (counts, sums, histograms), the
   source every summary and report is computed from;
-- timeseries.csv: the same seconds flattened for people and spreadsheets;
+- timeseries.csv: the same seconds flattened for people and spreadsheets, with
+  request columns for the groups the run declared (a group only seen in the
+  data counts in the all-requests columns; windows.jsonl keeps it apart);
 - events.jsonl: what happened when (run start/end, phase changes, faults).
 Every line is flushed as it is written.
 """
@@ -12,13 +14,14 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
 from harness.aggregate import metrics_of
-from harness.metrics import METRICS
+from harness.metrics import metric_names
 from harness.window import Window
 
 WINDOWS = "windows.jsonl"
@@ -28,7 +31,11 @@ EVENTS = "events.jsonl"
 GAUGES = ("target_viewers", "viewers", "joining", "playing", "stalled")
 COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playback_failures",
           "stalls", "switches")
-COLUMNS = ("second", "time_utc", "match_s", "phase") + GAUGES + COUNTS + tuple(METRICS)
+
+
+def columns(groups: Iterable[str]) -> tuple[str, ...]:
+    """timeseries.csv's header for a run with these request groups."""
+    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *metric_names(groups))
 
 
 def utc(epoch: float) -> str:
@@ -64,24 +71,26 @@ def _cell(value: float | int | str | None) -> str | float | int:
     return round(value, 6) if isinstance(value, float) else value
 
 
-def timeseries_row(second: Second) -> list:
+def timeseries_row(second: Second, groups: Iterable[str]) -> list:
     w = second.window
     row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in COUNTS]
-    metrics = metrics_of([w])
-    return [_cell(v) for v in row + [metrics[name] for name in METRICS]]
+    metrics = metrics_of([w], groups)
+    return [_cell(v) for v in row + [metrics[name] for name in metric_names(groups)]]
 
 
 class Recorder:
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, groups: Iterable[str]) -> None:
+        """groups: the request groups the run declares (its scenario's)."""
         self.run_dir = run_dir
+        self.groups = tuple(groups)
         self._windows = open(run_dir / WINDOWS, "a", encoding="utf-8")
         self._events = open(run_dir / EVENTS, "a", encoding="utf-8")
         self._timeseries_file: IO[str] = open(run_dir / TIMESERIES, "w", newline="",
                                               encoding="utf-8")
         self._timeseries = csv.writer(self._timeseries_file)
-        self._timeseries.writerow(COLUMNS)
+        self._timeseries.writerow(columns(self.groups))
         self._timeseries_file.flush()
         self.seconds: list[Second] = []
 
@@ -98,7 +107,7 @@ class Recorder:
         self.seconds.append(second)
         self._windows.write(json.dumps(second.to_json(), separators=(",", ":")) + "\n")
         self._windows.flush()
-        self._timeseries.writerow(timeseries_row(second))
+        self._timeseries.writerow(timeseries_row(second, self.groups))
         self._timeseries_file.flush()
 
     def close(self) -> None:

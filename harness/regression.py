@@ -1,7 +1,9 @@
 """Comparing runs: the same SLO rows (what was judged, metric, phase) of two
 runs side by side, and which got worse than a baseline run beyond a
 tolerance. Small absolute changes never count (a 0.01% error ratio that
-doubles is still noise)."""
+doubles is still noise). A row only one run has (an SLO on a request group
+the other run's journey did not have, an SLO added since) is listed as
+such, never compared and never worse."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.errors import InvalidInput
-from harness.metrics import METRICS
+from harness.metrics import known_metric
 
 TOLERANCE = 0.2  # relative: 20% worse than the baseline
 NOISE = {"ratio": 0.001, "s": 0.05, "kbps": 50.0, "per_hour": 1.0, "per_s": 0.5}
@@ -22,14 +24,18 @@ def _key(row: dict) -> tuple[str, str, str]:
 
 def deltas(current: Sequence[dict], baseline: Sequence[dict],
            tolerance: float = TOLERANCE) -> list[dict]:
-    """Every SLO row the two runs share, with its change and whether it got worse."""
+    """Every SLO row the two runs share, with its change and whether it got
+    worse; then the rows only one of them has (`only_in`: "this run" or
+    "baseline")."""
     before = {_key(row): row for row in baseline}
+    now = {_key(row) for row in current}
     found = []
     for row in current:
         old = before.get(_key(row))
         if old is None:
+            found.append(_one_sided(row, "this run", tolerance))
             continue
-        metric = METRICS[row["metric"]]
+        metric = known_metric(row["metric"])
         new_value, old_value = row["observed"], old["observed"]
         change = None
         worse = False
@@ -41,8 +47,23 @@ def deltas(current: Sequence[dict], baseline: Sequence[dict],
         found.append({"judged_for": row["judged_for"], "metric": row["metric"],
                       "phase": row["phase"], "unit": metric.unit, "baseline": old_value,
                       "observed": new_value, "change": change, "tolerance": tolerance,
-                      "worse": worse})
-    return found
+                      "worse": worse, "only_in": None})
+    return found + [_one_sided(row, "baseline", tolerance) for row in baseline
+                    if _key(row) not in now]
+
+
+def _one_sided(row: dict, only_in: str, tolerance: float) -> dict:
+    """A row of one run only: its value on its side, nothing to compare."""
+    value = row["observed"]
+    return {"judged_for": row["judged_for"], "metric": row["metric"], "phase": row["phase"],
+            "unit": row["unit"], "baseline": value if only_in == "baseline" else None,
+            "observed": None if only_in == "baseline" else value, "change": None,
+            "tolerance": tolerance, "worse": False, "only_in": only_in}
+
+
+def compared(rows: Sequence[dict]) -> list[dict]:
+    """The rows both runs had (deltas() without the one-sided ones)."""
+    return [row for row in rows if not row.get("only_in")]
 
 
 def read_summary(run_dir: Path) -> dict:

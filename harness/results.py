@@ -34,7 +34,8 @@ def write_results(run_dir: Path) -> dict:
     options = next((e for e in events if e["kind"] == "run_started"), {})
     summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],
                                summary["peak_phase"], summary["outcome"],
-                               strict=options.get("strict", False))
+                               strict=options.get("strict", False),
+                               groups=summary["request_groups"])
     baseline = options.get("baseline_run")
     if baseline:
         summary["baseline_run"] = baseline

@@ -188,7 +188,7 @@ def _api_count(scenario: Scenario) -> int:
 def _measure(scenario: Scenario, edge: str, results_root: Path,
              options: RunOptions) -> RunResult:
     run_dir = make_run_dir(results_root, scenario, time.time())
-    recorder = Recorder(run_dir)
+    recorder = Recorder(run_dir, scenario.groups)
     collector = Collector()
     wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
 
@@ -206,6 +206,7 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
     outcome, exit_code = "completed", 0
     recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=edge,
                    wall_duration_s=wall_duration, time_scale=scenario.time_scale,
+                   request_groups=list(scenario.groups),
                    strict=options.strict, regression_tolerance=options.regression_tolerance,
                    baseline_run=str(options.baseline_run) if options.baseline_run else None)
     phase = None

@@ -5,22 +5,22 @@ from the run folder (windows.jsonl) with the same result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from itertools import groupby
+from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.aggregate import merged, metrics_of
+from harness.aggregate import groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
-from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.metrics import known_metric, metric_names
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: request groups are the run's (request_groups), not a fixed four
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
-def _span(name: str, seconds: Sequence[Second]) -> dict:
+def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
     return {
         "name": name,
         "from_second": seconds[0].window.second if seconds else None,
@@ -30,7 +30,7 @@ def _span(name: str, seconds: Sequence[Second]) -> dict:
         "peak_viewers": max((s.viewers for s in seconds), default=0),
         "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
         "attempts": sum(s.window.attempts for s in seconds),
-        "metrics": metrics_of([s.window for s in seconds]),
+        "metrics": metrics_of([s.window for s in seconds], groups),
         "errors": _errors(seconds),
     }
 
@@ -67,11 +67,20 @@ def _outcome(events: Sequence[dict]) -> tuple[str, str | None, str | None]:
     return ended["outcome"], started, utc(ended["epoch"])
 
 
+def run_groups(seconds: Sequence[Second], events: Sequence[dict]) -> tuple[str, ...]:
+    """The run's request groups: those it declared when it started (its
+    scenario's) and any other its seconds hold, in the catalogue's order."""
+    started = next((e for e in events if e["kind"] == "run_started"), {})
+    return groups_of((s.window for s in seconds), started.get("request_groups") or ())
+
+
 def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict]) -> dict:
     """The run's summary, from its folder's data only: the resolved scenario
     (scenario.yaml), its seconds (windows.jsonl) and its events (events.jsonl)."""
-    phases = [_span(name, list(group)) for name, group in groupby(seconds, key=lambda s: s.phase)]
-    overall = _span("overall", seconds)
+    groups = run_groups(seconds, events)
+    phases = [_span(name, list(spanned), groups)
+              for name, spanned in groupby(seconds, key=lambda s: s.phase)]
+    overall = _span("overall", seconds, groups)
     outcome, started, ended = _outcome(events)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -93,7 +102,8 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "peak_phase": scenario["timeline"]["peak"],
         "phases": phases,
         "overall": overall,
-        "metric_units": {name: m.unit for name, m in METRICS.items()},
+        "request_groups": list(groups),
+        "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
     }
@@ -117,6 +127,8 @@ VIEWER_COLUMNS = (("startup_time_p50", "startup p50"), ("startup_time_p95", "sta
                   ("rebuffering_ratio", "rebuffering"), ("stalls_per_viewer_hour", "stalls/h"),
                   ("playback_failure_ratio", "playback failures"),
                   ("average_bitrate_kbps", "kbps"), ("error_ratio", "request errors"))
+REQUEST_COLUMNS = ("requests_per_second", "error_ratio", "latency_p50", "latency_p95",
+                   "latency_p99")
 
 
 def console_tables(summary: dict) -> str:
@@ -125,18 +137,12 @@ def console_tables(summary: dict) -> str:
         [span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
          f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
          f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"]]
-        + [_fmt(span["metrics"][key], METRICS[key].unit) for key, _ in VIEWER_COLUMNS]
+        + [_fmt(span["metrics"][key], known_metric(key).unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]
     viewers = tabulate(viewer_rows, headers=["phase", "match time", "viewers/target", "attempts"]
                        + [label for _, label in VIEWER_COLUMNS])
-    metrics = summary["overall"]["metrics"]
-    request_rows = []
-    for group in (*ENDPOINT_GROUPS, None):
-        suffix = f".{group}" if group else ""
-        request_rows.append([group or "all"] + [
-            _fmt(metrics[f"{kind}{suffix}"], METRICS[f"{kind}{suffix}"].unit)
-            for kind in ("requests_per_second", "error_ratio", "latency_p50", "latency_p95",
-                         "latency_p99")])
+    request_rows = [[label] + [_fmt(value, unit) for value, unit in cells]
+                    for label, cells in request_figures(summary)]
     requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
                                                "p50", "p95", "p99"])
     errors = summary["overall"]["errors"]
@@ -151,6 +157,19 @@ def console_tables(summary: dict) -> str:
         tables.append(delta_table(summary["regressions"],
                                   f"baseline {Path(summary['baseline_run']).name}"))
     return "\n\n".join(tables)
+
+
+def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, str]]]]:
+    """The requests table's rows over the whole run, for the console and the
+    report: (group, or "all requests" last; [(value, unit) of each of
+    REQUEST_COLUMNS]), a row per request group of the run."""
+    metrics = summary["overall"]["metrics"]
+    rows = []
+    for label, suffix in [*((g, f".{g}") for g in summary["request_groups"]),
+                          ("all requests", "")]:
+        rows.append((label, [(metrics[f"{kind}{suffix}"], known_metric(kind).unit)
+                             for kind in REQUEST_COLUMNS]))
+    return rows
 
 
 def _threshold_text(row: dict) -> str:
@@ -168,6 +187,8 @@ def slo_table(rows: list[dict]) -> str:
 def delta_table(rows: list[dict], against: str) -> str:
     """SLO rows of two runs side by side (harness compare, --baseline)."""
     def change(row: dict) -> str:
+        if row.get("only_in"):
+            return f"only in {row['only_in']}"
         return "-" if row["change"] is None else f"{row['change']:+.1%}"
 
     return tabulate([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),

@@ -20,17 +20,18 @@ was never injected. The run: fail if demand or any fault fails, degraded if
 any fault is degraded, else pass.
 
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
-such in every report); docs/verdict.md gives their sources.
+such in every report); docs/verdict.md gives their sources. A default that
+names a request group applies only to a run that has that group.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from harness.aggregate import metrics_of
-from harness.metrics import METRICS
+from harness.aggregate import groups_of, metrics_of
+from harness.metrics import group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
 from harness.recorder import Second
 
@@ -144,7 +145,8 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
 def _observed(metric: str, seconds: Sequence[Second]) -> float | None:
     if not seconds:
         return None
-    value = metrics_of([s.window for s in seconds])[metric]
+    group = group_of(metric)
+    value = metrics_of([s.window for s in seconds], [group] if group else [])[metric]
     return None if value is None or math.isnan(value) else value
 
 
@@ -160,7 +162,7 @@ def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], fault
         result = PASS if observed >= objective.threshold else FAIL
     return {"judged_for": judged_for, "phase": objective.phase, "span": span,
             "seconds": len(chosen), "metric": objective.metric,
-            "unit": METRICS[objective.metric].unit, "op": objective.op,
+            "unit": known_metric(objective.metric).unit, "op": objective.op,
             "threshold": objective.threshold, "observed": observed, "result": result,
             "default": objective.default}
 
@@ -189,17 +191,28 @@ def _fault_result(fault: dict, rows: Sequence[dict]) -> dict:
             "recovery_budget_s": budget}
 
 
+def _applies(objective: Objective, groups: Collection[str]) -> bool:
+    """Whether a default applies to a run with these request groups."""
+    group = group_of(objective.metric)
+    return group is None or group in groups
+
+
 def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict], peak: str,
-          outcome: str = "completed", strict: bool = False) -> dict:
-    """The verdict of a run (see the module's docstring)."""
+          outcome: str = "completed", strict: bool = False,
+          groups: Collection[str] | None = None) -> dict:
+    """The verdict of a run (see the module's docstring); groups: the run's
+    request groups (default: those its seconds hold)."""
+    if groups is None:
+        groups = groups_of(s.window for s in seconds)
     given = objectives(slos)
-    for_demand = [o for o in given if _for_fault(o) is None] or list(DEFAULT_DEMAND)
+    for_demand = [o for o in given if _for_fault(o) is None] or [
+        o for o in DEFAULT_DEMAND if _applies(o, groups)]
     rows = [_row(o, DEMAND, seconds, faults, peak) for o in for_demand]
     fault_results = []
     for fault in faults:
         own = [o for o in given if _for_fault(o) == fault["name"]] or [
             Objective(o.metric, o.op, o.threshold, o.phase.format(fault=fault["name"]), True)
-            for o in DEFAULT_FAULT]
+            for o in DEFAULT_FAULT if _applies(o, groups)]
         fault_rows = [_row(o, fault["name"], seconds, faults, peak) for o in own]
         rows += fault_rows
         fault_results.append(_fault_result(fault, fault_rows))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from harness.histogram import Histogram
-from harness.metrics import ENDPOINT_GROUPS
 
 
 @dataclass
@@ -28,10 +27,6 @@ class RequestTally:
         self.count += other.count
         self.failures += other.failures
         self.latency.merge(other.latency)
-
-
-def _tallies() -> dict[str, RequestTally]:
-    return {group: RequestTally() for group in ENDPOINT_GROUPS}
 
 
 @dataclass
@@ -53,12 +48,18 @@ class Window:
     stalled_s: float = 0.0
     bitrate_kbps_s: float = 0.0  # kbps of what played, times the seconds it played
     switches: int = 0
-    requests: dict[str, RequestTally] = field(default_factory=_tallies)
+    # By request group, for the groups requests were made under this second
+    # (files written before groups were the scenario's hold all four then known).
+    requests: dict[str, RequestTally] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
 
     @property
     def watching(self) -> int:
         return self.playing + self.stalled
+
+    def tally(self, group: str) -> RequestTally:
+        """The requests of `group` this second (an empty tally the first time)."""
+        return self.requests.setdefault(group, RequestTally())
 
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
@@ -68,7 +69,7 @@ class Window:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
         for group, tally in other.requests.items():
-            self.requests.setdefault(group, RequestTally()).merge(tally)
+            self.tally(group).merge(tally)
         for reason, count in other.errors.items():
             self.errors[reason] = self.errors.get(reason, 0) + count
 

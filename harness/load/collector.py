@@ -9,7 +9,7 @@ the same second from several processes merge (harness.window).
 from __future__ import annotations
 
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
-from harness.window import RequestTally, Window
+from harness.window import Window
 
 
 class Collector:
@@ -39,7 +39,7 @@ class Collector:
 
     def request(self, group: str, seconds: float, failure: str | None = None) -> None:
         """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError")."""
-        self._open.requests.setdefault(group, RequestTally()).add(seconds, failure is None)
+        self._open.tally(group).add(seconds, failure is None)
         if failure is not None:
             reason = f"{group} {failure}"
             self._open.errors[reason] = self._open.errors.get(reason, 0) + 1

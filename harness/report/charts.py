@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.metrics import ENDPOINT_GROUPS
+from harness.metrics import PLAYER_GROUPS
 from harness.recorder import Second
 from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
 from harness.report.timeline import Bin, bins
@@ -15,7 +15,11 @@ from harness.quantities import match_clock
 # Okabe-Ito colours: told apart with every common colour vision deficiency.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, GREY, BLACK = "#56B4E9", "#CC79A7", "#6b7280", "#1f2937"
-GROUP_COLOURS = {"catalog": SKY, "auth": PURPLE, "playlist": ORANGE, "segment": BLUE}
+YELLOW = "#F0E442"
+# The player's groups keep their colours in every run; the journey's groups
+# take the others in order, and dashed lines once those run out.
+PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE)))
+JOURNEY_COLOURS = (SKY, PURPLE, GREEN, VERMILLION, YELLOW, GREY)
 
 
 def _spans(faults: Sequence[dict], end: float) -> list[Span]:
@@ -47,11 +51,27 @@ def _series(label: str, colour: str, points: Sequence[Bin], key: str, **style) -
     return Series(label, colour, [b.metrics[key] for b in points], **style)
 
 
+def _group_series(groups: Sequence[str], points: Sequence[Bin]) -> list[Series]:
+    """Requests per second of each request group, told apart by colour (and dashes)."""
+    journey = [g for g in groups if g not in PLAYER_COLOURS]
+    series = []
+    for group in groups:
+        key = f"requests_per_second.{group}"
+        if group in PLAYER_COLOURS:
+            series.append(_series(group, PLAYER_COLOURS[group], points, key))
+        else:
+            cycle, index = divmod(journey.index(group), len(JOURNEY_COLOURS))
+            series.append(_series(group, JOURNEY_COLOURS[index], points, key,
+                                  dashed=cycle % 2 == 1))
+    return series
+
+
 def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
     """(title, SVG) of each chart, in report order; none for a run without seconds."""
     if not seconds:
         return []
-    points = bins(seconds)
+    groups = summary["request_groups"]
+    points = bins(seconds, groups)
     start, end = points[0].match_s, max(points[-1].match_s, points[0].match_s + 1)
     frame = Frame([b.match_s for b in points], start, end, match_clock,
                   _spans(summary.get("faults") or [], end),
@@ -63,9 +83,8 @@ def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
             Series("playing", GREEN, [b.playing for b in points]),
             Series("stalled", VERMILLION, [b.stalled for b in points]),
         ], Axis("viewers", _plain), None),
-        ("requests", "Requests per second by endpoint group, and failed requests", [
-            *(_series(group, GROUP_COLOURS[group], points, f"requests_per_second.{group}")
-              for group in ENDPOINT_GROUPS),
+        ("requests", "Requests per second by request group, and failed requests", [
+            *_group_series(groups, points),
             Series("failed", BLACK, [b.failed_per_s for b in points], dashed=True),
         ], Axis("requests/s", _plain), None),
         ("latency", "Latency of all requests: p50, p95, p99 (log scale)", [

@@ -1,6 +1,6 @@
 """junit.xml: a run's verdict as test results for CI servers (Jenkins, GitLab,
 GitHub test reporters): one test case per SLO row, per fault's recovery and,
-against a baseline run, per compared SLO row (failing when it got worse)."""
+against a baseline run, per SLO row both runs have (failing when it got worse)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from harness.metrics import METRICS
+from harness.metrics import known_metric
+from harness.regression import compared
 from harness.report.units import format_value
 
 ALLOWS = {"max": "<=", "min": ">="}
@@ -27,7 +28,7 @@ def _case(classname: str, name: str, failure: tuple[str, str] | None = None) -> 
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
-    unit = slo.get("unit") or METRICS[slo["metric"]].unit
+    unit = slo.get("unit") or known_metric(slo["metric"]).unit
     threshold = format_value(slo["threshold"], unit)
     failure = None
     if slo["result"] == "fail":
@@ -78,7 +79,7 @@ def render_junit(summary: dict) -> str:
     if verdict:
         cases = [_slo_case(suite, slo) for slo in verdict.get("slos", [])]
         cases += [_fault_case(suite, fault) for fault in verdict.get("faults", [])]
-        cases += [_regression_case(suite, row) for row in summary.get("regressions", [])]
+        cases += [_regression_case(suite, row) for row in compared(summary.get("regressions", []))]
         out = verdict.get("headline", "")
     else:
         outcome = summary["outcome"]

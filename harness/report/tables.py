@@ -7,10 +7,10 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
-from harness.summary import VIEWER_COLUMNS
+from harness.summary import VIEWER_COLUMNS, request_figures
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -50,7 +50,8 @@ def _table(css: str, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[
 
 
 def _unit(metric: str) -> str:
-    return METRICS[metric].unit if metric in METRICS else ""
+    known = known_metric(metric)
+    return known.unit if known else ""
 
 
 def slo_table(slos: Sequence[dict]) -> str:
@@ -120,14 +121,15 @@ def regression_table(regressions: Sequence[dict]) -> str:
             _cell(r["metric"]), _cell(r["phase"]),
             _cell(format_value(r["baseline"], unit), "number"),
             _cell(format_value(r["observed"], unit), "number"),
-            _cell(format_change(r["change"]), "number"),
+            _cell(f"only in {r['only_in']}" if r.get("only_in") else format_change(r["change"]),
+                  "number"),
             _cell(f"±{format_value(r['tolerance'], 'ratio')}", "number")]))
     return _table("regressions", ["metric", "phase", "baseline", "observed", "change",
                                   "tolerance"], rows)
 
 
 def phase_tables(summary: dict) -> str:
-    """The console's two tables: viewers per phase, and requests per endpoint group."""
+    """The console's two tables: viewers per phase, and requests per request group."""
     rows = []
     for span in summary["phases"] + [summary["overall"]]:
         peak = span["name"] == summary.get("peak_phase")
@@ -137,19 +139,13 @@ def phase_tables(summary: dict) -> str:
                   "number"),
             _cell(f"{span['peak_viewers']}/{span['peak_target_viewers']}", "number"),
             _cell(span["attempts"], "number"),
-            *(_cell(format_value(span["metrics"][key], METRICS[key].unit), "number")
+            *(_cell(format_value(span["metrics"][key], _unit(key)), "number")
               for key, _ in VIEWER_COLUMNS)]))
     viewers = _table("phases", ["phase", "match time", "viewers / target", "attempts"]
                      + [label for _, label in VIEWER_COLUMNS], rows)
-    metrics = summary["overall"]["metrics"]
-    rows = []
-    for group in (*ENDPOINT_GROUPS, None):
-        suffix = f".{group}" if group else ""
-        rows.append(("", [_cell(group or "all")] + [
-            _cell(format_value(metrics[f"{kind}{suffix}"], METRICS[f"{kind}{suffix}"].unit),
-                  "number")
-            for kind in ("requests_per_second", "error_ratio", "latency_p50", "latency_p95",
-                         "latency_p99")]))
+    rows = [("", [_cell(label)] + [_cell(format_value(value, unit), "number")
+                                   for value, unit in cells])
+            for label, cells in request_figures(summary)]
     requests = _table("requests", ["requests (overall)", "per second", "errors", "p50", "p95",
                                    "p99"], rows)
     return viewers + requests

@@ -6,7 +6,7 @@ per-second figures (a 2-hour run is charted 12 seconds at a time)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from harness.aggregate import merged, metrics_of
@@ -27,18 +27,20 @@ class Bin:
     stalled: float
 
 
-def _bin(seconds: Sequence[Second]) -> Bin:
+def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
     windows = [s.window for s in seconds]
     failures = sum(tally.failures for tally in merged(windows).requests.values())
 
     def mean(values: list[int]) -> float:
         return sum(values) / len(values)
 
-    return Bin(seconds[-1].match_s, metrics_of(windows), failures / len(windows),
+    return Bin(seconds[-1].match_s, metrics_of(windows, groups), failures / len(windows),
                mean([s.target_viewers for s in seconds]), mean([w.joining for w in windows]),
                mean([w.playing for w in windows]), mean([w.stalled for w in windows]))
 
 
-def bins(seconds: Sequence[Second], max_points: int = MAX_POINTS) -> list[Bin]:
+def bins(seconds: Sequence[Second], groups: Sequence[str] = (),
+         max_points: int = MAX_POINTS) -> list[Bin]:
+    """groups: request groups every bin has figures for, requested in it or not."""
     size = max(1, math.ceil(len(seconds) / max_points))
-    return [_bin(seconds[i:i + size]) for i in range(0, len(seconds), size)]
+    return [_bin(seconds[i:i + size], groups) for i in range(0, len(seconds), size)]

@@ -16,6 +16,7 @@ from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_RECOV
                                     ApiUsers, Audience, AudiencePoint, Fault, HaltCondition,
                                     Phase, Scenario, Slo, Timeline, default_peak,
                                     default_phases)
+from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
 
 
@@ -87,9 +88,9 @@ def _build(document: Document, source: Path) -> Scenario:
         halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
                                     h["below"][0] if "below" in h else None, h["for"])
                       for h in values.get("halt_if", ())),
-        source=source)
+        source=source, groups=request_groups(values))
 
 
 __all__ = ["CLIENT_TYPES", "ApiUsers", "Audience", "AudiencePoint",
            "Fault", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
-           "loads", "replace"]
+           "loads", "replace", "request_groups"]

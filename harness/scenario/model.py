@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.metrics import METRICS, Metric
+from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
@@ -60,7 +60,7 @@ class Audience:
 
 @dataclass(frozen=True)
 class Slo:
-    metric: str  # a key of harness.metrics.METRICS
+    metric: str  # a metric of harness.metrics for the scenario's groups
     max: float | None  # exactly one of max and min is set
     min: float | None
     phase: str  # overall, baseline, peak, during:<fault>, recovery:<fault> or a timeline phase
@@ -81,7 +81,7 @@ class Fault:
 class HaltCondition:
     """Stop the run when a per-second metric stays beyond a limit for a while."""
 
-    metric: str  # a key of harness.metrics.METRICS
+    metric: str  # a metric of harness.metrics for the scenario's groups
     above: float | None  # exactly one of above and below is set
     below: float | None
     lasting: float  # YAML `for`: wall seconds the condition must hold
@@ -101,6 +101,8 @@ class Scenario:
     faults: tuple[Fault, ...]
     halt_if: tuple[HaltCondition, ...] = ()
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
+    # The request groups its viewers count requests under (scenario.groups), derived from the rest.
+    groups: tuple[str, ...] = field(default=(), compare=False)
 
     def wall(self, match_seconds: float) -> float:
         """Wall-clock seconds since the run started when match time is `match_seconds`."""
@@ -139,7 +141,7 @@ class Scenario:
                                            "interval": format_time(u.interval)}
                                           for u in audience.api_users]}
         data["slos"] = [{"metric": s.metric,
-                         **{bound: _threshold(value, METRICS[s.metric])
+                         **{bound: _threshold(value, known_metric(s.metric))
                             for bound, value in (("max", s.max), ("min", s.min))
                             if value is not None},
                          "phase": s.phase} for s in self.slos]
@@ -149,7 +151,7 @@ class Scenario:
                            "recover_within": format_time(f.recover_within),
                            "params": copy.deepcopy(f.params)} for f in self.faults]
         data["halt_if"] = [{"metric": h.metric,
-                            **{bound: _threshold(value, METRICS[h.metric])
+                            **{bound: _threshold(value, known_metric(h.metric))
                                for bound, value in (("above", h.above), ("below", h.below))
                                if value is not None},
                             "for": format_time(h.lasting)} for h in self.halt_if]

@@ -18,16 +18,15 @@ from harness.errors import InvalidInput
 from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, unknown)
-from harness.metrics import METRICS, Metric
+from harness.metrics import Metric
 from harness.quantities import format_time
+from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, default_phases
 from harness.targets import load_targets
 
 PLATFORMS = ("local", "docker", "external")
 API_USER_KINDS = ("epg", "login")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
-
-
 _PHASE = Record("a named part of the timeline, lasting until the next one starts", {
     "name": Text("the phase's name, for SLOs and reports"),
     "at": Time("when it starts, in match time"),
@@ -59,8 +58,8 @@ _AUDIENCE = Record("who watches, and when", {
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
 }, required=("viewers",))
 _SLO = Record("a service level objective, judged in one phase", {
-    "metric": Choice("what is judged", tuple(METRICS), noun="metric",
-                     hint="see the metric catalogue in docs/scenarios.md"),
+    "metric": MetricName("what is judged: a viewer metric, or a request metric over all "
+                          "requests or of one of the scenario's request groups"),
     "max": Threshold("the highest value that passes"),
     "min": Threshold("the lowest value that passes"),
     "phase": Text("overall (default), baseline, peak, during:<fault>, recovery:<fault> or a "
@@ -79,8 +78,7 @@ _FAULT = Record("a fault injected at a moment and reverted after a while", {
     "params": FreeMapping("settings of the fault's kind (default none)"),
 }, required=("name", "kind", "target", "at"))
 _HALT = Record("stop the run (reverting every fault) when this holds for a while", {
-    "metric": Choice("the per-second metric watched", tuple(METRICS), noun="metric",
-                     hint="see the metric catalogue in docs/scenarios.md"),
+    "metric": MetricName("the per-second metric watched (like an SLO's metric)"),
     "above": Threshold("halt while the metric is above this"),
     "below": Threshold("halt while the metric is below this"),
     "for": Time("wall-clock time it must hold before the run halts", duration=True),
@@ -115,13 +113,20 @@ def check(document: Document, source: Path) -> dict:
     faults = _check_faults(values.get("faults") or [], span,
                            _fault_stack(values, source, document),
                            values.get("platform", "local"), document)
-    _check_slos(values.get("slos") or [], phase_names, faults, document)
-    for index, halt in enumerate(values.get("halt_if") or []):
-        metric = METRICS.get((halt or {}).get("metric"))
-        for bound in ("above", "below"):
-            if metric and halt.get(bound):
-                _check_threshold(*halt[bound], metric, ("halt_if", index, bound), document)
+    groups = request_groups(values)
+    _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
+    _check_halts(values.get("halt_if") or [], groups, document)
     return values
+
+
+def _check_halts(halts: list, groups: tuple[str, ...], document: Document) -> None:
+    for index, halt in enumerate(halts):
+        if halt is None:
+            continue
+        found = check_metric(halt.get("metric"), groups, ("halt_if", index, "metric"), document)
+        for bound in ("above", "below"):
+            if found and halt.get(bound):
+                _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
 
 
 def _span(timeline: dict, document: Document) -> tuple[float, float] | None:
@@ -335,15 +340,15 @@ def _check_random(fault: dict, stack: _Stack, platform: str, where: Where,
 
 
 def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dict] | None,
-                document: Document) -> None:
+                groups: tuple[str, ...], document: Document) -> None:
     for index, slo in enumerate(slos):
         if slo is None:
             continue
         where = ("slos", index)
-        metric = METRICS.get(slo.get("metric"))
+        found = check_metric(slo.get("metric"), groups, where + ("metric",), document)
         for bound in ("max", "min"):
-            if metric and slo.get(bound):
-                _check_threshold(*slo[bound], metric, where + (bound,), document)
+            if found and slo.get(bound):
+                _check_threshold(*slo[bound], found, where + (bound,), document)
         _check_slo_phase(slo.get("phase", "overall"), phase_names, faults, where + ("phase",),
                          document)
 

@@ -19,6 +19,11 @@ FIRST_MATCH_S = -300.0
 SECONDS = 120
 GAP_SECOND = 30  # nobody requested anything in this second
 FAULT_SECONDS = range(62, 75)  # origin-a is dead: failures, stalls, slow starts
+# Request groups: (name, requests per viewer and second, latency in s); a run
+# of other groups passes its own table (a journey's groups and the player's).
+REQUESTS = (("catalog", 0.05, 0.04), ("auth", 0.03, 0.02), ("playlist", 0.5, 0.008),
+            ("segment", 0.5, 0.03))
+Requests = tuple[tuple[str, float, float], ...]
 
 DESCRIPTION = "A hand-made rush <with markup & a link http://example.invalid/x> to escape."
 SCENARIO = {"name": "kickoff-sample", "description": DESCRIPTION, "platform": "local",
@@ -89,7 +94,7 @@ def phase(number: int) -> str:
     return "pre-match" if at < -120 else "kickoff-rush" if at < 60 else "first-half"
 
 
-def window(number: int) -> Window:
+def window(number: int, requests: Requests = REQUESTS) -> Window:
     w = Window(number)
     target = target_viewers(number)
     faulty = number in FAULT_SECONDS
@@ -106,11 +111,10 @@ def window(number: int) -> Window:
     w.played_s, w.stalled_s = float(w.playing), float(w.stalled)
     w.bitrate_kbps_s = w.played_s * 1500
     w.stalls = w.stalled // 4
-    for group, per_viewer, latency in (("catalog", 0.05, 0.04), ("auth", 0.03, 0.02),
-                                       ("playlist", 0.5, 0.008), ("segment", 0.5, 0.03)):
+    for group, per_viewer, latency in requests:
         for k in range(max(1, round(target * per_viewer))):
             slow = 12 if faulty else 1
-            w.requests[group].add(latency * slow * (1 + k % 7), ok=not (faulty and k % 3 == 0))
+            w.tally(group).add(latency * slow * (1 + k % 7), ok=not (faulty and k % 3 == 0))
     return w
 
 
@@ -118,8 +122,8 @@ def target_viewers(number: int) -> int:
     return min(100, 10 + number)
 
 
-def seconds(count: int = SECONDS) -> list[Second]:
-    return [Second(window(n), START_EPOCH + n + 1, match_s(n), phase(n), target_viewers(n),
+def seconds(count: int = SECONDS, requests: Requests = REQUESTS) -> list[Second]:
+    return [Second(window(n, requests), START_EPOCH + n + 1, match_s(n), phase(n), target_viewers(n),
                    target_viewers(n) - (n % 4 == 0)) for n in range(count)]
 
 
@@ -127,10 +131,11 @@ def _event(epoch: float, kind: str, **fields) -> dict:
     return {"time_utc": utc(epoch), "epoch": epoch, "kind": kind, **fields}
 
 
-def events(recorded: list[Second]) -> list[dict]:
+def events(recorded: list[Second], requests: Requests = REQUESTS) -> list[dict]:
     """The events of a run of these seconds, as the recorder writes them (on fixed clocks)."""
     found = [_event(START_EPOCH, "run_started", match_s=FIRST_MATCH_S, scenario=SCENARIO["name"],
-                    edge="http://127.0.0.1:8080")]
+                    edge="http://127.0.0.1:8080",
+                    request_groups=[group for group, _, _ in requests])]
     for before, second in zip([None, *recorded], recorded):
         if before is None or second.phase != before.phase:
             found.append(_event(second.epoch, "phase", match_s=second.match_s,
@@ -138,23 +143,25 @@ def events(recorded: list[Second]) -> list[dict]:
     return found + [_event(START_EPOCH + len(recorded), "run_ended", outcome="completed")]
 
 
-def summary_of(recorded: list[Second], **parts) -> dict:
-    """summarize() of the seconds, with the given schema-2 parts added."""
-    summary = summarize(SCENARIO, recorded, events(recorded))
+def summary_of(recorded: list[Second], requests: Requests = REQUESTS, **parts) -> dict:
+    """summarize() of the seconds, with the given parts (verdict, faults ...) added."""
+    summary = summarize(SCENARIO, recorded, events(recorded, requests))
     summary.update(copy.deepcopy(parts))
     return summary
 
 
-def build_run(run_dir: Path, **parts) -> dict:
+def build_run(run_dir: Path, requests: Requests = REQUESTS, **parts) -> dict:
     """A run folder as `harness run` leaves it; returns its summary (also in summary.json)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    recorder = Recorder(run_dir)
-    for second in seconds():
+    recorded = seconds(requests=requests)
+    recorder = Recorder(run_dir, [group for group, _, _ in requests])
+    for second in recorded:
         recorder.second(second)
     recorder.close()
-    (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in events(seconds())))
-    assert read_events(run_dir) == events(seconds())
-    summary = summary_of(read_seconds(run_dir), **parts)
+    (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in events(recorded,
+                                                                               requests)))
+    assert read_events(run_dir) == events(recorded, requests)
+    summary = summary_of(read_seconds(run_dir), requests, **parts)
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from harness.recorder import COLUMNS
+from harness.recorder import columns
 
 
 def write_scenario(folder: Path, name: str, body: str) -> Path:
@@ -27,7 +27,7 @@ def summary(folder: Path) -> dict:
 def timeseries(folder: Path) -> list[dict[str, str]]:
     with open(folder / "timeseries.csv", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames) == COLUMNS
+        assert tuple(reader.fieldnames) == columns(summary(folder)["request_groups"])
         return list(reader)
 
 

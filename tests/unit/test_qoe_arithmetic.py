@@ -59,7 +59,7 @@ def test_viewer_ratios_over_a_span():
 
 
 def test_empty_denominators_are_no_data_not_zero():
-    m = metrics_of([Window(0), Window(1)])
+    m = metrics_of([Window(0), Window(1)], groups=["segment"])
     assert m["startup_time_p95"] is None
     assert m["video_start_failure_ratio"] is None
     assert m["rebuffering_ratio"] is None
@@ -70,9 +70,9 @@ def test_empty_denominators_are_no_data_not_zero():
 def test_request_figures_per_group_and_overall():
     w0, w1 = Window(0), Window(1)
     for _ in range(8):
-        w0.requests["segment"].add(0.010, ok=True)
-    w0.requests["segment"].add(1.0, ok=False)
-    w1.requests["catalog"].add(0.050, ok=True)
+        w0.tally("segment").add(0.010, ok=True)
+    w0.tally("segment").add(1.0, ok=False)
+    w1.tally("catalog").add(0.050, ok=True)
     m = metrics_of([w0, w1])
     assert m["requests_per_second.segment"] == pytest.approx(9 / 2)
     assert m["error_ratio.segment"] == pytest.approx(1 / 9)
@@ -87,8 +87,8 @@ def test_windows_of_two_processes_merge_into_the_same_figures():
                                                      stalled_s=1)
     a.startup.add(1.0)
     b.startup.add(3.0)
-    a.requests["playlist"].add(0.02, ok=True)
-    b.requests["playlist"].add(0.04, ok=False)
+    a.tally("playlist").add(0.02, ok=True)
+    b.tally("playlist").add(0.04, ok=False)
     back = Window.from_json(b.to_json())
     assert back == b
     total = merged([a, back])

@@ -203,8 +203,8 @@ def test_regressions_and_phases_are_tabled(page):
         ["latency_p99", "overall", "200 ms", "190 ms", "-5%", "±20%"]]
     phases = [row[0] for row in _rows(page, "phases")]
     assert phases == ["pre-match", "kickoff-rush peak", "first-half", "overall"]
-    assert [row[0] for row in _rows(page, "requests")] == ["catalog", "auth", "playlist",
-                                                          "segment", "all"]
+    assert [row[0] for row in _rows(page, "requests")] == ["auth", "catalog", "playlist",
+                                                          "segment", "all requests"]
 
 
 def test_charts_mark_kickoff_phases_and_fault_windows(page):

@@ -12,7 +12,7 @@ import yaml
 from harness import scenario
 from harness.errors import InvalidInput
 from harness.faults.kinds import KINDS, RANDOM_PICK_PARAMS
-from harness.metrics import ENDPOINT_GROUPS, METRICS
+from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
 from harness.paths import REPO_DIR, SCENARIOS_DIR
 from harness.quantities import format_percent, format_time, parse_percent, parse_time
 from harness.scenario import (ApiUsers, Audience, AudiencePoint, Fault, Phase, Scenario, Slo,
@@ -840,6 +840,55 @@ def test_a_missing_targets_file_is_named_where_the_scenario_names_it(tmp_path):
         "the scenario's folder)")
 
 
+# -- request groups -----------------------------------------------------------------------
+
+def test_a_scenario_has_the_players_groups_and_its_journeys(tmp_path):
+    loaded = scenario.load(write(tmp_path, MINIMAL + "slos:\n"
+                                 "  - {metric: latency_p99.catalog, max: 1s}\n"
+                                 "  - {metric: error_ratio.segment, max: 1%}\n"))
+    # The reference journey's groups, until a scenario names its own journey.
+    assert loaded.groups == scenario.request_groups({}) == ("auth", "catalog", *PLAYER_GROUPS)
+    assert [s.metric for s in loaded.slos] == ["latency_p99.catalog", "error_ratio.segment"]
+    assert scenario.replace(loaded, seed=2).groups == loaded.groups
+
+
+GROUPS_HINT = "its groups: auth, catalog, playlist, segment"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (MINIMAL + "slos:\n  - {metric: error_ratio, max: 1%}\n  - {metric: error_ratio.login, "
+               "max: 1%}\n",
+     [f":8: slos[1].metric: the scenario has no request group 'login' ({GROUPS_HINT})"]),
+    (MINIMAL + "slos:\n  - {metric: error_ratio.segmnt, max: 1%}\n",
+     [":7: slos[0].metric: the scenario has no request group 'segmnt' (did you mean "
+      f"'error_ratio.segment'? {GROUPS_HINT})"]),
+    (MINIMAL + "halt_if:\n  - {metric: latency_p99.ath, above: 2s, for: 10s}\n",
+     [":7: halt_if[0].metric: the scenario has no request group 'ath' (did you mean "
+      f"'latency_p99.auth'? {GROUPS_HINT})"]),
+    (MINIMAL + "halt_if:\n  - {metric: error_rate, above: 50%, for: 10s}\n",
+     [":7: halt_if[0].metric: unknown metric 'error_rate' (did you mean 'error_ratio'?)"]),
+    (MINIMAL + "slos:\n  - {metric: error_ratio.playlist, max: 4s}\n"
+               "  - {metric: latency_p50.Login, max: 4s}\n"
+               "halt_if:\n  - {metric: requests_per_second.nobody, below: 1, for: 5s}\n",
+     [":7: slos[0].max: a duration fits only a time, and error_ratio.playlist is measured in "
+      "ratio (write a number)",
+      ":8: slos[1].metric: 'Login' is not a request group name (lowercase letters, digits, "
+      "'_' and '-', starting with a letter or digit)",
+      f":10: halt_if[0].metric: the scenario has no request group 'nobody' ({GROUPS_HINT})"]),
+])
+def test_a_metric_of_a_group_the_scenario_lacks_is_reported_on_its_line(tmp_path, text,
+                                                                         expected):
+    assert problems(tmp_path, text) == expected
+
+
+def test_the_schema_takes_request_metrics_of_any_well_formed_group():
+    metric = scenario.json_schema()["properties"]["slos"]["items"]["properties"]["metric"]
+    assert all(conforms(name, metric) for name in (
+        "rebuffering_ratio", "error_ratio", "error_ratio.login", "latency_p99.playback-info"))
+    assert not any(conforms(name, metric) for name in (
+        "error_ratio.Login", "rebuffering_ratio.segment", "error_ratio.", "errors"))
+
+
 # -- the JSON Schema ----------------------------------------------------------------------
 
 def conforms(value: object, schema: dict) -> bool:
@@ -979,9 +1028,12 @@ def test_the_docs_random_example_validates(tmp_path):
 
 
 def test_the_docs_metric_catalogue_is_the_metrics_module():
-    catalogue = DOCS.read_text().split("## Metrics", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"`([a-z0-9_.]+)`", catalogue))
-    assert named - set(ENDPOINT_GROUPS) == set(METRICS)
+    catalogue = DOCS.read_text().split("## Metrics", 1)[1].split("\n### ", 1)[0]
+    named = re.findall(r"^\| `([^|]+)` \|", catalogue, re.MULTILINE)
+    assert named == [*VIEWER_METRICS, *(f"{kind}`, `{kind}.<group>" for kind in REQUEST_KINDS)]
+    groups = DOCS.read_text().split("### Request groups", 1)[1].split("\n## ", 1)[0]
+    assert all(f"`{group}`" in groups for group in PLAYER_GROUPS)
+    assert f"`{GROUP_PATTERN}`" in groups
 
 
 # -- the CLI ------------------------------------------------------------------------------

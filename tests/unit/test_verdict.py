@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from harness.metrics import PLAYER_GROUPS
 from harness.recorder import Second
 from harness.verdict import DEFAULT_DEMAND, exit_code, judge, span_of
 from harness.window import Window
@@ -18,7 +19,7 @@ def second(n: int, phase: str = "match", errors: int = 0, requests: int = 100,
            startup: float | None = None) -> Second:
     window = Window(n, playing=10, played_s=played_s, stalled_s=stalled_s, starts=starts)
     for index in range(requests):
-        window.requests["segment"].add(0.01, ok=index >= errors)
+        window.tally("segment").add(0.01, ok=index >= errors)
     if startup is not None:
         window.startup.add(startup)
     return Second(window, 1_700_000_000 + n, float(n), phase, 10, 10)
@@ -158,9 +159,28 @@ def test_missing_and_nan_seconds():
 
 
 def test_defaults_apply_when_a_scenario_gives_no_slos():
-    verdict = judge([], seconds(10, starts=1, startup=1.0), [], "match")
+    verdict = judge([], seconds(10, starts=1, startup=1.0), [], "match", groups=PLAYER_GROUPS)
     assert [r["metric"] for r in verdict["slos"]] == [o.metric for o in DEFAULT_DEMAND]
     assert all(r["default"] for r in verdict["slos"])
+
+
+def test_a_default_naming_a_group_applies_only_to_a_run_with_that_group():
+    data = seconds(10, starts=1, startup=1.0)  # segment requests only
+    by_data = judge([], data, [fault()], "match")  # the groups are the data's: no playlist
+    named = {r["metric"] for r in by_data["slos"]}
+    assert "error_ratio.segment" in named and "latency_p99.playlist" not in named
+    assert {o.metric for o in DEFAULT_DEMAND} - named == {"latency_p99.playlist"}
+    declared = judge([], data, [fault()], "match", groups=("login", *PLAYER_GROUPS))
+    playlist = [r for r in declared["slos"] if r["metric"] == "latency_p99.playlist"]
+    assert [r["result"] for r in playlist] == ["no data"]  # declared, never requested
+
+
+def test_an_slo_on_a_group_requested_in_no_second_is_no_data():
+    verdict = judge([slo("error_ratio.login", "1%"), slo("requests_per_second.login", 1,
+                                                         op="min")],
+                    seconds(10), [], "match", groups=("login", *PLAYER_GROUPS))
+    assert [(r["observed"], r["result"]) for r in verdict["slos"]] == [(None, "no data"),
+                                                                        (0.0, "fail")]
 
 
 def test_a_fault_never_injected_fails_and_an_incomplete_run_fails():
