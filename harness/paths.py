@@ -20,7 +20,8 @@ def _shipped(name: str) -> Path:
 
 COMPOSE_DIR = _shipped("compose")
 SCENARIOS_DIR = _shipped("scenarios")
-REFERENCE_JOURNEY = SCENARIOS_DIR / "journeys" / "kickoff-reference.yaml"  # the reference app's journey
+# The reference stack's app journey (the default journey of platforms local and docker).
+REFERENCE_JOURNEY = SCENARIOS_DIR / "journeys" / "kickoff-reference.yaml"
 # Run folders go to results/ in the current directory (the checkout's results/ when run
 # from its top level), never into the installation.
 RESULTS_DIR = Path("results")
