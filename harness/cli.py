@@ -87,12 +87,13 @@ def _stack_build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from harness import scenario
+    from harness import overrides, scenario
 
     invalid = 0
     for file in args.files:
         try:
-            print(f"ok  {file}  ({scenario.describe(scenario.load(file))})")
+            chosen = overrides.load(file, platform=args.platform, targets=args.targets)
+            print(f"ok  {file}  ({scenario.describe(chosen)})")
         except InvalidInput as error:
             _print_error(error)
             invalid += 1
@@ -143,20 +144,10 @@ def _share(text: str) -> float:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness import run, scenario
+    from harness import overrides, run
 
-    chosen = scenario.load(args.scenario)
-    changes: dict = {}
-    if args.platform and args.platform != chosen.platform:
-        changes["platform"] = args.platform
-        if args.platform != "external":
-            changes["targets"] = None
-    if args.time_scale is not None:
-        changes["time_scale"] = args.time_scale
-    if args.seed is not None:
-        changes["seed"] = args.seed
-    if changes:
-        chosen = scenario.replace(chosen, **changes)
+    chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            time_scale=args.time_scale, seed=args.seed)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = run.RunOptions(duration=args.duration, strict=args.strict,
                              baseline_run=_baseline_run(args, chosen.name),
@@ -196,6 +187,18 @@ def _report(args: argparse.Namespace) -> int:
     return exit_code(summary["verdict"])
 
 
+def _init(args: argparse.Namespace) -> int:
+    from harness.starter import write_starter
+
+    for path in write_starter(args.folder, force=args.force):
+        print(f"wrote {path}")
+    scenario = args.folder / "scenario.yaml"
+    print(f"\nnext: set your platform's edge in {args.folder / 'targets.yaml'}, your app's calls "
+          f"in {args.folder / 'journey.yaml'}, the audience and SLOs in {scenario}; then\n"
+          f"  harness validate {scenario}\n  harness run {scenario}")
+    return 0
+
+
 def _reset(args: argparse.Namespace) -> int:
     from harness.faults.reset import reset
 
@@ -211,6 +214,14 @@ def _print_error(error: HarnessError) -> None:
     # One line per problem: a scenario's InvalidInput lists all of them.
     for line in str(error).splitlines():
         print(f"error: {line}", file=sys.stderr)
+
+
+def _stack_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--platform", choices=sorted([*PLATFORMS, "external"]),
+                         help="override the scenario's platform")
+    command.add_argument("--targets", type=Path, metavar="FILE",
+                         help="with platform external: the targets file to use instead of the "
+                              "scenario's (relative to the current directory)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -250,14 +261,14 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a match-day scenario and record what viewers felt")
     run.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
-    run.add_argument("--platform", choices=sorted([*PLATFORMS, "external"]),
-                     help="override the scenario's platform")
+    _stack_options(run)
     run.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
     run.add_argument("--duration", type=_seconds,
                      help="stop after this much wall-clock time (e.g. 90s), even mid-timeline")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                     help=f"where run folders go (default: {RESULTS_DIR})")
+                     help=f"where run folders go (default: {RESULTS_DIR}/ in the current "
+                          f"directory)")
     run.add_argument("--strict", action="store_true",
                      help="a degraded verdict (SLOs broke during a fault that recovered within "
                           "its budget) exits 1 too")
@@ -289,7 +300,14 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files: every problem, one "
                                    "line each")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    _stack_options(validate)
     validate.set_defaults(handler=_validate)
+    init = commands.add_parser("init", help="write a starter scenario, journey and targets file "
+                               "for your own platform, to edit")
+    init.add_argument("folder", type=Path, nargs="?", default=Path("."), metavar="DIR",
+                      help="where to write them (default: the current directory)")
+    init.add_argument("--force", action="store_true", help="replace files that are there")
+    init.set_defaults(handler=_init)
     schema = commands.add_parser("schema", help="print the scenario format as JSON Schema, for "
                                  "editors")
     schema.set_defaults(handler=_schema)

@@ -33,11 +33,24 @@ class Document:
         self.data = data
         self._lines = lines
         self._problems: list[tuple[float, str]] = []  # (line to sort by, message line)
+        self._origins: dict[str, str] = {}  # top-level key -> where its value came from
+
+    def override(self, key: str, value: object, origin: str) -> None:
+        """Set (None: remove) a top-level value that comes from elsewhere, such as a
+        command-line option: its problems name `origin`, never a line of this file."""
+        if not isinstance(self.data, dict):
+            return  # not a mapping: the file's own problem, reported by its reader
+        if value is None:
+            self.data.pop(key, None)
+        else:
+            self.data[key] = value
+        self._origins[key] = origin
 
     def problem(self, where: Where, message: str) -> None:
-        line = self._line(where)
-        place = f"{self.name}:{line}" if line else self.name
-        field = where_text(where)
+        origin = self._origins.get(where[0]) if where else None
+        line = None if origin else self._line(where)
+        place = origin or (f"{self.name}:{line}" if line else self.name)
+        field = where_text(where[1:] if origin else where)
         self._problems.append((line or 0, f"{place}: {field}: {message}" if field
                                else f"{place}: {message}"))
 

@@ -5,7 +5,8 @@ Connected (the default for real users): the base image from Debian's official
 Offline (air-gapped labs, and machines that reach no container registry):
 the same base from Debian packages with debootstrap and `docker import`, and
 a Toxiproxy image around the locally built toxiproxy-server binary.
-Both then build the one stack image from compose/images/stack.
+Both then build the one stack image from compose/images/stack and the
+kickoff_stack package (the service code the local platform runs too).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import docker
+import kickoff_stack
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
 from harness import prerequisites
@@ -40,10 +42,23 @@ def stack_image() -> str:
     service code is never run from a stale image: it is simply missing."""
     digest = hashlib.sha256()
     inputs = [COMPOSE_DIR / "images" / "stack" / "Dockerfile"]
-    inputs += sorted((COMPOSE_DIR / "services" / "kickoff_stack").glob("*.py"))
+    inputs += sorted(_service_code().glob("*.py"))
     for path in inputs:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"kickoff/stack:{digest.hexdigest()[:12]}"
+
+
+def _service_code() -> Path:
+    """The stack's service code: compose/services/kickoff_stack in a checkout, the
+    installed kickoff_stack package otherwise (a wheel carries it once, as a package)."""
+    return Path(kickoff_stack.__file__).resolve().parent
+
+
+def _stack_context(folder: Path) -> None:
+    """The stack image's build context in `folder`, laid out as its Dockerfile expects."""
+    shutil.copy(COMPOSE_DIR / "images" / "stack" / "Dockerfile", folder / "Dockerfile")
+    shutil.copytree(_service_code(), folder / "services" / "kickoff_stack",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
 def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
@@ -175,8 +190,9 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
             made.append(toxiproxy)
         stack = stack_image()
         if force or BASE_IMAGE in made or not _exists(client, stack):
-            _docker_build(client, COMPOSE_DIR, stack, dockerfile="images/stack/Dockerfile",
-                          buildargs={"BASE_IMAGE": BASE_IMAGE})
+            with tempfile.TemporaryDirectory() as context:
+                _stack_context(Path(context))
+                _docker_build(client, Path(context), stack, buildargs={"BASE_IMAGE": BASE_IMAGE})
             made.append(stack)
             _remove_stale_stack_images(client, keep=stack)
     except APIError as error:

@@ -20,9 +20,16 @@ from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
 
 
-def load(path: Path | str) -> Scenario:
-    """The scenario in the file at `path`; InvalidInput lists every problem in it."""
-    return _build(read_document(path), Path(path))
+def load(path: Path | str, overrides: dict[str, object] | None = None) -> Scenario:
+    """The scenario in the file at `path`; InvalidInput lists every problem in it.
+
+    `overrides` (the command line's: platform, targets, time_scale, seed) replace the
+    file's top-level values before any rule runs (None removes one); their problems
+    name the option, `--time-scale` for time_scale, not a line of the file."""
+    document = read_document(path)
+    for key, value in (overrides or {}).items():
+        document.override(key, value, "--" + key.replace("_", "-"))
+    return _build(document, Path(path))
 
 
 def loads(text: str, source: Path) -> Scenario:

@@ -13,7 +13,7 @@ from harness import scenario
 from harness.errors import InvalidInput
 from harness.faults.kinds import KINDS, RANDOM_PICK_PARAMS
 from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
-from harness.paths import REPO_DIR, SCENARIOS_DIR
+from harness.paths import SCENARIOS_DIR
 from harness.quantities import format_percent, format_time, parse_percent, parse_time
 from harness.scenario import (ApiUsers, Audience, AudiencePoint, Fault, Phase, Scenario, Slo,
                               Timeline)
@@ -21,7 +21,7 @@ from harness.targets import Targets, load_targets
 from tests.cli import harness
 
 DATA = Path(__file__).parent.parent / "data" / "scenarios"
-DOCS = REPO_DIR / "docs" / "scenarios.md"
+DOCS = Path(__file__).parents[2] / "docs" / "scenarios.md"
 SHIPPED = sorted(SCENARIOS_DIR.glob("*.yaml"))
 
 MINIMAL = """\

@@ -1,0 +1,54 @@
+"""The command line's overrides of a scenario file: --platform, --targets,
+--time-scale and --seed.
+
+They replace the file's values before validation, so any scenario runs against
+a stack kickoff did not start with `--platform external --targets FILE`. Their
+mistakes are the command line's and say so (`--targets: ...`), never a line of
+the scenario file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import scenario
+from harness.document import read_document
+from harness.errors import InvalidInput
+
+
+def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
+         time_scale: float | None = None, seed: int | None = None) -> scenario.Scenario:
+    """The scenario at `path` with the options given, validated as one.
+
+    `targets` is read from the current directory (the scenario's own `targets`
+    from the scenario's folder). InvalidInput lists the problems.
+    """
+    changes = _stack(path, platform, targets)
+    changes.update({key: value for key, value in (("time_scale", time_scale), ("seed", seed))
+                    if value is not None})
+    return scenario.load(path, changes)
+
+
+def _stack(path: Path | str, platform: str | None, targets: Path | None) -> dict[str, object]:
+    """The platform and targets changes, checked against what the file says."""
+    data = read_document(path).data
+    written = data if isinstance(data, dict) else {}
+    in_file = written.get("platform", "local")
+    chosen = platform or in_file
+    changes: dict[str, object] = {}
+    if platform and platform != in_file:
+        changes["platform"] = platform
+    if targets is not None:
+        if chosen != "external":
+            raise InvalidInput(f"--targets: is only read with platform external (the scenario "
+                               f"runs on {chosen}; add --platform external)")
+        if not targets.is_file():
+            raise InvalidInput(f"--targets: no file {targets} (a relative path is read from the "
+                               f"current directory)")
+        changes["targets"] = str(targets.resolve())
+    elif chosen != "external" and "platform" in changes:
+        changes["targets"] = None  # an external scenario's targets mean nothing elsewhere
+    elif platform == "external" and "targets" not in written:
+        raise InvalidInput("--platform: external needs a targets file describing the stack "
+                           "(add --targets FILE; see docs/scenarios.md)")
+    return changes

@@ -1,0 +1,47 @@
+"""`harness init`: the starter files a QA team edits, written, commented, never overwritten."""
+
+import yaml
+
+from harness.starter import FILES
+from harness.targets import load_targets
+from tests.cli import assert_one_line_error, harness
+
+
+def test_init_writes_commented_starter_files_that_parse(tmp_path):
+    result = harness("init", "project", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "project"
+    assert sorted(path.name for path in folder.iterdir()) == sorted(FILES)
+    for name in FILES:
+        text = (folder / name).read_text()
+        assert "CHANGE" in text, name  # each says what to edit
+        assert isinstance(yaml.safe_load(text), dict), name
+    scenario = yaml.safe_load((folder / "scenario.yaml").read_text())
+    assert scenario["platform"] == "external"
+    assert (scenario["targets"], scenario["journey"]) == ("targets.yaml", "journey.yaml")
+    assert load_targets(folder / "targets.yaml").edge.startswith("http://127.0.0.1:")
+    assert "harness validate project/scenario.yaml" in result.stdout  # the next step
+
+
+def test_the_commented_bare_stream_alternative_is_valid_yaml_in_the_audience(tmp_path):
+    assert harness("init", str(tmp_path)).returncode == 0
+    lines = (tmp_path / "scenario.yaml").read_text().splitlines()
+    edited = [line.replace("# stream:", "stream:", 1) for line in lines
+              if not line.startswith("journey:")]
+    scenario = yaml.safe_load("\n".join(edited))
+    assert "journey" not in scenario
+    assert scenario["audience"]["stream"].startswith("http://127.0.0.1:")
+
+
+def test_init_overwrites_nothing_without_force(tmp_path):
+    mine = "edge: http://127.0.0.1:1\n"
+    (tmp_path / "targets.yaml").write_text(mine)
+    assert_one_line_error(harness("init", str(tmp_path)), 2, "targets.yaml", "already there",
+                          "--force")
+    assert (tmp_path / "targets.yaml").read_text() == mine
+    assert not (tmp_path / "scenario.yaml").exists()  # all or nothing
+    assert harness("init", str(tmp_path), "--force").returncode == 0
+    assert "CHANGE" in (tmp_path / "targets.yaml").read_text()
+    (tmp_path / "a-file").write_text("")
+    assert_one_line_error(harness("init", str(tmp_path / "a-file")), 2, "a-file",
+                          "cannot write")
