@@ -29,13 +29,14 @@ from kickoff_stack.topology import COMPONENTS
 from locust.env import Environment
 
 from harness import targets as targets_file
-from harness.errors import InfrastructureMissing
+from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
 from harness.load.clients import CLIENTS
+from harness.load import journey
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
@@ -162,7 +163,8 @@ def _environment(scenario: Scenario, edge: str, collector: Collector,
                  target_at: Callable[[float], int], wall_duration: float) -> Environment:
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
-    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed)
+    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
+                                journey=scenario_journey(scenario), stream=audience.stream)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
@@ -171,6 +173,20 @@ def _environment(scenario: Scenario, edge: str, collector: Collector,
         lambda name, response_time, exception, response=None, **_: collector.request(
             name, response_time / 1000, failure_reason(exception, response)))
     return env
+
+
+def scenario_journey(scenario: Scenario) -> journey.AnyJourney | None:
+    """The journey the scenario's viewers run: its own, else its platform's
+    default; None when it plays a bare stream and names no journey."""
+    spec = scenario.journey or journey.default_journey(scenario.platform)
+    if spec is None:
+        if not scenario.audience.stream:
+            raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
+                               f"{scenario.platform} has no default journey (add journey: FILE, "
+                               f"or audience.stream: URL; see docs/journeys.md)")
+        return None
+    return journey.load(str(spec) if isinstance(spec, Path) else spec, scenario.source.parent,
+                        str(scenario.source))
 
 
 def failure_reason(exception: BaseException | None, response: object) -> str | None:

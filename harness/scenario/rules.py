@@ -17,14 +17,14 @@ from harness.document import Document, Where
 from harness.errors import InvalidInput
 from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, unknown)
+                            Time, shown, unknown)
+from harness.load.journey import AnyJourney, JourneySpec, default_journey, read_journey
 from harness.metrics import METRICS, Metric
 from harness.quantities import format_time
 from harness.scenario.model import CLIENT_TYPES, default_phases
 from harness.targets import load_targets
 
 PLATFORMS = ("local", "docker", "external")
-API_USER_KINDS = ("epg", "login")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
 
 
@@ -44,8 +44,8 @@ _POINT = Record("concurrent viewers wanted at a moment (linear in between)", {
     "viewers": Number("concurrent viewers at full scale", integer=True, minimum=0),
 }, required=("at", "viewers"))
 _API_USERS = Record("users who call the API without watching", {
-    "kind": Choice("epg polls /api/epg and /api/live; login storms POST /auth/login",
-                   API_USER_KINDS, noun="api user kind"),
+    "kind": Text("a flow the journey's api_users defines (the reference journey: epg polls "
+                 "/api/epg and /api/live; login storms POST /auth/login)"),
     "users": Number("how many, for the whole run", integer=True, minimum=1),
     "interval": Time("real time between one user's requests (not time-scaled)", duration=True),
 }, required=("kind", "users", "interval"))
@@ -92,6 +92,9 @@ FORMAT = Record("a kickoff match-day scenario", {
     "description": Text("what the scenario shows", blank=True),
     "platform": Choice("where the stack runs (default local)", PLATFORMS, noun="platform"),
     "targets": Text("with platform external: the targets file, relative to this file"),
+    "journey": JourneySpec("what the app does before the player: a journey file (relative to "
+                           "this file), the steps inline, or {python: FILE.py:Class}; see "
+                           "docs/journeys.md"),
     "time_scale": Number("how many times faster than real time the timeline runs (default 1)",
                          above=0),
     "seed": Number("random seed (default 1)", integer=True),
@@ -115,6 +118,11 @@ def check(document: Document, source: Path) -> dict:
     faults = _check_faults(values.get("faults") or [], span,
                            _fault_stack(values, source, document),
                            values.get("platform", "local"), document)
+    journey = _check_journey(values, source, document)
+    if journey is not None or (values.get("audience") or {}).get("stream"):
+        # with neither, `harness run` refuses the scenario before it starts (nothing to play)
+        _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
+                         document)
     _check_slos(values.get("slos") or [], phase_names, faults, document)
     for index, halt in enumerate(values.get("halt_if") or []):
         metric = METRICS.get((halt or {}).get("metric"))
@@ -122,6 +130,37 @@ def check(document: Document, source: Path) -> dict:
             if metric and halt.get(bound):
                 _check_threshold(*halt[bound], metric, ("halt_if", index, bound), document)
     return values
+
+
+def _check_journey(values: dict, source: Path, document: Document) -> AnyJourney | bool | None:
+    """The scenario's journey (or its platform's default), checked; None when
+    there is none, False when it has problems (already reported)."""
+    if "journey" in values:
+        spec = values["journey"]
+    elif (values.get("audience") or {}).get("stream"):
+        return None
+    else:
+        spec = default_journey(values.get("platform", "local"))
+        spec = str(spec) if spec else None
+    if spec is None:
+        return None
+    return read_journey(spec, ("journey",), source.parent, document) or False
+
+
+def _check_api_users(api_users: list, journey: AnyJourney | bool | None,
+                     document: Document) -> None:
+    for index, users in enumerate(api_users):
+        kind = (users or {}).get("kind")
+        if kind is None or journey is False or (journey and kind in journey.api_kinds):
+            continue
+        where = ("audience", "api_users", index, "kind")
+        if journey is None:
+            document.problem(where, "api users run flows of the journey, and this scenario has "
+                                    "none (add journey: with api_users; see docs/journeys.md)")
+        else:
+            unknown(document, where, f"unknown api user kind {shown(kind)}", kind,
+                    journey.api_kinds or ["(none)"], None if journey.api_kinds
+                    else "the journey defines no api_users")
 
 
 def _span(timeline: dict, document: Document) -> tuple[float, float] | None:

@@ -290,7 +290,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
+     "targets, journey, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -943,8 +943,10 @@ def test_the_docs_complete_example_validates_and_uses_every_key():
     assert loaded.faults and loaded.slos and loaded.audience.api_users
     data = yaml.safe_load(example)
     schema = scenario.json_schema()
-    # every key but targets, which goes only with platform external and is shown commented out
-    assert set(data) == set(schema["properties"]) - {"targets"} and "# targets:" in example
+    # every key but targets (only with platform external) and journey (the platform's default
+    # here), which are shown commented out
+    assert set(data) == set(schema["properties"]) - {"targets", "journey"}
+    assert "# targets:" in example and "# journey:" in example
     for key in ("timeline", "audience"):
         assert set(data[key]) == set(schema["properties"][key]["properties"])
     for key in ("slos", "faults", "halt_if"):
@@ -1019,6 +1021,8 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     schema = json.loads(result.stdout)
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
-                                         "time_scale", "seed", "timeline", "audience", "slos",
-                                         "faults", "halt_if"}
-    assert set(schema["properties"]) == set(scenario.load(DATA / "external.yaml").to_dict())
+                                         "journey", "time_scale", "seed", "timeline", "audience",
+                                         "slos", "faults", "halt_if"}
+    # a scenario written out names a journey only when it has its own
+    assert set(schema["properties"]) - {"journey"} == set(
+        scenario.load(DATA / "external.yaml").to_dict())
