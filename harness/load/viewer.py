@@ -112,12 +112,13 @@ class _App(FastHttpUser):
         with self.client.request(method, url, name=group, headers=headers, json=json,
                                  data=urlencode(data) if data is not None else None,
                                  catch_response=True) as answer:
-            error, status = getattr(answer, "error", None), answer.status_code or 0
-            if error is None and (status in accept if accept else 200 <= status < 300):
+            # No status: the request itself failed (refused, reset, timed out).
+            status, error = answer.status_code or 0, getattr(answer, "error", None)
+            if status and (status in accept if accept else 200 <= status < 300):
                 answer.success()
             else:
-                answer.failure(error or f"HTTP {status}")
-                raise FetchError(f"HTTP {status}" if error is None else error.__class__.__name__)
+                answer.failure(f"HTTP {status}" if status else error)
+                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__)
         names = {name.lower() for name in answer.headers.keys()}
         return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
                         answer.content or b"", cookies_set(answer.headers.getlist("set-cookie")))

@@ -1,0 +1,31 @@
+"""The test platform's app as a code journey (see ../platform_api.py for the API)."""
+
+from harness.load.journey import Journey
+
+
+class MyPlatform(Journey):
+    groups = ("token", "session", "playback-info", "heartbeat")
+    watch_every = 2.0
+
+    def playback_url(self) -> str:
+        token = self.fetch("POST", "/oauth/token", group="token", data={
+            "grant_type": "password", "username": self.account["username"],
+            "password": self.account["password"]}).json()["access_token"]
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.fetch("POST", "/v1/session", group="session", headers=self.auth, accept=[201])
+        info = self.fetch("GET", "/v1/playback-info", group="playback-info", headers=self.auth,
+                          params={"channel": self.event}).json()
+        return next(source["url"] for source in info["sources"] if source["type"] == "hls")
+
+    def while_watching(self) -> None:
+        self.fetch("GET", "/v1/playback-info", group="heartbeat", headers=self.auth,
+                   params={"channel": self.event})
+
+
+class Crashing(Journey):
+    """An app whose code breaks before the player."""
+
+    def playback_url(self) -> str:
+        self.fetch("POST", "/oauth/token", group="token", data={"grant_type": "password"},
+                   accept=[401])
+        raise RuntimeError("the app crashed")
