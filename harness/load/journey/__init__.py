@@ -14,8 +14,7 @@ from pathlib import Path
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
 from harness.load.journey.code import Journey, LoadError, load_class
-from harness.load.journey.format import (CODE, FORMAT, JourneySpec, read_accounts_field,
-                                         read_data)
+from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import CodeJourney, DataJourney, Viewer
 from harness.load.journey.trip import JourneyFailed, start
@@ -62,8 +61,7 @@ def _read(data: object, where: Where, folder: Path, document: Document,
         except LoadError as error:
             return document.problem(where + ("python",), str(error))
         return CodeJourney(values["python"], path, cls, accounts or None)
-    values = FORMAT.read(data, where, document)
-    return read_data(values, where, folder, document, source) if values else None
+    return read_data(data, where, folder, document, source)
 
 
 def resolved(value: str | dict, folder: Path) -> str | dict:

@@ -100,7 +100,8 @@ class Every(Field):
 
 
 class Extract(Field):
-    """variable: {json: PATH} | {header: NAME} | {cookie: NAME} | {regex: PATTERN}"""
+    """variable: {json: PATH} | {header: NAME} | {cookie: NAME} | {regex: PATTERN}.
+    Read as a list of Extractions; one with a problem stays as its variable's name."""
 
     def __init__(self, description: str) -> None:
         super().__init__(description)
@@ -126,8 +127,10 @@ class Extract(Field):
             source = self.source.read(spec, here, document)
             if source and len(source) == 1 and None not in source.values():
                 extractions.append(_extraction(variable, *next(iter(source.items())), here,
-                                               document))
-        return extractions if None not in extractions else None
+                                               document) or variable)
+            else:
+                extractions.append(variable)
+        return extractions
 
     def schema(self) -> dict:
         return {"type": "object", "description": self.description,
@@ -192,10 +195,12 @@ CODE = Record("a journey as a Python class", {
 }, required=("python",))
 
 
-def read_data(values: dict, where: Where, folder: Path, document: Document,
+def read_data(data: object, where: Where, folder: Path, document: Document,
               source: str) -> DataJourney | None:
-    """The data journey in `values` (already read by FORMAT), checked across fields."""
+    """The data journey in `data`, read and checked across fields; None when
+    it has problems (each reported to `document`)."""
     before = document.problem_count
+    values = FORMAT.read(data, where, document) or {}
     accounts = read_accounts_field(values, where, folder, document)
     flows = {}
     for kind, flow in (values.get("api_users") or {}).items():
@@ -251,7 +256,8 @@ def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts 
         if "json" in step and "form" in step:
             document.problem(here + ("form",), "a step sends a json or a form body, not both")
         _check_templates(_templates(step, here), known, accounts, document)
-        known |= {e.variable for e in step.get("extract") or () if e is not None}
+        # a variable whose extraction has a problem is still known: one problem, one line
+        known |= {e.variable if isinstance(e, Extraction) else e for e in step.get("extract") or ()}
     return known
 
 
