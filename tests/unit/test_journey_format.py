@@ -257,3 +257,14 @@ def test_a_journey_class_that_does_not_load_fails_validate_with_exit_2(tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{path}:5: journey.python: myapp.py:1 does not import: ImportError: needs the app " \
            f"SDK" in result.stderr
+
+
+def test_the_docs_examples_are_a_valid_data_journey_and_a_loadable_class(tmp_path):
+    docs = (Path(__file__).parents[2] / "docs" / "journeys.md").read_text()
+    data = docs.split("## Example: a data journey", 1)[1].split("```yaml\n", 1)[1].split("```")[0]
+    journey = read(tmp_path, data)
+    assert journey.groups == ("token", "session", "playback-info", "heartbeat")
+    code = docs.split("## Example: a code journey", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    (tmp_path / "myplatform.py").write_text(code)
+    journey = read(tmp_path, "{python: myplatform.py:MyPlatform, accounts: accounts.csv}\n")
+    assert journey.groups == ("token", "session", "playback-info", "heartbeat")
