@@ -268,3 +268,15 @@ def test_the_docs_examples_are_a_valid_data_journey_and_a_loadable_class(tmp_pat
     (tmp_path / "myplatform.py").write_text(code)
     journey = read(tmp_path, "{python: myplatform.py:MyPlatform, accounts: accounts.csv}\n")
     assert journey.groups == ("token", "session", "playback-info", "heartbeat")
+
+
+def test_an_external_scenario_with_nothing_to_play_is_refused_before_the_run(tmp_path):
+    (tmp_path / "t.yaml").write_text("edge: http://127.0.0.1:9\n")
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nplatform: external\ntargets: t.yaml\ntimeline: {start: 0s, end: 5s}"
+                    "\naudience:\n  viewers: [{at: 0s, viewers: 1}]\n")
+    result = harness("run", str(path), "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "viewers have nothing to play: platform external has no default journey (add " \
+           "journey: FILE, or audience.stream: URL; see docs/journeys.md)" in result.stderr
+    assert not (tmp_path / "results").exists()

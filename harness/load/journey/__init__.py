@@ -85,5 +85,5 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
 
 
 __all__ = ["AnyJourney", "CodeJourney", "DataJourney", "Fetch", "Journey", "JourneyFailed",
-           "JourneySpec", "Response", "Viewer", "default_journey", "load", "read_journey", "resolved",
-           "start"]
+           "JourneySpec", "Response", "Viewer", "default_journey", "load", "read_journey",
+           "resolved", "start"]
