@@ -17,11 +17,11 @@ from tests.journey.conftest import LINK
 from tests.run.helpers import run_dir, summary, write_scenario
 
 DATA = Path(__file__).parent / "data"
-PLATFORM_GROUPS = {"token", "session", "playback-info", "heartbeat"}
+PLATFORM_GROUPS = {"token", "session", "playback-info", "heartbeat", "api-token"}
 
 
 def scenario_for(folder: Path, edge: str, journey: str, accounts: Path, *, extra: str = "",
-                 targets: str = "", clients: str = "{web: 0.5, app: 0.5}") -> Path:
+                 targets: str = "", api_users: str = "") -> Path:
     """A short external run against `edge`, with the journey files next to it."""
     for name in ("myplatform.yaml", "myplatform.py", "broken.yaml"):
         shutil.copy(DATA / name, folder / name)
@@ -36,8 +36,8 @@ audience:
   event: ch-1
   viewers:
     - {{at: 0s, viewers: 4}}
-  clients: {clients}
-{extra}""")
+  clients: {{web: 0.5, app: 0.5}}
+{api_users}{extra}""")
 
 
 def run(scenario: Path, results: Path, *, state: Path) -> tuple[dict, Path]:
@@ -61,7 +61,10 @@ def groups_requested(folder: Path) -> dict[str, int]:
                                      "{python: myplatform.py:MyPlatform, accounts: accounts.csv}"])
 def test_a_journey_plays_a_platform_nobody_here_designed(platform_api, accounts_csv, tmp_path,
                                                           journey):
-    scenario = scenario_for(tmp_path, platform_api, journey, accounts_csv)
+    scenario = scenario_for(tmp_path, platform_api, journey, accounts_csv, api_users="""\
+  api_users:
+    - {kind: tokens, users: 1, interval: 1s}
+""")
     s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
 
     overall = s["overall"]

@@ -4,13 +4,17 @@ from harness.load.journey import Journey
 
 
 class MyPlatform(Journey):
-    groups = ("token", "session", "playback-info", "heartbeat")
+    groups = ("token", "session", "playback-info", "heartbeat", "api-token")
     watch_every = 2.0
+    api_kinds = ("tokens",)
 
-    def playback_url(self) -> str:
-        token = self.fetch("POST", "/oauth/token", group="token", data={
+    def token(self, group: str) -> str:
+        return self.fetch("POST", "/oauth/token", group=group, data={
             "grant_type": "password", "username": self.account["username"],
             "password": self.account["password"]}).json()["access_token"]
+
+    def playback_url(self) -> str:
+        token = self.token("token")
         self.auth = {"Authorization": f"Bearer {token}"}
         self.fetch("POST", "/v1/session", group="session", headers=self.auth, accept=[201])
         info = self.fetch("GET", "/v1/playback-info", group="playback-info", headers=self.auth,
@@ -20,6 +24,9 @@ class MyPlatform(Journey):
     def while_watching(self) -> None:
         self.fetch("GET", "/v1/playback-info", group="heartbeat", headers=self.auth,
                    params={"channel": self.event})
+
+    def api_user(self, kind: str) -> None:
+        self.token("api-token")
 
 
 class Crashing(Journey):
