@@ -54,6 +54,11 @@ class Document:
         self._problems.append((line or 0, f"{place}: {field}: {message}" if field
                                else f"{place}: {message}"))
 
+    @property
+    def problem_count(self) -> int:
+        """Problems found so far (a reader can tell whether its part added any)."""
+        return len(self._problems)
+
     def include(self, error: InvalidInput) -> None:
         """Problems of another file this one names, reported after this file's own."""
         self._problems += [(math.inf, line) for line in str(error).splitlines()]

@@ -29,13 +29,14 @@ from kickoff_stack.topology import COMPONENTS
 from locust.env import Environment
 
 from harness import targets as targets_file
-from harness.errors import InfrastructureMissing
+from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
 from harness.load.clients import CLIENTS
+from harness.load import journey
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
@@ -151,18 +152,21 @@ def check_journal() -> None:
 def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     check_journal()
+    viewers_journey = scenario_journey(scenario)  # refused before the target is touched
     edge, release = acquire_target(scenario)
     try:
-        return _measure(scenario, edge, results_root, options)
+        return _measure(scenario, viewers_journey, edge, results_root, options)
     finally:
         release()
 
 
-def _environment(scenario: Scenario, edge: str, collector: Collector,
-                 target_at: Callable[[float], int], wall_duration: float) -> Environment:
+def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str,
+                 collector: Collector, target_at: Callable[[float], int],
+                 wall_duration: float) -> Environment:
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
-    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed)
+    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
+                                journey=viewers_journey, stream=audience.stream)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
@@ -171,6 +175,20 @@ def _environment(scenario: Scenario, edge: str, collector: Collector,
         lambda name, response_time, exception, response=None, **_: collector.request(
             name, response_time / 1000, failure_reason(exception, response)))
     return env
+
+
+def scenario_journey(scenario: Scenario) -> journey.AnyJourney | None:
+    """The journey the scenario's viewers run: its own, else its platform's
+    default; None when it plays a bare stream and names no journey."""
+    spec = scenario.journey or journey.default_journey(scenario.platform)
+    if spec is None:
+        if not scenario.audience.stream:
+            raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
+                               f"{scenario.platform} has no default journey (add journey: FILE, "
+                               f"or audience.stream: URL; see docs/journeys.md)")
+        return None
+    return journey.load(str(spec) if isinstance(spec, Path) else spec, scenario.source.parent,
+                        str(scenario.source))
 
 
 def failure_reason(exception: BaseException | None, response: object) -> str | None:
@@ -185,8 +203,8 @@ def _api_count(scenario: Scenario) -> int:
     return sum(u.users for u in scenario.audience.api_users)
 
 
-def _measure(scenario: Scenario, edge: str, results_root: Path,
-             options: RunOptions) -> RunResult:
+def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str,
+             results_root: Path, options: RunOptions) -> RunResult:
     run_dir = make_run_dir(results_root, scenario, time.time())
     recorder = Recorder(run_dir, scenario.groups)
     collector = Collector()
@@ -196,7 +214,8 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
         audience = scenario.audience
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
 
-    runner = _environment(scenario, edge, collector, target_at, wall_duration).create_local_runner()
+    runner = _environment(scenario, viewers_journey, edge, collector, target_at,
+                          wall_duration).create_local_runner()
     faults = FaultTimeline(scenario, expand(scenario), recorder.event)
     watch = HealthWatch([] if scenario.platform == "external" else [c.name for c in COMPONENTS],
                         recorder.event, lambda: time.perf_counter() - zero)

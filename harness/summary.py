@@ -21,6 +21,7 @@ SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then
 
 
 def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
+    total = merged([s.window for s in seconds]) if seconds else None
     return {
         "name": name,
         "from_second": seconds[0].window.second if seconds else None,
@@ -31,13 +32,13 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
         "attempts": sum(s.window.attempts for s in seconds),
         "metrics": metrics_of([s.window for s in seconds], groups),
-        "errors": _errors(seconds),
+        "errors": _most_first(total.errors if total else {}),
+        "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
     }
 
 
-def _errors(seconds: Sequence[Second]) -> dict[str, int]:
-    """Failed requests by why ("auth 503"), most first."""
-    counts = merged([s.window for s in seconds]).errors if seconds else {}
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    """Failed requests by why ("auth 503"), or failed starts by why, most first."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -148,6 +149,9 @@ def console_tables(summary: dict) -> str:
     errors = summary["overall"]["errors"]
     if errors:
         requests += "\nfailed requests: " + ", ".join(f"{why} x{n}" for why, n in errors.items())
+    reasons = summary["overall"].get("start_failure_reasons")
+    if reasons:
+        requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
     tables = [viewers, requests]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))

@@ -52,6 +52,8 @@ class Window:
     # (files written before groups were the scenario's hold all four then known).
     requests: dict[str, RequestTally] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
+    # "journey step 'login': HTTP 401", "player": why attempts failed before the first frame
+    start_failure_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def watching(self) -> int:
@@ -64,19 +66,22 @@ class Window:
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
         for f in fields(self):
-            if f.name in ("second", "startup", "requests", "errors"):
+            if f.name in ("second", "startup", "requests", "errors", "start_failure_reasons"):
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
         for group, tally in other.requests.items():
             self.tally(group).merge(tally)
-        for reason, count in other.errors.items():
-            self.errors[reason] = self.errors.get(reason, 0) + count
+        for mine, theirs in ((self.errors, other.errors),
+                             (self.start_failure_reasons, other.start_failure_reasons)):
+            for reason, count in theirs.items():
+                mine[reason] = mine.get(reason, 0) + count
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("startup", "requests", "errors")}
+                if f.name not in ("startup", "requests", "errors", "start_failure_reasons")}
         data["errors"] = dict(self.errors)
+        data["start_failure_reasons"] = dict(self.start_failure_reasons)
         data["startup"] = self.startup.to_json()
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
@@ -85,8 +90,10 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict) -> Window:
-        plain = {k: v for k, v in data.items() if k not in ("startup", "requests", "errors")}
+        plain = {k: v for k, v in data.items()
+                 if k not in ("startup", "requests", "errors", "start_failure_reasons")}
         requests = {group: RequestTally(t["count"], t["failures"], Histogram.from_json(t["latency"]))
                     for group, t in data["requests"].items()}
         return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests,
-                   errors=dict(data.get("errors", {})))
+                   errors=dict(data.get("errors", {})),
+                   start_failure_reasons=dict(data.get("start_failure_reasons", {})))

@@ -21,17 +21,13 @@ class ClientProfile:
     start_rendition: str  # "lowest" or "middle"
     up_switch_buffer: float  # switch up only with at least this much buffered
     throughput_safety: float  # share of the measured throughput a rendition may use
-    catalog_poll: float  # seconds between catalog refreshes while watching
 
 
 CLIENTS: dict[str, ClientProfile] = {
     "web": ClientProfile("web", startup_buffer=4, resume_buffer=2, patience=12,
-                         start_rendition="lowest", up_switch_buffer=4, throughput_safety=0.7,
-                         catalog_poll=60),
+                         start_rendition="lowest", up_switch_buffer=4, throughput_safety=0.7),
     "app": ClientProfile("app", startup_buffer=4, resume_buffer=4, patience=15,
-                         start_rendition="middle", up_switch_buffer=6, throughput_safety=0.8,
-                         catalog_poll=30),
+                         start_rendition="middle", up_switch_buffer=6, throughput_safety=0.8),
     "tv": ClientProfile("tv", startup_buffer=6, resume_buffer=6, patience=20,
-                        start_rendition="middle", up_switch_buffer=8, throughput_safety=0.8,
-                        catalog_poll=120),
+                        start_rendition="middle", up_switch_buffer=8, throughput_safety=0.8),
 }

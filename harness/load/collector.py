@@ -28,8 +28,12 @@ class Collector:
         self._open.starts += 1
         self._open.startup.add(startup_time)
 
-    def start_failed(self) -> None:
+    def start_failed(self, reason: str) -> None:
+        """An error before the first frame; `reason` says where ("journey step 'login':
+        HTTP 401", "player")."""
         self._open.start_failures += 1
+        reasons = self._open.start_failure_reasons
+        reasons[reason] = reasons.get(reason, 0) + 1
 
     def exited_before_start(self) -> None:
         self._open.exits_before_start += 1

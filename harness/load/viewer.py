@@ -1,40 +1,45 @@
 """Viewers: Locust users that behave like a streaming app and its player.
 
-One attempt is what a person does after pressing play: the catalog (what is
-live), a login for subscribers, the entitlement (a signed playback URL), then
-the player (player.py) until the first frame and on. Whatever ends an attempt
-is counted (collector.py): an error before the first frame is a video start
-failure, waiting longer than the client's patience an exit before video start,
-an error later a playback failure. Then, like a person, the viewer presses
-play again after a few seconds, for as long as the audience shape keeps it.
+One attempt is what a person does after pressing play: the app's journey
+(journey/: a catalog, a login, an entitlement ... whatever the platform's app
+does) gives the player a stream URL, or the scenario names a bare stream; then
+the player (player.py) until the first frame and on, with the journey's
+while-watching flows in between. Whatever ends an attempt is counted
+(collector.py): an error before the first frame is a video start failure
+(with its reason: the journey step, or the player), waiting longer than the
+client's patience an exit before video start, an error later a playback
+failure. Then, like a person, the viewer presses play again after a few
+seconds, for as long as the audience shape keeps it.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import urlencode, urljoin
 
 import gevent
 from locust import FastHttpUser, constant_pacing, task
 
+from harness.load import journey
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
+from harness.load.journey.http import Response, cookies_set
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
-from harness.load.retry import FetchError, TooSlow, with_retries
+from harness.load.retry import FetchError, TooSlow
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
-SUBSCRIBER_ACCOUNTS = 2000  # subscriber-0001 ... as the reference stack seeds them
-SUBSCRIBER_PASSWORD = "matchday"
+PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed
 
 
-class GaveUp(Exception):
-    """The viewer's patience ran out before the first frame."""
+class GaveUp(BaseException):
+    """The viewer's patience ran out before the first frame. A BaseException,
+    so that no `except Exception` in a user's journey class swallows it."""
 
 
 @dataclass
@@ -45,8 +50,15 @@ class AudienceSettings:
     event: str | None
     subscribers: float
     seed: int
+    journey: journey.AnyJourney | None = None  # None: play `stream`
+    stream: str | None = None  # a bare stream URL: no journey before the player
     numbers: Iterator[int] = field(default_factory=itertools.count)  # viewers
-    logins: Iterator[int] = field(default_factory=itertools.count)  # login-storm users
+    api_numbers: Iterator[int] = field(default_factory=itertools.count)  # API users
+
+    def who(self, number: int, client: str, subscriber: bool) -> journey.Viewer:
+        accounts = self.journey.accounts if self.journey else None
+        return journey.Viewer(number, client, subscriber, self.event,
+                              accounts.for_viewer(number) if accounts else None)
 
 
 def is_subscriber(number: int, share: float) -> bool:
@@ -54,12 +66,9 @@ def is_subscriber(number: int, share: float) -> bool:
     return int((number + 1) * share) > int(number * share)
 
 
-def subscriber_name(number: int) -> str:
-    return f"subscriber-{number % SUBSCRIBER_ACCOUNTS + 1:04d}"
-
-
 class _App(FastHttpUser):
-    """HTTP the way an app does it: a request group per endpoint, bounded waits."""
+    """HTTP the way an app does it: a request group per call, bounded waits,
+    a cookie jar of its own (the client's)."""
 
     abstract = True
     connection_timeout = 3.0
@@ -67,8 +76,9 @@ class _App(FastHttpUser):
     settings: AudienceSettings
 
     def fetch(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> bytes:
-        """The body of a 2xx answer, else FetchError (Locust records both);
-        TooSlow, and the request cut off, when it outlasts `time_limit`."""
+        """The player's request: the body of a 2xx answer, else FetchError
+        (Locust records both); TooSlow, and the request cut off, when it
+        outlasts `time_limit`. `headers=` and the like go on to Locust."""
         method = "POST" if "json" in kwargs else "GET"
         slow = TooSlow(f"{group} {url}: cut off after {time_limit}s")
         try:
@@ -87,21 +97,31 @@ class _App(FastHttpUser):
             raise FetchError(f"{group} {url}: {response.status_code or error}")
         return response.content
 
-    def fetch_json(self, url: str, group: str, **kwargs) -> dict:
-        def call() -> dict:
-            try:
-                return _json_object(self.fetch(url, group, **kwargs))
-            except ValueError as error:
-                raise FetchError(f"{group} {url}: {error}") from None
-
-        return with_retries(call, gevent.sleep)
-
-
-def _json_object(body: bytes) -> dict:
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
-    return value
+    def request(self, method: str, url: str, *, group: str,
+                headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
+                json: Any = None, data: Mapping[str, str] | None = None,
+                accept: Collection[int] | None = None) -> Response:
+        """A journey's request (journey.Fetch): recorded under `group`, a
+        success when its status is in `accept` (default any 2xx), else
+        FetchError saying only the status (URLs may hold account values)."""
+        headers = dict(headers or {})
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        if data is not None:
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        with self.client.request(method, url, name=group, headers=headers, json=json,
+                                 data=urlencode(data) if data is not None else None,
+                                 catch_response=True) as answer:
+            # No status: the request itself failed (refused, reset, timed out).
+            status, error = answer.status_code or 0, getattr(answer, "error", None)
+            if status and (status in accept if accept else 200 <= status < 300):
+                answer.success()
+            else:
+                answer.failure(f"HTTP {status}" if status else error)
+                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__)
+        names = {name.lower() for name in answer.headers.keys()}
+        return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
+                        answer.content or b"", cookies_set(answer.headers.getlist("set-cookie")))
 
 
 class Viewer(_App):
@@ -111,8 +131,8 @@ class Viewer(_App):
     def on_start(self) -> None:
         number = next(self.settings.numbers)
         self.rng = random.Random(f"{self.settings.seed}:{number}")
-        self.username = subscriber_name(number)
         self.subscriber = is_subscriber(number, self.settings.subscribers)
+        self.who = self.settings.who(number, self.profile.name, self.subscriber)
         self.playback: Playback | None = None
 
     def on_stop(self) -> None:
@@ -134,16 +154,19 @@ class Viewer(_App):
         player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
-                player.open(self.playback_url())
+                trip, url = self.stream()
+                player.open(url)
                 while playback.state == JOINING:
                     player.step()
             collector.started(playback.startup_time)
-            self.keep_watching(player)
+            self.keep_watching(player, trip.repeats() if trip else [])
         except GaveUp:
             collector.exited_before_start()
+        except journey.JourneyFailed as failure:
+            collector.start_failed(failure.reason)
         except FetchError:
             if playback.started_at is None:
-                collector.start_failed()
+                collector.start_failed(PLAYER_FAILED)
             else:
                 collector.playback_failed()
         except StreamEnded:
@@ -152,69 +175,42 @@ class Viewer(_App):
             collector.ended(playback, time.monotonic())
             self.playback = None
 
-    def keep_watching(self, player: Player) -> None:
-        """Play on, refreshing the catalog as the app does (a failed refresh
-        is an error the app shows nowhere: playback goes on)."""
-        next_poll = time.monotonic() + self.profile.catalog_poll
+    def stream(self) -> tuple[journey.trip.DataTrip | journey.trip.CodeTrip | None, str]:
+        """The trip through the journey (None for a bare stream) and the stream's URL."""
+        if self.settings.stream:
+            return None, self.settings.stream
+        trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+        return trip, urljoin(self.host, trip.playback_url())
+
+    def keep_watching(self, player: Player, repeats: journey.trip.Repeats) -> None:
+        """Play on, running the journey's while-watching flows when they are
+        due (a failed one is an error the app shows nowhere: playback goes on)."""
+        due = [time.monotonic() + every for every, _ in repeats]
         while True:
             player.step()
-            if time.monotonic() >= next_poll:
-                next_poll += self.profile.catalog_poll
-                try:
-                    self.fetch("/api/live", "catalog")
-                except FetchError:
-                    pass
-
-    def playback_url(self) -> str:
-        event = self.settings.event or self.free_to_air_event()
-        headers = {}
-        if self.subscriber:
-            login = self.fetch_json("/auth/login", "auth", json={
-                "username": self.username, "password": SUBSCRIBER_PASSWORD})
-            headers["Authorization"] = f"Bearer {login['session']}"
-        entitlement = self.fetch_json(f"/auth/entitlement/{event}", "auth", headers=headers)
-        return urljoin(self.host, entitlement["playback_url"])
-
-    def free_to_air_event(self) -> str:
-        events = self.fetch_json("/api/live", "catalog").get("events", [])
-        free = [e["id"] for e in events if e.get("free_to_air")]
-        if not free:
-            raise FetchError("the catalog lists no free-to-air event live now")
-        return free[0]
+            for index, (every, run_round) in enumerate(repeats):
+                if time.monotonic() >= due[index]:
+                    due[index] += every
+                    run_round()
 
 
-class EpgPoller(_App):
-    """An app on a home screen: polls the schedule and what is live."""
+class ApiUser(_App):
+    """Calls the API without watching: one round of its journey flow each interval."""
 
     abstract = True
-
-    @task
-    def poll(self) -> None:
-        for path in ("/api/epg", "/api/live"):
-            try:
-                self.fetch(path, "catalog")
-            except FetchError:
-                pass
-
-
-class LoginUser(_App):
-    """A subscriber signing in (a login storm is many of them)."""
-
-    abstract = True
+    kind: str
 
     def on_start(self) -> None:
-        self.username = subscriber_name(next(self.settings.logins))
+        who = self.settings.who(next(self.settings.api_numbers), "", False)
+        try:
+            self.trip = journey.start(self.settings.journey, self.request, who, gevent.sleep)
+        except journey.JourneyFailed:  # a journey class that will not start: no rounds
+            self.trip = None
 
     @task
-    def login(self) -> None:
-        try:
-            self.fetch("/auth/login", "auth",
-                       json={"username": self.username, "password": SUBSCRIBER_PASSWORD})
-        except FetchError:
-            pass
-
-
-API_USER_CLASSES: dict[str, type[_App]] = {"epg": EpgPoller, "login": LoginUser}
+    def round(self) -> None:
+        if self.trip is not None:
+            self.trip.api_round(self.kind)
 
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
@@ -229,8 +225,7 @@ def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                 "abstract": False, "weight": max(1, round(share * 1000)),
                 "profile": clients[name], "settings": settings, "host": host}))
     for kind, count, interval in api_users:
-        base = API_USER_CLASSES[kind]
-        classes.append(type(f"{base.__name__}{len(classes)}", (base,), {
+        classes.append(type(f"ApiUser{len(classes)}", (ApiUser,), {
             "abstract": False, "fixed_count": count, "wait_time": constant_pacing(interval),
-            "settings": settings, "host": host}))
+            "kind": kind, "settings": settings, "host": host}))
     return classes

@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from harness.document import Document, parse_document, read_document
+from harness.load.journey import resolved
 from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_RECOVERY_BUDGET,
                                     ApiUsers, Audience, AudiencePoint, Fault, HaltCondition,
                                     Phase, Scenario, Slo, Timeline, default_peak,
@@ -63,7 +64,7 @@ def describe(scenario: Scenario) -> str:
 
 
 def _build(document: Document, source: Path) -> Scenario:
-    values = check(document, source)
+    values, groups = check(document, source)
     document.check()
     timeline, audience = values["timeline"], values["audience"]
     start, end = timeline["start"], timeline["end"]
@@ -84,7 +85,7 @@ def _build(document: Document, source: Path) -> Scenario:
             clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
-            scale=audience.get("scale", 1.0)),
+            scale=audience.get("scale", 1.0), stream=audience.get("stream")),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),
@@ -95,7 +96,8 @@ def _build(document: Document, source: Path) -> Scenario:
         halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
                                     h["below"][0] if "below" in h else None, h["for"])
                       for h in values.get("halt_if", ())),
-        source=source, groups=request_groups(values))
+        journey=resolved(values["journey"], source.parent) if "journey" in values else None,
+        source=source, groups=groups or ())
 
 
 __all__ = ["CLIENT_TYPES", "ApiUsers", "Audience", "AudiencePoint",

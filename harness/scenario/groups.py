@@ -9,30 +9,29 @@ import difflib
 
 from harness.document import Document, Where
 from harness.fields import Text, unknown
+from harness.load.journey import AnyJourney
 from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, REQUEST_KINDS,
-                             VIEWER_METRICS, Metric, group_of, is_group, metric, metric_names,
+                             VIEWER_METRICS, Metric, group_of, is_group, known_metric, metric, metric_names,
                              ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
-# The groups of the journey every scenario plays today (the reference stack's
-# app: its catalog calls, then login and entitlement), until a scenario names
-# its own journey; this is the one place that knows them.
-_REFERENCE_JOURNEY_GROUPS = ("catalog", "auth")
 
 
-def request_groups(values: dict) -> tuple[str, ...]:
-    """The groups of a scenario as read from its file (`values`, as
-    rules.check returns them), in the catalogue's order. Today every scenario
-    plays the reference journey, so `values` do not change them yet."""
-    return ordered_groups((*PLAYER_GROUPS, *_REFERENCE_JOURNEY_GROUPS))
+def request_groups(journey: AnyJourney | None) -> tuple[str, ...]:
+    """The groups of a scenario whose viewers run `journey` (None: they play a
+    bare stream), in the catalogue's order."""
+    return ordered_groups((*PLAYER_GROUPS, *(journey.groups if journey else ())))
 
 
-def check_metric(name: str | None, groups: tuple[str, ...], where: Where,
+def check_metric(name: str | None, groups: tuple[str, ...] | None, where: Where,
                  document: Document) -> Metric | None:
     """The metric `name` names among the scenario's groups; else report it
-    (a misspelt name, or a group the scenario does not have) and None."""
+    (a misspelt name, or a group the scenario does not have) and None.
+    Groups None: not known yet (the journey has problems), any group passes."""
     if name is None:  # absent or already reported
         return None
+    if groups is None:
+        return known_metric(name)
     found = metric(name, groups)
     if found is not None:
         return found

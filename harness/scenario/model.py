@@ -43,7 +43,7 @@ class AudiencePoint:
 
 @dataclass(frozen=True)
 class ApiUsers:
-    kind: str  # "epg" (polls /api/epg and /api/live) or "login" (POST /auth/login storms)
+    kind: str  # a flow of the journey's api_users ("epg", "login" in the reference journey)
     users: int  # how many such users for the whole run
     interval: float  # real seconds between one user's requests, not time-scaled
 
@@ -56,6 +56,7 @@ class Audience:
     subscribers: float  # share of viewers who log in as subscribers
     api_users: tuple[ApiUsers, ...]
     scale: float  # multiplies every point's viewers
+    stream: str | None = None  # a bare stream viewers play, skipping the journey
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Scenario:
     slos: tuple[Slo, ...]
     faults: tuple[Fault, ...]
     halt_if: tuple[HaltCondition, ...] = ()
+    journey: str | dict | None = None  # a journey file or an inline journey, paths absolute
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
     groups: tuple[str, ...] = field(default=(), compare=False)
@@ -125,6 +127,8 @@ class Scenario:
         data = {"name": self.name, "description": self.description, "platform": self.platform}
         if self.targets is not None:
             data["targets"] = str(self.targets)
+        if self.journey is not None:
+            data["journey"] = copy.deepcopy(self.journey)
         data["time_scale"] = _number(self.time_scale)
         data["seed"] = self.seed
         data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),

@@ -17,7 +17,8 @@ from harness.document import Document, Where
 from harness.errors import InvalidInput
 from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, unknown)
+                            Time, shown, unknown)
+from harness.load.journey import AnyJourney, JourneySpec, default_journey, read_journey
 from harness.metrics import Metric
 from harness.quantities import format_time
 from harness.scenario.groups import MetricName, check_metric, request_groups
@@ -25,7 +26,6 @@ from harness.scenario.model import CLIENT_TYPES, default_phases
 from harness.targets import load_targets
 
 PLATFORMS = ("local", "docker", "external")
-API_USER_KINDS = ("epg", "login")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
 _PHASE = Record("a named part of the timeline, lasting until the next one starts", {
     "name": Text("the phase's name, for SLOs and reports"),
@@ -43,8 +43,8 @@ _POINT = Record("concurrent viewers wanted at a moment (linear in between)", {
     "viewers": Number("concurrent viewers at full scale", integer=True, minimum=0),
 }, required=("at", "viewers"))
 _API_USERS = Record("users who call the API without watching", {
-    "kind": Choice("epg polls /api/epg and /api/live; login storms POST /auth/login",
-                   API_USER_KINDS, noun="api user kind"),
+    "kind": Text("a flow the journey's api_users defines (the reference journey: epg polls "
+                 "/api/epg and /api/live; login storms POST /auth/login)"),
     "users": Number("how many, for the whole run", integer=True, minimum=1),
     "interval": Time("real time between one user's requests (not time-scaled)", duration=True),
 }, required=("kind", "users", "interval"))
@@ -90,6 +90,9 @@ FORMAT = Record("a kickoff match-day scenario", {
     "description": Text("what the scenario shows", blank=True),
     "platform": Choice("where the stack runs (default local)", PLATFORMS, noun="platform"),
     "targets": Text("with platform external: the targets file, relative to this file"),
+    "journey": JourneySpec("what the app does before the player: a journey file (relative to "
+                           "this file), the steps inline, or {python: FILE.py:Class}; see "
+                           "docs/journeys.md"),
     "time_scale": Number("how many times faster than real time the timeline runs (default 1)",
                          above=0),
     "seed": Number("random seed (default 1)", integer=True),
@@ -101,9 +104,10 @@ FORMAT = Record("a kickoff match-day scenario", {
 }, required=("name", "timeline", "audience"))
 
 
-def check(document: Document, source: Path) -> dict:
-    """The file's values, read and checked; every problem is reported to `document`.
-    Keys left out stay out (defaults are the model's)."""
+def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
+    """The file's values, read and checked, and the scenario's request groups;
+    every problem is reported to `document`. Keys left out stay out (defaults
+    are the model's)."""
     values = FORMAT.read(document.data, (), document) or {}
     timeline = values.get("timeline") or {}
     span = _span(timeline, document)
@@ -113,13 +117,19 @@ def check(document: Document, source: Path) -> dict:
     faults = _check_faults(values.get("faults") or [], span,
                            _fault_stack(values, source, document),
                            values.get("platform", "local"), document)
-    groups = request_groups(values)
+    journey = _check_journey(values, source, document)
+    if journey is not None or (values.get("audience") or {}).get("stream"):
+        # with neither, `harness run` refuses the scenario before it starts (nothing to play)
+        _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
+                         document)
+    # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
+    groups = None if journey is False else request_groups(journey)
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
-    return values
+    return values, groups
 
 
-def _check_halts(halts: list, groups: tuple[str, ...], document: Document) -> None:
+def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document) -> None:
     for index, halt in enumerate(halts):
         if halt is None:
             continue
@@ -127,6 +137,37 @@ def _check_halts(halts: list, groups: tuple[str, ...], document: Document) -> No
         for bound in ("above", "below"):
             if found and halt.get(bound):
                 _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
+
+
+def _check_journey(values: dict, source: Path, document: Document) -> AnyJourney | bool | None:
+    """The scenario's journey (or its platform's default), checked; None when
+    there is none, False when it has problems (already reported)."""
+    if "journey" in values:
+        spec = values["journey"]
+    elif (values.get("audience") or {}).get("stream"):
+        return None
+    else:
+        spec = default_journey(values.get("platform", "local"))
+        spec = str(spec) if spec else None
+    if spec is None:
+        return None
+    return read_journey(spec, ("journey",), source.parent, document) or False
+
+
+def _check_api_users(api_users: list, journey: AnyJourney | bool | None,
+                     document: Document) -> None:
+    for index, users in enumerate(api_users):
+        kind = (users or {}).get("kind")
+        if kind is None or journey is False or (journey and kind in journey.api_kinds):
+            continue
+        where = ("audience", "api_users", index, "kind")
+        if journey is None:
+            document.problem(where, "api users run flows of the journey, and this scenario has "
+                                    "none (add journey: with api_users; see docs/journeys.md)")
+        else:
+            unknown(document, where, f"unknown api user kind {shown(kind)}", kind,
+                    journey.api_kinds or ["(none)"], None if journey.api_kinds
+                    else "the journey defines no api_users")
 
 
 def _span(timeline: dict, document: Document) -> tuple[float, float] | None:
@@ -340,7 +381,7 @@ def _check_random(fault: dict, stack: _Stack, platform: str, where: Where,
 
 
 def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dict] | None,
-                groups: tuple[str, ...], document: Document) -> None:
+                groups: tuple[str, ...] | None, document: Document) -> None:
     for index, slo in enumerate(slos):
         if slo is None:
             continue

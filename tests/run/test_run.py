@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.links import Links
+from harness.paths import REFERENCE_JOURNEY
 from harness.recorder import read_seconds
 from harness.scenario import load
 from tests.cli import HARNESS, harness
@@ -174,8 +175,9 @@ def test_a_killed_harness_leaves_a_readable_timeseries(run_stack, tmp_path):
 
 def test_an_external_stack_is_used_as_it_is(run_stack, tmp_path):
     (tmp_path / "targets.yaml").write_text("edge: http://127.0.0.1:8080\n")
+    # an external stack has no default journey: this one is the reference stack's
     scenario = write_scenario(tmp_path, "external", STEADY + "platform: external\n"
-                                                           "targets: targets.yaml\n")
+                              f"targets: targets.yaml\njourney: {REFERENCE_JOURNEY}\n")
     before = run_stack.handles()
     result = harness("run", str(scenario), "--duration", "5s",
                      "--results-dir", str(tmp_path / "results"))

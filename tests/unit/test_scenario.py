@@ -290,7 +290,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
+     "targets, journey, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -846,8 +846,9 @@ def test_a_scenario_has_the_players_groups_and_its_journeys(tmp_path):
     loaded = scenario.load(write(tmp_path, MINIMAL + "slos:\n"
                                  "  - {metric: latency_p99.catalog, max: 1s}\n"
                                  "  - {metric: error_ratio.segment, max: 1%}\n"))
-    # The reference journey's groups, until a scenario names its own journey.
-    assert loaded.groups == scenario.request_groups({}) == ("auth", "catalog", *PLAYER_GROUPS)
+    # On local, the reference stack's journey and its groups, then the player's.
+    assert loaded.groups == ("auth", "catalog", *PLAYER_GROUPS)
+    assert scenario.request_groups(None) == PLAYER_GROUPS  # a bare stream: the player's only
     assert [s.metric for s in loaded.slos] == ["latency_p99.catalog", "error_ratio.segment"]
     assert scenario.replace(loaded, seed=2).groups == loaded.groups
 
@@ -992,8 +993,10 @@ def test_the_docs_complete_example_validates_and_uses_every_key():
     assert loaded.faults and loaded.slos and loaded.audience.api_users
     data = yaml.safe_load(example)
     schema = scenario.json_schema()
-    # every key but targets, which goes only with platform external and is shown commented out
-    assert set(data) == set(schema["properties"]) - {"targets"} and "# targets:" in example
+    # every key but targets (only with platform external) and journey (the platform's default
+    # here), which are shown commented out
+    assert set(data) == set(schema["properties"]) - {"targets", "journey"}
+    assert "# targets:" in example and "# journey:" in example
     for key in ("timeline", "audience"):
         assert set(data[key]) == set(schema["properties"][key]["properties"])
     for key in ("slos", "faults", "halt_if"):
@@ -1071,6 +1074,8 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     schema = json.loads(result.stdout)
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
-                                         "time_scale", "seed", "timeline", "audience", "slos",
-                                         "faults", "halt_if"}
-    assert set(schema["properties"]) == set(scenario.load(DATA / "external.yaml").to_dict())
+                                         "journey", "time_scale", "seed", "timeline", "audience",
+                                         "slos", "faults", "halt_if"}
+    # a scenario written out names a journey only when it has its own
+    assert set(schema["properties"]) - {"journey"} == set(
+        scenario.load(DATA / "external.yaml").to_dict())

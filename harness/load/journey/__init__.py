@@ -1,0 +1,89 @@
+"""Journeys: what a viewer's app does before and while the player plays.
+
+A journey is data (YAML: steps, conditions, extractions, repeated flows;
+format.py) or code (a subclass of `Journey`, the public base class: import it
+as `harness.load.journey.Journey`; code.py). Either way the viewer gets a trip
+(trip.py) with three calls: playback_url(), repeats() and api_round(kind).
+docs/journeys.md is the user's reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.document import Document, Where, read_document
+from harness.errors import InvalidInput
+from harness.load.journey.code import Journey, LoadError, load_class
+from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
+from harness.load.journey.http import Fetch, Response
+from harness.load.journey.model import CodeJourney, DataJourney, Viewer
+from harness.load.journey.trip import JourneyFailed, start
+from harness.paths import REFERENCE_JOURNEY
+
+AnyJourney = DataJourney | CodeJourney
+
+
+def default_journey(platform: str) -> Path | None:
+    """The journey of a scenario that names none and plays no bare stream:
+    the reference stack's on the platforms that run it, else none."""
+    return REFERENCE_JOURNEY if platform in ("local", "docker") else None
+
+
+def read_journey(value: object, where: Where, folder: Path,
+                 document: Document) -> AnyJourney | None:
+    """The journey `value` names: a file (relative to `folder`), or a mapping
+    (inline steps, or {python: FILE:Class}). Problems go to `document` (a
+    journey file's own, with its lines, included); None if there are any."""
+    if isinstance(value, str):
+        path = folder / value
+        if not path.is_file():
+            return document.problem(where, f"no file {path} (a relative path is read from the "
+                                           f"scenario's folder)")
+        try:
+            inner = read_document(path)
+            journey = _read(inner.data, (), path.parent, inner, str(path))
+            inner.check()
+        except InvalidInput as error:
+            return document.include(error)
+        return journey
+    return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}")
+
+
+def _read(data: object, where: Where, folder: Path, document: Document,
+          source: str) -> AnyJourney | None:
+    if isinstance(data, dict) and "python" in data:
+        values = CODE.read(data, where, document) or {}
+        accounts = read_accounts_field(values, where, folder, document)
+        if not values.get("python"):
+            return None
+        try:
+            path, cls = load_class(values["python"], folder)
+        except LoadError as error:
+            return document.problem(where + ("python",), str(error))
+        return CodeJourney(values["python"], path, cls, accounts or None)
+    return read_data(data, where, folder, document, source)
+
+
+def resolved(value: str | dict, folder: Path) -> str | dict:
+    """`value` with its paths made absolute (a scenario written to a run folder
+    still names the same files)."""
+    if isinstance(value, str):
+        return str((folder / value).resolve())
+    value = dict(value)
+    for key in ("python", "accounts"):
+        if isinstance(value.get(key), str):
+            value[key] = str((folder / value[key]).resolve())
+    return value
+
+
+def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
+    """A journey already validated with its scenario, read again for a run."""
+    document = Document(name, None, {})
+    journey = read_journey(value, ("journey",), folder, document)
+    document.check()
+    return journey
+
+
+__all__ = ["AnyJourney", "CodeJourney", "DataJourney", "Fetch", "Journey", "JourneyFailed",
+           "JourneySpec", "Response", "Viewer", "default_journey", "load", "read_journey",
+           "resolved", "start"]

@@ -1,0 +1,118 @@
+"""Journeys as code: a user's Python class, for a team that already has its
+app's requests in code (a Locust task, a test client).
+
+    from harness.load.journey import Journey
+
+    class MyApp(Journey):
+        groups = ("token", "playback-info")
+
+        def playback_url(self) -> str:
+            token = self.fetch("POST", "/oauth/token", group="token", data={...}).json()
+            ...
+            return info["url"]
+
+The class is loaded from a file next to the scenario
+(`journey: {python: journeys/myapp.py:MyApp}`); one instance per viewing
+attempt. docs/journeys.md is the user's reference.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.load.journey.http import Fetch, Response
+from harness.load.journey.model import Viewer
+
+
+class Journey:
+    """Base class of code journeys. Subclasses implement playback_url();
+    while_watching() and api_user() are optional."""
+
+    groups: tuple[str, ...] = ()  # request groups fetch() is called with (SLOs may name them)
+    watch_every: float | None = None  # seconds between while_watching() calls; None: never
+    api_kinds: tuple[str, ...] = ()  # api user kinds api_user() serves
+
+    def __init__(self, fetch: Fetch, viewer: Viewer) -> None:
+        self._fetch = fetch
+        self.viewer = viewer.number  # the viewer's number in the run, from 0
+        self.client = viewer.client  # web, app or tv ("" for an API user)
+        self.subscriber = viewer.subscriber
+        self.event = viewer.event  # the scenario's audience.event, or None
+        self.account = dict(viewer.account or {})  # this viewer's accounts row, if any
+
+    def fetch(self, method: str, url: str, *, group: str,
+              headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
+              json: Any = None, data: Mapping[str, str] | None = None,
+              accept: Collection[int] | None = None) -> Response:
+        """One request, recorded under `group` like every request of the run.
+        `url` is relative to the stack's edge, or absolute; `data` is a form
+        body. Raises FetchError unless the status is in `accept` (default any 2xx)."""
+        return self._fetch(method, url, group=group, headers=headers, params=params, json=json,
+                           data=data, accept=accept)
+
+    def playback_url(self) -> str:
+        """What the app does before the player; returns the stream's URL (master
+        playlist or MPD, absolute or relative to the edge)."""
+        raise NotImplementedError(f"{type(self).__name__} has no playback_url()")
+
+    def while_watching(self) -> None:
+        """Called every `watch_every` seconds during playback (heartbeats, renewals)."""
+
+    def api_user(self, kind: str) -> None:
+        """One round of API user `kind` (one of `api_kinds`), called every interval."""
+        raise NotImplementedError(f"{type(self).__name__} has no api_user()")
+
+
+class LoadError(ValueError):
+    """A journey class that cannot be loaded."""
+
+
+def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
+    """(file, class) of `FILE.py:Class`, FILE relative to `folder`."""
+    file, colon, name = spec.rpartition(":")
+    if not colon or not file.endswith(".py") or not name.isidentifier():
+        raise LoadError(f"{spec!r} is not FILE.py:Class (write e.g. journeys/myapp.py:MyApp)")
+    path = (folder / file).resolve()
+    if not path.is_file():
+        raise LoadError(f"no file {path} (a relative path is read from the scenario's folder)")
+    module = _import(path)
+    cls = getattr(module, name, None)
+    if not isinstance(cls, type):
+        classes = [k for k, v in vars(module).items() if isinstance(v, type)
+                   and issubclass(v, Journey) and v is not Journey]
+        raise LoadError(f"{file} has no class {name} (journey classes there: "
+                        f"{', '.join(classes) or 'none'})")
+    if not issubclass(cls, Journey):
+        raise LoadError(f"{name} is not a subclass of harness.load.journey.Journey")
+    return path, cls
+
+
+def _import(path: Path) -> object:
+    name = f"kickoff_journey_{abs(hash(str(path)))}"
+    if name in sys.modules:  # validated already: the same class at run time
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as error:
+        line = _line_in(error, path)
+        raise LoadError(f"{path.name}{f':{line}' if line else ''} does not import: "
+                        f"{error.__class__.__name__}: {error}") from None
+    sys.modules[name] = module
+    return module
+
+
+def _line_in(error: BaseException, path: Path) -> int | None:
+    if isinstance(error, SyntaxError) and error.filename == str(path):
+        return error.lineno
+    trace, line = error.__traceback__, None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == str(path):
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line

@@ -1,0 +1,38 @@
+"""The test platform's app as a code journey (see ../platform_api.py for the API)."""
+
+from harness.load.journey import Journey
+
+
+class MyPlatform(Journey):
+    groups = ("token", "session", "playback-info", "heartbeat", "api-token")
+    watch_every = 2.0
+    api_kinds = ("tokens",)
+
+    def token(self, group: str) -> str:
+        return self.fetch("POST", "/oauth/token", group=group, data={
+            "grant_type": "password", "username": self.account["username"],
+            "password": self.account["password"]}).json()["access_token"]
+
+    def playback_url(self) -> str:
+        token = self.token("token")
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.fetch("POST", "/v1/session", group="session", headers=self.auth, accept=[201])
+        info = self.fetch("GET", "/v1/playback-info", group="playback-info", headers=self.auth,
+                          params={"channel": self.event}).json()
+        return next(source["url"] for source in info["sources"] if source["type"] == "hls")
+
+    def while_watching(self) -> None:
+        self.fetch("GET", "/v1/playback-info", group="heartbeat", headers=self.auth,
+                   params={"channel": self.event})
+
+    def api_user(self, kind: str) -> None:
+        self.token("api-token")
+
+
+class Crashing(Journey):
+    """An app whose code breaks before the player."""
+
+    def playback_url(self) -> str:
+        self.fetch("POST", "/oauth/token", group="token", data={"grant_type": "password"},
+                   accept=[401])
+        raise RuntimeError("the app crashed")
