@@ -162,7 +162,9 @@ def _environment(scenario: Scenario, edge: str, collector: Collector,
                  target_at: Callable[[float], int], wall_duration: float) -> Environment:
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
-    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed)
+    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
+                                stream=audience.stream,
+                                cmcd=None if scenario.cmcd == "off" else scenario.cmcd)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),

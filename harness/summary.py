@@ -32,7 +32,21 @@ def _span(name: str, seconds: Sequence[Second]) -> dict:
         "attempts": sum(s.window.attempts for s in seconds),
         "metrics": metrics_of([s.window for s in seconds]),
         "errors": _errors(seconds),
+        "protocols": _protocols(seconds),
     }
+
+
+def _protocols(seconds: Sequence[Second]) -> dict[str, int]:
+    """Viewer attempts by the stream protocol they played (hls, dash), counted as they ended."""
+    return dict(sorted(merged([s.window for s in seconds]).protocols.items())) if seconds else {}
+
+
+def protocols_line(span: dict) -> str | None:
+    """"attempts by protocol: dash 3, hls 12" for console and HTML; None without any."""
+    counts = span.get("protocols") or {}
+    if not counts:
+        return None
+    return "attempts by protocol: " + ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def _errors(seconds: Sequence[Second]) -> dict[str, int]:
@@ -142,7 +156,8 @@ def console_tables(summary: dict) -> str:
     errors = summary["overall"]["errors"]
     if errors:
         requests += "\nfailed requests: " + ", ".join(f"{why} x{n}" for why, n in errors.items())
-    tables = [viewers, requests]
+    played = protocols_line(summary["overall"])
+    tables = [viewers + (f"\n{played}" if played else ""), requests]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:

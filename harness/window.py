@@ -55,6 +55,7 @@ class Window:
     switches: int = 0
     requests: dict[str, RequestTally] = field(default_factory=_tallies)
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
+    protocols: dict[str, int] = field(default_factory=dict)  # attempts ended, by stream protocol
 
     @property
     def watching(self) -> int:
@@ -63,7 +64,7 @@ class Window:
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
         for f in fields(self):
-            if f.name in ("second", "startup", "requests", "errors"):
+            if f.name in ("second", "startup", "requests", "errors", "protocols"):
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
@@ -71,11 +72,14 @@ class Window:
             self.requests.setdefault(group, RequestTally()).merge(tally)
         for reason, count in other.errors.items():
             self.errors[reason] = self.errors.get(reason, 0) + count
+        for protocol, count in other.protocols.items():
+            self.protocols[protocol] = self.protocols.get(protocol, 0) + count
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("startup", "requests", "errors")}
+                if f.name not in ("startup", "requests", "errors", "protocols")}
         data["errors"] = dict(self.errors)
+        data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
@@ -84,8 +88,10 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict) -> Window:
-        plain = {k: v for k, v in data.items() if k not in ("startup", "requests", "errors")}
+        plain = {k: v for k, v in data.items()
+                 if k not in ("startup", "requests", "errors", "protocols")}
         requests = {group: RequestTally(t["count"], t["failures"], Histogram.from_json(t["latency"]))
                     for group, t in data["requests"].items()}
         return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests,
-                   errors=dict(data.get("errors", {})))
+                   errors=dict(data.get("errors", {})),
+                   protocols=dict(data.get("protocols", {})))  # absent in older runs' windows

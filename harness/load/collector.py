@@ -45,9 +45,13 @@ class Collector:
             self._open.errors[reason] = self._open.errors.get(reason, 0) + 1
 
     def ended(self, playback: Playback, now: float) -> None:
-        """The playback is over (left, gave up, failed): count its last time."""
+        """The playback is over (left, gave up, failed): count its last time,
+        and the attempt under the protocol it played (if it got that far)."""
         entry = self._watched.pop(id(playback), None)
         if entry is not None:
+            if playback.protocol is not None:
+                protocols = self._open.protocols
+                protocols[playback.protocol] = protocols.get(playback.protocol, 0) + 1
             playback.end(now)
             self._add_time(*entry)
 

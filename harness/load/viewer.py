@@ -47,6 +47,8 @@ class AudienceSettings:
     seed: int
     numbers: Iterator[int] = field(default_factory=itertools.count)  # viewers
     logins: Iterator[int] = field(default_factory=itertools.count)  # login-storm users
+    stream: str | None = None  # a bare stream URL: play it without the app's journey
+    cmcd: str | None = None  # "query" or "headers": players send CMCD (harness.load.cmcd)
 
 
 def is_subscriber(number: int, share: float) -> bool:
@@ -131,7 +133,8 @@ class Viewer(_App):
                             self.profile.resume_buffer)
         self.playback = playback
         collector.attempt(playback)
-        player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile)
+        player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile,
+                        cmcd=self.settings.cmcd)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
                 player.open(self.playback_url())
@@ -158,7 +161,7 @@ class Viewer(_App):
         next_poll = time.monotonic() + self.profile.catalog_poll
         while True:
             player.step()
-            if time.monotonic() >= next_poll:
+            if self.settings.stream is None and time.monotonic() >= next_poll:
                 next_poll += self.profile.catalog_poll
                 try:
                     self.fetch("/api/live", "catalog")
@@ -166,6 +169,8 @@ class Viewer(_App):
                     pass
 
     def playback_url(self) -> str:
+        if self.settings.stream is not None:
+            return self.settings.stream
         event = self.settings.event or self.free_to_air_event()
         headers = {}
         if self.subscriber:

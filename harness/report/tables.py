@@ -10,7 +10,7 @@ from html import escape
 from harness.metrics import ENDPOINT_GROUPS, METRICS
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
-from harness.summary import VIEWER_COLUMNS
+from harness.summary import VIEWER_COLUMNS, protocols_line
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -141,6 +141,9 @@ def phase_tables(summary: dict) -> str:
               for key, _ in VIEWER_COLUMNS)]))
     viewers = _table("phases", ["phase", "match time", "viewers / target", "attempts"]
                      + [label for _, label in VIEWER_COLUMNS], rows)
+    played = protocols_line(summary["overall"])
+    if played:
+        viewers += f'<p class="protocols">{escape(played)}</p>\n'
     metrics = summary["overall"]["metrics"]
     rows = []
     for group in (*ENDPOINT_GROUPS, None):

@@ -76,7 +76,8 @@ def _build(document: Document, source: Path) -> Scenario:
             clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
-            scale=audience.get("scale", 1.0)),
+            scale=audience.get("scale", 1.0),
+            stream=audience.get("stream")),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),
@@ -87,6 +88,7 @@ def _build(document: Document, source: Path) -> Scenario:
         halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
                                     h["below"][0] if "below" in h else None, h["for"])
                       for h in values.get("halt_if", ())),
+        cmcd=values.get("cmcd", "off"),
         source=source)
 
 

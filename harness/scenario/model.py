@@ -56,6 +56,7 @@ class Audience:
     subscribers: float  # share of viewers who log in as subscribers
     api_users: tuple[ApiUsers, ...]
     scale: float  # multiplies every point's viewers
+    stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Scenario:
     slos: tuple[Slo, ...]
     faults: tuple[Fault, ...]
     halt_if: tuple[HaltCondition, ...] = ()
+    cmcd: str = "off"  # "query" or "headers": players send CTA-5004 data; "off": they do not
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
 
     def wall(self, match_seconds: float) -> float:
@@ -125,11 +127,13 @@ class Scenario:
             data["targets"] = str(self.targets)
         data["time_scale"] = _number(self.time_scale)
         data["seed"] = self.seed
+        data["cmcd"] = self.cmcd
         data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),
                             "phases": [{"name": p.name, "at": format_time(p.at)}
                                        for p in timeline.phases],
                             "peak": timeline.peak}
         data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
+                            **({"stream": audience.stream} if audience.stream is not None else {}),
                             "scale": _number(audience.scale),
                             "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
                                         for p in audience.points],

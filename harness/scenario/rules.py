@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME, ZONES
 
@@ -17,13 +18,14 @@ from harness.document import Document, Where
 from harness.errors import InvalidInput
 from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, unknown)
+                            Time, shown, unknown)
 from harness.metrics import METRICS, Metric
 from harness.quantities import format_time
 from harness.scenario.model import CLIENT_TYPES, default_phases
-from harness.targets import load_targets
+from harness.targets import host_problem, load_targets
 
 PLATFORMS = ("local", "docker", "external")
+CMCD_MODES = ("off", "query", "headers")
 API_USER_KINDS = ("epg", "login")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
 
@@ -51,6 +53,8 @@ _API_USERS = Record("users who call the API without watching", {
 }, required=("kind", "users", "interval"))
 _AUDIENCE = Record("who watches, and when", {
     "event": Text("the event id to watch (default: the first free-to-air event live)"),
+    "stream": Text("a master playlist (HLS) or MPD (DASH) URL every viewer plays, skipping the "
+                   "app's journey (no catalog, login or entitlement calls)"),
     "scale": Number("multiplies every viewers value (default 1)", above=0),
     "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),
@@ -100,6 +104,8 @@ FORMAT = Record("a kickoff match-day scenario", {
     "slos": Items("service level objectives (default none)", _SLO),
     "faults": Items("faults on the timeline (default none)", _FAULT),
     "halt_if": Items("abort conditions (default none)", _HALT),
+    "cmcd": Choice("players send CTA-5004 client data with every request, as a query "
+                   "argument or as headers (default off)", CMCD_MODES, noun="CMCD mode"),
 }, required=("name", "timeline", "audience"))
 
 
@@ -116,6 +122,7 @@ def check(document: Document, source: Path) -> dict:
                            _fault_stack(values, source, document),
                            values.get("platform", "local"), document)
     _check_slos(values.get("slos") or [], phase_names, faults, document)
+    _check_stream(values, source, document)
     for index, halt in enumerate(values.get("halt_if") or []):
         metric = METRICS.get((halt or {}).get("metric"))
         for bound in ("above", "below"):
@@ -234,6 +241,34 @@ def _fault_stack(values: dict, source: Path, document: Document) -> _Stack:
     named = bool(stack.components or stack.links)
     return _Stack(list(stack.components) if named else None, list(stack.links) if named else None,
                   [], drivers)
+
+
+def _check_stream(values: dict, source: Path, document: Document) -> None:
+    """A bare stream URL: http(s), to a host traffic may go to, and no journey settings."""
+    audience = values.get("audience") or {}
+    url = audience.get("stream")
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        document.problem(("audience", "stream"), f"{shown(url)} is not an http/https URL with a "
+                                                 f"host (write e.g. http://127.0.0.1:8088/live/"
+                                                 f"master.m3u8)")
+        return
+    allow_hosts: tuple[str, ...] = ()
+    if values.get("platform") == "external" and values.get("targets"):
+        try:
+            allow_hosts = load_targets(source.parent / values["targets"]).allow_hosts
+        except InvalidInput:
+            pass  # the targets file's problems are reported with `targets`
+    problem = host_problem(url, allow_hosts)
+    if problem:
+        document.problem(("audience", "stream"), problem)
+    for key in ("event", "subscribers"):
+        if key in audience:
+            document.problem(("audience", key), f"is not used with audience.stream: viewers play "
+                                                f"the stream without the app's journey (remove "
+                                                f"{key} or stream)")
 
 
 def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Stack,

@@ -290,7 +290,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
+     "targets, time_scale, seed, timeline, audience, slos, faults, halt_if, cmcd)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -945,8 +945,10 @@ def test_the_docs_complete_example_validates_and_uses_every_key():
     schema = scenario.json_schema()
     # every key but targets, which goes only with platform external and is shown commented out
     assert set(data) == set(schema["properties"]) - {"targets"} and "# targets:" in example
-    for key in ("timeline", "audience"):
-        assert set(data[key]) == set(schema["properties"][key]["properties"])
+    assert set(data["timeline"]) == set(schema["properties"]["timeline"]["properties"])
+    # every audience key but stream, which replaces event and subscribers and is shown commented out
+    assert set(data["audience"]) == set(schema["properties"]["audience"]["properties"]) - \
+        {"stream"} and "# stream:" in example
     for key in ("slos", "faults", "halt_if"):
         used = {k for item in data[key] for k in item} | ({"below"} if key == "halt_if" else set())
         assert used == set(schema["properties"][key]["items"]["properties"])
@@ -1020,5 +1022,5 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
                                          "time_scale", "seed", "timeline", "audience", "slos",
-                                         "faults", "halt_if"}
+                                         "faults", "halt_if", "cmcd"}
     assert set(schema["properties"]) == set(scenario.load(DATA / "external.yaml").to_dict())

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.playlist import PlaylistError, parse_master, parse_media
+from harness.load.protocol.hls import PlaylistError, parse_master, parse_media
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -16,7 +16,7 @@ def read(name: str) -> str:
 def test_ffmpeg_live_playlist():
     playlist = parse_media(read("ffmpeg_live.m3u8"), "http://127.0.0.1:8088/hls/live.m3u8")
     assert playlist.target_duration == 2
-    assert [s.sequence for s in playlist.segments] == [2, 3, 4, 5]
+    assert [s.position for s in playlist.segments] == [2, 3, 4, 5]
     assert playlist.segments[0].uri == "http://127.0.0.1:8088/hls/live_2.ts"
     assert playlist.ended
 
