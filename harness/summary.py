@@ -37,7 +37,7 @@ def _span(name: str, seconds: Sequence[Second]) -> dict:
 
 
 def _protocols(seconds: Sequence[Second]) -> dict[str, int]:
-    """Viewer attempts by the stream protocol they played (hls, dash), counted as they ended."""
+    """Viewer attempts by the stream protocol they played (hls, dash)."""
     return dict(sorted(merged([s.window for s in seconds]).protocols.items())) if seconds else {}
 
 

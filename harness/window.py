@@ -55,7 +55,7 @@ class Window:
     switches: int = 0
     requests: dict[str, RequestTally] = field(default_factory=_tallies)
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
-    protocols: dict[str, int] = field(default_factory=dict)  # attempts ended, by stream protocol
+    protocols: dict[str, int] = field(default_factory=dict)  # attempts by stream protocol
 
     @property
     def watching(self) -> int:

@@ -4,8 +4,8 @@ An MPD is read into representations with a SegmentTemplate ($Number$ or
 $Time$, with or without a SegmentTimeline; $RepresentationID$ and $Bandwidth$;
 BaseURL resolved MPD > Period > AdaptationSet > Representation). A dynamic
 MPD's segments are worked out from the wall clock: a segment exists from the
-end of its duration after availabilityStartTime (synchronised by UTCTiming)
-for timeShiftBufferDepth. The MPD is reloaded every minimumUpdatePeriod. A
+end of its duration after availabilityStartTime (synchronised by UTCTiming;
+asked for EDGE_MARGIN later) for timeShiftBufferDepth. The MPD is reloaded every minimumUpdatePeriod. A
 newcomer starts suggestedPresentationDelay behind the live edge, as dash.js
 does, else three segment durations (as HLS does). One Period is played: the
 latest one that has started.
@@ -30,6 +30,10 @@ PROTOCOL = "dash"
 LIVE_EDGE_SEGMENTS = 3  # start this many segments behind the edge without suggestedPresentationDelay
 MAX_SEGMENTS = 300  # the newest segments of a window a player is offered
 MIN_UPDATE = 0.5  # seconds between MPD reloads at least, whatever minimumUpdatePeriod says
+# Seconds after its computed availability a segment is asked for: encoders
+# publish a segment a moment after its last frame's time (ffmpeg: a frame or
+# so), and asking on the dot would count that moment as a 404.
+EDGE_MARGIN = 0.5
 UTC_HTTP = ("urn:mpeg:dash:utc:http-iso:2014", "urn:mpeg:dash:utc:http-xsdate:2014",
             "urn:mpeg:dash:utc:http-iso:2012", "urn:mpeg:dash:utc:http-xsdate:2012")
 UTC_DIRECT = ("urn:mpeg:dash:utc:direct:2014", "urn:mpeg:dash:utc:direct:2012")
@@ -260,7 +264,8 @@ def segments_at(rep: Representation, mpd: Mpd, now: float) -> list[Segment]:
     """The representation's segments available at UTC `now` (all of them for a
     static MPD), oldest first, at most MAX_SEGMENTS."""
     template, scale = rep.template, rep.template.timescale
-    elapsed = now - mpd.availability_start - rep.period_start if mpd.dynamic else math.inf
+    elapsed = now - EDGE_MARGIN - mpd.availability_start - rep.period_start if mpd.dynamic \
+        else math.inf
     if rep.period_end is not None:
         elapsed = min(elapsed, rep.period_end - rep.period_start)
     oldest = elapsed - mpd.time_shift_buffer_depth \
@@ -371,7 +376,7 @@ class DashStream:
         template = rep.template
         length = (template.duration or (segments[-1].duration * template.timescale if segments
                                         else template.timescale)) / template.timescale
-        origin = mpd.availability_start + rep.period_start - self._utc_minus_clock
+        origin = mpd.availability_start + rep.period_start + EDGE_MARGIN - self._utc_minus_clock
         elapsed = now - origin
         next_end = origin + (math.floor(elapsed / length + 1e-9) + 1) * length
         return min(next_end, reload) if mpd.minimum_update_period is not None else next_end

@@ -237,10 +237,12 @@ def open_stream(master: Master | MediaPlaylist, url: str, load: Load,
     if isinstance(master, MediaPlaylist):
         return HlsStream([Rendition(Track(url, MUXED, 0), None, 0)], load, clock)
     video = [v for v in master.variants if not v.audio_only] or master.variants
+    # EXT-X-MEDIA announces no bitrate; an audio-only variant of the same URI does
+    audio_bandwidth = {v.uri: v.bandwidth for v in master.variants if v.audio_only}
     renditions = []
     for variant in video:
         audio_uri = master.audio.get(variant.audio or "")
-        audio = Track(audio_uri, AUDIO, 0) if audio_uri else None
+        audio = Track(audio_uri, AUDIO, audio_bandwidth.get(audio_uri, 0)) if audio_uri else None
         kind = VIDEO if audio is not None else MUXED
         renditions.append(Rendition(Track(variant.uri, kind, variant.bandwidth), audio,
                                     variant.bandwidth))
