@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli import harness
 from tests.streams import announced as stream
-from tests.streams.servers import access_log, live_encoder, nginx
+from tests.streams.servers import access_log, live_encoder, nginx, own_state
 
 WARM_UP = 7.0  # seconds the encoder runs before viewers come: a full window
 RUN = """\
@@ -54,7 +54,7 @@ def run_against(tmp_path: Path, shape: str) -> tuple[dict, list[stream.Request],
         scenario.write_text(RUN.format(name=shape, cmcd=mode, stream=f"{base}/{manifest}"))
         with stream.Watcher(www, protocol) as announced:
             result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"),
-                             timeout=90)
+                             timeout=90, env=own_state(tmp_path))
         stream.settle()
         fetched = [r for r in stream.requests(access_log(log)) if r.uri != "/time"]
     assert result.returncode == 0, result.stdout + result.stderr
