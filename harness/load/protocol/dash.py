@@ -180,7 +180,7 @@ def _adaptation_set(adaptation: ElementTree.Element, base: str, start: float,
             continue  # subtitles, thumbnails, or SegmentBase/SegmentList (not supported)
         if rep.get("id") is None or rep.get("bandwidth") is None:
             raise ManifestError("a Representation without id or bandwidth")
-        found.append(Representation(rep.get("id"), kind, int(rep.get("bandwidth")),
+        found.append(Representation(rep.get("id"), kind, _int(rep.get("bandwidth")),
                                     _base(rep, base), _template(shared, own), start, end))
     return found
 
@@ -202,9 +202,18 @@ def _template(shared: ElementTree.Element | None, own: ElementTree.Element | Non
     length = attribute("duration")
     if timeline is None and length is None:
         raise ManifestError("a SegmentTemplate with neither duration nor SegmentTimeline")
-    return Template(media, attribute("initialization"), int(attribute("startNumber") or 1),
-                    int(attribute("timescale") or 1), int(length) if length else None,
-                    int(attribute("presentationTimeOffset") or 0), timeline)
+    if (timeline is None and _int(length) <= 0) or _int(attribute("timescale") or "1") <= 0:
+        raise ManifestError("a SegmentTemplate with a duration or timescale that is not above 0")
+    return Template(media, attribute("initialization"), _int(attribute("startNumber") or "1"),
+                    _int(attribute("timescale") or "1"), _int(length) if length else None,
+                    _int(attribute("presentationTimeOffset") or "0"), timeline)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ManifestError(f"{value!r} is not a whole number") from None
 
 
 def _timeline(element: ElementTree.Element) -> tuple[tuple[int, int, int], ...]:
@@ -212,8 +221,10 @@ def _timeline(element: ElementTree.Element) -> tuple[tuple[int, int, int], ...]:
     for s in element.findall("{*}S"):
         if s.get("d") is None:
             raise ManifestError("a SegmentTimeline S without d")
-        t = int(s.get("t")) if s.get("t") is not None else t
-        d, r = int(s.get("d")), int(s.get("r", "0"))
+        t = _int(s.get("t")) if s.get("t") is not None else t
+        d, r = _int(s.get("d")), _int(s.get("r", "0"))
+        if d <= 0:
+            raise ManifestError(f"a SegmentTimeline S with d={d} (segments last a while)")
         entries.append((t, d, r))
         t += d * (r + 1) if r >= 0 else 0
     return tuple(entries)

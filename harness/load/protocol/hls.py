@@ -271,8 +271,12 @@ class HlsStream:
             playlist.last_sequence != known.segments[-1].position
         target = playlist.target_duration
         segments = tuple(playlist.segments)
-        start = segments[max(0, len(segments) - LIVE_EDGE_SEGMENTS)].position if segments \
-            else playlist.media_sequence
+        if not segments:
+            start = playlist.media_sequence
+        elif playlist.ended and known is None:  # ended before the viewer came: from the start
+            start = segments[0].position
+        else:
+            start = segments[max(0, len(segments) - LIVE_EDGE_SEGMENTS)].position
         window = Listing(segments, playlist.ended, start,
                         self._clock() + (target if changed else target / 2))
         self._windows[track.id] = window
