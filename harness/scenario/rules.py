@@ -265,7 +265,7 @@ def _check_stream(values: dict, source: Path, document: Document) -> None:
     if problem:
         document.problem(("audience", "stream"), problem)
     for key in ("event", "subscribers"):
-        if key in audience:
+        if audience.get(key):  # subscribers: 0 is what a written-out scenario says
             document.problem(("audience", key), f"is not used with audience.stream: viewers play "
                                                 f"the stream without the app's journey (remove "
                                                 f"{key} or stream)")
