@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.protocol import dash, hls
+from harness.load.protocol import hls, mpd
 from tests.cli import harness
 from tests.streams.servers import live_encoder, nginx, own_state, toxiproxy
 
@@ -37,9 +37,9 @@ def ladder(folder: Path, manifest: str) -> list[int]:
     """The renditions' bitrates (bits/s, lowest first) as the stream announces them."""
     text = (folder / manifest).read_text()
     if manifest.endswith(".mpd"):
-        mpd = dash.parse_mpd(text, "http://x/live.mpd")
-        audio = max((r.bandwidth for r in mpd.representations if r.kind == "audio"), default=0)
-        return sorted(r.bandwidth + audio for r in mpd.representations if r.kind == "video")
+        parsed = mpd.parse_mpd(text, "http://x/live.mpd")
+        audio = max((r.bandwidth for r in parsed.representations if r.kind == "audio"), default=0)
+        return sorted(r.bandwidth + audio for r in parsed.representations if r.kind == "video")
     return [v.bandwidth for v in hls.parse_master(text, "http://x/master.m3u8")
             if not v.audio_only]
 

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.protocol import dash
+from harness.load.protocol import dash, mpd
 from harness.load.protocol.model import AUDIO, VIDEO, ManifestError, Resource
 
 STREAMS = Path(__file__).parent.parent / "data" / "streams"
 URL = "http://127.0.0.1:8088/live/live.mpd"
 
 
-def mpd(name: str) -> dash.Mpd:
-    return dash.parse_mpd((STREAMS / name).read_text(), URL)
+def ffmpeg_mpd(name: str) -> mpd.Mpd:
+    return mpd.parse_mpd((STREAMS / name).read_text(), URL)
 
 
 def test_ffmpeg_number_mpd():
-    parsed = mpd("ffmpeg_dynamic_number.mpd")
+    parsed = ffmpeg_mpd("ffmpeg_dynamic_number.mpd")
     assert parsed.dynamic and parsed.suggested_presentation_delay == 1.0
     assert parsed.time_shift_buffer_depth == 5.0 and parsed.minimum_update_period == 500.0
     kinds = [r.kind for r in parsed.representations]
@@ -38,7 +38,7 @@ def test_ffmpeg_number_mpd():
 
 
 def test_ffmpeg_time_mpd_while_live_and_once_ended():
-    live = mpd("ffmpeg_dynamic_time.mpd")
+    live = ffmpeg_mpd("ffmpeg_dynamic_time.mpd")
     video = live.representations[0]
     template = video.template
     (t, d, r) = template.timeline[0]
@@ -47,7 +47,7 @@ def test_ffmpeg_time_mpd_while_live_and_once_ended():
     assert [s.uri.rpartition("-")[2] for s in segments] == \
         [f"{t + k * d}.m4s" for k in range(r + 1)]
     assert [s.position for s in segments] == [template.start_number + k for k in range(r + 1)]
-    ended = mpd("ffmpeg_static_time.mpd")
+    ended = ffmpeg_mpd("ffmpeg_static_time.mpd")
     assert not ended.dynamic
     everything = dash.segments_at(ended.representations[0], ended, 0.0)
     assert len(everything) > len(segments) and dash.live_start(everything, ended) == 1
@@ -91,7 +91,7 @@ HAND_WRITTEN = """\
 
 
 def test_base_urls_templates_and_an_open_repeat():
-    parsed = dash.parse_mpd(HAND_WRITTEN, URL)
+    parsed = mpd.parse_mpd(HAND_WRITTEN, URL)
     v1, v0, a0 = parsed.representations
     start = parsed.availability_start
     segments = dash.segments_at(v1, parsed, start + 10 + dash.EDGE_MARGIN)
@@ -111,14 +111,14 @@ def test_base_urls_templates_and_an_open_repeat():
 
 
 def test_without_a_suggested_delay_a_newcomer_starts_three_segments_back():
-    parsed = dash.parse_mpd(HAND_WRITTEN, URL)
+    parsed = mpd.parse_mpd(HAND_WRITTEN, URL)
     segments = dash.segments_at(parsed.representations[0], parsed,
                                 parsed.availability_start + 20 + dash.EDGE_MARGIN)
     assert dash.live_start(segments, parsed) == segments[-3].position
 
 
 def test_utc_timing_direct_sets_the_clock_and_an_audio_track_joins_every_rendition():
-    stream = dash.open_stream(dash.parse_mpd(HAND_WRITTEN, URL), URL, load=None,
+    stream = dash.open_stream(mpd.parse_mpd(HAND_WRITTEN, URL), URL, load=None,
                               clock=lambda: 1000.0)
     assert stream.live and [r.bandwidth for r in stream.renditions] == [364000, 864000]
     assert {r.audio.id for r in stream.renditions} == {"a0"}
@@ -136,7 +136,7 @@ def test_utc_timing_over_http_is_loaded_like_any_document():
         asked.append((url, object_type))
         return parse("2026-11-27T20:00:09.000Z", url)
 
-    stream = dash.open_stream(dash.parse_mpd(text, URL), URL, load, clock=lambda: 5.0)
+    stream = dash.open_stream(mpd.parse_mpd(text, URL), URL, load, clock=lambda: 5.0)
     window = stream.window(stream.renditions[1].video)
     assert asked == [("http://127.0.0.1:8088/time", "o")]
     assert window.segments[-1].uri.rpartition("/")[2].startswith("6000-")
@@ -145,7 +145,7 @@ def test_utc_timing_over_http_is_loaded_like_any_document():
 @pytest.mark.parametrize("value, seconds", [("PT2S", 2), ("PT1.5S", 1.5), ("PT1M30S", 90),
                                             ("P1DT1H", 90000), ("PT0S", 0)])
 def test_durations(value, seconds):
-    assert dash.duration(value) == seconds
+    assert mpd.duration(value) == seconds
 
 
 @pytest.mark.parametrize("change, problem", [
@@ -163,9 +163,9 @@ def test_durations(value, seconds):
 def test_mpd_errors(change, problem):
     text = HAND_WRITTEN.replace(*change)
     with pytest.raises(ManifestError, match=problem):
-        dash.parse_mpd(text, URL)
+        mpd.parse_mpd(text, URL)
 
 
 def test_an_unfilled_identifier_is_an_error():
     with pytest.raises(ManifestError, match=r"\$Time\$"):
-        dash.expand("$Time$.m4s", "v", 1, number=3)
+        mpd.expand("$Time$.m4s", "v", 1, number=3)

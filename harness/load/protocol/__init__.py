@@ -1,5 +1,6 @@
-"""How a player reads a stream: one module per protocol (hls, dash), each
-turning its manifest into the common model (model.py) the player follows.
+"""How a player reads a stream: one module per protocol (hls; dash, with its
+MPD reader mpd.py), each turning its manifest into the common model
+(model.py) the player follows.
 
 A protocol module offers `sniff(text) -> bool` (is this manifest mine?),
 `parse(text, url)` (ManifestError when unusable) and `open_stream(parsed,
