@@ -147,9 +147,10 @@ class DashStream:
         for scheme, value in mpd.utc_timing:
             if scheme in UTC_DIRECT:
                 return date(value) - self._clock()
-            if scheme in UTC_HTTP:
+            if scheme in UTC_HTTP and value.split():
+                source = urljoin(self._url, value.split()[0])  # the first of its sources
                 try:
-                    server = self._load(urljoin(self._url, value), lambda text, _: date(text), "o")
+                    server = self._load(source, lambda text, _: date(text), "o")
                 except FetchError:
                     break
                 return server - self._clock()
