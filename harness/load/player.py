@@ -208,11 +208,12 @@ class Player:
                                   self.playback.level, self.profile)
 
     def _switch(self, rendition: int) -> None:
-        """Follow another rendition's video track from the same position (its window
-        loaded before its next segment); the audio track stays."""
+        """Follow another rendition's tracks from the same positions (each new
+        track's window loaded before its next segment); the same audio stays."""
         if rendition == self.current:
             return
         self.current = rendition
-        video = self._lanes[0]
-        video.track = self.stream.renditions[rendition].video
-        video.window = self.stream.window(video.track)
+        for lane, track in zip(self._lanes, self.stream.renditions[rendition].tracks):
+            if lane.track != track:
+                lane.track = track
+                lane.window = self.stream.window(track)
