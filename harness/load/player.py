@@ -75,8 +75,8 @@ class Player:
         self._lanes: list[_Lane] = []
         self._credited = 0.0  # seconds of media fetched on every lane, given to playback
         self._once: set[str] = set()  # init segments and keys fetched in this attempt
-        self._cmcd_mode = cmcd
-        self._cmcd: cmcd.Session | None = None
+        self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
+        self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
 
     @property
     def protocol(self) -> str | None:
