@@ -172,13 +172,14 @@ MANIFEST = {"hls-ts": "master.m3u8", "hls-fmp4": "master.m3u8", "dash-number": "
 @contextmanager
 def live_encoder(shape: str, folder: Path, seconds: float) -> Iterator[str]:
     """ffmpeg writing a live stream of `shape` into `folder` for `seconds` (then it
-    ends); yields the manifest's name once its window is `warm` segments long."""
+    ends); yields the manifest's name at once (the caller waits for a window).
+    ffmpeg's complaints go to ffmpeg.log next to `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     if shutil.which("ffmpeg") is None:
         raise AssertionError("ffmpeg is not installed")
-    process = subprocess.Popen(_encoder_args(shape, seconds), cwd=folder,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    with open(folder.parent / "ffmpeg.log", "w") as log:
+        process = subprocess.Popen(_encoder_args(shape, seconds), cwd=folder,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     try:
         yield MANIFEST[shape]
     finally:
