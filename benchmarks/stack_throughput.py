@@ -21,7 +21,7 @@ import sys
 
 from tabulate import tabulate
 
-from harness.load.playlist import parse_master, parse_media
+from harness.load.protocol.hls import parse_master, parse_media
 from harness.platforms import get_platform
 from harness.stream_url import EDGE, free_to_air_url
 

@@ -37,9 +37,12 @@ class Toxic:
 class Links:
     """Toxics and cuts on the stack's links, by link name (see topology.LINKS)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = TOXIPROXY_PORT) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = TOXIPROXY_PORT,
+                 names: list[str] | None = None) -> None:
         self.host = host
         self.port = port
+        # An external stack's links are its targets file's; else the reference stack's.
+        self.names = list(names) if names else list(LINKS_BY_NAME)
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         APIConsumer.host, APIConsumer.port = self.host, self.port
@@ -59,10 +62,9 @@ class Links:
                                f"{response.text.strip()}")
         return response
 
-    @staticmethod
-    def _known(link: str) -> str:
-        if link not in LINKS_BY_NAME:
-            raise InvalidInput(f"unknown link {link!r} (links: {', '.join(LINKS_BY_NAME)})")
+    def _known(self, link: str) -> str:
+        if link not in self.names:
+            raise InvalidInput(f"unknown link {link!r} (links: {', '.join(self.names)})")
         return link
 
     def version(self) -> str:

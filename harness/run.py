@@ -166,7 +166,8 @@ def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
     settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
-                                journey=viewers_journey, stream=audience.stream)
+                                journey=viewers_journey, stream=audience.stream,
+                                cmcd=None if scenario.cmcd == "off" else scenario.cmcd)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
         user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),

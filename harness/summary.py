@@ -34,7 +34,16 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "metrics": metrics_of([s.window for s in seconds], groups),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
+        "protocols": dict(sorted(total.protocols.items())) if total else {},
     }
+
+
+def protocols_line(span: dict) -> str | None:
+    """"attempts by protocol: dash 3, hls 12" for console and HTML; None without any."""
+    counts = span.get("protocols") or {}
+    if not counts:
+        return None
+    return "attempts by protocol: " + ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def _most_first(counts: dict[str, int]) -> dict[str, int]:
@@ -152,7 +161,8 @@ def console_tables(summary: dict) -> str:
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
-    tables = [viewers, requests]
+    played = protocols_line(summary["overall"])
+    tables = [viewers + (f"\n{played}" if played else ""), requests]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:

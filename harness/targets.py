@@ -8,6 +8,7 @@ rush, or a fault, at somebody else's servers.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,13 +81,21 @@ def load_targets(path: Path | str) -> Targets:
 
 
 def _check_hosts(raw: dict, document: Document) -> None:
-    allowed = {host.lower() for host in raw.get("allow_hosts") or () if host}
     for key in _HOSTED_KEYS:
-        host = urlsplit(raw[key]).hostname if raw.get(key) else None
-        if host and not _loopback(host) and host not in allowed:
-            document.problem((key,), f"{host} is not this machine, and kickoff sends traffic "
-                                     f"only to 127.0.0.1, localhost or ::1 (if the stack at {host} "
-                                     f"is yours to load, add {host} to allow_hosts)")
+        problem = host_problem(raw[key], raw.get("allow_hosts") or ()) if raw.get(key) else None
+        if problem:
+            document.problem((key,), problem)
+
+
+def host_problem(url: str, allow_hosts: Iterable[str]) -> str | None:
+    """Why traffic may not go to `url`'s host (None: it may): only this machine,
+    or a host the targets file's allow_hosts names."""
+    host = urlsplit(url).hostname
+    if not host or _loopback(host) or host in {h.lower() for h in allow_hosts if h}:
+        return None
+    return (f"{host} is not this machine, and kickoff sends traffic only to 127.0.0.1, "
+            f"localhost or ::1 (if the stack at {host} is yours to load, add {host} to "
+            f"allow_hosts)")
 
 
 def _loopback(host: str) -> bool:

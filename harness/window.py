@@ -29,6 +29,10 @@ class RequestTally:
         self.latency.merge(other.latency)
 
 
+# Fields that are not plain numbers: merged and written out one by one.
+_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols")
+
+
 @dataclass
 class Window:
     second: int  # whole seconds since the run started
@@ -54,6 +58,7 @@ class Window:
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
     # "journey step 'login': HTTP 401", "player": why attempts failed before the first frame
     start_failure_reasons: dict[str, int] = field(default_factory=dict)
+    protocols: dict[str, int] = field(default_factory=dict)  # attempts by stream protocol
 
     @property
     def watching(self) -> int:
@@ -66,22 +71,23 @@ class Window:
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
         for f in fields(self):
-            if f.name in ("second", "startup", "requests", "errors", "start_failure_reasons"):
+            if f.name == "second" or f.name in _NESTED:
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
         for group, tally in other.requests.items():
             self.tally(group).merge(tally)
         for mine, theirs in ((self.errors, other.errors),
-                             (self.start_failure_reasons, other.start_failure_reasons)):
-            for reason, count in theirs.items():
-                mine[reason] = mine.get(reason, 0) + count
+                             (self.start_failure_reasons, other.start_failure_reasons),
+                             (self.protocols, other.protocols)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
 
     def to_json(self) -> dict:
-        data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("startup", "requests", "errors", "start_failure_reasons")}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
         data["errors"] = dict(self.errors)
         data["start_failure_reasons"] = dict(self.start_failure_reasons)
+        data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
@@ -90,10 +96,10 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict) -> Window:
-        plain = {k: v for k, v in data.items()
-                 if k not in ("startup", "requests", "errors", "start_failure_reasons")}
+        plain = {k: v for k, v in data.items() if k not in _NESTED}
         requests = {group: RequestTally(t["count"], t["failures"], Histogram.from_json(t["latency"]))
                     for group, t in data["requests"].items()}
         return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests,
                    errors=dict(data.get("errors", {})),
-                   start_failure_reasons=dict(data.get("start_failure_reasons", {})))
+                   start_failure_reasons=dict(data.get("start_failure_reasons", {})),
+                   protocols=dict(data.get("protocols", {})))  # absent in older runs' windows

@@ -33,7 +33,8 @@ def contexts_for(platform: str, targets: Path | None = None) -> dict[str, dict]:
     stack = load_targets(targets)
     contexts = {}
     if stack.toxiproxy:
-        contexts["toxiproxy"] = {"driver": "toxiproxy", "api": stack.toxiproxy}
+        contexts["toxiproxy"] = {"driver": "toxiproxy", "api": stack.toxiproxy,
+                                 "links": list(stack.links)}
     if stack.docker_host:
         contexts["docker"] = {"driver": "docker", "project": stack.compose_project or PROJECT,
                               "host": stack.docker_host}
@@ -44,7 +45,7 @@ def driver(context: dict) -> Driver:
     name = context["driver"]
     if name == "toxiproxy":
         api = urlsplit(context["api"])
-        return ToxiproxyDriver(Links(api.hostname, api.port or 80))
+        return ToxiproxyDriver(Links(api.hostname, api.port or 80, context.get("links")))
     if name == "docker":
         return DockerDriver(DockerPlatform(context["project"], context["host"]))
     if name == "process":

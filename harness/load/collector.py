@@ -16,6 +16,7 @@ class Collector:
     def __init__(self) -> None:
         self._open = Window(0)
         self._watched: dict[int, tuple[Playback, Totals]] = {}
+        self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
 
     # --- events, as they happen -----------------------------------------------
 
@@ -23,6 +24,14 @@ class Collector:
         """A viewer pressed play; `playback` is followed until it ends."""
         self._open.attempts += 1
         self._watched[id(playback)] = (playback, Totals())
+        self._unnamed.add(id(playback))
+
+    def _count_protocol(self, playback: Playback) -> None:
+        """Count the attempt under its stream's protocol, once the player knows it."""
+        if playback.protocol is not None and id(playback) in self._unnamed:
+            self._unnamed.discard(id(playback))
+            protocols = self._open.protocols
+            protocols[playback.protocol] = protocols.get(playback.protocol, 0) + 1
 
     def started(self, startup_time: float) -> None:
         self._open.starts += 1
@@ -52,6 +61,8 @@ class Collector:
         """The playback is over (left, gave up, failed): count its last time."""
         entry = self._watched.pop(id(playback), None)
         if entry is not None:
+            self._count_protocol(playback)
+            self._unnamed.discard(id(playback))
             playback.end(now)
             self._add_time(*entry)
 
@@ -73,6 +84,7 @@ class Collector:
         window.second = second
         for key, (playback, counted) in list(self._watched.items()):
             playback.advance(now)
+            self._count_protocol(playback)
             self._add_time(playback, counted)
             self._watched[key] = (playback, Totals(**vars(playback.totals)))
             window.joining += playback.state == JOINING

@@ -37,6 +37,7 @@ class Playback:
         self.joined_at = now
         self.clock = now
         self.state = JOINING
+        self.protocol: str | None = None  # "hls" or "dash", once the player has read the stream
         self.started_at: float | None = None
         self.totals = Totals()
         self._queue: deque[list[float]] = deque()  # [seconds left, kbps] per buffered segment

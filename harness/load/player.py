@@ -1,119 +1,178 @@
-"""An HLS player's loop over a live stream, as RFC 8216 asks of clients.
+"""A player's loop over a live (or ended) stream, HLS or DASH alike.
 
-From the master playlist it picks a rendition, starts three target durations
-behind the live edge, fetches segments while the buffer has room, reloads the
-media playlist every target duration (half of it after an unchanged reload)
-and switches renditions by measured throughput and buffer (abr.py).
+The stream (protocol/) offers video renditions, each with its audio track if
+the audio is separate, and per track a window of segments. The player starts
+at the window's live start, fetches the next segment of whichever track
+(video or audio) has less buffered, while the buffer has room, and otherwise
+waits for the next window. Playback needs both: only media buffered on every
+track counts (playback.py). Init segments and keys are fetched once per
+track and attempt. Renditions switch by measured throughput and buffer
+(abr.py).
 
-A segment download that cannot finish before the buffer runs out is
-abandoned for a lower rendition, as hls.js does; at the lowest rendition a
-download gets SEGMENT_TIME_LIMIT before it counts as failed.
+A video segment download that cannot finish before the buffer runs out is
+abandoned for a lower rendition, as hls.js does; at the lowest rendition (and
+for audio) a download gets SEGMENT_TIME_LIMIT before it counts as failed.
 
-The player knows nothing of Locust: it gets `get(url, group, time_limit) ->
-bytes`, a clock and a sleep, so any HTTP client and any conformant live
-stream works.
+The player knows nothing of Locust: it gets `get(url, group, time_limit,
+headers) -> bytes`, a clock and a sleep, so any HTTP client works.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from harness.load import abr
+from harness.load import abr, cmcd
 from harness.load.clients import ClientProfile
-from harness.load.playback import Playback
-from harness.load.playlist import MediaPlaylist, PlaylistError, Segment, parse_master, parse_media
+from harness.load.playback import JOINING, Playback
+from harness.load.protocol import open_stream
+from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, Segment, Stream,
+                                         Track, Listing)
 from harness.load.retry import FetchError, TooSlow, with_retries
 
-Get = Callable[[str, str, float | None], bytes]  # url, request group, time limit (s)
+Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
 
-LIVE_EDGE_SEGMENTS = 3  # RFC 8216 6.3.3: start at least three target durations from the end
 MAX_BUFFER = 30.0  # seconds of media a player fetches ahead at most
 SEGMENT_TIME_LIMIT = 20.0  # seconds for a segment of the lowest rendition
+IDLE = 1.0  # seconds at most between looks at a window while waiting
 ABANDON_SHARE = 0.5  # above it, a download may use this share of the buffer (or one segment's time)
+_OBJECT = {AUDIO: cmcd.AUDIO, MUXED: cmcd.MUXED}  # CMCD ot of a track kind (else video)
 
 
 class StreamEnded(Exception):
-    """The playlist says #EXT-X-ENDLIST and every segment has been fetched."""
+    """The stream ended (HLS ENDLIST, a static MPD) and every segment has been fetched."""
+
+
+@dataclass
+class _Lane:
+    """One track being followed: video (or muxed), or the separate audio."""
+
+    track: Track
+    window: Listing | None = None
+    next: int | None = None  # position of the next segment to fetch
+    fetched: float = 0.0  # seconds of media fetched so far
+
+    def segment(self) -> Segment | None:
+        segments = self.window.segments
+        if segments and (self.next is None or self.next < segments[0].position):
+            self.next = self.window.live_start  # new, or fell out of the window: back to live
+        return next((s for s in segments if s.position == self.next), None)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.window.ended and self.segment() is None
 
 
 class Player:
     def __init__(self, get: Get, clock: Callable[[], float], sleep: Callable[[float], None],
-                 playback: Playback, profile: ClientProfile) -> None:
+                 playback: Playback, profile: ClientProfile, cmcd: str | None = None) -> None:
         self._get, self._clock, self._sleep = get, clock, sleep
         self.playback = playback
         self.profile = profile
         self.estimate = abr.ThroughputEstimate()
-        self.variants: list = []
+        self.stream: Stream | None = None
         self.current = 0
-        self.playlist: MediaPlaylist | None = None
-        self.next_sequence = 0
-        self._next_reload = 0.0
+        self._lanes: list[_Lane] = []
+        self._credited = 0.0  # seconds of media fetched on every lane, given to playback
+        self._once: set[str] = set()  # init segments and keys fetched in this attempt
+        self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
+        self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
+
+    @property
+    def protocol(self) -> str | None:
+        return self.stream.protocol if self.stream else None
+
+    @property
+    def bandwidths(self) -> list[int]:
+        return [r.bandwidth for r in self.stream.renditions]
 
     # --- requests -------------------------------------------------------------
 
-    def _playlist(self, url: str, parse: Callable):
-        """A playlist, parsed; an unusable one counts as a failed try."""
+    def _request(self, url: str, group: str, limit: float | None, keys: dict[str, object],
+                 byterange: tuple[int, int] | None = None) -> bytes:
+        headers = {"Range": f"bytes={byterange[0]}-{byterange[1]}"} if byterange else {}
+        if self._cmcd is not None:
+            url, extra = self._cmcd.apply(url, self._cmcd_keys(keys))
+            headers.update(extra)
+        return self._get(url, group, limit, headers=headers or None)
+
+    def _cmcd_keys(self, keys: dict[str, object]) -> dict[str, object]:
+        stream = self.stream
+        keys = {**keys, "su": self.playback.state == JOINING}
+        if stream is not None:
+            keys["sf"] = cmcd.STREAMING_FORMAT[stream.protocol]
+            keys["st"] = "l" if stream.live else "v"
+        if self.estimate.bps is not None:
+            keys["mtp"] = round(self.estimate.bps / 100_000) * 100
+        return keys
+
+    def _load(self, url: str, parse: Callable, object_type: str = cmcd.MANIFEST):
+        """A manifest (or other document), parsed; an unusable one counts as a failed try."""
         def fetch():
+            body = self._request(url, "playlist", None, {"ot": object_type})
             try:
-                return parse(self._get(url, "playlist", None).decode("utf-8", "replace"), url)
-            except PlaylistError as error:
+                return parse(body.decode("utf-8", "replace"), url)
+            except ManifestError as error:
                 raise FetchError(f"{url}: {error}") from None
 
         return with_retries(fetch, self._sleep)
 
-    def open(self, master_url: str) -> None:
-        """Read the master playlist and the first rendition's media playlist."""
-        self.variants = self._playlist(master_url, parse_master)
+    def open(self, url: str) -> None:
+        """Read the manifest (HLS or DASH, told from its body) and the first windows."""
+        if self._cmcd_mode is not None:
+            self._cmcd = cmcd.Session(self._cmcd_mode, cmcd.content_id(url))
+        self.stream = open_stream(url, self._load, self._clock)
+        self.playback.protocol = self.stream.protocol
         self.current = abr.first_rendition(self.bandwidths, self.profile)
-        self._reload()
-        self.next_sequence = self._live_start()
-
-    @property
-    def bandwidths(self) -> list[int]:
-        return [v.bandwidth for v in self.variants]
-
-    def _reload(self) -> None:
-        before = self.playlist.last_sequence if self.playlist else None
-        self.playlist = self._playlist(self.variants[self.current].uri, parse_media)
-        target = self.playlist.target_duration
-        changed = self.playlist.last_sequence != before
-        self._next_reload = self._clock() + (target if changed else target / 2)
-
-    def _live_start(self) -> int:
-        segments = self.playlist.segments
-        if not segments:
-            return self.playlist.media_sequence
-        return segments[max(0, len(segments) - LIVE_EDGE_SEGMENTS)].sequence
+        self._lanes = [_Lane(track) for track in self.stream.renditions[self.current].tracks]
+        for lane in self._lanes:
+            lane.window = self.stream.window(lane.track)
+            lane.segment()
 
     # --- the loop -------------------------------------------------------------
 
-    def _next_segment(self) -> Segment | None:
-        segments = self.playlist.segments
-        if segments and self.next_sequence < segments[0].sequence:
-            self.next_sequence = self._live_start()  # fell out of the window: back to live
-        return next((s for s in segments if s.sequence == self.next_sequence), None)
-
     def step(self) -> None:
-        """One action: fetch the next segment if it is out and the buffer has
-        room, else wait for the next playlist reload and reload."""
+        """One action: fetch the next segment of the track with the least buffered
+        if it is out and the buffer has room, else wait for a newer window."""
         self.playback.advance(self._clock())
-        segment = self._next_segment()
-        if segment is not None and self.playback.level < MAX_BUFFER:
-            self._download(segment)
-            return
-        if segment is None and self.playlist.ended:
+        going = [lane for lane in self._lanes if not lane.exhausted]
+        if not going:
             raise StreamEnded()
-        self._sleep(max(0.0, self._next_reload - self._clock()))
-        self._reload()
+        lane = min(going, key=lambda candidate: candidate.fetched)
+        segment = lane.segment()
+        if segment is not None and self._ahead(lane) < MAX_BUFFER:
+            self._download(lane, segment)
+            return
+        now = self._clock()
+        self._sleep(max(0.0, min(lane.window.refresh_at, now + IDLE) - now))
+        lane.window = self.stream.window(lane.track)
 
-    def _download(self, segment: Segment) -> None:
-        lowest = self.current == 0
+    def _ahead(self, lane: _Lane) -> float:
+        """Seconds of this lane's media buffered ahead of the playhead."""
+        return self.playback.level + lane.fetched - self._credited
+
+    def _once_per_attempt(self, resource: Resource | None, lane: _Lane, object_type: str) -> None:
+        if resource is None or resource.uri in self._once:
+            return
+        keys = {"ot": object_type, "br": cmcd.kbps(lane.track.bandwidth)}
+        with_retries(lambda: self._request(resource.uri, "segment", SEGMENT_TIME_LIMIT, keys,
+                                           resource.byterange), self._sleep)
+        self._once.add(resource.uri)
+
+    def _download(self, lane: _Lane, segment: Segment) -> None:
+        self._once_per_attempt(segment.key, lane, cmcd.KEY)
+        self._once_per_attempt(segment.init, lane, cmcd.INIT)
+        lowest = self.current == 0 or lane.track.kind == AUDIO
         limit = SEGMENT_TIME_LIMIT if lowest else \
             max(segment.duration, ABANDON_SHARE * self.playback.level)
+        keys = {"ot": _OBJECT.get(lane.track.kind, cmcd.VIDEO), "d": round(segment.duration * 1000),
+                "br": cmcd.kbps(lane.track.bandwidth), "bl": cmcd.rounded_ms(self._ahead(lane)),
+                "tb": cmcd.kbps(lane.track.bandwidth if lane is not self._lanes[0] else
+                                max(r.video.bandwidth for r in self.stream.renditions))}
 
         def fetch() -> bytes:
             try:
-                return self._get(segment.uri, "segment", limit)
+                return self._request(segment.uri, "segment", limit, keys, segment.byterange)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
                     raise FetchError(str(slow)) from None
@@ -125,21 +184,36 @@ class Player:
         except TooSlow:
             # Abandoned: it arrives no faster than this, so step down and
             # fetch the same segment from a lower rendition.
-            bandwidth = self.variants[self.current].bandwidth
-            self.estimate.add(int(bandwidth * segment.duration / 8), self._clock() - started)
+            self.estimate.add(int(lane.track.bandwidth * segment.duration / 8),
+                              self._clock() - started)
             self._switch(min(self.current - 1, self._choice()))
             return
         finished = self._clock()
         self.estimate.add(len(body), finished - started)
-        self.playback.add(segment.duration, self.variants[self.current].bandwidth / 1000, finished)
-        self.next_sequence += 1
+        lane.fetched += segment.duration
+        lane.next = segment.position + 1
+        self._credit(finished)
         self._switch(self._choice())
+
+    def _credit(self, now: float) -> None:
+        """Media fetched on every lane is playable: give it to the buffer."""
+        playable = min(lane.fetched for lane in self._lanes)
+        if playable > self._credited:
+            kbps = self.stream.renditions[self.current].bandwidth / 1000
+            self.playback.add(playable - self._credited, kbps, now)
+            self._credited = playable
 
     def _choice(self) -> int:
         return abr.next_rendition(self.bandwidths, self.current, self.estimate.bps,
                                   self.playback.level, self.profile)
 
     def _switch(self, rendition: int) -> None:
-        if rendition != self.current:
-            self.current = rendition
-            self._reload()  # the new rendition's window, before its next segment
+        """Follow another rendition's tracks from the same positions (each new
+        track's window loaded before its next segment); the same audio stays."""
+        if rendition == self.current:
+            return
+        self.current = rendition
+        for lane, track in zip(self._lanes, self.stream.renditions[rendition].tracks):
+            if lane.track != track:
+                lane.track = track
+                lane.window = self.stream.window(track)

@@ -52,6 +52,7 @@ class AudienceSettings:
     seed: int
     journey: journey.AnyJourney | None = None  # None: play `stream`
     stream: str | None = None  # a bare stream URL: no journey before the player
+    cmcd: str | None = None  # "query" or "headers": players send CMCD (harness.load.cmcd)
     numbers: Iterator[int] = field(default_factory=itertools.count)  # viewers
     api_numbers: Iterator[int] = field(default_factory=itertools.count)  # API users
 
@@ -151,7 +152,8 @@ class Viewer(_App):
                             self.profile.resume_buffer)
         self.playback = playback
         collector.attempt(playback)
-        player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile)
+        player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile,
+                        cmcd=self.settings.cmcd)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
                 trip, url = self.stream()

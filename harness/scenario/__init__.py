@@ -97,6 +97,7 @@ def _build(document: Document, source: Path) -> Scenario:
                                     h["below"][0] if "below" in h else None, h["for"])
                       for h in values.get("halt_if", ())),
         journey=resolved(values["journey"], source.parent) if "journey" in values else None,
+        cmcd=values.get("cmcd", "off"),
         source=source, groups=groups or ())
 
 

@@ -11,8 +11,8 @@ from harness.document import Document, Where
 from harness.fields import Text, unknown
 from harness.load.journey import AnyJourney
 from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, REQUEST_KINDS,
-                             VIEWER_METRICS, Metric, group_of, is_group, known_metric, metric, metric_names,
-                             ordered_groups)
+                             VIEWER_METRICS, Metric, group_of, is_group, known_metric, metric,
+                             metric_names, ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
 

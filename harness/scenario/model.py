@@ -56,7 +56,7 @@ class Audience:
     subscribers: float  # share of viewers who log in as subscribers
     api_users: tuple[ApiUsers, ...]
     scale: float  # multiplies every point's viewers
-    stream: str | None = None  # a bare stream viewers play, skipping the journey
+    stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ class Scenario:
     slos: tuple[Slo, ...]
     faults: tuple[Fault, ...]
     halt_if: tuple[HaltCondition, ...] = ()
+    cmcd: str = "off"  # "query" or "headers": players send CTA-5004 data; "off": they do not
     journey: str | dict | None = None  # a journey file or an inline journey, paths absolute
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
@@ -131,11 +132,13 @@ class Scenario:
             data["journey"] = copy.deepcopy(self.journey)
         data["time_scale"] = _number(self.time_scale)
         data["seed"] = self.seed
+        data["cmcd"] = self.cmcd
         data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),
                             "phases": [{"name": p.name, "at": format_time(p.at)}
                                        for p in timeline.phases],
                             "peak": timeline.peak}
         data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
+                            **({"stream": audience.stream} if audience.stream is not None else {}),
                             "scale": _number(audience.scale),
                             "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
                                         for p in audience.points],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME, ZONES
 
@@ -23,9 +24,10 @@ from harness.metrics import Metric
 from harness.quantities import format_time
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, default_phases
-from harness.targets import load_targets
+from harness.targets import host_problem, load_targets
 
 PLATFORMS = ("local", "docker", "external")
+CMCD_MODES = ("off", "query", "headers")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
 _PHASE = Record("a named part of the timeline, lasting until the next one starts", {
     "name": Text("the phase's name, for SLOs and reports"),
@@ -50,6 +52,8 @@ _API_USERS = Record("users who call the API without watching", {
 }, required=("kind", "users", "interval"))
 _AUDIENCE = Record("who watches, and when", {
     "event": Text("the event id to watch (default: the first free-to-air event live)"),
+    "stream": Text("a master playlist (HLS) or MPD (DASH) URL every viewer plays, skipping the "
+                   "app's journey (no catalog, login or entitlement calls)"),
     "scale": Number("multiplies every viewers value (default 1)", above=0),
     "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),
@@ -101,6 +105,8 @@ FORMAT = Record("a kickoff match-day scenario", {
     "slos": Items("service level objectives (default none)", _SLO),
     "faults": Items("faults on the timeline (default none)", _FAULT),
     "halt_if": Items("abort conditions (default none)", _HALT),
+    "cmcd": Choice("players send CTA-5004 client data with every request, as a query "
+                   "argument or as headers (default off)", CMCD_MODES, noun="CMCD mode"),
 }, required=("name", "timeline", "audience"))
 
 
@@ -125,6 +131,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey)
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
+    _check_stream(values, source, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
 
@@ -280,6 +287,34 @@ def _fault_stack(values: dict, source: Path, document: Document) -> _Stack:
     named = bool(stack.components or stack.links)
     return _Stack(list(stack.components) if named else None, list(stack.links) if named else None,
                   [], drivers)
+
+
+def _check_stream(values: dict, source: Path, document: Document) -> None:
+    """A bare stream URL: http(s), to a host traffic may go to, and no journey settings."""
+    audience = values.get("audience") or {}
+    url = audience.get("stream")
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        document.problem(("audience", "stream"), f"{shown(url)} is not an http/https URL with a "
+                                                 f"host (write e.g. http://127.0.0.1:8088/live/"
+                                                 f"master.m3u8)")
+        return
+    allow_hosts: tuple[str, ...] = ()
+    if values.get("platform") == "external" and values.get("targets"):
+        try:
+            allow_hosts = load_targets(source.parent / values["targets"]).allow_hosts
+        except InvalidInput:
+            pass  # the targets file's problems are reported with `targets`
+    problem = host_problem(url, allow_hosts)
+    if problem:
+        document.problem(("audience", "stream"), problem)
+    for key in ("event", "subscribers"):
+        if audience.get(key):  # subscribers: 0 is what a written-out scenario says
+            document.problem(("audience", key), f"is not used with audience.stream: viewers play "
+                                                f"the stream without the app's journey (remove "
+                                                f"{key} or stream)")
 
 
 def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Stack,

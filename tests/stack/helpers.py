@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from harness.load.playlist import MediaPlaylist, Variant, parse_master, parse_media
+from harness.load.protocol.hls import MediaPlaylist, Variant, parse_master, parse_media
 
 EDGE = "http://127.0.0.1:8080"
 ORIGIN_A = "http://127.0.0.1:9101"

@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
@@ -289,3 +290,28 @@ def test_stack_down_leaves_nothing_behind(stack):
         client = stack.client
         assert client.containers.list(all=True, filters={"label": "com.docker.compose.project=kickoff"}) == []
         assert client.networks.list(names=["kickoff_default"]) == []
+
+
+@pytest.mark.only_on("local")
+def test_the_edge_logs_cmcd_requests_and_caches_them_without_their_cmcd(stack):
+    """A platform team finds a load test's traffic in the edge's access log (one
+    JSON object a line, only requests that carry CMCD), and CMCD arguments do
+    not split the cache."""
+    segment = media_playlist(variants(EDGE, playback_path())[0].uri).segments[-1]
+    log = stack.root / "edge" / "access.log"
+    before = len(log.read_text().splitlines()) if log.exists() else 0
+    payloads = [quote(f'ot=v,sid="q-{n}"', safe="") for n in range(2)]
+    answers = [requests.get(f"{segment.uri}&CMCD={payload}", timeout=TIMEOUT)
+               for payload in payloads]
+    requests.get(segment.uri, headers={"CMCD-Session": 'sid="h-1"'}, timeout=TIMEOUT)
+    requests.get(segment.uri, timeout=TIMEOUT)  # no CMCD: not logged
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[1].headers["X-Cache-Status"] == "HIT"
+    deadline = time.monotonic() + 5  # the log is flushed every second
+    while time.monotonic() < deadline and \
+            (not log.exists() or len(log.read_text().splitlines()) < before + 3):
+        time.sleep(0.2)
+    logged = [json.loads(line) for line in log.read_text().splitlines()[before:]]
+    assert [unquote(e["query"]).rpartition("CMCD=")[2] for e in logged[:2]] == \
+        ['ot=v,sid="q-0"', 'ot=v,sid="q-1"']
+    assert logged[2]["cmcd_session"] == 'sid="h-1"' and len(logged) == 3

@@ -3,7 +3,7 @@
 from kickoff_stack import hls
 from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 
-from harness.load.playlist import parse_master, parse_media
+from harness.load.protocol.hls import parse_master, parse_media
 
 BASE = "http://edge.test/live/m/240p/index.m3u8?token=t"
 DURATIONS = [2.0] * LOOP_SEGMENTS
@@ -38,10 +38,10 @@ def test_loop_points_carry_a_discontinuity_and_numbers_stay_stable_as_the_window
     for step in range(3 * LOOP_SEGMENTS):
         for segment in playlist_at((4000 + step) * SEGMENT_SECONDS + 0.5).segments:
             # RFC 8216 6.2.2: a segment's discontinuity sequence number never changes.
-            assert numbers.setdefault(segment.sequence, segment.discontinuity_sequence) == \
+            assert numbers.setdefault(segment.position, segment.discontinuity_sequence) == \
                 segment.discontinuity_sequence
             if segment.discontinuity:
-                flagged.add(segment.sequence)
+                flagged.add(segment.position)
     assert flagged and all(s % LOOP_SEGMENTS == 0 for s in flagged)
     for sequence, number in numbers.items():
         assert number == sequence // LOOP_SEGMENTS

@@ -112,3 +112,26 @@ def test_collector_splits_watch_time_into_seconds_and_counts_states():
     third = collector.close(2, now=6.0)
     assert third.played_s == pytest.approx(2.0) and third.stalled_s == pytest.approx(1.0)
     assert third.stalls == 1 and third.playing == 0
+
+
+def test_attempts_by_protocol_count_once_the_player_knows_it_and_merge():
+    collector = Collector()
+    hls, dash, unknown = (Playback(now=0.0, startup_buffer=2, resume_buffer=2) for _ in range(3))
+    for playback in (hls, dash, unknown):
+        collector.attempt(playback)
+    assert collector.close(0, now=1.0).protocols == {}  # no stream read yet
+    hls.protocol = "hls"
+    assert collector.close(1, now=2.0).protocols == {"hls": 1}
+    dash.protocol = "dash"
+    collector.ended(dash, now=2.5)  # read its MPD and ended within the second
+    collector.ended(unknown, now=2.5)  # never got to a stream: counted under none
+    third = collector.close(2, now=3.0)
+    assert third.protocols == {"dash": 1} and collector.close(3, now=4.0).protocols == {}
+    total = merged([Window.from_json(third.to_json()), Window(2, protocols={"dash": 2, "hls": 1})])
+    assert total.protocols == {"dash": 3, "hls": 1}
+
+
+def test_windows_written_before_protocols_were_counted_still_read():
+    old = Window(3, attempts=2).to_json()
+    del old["protocols"]
+    assert Window.from_json(old) == Window(3, attempts=2)

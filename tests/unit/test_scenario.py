@@ -290,7 +290,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, journey, time_scale, seed, timeline, audience, slos, faults, halt_if)"),
+     "targets, journey, time_scale, seed, timeline, audience, slos, faults, halt_if, cmcd)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -997,8 +997,10 @@ def test_the_docs_complete_example_validates_and_uses_every_key():
     # here), which are shown commented out
     assert set(data) == set(schema["properties"]) - {"targets", "journey"}
     assert "# targets:" in example and "# journey:" in example
-    for key in ("timeline", "audience"):
-        assert set(data[key]) == set(schema["properties"][key]["properties"])
+    assert set(data["timeline"]) == set(schema["properties"]["timeline"]["properties"])
+    # every audience key but stream, which replaces event and subscribers and is shown commented out
+    assert set(data["audience"]) == set(schema["properties"]["audience"]["properties"]) - \
+        {"stream"} and "# stream:" in example
     for key in ("slos", "faults", "halt_if"):
         used = {k for item in data[key] for k in item} | ({"below"} if key == "halt_if" else set())
         assert used == set(schema["properties"][key]["items"]["properties"])
@@ -1075,7 +1077,43 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
                                          "journey", "time_scale", "seed", "timeline", "audience",
-                                         "slos", "faults", "halt_if"}
+                                         "slos", "faults", "halt_if", "cmcd"}
     # a scenario written out names a journey only when it has its own
     assert set(schema["properties"]) - {"journey"} == set(
         scenario.load(DATA / "external.yaml").to_dict())
+
+
+def stream(url: str) -> str:
+    return MINIMAL.replace("audience:\n", f"audience:\n  stream: {url}\n")
+
+
+def test_a_bare_stream_and_cmcd_load_and_write_back(tmp_path):
+    loaded = scenario.load(write(tmp_path, stream("http://127.0.0.1:8088/l/live.mpd")
+                                 + "cmcd: headers\n"))
+    assert loaded.audience.stream == "http://127.0.0.1:8088/l/live.mpd" and loaded.cmcd == "headers"
+    assert scenario.replace(loaded) == loaded
+    plain = scenario.load(write(tmp_path, MINIMAL))
+    assert plain.audience.stream is None and plain.cmcd == "off"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (stream("ftp://127.0.0.1/x.m3u8"), ":4: audience.stream: 'ftp://127.0.0.1/x.m3u8' "
+     "is not an http/https URL with a host (write e.g. http://127.0.0.1:8088/live/master.m3u8)"),
+    (stream("https://cdn.example.com/x.m3u8"), ":4: audience.stream: cdn.example.com "
+     "is not this machine, and kickoff sends traffic only to 127.0.0.1, localhost or ::1 (if the "
+     "stack at cdn.example.com is yours to load, add cdn.example.com to allow_hosts)"),
+    (stream("http://localhost/x.mpd").replace("audience:\n", "audience:\n  event: e\n"),
+     ":4: audience.event: is not used with audience.stream: viewers play the stream without the "
+     "app's journey (remove event or stream)"),
+    (MINIMAL + "cmcd: json\n", ":6: cmcd: unknown CMCD mode 'json' (choose from off, query, "
+     "headers)"),
+])
+def test_stream_and_cmcd_problems(tmp_path, text, expected):
+    assert problem(tmp_path, text) == expected
+
+
+def test_a_stream_on_a_host_the_targets_file_allows(tmp_path):
+    write(tmp_path, "edge: http://127.0.0.1:8080\nallow_hosts: [cdn.staging.test]\n", "t.yaml")
+    loaded = scenario.load(write(tmp_path, stream("https://cdn.staging.test/m.m3u8")
+                                 + "platform: external\ntargets: t.yaml\n"))
+    assert loaded.audience.stream == "https://cdn.staging.test/m.m3u8"
