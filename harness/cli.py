@@ -23,11 +23,11 @@ from tabulate import tabulate  # noqa: E402
 from harness import __version__  # noqa: E402
 from harness.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.paths import RESULTS_DIR  # noqa: E402
-from harness.platforms import PLATFORMS, get_platform  # noqa: E402
+from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.stream_url import free_to_air_url
+    from harness.platforms.stream_url import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
@@ -72,7 +72,7 @@ def _stack_restart(args: argparse.Namespace) -> int:
 
 
 def _stack_url(args: argparse.Namespace) -> int:
-    from harness.stream_url import free_to_air_url
+    from harness.platforms.stream_url import free_to_air_url
 
     print(free_to_air_url())
     return 0
@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
     changes: dict = {}
     if args.platform and args.platform != chosen.platform:
         changes["platform"] = args.platform
-        if args.platform != "external":
+        if not PLATFORMS[args.platform].reads_targets:
             changes["targets"] = None
     if args.time_scale is not None:
         changes["time_scale"] = args.time_scale
@@ -225,7 +225,7 @@ def parser() -> argparse.ArgumentParser:
 
     def action(name: str, handler, help: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help)
-        sub.add_argument("--platform", choices=sorted(PLATFORMS), default="local",
+        sub.add_argument("--platform", choices=sorted(MANAGED), default="local",
                          help="where the stack runs (default: local processes)")
         sub.set_defaults(handler=handler)
         return sub
@@ -250,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a match-day scenario and record what viewers felt")
     run.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
-    run.add_argument("--platform", choices=sorted([*PLATFORMS, "external"]),
+    run.add_argument("--platform", choices=sorted(PLATFORMS),
                      help="override the scenario's platform")
     run.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
     run.add_argument("--duration", type=_seconds,

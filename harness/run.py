@@ -25,10 +25,8 @@ import gevent
 import gevent.event
 import yaml
 
-from kickoff_stack.topology import COMPONENTS
 from locust.env import Environment
 
-from harness import targets as targets_file
 from harness.errors import InfrastructureMissing
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
@@ -39,7 +37,8 @@ from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
-from harness.platforms import get_platform
+from harness.platforms.registry import platform_spec
+from harness.platforms.stack import Stack
 from harness.recorder import Recorder, Second
 from harness.regression import TOLERANCE
 from harness.results import SCENARIO, write_results
@@ -49,7 +48,6 @@ from harness.summary import console_tables, regression_line
 from harness.verdict import exit_code as verdict_exit_code
 
 log = logging.getLogger(__name__)
-EDGE_URL = "http://127.0.0.1:8080"
 EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -88,19 +86,21 @@ def _check_reachable(url: str) -> None:
             from None
 
 
-def acquire_target(scenario: Scenario) -> tuple[str, Callable[[], None]]:
-    """The edge URL viewers use, and how to leave the target as it was found."""
-    if scenario.platform == "external":
-        edge = targets_file.load_targets(scenario.targets).edge
-        _check_reachable(edge)
-        return edge, _noop
-    platform = get_platform(scenario.platform)
+def acquire_target(scenario: Scenario) -> tuple[Stack, Callable[[], None]]:
+    """The stack the run targets (up), and how to leave it as it was found."""
+    spec = platform_spec(scenario.platform)
+    stack = spec.stack(scenario.targets)
+    if spec.manager is None:  # somebody else's stack: it must be there already
+        if stack.edge is not None:
+            _check_reachable(stack.edge)
+        return stack, _noop
+    platform = spec.manager()
     if all(row.health == "healthy" for row in platform.status()):
-        return EDGE_URL, _noop
+        return stack, _noop
     was_running = platform.is_managed()
     log.info("bringing the %s stack up for this run", platform.name)
     platform.up()
-    return EDGE_URL, (_noop if was_running else platform.down)
+    return stack, (_noop if was_running else platform.down)
 
 
 # --- the run folder -----------------------------------------------------------
@@ -151,14 +151,14 @@ def check_journal() -> None:
 def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     check_journal()
-    edge, release = acquire_target(scenario)
+    stack, release = acquire_target(scenario)
     try:
-        return _measure(scenario, edge, results_root, options)
+        return _measure(scenario, stack, results_root, options)
     finally:
         release()
 
 
-def _environment(scenario: Scenario, edge: str, collector: Collector,
+def _environment(scenario: Scenario, edge: str | None, collector: Collector,
                  target_at: Callable[[float], int], wall_duration: float) -> Environment:
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
@@ -185,7 +185,7 @@ def _api_count(scenario: Scenario) -> int:
     return sum(u.users for u in scenario.audience.api_users)
 
 
-def _measure(scenario: Scenario, edge: str, results_root: Path,
+def _measure(scenario: Scenario, stack: Stack, results_root: Path,
              options: RunOptions) -> RunResult:
     run_dir = make_run_dir(results_root, scenario, time.time())
     recorder = Recorder(run_dir)
@@ -196,15 +196,15 @@ def _measure(scenario: Scenario, edge: str, results_root: Path,
         audience = scenario.audience
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
 
-    runner = _environment(scenario, edge, collector, target_at, wall_duration).create_local_runner()
-    faults = FaultTimeline(scenario, expand(scenario), recorder.event)
-    watch = HealthWatch([] if scenario.platform == "external" else [c.name for c in COMPONENTS],
-                        recorder.event, lambda: time.perf_counter() - zero)
+    runner = _environment(scenario, stack.edge, collector, target_at,
+                          wall_duration).create_local_runner()
+    faults = FaultTimeline(scenario, expand(scenario, stack), recorder.event, stack)
+    watch = HealthWatch(stack.checks, recorder.event, lambda: time.perf_counter() - zero)
     halts = HaltWatch(scenario.halt_if)
     stop = _Stop()
     status = StatusLine()
     outcome, exit_code = "completed", 0
-    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=edge,
+    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
                    wall_duration_s=wall_duration, time_scale=scenario.time_scale,
                    strict=options.strict, regression_tolerance=options.regression_tolerance,
                    baseline_run=str(options.baseline_run) if options.baseline_run else None)
