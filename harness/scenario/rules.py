@@ -17,9 +17,9 @@ from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, unknown)
 from harness.metrics import METRICS, Metric
-from harness.quantities import format_time
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
+from harness.quantities import format_time
 from harness.scenario.model import CLIENT_TYPES, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
 
