@@ -23,11 +23,11 @@ from tabulate import tabulate  # noqa: E402
 from harness import __version__  # noqa: E402
 from harness.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.paths import RESULTS_DIR  # noqa: E402
-from harness.platforms import PLATFORMS, get_platform  # noqa: E402
+from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.stream_url import free_to_air_url
+    from harness.platforms.stream_url import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
@@ -72,14 +72,14 @@ def _stack_restart(args: argparse.Namespace) -> int:
 
 
 def _stack_url(args: argparse.Namespace) -> int:
-    from harness.stream_url import free_to_air_url
+    from harness.platforms.stream_url import free_to_air_url
 
     print(free_to_air_url())
     return 0
 
 
 def _stack_build(args: argparse.Namespace) -> int:
-    from harness import images
+    from harness.platforms import images
 
     made = images.build(mode=args.mode, force=args.force)
     print("built: " + (", ".join(made) if made else "nothing (every image exists; --force rebuilds)"))
@@ -217,7 +217,7 @@ def _print_error(error: HarnessError) -> None:
 
 
 def _stack_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--platform", choices=sorted([*PLATFORMS, "external"]),
+    command.add_argument("--platform", choices=sorted(PLATFORMS),
                          help="override the scenario's platform")
     command.add_argument("--targets", type=Path, metavar="FILE",
                          help="with platform external: the targets file to use instead of the "
@@ -236,7 +236,7 @@ def parser() -> argparse.ArgumentParser:
 
     def action(name: str, handler, help: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help)
-        sub.add_argument("--platform", choices=sorted(PLATFORMS), default="local",
+        sub.add_argument("--platform", choices=sorted(MANAGED), default="local",
                          help="where the stack runs (default: local processes)")
         sub.set_defaults(handler=handler)
         return sub

@@ -1,4 +1,5 @@
-"""Is a component of the stack healthy? Asked from outside, over its port."""
+"""Is a component of a stack healthy? Asked from outside, by its health-check
+URL (the stack descriptor's): http(s) answers 2xx, redis answers PING."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from urllib.parse import urlsplit
 
-from kickoff_stack.topology import BY_NAME
-
-HOST = "127.0.0.1"
 PROBE_TIMEOUT = 2.0
 
 
-def _redis_ping(port: int) -> str:
-    with socket.create_connection((HOST, port), timeout=PROBE_TIMEOUT) as sock:
+def _redis_ping(host: str, port: int) -> str:
+    with socket.create_connection((host, port), timeout=PROBE_TIMEOUT) as sock:
         sock.sendall(b"PING\r\n")
         reply = sock.recv(64)
     return "healthy" if reply.startswith(b"+PONG") else f"unhealthy: {reply[:40]!r}"
@@ -35,33 +33,32 @@ def _http_probe(url: str) -> str:
         return f"unhealthy: {error.code} {detail}"
 
 
-def probe(component: str) -> str:
-    """'healthy', 'unhealthy: why' or 'down: why' for one component."""
-    c = BY_NAME[component]
+def probe(check: str) -> str:
+    """'healthy', 'unhealthy: why' or 'down: why' for one health-check URL."""
+    parts = urlsplit(check)
     try:
-        if c.kind == "redis":
-            return _redis_ping(c.port)
-        path = "/version" if c.kind == "toxiproxy" else "/healthz"
-        return _http_probe(f"http://{HOST}:{c.port}{path}")
+        if parts.scheme == "redis":
+            return _redis_ping(parts.hostname, parts.port or 6379)
+        return _http_probe(check)
     except (OSError, urllib.error.URLError) as error:
         reason = getattr(error, "reason", error)
         return f"down: {reason}"
 
 
-def port_open(port: int) -> bool:
+def port_open(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((HOST, port), timeout=0.5):
+        with socket.create_connection((host, port), timeout=0.5):
             return True
     except OSError:
         return False
 
 
-def wait_healthy(components: Iterable[str], timeout: float) -> dict[str, str]:
-    """Poll until every component is healthy or `timeout` passes; the last probes."""
-    names = list(components)
+def wait_healthy(checks: dict[str, str], timeout: float) -> dict[str, str]:
+    """Poll every component's check (by component) until all are healthy or
+    `timeout` passes; the last probes."""
     deadline = time.monotonic() + timeout
     while True:
-        results = {name: probe(name) for name in names}
+        results = {name: probe(check) for name, check in checks.items()}
         if all(r == "healthy" for r in results.values()) or time.monotonic() > deadline:
             return results
         time.sleep(0.25)

@@ -8,12 +8,11 @@ timeout to every request, and turns its errors into HarnessErrors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from toxiproxy.api import APIConsumer
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
-
-from kickoff_stack.topology import LINKS_BY_NAME, TOXIPROXY_PORT
 
 from harness.errors import HarnessError, InfrastructureMissing, InvalidInput
 
@@ -35,14 +34,13 @@ class Toxic:
 
 
 class Links:
-    """Toxics and cuts on the stack's links, by link name (see topology.LINKS)."""
+    """Toxics and cuts on a stack's links, by link name (a Toxiproxy proxy's)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = TOXIPROXY_PORT,
-                 names: list[str] | None = None) -> None:
-        self.host = host
-        self.port = port
-        # An external stack's links are its targets file's; else the reference stack's.
-        self.names = list(names) if names else list(LINKS_BY_NAME)
+    def __init__(self, api: str) -> None:
+        """`api`: Toxiproxy's API URL, as a stack descriptor gives it."""
+        parts = urlsplit(api)  # toxiproxy-python builds http://host:port itself
+        self.host = parts.hostname
+        self.port = parts.port or 80
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         APIConsumer.host, APIConsumer.port = self.host, self.port
@@ -62,11 +60,6 @@ class Links:
                                f"{response.text.strip()}")
         return response
 
-    def _known(self, link: str) -> str:
-        if link not in self.names:
-            raise InvalidInput(f"unknown link {link!r} (links: {', '.join(self.names)})")
-        return link
-
     def version(self) -> str:
         return self._call("get", "/version").text.strip()
 
@@ -74,7 +67,7 @@ class Links:
         return self._call("get", "/proxies").json()
 
     def toxics(self, link: str) -> list[Toxic]:
-        found = self._call("get", f"/proxies/{self._known(link)}/toxics").json()
+        found = self._call("get", f"/proxies/{link}/toxics").json()
         return [Toxic(link, t["name"], t["type"], t["stream"], t["toxicity"], t["attributes"])
                 for t in found]
 
@@ -83,20 +76,23 @@ class Links:
         if stream not in STREAMS:
             raise InvalidInput(f"toxic stream must be one of {STREAMS}, not {stream!r}")
         toxic = Toxic(link, name or f"{type}_{stream}", type, stream, toxicity, attributes)
-        self._call("post", f"/proxies/{self._known(link)}/toxics",
+        self._call("post", f"/proxies/{link}/toxics",
                    json={"name": toxic.name, "type": type, "stream": stream,
                          "toxicity": toxicity, "attributes": attributes})
         return toxic
 
     def remove_toxic(self, link: str, name: str) -> None:
-        self._call("delete", f"/proxies/{self._known(link)}/toxics/{name}")
+        self._call("delete", f"/proxies/{link}/toxics/{name}")
 
     def set_enabled(self, link: str, enabled: bool) -> None:
         """Cut (False) or restore (True) a link; a cut proxy refuses connections."""
-        self._call("post", f"/proxies/{self._known(link)}", json={"enabled": enabled})
+        self._call("post", f"/proxies/{link}", json={"enabled": enabled})
 
     def is_enabled(self, link: str) -> bool:
-        return bool(self.proxies()[self._known(link)]["enabled"])
+        proxy = self.proxies().get(link)
+        if proxy is None:
+            raise HarnessError(f"Toxiproxy has no proxy {link!r}")
+        return bool(proxy["enabled"])
 
     def reset(self) -> None:
         """Remove every toxic and enable every proxy."""

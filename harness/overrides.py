@@ -14,6 +14,7 @@ from pathlib import Path
 from harness import scenario
 from harness.document import read_document
 from harness.errors import InvalidInput
+from harness.platforms.registry import PLATFORMS
 
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
@@ -35,20 +36,22 @@ def _stack(path: Path | str, platform: str | None, targets: Path | None) -> dict
     written = data if isinstance(data, dict) else {}
     in_file = written.get("platform", "local")
     chosen = platform or in_file
+    readers = ", ".join(name for name, spec in PLATFORMS.items() if spec.reads_targets)
+    reads_targets = chosen in PLATFORMS and PLATFORMS[chosen].reads_targets
     changes: dict[str, object] = {}
     if platform and platform != in_file:
         changes["platform"] = platform
     if targets is not None:
-        if chosen != "external":
-            raise InvalidInput(f"--targets: is only read with platform external (the scenario "
-                               f"runs on {chosen}; add --platform external)")
+        if not reads_targets:
+            raise InvalidInput(f"--targets: is only read with platform {readers} (the scenario "
+                               f"runs on {chosen}; add --platform {readers})")
         if not targets.is_file():
             raise InvalidInput(f"--targets: no file {targets} (a relative path is read from the "
                                f"current directory)")
         changes["targets"] = str(targets.resolve())
-    elif chosen != "external" and "platform" in changes:
+    elif not reads_targets and "platform" in changes:
         changes["targets"] = None  # an external scenario's targets mean nothing elsewhere
-    elif platform == "external" and "targets" not in written:
-        raise InvalidInput("--platform: external needs a targets file describing the stack "
-                           "(add --targets FILE; see docs/scenarios.md)")
+    elif platform is not None and reads_targets and "targets" not in written:
+        raise InvalidInput(f"--platform: {platform} needs a targets file describing the stack "
+                           f"(add --targets FILE; see docs/scenarios.md)")
     return changes

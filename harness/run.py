@@ -25,22 +25,21 @@ import gevent
 import gevent.event
 import yaml
 
-from kickoff_stack.topology import COMPONENTS
 from locust.env import Environment
 
-from harness import targets as targets_file
 from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
-from harness.load.clients import CLIENTS
 from harness.load import journey
+from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, user_classes
-from harness.platforms import get_platform
+from harness.platforms.registry import platform_spec, stack_of
+from harness.platforms.stack import Stack
 from harness.recorder import Recorder, Second
 from harness.regression import TOLERANCE
 from harness.results import SCENARIO, write_results
@@ -50,7 +49,6 @@ from harness.summary import console_tables, regression_line
 from harness.verdict import exit_code as verdict_exit_code
 
 log = logging.getLogger(__name__)
-EDGE_URL = "http://127.0.0.1:8080"
 EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -89,19 +87,20 @@ def _check_reachable(url: str) -> None:
             from None
 
 
-def acquire_target(scenario: Scenario) -> tuple[str, Callable[[], None]]:
-    """The edge URL viewers use, and how to leave the target as it was found."""
-    if scenario.platform == "external":
-        edge = targets_file.load_targets(scenario.targets).edge
-        _check_reachable(edge)
-        return edge, _noop
-    platform = get_platform(scenario.platform)
+def acquire_target(platform_name: str, stack: Stack) -> Callable[[], None]:
+    """Make sure the stack is up; how to leave it as it was found."""
+    spec = platform_spec(platform_name)
+    if spec.manager is None:  # somebody else's stack: it must be there already
+        if stack.edge is not None:
+            _check_reachable(stack.edge)
+        return _noop
+    platform = spec.manager()
     if all(row.health == "healthy" for row in platform.status()):
-        return EDGE_URL, _noop
+        return _noop
     was_running = platform.is_managed()
     log.info("bringing the %s stack up for this run", platform.name)
     platform.up()
-    return EDGE_URL, (_noop if was_running else platform.down)
+    return _noop if was_running else platform.down
 
 
 # --- the run folder -----------------------------------------------------------
@@ -152,16 +151,17 @@ def check_journal() -> None:
 def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     check_journal()
-    viewers_journey = scenario_journey(scenario)  # refused before the target is touched
-    edge, release = acquire_target(scenario)
+    stack = stack_of(scenario.platform, scenario.targets)
+    viewers_journey = scenario_journey(scenario, stack)  # refused before the target is touched
+    release = acquire_target(scenario.platform, stack)
     try:
-        return _measure(scenario, viewers_journey, edge, results_root, options)
+        return _measure(scenario, viewers_journey, stack, results_root, options)
     finally:
         release()
 
 
-def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str,
-                 collector: Collector, target_at: Callable[[float], int],
+def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
+                 edge: str | None, collector: Collector, target_at: Callable[[float], int],
                  wall_duration: float) -> Environment:
     """Locust's environment for the run: viewer and API user classes, the shape."""
     audience = scenario.audience
@@ -178,10 +178,10 @@ def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
     return env
 
 
-def scenario_journey(scenario: Scenario) -> journey.AnyJourney | None:
+def scenario_journey(scenario: Scenario, stack: Stack) -> journey.AnyJourney | None:
     """The journey the scenario's viewers run: its own, else its platform's
     default; None when it plays a bare stream and names no journey."""
-    spec = scenario.journey or journey.default_journey(scenario.platform)
+    spec = scenario.journey or (None if scenario.audience.stream else stack.journey)
     if spec is None:
         if not scenario.audience.stream:
             raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
@@ -204,7 +204,7 @@ def _api_count(scenario: Scenario) -> int:
     return sum(u.users for u in scenario.audience.api_users)
 
 
-def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str,
+def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, stack: Stack,
              results_root: Path, options: RunOptions) -> RunResult:
     run_dir = make_run_dir(results_root, scenario, time.time())
     recorder = Recorder(run_dir, scenario.groups)
@@ -215,16 +215,15 @@ def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edg
         audience = scenario.audience
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
 
-    runner = _environment(scenario, viewers_journey, edge, collector, target_at,
+    runner = _environment(scenario, viewers_journey, stack.edge, collector, target_at,
                           wall_duration).create_local_runner()
-    faults = FaultTimeline(scenario, expand(scenario), recorder.event)
-    watch = HealthWatch([] if scenario.platform == "external" else [c.name for c in COMPONENTS],
-                        recorder.event, lambda: time.perf_counter() - zero)
+    faults = FaultTimeline(scenario, expand(scenario, stack), recorder.event, stack)
+    watch = HealthWatch(stack.checks, recorder.event, lambda: time.perf_counter() - zero)
     halts = HaltWatch(scenario.halt_if)
     stop = _Stop()
     status = StatusLine()
     outcome, exit_code = "completed", 0
-    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=edge,
+    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
                    wall_duration_s=wall_duration, time_scale=scenario.time_scale,
                    request_groups=list(scenario.groups),
                    strict=options.strict, regression_tolerance=options.regression_tolerance,

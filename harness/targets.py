@@ -1,27 +1,27 @@
 """Targets files: how to reach a stack kickoff did not start (platform external).
 
-Traffic goes only to this machine (127.0.0.0/8, localhost, ::1) unless the
-file's allow_hosts names the host: a typo in a URL must not aim a kickoff
-rush, or a fault, at somebody else's servers.
+Traffic goes only to this machine unless the file's allow_hosts names the
+host (harness/platforms/hosts.py). harness/platforms/external.py turns a
+targets file into the run's stack descriptor.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.document import Document, Where, read_document
 from harness.fields import Items, Record, Text, shown
+from harness.platforms.hosts import host_problem
+from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 
 _HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
 
 
 @dataclass(frozen=True)
 class Targets:
-    edge: str  # the base URL viewers use
+    edge: str | None  # the base URL viewers' journeys use; None: a bare stream needs none
     toxiproxy: str | None  # Toxiproxy's API
     docker_host: str | None
     compose_project: str | None
@@ -57,15 +57,16 @@ class _Url(Text):
 
 
 _FORMAT = Record("how to reach a stack kickoff did not start", {
-    "edge": _Url("the base URL viewers use", ("http", "https"), "http://127.0.0.1:8080"),
-    "toxiproxy": _Url("Toxiproxy's API", ("http", "https"), "http://127.0.0.1:8474"),
+    "edge": _Url("the base URL viewers' journeys use (default none: viewers play a bare stream)",
+                 ("http", "https"), EDGE),
+    "toxiproxy": _Url("Toxiproxy's API", ("http", "https"), TOXIPROXY_API),
     "docker_host": _Url("the Docker engine running the stack", ("unix", "npipe", "tcp", "ssh",
                         "http", "https"), "unix:///var/run/docker.sock", host=False),
     "compose_project": Text("the stack's compose project"),
     "components": Items("component names faults may target", Text("a component")),
     "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
     "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
-}, required=("edge",))
+})
 
 
 def load_targets(path: Path | str) -> Targets:
@@ -74,7 +75,7 @@ def load_targets(path: Path | str) -> Targets:
     raw = _FORMAT.read(document.data, (), document) or {}
     _check_hosts(raw, document)
     document.check()
-    return Targets(edge=raw["edge"], toxiproxy=raw.get("toxiproxy"),
+    return Targets(edge=raw.get("edge"), toxiproxy=raw.get("toxiproxy"),
                    docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
                    components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
                    allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path))
@@ -85,23 +86,3 @@ def _check_hosts(raw: dict, document: Document) -> None:
         problem = host_problem(raw[key], raw.get("allow_hosts") or ()) if raw.get(key) else None
         if problem:
             document.problem((key,), problem)
-
-
-def host_problem(url: str, allow_hosts: Iterable[str]) -> str | None:
-    """Why traffic may not go to `url`'s host (None: it may): only this machine,
-    or a host the targets file's allow_hosts names."""
-    host = urlsplit(url).hostname
-    if not host or _loopback(host) or host in {h.lower() for h in allow_hosts if h}:
-        return None
-    return (f"{host} is not this machine, and kickoff sends traffic only to 127.0.0.1, "
-            f"localhost or ::1 (if the stack at {host} is yours to load, add {host} to "
-            f"allow_hosts)")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

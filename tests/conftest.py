@@ -18,11 +18,11 @@ import os  # noqa: E402
 import pytest  # noqa: E402
 
 from harness.errors import InfrastructureMissing  # noqa: E402
-from harness.platforms import get_platform  # noqa: E402
+from harness.platforms.registry import get_platform  # noqa: E402
 
 
 def _docker_problem() -> str | None:
-    from harness import images
+    from harness.platforms import images
 
     try:
         images.engine(timeout=10)

@@ -2,36 +2,34 @@
 faults before the run starts: every `every` inside its window (at .. at + for,
 or to the end), one kind from its list and one target that kind can hit,
 lasting `lasting`. The same seed gives the same faults, so a run that found
-something can be run again."""
+something can be run again. Targets come from the run's stack descriptor:
+on an external stack, only what its targets file names."""
 
 from __future__ import annotations
 
 import random
 
-from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME, ZONES
-
-from harness.faults.kinds import KINDS, RANDOM, RANDOM_PICK_PARAMS, RANDOM_PARAMS
 from harness.document import Document
+from harness.faults.kinds import RANDOM
+from harness.faults.registry import KINDS, RANDOM_PARAMS
+from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
 
-# Toxiproxy carries every link and the harness's own fault reverts: never a pick.
-NEVER_PICKED = ("toxiproxy",)
 
-
-def _targets(kind: str, pool: str, links: list[str], components: list[str]) -> list[str]:
+def _targets(kind: str, pool: str, stack: Stack) -> list[str]:
     hits_link = KINDS[kind].hits == "link"
+    links = [link.name for link in stack.links]
     if pool == "any":
-        return links if hits_link else components
+        return links if hits_link else [c.name for c in stack.components if c.picked]
     if pool.startswith("zone:"):
-        members = ZONES.get(pool.removeprefix("zone:"), ())
-        return [l for l in links if l.split("-", 1)[1] in members] if hits_link else list(members)
+        members = stack.zones.get(pool.removeprefix("zone:"), ())
+        return [l.name for l in stack.links if l.target in members] if hits_link \
+            else list(members)
     return [pool] if (pool in links) == hits_link else []
 
 
-def expand(scenario: Scenario) -> tuple[Fault, ...]:
-    """The scenario's faults with every random one replaced by its picks."""
-    links = list(LINKS_BY_NAME)
-    components = [c.name for c in COMPONENTS if c.name not in NEVER_PICKED]
+def expand(scenario: Scenario, stack: Stack) -> tuple[Fault, ...]:
+    """The scenario's faults with every random one replaced by its picks on `stack`."""
     faults: list[Fault] = []
     for fault in scenario.faults:
         if fault.kind != RANDOM:
@@ -46,11 +44,11 @@ def expand(scenario: Scenario) -> tuple[Fault, ...]:
         at, number = fault.at, 1
         while at < end:
             choices = [(kind, target) for kind in params["kinds"]
-                       for target in _targets(kind, fault.target, links, components)]
+                       for target in _targets(kind, fault.target, stack)]
             if choices:
                 kind, target = rng.choice(choices)
                 faults.append(Fault(f"{fault.name}-{number}", kind, target, at,
-                                    min(lasting, end - at), RANDOM_PICK_PARAMS.get(kind, {}),
+                                    min(lasting, end - at), dict(KINDS[kind].picked),
                                     fault.recover_within))
                 number += 1
             at += params["every"]

@@ -1,5 +1,6 @@
 """Container faults through the Docker engine, on the target compose project's
 containers only (found by its labels: a container outside it is never touched).
+Its context is the Docker engine (None: this machine's) and the project.
 
 container-kill signals the container's main process as a crash would; the
 engine's own kill counts as an operator's stop, which restart policies ignore,
@@ -14,11 +15,16 @@ import signal
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
+from typing import TYPE_CHECKING
+
 from harness.errors import HarnessError
-from harness.faults.driver import Driver
-from harness.faults.kinds import FaultKind
+from harness.faults.driver import Driver, DriverSpec
+from harness.faults.kinds import SIGNAL, FaultKind, no_params
+from harness.fields import Number, Record, Text, Time
 from harness.platforms.docker import DockerPlatform
-from harness.scenario import Fault
+
+if TYPE_CHECKING:
+    from harness.scenario import Fault
 
 ZONE_LABEL = "kickoff.zone"
 UNLIMITED_CPU = -1  # CpuQuota -1: no limit (0 would mean "leave as it is")
@@ -170,3 +176,28 @@ class DockerDriver(Driver):
                 container.update(cpu_quota=UNLIMITED_CPU)
                 done.append(f"docker: lifted the CPU limit of {name}")
         return done
+
+
+KINDS = (
+    FaultKind("container-kill", "docker", "component", True, Record("container-kill params", {
+        "signal": SIGNAL}), "sends a signal to the container; its restart policy decides "
+                            "whether it comes back"),
+    FaultKind("container-stop", "docker", "component", False, Record("container-stop params", {
+        "grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)}),
+              "stops the container (started again at revert)"),
+    FaultKind("container-restart", "docker", "component", True, no_params(
+        "container-restart takes no params"), "restarts the container"),
+    FaultKind("container-pause", "docker", "component", False, no_params(
+        "container-pause takes no params"), "freezes the container (a hung machine)"),
+    FaultKind("network-disconnect", "docker", "component", False, no_params(
+        "network-disconnect takes no params"), "disconnects the container from its network "
+                                               "(a dead NIC)"),
+    FaultKind("resource-squeeze", "docker", "component", False, Record(
+        "resource-squeeze params", {
+            "cpus": Number("CPUs the container may use", above=0),
+            "memory": Text("memory limit, e.g. 64m or 1g", pattern="^[0-9]+[bkmg]?$",
+                           rule="a memory size like 64m or 1g"),
+        }), "squeezes the container's CPU and memory", {"cpus": 0.1, "memory": "64m"}),
+)
+DRIVER = DriverSpec("docker", KINDS, lambda context: DockerDriver(
+    DockerPlatform(context["project"], context["host"])))

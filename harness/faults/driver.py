@@ -2,14 +2,24 @@
 channel (Toxiproxy, the Docker engine, the OS) and can always take back what
 it did: `plan` computes how to undo a fault before anything changes (that
 goes to the journal), `apply` changes the stack, `revert` undoes it and is
-harmless when repeated or when the fault never fully happened."""
+harmless when repeated or when the fault never fully happened.
+
+A driver declares itself in its own module (DriverSpec: its kinds, and how it
+is built from a context alone, so `harness reset` can rebuild it from a
+journal entry in another process); faults/registry.py collects them.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness.faults.kinds import FaultKind
-from harness.scenario import Fault
+
+if TYPE_CHECKING:  # the scenario package reads the registry: no import at run time
+    from harness.scenario import Fault
 
 
 class Driver(ABC):
@@ -31,3 +41,12 @@ class Driver(ABC):
     def reset(self) -> list[str]:
         """Take back every fault of this driver on the stack, journalled or not;
         what was done, one line each."""
+
+
+@dataclass(frozen=True)
+class DriverSpec:
+    """A fault driver as the registry knows it."""
+
+    name: str  # what a stack's contexts are keyed by, and a context's "driver"
+    kinds: tuple[FaultKind, ...]  # the kinds of fault it carries out
+    build: Callable[[dict], Driver]  # the driver from its context (a JSON-able dict)

@@ -1,10 +1,10 @@
-"""Watches the stack's components during a run: each is probed twice a
-second, and every change between healthy and not is an event (with its
+"""Watches the stack's components during a run: each with a health check
+(the stack descriptor's) is probed twice a second, and every change between healthy and not is an event (with its
 second), so a fault's report can say when the component itself was back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import gevent
 import gevent.pool
@@ -15,9 +15,10 @@ PROBE_EVERY = 0.5
 
 
 class HealthWatch:
-    def __init__(self, components: Sequence[str], event: Callable[..., None],
+    def __init__(self, checks: dict[str, str], event: Callable[..., None],
                  now: Callable[[], float]) -> None:
-        self.components = list(components)
+        self.checks = dict(checks)  # health-check URL by component
+        self.components = list(checks)
         self.event = event
         self.now = now
         self.transitions: list[tuple[float, str, bool]] = []  # (second, component, healthy)
@@ -32,7 +33,7 @@ class HealthWatch:
         pool = gevent.pool.Pool(len(self.components))
         while True:
             started = self.now()
-            results = dict(zip(self.components, pool.map(health.probe, self.components)))
+            results = dict(zip(self.components, pool.map(health.probe, self.checks.values())))
             for component, result in results.items():
                 healthy = result == "healthy"
                 if healthy != self._healthy[component]:

@@ -1,16 +1,21 @@
 """Process faults on the local platform: signals to a component's process
 group, only to pids the local platform started (checked by their start time,
-so a recycled pid is never signalled)."""
+so a recycled pid is never signalled). Its context is the local platform's
+state folder."""
 
 from __future__ import annotations
 
-from kickoff_stack.topology import ZONES
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
-from harness.faults.driver import Driver
-from harness.faults.kinds import FaultKind
+from harness.faults.driver import Driver, DriverSpec
+from harness.faults.kinds import SIGNAL, FaultKind, no_params
+from harness.fields import Record
 from harness.platforms.local import LocalPlatform
-from harness.scenario import Fault
+
+if TYPE_CHECKING:
+    from harness.scenario import Fault
 
 
 class ProcessDriver(Driver):
@@ -21,7 +26,8 @@ class ProcessDriver(Driver):
 
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         target = fault.target
-        components = list(ZONES[target.removeprefix("zone:")]) if target.startswith("zone:") \
+        zones = self.platform.stack.zones
+        components = list(zones[target.removeprefix("zone:")]) if target.startswith("zone:") \
             else [target]
         running = self.platform.handles()
         down = [c for c in components if c not in running]
@@ -62,3 +68,14 @@ class ProcessDriver(Driver):
         if self.platform.handles():
             done.append("process: every component's process group continued (SIGCONT)")
         return done
+
+
+KINDS = (
+    FaultKind("process-kill", "process", "component", True, Record("process-kill params", {
+        "signal": SIGNAL}), "signals the process group; without `for` the local supervisor "
+                            "restarts it, with `for` it stays down until the revert"),
+    FaultKind("process-pause", "process", "component", False, no_params(
+        "process-pause takes no params"), "freezes the process group (SIGSTOP, SIGCONT at revert)"),
+)
+DRIVER = DriverSpec("process", KINDS, lambda context: ProcessDriver(
+    LocalPlatform(root=Path(context["state_dir"]))))

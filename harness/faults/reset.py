@@ -2,35 +2,24 @@
 
 First every fault the journal holds (what a killed harness left behind) is
 reverted with the driver it was injected with; then, to be sure, every
-driver resets the whole reference stack where it runs: Toxiproxy without a
-toxic and with every link enabled, containers unpaused, started and
-reconnected, local processes continued and started.
+driver resets each stack a platform runs here (the registry's platforms say
+which): Toxiproxy without a toxic and with every link enabled, containers
+unpaused, started and reconnected, local processes continued and started.
 """
 
 from __future__ import annotations
 
-from harness import health
-from harness.errors import HarnessError, InfrastructureMissing
-from harness.faults.drivers import LOCAL_TOXIPROXY, driver
+from harness.errors import HarnessError
 from harness.faults.journal import Journal
-from harness.platforms.base import state_dir
-from harness.platforms.docker import PROJECT, DockerPlatform
-from harness.platforms.local import LocalPlatform
-from kickoff_stack.topology import TOXIPROXY_PORT
+from harness.faults.registry import driver
+from harness.platforms.registry import PLATFORMS
 
 
 def _stack_contexts() -> list[dict]:
-    """The drivers' contexts for the reference stack wherever it runs here."""
-    contexts = []
-    if health.port_open(TOXIPROXY_PORT):
-        contexts.append({"driver": "toxiproxy", "api": LOCAL_TOXIPROXY})
-    if LocalPlatform().is_managed():
-        contexts.append({"driver": "process", "state_dir": str(state_dir())})
-    try:
-        if DockerPlatform().is_managed():
-            contexts.append({"driver": "docker", "project": PROJECT, "host": None})
-    except InfrastructureMissing:
-        pass  # no Docker engine: no container of the stack to reset
+    """The drivers' contexts of every platform's stack that runs here now."""
+    contexts: list[dict] = []
+    for spec in PLATFORMS.values():
+        contexts += [c for c in spec.running_contexts() if c not in contexts]
     return contexts
 
 

@@ -1,25 +1,16 @@
 """Each fault of a run as the summary reports it, computed from events.jsonl
-(when it was due, injected, reverted; the components' health) and the
+(when it was due, injected, reverted; the components' health, and which
+components tell that its target is back, as the run's stack said) and the
 recorded seconds (impact and recovery), so it can be computed again later."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kickoff_stack.topology import LINKS_BY_NAME, ZONES
-
 from harness.faults.recovery import Window, healthy_after, recovery
 from harness.recorder import Second
 
-
-def components_hit(target: str) -> list[str]:
-    """The components whose health tells whether a fault's target is back."""
-    if target.startswith("zone:"):
-        return list(ZONES.get(target.removeprefix("zone:"), ()))
-    if target in LINKS_BY_NAME:  # both ends: a cut auth-redis shows at auth, not redis
-        link = LINKS_BY_NAME[target]
-        return [link.source, link.target]
-    return [target]
+_NOT_REPORTED = ("kind", "time_utc", "epoch", "fault", "match_s", "components_hit")
 
 
 def _status(fault: dict) -> str:
@@ -34,13 +25,14 @@ def _status(fault: dict) -> str:
 
 def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[dict]:
     faults: dict[str, dict] = {}
+    hit: dict[str, list[str]] = {}  # the components whose health tells a fault's target is back
     transitions = []
     for event in events:
         kind = event["kind"]
         if kind == "fault_scheduled":
-            faults[event["fault"]] = {k: v for k, v in event.items()
-                                      if k not in ("kind", "time_utc", "epoch", "fault", "match_s")}
+            faults[event["fault"]] = {k: v for k, v in event.items() if k not in _NOT_REPORTED}
             faults[event["fault"]]["scheduled_match_s"] = event["match_s"]
+            hit[event["fault"]] = event.get("components_hit", [event["target"]])
         elif kind == "fault_injected":
             faults[event["fault"]].update(injected_second=event["second"],
                                           injected_match_s=event["match_s"],
@@ -64,7 +56,7 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             fault.update(found.to_json())
             reference = window.injected if found.recovery_from == "inject" else window.reverted
             fault["component_healthy_after_s"] = healthy_after(
-                transitions, components_hit(fault["target"]), window.injected, reference)
+                transitions, hit[name], window.injected, reference)
         summaries.append(fault)
     return summaries
 

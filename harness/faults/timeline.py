@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 import gevent
 
 from harness.errors import HarnessError
-from harness.faults.drivers import contexts_for, driver
 from harness.faults.journal import Journal
-from harness.faults.kinds import KINDS, FaultKind, parsed_params
+from harness.faults.kinds import FaultKind, parsed_params
+from harness.faults.registry import KINDS, driver
+from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,12 @@ def _rounded(value: float | None) -> float | None:
 
 class FaultTimeline:
     def __init__(self, scenario: Scenario, faults: tuple[Fault, ...], event: Event,
-                 journal: Journal | None = None) -> None:
+                 stack: Stack, journal: Journal | None = None) -> None:
         self.scenario = scenario
         self.event = event
+        self.stack = stack
         self.journal = journal or Journal()
-        self.contexts = contexts_for(scenario.platform, scenario.targets)
+        self.contexts = stack.contexts
         self.drivers = {name: driver(context) for name, context in self.contexts.items()}
         self.runs = [self._plan(fault) for fault in faults]
         self._greenlets: list[gevent.Greenlet] = []
@@ -73,6 +75,7 @@ class FaultTimeline:
             fault = run.fault
             self.event("fault_scheduled", fault.at, fault=fault.name, fault_kind=fault.kind,
                        target=fault.target, driver=run.kind.driver,
+                       components_hit=self.stack.components_hit(fault.target),
                        scheduled_second=round(run.scheduled_second, 3),
                        revert_scheduled_second=_rounded(run.revert_scheduled_second),
                        lasts_until_end=fault.duration is None,

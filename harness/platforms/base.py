@@ -1,17 +1,20 @@
-"""What every platform offers: bring the stack up and down, report, and act on
-one component (the handle faults use)."""
+"""What every platform offers. Its declaration (PlatformSpec: its name, the
+fault drivers it offers, its stack descriptor, whether kickoff manages it)
+goes in the registry; a platform kickoff manages also brings the stack up and
+down, reports, and acts on one component (the handle faults use)."""
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from kickoff_stack.topology import COMPONENTS
+from urllib.parse import urlsplit
 
 from harness import health
 from harness.errors import InfrastructureMissing
+from harness.platforms.stack import Stack
 
 UP_TIMEOUT = 90.0
 
@@ -20,8 +23,31 @@ UP_TIMEOUT = 90.0
 class ComponentStatus:
     component: str
     handle: str  # pid or container, "-" when not running
-    port: int
+    port: int | None  # its health check's port
     health: str
+
+
+def _no_contexts() -> list[dict]:
+    return []
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """A platform as the registry knows it, declared in the platform's module."""
+
+    name: str
+    description: str  # one line, for the CLI's help
+    drivers: dict[str, str]  # fault drivers it can offer: "" always, else what its stack needs
+    stack: Callable[[Path | None], Stack]  # its stack descriptor (read from a targets file?)
+    reads_targets: bool = False  # whether its stack is described by a targets file
+    manager: Callable[[], Platform] | None = None  # None: kickoff never brings it up or down
+    # Its drivers' contexts where it has something on this machine now (for
+    # `harness reset`, which must find faults no journal names).
+    running_contexts: Callable[[], list[dict]] = _no_contexts
+
+    @property
+    def managed(self) -> bool:
+        return self.manager is not None
 
 
 def state_dir() -> Path:
@@ -34,9 +60,10 @@ def state_dir() -> Path:
 
 
 class Platform(ABC):
-    """A place the reference stack runs: local processes or Docker containers."""
+    """A stack kickoff brings up and down: local processes or Docker containers."""
 
     name: str
+    stack: Stack
 
     @abstractmethod
     def up(self) -> None:
@@ -64,11 +91,11 @@ class Platform(ABC):
 
     def status(self) -> list[ComponentStatus]:
         handles = self.handles()
-        return [ComponentStatus(c.name, handles.get(c.name, "-"), c.port, health.probe(c.name))
-                for c in COMPONENTS]
+        return [ComponentStatus(name, handles.get(name, "-"), urlsplit(check).port,
+                                health.probe(check)) for name, check in self.stack.checks.items()]
 
     def wait_healthy(self, timeout: float = UP_TIMEOUT) -> None:
-        results = health.wait_healthy((c.name for c in COMPONENTS), timeout)
+        results = health.wait_healthy(self.stack.checks, timeout)
         sick = {name: r for name, r in results.items() if r != "healthy"}
         if sick:
             detail = ", ".join(f"{name} {r}" for name, r in sick.items())

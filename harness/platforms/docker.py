@@ -11,15 +11,18 @@ import logging
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import docker
 from docker.errors import APIError
 from docker.models.containers import Container
 
-from harness import images
+from harness.platforms import images
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.paths import COMPOSE_DIR
-from harness.platforms.base import Platform
+from harness.platforms.base import Platform, PlatformSpec
+from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
+from harness.platforms.stack import Stack
 
 log = logging.getLogger(__name__)
 PROJECT = "kickoff"
@@ -47,6 +50,7 @@ class DockerPlatform(Platform):
         self.project = project  # another compose project: an external stack's
         self.host = host  # None: DOCKER_HOST or the local engine
         self._client: docker.DockerClient | None = None
+        self.stack = docker_stack()
 
     @property
     def client(self) -> docker.DockerClient:
@@ -115,3 +119,24 @@ class DockerPlatform(Platform):
             self.container(component).start()
         except APIError as error:
             raise HarnessError(f"cannot start {component}: {error.explanation}") from None
+
+
+def docker_stack(targets: Path | None = None) -> Stack:
+    """The reference stack as containers (a docker stack reads no targets file)."""
+    return reference_stack("docker", {
+        "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
+        "docker": {"driver": "docker", "project": PROJECT, "host": None}})
+
+
+def _running_contexts() -> list[dict]:
+    try:
+        managed = DockerPlatform().is_managed()
+    except InfrastructureMissing:
+        managed = False  # no Docker engine: no container of the stack to reset
+    return toxiproxy_context() + ([docker_stack().contexts["docker"]] if managed else [])
+
+
+PLATFORM = PlatformSpec(
+    name="docker", description="the reference stack as containers on this machine's Docker engine",
+    drivers={"toxiproxy": "", "docker": ""}, stack=docker_stack, manager=DockerPlatform,
+    running_contexts=_running_contexts)

@@ -26,10 +26,11 @@ from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link, toxiproxy_c
 
 from harness import health, prerequisites
 from harness.errors import HarnessError, InfrastructureMissing
-from harness.platforms.base import Platform, state_dir
+from harness.platforms.base import Platform, PlatformSpec, state_dir
+from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
+from harness.platforms.stack import Stack
 
 log = logging.getLogger(__name__)
-HOST = "127.0.0.1"
 STOP_TIMEOUT = 5.0
 DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a killed component
 
@@ -52,6 +53,7 @@ class LocalPlatform(Platform):
     def __init__(self, root: Path | None = None,
                  restart_after: float = DEFAULT_RESTART_AFTER) -> None:
         self.root = (root or state_dir()) / "local"
+        self.stack = local_stack(root=root)
         self.state_file = self.root / "stack.json"
         self.supervisor_file = self.root / "supervisor.json"
         self.restart_after = restart_after
@@ -183,7 +185,7 @@ class LocalPlatform(Platform):
         return ports
 
     def _launch(self, name: str) -> dict:
-        busy = [p for p in self._ports_of(name) if health.port_open(p)]
+        busy = [p for p in self._ports_of(name) if health.port_open(HOST, p)]
         if busy:
             raise InfrastructureMissing(
                 f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
@@ -268,3 +270,22 @@ def _write_atomically(path: Path, data: dict) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=1))
     temporary.replace(path)
+
+
+def local_stack(targets: Path | None = None, root: Path | None = None) -> Stack:
+    """The reference stack as local processes (a local stack reads no targets file)."""
+    return reference_stack("local", {
+        "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
+        "process": {"driver": "process", "state_dir": str(root or state_dir())}})
+
+
+def _running_contexts() -> list[dict]:
+    platform = LocalPlatform()
+    return toxiproxy_context() + ([platform.stack.contexts["process"]]
+                                  if platform.is_managed() else [])
+
+
+PLATFORM = PlatformSpec(
+    name="local", description="the reference stack as local processes (the default)",
+    drivers={"toxiproxy": "", "process": ""}, stack=local_stack, manager=LocalPlatform,
+    running_contexts=_running_contexts)

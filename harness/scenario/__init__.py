@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harness.document import Document, parse_document, read_document
 from harness.load.journey import resolved
+from harness.platforms.registry import PLATFORMS
 from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_RECOVERY_BUDGET,
                                     ApiUsers, Audience, AudiencePoint, Fault, HaltCondition,
                                     Phase, Scenario, Slo, Timeline, default_peak,
@@ -49,8 +50,10 @@ def json_schema() -> dict:
     """The file format as JSON Schema (draft 2020-12), for editors."""
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "kickoff scenario", **FORMAT.schema(),
-            # targets go with platform external, and only with it
-            "if": {"properties": {"platform": {"const": "external"}}, "required": ["platform"]},
+            # targets go with the platforms a targets file describes, and only with them
+            "if": {"properties": {"platform": {"enum": [
+                name for name, spec in PLATFORMS.items() if spec.reads_targets]}},
+                "required": ["platform"]},
             "then": {"required": ["targets"]},
             "else": {"not": {"required": ["targets"]}}}
 

@@ -12,23 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kickoff_stack.topology import COMPONENTS, LINKS_BY_NAME, ZONES
-
 from harness.document import Document, Where
-from harness.errors import InvalidInput
-from harness.faults.kinds import DRIVERS_BY_PLATFORM, KINDS, RANDOM, RANDOM_PARAMS
+from harness.faults.kinds import RANDOM
+from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, shown, unknown)
-from harness.load.journey import AnyJourney, JourneySpec, default_journey, read_journey
+from harness.load.journey import AnyJourney, JourneySpec, read_journey
 from harness.metrics import Metric
+from harness.platforms.hosts import host_problem
+from harness.platforms.registry import PLATFORMS, offered_by
+from harness.platforms.stack import Stack
 from harness.quantities import format_time
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, default_phases
-from harness.targets import host_problem, load_targets
+from harness.scenario.platform import check_edge, scenario_stack
 
-PLATFORMS = ("local", "docker", "external")
 CMCD_MODES = ("off", "query", "headers")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
+
+
 _PHASE = Record("a named part of the timeline, lasting until the next one starts", {
     "name": Text("the phase's name, for SLOs and reports"),
     "at": Time("when it starts, in match time"),
@@ -92,7 +94,7 @@ FORMAT = Record("a kickoff match-day scenario", {
                  rule="a valid name (lowercase letters, digits and '-', starting with a letter "
                       "or digit)"),
     "description": Text("what the scenario shows", blank=True),
-    "platform": Choice("where the stack runs (default local)", PLATFORMS, noun="platform"),
+    "platform": Choice("where the stack runs (default local)", tuple(PLATFORMS), noun="platform"),
     "targets": Text("with platform external: the targets file, relative to this file"),
     "journey": JourneySpec("what the app does before the player: a journey file (relative to "
                            "this file), the steps inline, or {python: FILE.py:Class}; see "
@@ -120,10 +122,11 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     phase_names = _check_phases(timeline, span, document)
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
-    faults = _check_faults(values.get("faults") or [], span,
-                           _fault_stack(values, source, document),
+    stack = scenario_stack(values, source, document)
+    check_edge(values, stack, document)
+    faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
                            values.get("platform", "local"), document)
-    journey = _check_journey(values, source, document)
+    journey = _check_journey(values, stack, source, document)
     if journey is not None or (values.get("audience") or {}).get("stream"):
         # with neither, `harness run` refuses the scenario before it starts (nothing to play)
         _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
@@ -131,7 +134,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey)
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
-    _check_stream(values, source, document)
+    _check_stream(values, stack, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
 
@@ -146,16 +149,16 @@ def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document
                 _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
 
 
-def _check_journey(values: dict, source: Path, document: Document) -> AnyJourney | bool | None:
-    """The scenario's journey (or its platform's default), checked; None when
+def _check_journey(values: dict, stack: Stack | None, source: Path,
+                   document: Document) -> AnyJourney | bool | None:
+    """The scenario's journey (or its stack's default), checked; None when
     there is none, False when it has problems (already reported)."""
     if "journey" in values:
         spec = values["journey"]
-    elif (values.get("audience") or {}).get("stream"):
+    elif (values.get("audience") or {}).get("stream") or stack is None:
         return None
     else:
-        spec = default_journey(values.get("platform", "local"))
-        spec = str(spec) if spec else None
+        spec = str(stack.journey) if stack.journey else None
     if spec is None:
         return None
     return read_journey(spec, ("journey",), source.parent, document) or False
@@ -247,7 +250,7 @@ def _check_inside(at: float, span: tuple[float, float] | None, where: Where, doc
 
 
 @dataclass(frozen=True)
-class _Stack:
+class _Targets:
     """What faults may hit and which drivers can hit it (None: anything)."""
 
     components: list[str] | None
@@ -256,40 +259,16 @@ class _Stack:
     drivers: tuple[str, ...] | None
 
 
-def _fault_stack(values: dict, source: Path, document: Document) -> _Stack:
-    """Check platform and targets; return what the scenario's faults may hit."""
-    platform, targets = values.get("platform", "local"), values.get("targets")
-    if platform in ("local", "docker"):
-        if "targets" in values:
-            document.problem(("targets",), f"is only read with platform external (this scenario "
-                                           f"runs on {platform}; remove targets or set platform: "
-                                           f"external)")
-        return _Stack([c.name for c in COMPONENTS], list(LINKS_BY_NAME), list(ZONES),
-                      DRIVERS_BY_PLATFORM[platform])
-    if platform == "external" and "targets" not in values:
-        document.problem(("platform",), "external needs a targets file describing the stack "
-                                        "(add targets: FILE; see docs/scenarios.md)")
-    unknown_stack = _Stack(None, None, [], None)
-    if platform != "external" or targets is None:
-        return unknown_stack
-    path = source.parent / targets
-    if not path.is_file():
-        document.problem(("targets",), f"no file {path} (a relative path is read from the "
-                                       f"scenario's folder)")
-        return unknown_stack
-    try:
-        stack = load_targets(path)
-    except InvalidInput as error:
-        document.include(error)
-        return unknown_stack
-    drivers = (("toxiproxy",) if stack.toxiproxy else ()) + (("docker",) if stack.docker_host
-                                                              else ())
-    named = bool(stack.components or stack.links)
-    return _Stack(list(stack.components) if named else None, list(stack.links) if named else None,
-                  [], drivers)
+def _fault_targets(stack: Stack | None) -> _Targets:
+    if stack is None:
+        return _Targets(None, None, [], None)
+    named = bool(stack.components or stack.links)  # a targets file that names none: anything
+    return _Targets([c.name for c in stack.components] if named else None,
+                    [link.name for link in stack.links] if named else None,
+                    list(stack.zones), stack.drivers)
 
 
-def _check_stream(values: dict, source: Path, document: Document) -> None:
+def _check_stream(values: dict, stack: Stack | None, document: Document) -> None:
     """A bare stream URL: http(s), to a host traffic may go to, and no journey settings."""
     audience = values.get("audience") or {}
     url = audience.get("stream")
@@ -298,16 +277,10 @@ def _check_stream(values: dict, source: Path, document: Document) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         document.problem(("audience", "stream"), f"{shown(url)} is not an http/https URL with a "
-                                                 f"host (write e.g. http://127.0.0.1:8088/live/"
+                                                 f"host (write e.g. http://HOST:PORT/live/"
                                                  f"master.m3u8)")
         return
-    allow_hosts: tuple[str, ...] = ()
-    if values.get("platform") == "external" and values.get("targets"):
-        try:
-            allow_hosts = load_targets(source.parent / values["targets"]).allow_hosts
-        except InvalidInput:
-            pass  # the targets file's problems are reported with `targets`
-    problem = host_problem(url, allow_hosts)
+    problem = host_problem(url, stack.allow_hosts if stack else ())
     if problem:
         document.problem(("audience", "stream"), problem)
     for key in ("event", "subscribers"):
@@ -317,7 +290,7 @@ def _check_stream(values: dict, source: Path, document: Document) -> None:
                                                 f"{key} or stream)")
 
 
-def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Stack,
+def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Targets,
                   platform: str, document: Document) -> dict[str, dict] | None:
     """Check the faults; return them by name (None while a name is unknown)."""
     by_name: dict[str, dict] = {}
@@ -339,7 +312,7 @@ def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Stack,
     return by_name if _names(faults) is not None else None
 
 
-def _check_fault_kind(fault: dict, stack: _Stack, platform: str, where: Where,
+def _check_fault_kind(fault: dict, stack: _Targets, platform: str, where: Where,
                       document: Document) -> None:
     kind = KINDS[fault["kind"]]
     if stack.drivers is not None and kind.driver not in stack.drivers:
@@ -354,17 +327,12 @@ def _check_fault_kind(fault: dict, stack: _Stack, platform: str, where: Where,
             document.problem(where + ("params",), "resource-squeeze needs cpus, memory or both")
 
 
-_OFFERED_BY = {"toxiproxy": "local, docker, or external with toxiproxy: in its targets file",
-               "docker": "docker, or external with docker_host: in its targets file",
-               "process": "local"}
-
-
 def _unsupported(kind: str, driver: str, platform: str) -> str:
     return (f"{kind} is a {driver} fault, which platform {platform} cannot carry out (it needs "
-            f"platform {_OFFERED_BY[driver]})")
+            f"platform {offered_by(driver)})")
 
 
-def _check_target(target: str | None, kind: str, hits: str, stack: _Stack, where: Where,
+def _check_target(target: str | None, kind: str, hits: str, stack: _Targets, where: Where,
                   document: Document) -> None:
     if target is None:
         return
@@ -384,7 +352,7 @@ def _check_target(target: str | None, kind: str, hits: str, stack: _Stack, where
         if stack.components is not None and zone not in stack.zones:
             unknown(document, where, f"the stack has no zone {zone!r}", zone,
                     stack.zones or ["(none)"], None if stack.zones else
-                    "only the reference stack's platforms know zones")
+                    "this stack's description names no zones")
     elif stack.components is not None and target in stack.links:
         document.problem(where, f"{target!r} is a link, and {kind} hits a component or zone "
                                 f"(target one of those, or choose a kind that hits links)")
@@ -393,7 +361,7 @@ def _check_target(target: str | None, kind: str, hits: str, stack: _Stack, where
                 stack.components)
 
 
-def _check_random(fault: dict, stack: _Stack, platform: str, where: Where,
+def _check_random(fault: dict, stack: _Targets, platform: str, where: Where,
                   document: Document) -> None:
     if "params" not in fault:
         document.problem(where + ("params",), "random needs params every and kinds (see "

@@ -29,7 +29,7 @@ def decoy_container(platform):
     if platform.name != "docker":
         yield None
         return
-    from harness import images
+    from harness.platforms import images
 
     container = platform.client.containers.run(
         images.stack_image(), ["sleep", "3600"], detach=True, name="kickoff-decoy-origin-a",

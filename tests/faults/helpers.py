@@ -9,9 +9,10 @@ from pathlib import Path
 
 import requests
 
-from harness.faults.drivers import contexts_for, driver
-from harness.faults.kinds import KINDS, parsed_params
+from harness.faults.kinds import parsed_params
+from harness.faults.registry import KINDS, driver
 from harness.platforms.local import LocalPlatform
+from harness.platforms.registry import stack_of
 from harness.scenario import Fault
 from tests.stack.helpers import EDGE, playback_path, uncached, variants
 
@@ -22,7 +23,7 @@ def injected(platform: str, kind: str, target: str, hold: bool = False,
     """The fault applied by its driver while the block runs, then reverted;
     yields the undo record. `hold`: as a fault with a `for` (kept down)."""
     fault = Fault(f"test-{kind}", kind, target, 0.0, 60.0 if hold else None, params)
-    chosen = driver(contexts_for(platform)[KINDS[kind].driver])
+    chosen = driver(stack_of(platform).contexts[KINDS[kind].driver])
     values = parsed_params(KINDS[kind], params)
     undo = chosen.plan(fault, KINDS[kind], values)
     chosen.apply(KINDS[kind], values, undo)

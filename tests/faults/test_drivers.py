@@ -10,8 +10,7 @@ import time
 import pytest
 import requests
 
-from harness import health
-from harness.links import Links
+from tests.reference import probe, port_open, toxiproxy
 from harness.platforms.local import DEFAULT_RESTART_AFTER
 from tests.faults.helpers import (dead, get, injected, pid_of, playlist_url, process_state,
                                   wait_until)
@@ -74,7 +73,7 @@ def test_broken_links_to_both_origins_fail_requests_and_heal(clean, kind, params
 def test_benign_toxics_are_on_the_server_and_gone_after(clean, kind, params, attributes):
     """Slicing and slow closes change no answer: the Toxiproxy server's own
     state shows them, and requests through the link still work."""
-    links, url = Links(), playlist_url()
+    links, url = toxiproxy(), playlist_url()
     with injected(clean.name, kind, "edge-origin-a", **params):
         (toxic,) = links.toxics("edge-origin-a")
         assert (toxic.type, toxic.attributes) == (kind, attributes)
@@ -88,8 +87,8 @@ def test_a_cut_link_fails_over_and_comes_back(clean):
     with injected(clean.name, "cut", "edge-origin-a"):
         status, _, response = get(url)
         assert status == 200 and response.headers["X-Origin"] == "origin-b"
-        assert not Links().is_enabled("edge-origin-a")
-    assert Links().is_enabled("edge-origin-a")
+        assert not toxiproxy().is_enabled("edge-origin-a")
+    assert toxiproxy().is_enabled("edge-origin-a")
     wait_for_origin(url, "origin-a")
 
 
@@ -106,8 +105,8 @@ def test_a_killed_process_is_restarted_by_the_supervisor(clean):
     pid = pid_of("origin-a")
     with injected("local", "process-kill", "origin-a"):
         wait_until(lambda: dead(pid), 3)
-        assert not health.port_open(9101)
-        back = wait_until(lambda: health.probe("origin-a") == "healthy", DEFAULT_RESTART_AFTER + 5)
+        assert not port_open(9101)
+        back = wait_until(lambda: probe("origin-a") == "healthy", DEFAULT_RESTART_AFTER + 5)
         assert pid_of("origin-a") != pid
     assert back >= DEFAULT_RESTART_AFTER - 1.5  # it waited, as RestartSec would
 
@@ -115,10 +114,10 @@ def test_a_killed_process_is_restarted_by_the_supervisor(clean):
 @pytest.mark.only_on("local")
 def test_a_process_killed_with_a_duration_stays_down_until_the_revert(clean):
     with injected("local", "process-kill", "origin-b", hold=True, signal="SIGTERM"):
-        wait_until(lambda: not health.port_open(9102), 5)
+        wait_until(lambda: not port_open(9102), 5)
         time.sleep(DEFAULT_RESTART_AFTER + 1)
-        assert not health.port_open(9102), "the supervisor restarted a held component"
-    wait_until(lambda: health.probe("origin-b") == "healthy", 10)
+        assert not port_open(9102), "the supervisor restarted a held component"
+    wait_until(lambda: probe("origin-b") == "healthy", 10)
 
 
 @pytest.mark.only_on("local")
@@ -129,7 +128,7 @@ def test_a_paused_process_group_freezes_and_continues(clean):
         with pytest.raises(requests.Timeout):
             requests.get("http://127.0.0.1:9301/healthz", timeout=1)
     wait_until(lambda: process_state(pid) in ("S", "R"), 2)
-    wait_until(lambda: health.probe("catalog") == "healthy", 5)
+    wait_until(lambda: probe("catalog") == "healthy", 5)
 
 
 @pytest.mark.only_on("local")
@@ -152,7 +151,7 @@ def test_a_crashed_container_is_restarted_by_its_restart_policy(clean):
             container.reload()
             return container.attrs["RestartCount"] == restarts + 1
         wait_until(restarted, 10)
-        wait_until(lambda: health.probe("origin-a") == "healthy", 15)
+        wait_until(lambda: probe("origin-a") == "healthy", 15)
 
 
 @pytest.mark.only_on("docker")
@@ -169,7 +168,7 @@ def test_stopped_and_paused_containers_run_again_after_the_revert(clean, kind, s
             requests.get("http://127.0.0.1:9301/healthz", timeout=1)
     container.reload()
     assert container.status == "running"
-    wait_until(lambda: health.probe("catalog") == "healthy", 15)
+    wait_until(lambda: probe("catalog") == "healthy", 15)
 
 
 @pytest.mark.only_on("docker")
@@ -180,7 +179,7 @@ def test_a_restarted_container_runs_again(clean):
         container.reload()
         assert container.attrs["State"]["StartedAt"] != started
         assert container.status == "running"
-    wait_until(lambda: health.probe("catalog") == "healthy", 15)
+    wait_until(lambda: probe("catalog") == "healthy", 15)
 
 
 @pytest.mark.only_on("docker")

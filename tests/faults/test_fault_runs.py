@@ -11,9 +11,8 @@ import time
 
 import pytest
 
-from harness import health
 from harness.faults.journal import Journal
-from harness.links import Links
+from tests.reference import probe, toxiproxy
 from tests.cli import harness
 from tests.faults.helpers import pid_of, process_state
 from tests.run.helpers import events, run_dir, summary, write_scenario
@@ -54,7 +53,7 @@ def catalog_frozen(stack) -> bool:
 
 def assert_stack_clean(stack) -> None:
     """Seen from outside: no toxic, every link on, nothing frozen, nothing journalled."""
-    links = Links()
+    links = toxiproxy()
     for name, proxy in links.proxies().items():
         assert proxy["enabled"], f"link {name} left cut"
         assert links.toxics(name) == [], f"toxic left on {name}"
@@ -93,7 +92,7 @@ def test_a_signal_mid_fault_reverts_everything(stack, untouched, tmp_path, sig, 
         stack.name, "2m", LINK_FAULTS + freeze(stack.name)))
     process = start_run(scenario, tmp_path / "results")
     wait_for_seconds(tmp_path / "results", 6)
-    assert catalog_frozen(stack) and Links().toxics("edge-origin-a")  # the faults are on
+    assert catalog_frozen(stack) and toxiproxy().toxics("edge-origin-a")  # the faults are on
     process.send_signal(sig)
     process.communicate(timeout=60)
     assert process.returncode == code
@@ -110,7 +109,7 @@ def test_after_kill_9_the_run_refuses_and_reset_restores(stack, untouched, tmp_p
     process.kill()
     process.communicate(timeout=10)
     # The faults outlive the harness, and the journal knows them.
-    assert catalog_frozen(stack) and not Links().is_enabled("auth-redis")
+    assert catalog_frozen(stack) and not toxiproxy().is_enabled("auth-redis")
     assert {e["fault"] for e in Journal().entries().values()} == {"slow-a", "cut-auth",
                                                                   "freeze-catalog"}
     refused = harness("run", str(scenario), "--results-dir", str(tmp_path / "again"))
@@ -120,7 +119,7 @@ def test_after_kill_9_the_run_refuses_and_reset_restores(stack, untouched, tmp_p
     assert reset.returncode == 0, reset.stderr
     assert "reverted freeze-catalog" in reset.stdout
     assert_stack_clean(stack)
-    wait_for_healthy = [health.probe(c) for c in ("catalog", "auth")]
+    wait_for_healthy = [probe(c) for c in ("catalog", "auth")]
     assert wait_for_healthy == ["healthy", "healthy"]
 
 
@@ -149,7 +148,7 @@ def test_recovery_of_a_killed_origin_matches_what_is_seen_from_outside(stack, un
 
     def watch() -> None:
         while not stop.is_set():
-            healthy = health.probe("origin-a") == "healthy"
+            healthy = probe("origin-a") == "healthy"
             if not healthy and "down" not in seen:
                 seen["down"] = time.time()
             if healthy and "down" in seen and "up" not in seen:

@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from harness import images
+from harness.platforms import images
 from tests.install.conftest import REPO
 
 
@@ -49,7 +49,7 @@ def test_the_wheel_carries_the_stack_scenarios_journeys_and_every_module(wheel):
 
 def _installed_paths(installed, cwd: Path) -> dict[str, Path]:
     script = ("import harness, harness.paths as p, kickoff_stack, harness.starter as s\n"
-              "from harness import images\n"
+              "from harness.platforms import images\n"
               "for name, path in (('harness', harness.__file__), ('compose', p.COMPOSE_DIR),\n"
               "    ('scenarios', p.SCENARIOS_DIR), ('journey', p.REFERENCE_JOURNEY),\n"
               "    ('stack', kickoff_stack.__file__), ('starter', s.__file__),\n"

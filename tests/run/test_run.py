@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.links import Links
 from harness.paths import REFERENCE_JOURNEY
+from tests.reference import toxiproxy
 from harness.recorder import read_seconds
 from harness.scenario import load
 from tests.cli import HARNESS, harness
@@ -120,7 +120,7 @@ def test_a_throttled_origin_link_shows_stalls_and_viewers_step_down(run_stack, t
     scenario = write_scenario(tmp_path, "throttle", STEADY)
     results = tmp_path / "results"
     process = start_run(scenario, results, "--platform", run_stack.name)
-    links = Links()
+    links = toxiproxy()
     try:
         wait_for_seconds(results, 12)
         for link in ("edge-origin-a", "edge-origin-b"):

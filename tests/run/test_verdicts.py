@@ -11,7 +11,7 @@ import shutil
 import pytest
 from junitparser import JUnitXml
 
-from harness.links import Links
+from tests.reference import toxiproxy
 from harness.paths import SCENARIOS_DIR
 from tests.cli import harness
 from tests.run.helpers import run_dir, summary, write_scenario
@@ -87,7 +87,7 @@ def test_a_slower_run_is_a_regression_against_its_baseline(run_stack, tmp_path):
     (baseline,) = list(results.iterdir())
     # the same run with slow origin links: still within its SLOs, but worse
     process = start_run(scenario, results, "--baseline", "latest-pass", "--fail-on-regression")
-    links = Links()
+    links = toxiproxy()
     try:
         wait_for_seconds(results, 1, timeout=30)
         for link in ("edge-origin-a", "edge-origin-b"):

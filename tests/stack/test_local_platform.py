@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from harness.platforms import get_platform
+from harness.platforms.registry import get_platform
 from harness.platforms.local import LocalPlatform, process_start_time
 from tests.cli import assert_one_line_error, harness
 

@@ -17,8 +17,7 @@ from kickoff_stack import tokens
 from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 from kickoff_stack.topology import COMPONENTS, LINKS
 
-from harness import health
-from harness.links import Links
+from tests.reference import probe, port_open, toxiproxy
 from tests.stack.helpers import (EDGE, FREE_EVENT, ORIGIN_A, ORIGIN_B, PAID_EVENT, TIMEOUT,
                                  entitlement, login, media_playlist, on_host, playback_path,
                                  timed_get, uncached, variants, wait_for_origin)
@@ -160,9 +159,9 @@ def test_killed_origin_a_fails_over_to_origin_b_and_comes_back(stack):
     stack.kill("origin-a")
     try:
         deadline = time.monotonic() + 5
-        while health.port_open(9101) and time.monotonic() < deadline:
+        while port_open(9101) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not health.port_open(9101), "origin-a still listens after SIGKILL"
+        assert not port_open(9101), "origin-a still listens after SIGKILL"
         for _ in range(5):
             playlist = requests.get(uncached(url), timeout=TIMEOUT)
             assert playlist.status_code == 200 and playlist.headers["X-Origin"] == "origin-b"
@@ -172,12 +171,12 @@ def test_killed_origin_a_fails_over_to_origin_b_and_comes_back(stack):
     finally:
         stack.start("origin-a")
         stack.wait_healthy(timeout=30)
-    assert health.probe("origin-a") == "healthy"
+    assert probe("origin-a") == "healthy"
     wait_for_origin(url, "origin-a")
 
 
 def test_latency_toxic_on_edge_to_origin_a_shows_and_goes(stack):
-    links = Links()
+    links = toxiproxy()
     url = variants(EDGE, playback_path())[0].uri
 
     def median_latency() -> float:
@@ -196,7 +195,7 @@ def test_latency_toxic_on_edge_to_origin_a_shows_and_goes(stack):
 
 
 def test_cut_auth_to_redis_fails_logins_but_playback_continues(stack):
-    links = Links()
+    links = toxiproxy()
     master = playback_path()
     variant = variants(EDGE, master)[0].uri
     links.set_enabled("auth-redis", False)
@@ -282,7 +281,7 @@ def test_stack_down_leaves_nothing_behind(stack):
     groups = {int(h.split()[1]) for h in handles.values()} if stack.name == "local" else set()
     stack.down()
     ports = [c.port for c in COMPONENTS] + [l.listen_port for l in LINKS]
-    assert [p for p in ports if health.port_open(p)] == []
+    assert [p for p in ports if port_open(p)] == []
     assert stack.handles() == {} and not stack.is_managed()
     if stack.name == "local":
         assert _live_processes_in_groups(groups) == []

@@ -5,7 +5,8 @@ from pathlib import Path
 from kickoff_stack.topology import BY_NAME, LINKS_BY_NAME
 
 from harness.faults.chaos import expand
-from harness.faults.kinds import KINDS
+from harness.faults.registry import KINDS
+from harness.platforms.registry import stack_of
 from harness.scenario import loads
 
 MONKEY = """\
@@ -21,7 +22,8 @@ faults:
 
 
 def expanded(seed: int = 1, target: str = "any"):
-    return expand(loads(MONKEY.format(seed=seed, target=target), Path("monkey.yaml")))
+    return expand(loads(MONKEY.format(seed=seed, target=target), Path("monkey.yaml")),
+                  stack_of("local"))
 
 
 def test_picks_every_interval_inside_the_window_with_the_kinds_given():

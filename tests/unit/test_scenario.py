@@ -11,7 +11,7 @@ import yaml
 
 from harness import scenario
 from harness.errors import InvalidInput
-from harness.faults.kinds import KINDS, RANDOM_PICK_PARAMS
+from harness.faults.registry import KINDS
 from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
 from harness.paths import SCENARIOS_DIR
 from harness.quantities import format_percent, format_time, parse_percent, parse_time
@@ -487,7 +487,7 @@ def test_every_kind_loads_on_each_platform_that_offers_its_driver(tmp_path):
         faults = "".join(
             f"  - {{name: f{i}, kind: {kind.name}, target: "
             f"{'edge-origin-a' if kind.hits == 'link' else 'origin-a'}, at: 0s, "
-            f"params: {json.dumps(RANDOM_PICK_PARAMS.get(kind.name, {}))}}}\n"
+            f"params: {json.dumps(kind.picked)}}}\n"
             for i, kind in enumerate(offered))
         loaded = scenario.load(write(tmp_path, MINIMAL + f"platform: {platform}\nfaults:\n"
                                      + faults))
@@ -496,9 +496,9 @@ def test_every_kind_loads_on_each_platform_that_offers_its_driver(tmp_path):
 
 
 def test_random_mode_has_params_for_every_kind_that_requires_some():
-    assert set(RANDOM_PICK_PARAMS) <= set(KINDS)
     for kind in KINDS.values():
-        assert set(kind.params.required) <= set(RANDOM_PICK_PARAMS.get(kind.name, {})), kind.name
+        assert set(kind.params.required) <= set(kind.picked), kind.name
+        assert set(kind.picked) <= set(kind.params.fields), kind.name
 
 
 def test_fault_params_are_kept_as_written(tmp_path):
@@ -710,8 +710,8 @@ def test_faults_on_an_external_stack_target_what_its_targets_file_lists(tmp_path
         "web, web-db)")
     assert problem(tmp_path, head + "  - {name: a, kind: container-kill, target: 'zone:a', "
                                      "at: 0s}\n") == (
-        ":9: faults[0].target: the stack has no zone 'a' (only the reference stack's platforms "
-        "know zones)")
+        ":9: faults[0].target: the stack has no zone 'a' (this stack's description names no "
+        "zones)")
     write(tmp_path, "edge: http://localhost\ntoxiproxy: http://localhost:8474\n", "stack.yaml")
     assert scenario.load(write(tmp_path, head + "  - {name: a, kind: cut, target: db, at: 0s}\n"))
 
@@ -772,6 +772,17 @@ def test_loopback_edges_need_no_allowing(tmp_path, edge):
     assert load_targets(write(tmp_path, f"edge: '{edge}'\n", "t.yaml")).edge == edge
 
 
+def test_a_targets_file_may_leave_the_edge_out(tmp_path):
+    assert load_targets(write(tmp_path, "toxiproxy: http://localhost:9\n", "t.yaml")).edge is None
+
+
+def test_viewers_on_a_stack_without_an_edge_fail_validation_clearly(tmp_path):
+    write(tmp_path, "toxiproxy: http://localhost:9\n", "stack.yaml")
+    assert problem(tmp_path, MINIMAL + "platform: external\ntargets: stack.yaml\n") == (
+        ":7: targets: the stack has no edge, and the viewers' journey starts at one (add edge: "
+        "URL to the targets file, or give audience.stream a stream URL to play)")
+
+
 def problem_in_targets(tmp_path: Path, text: str) -> list[str]:
     path = write(tmp_path, text, "t.yaml")
     with pytest.raises(InvalidInput) as error:
@@ -806,7 +817,6 @@ def problem_in_targets(tmp_path: Path, text: str) -> list[str]:
     ("edge: http://localhost\ndocker_host: /var/run/docker.sock\n",
      ":2: docker_host: '/var/run/docker.sock' is not a unix/npipe/tcp/ssh/http/https URL (write "
      "e.g. unix:///var/run/docker.sock)"),
-    ("toxiproxy: http://localhost:8474\n", ":1: edge: is required but missing"),
     ("edge: http://localhost\ncomponent: [edge]\n",
      ":2: component: unknown key (did you mean 'components'?)"),
     ("edge: http://localhost\nlinks: edge-origin-a\n", ":2: links: 'edge-origin-a' is not a list"),
@@ -1098,7 +1108,7 @@ def test_a_bare_stream_and_cmcd_load_and_write_back(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     (stream("ftp://127.0.0.1/x.m3u8"), ":4: audience.stream: 'ftp://127.0.0.1/x.m3u8' "
-     "is not an http/https URL with a host (write e.g. http://127.0.0.1:8088/live/master.m3u8)"),
+     "is not an http/https URL with a host (write e.g. http://HOST:PORT/live/master.m3u8)"),
     (stream("https://cdn.example.com/x.m3u8"), ":4: audience.stream: cdn.example.com "
      "is not this machine, and kickoff sends traffic only to 127.0.0.1, localhost or ::1 (if the "
      "stack at cdn.example.com is yours to load, add cdn.example.com to allow_hosts)"),

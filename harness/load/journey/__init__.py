@@ -18,15 +18,8 @@ from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, 
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import CodeJourney, DataJourney, Viewer
 from harness.load.journey.trip import JourneyFailed, start
-from harness.paths import REFERENCE_JOURNEY
 
 AnyJourney = DataJourney | CodeJourney
-
-
-def default_journey(platform: str) -> Path | None:
-    """The journey of a scenario that names none and plays no bare stream:
-    the reference stack's on the platforms that run it, else none."""
-    return REFERENCE_JOURNEY if platform in ("local", "docker") else None
 
 
 def read_journey(value: object, where: Where, folder: Path,
@@ -85,5 +78,4 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
 
 
 __all__ = ["AnyJourney", "CodeJourney", "DataJourney", "Fetch", "Journey", "JourneyFailed",
-           "JourneySpec", "Response", "Viewer", "default_journey", "load", "read_journey",
-           "resolved", "start"]
+           "JourneySpec", "Response", "Viewer", "load", "read_journey", "resolved", "start"]

@@ -1,5 +1,6 @@
-"""A playable stream URL from the running stack, the way an app gets one:
-catalog (what is live), then entitlement (a signed playback URL)."""
+"""A playable stream URL from the running reference stack, the way its app
+gets one: catalog (what is live), then entitlement (a signed playback URL).
+`harness stack up` and `harness stack url` print it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,8 @@ import json
 import urllib.error
 import urllib.request
 
-from kickoff_stack.topology import EDGE_PORT
-
 from harness.errors import HarnessError
-
-EDGE = f"http://127.0.0.1:{EDGE_PORT}"
+from harness.platforms.reference import EDGE
 
 
 def _get_json(path: str) -> dict:

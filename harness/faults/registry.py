@@ -1,0 +1,32 @@
+"""The fault drivers, by name, and every kind of fault they carry out. Each
+driver declares itself (DriverSpec: its kinds, how it is built from a
+context) in its own module; a new driver is that module plus one entry in
+_DECLARED. Validation, the fault timeline and `harness reset` read this."""
+
+from __future__ import annotations
+
+from harness.faults import docker, process, toxiproxy
+from harness.faults.driver import Driver, DriverSpec
+from harness.faults.kinds import FaultKind
+from harness.fields import Choice, Items, Record, Time
+
+_DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER)
+DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
+KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}
+
+RANDOM_PARAMS = Record("random mode: every `every`, a seeded pick of one kind and one target "
+                       "inside the fault's window (at .. at + for)", {
+    "every": Time("how often a fault is picked", duration=True),
+    "lasting": Time("how long each picked fault lasts (default half of every)", duration=True),
+    "kinds": Items("the kinds to pick from (each with the params listed in docs/faults.md)",
+                   Choice("a fault kind", tuple(KINDS), noun="fault kind"), at_least=1),
+}, required=("every", "kinds"))
+
+
+def driver(context: dict) -> Driver:
+    """The driver a context (a stack's, or a journal entry's) names, built from it."""
+    try:
+        spec = DRIVERS[context["driver"]]
+    except KeyError:
+        raise ValueError(f"unknown fault driver {context.get('driver')!r}") from None
+    return spec.build(context)

@@ -1,0 +1,39 @@
+"""Platform external: somebody's stack that kickoff neither starts nor stops,
+described by a targets file (harness/targets.py). Its components and links
+are only the names the file lists; it offers the fault drivers the file gives
+the means for (Toxiproxy's API, a Docker engine and compose project)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.errors import InvalidInput
+from harness.platforms.base import PlatformSpec
+from harness.platforms.docker import PROJECT
+from harness.platforms.stack import Component, Link, Stack
+from harness.targets import load_targets
+
+
+def external_stack(targets: Path | None) -> Stack:
+    """The stack the targets file at `targets` describes; InvalidInput lists its problems."""
+    if targets is None:
+        raise InvalidInput("platform external needs a targets file describing the stack "
+                           "(see docs/scenarios.md)")
+    described = load_targets(targets)
+    contexts = {}
+    if described.toxiproxy:
+        contexts["toxiproxy"] = {"driver": "toxiproxy", "api": described.toxiproxy}
+    if described.docker_host:
+        contexts["docker"] = {"driver": "docker", "host": described.docker_host,
+                              "project": described.compose_project or PROJECT}
+    return Stack(platform="external", edge=described.edge, toxiproxy=described.toxiproxy,
+                 components=tuple(Component(name) for name in described.components),
+                 links=tuple(Link(name) for name in described.links), contexts=contexts,
+                 allow_hosts=described.allow_hosts, journey=None)
+
+
+PLATFORM = PlatformSpec(
+    name="external", description="a stack kickoff did not start, described by a targets file",
+    drivers={"toxiproxy": "toxiproxy: in its targets file",
+             "docker": "docker_host: in its targets file"},
+    stack=external_stack, reads_targets=True)

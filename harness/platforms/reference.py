@@ -1,0 +1,40 @@
+"""The reference stack (compose/) as a Stack: its components, zones, health
+checks and links from kickoff_stack.topology, reached on this machine (the
+local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
+
+from __future__ import annotations
+
+from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
+
+from harness import health
+from harness.paths import REFERENCE_JOURNEY
+from harness.platforms.stack import Component, Link, Stack
+
+HOST = "127.0.0.1"
+EDGE = f"http://{HOST}:{EDGE_PORT}"
+TOXIPROXY_API = f"http://{HOST}:{TOXIPROXY_PORT}"
+NEVER_PICKED = ("toxiproxy",)  # carries every link and the harness's own reverts
+
+
+def _check(kind: str, port: int) -> str:
+    if kind == "redis":
+        return f"redis://{HOST}:{port}"
+    return f"http://{HOST}:{port}" + ("/version" if kind == "toxiproxy" else "/healthz")
+
+
+def reference_stack(platform: str, contexts: dict[str, dict]) -> Stack:
+    """The reference stack as platform `platform` runs it, with its drivers' contexts."""
+    return Stack(
+        platform=platform, edge=EDGE, toxiproxy=TOXIPROXY_API,
+        components=tuple(Component(c.name, c.zone, _check(c.kind, c.port),
+                                   c.name not in NEVER_PICKED) for c in COMPONENTS),
+        links=tuple(Link(link.name, link.source, link.target) for link in LINKS),
+        contexts=contexts, journey=REFERENCE_JOURNEY)
+
+
+def toxiproxy_context() -> list[dict]:
+    """The Toxiproxy driver's context when the reference stack's Toxiproxy
+    answers here (for `harness reset`), else nothing."""
+    if health.port_open(HOST, TOXIPROXY_PORT):
+        return [{"driver": "toxiproxy", "api": TOXIPROXY_API}]
+    return []

@@ -1,0 +1,119 @@
+"""Nothing in harness/ outside harness/platforms/ knows the reference stack:
+no import of kickoff_stack, no loopback host and no reference port written as
+a literal where a host or port goes. Other code reads the Stack descriptor."""
+
+from __future__ import annotations
+
+import ast
+import ipaddress
+import re
+from pathlib import Path
+
+import pytest
+
+import harness
+from kickoff_stack.topology import COMPONENTS, LINKS
+
+
+PACKAGE = Path(harness.__file__).parent
+REFERENCE_PORTS = {c.port for c in COMPONENTS} | {link.listen_port for link in LINKS}
+_HOST = r"(\[[^\]]*\]|[A-Za-z0-9_.-]+)"
+URL = re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*://{_HOST}(?::(\d+))?")
+HOST_PORT = re.compile(rf"(?:^|[\s'\"(=,@])({_HOST})?:(\d+)\b")
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _text_problem(text: str) -> str | None:
+    if _loopback(text.strip()):
+        return f"loopback host {text.strip()!r}"
+    for match in URL.finditer(text):
+        if _loopback(match.group(1)) or (match.group(2) and int(match.group(2)) in REFERENCE_PORTS):
+            return f"URL {match.group(0)!r}"
+    for match in HOST_PORT.finditer(text):
+        host, port = match.group(1) or "", int(match.group(3))
+        if port in REFERENCE_PORTS or (host and _loopback(host)):
+            return f"host:port {match.group(0).strip()!r}"
+    return None
+
+
+def violations(source: str, name: str) -> list[str]:
+    """`name:line: what` for every piece of reference-stack knowledge in `source`."""
+    found = []
+    for node in ast.walk(ast.parse(source, name)):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        found += [f"{name}:{node.lineno}: imports {m}" for m in modules
+                  if m.split(".")[0] == "kickoff_stack"]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            problem = _text_problem(node.value)
+            if problem:
+                found.append(f"{name}:{node.lineno}: {problem}")
+        elif isinstance(node, ast.Constant) and type(node.value) is int \
+                and node.value in REFERENCE_PORTS:
+            found.append(f"{name}:{node.lineno}: reference port {node.value}")
+    return found
+
+
+def scanned(root: Path) -> list[Path]:
+    """Every module under `root` but those of its platforms/ folder."""
+    return sorted(p for p in root.rglob("*.py") if "platforms" not in p.relative_to(root).parts)
+
+
+def scan(root: Path) -> list[str]:
+    return [v for path in scanned(root) for v in violations(path.read_text(), str(path))]
+
+
+def test_no_module_outside_platforms_knows_the_reference_stack():
+    files = {str(p.relative_to(PACKAGE)) for p in scanned(PACKAGE)}
+    # the modules that knew it before the stack descriptor, among everything scanned
+    assert {"run.py", "health.py", "links.py", "targets.py", "scenario/rules.py",
+            "faults/chaos.py", "faults/summary.py", "faults/process.py", "faults/reset.py",
+            "faults/toxiproxy.py", "cli.py"} <= files
+    assert not any(f.startswith("platforms/") for f in files)
+    assert scan(PACKAGE) == []
+
+
+@pytest.mark.parametrize("planted", [
+    "from kickoff_stack.topology import COMPONENTS\n",
+    "import kickoff_stack.media\n",
+    "EDGE = 'http://127.0.0.1:8080'\n",
+    "EDGE = 'http://localhost'\n",
+    "API = 'https://toxi.example:8474/'\n",
+    "HOST = '127.0.0.1'\n",
+    "HOST = '::1'\n",
+    "listen = f'{host}:9101'\n",
+    "url = f'http://{HOST}:8080/api'\n",
+    "ADDRESS = 'localhost:5000'\n",
+    "PORT = 8474\n",
+    "connect(('127.0.0.2', port))\n",
+])
+def test_a_planted_violation_is_caught(tmp_path, planted):
+    (tmp_path / "faults").mkdir()
+    (tmp_path / "faults" / "planted.py").write_text('"""A module."""\n\n' + planted)
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms" / "allowed.py").write_text(planted)  # platforms may know it
+    found = scan(tmp_path)
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'faults' / 'planted.py'}:3: ")
+
+
+@pytest.mark.parametrize("clean", [
+    "HINT = 'kickoff sends traffic only to 127.0.0.1, localhost or ::1'\n",
+    "url = f'http://{host}:{port}/healthz'\n",
+    "EXAMPLE = 'https://edge.staging.example'\n",
+    "TIMEOUT = 8\nRATE = 4096\n",
+    "WHEN = '12:30'\n",
+])
+def test_prose_and_other_values_are_not_flagged(clean):
+    assert violations(clean, "clean.py") == []
