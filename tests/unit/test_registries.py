@@ -3,7 +3,6 @@ validation, the CLI, random mode and the drivers use."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,8 @@ from harness.paths import REFERENCE_JOURNEY
 from harness.platforms.base import PlatformSpec
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform, stack_of
 from harness.platforms.stack import Stack
+from tests.unit.test_scenario import MINIMAL, write
 
-MINIMAL = """\
-name: t
-timeline: {start: -2m, end: 3m}
-audience:
-  viewers:
-    - {at: -2m, viewers: 1}
-"""
-
-
-def write(folder: Path, text: str, name: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def problem(path: Path) -> str:
