@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from harness.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, shown, unknown)
-from harness.load.journey import AnyJourney, JourneySpec, read_journey
+                            Time, unknown)
+from harness.load.journey import JourneySpec
 from harness.metrics import Metric
-from harness.platforms.hosts import host_problem
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
 from harness.quantities import format_time
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
+from harness.scenario.viewers import check_viewers
 
 CMCD_MODES = ("off", "query", "headers")
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
@@ -126,15 +125,10 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     check_edge(values, stack, document)
     faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
                            values.get("platform", "local"), document)
-    journey = _check_journey(values, stack, source, document)
-    if journey is not None or (values.get("audience") or {}).get("stream"):
-        # with neither, `harness run` refuses the scenario before it starts (nothing to play)
-        _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
-                         document)
+    journey = check_viewers(values, stack, source, document)
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey)
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
-    _check_stream(values, stack, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
 
@@ -149,35 +143,8 @@ def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document
                 _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
 
 
-def _check_journey(values: dict, stack: Stack | None, source: Path,
-                   document: Document) -> AnyJourney | bool | None:
-    """The scenario's journey (or its stack's default), checked; None when
-    there is none, False when it has problems (already reported)."""
-    if "journey" in values:
-        spec = values["journey"]
-    elif (values.get("audience") or {}).get("stream") or stack is None:
-        return None
-    else:
-        spec = str(stack.journey) if stack.journey else None
-    if spec is None:
-        return None
-    return read_journey(spec, ("journey",), source.parent, document) or False
 
 
-def _check_api_users(api_users: list, journey: AnyJourney | bool | None,
-                     document: Document) -> None:
-    for index, users in enumerate(api_users):
-        kind = (users or {}).get("kind")
-        if kind is None or journey is False or (journey and kind in journey.api_kinds):
-            continue
-        where = ("audience", "api_users", index, "kind")
-        if journey is None:
-            document.problem(where, "api users run flows of the journey, and this scenario has "
-                                    "none (add journey: with api_users; see docs/journeys.md)")
-        else:
-            unknown(document, where, f"unknown api user kind {shown(kind)}", kind,
-                    journey.api_kinds or ["(none)"], None if journey.api_kinds
-                    else "the journey defines no api_users")
 
 
 def _span(timeline: dict, document: Document) -> tuple[float, float] | None:
@@ -268,26 +235,6 @@ def _fault_targets(stack: Stack | None) -> _Targets:
                     list(stack.zones), stack.drivers)
 
 
-def _check_stream(values: dict, stack: Stack | None, document: Document) -> None:
-    """A bare stream URL: http(s), to a host traffic may go to, and no journey settings."""
-    audience = values.get("audience") or {}
-    url = audience.get("stream")
-    if url is None:
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        document.problem(("audience", "stream"), f"{shown(url)} is not an http/https URL with a "
-                                                 f"host (write e.g. http://HOST:PORT/live/"
-                                                 f"master.m3u8)")
-        return
-    problem = host_problem(url, stack.allow_hosts if stack else ())
-    if problem:
-        document.problem(("audience", "stream"), problem)
-    for key in ("event", "subscribers"):
-        if audience.get(key):  # subscribers: 0 is what a written-out scenario says
-            document.problem(("audience", key), f"is not used with audience.stream: viewers play "
-                                                f"the stream without the app's journey (remove "
-                                                f"{key} or stream)")
 
 
 def _check_faults(faults: list, span: tuple[float, float] | None, stack: _Targets,
