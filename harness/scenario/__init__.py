@@ -2,8 +2,9 @@
 
 `load` reports every problem of a file at once, one `FILE:LINE: FIELD.PATH:
 problem (hint)` line each (InvalidInput). The model is in `model`, the file
-format and the rules between its fields in `rules`; docs/scenarios.md is the
-user's reference.
+format and the rules between its fields in `rules` (with `platform`: which
+stack; `viewers`: what viewers play; `groups`: their request groups);
+docs/scenarios.md is the user's reference.
 """
 
 from __future__ import annotations
