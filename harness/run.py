@@ -150,9 +150,10 @@ def check_journal() -> None:
 
 def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
-    check_journal()
     stack = stack_of(scenario.platform, scenario.targets)
-    viewers_journey = scenario_journey(scenario, stack)  # refused before the target is touched
+    # Invalid input first (exit 2), then what is left on the stack (exit 3), then the stack.
+    viewers_journey = scenario_journey(scenario, stack)
+    check_journal()
     release = acquire_target(scenario.platform, stack)
     try:
         return _measure(scenario, viewers_journey, stack, results_root, options)
