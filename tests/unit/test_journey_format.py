@@ -3,6 +3,7 @@ mistake in one reported as FILE:LINE: field: problem (hint), all at once."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -275,7 +276,9 @@ def test_an_external_scenario_with_nothing_to_play_is_refused_before_the_run(tmp
     path = tmp_path / "s.yaml"
     path.write_text("name: s\nplatform: external\ntargets: t.yaml\ntimeline: {start: 0s, end: 5s}"
                     "\naudience:\n  viewers: [{at: 0s, viewers: 1}]\n")
-    result = harness("run", str(path), "--results-dir", str(tmp_path / "results"))
+    # Its own fault journal: a fault another run left in the user's must not decide this.
+    result = harness("run", str(path), "--results-dir", str(tmp_path / "results"),
+                     env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "viewers have nothing to play: platform external has no default journey (add " \
            "journey: FILE, or audience.stream: URL; see docs/journeys.md)" in result.stderr
