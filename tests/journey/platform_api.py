@@ -5,10 +5,13 @@ unlike the reference stack, on purpose.
                            -> {"access_token": ..., "token_type": "bearer"}
     POST /v1/session       Authorization: Bearer <token> -> Set-Cookie: sid=...
     GET  /v1/playback-info?channel=<id>   needs the sid cookie and the bearer
-                           -> {"sources": [{"type": "dash", "url": ...},
-                                           {"type": "hls", "url": <stream>}]}
+                           -> {"sources": [{"type": "hls", "url": <none>},
+                                           {"type": "dash", "url": <stream>}]}
     GET  /v1/broken        always 500
     GET  /media/...        the stream's files (a folder ffmpeg writes)
+
+The stream is the dash source (an MPD); the hls source names no file, so a
+journey plays only if it picks the source by its type.
 
 Run as `python platform_api.py ACCOUNTS_CSV MEDIA_DIR STREAM_PATH`; it binds
 127.0.0.1 on a free port and prints the port on its first line.
@@ -59,8 +62,8 @@ def make_app(accounts: dict[str, str], media: Path, stream_path: str) -> web.App
             return web.json_response({"error": "no session"}, status=403)
         if request.query.get("channel") != CHANNEL:
             return web.json_response({"error": "no such channel"}, status=404)
-        return web.json_response({"sources": [{"type": "dash", "url": "/media/none.mpd"},
-                                              {"type": "hls", "url": stream_path}]})
+        return web.json_response({"sources": [{"type": "hls", "url": "/media/none.m3u8"},
+                                              {"type": "dash", "url": stream_path}]})
 
     async def broken(request: web.Request) -> web.Response:
         return web.json_response({"error": "boom"}, status=500)

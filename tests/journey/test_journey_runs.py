@@ -64,6 +64,10 @@ def test_a_journey_plays_a_platform_nobody_here_designed(platform_api, accounts_
     scenario = scenario_for(tmp_path, platform_api, journey, accounts_csv, api_users="""\
   api_users:
     - {kind: tokens, users: 1, interval: 1s}
+""", extra="""\
+slos:
+  - {metric: video_start_failure_ratio, max: 0%}
+  - {metric: error_ratio.token, max: 0%}
 """)
     s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
 
@@ -72,8 +76,18 @@ def test_a_journey_plays_a_platform_nobody_here_designed(platform_api, accounts_
     assert overall["metrics"]["video_start_failure_ratio"] == 0
     assert overall["metrics"]["startup_time_p50"] > 0
     assert overall["errors"] == {}
+    assert overall["protocols"] == {"dash": overall["attempts"]}  # the MPD playback-info named
     # per-group stats follow the journey's names, besides the player's own
-    assert set(groups_requested(folder)) == PLATFORM_GROUPS | {"playlist", "segment"}
+    groups = PLATFORM_GROUPS | {"playlist", "segment"}
+    assert set(groups_requested(folder)) == groups
+    assert set(s["request_groups"]) == groups
+    for group in groups:
+        assert overall["metrics"][f"requests_per_second.{group}"] > 0, group
+        assert overall["metrics"][f"error_ratio.{group}"] == 0, group
+    # an SLO on one of the journey's groups is judged like any other
+    (token,) = [row for row in s["verdict"]["slos"] if row["metric"] == "error_ratio.token"]
+    assert token["observed"] == 0 and token["result"] == "pass", token
+    assert s["verdict"]["result"] == "pass", s["verdict"]["headline"]
     # the accounts' passwords are in no file of the run
     for path in folder.iterdir():
         assert "secret" not in path.read_text(errors="replace"), path.name

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,8 +142,3 @@ def requests(log: list[dict]) -> list[Request]:
             keys.update(cmcd.decode(entry[header]) if entry[header] else {})
         found.append(Request(entry["uri"], entry["status"], entry["msec"], keys))
     return found
-
-
-def settle() -> None:
-    """Give nginx's buffered access log time to reach the disk."""
-    time.sleep(0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -184,6 +185,28 @@ def live_encoder(shape: str, folder: Path, seconds: float) -> Iterator[str]:
         yield MANIFEST[shape]
     finally:
         _stop(process)
+
+
+def wait_for_window(folder: Path, shape: str, segments: int, timeout: float = 3 * WAIT) -> None:
+    """Until the live stream ffmpeg writes into `folder` announces `segments` segments of
+    every rendition: HLS, each media playlist the master names lists that many; DASH,
+    the MPD is there and each of its representations has that many segment files."""
+    manifest = folder / MANIFEST[shape]
+    check = _dash_window if shape.startswith("dash") else _hls_window
+    wait_for(lambda: manifest.exists() and check(folder, manifest.read_text(), segments),
+             f"a window of {segments} segments of {manifest}", timeout)
+
+
+def _hls_window(folder: Path, master: str, segments: int) -> bool:
+    names = re.findall(r"^([^#\s]\S*)$", master, re.M) + re.findall(r'URI="([^"]+)"', master)
+    playlists = [folder / name for name in names]
+    return bool(names) and all(p.exists() and p.read_text().count("#EXTINF") >= segments
+                               for p in playlists)
+
+
+def _dash_window(folder: Path, mpd: str, segments: int) -> bool:
+    ids = re.findall(r'<Representation id="([^"]+)"', mpd)
+    return bool(ids) and all(len(list(folder.glob(f"chunk-{i}-*.m4s"))) >= segments for i in ids)
 
 
 @contextmanager

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import collections
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli import harness
 from tests.streams import announced as stream
-from tests.streams.servers import access_log, live_encoder, nginx, own_state
+from tests.streams.servers import (access_log, live_encoder, nginx, own_state,
+                                   wait_for_window)
 
-WARM_UP = 7.0  # seconds the encoder runs before viewers come: a full window
+WINDOW = 6  # segments of each rendition the stream announces before viewers come
+STREAM_SECONDS = 50  # the encoder then stops by itself, whatever happens to the test
 RUN = """\
 name: {name}
 platform: external
@@ -47,15 +48,14 @@ def run_against(tmp_path: Path, shape: str) -> tuple[dict, list[stream.Request],
     protocol, mode, _ = SHAPES[shape]
     www = tmp_path / "www"
     with nginx(www, tmp_path / "nginx") as (base, log), \
-            live_encoder(shape, www, WARM_UP + 40) as manifest:
-        time.sleep(WARM_UP)
+            live_encoder(shape, www, STREAM_SECONDS) as manifest:
+        wait_for_window(www, shape, WINDOW)
         (tmp_path / "targets.yaml").write_text(f"edge: {base}\n")
         scenario = tmp_path / "run.yaml"
         scenario.write_text(RUN.format(name=shape, cmcd=mode, stream=f"{base}/{manifest}"))
         with stream.Watcher(www, protocol) as announced:
             result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"),
                              timeout=90, env=own_state(tmp_path))
-        stream.settle()
         fetched = [r for r in stream.requests(access_log(log)) if r.uri != "/time"]
     assert result.returncode == 0, result.stdout + result.stderr
     (run_dir,) = (tmp_path / "results").iterdir()

@@ -3,6 +3,7 @@ mistake in one reported as FILE:LINE: field: problem (hint), all at once."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -275,8 +276,30 @@ def test_an_external_scenario_with_nothing_to_play_is_refused_before_the_run(tmp
     path = tmp_path / "s.yaml"
     path.write_text("name: s\nplatform: external\ntargets: t.yaml\ntimeline: {start: 0s, end: 5s}"
                     "\naudience:\n  viewers: [{at: 0s, viewers: 1}]\n")
-    result = harness("run", str(path), "--results-dir", str(tmp_path / "results"))
+    # Its own fault journal: a fault another run left in the user's must not decide this.
+    result = harness("run", str(path), "--results-dir", str(tmp_path / "results"),
+                     env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "viewers have nothing to play: platform external has no default journey (add " \
            "journey: FILE, or audience.stream: URL; see docs/journeys.md)" in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("journey", ["journey.yaml", "{python: myapp.py:MyApp}"])
+def test_an_slo_on_a_group_the_journey_lacks_is_reported_on_its_line_with_the_groups(
+        tmp_path, journey):
+    journey_file(tmp_path, GOOD)
+    (tmp_path / "myapp.py").write_text(
+        "from harness.load.journey import Journey\n\n\nclass MyApp(Journey):\n"
+        "    groups = ('token', 'info', 'heartbeat')\n\n"
+        "    def playback_url(self) -> str:\n        return '/p'\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\ntimeline: {{start: 0s, end: 10s}}\naudience:\n  viewers: [{{at: 0s, "
+                    f"viewers: 1}}]\njourney: {journey}\nslos:\n"
+                    f"  - {{metric: error_ratio.token, max: 0%}}\n"
+                    f"  - {{metric: latency_p99.entitlement, max: 1s}}\n")
+    result = harness("validate", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {path}:8: slos[1].metric: the scenario has no request group 'entitlement' "
+        f"(its groups: heartbeat, info, token, playlist, segment)"], result.stderr

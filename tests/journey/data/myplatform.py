@@ -19,7 +19,7 @@ class MyPlatform(Journey):
         self.fetch("POST", "/v1/session", group="session", headers=self.auth, accept=[201])
         info = self.fetch("GET", "/v1/playback-info", group="playback-info", headers=self.auth,
                           params={"channel": self.event}).json()
-        return next(source["url"] for source in info["sources"] if source["type"] == "hls")
+        return next(source["url"] for source in info["sources"] if source["type"] == "dash")
 
     def while_watching(self) -> None:
         self.fetch("GET", "/v1/playback-info", group="heartbeat", headers=self.auth,
