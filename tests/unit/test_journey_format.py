@@ -58,6 +58,14 @@ def journey_file(folder: Path, text: str, accounts: str | None = ACCOUNTS) -> Pa
     return path
 
 
+def scenario_file(folder: Path, journey: str, audience: str = "") -> Path:
+    """s.yaml in `folder`: one viewer for ten seconds, `journey` (a line) after the audience."""
+    path = folder / "s.yaml"
+    path.write_text("name: s\ntimeline: {start: 0s, end: 10s}\naudience:\n  viewers: [{at: 0s, "
+                    f"viewers: 1}}]\n{audience}{journey}")
+    return path
+
+
 def read(folder: Path, text: str, accounts: str | None = ACCOUNTS) -> DataJourney | CodeJourney:
     path = journey_file(folder, text, accounts)
     document = parse_document("", str(folder / "scenario.yaml"))
@@ -219,9 +227,7 @@ def test_a_scenario_reports_its_inline_journey_on_its_own_lines(tmp_path, kind, 
 
 def test_a_scenario_names_a_journey_file_and_its_problems_come_with_that_files_lines(tmp_path):
     journey_file(tmp_path, "steps:\n  - {group: a, url: '/{nope}'}\nplay: /p\n")
-    path = tmp_path / "s.yaml"
-    path.write_text("name: s\ntimeline: {start: 0s, end: 10s}\naudience:\n  viewers: [{at: 0s, "
-                    "viewers: 1}]\njourney: journey.yaml\n")
+    path = scenario_file(tmp_path, "journey: journey.yaml\n")
     result = harness("validate", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{tmp_path / 'journey.yaml'}:2: steps[0].url: unknown variable {{nope}}" \
@@ -235,10 +241,8 @@ def test_a_scenario_names_a_journey_file_and_its_problems_come_with_that_files_l
 
 def test_a_scenario_with_its_own_journey_keeps_it_through_replace_and_to_dict(tmp_path):
     journey_file(tmp_path, GOOD)
-    path = tmp_path / "s.yaml"
-    path.write_text("name: s\ntimeline: {start: 0s, end: 10s}\naudience:\n  viewers: [{at: 0s, "
-                    "viewers: 1}]\n  api_users: [{kind: storm, users: 1, interval: 5s}]\n"
-                    "journey: journey.yaml\n")
+    path = scenario_file(tmp_path, "journey: journey.yaml\n",
+                         "  api_users: [{kind: storm, users: 1, interval: 5s}]\n")
     loaded = scenario.load(path)
     assert loaded.journey == str(tmp_path / "journey.yaml")
     moved = scenario.loads(path.read_text().replace("journey.yaml", str(tmp_path / "journey.yaml")),
@@ -251,9 +255,7 @@ def test_a_scenario_with_its_own_journey_keeps_it_through_replace_and_to_dict(tm
 
 def test_a_journey_class_that_does_not_load_fails_validate_with_exit_2(tmp_path):
     (tmp_path / "myapp.py").write_text("raise ImportError('needs the app SDK')\n")
-    path = tmp_path / "s.yaml"
-    path.write_text("name: s\ntimeline: {start: 0s, end: 10s}\naudience:\n  viewers: [{at: 0s, "
-                    "viewers: 1}]\njourney: {python: myapp.py:MyApp}\n")
+    path = scenario_file(tmp_path, "journey: {python: myapp.py:MyApp}\n")
     result = harness("validate", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{path}:5: journey.python: myapp.py:1 does not import: ImportError: needs the app " \
