@@ -1,9 +1,11 @@
 """A run folder's derived files: summary.json, report.html and junit.xml,
 computed from what the run recorded (scenario.yaml, windows.jsonl,
-events.jsonl) and nothing else. Damaged data is refused (InvalidInput, one
-`FILE:LINE: problem` per damaged line); only a torn last line (the harness
-killed mid-write) is dropped, named in the verdict, which then fails. `harness run` writes them at its end,
-`harness report RUN_DIR` again at any time, with the same result."""
+events.jsonl) and nothing else. `harness run` writes them at its end,
+`harness report RUN_DIR` again at any time, with the same result.
+
+Damaged data is refused (InvalidInput, one `FILE:LINE: problem` per damaged
+line); only a torn last line (the harness killed mid-write) is dropped, and
+named in the verdict, which then fails (docs/results.md)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ def objectives(slos: Sequence[dict]) -> list[Objective]:
     found = []
     for slo in slos:
         op = "max" if "max" in slo else "min"
-        found.append(Objective(slo["metric"], op, threshold_of(slo[op]), slo.get("phase", "overall")))
+        found.append(Objective(slo["metric"], op, threshold_of(slo[op]),
+                               slo.get("phase", "overall")))
     return found
 
 
