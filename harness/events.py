@@ -16,29 +16,25 @@ def _optional(check: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
     return lambda value, where: None if value is None else check(value, where)
 
 
-def _nonnegative(value: Any, where: str) -> float:
-    return shapes.number(value, where, 0.0)
-
-
 # kind: {field: check}; a field missing from the event is not checked
 # unless it is listed in _REQUIRED.
 _FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "run_started": {"strict": shapes.flag, "baseline_run": _optional(shapes.text),
-                    "regression_tolerance": _nonnegative,
-                    "request_groups": _optional(shapes.texts)},
+                    "regression_tolerance": shapes.duration,
+                    "request_groups": _optional(shapes.groups)},
     "run_ended": {"outcome": shapes.text},
     "phase": {"phase": shapes.text},
     "fault_scheduled": {"fault": shapes.text, "fault_kind": shapes.text, "target": shapes.text,
                         "components_hit": shapes.texts, "self_healing": shapes.flag,
-                        "lasts_until_end": shapes.flag, "recovery_budget_s": _nonnegative,
-                        "scheduled_second": _optional(_nonnegative),
-                        "revert_scheduled_second": _optional(_nonnegative)},
-    "fault_injected": {"fault": shapes.text, "second": _nonnegative,
-                       "delay_ms": _optional(shapes.number)},
-    "fault_reverted": {"fault": shapes.text, "second": _nonnegative,
-                       "delay_ms": _optional(shapes.number)},
+                        "lasts_until_end": shapes.flag, "recovery_budget_s": shapes.duration,
+                        "scheduled_second": _optional(shapes.duration),
+                        "revert_scheduled_second": _optional(shapes.duration)},
+    "fault_injected": {"fault": shapes.text, "second": shapes.duration,
+                       "delay_ms": _optional(shapes.seconds)},
+    "fault_reverted": {"fault": shapes.text, "second": shapes.duration,
+                       "delay_ms": _optional(shapes.seconds)},
     "fault_failed": {"fault": shapes.text, "error": shapes.text},
-    "component_health": {"second": _nonnegative, "component": shapes.text,
+    "component_health": {"second": shapes.duration, "component": shapes.text,
                          "healthy": shapes.flag},
 }
 _REQUIRED = {"run_ended": ("outcome",), "phase": ("phase",),
@@ -58,7 +54,7 @@ def checked_event(data: Any) -> dict:
     kind = shapes.text(event["kind"], "kind")
     shapes.epoch(event.get("epoch"), "epoch")
     if event.get("match_s") is not None:
-        shapes.number(event["match_s"], "match_s")
+        shapes.seconds(event["match_s"], "match_s")
     for name in _REQUIRED.get(kind, ()):
         if name not in event:
             raise ValueError(f"{name}: missing from a {kind} event")

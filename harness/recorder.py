@@ -71,7 +71,7 @@ class Second:
         if missing:
             raise ValueError(f"{missing[0]}: missing")
         return cls(Window.from_json(data["window"]), shapes.epoch(data["epoch"], "epoch"),
-                   shapes.number(data["match_s"], "match_s"), shapes.text(data["phase"], "phase"),
+                   shapes.seconds(data["match_s"], "match_s"), shapes.text(data["phase"], "phase"),
                    shapes.count(data["target_viewers"], "target_viewers"),
                    shapes.count(data["viewers"], "viewers"))
 

@@ -9,11 +9,16 @@ import json
 import math
 from typing import Any
 
+from harness.metrics import is_group
+
 # The latest wall clock a run can carry (the end of year 9999): later ones
 # cannot be written as a date.
 LATEST_EPOCH = 253_402_300_799.0
 # No count of one run comes near this; a larger one is damage, not data.
 MOST = 10**15
+# Seconds of a run (wall or match time, budgets): a match lasts hours, a run
+# days at most; further is damage, and too large to show as a time.
+LONGEST_S = 10.0**7
 
 
 def _shown(value: Any) -> str:
@@ -49,6 +54,22 @@ def epoch(value: Any, where: str) -> float:
     return number(value, where, 0.0, LATEST_EPOCH)
 
 
+def seconds(value: Any, where: str) -> float:
+    """A time or duration within a run, in seconds (negative before kickoff)."""
+    return number(value, where, -LONGEST_S, LONGEST_S)
+
+
+def duration(value: Any, where: str) -> float:
+    return number(value, where, 0.0, LONGEST_S)
+
+
+def group(value: Any, where: str) -> str:
+    """A request group's name, well-formed as a scenario declares it."""
+    if not is_group(text(value, where)):
+        raise ValueError(f"{where}: {_shown(value)} is not a request group name")
+    return value
+
+
 def text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{where}: {_shown(value)} is not a string")
@@ -80,3 +101,7 @@ def counts(value: Any, where: str) -> dict[str, int]:
 
 def texts(value: Any, where: str) -> list[str]:
     return [text(item, f"{where}[{i}]") for i, item in enumerate(listing(value, where))]
+
+
+def groups(value: Any, where: str) -> list[str]:
+    return [group(item, f"{where}[{i}]") for i, item in enumerate(listing(value, where))]

@@ -7,6 +7,7 @@ seconds (a phase, the whole run) aggregates without losing accuracy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 
 from harness import shapes
@@ -117,21 +118,24 @@ class Window:
 
 
 def _amount(value: object, where: str) -> float:
-    return float(shapes.number(value, where, 0.0))
+    """Seconds played or stalled, kbps times seconds: sums of a second."""
+    return float(shapes.number(value, where, 0.0, shapes.MOST))
 
 
+BUCKETS = 1000  # e^(1000/50): 15 years; the floor, 1 microsecond, is bucket -691
 # Every plain field's check: counts are whole numbers, durations and sums nonnegative.
 _PLAIN = {f.name: (_amount if f.type == "float" else shapes.count)
           for f in fields(Window) if f.name not in _NESTED}
 
 
 def _histogram(value: object, where: str) -> Histogram:
-    """A histogram's buckets ({"-115": 3}): whole-number keys within any
-    duration's reach, counts as values."""
+    """A histogram's buckets ({"-115": 3}): whole-number keys of durations
+    from the histogram's floor to years, counts as values."""
     buckets = {}
     for key, n in shapes.counts(value, where).items():
-        if not key.lstrip("-").isdigit() or len(key) > 6:
-            raise ValueError(f"{where}: bucket {key[:20]!r} is not a bucket number")
+        if not re.fullmatch(r"-?\d{1,4}", key) or not -BUCKETS <= int(key) <= BUCKETS:
+            raise ValueError(f"{where}: bucket {key[:20]!r} is not a bucket number "
+                             f"(-{BUCKETS} to {BUCKETS})")
         buckets[int(key)] = n
     return Histogram(buckets)
 
@@ -139,7 +143,7 @@ def _histogram(value: object, where: str) -> Histogram:
 def _requests(value: object, where: str) -> dict[str, RequestTally]:
     tallies = {}
     for group, tally in shapes.mapping(value, where).items():
-        at = f"{where}.{group}"
+        at = f"{where}.{shapes.group(group, f'{where} group')}"
         tally = shapes.mapping(tally, at)
         if set(tally) != {"count", "failures", "latency"}:
             raise ValueError(f"{at}: wants exactly count, failures and latency")

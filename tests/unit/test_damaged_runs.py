@@ -119,6 +119,32 @@ def _requests_field(name: str, value: object) -> Callable[[list[bytes]], None]:
     return change
 
 
+def _requests_group(name: str) -> Callable[[list[bytes]], None]:
+    def change(found: list[bytes]) -> None:
+        record = json.loads(found[20])
+        requests = record["window"]["requests"]
+        requests[name] = requests.popitem()[1]
+        found[20] = json.dumps(record).encode()
+    return change
+
+
+def _window_of(index: int, name: str, value: object) -> Callable[[list[bytes]], None]:
+    def change(found: list[bytes]) -> None:
+        record = json.loads(found[index])
+        record["window"][name] = value
+        found[index] = json.dumps(record).encode()
+    return change
+
+
+def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
+    def change(found: list[bytes]) -> None:
+        found.insert(-1, json.dumps({
+            "epoch": sample.START_EPOCH, "kind": "fault_scheduled", "fault": "f",
+            "fault_kind": "process-kill", "target": "origin-a", "match_s": 0.0,
+            "self_healing": False, "recovery_budget_s": budget}).encode())
+    return change
+
+
 @pytest.mark.parametrize(("edit", "words"), [
     (lines("windows.jsonl", lambda found: found.insert(9, b"[]")), ("windows.jsonl:10:", "[]")),
     (lines("windows.jsonl", lambda found: found.insert(9, b"[" * 100_000)),
@@ -143,10 +169,19 @@ def _requests_field(name: str, value: object) -> Callable[[list[bytes]], None]:
     (put("scenario.yaml", b"name: \xff\n"), ("scenario.yaml:", "not UTF-8")),
     (put("scenario.yaml", "seed: !!int abc\n"), ("scenario.yaml:", "not YAML")),
     (_unknown_metric, ("scenario.yaml:", "slos[2].metric", "'goals_per_minute' is not a metric")),
+    (lines("windows.jsonl", _requests_group("no such group")),
+     ("windows.jsonl:21:", '"no such group" is not a request group name')),
+    (lines("windows.jsonl", _requests_field("latency", {"999": 1, "2000": 1})),
+     ("windows.jsonl:21:", "bucket '2000' is not a bucket number")),
+    (lines("windows.jsonl", _window_of(30, "played_s", 1e308)),
+     ("windows.jsonl:31:", "window.played_s: 1e+308")),
+    (lines("events.jsonl", _scheduled_fault(1e300)),
+     ("events.jsonl:", "recovery_budget_s: 1e+300")),
 ], ids=["list-line", "deep-line", "huge-epoch", "string-match-s", "negative-count",
         "bad-bucket", "repeated-line", "lost-line", "event-huge-epoch", "fault-order",
         "invalid-yaml", "scenario-not-mapping", "scenario-not-utf8", "yaml-constructor",
-        "unknown-metric"])
+        "unknown-metric", "bad-group-name", "bucket-out-of-range", "huge-played-s",
+        "huge-recovery-budget"])
 def test_write_results_refuses_damage(recorded, tmp_path, edit, words):
     with pytest.raises(InvalidInput) as refused:
         write_results(damaged(recorded, tmp_path, edit))
