@@ -211,6 +211,7 @@ def test_a_torn_last_line_is_dropped_and_fails_the_verdict_as_incomplete(recorde
     assert "Traceback" not in result.stderr
     assert f"FAIL — INCOMPLETE: {run_dir / 'windows.jsonl'}:{sample.SECONDS}: last line torn" \
         in result.stdout
+    assert "INCOMPLETE" in (run_dir / "report.html").read_text(encoding="utf-8")
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["seconds_recorded"] == sample.SECONDS - 1
     assert summary["verdict"]["incomplete"] == [

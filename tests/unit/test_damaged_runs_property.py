@@ -71,7 +71,7 @@ mutations = st.lists(st.tuples(
     st.floats(0, 1), st.floats(0, 1), st.sampled_from(GARBAGE + HUGE)), min_size=1, max_size=3)
 
 
-@settings(derandomize=True, max_examples=200, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None, database=None)
 @given(mutations)
 def test_damage_is_refused_or_named_never_a_crash(judged, applied):
     with tempfile.TemporaryDirectory() as folder:
