@@ -159,13 +159,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from harness.regression import compared, deltas, read_summary
+    from harness.regression import compared, deltas, slo_rows
     from harness.summary import delta_table
 
-    a, b = read_summary(args.run_a), read_summary(args.run_b)
-    if "verdict" not in a or "verdict" not in b:
-        raise InvalidInput("both run folders need a judged summary (run `harness report` on them)")
-    rows = deltas(b["verdict"]["slos"], a["verdict"]["slos"], args.tolerance)
+    rows = deltas(slo_rows(args.run_b), slo_rows(args.run_a), args.tolerance)
     if not compared(rows):
         print("the two runs share no SLO rows (same metric, phase and fault) to compare")
     if rows:

@@ -20,7 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from harness import shapes
 from harness.aggregate import metrics_of
+from harness.events import checked_event
+from harness.jsonlines import read_records
 from harness.metrics import metric_names
 from harness.window import Window
 
@@ -61,8 +64,16 @@ class Second:
 
     @classmethod
     def from_json(cls, data: dict) -> Second:
-        return cls(Window.from_json(data["window"]), data["epoch"], data["match_s"],
-                   data["phase"], data["target_viewers"], data["viewers"])
+        """The second to_json() wrote; ValueError("field: problem") when damaged."""
+        data = shapes.mapping(data, "line")
+        missing = sorted({"window", "epoch", "match_s", "phase", "target_viewers",
+                          "viewers"} - set(data))
+        if missing:
+            raise ValueError(f"{missing[0]}: missing")
+        return cls(Window.from_json(data["window"]), shapes.epoch(data["epoch"], "epoch"),
+                   shapes.seconds(data["match_s"], "match_s"), shapes.text(data["phase"], "phase"),
+                   shapes.count(data["target_viewers"], "target_viewers"),
+                   shapes.count(data["viewers"], "viewers"))
 
 
 def _cell(value: float | int | str | None) -> str | float | int:
@@ -116,24 +127,19 @@ class Recorder:
 
 
 def read_seconds(run_dir: Path) -> list[Second]:
-    """The seconds of a run folder, as recorded (a torn last line is dropped)."""
-    seconds = []
-    with open(run_dir / WINDOWS, encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                seconds.append(Second.from_json(json.loads(line)))
-            except (ValueError, KeyError):
-                break  # the harness died mid-write: keep what came before
-    return seconds
+    """The seconds of a run folder, as recorded (a torn last line is dropped:
+    read_recorded() says so); InvalidInput naming every other damaged line."""
+    return read_records(run_dir / WINDOWS, Second.from_json)[0]
 
 
 def read_events(run_dir: Path) -> list[dict]:
-    """The events of a run folder, in order (a torn last line is dropped)."""
-    events = []
-    with open(run_dir / EVENTS, encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                break
-    return events
+    """The events of a run folder, in order (a torn last line is dropped);
+    InvalidInput naming every other damaged line."""
+    return read_records(run_dir / EVENTS, checked_event)[0]
+
+
+def read_recorded(run_dir: Path) -> tuple[list[Second], list[dict], list[str]]:
+    """(seconds, events, notes on the torn last lines dropped) of a run folder."""
+    seconds, torn_seconds = read_records(run_dir / WINDOWS, Second.from_json)
+    events, torn_events = read_records(run_dir / EVENTS, checked_event)
+    return seconds, events, torn_seconds + torn_events

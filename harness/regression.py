@@ -11,10 +11,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import shapes
 from harness.errors import InvalidInput
 from harness.metrics import known_metric
 
 TOLERANCE = 0.2  # relative: 20% worse than the baseline
+MAX_SUMMARY_BYTES = 64 << 20  # a summary is tens of kilobytes
 NOISE = {"ratio": 0.001, "s": 0.05, "kbps": 50.0, "per_hour": 1.0, "per_s": 0.5}
 
 
@@ -67,11 +69,46 @@ def compared(rows: Sequence[dict]) -> list[dict]:
 
 
 def read_summary(run_dir: Path) -> dict:
+    """A run folder's summary.json as an object; InvalidInput("FILE: problem")."""
     path = run_dir / "summary.json"
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+        if path.stat().st_size > MAX_SUMMARY_BYTES:
+            raise InvalidInput(f"{path}: larger than {MAX_SUMMARY_BYTES >> 20} MB: not a run's "
+                               f"summary")
+        summary = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"{path}: not a run's summary ({error.strerror})") from None
+    except RecursionError:
+        raise InvalidInput(f"{path}: not a run's summary (nested too deeply)") from None
+    except ValueError as error:  # also UnicodeDecodeError
         raise InvalidInput(f"{path}: not a run's summary ({error})") from None
+    if not isinstance(summary, dict):
+        raise InvalidInput(f"{path}: not a run's summary (not a JSON object)")
+    return summary
+
+
+def _row(row: object, where: str) -> dict:
+    row = shapes.mapping(row, where)
+    for name in ("judged_for", "metric", "phase", "unit"):
+        shapes.text(row.get(name), f"{where}.{name}")
+    if known_metric(row["metric"]) is None:
+        raise ValueError(f"{where}.metric: {row['metric'][:60]!r} is not a metric")
+    if row.get("observed") is not None:
+        shapes.number(row["observed"], f"{where}.observed")
+    return row
+
+
+def slo_rows(run_dir: Path) -> list[dict]:
+    """The judged SLO rows of a run folder's summary (verdict.slos), each with
+    the fields comparing needs; InvalidInput("FILE: field: problem")."""
+    summary = read_summary(run_dir)
+    try:
+        verdict = shapes.mapping(summary.get("verdict"), "verdict")
+        rows = shapes.listing(verdict.get("slos"), "verdict.slos")
+        return [_row(row, f"verdict.slos[{i}]") for i, row in enumerate(rows)]
+    except ValueError as error:
+        hint = " (run `harness report` on it)" if "verdict" not in summary else ""
+        raise InvalidInput(f"{run_dir / 'summary.json'}: {error}{hint}") from None
 
 
 def latest_pass(results_root: Path, scenario: str, before: str | None = None) -> Path:
@@ -81,7 +118,8 @@ def latest_pass(results_root: Path, scenario: str, before: str | None = None) ->
         if before is not None and folder.name >= before:
             continue
         try:
-            if read_summary(folder).get("verdict", {}).get("result") == "pass":
+            verdict = read_summary(folder).get("verdict")
+            if isinstance(verdict, dict) and verdict.get("result") == "pass":
                 return folder
         except InvalidInput:
             continue

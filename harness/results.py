@@ -1,18 +1,22 @@
 """A run folder's derived files: summary.json, report.html and junit.xml,
 computed from what the run recorded (scenario.yaml, windows.jsonl,
 events.jsonl) and nothing else. `harness run` writes them at its end,
-`harness report RUN_DIR` again at any time, with the same result."""
+`harness report RUN_DIR` again at any time, with the same result.
+
+Damaged data is refused (InvalidInput, one `FILE:LINE: problem` per damaged
+line); only a torn last line (the harness killed mid-write) is dropped, and
+named in the verdict, which then fails (docs/results.md)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import yaml
-
 from harness.errors import InvalidInput
-from harness.recorder import EVENTS, WINDOWS, read_events, read_seconds
-from harness.regression import TOLERANCE, deltas, read_summary
+from harness.events import check_fault_order
+from harness.recorded_scenario import read_scenario
+from harness.recorder import EVENTS, WINDOWS, Second, read_recorded
+from harness.regression import TOLERANCE, deltas, slo_rows
 from harness.report import write_reports
 from harness.summary import summarize
 from harness.verdict import judge
@@ -28,20 +32,31 @@ def write_results(run_dir: Path) -> dict:
     missing = [name for name in (SCENARIO, WINDOWS, EVENTS) if not (run_dir / name).is_file()]
     if missing:
         raise InvalidInput(f"{run_dir}: not a run folder ({', '.join(missing)} missing)")
-    scenario = yaml.safe_load((run_dir / SCENARIO).read_text())
-    seconds, events = read_seconds(run_dir), read_events(run_dir)
+    scenario = read_scenario(run_dir / SCENARIO)
+    seconds, events, torn = read_recorded(run_dir)
+    _check_seconds(seconds, run_dir / WINDOWS)
+    check_fault_order(events, run_dir / EVENTS)
     summary = summarize(scenario, seconds, events)
     options = next((e for e in events if e["kind"] == "run_started"), {})
     summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],
                                summary["peak_phase"], summary["outcome"],
                                strict=options.get("strict", False),
-                               groups=summary["request_groups"])
+                               groups=summary["request_groups"], incomplete=torn)
     baseline = options.get("baseline_run")
     if baseline:
         summary["baseline_run"] = baseline
         summary["regressions"] = deltas(summary["verdict"]["slos"],
-                                        read_summary(Path(baseline))["verdict"]["slos"],
+                                        slo_rows(Path(baseline)),
                                         options.get("regression_tolerance", TOLERANCE))
     (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     write_reports(run_dir, summary)
     return summary
+
+
+def _check_seconds(seconds: list[Second], path: Path) -> None:
+    """The run wrote every second from 0 on, one a line: a gap or a repeat is
+    a lost or doubled line (line numbers: the seconds' places)."""
+    for line, second in enumerate(seconds, start=1):
+        if second.window.second != line - 1:
+            raise InvalidInput(f"{path}:{line}: second {second.window.second} where {line - 1} "
+                               f"was due (a line is missing or repeated)")

@@ -69,11 +69,12 @@ def objectives(slos: Sequence[dict]) -> list[Objective]:
     found = []
     for slo in slos:
         op = "max" if "max" in slo else "min"
-        found.append(Objective(slo["metric"], op, _threshold(slo[op]), slo.get("phase", "overall")))
+        found.append(Objective(slo["metric"], op, threshold_of(slo[op]),
+                               slo.get("phase", "overall")))
     return found
 
 
-def _threshold(written: float | str) -> float:
+def threshold_of(written: float | str) -> float:
     """A threshold as scenario.yaml writes it (0.01, "1%", "4s") in base units."""
     if isinstance(written, (int, float)):
         return float(written)
@@ -199,9 +200,11 @@ def _applies(objective: Objective, groups: Collection[str]) -> bool:
 
 def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict], peak: str,
           outcome: str = "completed", strict: bool = False,
-          groups: Collection[str] | None = None) -> dict:
+          groups: Collection[str] | None = None, incomplete: Sequence[str] = ()) -> dict:
     """The verdict of a run (see the module's docstring); groups: the run's
-    request groups (default: those its seconds hold)."""
+    request groups (default: those its seconds hold); incomplete: what was
+    lost from the run folder's data (a torn last line), which fails the run:
+    a verdict on lost data is never a pass."""
     if groups is None:
         groups = groups_of(s.window for s in seconds)
     given = objectives(slos)
@@ -219,10 +222,13 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
     demand = PASS if all(r["result"] == PASS for r in rows if r["judged_for"] == DEMAND) else FAIL
     results = [demand] + [f["result"] for f in fault_results]
     overall = FAIL if FAIL in results else DEGRADED if DEGRADED in results else PASS
-    if outcome != "completed":
+    if outcome != "completed" or incomplete:
         overall = FAIL
+    headline = _headline(overall, demand, rows, fault_results, outcome)
+    if incomplete:
+        headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
     return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
-            "slos": rows, "headline": _headline(overall, demand, rows, fault_results, outcome)}
+            "slos": rows, "incomplete": list(incomplete), "headline": headline}
 
 
 def exit_code(verdict: dict) -> int:

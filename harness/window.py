@@ -7,8 +7,10 @@ seconds (a phase, the whole run) aggregates without losing accuracy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 
+from harness import shapes
 from harness.histogram import Histogram
 
 
@@ -96,10 +98,58 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict) -> Window:
-        plain = {k: v for k, v in data.items() if k not in _NESTED}
-        requests = {group: RequestTally(t["count"], t["failures"], Histogram.from_json(t["latency"]))
-                    for group, t in data["requests"].items()}
-        return cls(**plain, startup=Histogram.from_json(data["startup"]), requests=requests,
-                   errors=dict(data.get("errors", {})),
-                   start_failure_reasons=dict(data.get("start_failure_reasons", {})),
-                   protocols=dict(data.get("protocols", {})))  # absent in older runs' windows
+        """The window to_json() wrote; ValueError("field: problem") on any
+        field of the wrong type, a negative count or an unknown field."""
+        data = shapes.mapping(data, "window")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"window.{unknown[0]}: not a field of a window")
+        plain = {name: check(data[name], f"window.{name}") for name, check in _PLAIN.items()
+                 if name in data}
+        if "second" not in plain:
+            raise ValueError("window.second: missing")
+        return cls(**plain, startup=_histogram(data.get("startup"), "window.startup"),
+                   requests=_requests(data.get("requests"), "window.requests"),
+                   # absent in older runs' windows
+                   errors=shapes.counts(data.get("errors", {}), "window.errors"),
+                   start_failure_reasons=shapes.counts(data.get("start_failure_reasons", {}),
+                                                       "window.start_failure_reasons"),
+                   protocols=shapes.counts(data.get("protocols", {}), "window.protocols"))
+
+
+def _amount(value: object, where: str) -> float:
+    """Seconds played or stalled, kbps times seconds: sums of a second."""
+    return float(shapes.number(value, where, 0.0, shapes.MOST))
+
+
+BUCKETS = 1000  # e^(1000/50): 15 years; the floor, 1 microsecond, is bucket -691
+# Every plain field's check: counts are whole numbers, durations and sums nonnegative.
+_PLAIN = {f.name: (_amount if f.type == "float" else shapes.count)
+          for f in fields(Window) if f.name not in _NESTED}
+
+
+def _histogram(value: object, where: str) -> Histogram:
+    """A histogram's buckets ({"-115": 3}): whole-number keys of durations
+    from the histogram's floor to years, counts as values."""
+    buckets = {}
+    for key, n in shapes.counts(value, where).items():
+        if not re.fullmatch(r"-?\d{1,4}", key) or not -BUCKETS <= int(key) <= BUCKETS:
+            raise ValueError(f"{where}: bucket {key[:20]!r} is not a bucket number "
+                             f"(-{BUCKETS} to {BUCKETS})")
+        buckets[int(key)] = n
+    return Histogram(buckets)
+
+
+def _requests(value: object, where: str) -> dict[str, RequestTally]:
+    tallies = {}
+    for group, tally in shapes.mapping(value, where).items():
+        at = f"{where}.{shapes.group(group, f'{where} group')}"
+        tally = shapes.mapping(tally, at)
+        if set(tally) != {"count", "failures", "latency"}:
+            raise ValueError(f"{at}: wants exactly count, failures and latency")
+        total, failed = shapes.count(tally["count"], f"{at}.count"), \
+            shapes.count(tally["failures"], f"{at}.failures")
+        if failed > total:
+            raise ValueError(f"{at}.failures: {failed} is more than its count {total}")
+        tallies[group] = RequestTally(total, failed, _histogram(tally["latency"], f"{at}.latency"))
+    return tallies

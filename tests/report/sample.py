@@ -9,6 +9,8 @@ import copy
 import json
 from pathlib import Path
 
+import yaml
+
 from harness.recorder import EVENTS, Recorder, Second, read_events, read_seconds, utc
 from harness.summary import summarize
 from harness.window import Window
@@ -168,3 +170,19 @@ def build_run(run_dir: Path, requests: Requests = REQUESTS, **parts) -> dict:
 
 def full_run(run_dir: Path) -> dict:
     return build_run(run_dir, faults=FAULTS, verdict=VERDICT, regressions=REGRESSIONS)
+
+
+# SLOs the sample's seconds hold: its run passes, so any damage that loses
+# data shows as a verdict that is no longer a clean pass.
+PASSING_SLOS = [{"metric": "startup_time_p95", "max": 60.0, "phase": "overall"},
+                {"metric": "error_ratio.segment", "max": "50%", "phase": "peak"}]
+
+
+def recorded_run(run_dir: Path) -> Path:
+    """A run folder as `harness run` leaves it before computing its results
+    (scenario.yaml, windows.jsonl, events.jsonl), of a run that passes."""
+    build_run(run_dir)
+    (run_dir / "summary.json").unlink()
+    scenario = {**SCENARIO, "slos": PASSING_SLOS}
+    (run_dir / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return run_dir

@@ -1,6 +1,8 @@
 """QoE and request figures from hand-made windows: percentiles, ratios,
 merging across processes, and 'no data' where a denominator is empty."""
 
+import json
+
 import pytest
 
 from harness.aggregate import merged, metrics_of
@@ -112,6 +114,8 @@ def test_collector_splits_watch_time_into_seconds_and_counts_states():
     third = collector.close(2, now=6.0)
     assert third.played_s == pytest.approx(2.0) and third.stalled_s == pytest.approx(1.0)
     assert third.stalls == 1 and third.playing == 0
+    for window in (first, second, third):  # what the collector makes, a run folder reads back
+        assert Window.from_json(json.loads(json.dumps(window.to_json()))) == window
 
 
 def test_attempts_by_protocol_count_once_the_player_knows_it_and_merge():

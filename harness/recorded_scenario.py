@@ -1,0 +1,73 @@
+"""A run folder's scenario.yaml read back: the resolved scenario the run
+wrote, checked for the parts its summary and verdict use (name, peak phase,
+SLOs on known metrics), so a damaged or hand-edited file is named, never a
+traceback."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness import shapes
+from harness.errors import InvalidInput
+from harness.metrics import known_metric
+from harness.verdict import threshold_of
+
+MAX_BYTES = 1 << 20  # a resolved scenario is a few kilobytes
+
+
+def _load(path: Path) -> Any:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InvalidInput(f"{path}: larger than {MAX_BYTES >> 10} KB: not a run's scenario")
+        return yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: not UTF-8 (byte {error.start + 1})") from None
+    except yaml.MarkedYAMLError as error:
+        line = f":{error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise InvalidInput(f"{path}{line}: not YAML ({error.problem})") from None
+    # PyYAML's constructors raise more than YAMLError on odd values (2024-13-45, !!int x).
+    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            OverflowError, RecursionError) as error:
+        raise InvalidInput(f"{path}: not YAML ({type(error).__name__})") from None
+
+
+def _slo(slo: Any, where: str) -> None:
+    slo = shapes.mapping(slo, where)
+    metric = shapes.text(slo.get("metric"), f"{where}.metric")
+    if known_metric(metric) is None:
+        raise ValueError(f"{where}.metric: {metric[:60]!r} is not a metric")
+    bounds = [op for op in ("max", "min") if op in slo]
+    if len(bounds) != 1:
+        raise ValueError(f"{where}: wants one of max or min")
+    written = slo[bounds[0]]
+    if not isinstance(written, str):
+        shapes.number(written, f"{where}.{bounds[0]}")
+    elif len(written) > 40 or not math.isfinite(threshold_of(written) or math.nan):
+        raise ValueError(f"{where}.{bounds[0]}: {written[:40]!r} is not a threshold")
+    shapes.text(slo.get("phase", "overall"), f"{where}.phase")
+
+
+def read_scenario(path: Path) -> dict:
+    """The resolved scenario of a run folder; InvalidInput("FILE: field: problem")."""
+    scenario = _load(path)
+    if scenario is None:
+        raise InvalidInput(f"{path}: empty (a run writes its resolved scenario here)")
+    try:
+        shapes.mapping(scenario, "the file")
+        shapes.text(scenario.get("name"), "name")
+        shapes.text(scenario.get("description", ""), "description")
+        shapes.text(scenario.get("platform", "local"), "platform")
+        shapes.number(scenario.get("time_scale", 1), "time_scale", 0.0)
+        shapes.text(shapes.mapping(scenario.get("timeline"), "timeline").get("peak"),
+                    "timeline.peak")
+        for index, slo in enumerate(shapes.listing(scenario.get("slos", []), "slos")):
+            _slo(slo, f"slos[{index}]")
+    except (ValueError, TypeError) as error:
+        raise InvalidInput(f"{path}: {error}") from None
+    return scenario
