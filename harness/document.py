@@ -56,7 +56,7 @@ class Document:
 
     def problem(self, where: Where, message: str) -> None:
         origin = self._origins.get(where[0]) if where else None
-        line = None if origin else self._line(where)
+        line = None if origin else self.line(where)
         place = origin or (f"{self.name}:{line}" if line else self.name)
         field = where_text(where[1:] if origin else where)
         self._problems.append((line or 0, f"{place}: {field}: {message}" if field
@@ -77,7 +77,8 @@ class Document:
             raise InvalidInput("\n".join(text for _, text in sorted(self._problems,
                                                                      key=lambda p: p[0])))
 
-    def _line(self, where: Where) -> int | None:
+    def line(self, where: Where) -> int | None:
+        """The line of the field at `where`, else of the nearest mapping holding it."""
         # A missing key has no line of its own: point at the mapping that lacks it.
         for end in range(len(where), -1, -1):
             if where[:end] in self._lines:
@@ -116,11 +117,13 @@ def read_text(path: Path | str) -> str:
     return text
 
 
-def read_document(path: Path | str) -> Document:
-    return parse_document(read_text(path), str(path))
+def read_document(path: Path | str, *, quote: bool = True) -> Document:
+    """The YAML file at `path`. With `quote` False a syntax error names only its
+    line: the parser's message may quote the text, and the file may hold secrets."""
+    return parse_document(read_text(path), str(path), quote=quote)
 
 
-def parse_document(text: str, name: str) -> Document:
+def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
     duplicates: list[tuple[Where, int]] = []
     loader = None
     try:
@@ -133,6 +136,8 @@ def parse_document(text: str, name: str) -> Document:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         if getattr(error, "context", None):
             problem += f" ({error.context})"
+        if not quote:
+            problem = "not shown"
         raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
                            ) from None
     finally:

@@ -834,14 +834,14 @@ def test_allow_hosts_lets_load_go_to_a_named_host(tmp_path):
 
 
 def test_a_scenario_reports_its_targets_file_problems_with_that_files_lines(tmp_path):
-    write(tmp_path, "edge: http://10.1.1.1\nlinks: [a]\nextra: 1\n", "stack.yaml")
+    write(tmp_path, "edge: http://10.1.1.1\nlinks: [a]\ncomponent: 1\n", "stack.yaml")
     found = problems(tmp_path, MINIMAL + "platform: external\ntargets: stack.yaml\nseed: x\n")
     assert found == [":8: seed: 'x' is not a whole number",
                      f"{tmp_path / 'stack.yaml'}:1: edge: 10.1.1.1 is not this machine, and "
                      "kickoff sends traffic only to 127.0.0.1, localhost or ::1 (if the stack at "
                      "10.1.1.1 is yours to load, add 10.1.1.1 to allow_hosts)",
-                     f"{tmp_path / 'stack.yaml'}:3: extra: unknown key (choose from edge, "
-                     "toxiproxy, docker_host, compose_project, components, links, allow_hosts)"]
+                     f"{tmp_path / 'stack.yaml'}:3: component: unknown key (did you mean "
+                     "'components'?)"]
 
 
 def test_a_missing_targets_file_is_named_where_the_scenario_names_it(tmp_path):
