@@ -137,7 +137,7 @@ def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
         if getattr(error, "context", None):
             problem += f" ({error.context})"
         if not quote:
-            problem = "not shown"
+            problem = "not shown, as it may quote the file"
         raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
                            ) from None
     finally:

@@ -40,7 +40,7 @@ def shown(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int) and abs(value) >= 10 ** 40:  # repr refuses ints past 4,300 digits
-        return f"a number of {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
+        return f"a number of about {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
