@@ -91,14 +91,11 @@ def read_text(path: Path | str) -> str:
     at most MAX_BYTES, UTF-8, no control characters. A named pipe, a device or
     a folder is refused before it is opened, so reading never blocks."""
     try:
-        status = os.stat(path)
-        if not stat.S_ISREG(status.st_mode):
-            raise InvalidInput(f"{path}: cannot read: not a regular file")
-        if status.st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
+        _check_regular(path, os.stat(path))
         # O_NONBLOCK: should the path become a pipe after the check, opening it does not wait.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(descriptor, "rb") as file:
+            _check_regular(path, os.fstat(file.fileno()))  # still the file just checked
             data = file.read(MAX_BYTES + 1)
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror or error}") from None
@@ -115,6 +112,13 @@ def read_text(path: Path | str) -> str:
         raise InvalidInput(f"{path}:{line}: cannot read: control character "
                            f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)")
     return text
+
+
+def _check_regular(path: Path | str, status: os.stat_result) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise InvalidInput(f"{path}: cannot read: not a regular file")
+    if status.st_size > MAX_BYTES:
+        raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
 
 
 def read_document(path: Path | str, *, quote: bool = True) -> Document:

@@ -55,13 +55,15 @@ def written(tmp_path: Path, text: str | bytes) -> Path:
     (VALID + "seed: !!int\n", ":4: YAML syntax error: not a valid !!int value"),
     # 3: integers too large for a float, and for a message
     (VALID + f"seed: {HUGE_HEX}\n", ":4: seed: a number of about 362 digits is too large"),
-    (VALID + f"time_scale: {HUGE_HEX}\n", ":4: time_scale: a number of about 362 digits is too large"),
+    (VALID + f"time_scale: {HUGE_HEX}\n",
+     ":4: time_scale: a number of about 362 digits is too large"),
     (VALID + f"slos: [{{metric: error_ratio, max: {HUGE_HEX}}}]\n",
      ":4: slos[0].max: a number of about 362 digits is not a threshold"),
     ("name: t\ntimeline: {start: " + HUGE_HEX + ", end: 1m}\n"
      "audience: {viewers: [{at: 0s, viewers: 1}]}\n",
      ":2: timeline.start: a number of about 362 digits is not a time offset"),
-    ("name: 0x" + "a" * 3600 + "\n" + VALID[8:], ":1: name: a number of about 4335 digits is not text"),
+    ("name: 0x" + "a" * 3600 + "\n" + VALID[8:],
+     ":1: name: a number of about 4335 digits is not text"),
     # 4: huge but finite, and absurd values
     ("name: t\ntimeline: {start: 1.0e+300, end: 3m}\naudience: {viewers: [{at: 0s, viewers: 1}]}\n",
      ":2: timeline.start: 1e+300 is more than 7 days (168h) from kickoff"),
