@@ -143,7 +143,7 @@ def _share(text: str) -> float:
         value = parse_percent(text) if text.endswith("%") else float(text)
     except ValueError:
         value = None
-    if value is None or value < 0:
+    if value is None or not 0 <= value < float("inf"):  # NaN fails both comparisons
         raise argparse.ArgumentTypeError(f"{text!r} is not a share (write e.g. 20% or 0.2)")
     return value
 

@@ -206,3 +206,10 @@ def test_a_duration_that_is_none_is_refused(text):
     with pytest.raises(SystemExit) as exit_:
         cli.parser().parse_args(["run", SMOKE, "--duration", text])
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "1e400", "-0.1", "lots"])
+def test_a_tolerance_that_is_no_share_is_refused(text):
+    with pytest.raises(SystemExit) as exit_:
+        cli.parser().parse_args(["run", SMOKE, "--tolerance", text])
+    assert exit_.value.code == 2
