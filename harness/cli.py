@@ -15,6 +15,7 @@ monkey.patch_all()
 import argparse  # noqa: E402 (after the patching, on purpose)
 import json  # noqa: E402
 import logging  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -108,13 +109,17 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _seconds(text: str) -> float:
-    """An argparse type: a duration as in scenario files (90s, 2m, 1h30m)."""
+    """An argparse type: a duration as in scenario files (90s, 2m, 1h30m, or
+    seconds as a plain number), at most the 7 days a scenario's times may span."""
+    from harness.fields import MAX_MATCH_TIME
     from harness.quantities import parse_time
 
     seconds = parse_time(text)
-    if seconds is None or seconds <= 0:
+    if seconds is None and re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
+        seconds = float(text)
+    if seconds is None or not 0 < seconds <= MAX_MATCH_TIME:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration (write e.g. 90s, 2m or 1h30m)")
+            f"{text!r} is not a duration of up to 7 days (write e.g. 90, 90s, 2m or 1h30m)")
     return seconds
 
 
@@ -138,7 +143,7 @@ def _share(text: str) -> float:
         value = parse_percent(text) if text.endswith("%") else float(text)
     except ValueError:
         value = None
-    if value is None or value < 0:
+    if value is None or not 0 <= value < float("inf"):  # NaN fails both comparisons
         raise argparse.ArgumentTypeError(f"{text!r} is not a share (write e.g. 20% or 0.2)")
     return value
 

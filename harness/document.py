@@ -6,11 +6,19 @@ list item (from the parser's marks), and its problems reported as
 from __future__ import annotations
 
 import math
+import os
+import re
+import stat
 from pathlib import Path
 
 import yaml
 
+from harness.document_loader import Loader as _Loader, construct as _construct
 from harness.errors import InvalidInput
+
+MAX_BYTES = 2_000_000  # a scenario with an audience point every second for days is far smaller
+# C0 controls besides tab, line feed and carriage return, and DEL: never in a hand-written file.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Where = tuple[str | int, ...]  # a field's path: ("audience", "viewers", 2, "at")
 _MERGE = "tag:yaml.org,2002:merge"
@@ -48,7 +56,7 @@ class Document:
 
     def problem(self, where: Where, message: str) -> None:
         origin = self._origins.get(where[0]) if where else None
-        line = None if origin else self._line(where)
+        line = None if origin else self.line(where)
         place = origin or (f"{self.name}:{line}" if line else self.name)
         field = where_text(where[1:] if origin else where)
         self._problems.append((line or 0, f"{place}: {field}: {message}" if field
@@ -69,7 +77,8 @@ class Document:
             raise InvalidInput("\n".join(text for _, text in sorted(self._problems,
                                                                      key=lambda p: p[0])))
 
-    def _line(self, where: Where) -> int | None:
+    def line(self, where: Where) -> int | None:
+        """The line of the field at `where`, else of the nearest mapping holding it."""
         # A missing key has no line of its own: point at the mapping that lacks it.
         for end in range(len(where), -1, -1):
             if where[:end] in self._lines:
@@ -77,20 +86,52 @@ class Document:
         return None
 
 
-def read_document(path: Path | str) -> Document:
+def read_text(path: Path | str) -> str:
+    """The text of the regular file at `path`, checked before any parser sees it:
+    at most MAX_BYTES, UTF-8, no control characters. A named pipe, a device or
+    a folder is refused before it is opened, so reading never blocks."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        _check_regular(path, os.stat(path))
+        # O_NONBLOCK: should the path become a pipe after the check, opening it does not wait.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as file:
+            _check_regular(path, os.fstat(file.fileno()))  # still the file just checked
+            data = file.read(MAX_BYTES + 1)
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: cannot read: not UTF-8 text") from None
-    return parse_document(text, str(path))
-
-
-def parse_document(text: str, name: str) -> Document:
-    loader = yaml.SafeLoader(text)
-    duplicates: list[tuple[Where, int]] = []
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InvalidInput(f"{path}:{line}: cannot read: not UTF-8 text") from None
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise InvalidInput(f"{path}:{line}: cannot read: control character "
+                           f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)")
+    return text
+
+
+def _check_regular(path: Path | str, status: os.stat_result) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise InvalidInput(f"{path}: cannot read: not a regular file")
+    if status.st_size > MAX_BYTES:
+        raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
+
+
+def read_document(path: Path | str, *, quote: bool = True) -> Document:
+    """The YAML file at `path`. With `quote` False a syntax error names only its
+    line: the parser's message may quote the text, and the file may hold secrets."""
+    return parse_document(read_text(path), str(path), quote=quote)
+
+
+def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
+    duplicates: list[tuple[Where, int]] = []
+    loader = None
+    try:
+        loader = _Loader(text)
         root = loader.get_single_node()
         lines = {(): root.start_mark.line + 1 if root else 1}
         data = _plain(loader, root, (), lines, duplicates) if root else None
@@ -99,19 +140,20 @@ def parse_document(text: str, name: str) -> Document:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         if getattr(error, "context", None):
             problem += f" ({error.context})"
+        if not quote:
+            problem = "not shown, as it may quote the file"
         raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
                            ) from None
-    except RecursionError:
-        raise InvalidInput(f"{name}:1: YAML syntax error: an alias refers to itself") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     document = Document(name, data, lines)
     for where, first in duplicates:
         document.problem(where, f"duplicate key (first given on line {first}; keep one)")
     return document
 
 
-def _plain(loader: yaml.SafeLoader, node: yaml.Node, where: Where, lines: dict[Where, int],
+def _plain(loader: _Loader, node: yaml.Node, where: Where, lines: dict[Where, int],
            duplicates: list[tuple[Where, int]]) -> object:
     """The node's value as plain data, recording the line of every key and item."""
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
@@ -124,21 +166,24 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, where: Where, lines: dict[W
             items.append(_plain(loader, item, where + (index,), lines, duplicates))
         return items
     if not isinstance(node, yaml.MappingNode):
-        return loader.construct_object(node)
+        return _construct(loader, node)
     first: dict[object, int] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a list or "
                                        "mapping", problem_mark=key_node.start_mark)
         if key_node.tag != _MERGE:  # keys a `<<` merge brings in may be overridden
-            key = loader.construct_object(key_node)
+            key = _construct(loader, key_node)
             if key in first:
                 duplicates.append((where + (key,), first[key]))
             first.setdefault(key, key_node.start_mark.line + 1)
     loader.flatten_mapping(node)
     mapping = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
+        if not isinstance(key_node, yaml.ScalarNode):  # brought in by a merge
+            raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a list or "
+                                       "mapping", problem_mark=key_node.start_mark)
+        key = _construct(loader, key_node)
         lines[where + (key,)] = key_node.start_mark.line + 1
         mapping[key] = _plain(loader, value_node, where + (key,), lines, duplicates)
     return mapping

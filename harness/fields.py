@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from harness import quantities
 from harness.document import Document, Where
 
+MAX_MATCH_TIME = 7 * 24 * 3600.0  # times and durations: at most a week (a tournament day is less)
 _OFFSET_HINT = "write e.g. -5m, 0s, 90s or 1h30m"
 _DURATION_HINT = "write e.g. 30s, 2m or 1h30m"
 
@@ -38,6 +39,8 @@ def shown(value: object) -> str:
         return "a list"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, int) and abs(value) >= 10 ** 40:  # repr refuses ints past 4,300 digits
+        return f"a number of about {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -71,15 +74,18 @@ class Field(ABC):
 
 class Text(Field):
     def __init__(self, description: str, *, pattern: str | None = None, rule: str = "",
-                 blank: bool = False) -> None:
+                 blank: bool = False, longest: int | None = None) -> None:
         super().__init__(description)
-        self.pattern, self.rule, self.blank = pattern, rule, blank
+        self.pattern, self.rule, self.blank, self.longest = pattern, rule, blank, longest
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if not isinstance(value, str):
             return self._wrong(value, where, document, "text")
         if not (self.blank or value.strip()):
             return document.problem(where, "is empty")
+        if self.longest is not None and len(value) > self.longest:
+            return document.problem(where, f"is {len(value)} characters long; it may have at "
+                                           f"most {self.longest}")
         if self.pattern and not re.fullmatch(self.pattern, value):
             return document.problem(where, f"{shown(value)} is not {self.rule}")
         return value
@@ -90,6 +96,8 @@ class Text(Field):
             schema["minLength"] = 1
         if self.pattern:
             schema["pattern"] = self.pattern
+        if self.longest is not None:
+            schema["maxLength"] = self.longest
         return schema
 
 
@@ -119,14 +127,16 @@ class Number(Field):
 
     def read(self, value: object, where: Where, document: Document) -> int | float | None:
         what = "a whole number" if self.integer else "a number"
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value)
+        if isinstance(value, int) and not isinstance(value, bool) and finite(value) is None:
+            return document.problem(where, f"{shown(value)} is too large")
+        if (finite(value) is None
                 or (self.integer and isinstance(value, float) and not value.is_integer())):
             return self._wrong(value, where, document, what)
         number = int(value) if self.integer else float(value)
         for bound, symbol, holds, _ in self._bounds():
             if not holds(number, bound):
-                return document.problem(where, f"{shown(value)} must be {symbol} {bound:g}")
+                shown_bound = f"{bound:g}" if abs(bound) < 1e6 else f"{int(bound):,}"
+                return document.problem(where, f"{shown(value)} must be {symbol} {shown_bound}")
         return number
 
     def schema(self) -> dict:
@@ -142,12 +152,21 @@ class Number(Field):
                 if bound[0] is not None]
 
 
-def _seconds(value: object) -> float | None:
-    if isinstance(value, bool):
+def finite(value: object) -> float | None:
+    """A YAML number as a finite float; None for anything else (infinity, NaN,
+    an integer too large for a float, text, true/false)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    return quantities.parse_time(value) if isinstance(value, str) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _seconds(value: object) -> float | None:
+    seconds = quantities.parse_time(value) if isinstance(value, str) else finite(value)
+    return seconds if seconds is not None and math.isfinite(seconds) else None
 
 
 class Time(Field):
@@ -166,13 +185,17 @@ class Time(Field):
         if self.duration and seconds <= 0:
             return document.problem(where, f"{shown(value)} is not a duration; it must be "
                                            f"longer than 0 ({hint})")
+        if abs(seconds) > MAX_MATCH_TIME:
+            return document.problem(where, f"{shown(value)} is more than 7 days (168h) "
+                                           f"{'long' if self.duration else 'from kickoff'}")
         return seconds
 
     def schema(self) -> dict:
+        bounds = {"minimum": -MAX_MATCH_TIME, "maximum": MAX_MATCH_TIME}
         if self.duration:
-            number, pattern = {"type": "number", "exclusiveMinimum": 0}, quantities.DURATION_PATTERN
-        else:
-            number, pattern = {"type": "number"}, quantities.OFFSET_PATTERN
+            bounds = {"exclusiveMinimum": 0, "maximum": MAX_MATCH_TIME}
+        number = {"type": "number", **bounds}
+        pattern = quantities.DURATION_PATTERN if self.duration else quantities.OFFSET_PATTERN
         return {"anyOf": [number, {"type": "string", "pattern": pattern}],
                 "description": self.description}
 
@@ -183,15 +206,16 @@ class Threshold(Field):
     fits the metric is the scenario's rule."""
 
     def read(self, value: object, where: Where, document: Document) -> tuple[float, str] | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            if value < 0:
+        number = finite(value)
+        if number is not None:
+            if number < 0:
                 return document.problem(where, f"{shown(value)} must be >= 0")
-            return float(value), "number"
+            return number, "number"
         if isinstance(value, str):
             ratio, seconds = quantities.parse_percent(value), quantities.parse_time(value)
-            if ratio is not None:
+            if ratio is not None and math.isfinite(ratio):
                 return ratio, "percent"
-            if seconds is not None and seconds >= 0:
+            if seconds is not None and 0 <= seconds <= MAX_MATCH_TIME:
                 return seconds, "duration"
         return self._wrong(value, where, document, "a threshold", "write a number, a "
                            "percentage like 1% or, for a time, a duration like 4s or 500ms")

@@ -24,7 +24,7 @@ _UNIT_SECONDS = (Decimal(3600), Decimal(60), Decimal(1), Decimal("0.001"))
 
 def parse_time(text: str) -> float | None:
     """Seconds written as `-5m`, `1h30m`, `500ms` ..., or None if written otherwise."""
-    match = re.fullmatch(OFFSET_PATTERN, text)
+    match = re.fullmatch(OFFSET_PATTERN, text, re.ASCII)  # `５m` is no time
     if not match:
         return None
     sign, *amounts = match.groups()
@@ -46,7 +46,7 @@ def format_time(seconds: float) -> str:
 
 def parse_percent(text: str) -> float | None:
     """The ratio written as `1%` or `0.5%`, or None if written otherwise."""
-    match = re.fullmatch(PERCENT_PATTERN, text)
+    match = re.fullmatch(PERCENT_PATTERN, text, re.ASCII)
     return float(Decimal(match[1]) / 100) if match else None
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.document import Document, Where, read_document
-from harness.fields import Items, Record, Text, shown
+from harness.errors import InvalidInput
+from harness.fields import Items, Record, Text, did_you_mean, shown
 from harness.platforms.hosts import host_problem
 from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 
@@ -70,8 +71,12 @@ _FORMAT = Record("how to reach a stack kickoff did not start", {
 
 
 def load_targets(path: Path | str) -> Targets:
-    """The targets file at `path`; InvalidInput lists every problem in it."""
-    document = read_document(path)
+    """The targets file at `path`; InvalidInput lists every problem in it.
+
+    It may be any file the user can read (/etc/shadow when run as root): a
+    message quotes a value from it only once it is a mapping of targets keys."""
+    document = read_document(path, quote=False)
+    _check_is_targets(document)
     raw = _FORMAT.read(document.data, (), document) or {}
     _check_hosts(raw, document)
     document.check()
@@ -79,6 +84,21 @@ def load_targets(path: Path | str) -> Targets:
                    docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
                    components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
                    allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path))
+
+
+def _check_is_targets(document: Document) -> None:
+    """Refuse, without a word of its content, a file that is not a mapping of
+    targets keys (or of near misses of them, which get a did-you-mean)."""
+    data = document.data
+    strangers = [key for key in data if key not in _FORMAT.fields and not (
+        isinstance(key, str) and did_you_mean(key, list(_FORMAT.fields)))
+                 ] if isinstance(data, dict) else [data]
+    if not strangers:
+        return
+    line = f":{document.line((strangers[0],))}" if isinstance(data, dict) else ""
+    what = "an unknown key" if isinstance(data, dict) else "not a mapping"
+    raise InvalidInput(f"{document.name}{line}: not a targets file: {what} (its keys are "
+                       f"{', '.join(_FORMAT.fields)}; see docs/scenarios.md)")
 
 
 def _check_hosts(raw: dict, document: Document) -> None:

@@ -27,6 +27,7 @@ from harness.scenario.platform import check_edge, scenario_stack
 from harness.scenario.viewers import check_viewers
 
 CMCD_MODES = ("off", "query", "headers")
+MAX_VIEWERS = 10_000_000  # per audience point, scaled: more than any distributed run could hold
 SLO_PHASES = ("overall", "baseline", "peak")  # besides during:/recovery:<fault> and timeline phases
 
 
@@ -43,19 +44,20 @@ _TIMELINE = Record("the run's window in match time (T0 = kickoff, negative befor
 }, required=("start", "end"))
 _POINT = Record("concurrent viewers wanted at a moment (linear in between)", {
     "at": Time("in match time"),
-    "viewers": Number("concurrent viewers at full scale", integer=True, minimum=0),
+    "viewers": Number("concurrent viewers at full scale", integer=True, minimum=0,
+                      maximum=MAX_VIEWERS),
 }, required=("at", "viewers"))
 _API_USERS = Record("users who call the API without watching", {
     "kind": Text("a flow the journey's api_users defines (the reference journey: epg polls "
                  "/api/epg and /api/live; login storms POST /auth/login)"),
-    "users": Number("how many, for the whole run", integer=True, minimum=1),
+    "users": Number("how many, for the whole run", integer=True, minimum=1, maximum=MAX_VIEWERS),
     "interval": Time("real time between one user's requests (not time-scaled)", duration=True),
 }, required=("kind", "users", "interval"))
 _AUDIENCE = Record("who watches, and when", {
     "event": Text("the event id to watch (default: the first free-to-air event live)"),
     "stream": Text("a master playlist (HLS) or MPD (DASH) URL every viewer plays, skipping the "
                    "app's journey (no catalog, login or entitlement calls)"),
-    "scale": Number("multiplies every viewers value (default 1)", above=0),
+    "scale": Number("multiplies every viewers value (default 1)", above=0, maximum=1000),
     "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),
     "subscribers": Number("share of viewers who log in as subscribers (default 0)",
@@ -89,7 +91,7 @@ _HALT = Record("stop the run (reverting every fault) when this holds for a while
     "for": Time("wall-clock time it must hold before the run halts", duration=True),
 }, required=("metric", "for"), exactly_one=("above", "below"))
 FORMAT = Record("a kickoff match-day scenario", {
-    "name": Text("names the run's results folder", pattern="^[a-z0-9][a-z0-9-]*$",
+    "name": Text("names the run's results folder", pattern="^[a-z0-9][a-z0-9-]*$", longest=100,
                  rule="a valid name (lowercase letters, digits and '-', starting with a letter "
                       "or digit)"),
     "description": Text("what the scenario shows", blank=True),
@@ -99,8 +101,8 @@ FORMAT = Record("a kickoff match-day scenario", {
                            "this file), the steps inline, or {python: FILE.py:Class}; see "
                            "docs/journeys.md"),
     "time_scale": Number("how many times faster than real time the timeline runs (default 1)",
-                         above=0),
-    "seed": Number("random seed (default 1)", integer=True),
+                         minimum=0.01, maximum=10_000),
+    "seed": Number("random seed (default 1)", integer=True, minimum=-2**63, maximum=2**63 - 1),
     "timeline": _TIMELINE,
     "audience": _AUDIENCE,
     "slos": Items("service level objectives (default none)", _SLO),
@@ -121,6 +123,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     phase_names = _check_phases(timeline, span, document)
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
+    _check_peak(values.get("audience") or {}, document)
     stack = scenario_stack(values, source, document)
     check_edge(values, stack, document)
     faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
@@ -131,6 +134,14 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
+
+
+def _check_peak(audience: dict, document: Document) -> None:
+    viewers = [p["viewers"] for p in audience.get("viewers") or [] if p and p.get("viewers")]
+    scale = audience.get("scale", 1.0)
+    if viewers and scale and max(viewers) * scale > MAX_VIEWERS:
+        document.problem(("audience", "scale"), f"makes a peak of {max(viewers) * scale:,.0f} "
+                                                f"viewers; at most {MAX_VIEWERS:,} can be run")
 
 
 def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document) -> None:

@@ -181,7 +181,9 @@ def test_a_variable_set_later_or_in_another_flow_is_unknown_where_it_is_used(tmp
 
 
 @pytest.mark.parametrize("accounts, problem", [
-    (None, "cannot read {accounts}: No such file or directory"),
+    (None, "{accounts}: cannot read: No such file or directory"),
+    ("username,password\na\x01,b\n", "{accounts}:2: cannot read: control character U+0001 (only "
+                                     "tabs and line breaks may appear)"),
     ("user,password\na,b\n", "{accounts} has no column username (its first row must name the "
                              "columns: username,password,...)"),
     ("username,password\n", "{accounts} lists no accounts (one a row after the header row)"),

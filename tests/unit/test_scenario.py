@@ -181,7 +181,7 @@ def test_replace_checks_every_rule_again():
     source = str(DATA / "full.yaml")
     with pytest.raises(InvalidInput) as error:
         scenario.replace(loaded, time_scale=0.0)
-    assert str(error.value) == f"{source}: time_scale: 0 must be > 0"
+    assert str(error.value) == f"{source}: time_scale: 0 must be >= 0.01"
     with pytest.raises(InvalidInput, match="platform: external needs a targets file"):
         scenario.replace(loaded, platform="external")
     with pytest.raises(InvalidInput, match="seed: true is not a whole number"):
@@ -262,7 +262,7 @@ def test_thresholds(tmp_path, metric, written, value):
      "docker, external)"),
     (MINIMAL + "platform: dokcer\n", ":6: platform: unknown platform 'dokcer' (did you mean "
      "'docker'?)"),
-    (MINIMAL + "time_scale: 0\n", ":6: time_scale: 0 must be > 0"),
+    (MINIMAL + "time_scale: 0\n", ":6: time_scale: 0 must be >= 0.01"),
     (MINIMAL + "time_scale: fast\n", ":6: time_scale: 'fast' is not a number"),
     (MINIMAL + "seed: yes\n", ":6: seed: true is not a whole number"),
     (MINIMAL + "seed: 1.5\n", ":6: seed: 1.5 is not a whole number"),
@@ -468,7 +468,7 @@ def test_an_unreadable_file_is_one_line(tmp_path):
     assert str(error.value) == (f"{tmp_path / 'missing.yaml'}: cannot read: No such file or "
                                 "directory")
     (tmp_path / "latin1.yaml").write_bytes(b"name: M\xfcnchen\n")
-    with pytest.raises(InvalidInput, match=r"latin1.yaml: cannot read: not UTF-8 text$"):
+    with pytest.raises(InvalidInput, match=r"latin1.yaml:1: cannot read: not UTF-8 text$"):
         scenario.load(tmp_path / "latin1.yaml")
 
 
@@ -834,14 +834,14 @@ def test_allow_hosts_lets_load_go_to_a_named_host(tmp_path):
 
 
 def test_a_scenario_reports_its_targets_file_problems_with_that_files_lines(tmp_path):
-    write(tmp_path, "edge: http://10.1.1.1\nlinks: [a]\nextra: 1\n", "stack.yaml")
+    write(tmp_path, "edge: http://10.1.1.1\nlinks: [a]\ncomponent: 1\n", "stack.yaml")
     found = problems(tmp_path, MINIMAL + "platform: external\ntargets: stack.yaml\nseed: x\n")
     assert found == [":8: seed: 'x' is not a whole number",
                      f"{tmp_path / 'stack.yaml'}:1: edge: 10.1.1.1 is not this machine, and "
                      "kickoff sends traffic only to 127.0.0.1, localhost or ::1 (if the stack at "
                      "10.1.1.1 is yours to load, add 10.1.1.1 to allow_hosts)",
-                     f"{tmp_path / 'stack.yaml'}:3: extra: unknown key (choose from edge, "
-                     "toxiproxy, docker_host, compose_project, components, links, allow_hosts)"]
+                     f"{tmp_path / 'stack.yaml'}:3: component: unknown key (did you mean "
+                     "'components'?)"]
 
 
 def test_a_missing_targets_file_is_named_where_the_scenario_names_it(tmp_path):
@@ -1071,7 +1071,7 @@ def test_validate_prints_one_error_per_problem_and_exits_2(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stdout.startswith("ok  ")
     assert result.stderr.splitlines() == [
-        f"error: {bad}:6: time_scale: 0 must be > 0",
+        f"error: {bad}:6: time_scale: 0 must be >= 0.01",
         f"error: {bad}:7: seed: 'x' is not a whole number",
         f"error: {tmp_path / 'missing.yaml'}: cannot read: No such file or directory"]
 

@@ -55,7 +55,7 @@ def test_option_mistakes_name_the_option_not_the_file(tmp_path):
              ((*run, "--platform", "external"), ("--platform:", "--targets FILE")),
              ((*run, "--platform", "external", "--targets", "nope.yaml"),
               ("--targets: no file nope.yaml", "current directory")),
-             ((*run, "--time-scale", "0"), ("--time-scale:", "must be > 0"))]
+             ((*run, "--time-scale", "0"), ("--time-scale:", "must be >= 0.01"))]
     for args, words in cases:
         result = harness(*args, cwd=tmp_path)
         assert_one_line_error(result, 2, *words)

@@ -7,8 +7,12 @@ templates: no message, log line or run file shows them.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.document import read_text
+from harness.errors import InvalidInput
 
 REQUIRED_COLUMNS = ("username", "password")
 
@@ -33,13 +37,13 @@ class Accounts:
 
 def read_accounts(path: Path) -> Accounts:
     try:
-        with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.reader(file)
-            columns = tuple(name.strip() for name in next(reader, []))
-            rows = tuple(tuple(row) for row in reader if row)
-    except OSError as error:
-        raise AccountsError(f"cannot read {path}: {error.strerror or error}") from None
-    except (UnicodeDecodeError, csv.Error) as error:
+        # Read as every input is: a regular file, bounded, UTF-8 without control characters.
+        reader = csv.reader(io.StringIO(read_text(path), newline=""))
+        columns = tuple(name.strip() for name in next(reader, []))
+        rows = tuple(tuple(row) for row in reader if row)
+    except InvalidInput as error:
+        raise AccountsError(str(error)) from None
+    except csv.Error as error:
         raise AccountsError(f"cannot read {path} as CSV ({error.__class__.__name__})") from None
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
