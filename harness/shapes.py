@@ -70,28 +70,26 @@ def group(value: Any, where: str) -> str:
     return value
 
 
-def text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: {_shown(value)} is not a string")
+def _typed(value: Any, where: str, kind: type, noun: str) -> Any:
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: {_shown(value)} is not {noun}")
     return value
+
+
+def text(value: Any, where: str) -> str:
+    return _typed(value, where, str, "a string")
 
 
 def flag(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}: {_shown(value)} is not true or false")
-    return value
+    return _typed(value, where, bool, "true or false")
 
 
 def mapping(value: Any, where: str) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: {_shown(value)} is not an object")
-    return value
+    return _typed(value, where, dict, "an object")
 
 
 def listing(value: Any, where: str) -> list:
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: {_shown(value)} is not a list")
-    return value
+    return _typed(value, where, list, "a list")
 
 
 def counts(value: Any, where: str) -> dict[str, int]:
