@@ -72,6 +72,15 @@ class Field(ABC):
             document.problem(where, f"{shown(value)} is not {what}{f' ({hint})' if hint else ''}")
 
 
+def _kind(value: object) -> str:
+    """What a YAML document is, in words, without its content."""
+    if isinstance(value, str):
+        return "one piece of text"
+    if isinstance(value, list):
+        return "a list"
+    return "a " + type(value).__name__
+
+
 class Text(Field):
     def __init__(self, description: str, *, pattern: str | None = None, rule: str = "",
                  blank: bool = False, longest: int | None = None) -> None:
@@ -302,9 +311,18 @@ class Record(Field):
         self.fields, self.required, self.exactly_one = fields, tuple(required), tuple(exactly_one)
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
+        hint = f"its keys include {', '.join(list(self.fields)[:3])}"
+        if not isinstance(value, dict) and where == () and value is not None:
+            # The whole file: never quote it (it may be any file, /etc/shadow included).
+            document.problem(where, f"the file is {_kind(value)}, not a mapping ({hint})")
+            return None
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping",
-                               f"its keys include {', '.join(list(self.fields)[:3])}")
+            return self._wrong(value, where, document, "a mapping", hint)
+        if where == () and value and not set(map(str, value)) & set(self.fields):
+            # Not one known key: some other file, whose keys are not shown (they may be secrets).
+            document.problem(where, f"the file is not {self.description}: none of its "
+                                    f"{len(value)} keys is one it has ({hint})")
+            return None
         record = {}
         for key, item in value.items():
             if key in self.fields:

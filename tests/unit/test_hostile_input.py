@@ -213,3 +213,16 @@ def test_a_tolerance_that_is_no_share_is_refused(text):
     with pytest.raises(SystemExit) as exit_:
         cli.parser().parse_args(["run", SMOKE, "--tolerance", text])
     assert exit_.value.code == 2
+
+
+def test_a_scenario_that_is_some_other_file_is_never_quoted(tmp_path):
+    for path in _secret_files(tmp_path):
+        if not os.access(path, os.R_OK):
+            continue  # /etc/shadow when not run as root: nothing to leak
+        content = path.read_text()
+        result = harness("validate", str(path))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        message = result.stderr.replace(str(path), "").split("(its keys include")[0]
+        fragments = {part for line in content.splitlines()
+                     for part in line.replace(":", " ").replace("'", " ").split() if len(part) >= 4}
+        assert not [part for part in fragments if part in message], message
