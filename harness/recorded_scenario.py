@@ -48,7 +48,7 @@ def _slo(slo: Any, where: str) -> None:
     written = slo[bounds[0]]
     if not isinstance(written, str):
         shapes.number(written, f"{where}.{bounds[0]}")
-    elif len(written) > 40 or not math.isfinite(threshold_of(written) or math.nan):
+    elif len(written) > 40 or not _finite(threshold_of(written)):
         raise ValueError(f"{where}.{bounds[0]}: {written[:40]!r} is not a threshold")
     shapes.text(slo.get("phase", "overall"), f"{where}.phase")
 
@@ -71,3 +71,7 @@ def read_scenario(path: Path) -> dict:
     except (ValueError, TypeError) as error:
         raise InvalidInput(f"{path}: {error}") from None
     return scenario
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

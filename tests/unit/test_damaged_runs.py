@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from harness.errors import InvalidInput
+from harness.recorded_scenario import read_scenario
 from harness.regression import slo_rows
 from harness.results import write_results
 from tests.cli import assert_one_line_error, harness
@@ -285,3 +286,11 @@ def test_compare_reads_the_undamaged_summaries(judged):
     result = harness("compare", str(judged), str(judged), timeout=60)
     assert result.returncode == 0, result.stderr
     assert "startup_time_p95" in result.stdout
+
+
+@pytest.mark.parametrize("threshold", ["0%", "0s", 0, "2.5%", "4s"])
+def test_every_threshold_a_run_writes_reads_back(tmp_path, threshold):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump({"name": "t", "timeline": {"peak": "kickoff"}, "slos": [
+        {"metric": "video_start_failure_ratio", "max": threshold, "phase": "overall"}]}))
+    assert read_scenario(path)["slos"][0]["max"] == threshold
