@@ -62,11 +62,13 @@ def start_run(scenario: Path, results: Path, *extra: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL)
 
 
-def wait_for_seconds(results: Path, count: int, timeout: float = 60) -> Path:
-    """The run folder, once its timeseries holds `count` seconds."""
+def wait_for_seconds(results: Path, count: int, timeout: float = 60,
+                     earlier: Path | None = None) -> Path:
+    """The run folder (not the `earlier` run's), once its timeseries holds `count` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        folders = [p for p in results.iterdir() if p.is_dir()] if results.exists() else []
+        folders = [p for p in results.iterdir() if p.is_dir() and p != earlier] \
+            if results.exists() else []
         if folders and (folders[0] / "timeseries.csv").exists():
             if len((folders[0] / "timeseries.csv").read_text().splitlines()) > count:
                 return folders[0]
