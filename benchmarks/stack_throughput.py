@@ -24,7 +24,7 @@ from tabulate import tabulate
 from harness.load.protocol.hls import parse_master, parse_media
 from harness.platforms.registry import get_platform
 from harness.platforms.reference import EDGE
-from harness.platforms.stream_url import free_to_air_url
+from harness.platforms.reference import free_to_air_url
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 

@@ -28,7 +28,7 @@ from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa:
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.platforms.stream_url import free_to_air_url
+    from harness.platforms.reference import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
@@ -73,7 +73,7 @@ def _stack_restart(args: argparse.Namespace) -> int:
 
 
 def _stack_url(args: argparse.Namespace) -> int:
-    from harness.platforms.stream_url import free_to_air_url
+    from harness.platforms.reference import free_to_air_url
 
     print(free_to_air_url())
     return 0

@@ -4,9 +4,11 @@ local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
 
 from __future__ import annotations
 
+from kickoff_stack import stream_url
 from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
 
 from harness import health
+from harness.errors import HarnessError
 from harness.paths import REFERENCE_JOURNEY
 from harness.platforms.stack import Component, Link, Stack
 
@@ -38,3 +40,11 @@ def toxiproxy_context() -> list[dict]:
     if health.port_open(HOST, TOXIPROXY_PORT):
         return [{"driver": "toxiproxy", "api": TOXIPROXY_API}]
     return []
+
+
+def free_to_air_url() -> str:
+    """A playable URL of the running reference stack's free-to-air match."""
+    try:
+        return stream_url.free_to_air_url(EDGE)
+    except stream_url.NoStream as error:
+        raise HarnessError(str(error)) from None

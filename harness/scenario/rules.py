@@ -48,15 +48,15 @@ _POINT = Record("concurrent viewers wanted at a moment (linear in between)", {
                       maximum=MAX_VIEWERS),
 }, required=("at", "viewers"))
 _API_USERS = Record("users who call the API without watching", {
-    "kind": Text("a flow the journey's api_users defines (the reference journey: epg polls "
-                 "/api/epg and /api/live; login storms POST /auth/login)"),
+    "kind": Text("a flow the journey's api_users defines (see docs/journeys.md)"),
     "users": Number("how many, for the whole run", integer=True, minimum=1, maximum=MAX_VIEWERS),
     "interval": Time("real time between one user's requests (not time-scaled)", duration=True),
 }, required=("kind", "users", "interval"))
 _AUDIENCE = Record("who watches, and when", {
-    "event": Text("the event id to watch (default: the first free-to-air event live)"),
+    "event": Text("the event to watch, {event} in the journey's templates (default: the "
+                  "journey chooses)"),
     "stream": Text("a master playlist (HLS) or MPD (DASH) URL every viewer plays, skipping the "
-                   "app's journey (no catalog, login or entitlement calls)"),
+                   "app's journey (no app calls before the player)"),
     "scale": Number("multiplies every viewers value (default 1)", above=0, maximum=1000),
     "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),

@@ -1,4 +1,4 @@
-"""Templates in journey fields: `/auth/entitlement/{event}`, `Bearer {token}`.
+"""Templates in journey fields: `/v1/entitlements/{event}`, `Bearer {token}`.
 
 `{name}` is replaced by the variable's value, `{account.username}` by a
 column of the viewer's account; `{{` and `}}` are literal braces. Nothing
