@@ -79,7 +79,10 @@ http {{
 
     upstream origins {{
         server {origin_a} max_fails=1 fail_timeout=5s;
-        server {origin_b} backup;
+        # The last resort is never taken out of rotation (max_fails=0): with the
+        # default it stayed out for 10 s after both links broke, so losing the
+        # primary just after that answered 502 with a healthy backup.
+        server {origin_b} backup max_fails=0;
         keepalive 64;
     }}
     upstream auth {{
