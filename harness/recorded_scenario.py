@@ -9,32 +9,19 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness import shapes
+from harness.document import read_document
 from harness.errors import InvalidInput
 from harness.metrics import known_metric
 from harness.verdict import threshold_of
 
-MAX_BYTES = 1 << 20  # a resolved scenario is a few kilobytes
-
 
 def _load(path: Path) -> Any:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: larger than {MAX_BYTES >> 10} KB: not a run's scenario")
-        return yaml.safe_load(path.read_bytes().decode("utf-8"))
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{path}: not UTF-8 (byte {error.start + 1})") from None
-    except yaml.MarkedYAMLError as error:
-        line = f":{error.problem_mark.line + 1}" if error.problem_mark else ""
-        raise InvalidInput(f"{path}{line}: not YAML ({error.problem})") from None
-    # PyYAML's constructors raise more than YAMLError on odd values (2024-13-45, !!int x).
-    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, IndexError,
-            OverflowError, RecursionError) as error:
-        raise InvalidInput(f"{path}: not YAML ({type(error).__name__})") from None
+    """The file's data through the guarded reader input files go through (size,
+    UTF-8, control characters, YAML budgets, duplicate keys)."""
+    document = read_document(path)
+    document.check()
+    return document.data
 
 
 def _slo(slo: Any, where: str) -> None:

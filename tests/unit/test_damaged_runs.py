@@ -165,10 +165,10 @@ def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
                                                         b'"second": 1, "match_s": 0, '
                                                         b'"delay_ms": 1}')),
      ("events.jsonl:2:", "before its fault_scheduled")),
-    (put("scenario.yaml", "name: [unclosed\n"), ("scenario.yaml:2:", "not YAML")),
+    (put("scenario.yaml", "name: [unclosed\n"), ("scenario.yaml:2:", "YAML syntax error")),
     (put("scenario.yaml", "- a list\n"), ("scenario.yaml:", "not an object")),
     (put("scenario.yaml", b"name: \xff\n"), ("scenario.yaml:", "not UTF-8")),
-    (put("scenario.yaml", "seed: !!int abc\n"), ("scenario.yaml:", "not YAML")),
+    (put("scenario.yaml", "seed: !!int abc\n"), ("scenario.yaml:1:", "YAML syntax error")),
     (_unknown_metric, ("scenario.yaml:", "slos[2].metric", "'goals_per_minute' is not a metric")),
     (lines("windows.jsonl", _requests_group("no such group")),
      ("windows.jsonl:21:", '"no such group" is not a request group name')),
