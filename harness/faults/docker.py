@@ -2,14 +2,14 @@
 containers only (found by its labels: a container outside it is never touched).
 Its context is the Docker engine (None: this machine's) and the project.
 
-container-kill signals the container's main process as a crash would; the
-engine's own kill counts as an operator's stop, which restart policies ignore,
-so it is used only when the engine runs on another machine.
+container-kill signals the container's main process from this machine as a
+crash would when /proc proves the engine's PID is that process here
+(faults/container_process.py); otherwise the engine sends the signal, which
+restart policies take as an operator's stop.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 
 from docker.errors import APIError, NotFound
@@ -18,6 +18,7 @@ from docker.models.containers import Container
 from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
+from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.fields import Number, Record, Text, Time
@@ -117,10 +118,8 @@ class DockerDriver(Driver):
     @staticmethod
     def _crash(container: Container, signal_name: str) -> None:
         pid = container.attrs["State"]["Pid"]
-        try:
-            os.kill(pid, signal.Signals[signal_name])  # the engine is on this machine
-        except (PermissionError, ProcessLookupError):
-            container.kill(signal=signal_name)  # another machine's engine
+        if not signal_main_process(container.id, pid, signal.Signals[signal_name]):
+            container.kill(signal=signal_name)  # not provably this machine's process
 
     def revert(self, undo: dict) -> None:
         for container_id in undo["containers"].values():
