@@ -58,7 +58,7 @@ def isolated_engine() -> Iterator[Engine]:
     dockerd = (f"exec dockerd -H {url} --data-root {folder}/data --exec-root {folder}/exec "
                f"--pidfile {folder}/dockerd.pid --config-file {folder}/daemon.json "
                f"--bridge=none --iptables=false --storage-driver=vfs "
-               f"--cgroup-parent=/{folder.name}")
+               f"--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent=/{folder.name}")
     with open(folder / "dockerd.log", "wb") as log:
         unshare = subprocess.Popen(
             ["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
@@ -66,7 +66,11 @@ def isolated_engine() -> Iterator[Engine]:
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         clients: list[docker.DockerClient] = []
-        wait_until(lambda: _connect(url, clients), 30, f"dockerd in {folder} (see dockerd.log)")
+        try:
+            wait_until(lambda: _connect(url, clients), 30, "the second dockerd answers")
+        except AssertionError as error:  # its log goes with its folder: show its end now
+            tail = (folder / "dockerd.log").read_text(errors="replace")[-2000:]
+            raise AssertionError(f"{error}\n{tail}") from None
         yield Engine(clients[0], url, _child(unshare.pid))
     finally:
         _remove(unshare, folder)
@@ -97,7 +101,8 @@ def _remove(unshare: subprocess.Popen, folder: Path) -> None:
     except subprocess.TimeoutExpired:
         unshare.kill()
         unshare.wait(timeout=5)
-    groups = sorted(CGROUPS.glob(f"*/{folder.name}/**/"), key=lambda p: -len(p.parts))
+    made = [*CGROUPS.glob(f"{folder.name}/**/"), *CGROUPS.glob(f"*/{folder.name}/**/")]  # v2, v1
+    groups = sorted(made, key=lambda p: -len(p.parts))  # the deepest first
     deadline = time.monotonic() + 10  # a killed task leaves its cgroup a moment later
     while groups and time.monotonic() < deadline:
         try:

@@ -146,8 +146,7 @@ def test_a_pid_from_another_namespace_is_killed_through_the_engine_and_the_local
         wait_until(lambda: dead(main[0]), 10, "the container's main process dies")
         assert decoy.poll() is None and process_start_time(reported) == started
         actions = _actions(engine.client, victim, sent)
-        assert {"action": "kill", "signal": "9"}.items() <= next(
-            (a for a in actions if a["action"] == "kill"), {}).items(), actions
+        assert [a.get("signal") for a in actions if a["action"] == "kill"] == ["9"], actions
         driver.revert(undo)  # the engine's kill kept the restart policy out: revert starts it
         victim.reload()
         assert victim.status == "running"
