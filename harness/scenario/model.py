@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.load.fidelity import FULL
 from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
 
@@ -57,6 +58,14 @@ class Audience:
     api_users: tuple[ApiUsers, ...]
     scale: float  # multiplies every point's viewers
     stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
+    # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
+    fidelity: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CLIENT_TYPES, FULL))
+
+    @property
+    def manifest_tier(self) -> bool:
+        """Whether any client type with viewers plays at manifest fidelity."""
+        return any(self.fidelity[name] != FULL and share > 0
+                   for name, share in self.clients.items())
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,7 @@ class Scenario:
                             "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
                                         for p in audience.points],
                             "clients": {k: _number(v) for k, v in audience.clients.items()},
+                            "fidelity": dict(audience.fidelity),
                             "subscribers": _number(audience.subscribers),
                             "api_users": [{"kind": u.kind, "users": u.users,
                                            "interval": format_time(u.interval)}
