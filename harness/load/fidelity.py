@@ -13,14 +13,19 @@ player with a fast network. They load origins and APIs at audience scale
 while the CDN's bulk delivery is tested on its own; their figures are kept
 apart from the QoE (collector.ManifestTier).
 
-Rendition choice needs no measured throughput here: a manifest viewer starts
-on its client type's startup rendition (abr.first_rendition) and stays there,
-except that a first-bytes request which outlasts the player's abandon limit
-steps it down, as it would a full player.
+Rendition choice runs the full player's rules with no measured throughput
+(first bytes say nothing of it, so no download is a sample): a manifest viewer
+starts on its client type's startup rendition (abr.first_rendition) and stays
+there (abr.next_rendition keeps the rendition without an estimate), except
+that a first-bytes request which outlasts the player's abandon limit steps it
+down, as it would a full player. Its CMCD requests carry no `mtp` either.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from harness.load.abr import ThroughputEstimate
 from harness.load.player import Player
 from harness.metrics import RANGE_GROUP
 
@@ -38,18 +43,26 @@ def first_bytes(byterange: tuple[int, int] | None) -> tuple[int, int]:
     return start, last if end is None else min(end, last)
 
 
+class _Unmeasured(ThroughputEstimate):
+    """A throughput estimate no first-bytes download feeds: it stays unknown."""
+
+    def add(self, size_bytes: int, seconds: float) -> None:
+        pass
+
+
 class ManifestPlayer(Player):
     """The player of the manifest tier: every segment request is a
     first-bytes Range request, and the rendition follows no throughput."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.estimate = _Unmeasured()
 
     def _request(self, url: str, group: str, limit: float | None, keys: dict[str, object],
                  byterange: tuple[int, int] | None = None) -> bytes:
         if group != SEGMENT_GROUP:
             return super()._request(url, group, limit, keys, byterange)
         return super()._request(url, RANGE_GROUP, limit, keys, first_bytes(byterange))
-
-    def _choice(self) -> int:
-        return self.current  # first bytes say nothing about the throughput
 
 
 PLAYERS: dict[str, type[Player]] = {FULL: Player, MANIFEST: ManifestPlayer}

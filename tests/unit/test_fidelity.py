@@ -14,6 +14,7 @@ from harness.load.collector import Collector
 from harness.load.fidelity import FIRST_BYTES, MANIFEST, ManifestPlayer, first_bytes
 from harness.load.playback import PLAYING, Playback
 from harness.load.player import Player, StreamEnded
+from harness.load.retry import TooSlow
 from harness.metrics import PLAYER_GROUPS, RANGE_GROUP
 from harness.recorder import Second, columns, timeseries_row
 from harness.summary import console_tables, summarize, tiers_line
@@ -112,6 +113,28 @@ def test_manifest_viewers_keep_their_first_rendition_where_full_ones_follow_thro
     assert segments == ["s{n}.ts"] * 8
     assert not any(path.startswith(("low", "top")) for path, _, _ in manifest_origin.asked)
     assert manifest.playback.totals.switches == 0
+
+
+def test_a_first_bytes_request_that_outlasts_the_abandon_limit_steps_down():
+    files = {"master.m3u8": LADDER,
+             **{f"{name}.m3u8": MEDIA.replace("s{n}", name) for name in ("low", "mid", "top")}}
+    origin = Origin(files)
+
+    def slow_in_the_middle(url: str, group: str, limit: float | None, headers=None) -> bytes:
+        if url.endswith("mid.ts"):  # the middle rendition's segments: cut off at the limit
+            origin.now += limit
+            raise TooSlow(url)
+        return origin.get(url, group, limit, headers)
+
+    player = ManifestPlayer(slow_in_the_middle, lambda: origin.now, origin.sleep,
+                            Playback(0.0, 4, 4), CLIENTS["app"])
+    player.open("http://h/master.m3u8")
+    assert player.current == 1  # the app's first rendition
+    for _ in range(4):
+        player.step()
+    assert player.current == 0 and player.estimate.bps is None
+    # the first step abandoned the middle one; the same segments then came from the lowest
+    assert [path for path, group, _ in origin.asked if group == RANGE_GROUP] == ["low.ts"] * 3
 
 
 def test_the_collector_keeps_manifest_viewers_apart_from_the_qoe():
