@@ -18,6 +18,7 @@ from harness.quantities import format_percent, format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
+DEFAULT_FIDELITY = dict.fromkeys(CLIENT_TYPES, FULL)  # every client type downloads segments
 KICKOFF_WINDOW = -60.0  # where the default kickoff phase starts
 DEFAULT_RECOVERY_BUDGET = 30.0  # seconds a fault's recovery may take, unless it says otherwise
 
@@ -59,13 +60,7 @@ class Audience:
     scale: float  # multiplies every point's viewers
     stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
     # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
-    fidelity: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CLIENT_TYPES, FULL))
-
-    @property
-    def manifest_tier(self) -> bool:
-        """Whether any client type with viewers plays at manifest fidelity."""
-        return any(self.fidelity[name] != FULL and share > 0
-                   for name, share in self.clients.items())
+    fidelity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIDELITY))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ TIERED = MINIMAL + """\
 def test_every_client_type_is_full_unless_the_file_says_otherwise(tmp_path):
     plain = scenario.load(write(tmp_path, MINIMAL))
     assert plain.audience.fidelity == {"web": "full", "app": "full", "tv": "full"}
-    assert RANGE_GROUP not in plain.groups and not plain.audience.manifest_tier
+    assert RANGE_GROUP not in plain.groups
     tiered = scenario.load(write(tmp_path, TIERED, "tiered.yaml"))
     assert tiered.audience.fidelity == {"web": "full", "app": "full", "tv": "manifest"}
     assert tiered.groups[-len(PLAYER_GROUPS) - 1:] == (*PLAYER_GROUPS, RANGE_GROUP)
@@ -30,7 +30,7 @@ def test_every_client_type_is_full_unless_the_file_says_otherwise(tmp_path):
 def test_a_manifest_client_type_without_viewers_adds_no_group(tmp_path):
     idle = scenario.load(write(tmp_path, MINIMAL + "  clients: {web: 1}\n"
                                                     "  fidelity: {app: manifest}\n"))
-    assert RANGE_GROUP not in idle.groups and not idle.audience.manifest_tier
+    assert RANGE_GROUP not in idle.groups
 
 
 def test_slos_may_name_the_range_group_only_with_manifest_viewers(tmp_path):
