@@ -16,6 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 PLAYER_GROUPS = ("playlist", "segment")  # playlists and MPDs; media and init segments, keys
+# The segment requests of manifest-tier viewers (harness.load.fidelity): first bytes only,
+# a group of their own so that their latency never reads as a segment download's.
+RANGE_GROUP = "segment_range"
+_PLAYER_ORDER = (*PLAYER_GROUPS, RANGE_GROUP)
 GROUP_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
 GROUP_RULE = ("a request group name (lowercase letters, digits, '_' and '-', starting with a "
               "letter or digit)")
@@ -66,7 +70,7 @@ def ordered_groups(groups: Iterable[str]) -> tuple[str, ...]:
     """Groups in the order every table, chart and summary shows them: the
     journey's (user-named) groups sorted by name, then the player's own."""
     unique = set(groups)
-    return (*sorted(unique - set(PLAYER_GROUPS)), *(g for g in PLAYER_GROUPS if g in unique))
+    return (*sorted(unique - set(_PLAYER_ORDER)), *(g for g in _PLAYER_ORDER if g in unique))
 
 
 def group_of(name: str) -> str | None:

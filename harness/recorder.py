@@ -34,11 +34,15 @@ EVENTS = "events.jsonl"
 GAUGES = ("target_viewers", "viewers", "joining", "playing", "stalled")
 COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playback_failures",
           "stalls", "switches")
+# The manifest tier (harness.load.fidelity), apart from the full viewers' figures before it.
+TIERS = ("manifest_viewers", "manifest_attempts", "manifest_failures", "manifest_requests",
+         "manifest_request_failures")
 
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
-    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *metric_names(groups))
+    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS,
+            *metric_names(groups))
 
 
 def utc(epoch: float) -> str:
@@ -86,7 +90,7 @@ def timeseries_row(second: Second, groups: Iterable[str]) -> list:
     w = second.window
     row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
-    row += [getattr(w, name) for name in COUNTS]
+    row += [getattr(w, name) for name in (*COUNTS, *TIERS)]
     metrics = metrics_of([w], groups)
     return [_cell(v) for v in row + [metrics[name] for name in metric_names(groups)]]
 

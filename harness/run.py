@@ -171,11 +171,13 @@ def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
                                 cmcd=None if scenario.cmcd == "off" else scenario.cmcd)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     env = Environment(
-        user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
+        user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge,
+                                  audience.fidelity),
         shape_class=AudienceShape(target_at, wall_duration, _api_count(scenario)), host=edge)
     env.events.request.add_listener(
-        lambda name, response_time, exception, response=None, **_: collector.request(
-            name, response_time / 1000, failure_reason(exception, response)))
+        lambda name, response_time, exception, response=None, context=None, **_:
+        collector.request(name, response_time / 1000, failure_reason(exception, response),
+                          (context or {}).get("fidelity")))
     return env
 
 

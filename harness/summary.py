@@ -35,7 +35,28 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
+        "manifest_tier": _manifest_tier(seconds),
     }
+
+
+def _manifest_tier(seconds: Sequence[Second]) -> dict[str, int]:
+    """The manifest tier's figures of a span, apart from every QoE figure."""
+    windows = [s.window for s in seconds]
+    return {"peak_viewers": max((w.manifest_viewers for w in windows), default=0),
+            **{name: sum(getattr(w, f"manifest_{name}") for w in windows)
+               for name in ("attempts", "failures", "requests", "request_failures")}}
+
+
+def tiers_line(span: dict) -> str | None:
+    """"manifest tier (no QoE): ..." for console and HTML; None without such viewers
+    (and in summaries written before tiers existed)."""
+    tier = span.get("manifest_tier") or {}
+    if not tier.get("attempts") and not tier.get("peak_viewers"):
+        return None
+    return (f"manifest tier (not in the viewer figures above): peak {tier['peak_viewers']} "
+            f"viewers, {tier['attempts']} attempts ({tier['failures']} failed), "
+            f"{tier['requests']} requests ({tier['request_failures']} failed; segment first "
+            f"bytes as segment_range)")
 
 
 def protocols_line(span: dict) -> str | None:
@@ -161,8 +182,9 @@ def console_tables(summary: dict) -> str:
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
-    played = protocols_line(summary["overall"])
-    tables = [viewers + (f"\n{played}" if played else ""), requests]
+    notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]))
+             if line]
+    tables = [viewers + "".join(f"\n{line}" for line in notes), requests]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:

@@ -38,7 +38,7 @@ _NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols"
 @dataclass
 class Window:
     second: int  # whole seconds since the run started
-    # Gauges at the end of the second: viewers by player state.
+    # Gauges at the end of the second: (full) viewers by player state.
     joining: int = 0
     playing: int = 0
     stalled: int = 0
@@ -54,6 +54,13 @@ class Window:
     stalled_s: float = 0.0
     bitrate_kbps_s: float = 0.0  # kbps of what played, times the seconds it played
     switches: int = 0
+    # Viewers of the manifest tier (harness.load.fidelity), counted apart from
+    # everything above, which is what full viewers felt (absent in older runs: 0).
+    manifest_viewers: int = 0  # gauge: in an attempt at the end of the second
+    manifest_attempts: int = 0
+    manifest_failures: int = 0  # attempts ended by an error, or by giving up before playing
+    manifest_requests: int = 0  # their requests, also counted in `requests` by group
+    manifest_request_failures: int = 0
     # By request group, for the groups requests were made under this second
     # (files written before groups were the scenario's hold all four then known).
     requests: dict[str, RequestTally] = field(default_factory=dict)

@@ -3,11 +3,14 @@
 Viewers report events as they happen (an attempt, a first frame, a failure,
 a request); playbacks being watched are asked for their time played and
 stalled when the window closes. Each process has one collector; windows of
-the same second from several processes merge (harness.window).
+the same second from several processes merge (harness.window). Viewers of the
+manifest tier (harness.load.fidelity) report to `collector.tier(MANIFEST)`
+instead: counted apart, never in the QoE figures.
 """
 
 from __future__ import annotations
 
+from harness.load.fidelity import MANIFEST
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
 from harness.window import Window
 
@@ -17,6 +20,16 @@ class Collector:
         self._open = Window(0)
         self._watched: dict[int, tuple[Playback, Totals]] = {}
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
+        self._manifest = ManifestTier(self)
+
+    def tier(self, fidelity: str) -> Collector | ManifestTier:
+        """Where viewers of `fidelity` report their attempts and what ends them."""
+        return self._manifest if fidelity == MANIFEST else self
+
+    @property
+    def window(self) -> Window:
+        """The window of the second in progress."""
+        return self._open
 
     # --- events, as they happen -----------------------------------------------
 
@@ -50,9 +63,14 @@ class Collector:
     def playback_failed(self) -> None:
         self._open.playback_failures += 1
 
-    def request(self, group: str, seconds: float, failure: str | None = None) -> None:
-        """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError")."""
+    def request(self, group: str, seconds: float, failure: str | None = None,
+                fidelity: str | None = None) -> None:
+        """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError");
+        `fidelity` is the tier of the viewer who made it (None: not a viewer's, or full)."""
         self._open.tally(group).add(seconds, failure is None)
+        if fidelity == MANIFEST:
+            self._open.manifest_requests += 1
+            self._open.manifest_request_failures += failure is not None
         if failure is not None:
             reason = f"{group} {failure}"
             self._open.errors[reason] = self._open.errors.get(reason, 0) + 1
@@ -90,5 +108,41 @@ class Collector:
             window.joining += playback.state == JOINING
             window.playing += playback.state == PLAYING
             window.stalled += playback.state == STALLED
+        window.manifest_viewers = self._manifest.watching
         self._open = Window(second + 1)
         return window
+
+
+class ManifestTier:
+    """The collector's side for manifest-tier viewers: their attempts, the
+    ones in an attempt, and the attempts that failed. They download no media,
+    so their startup, stalls and bitrate say nothing of what a viewer feels."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+        self._attempting: set[int] = set()
+
+    @property
+    def watching(self) -> int:
+        """Manifest viewers in an attempt now (joining or past the first frame)."""
+        return len(self._attempting)
+
+    def attempt(self, playback: Playback) -> None:
+        self._collector.window.manifest_attempts += 1
+        self._attempting.add(id(playback))
+
+    def started(self, startup_time: float) -> None:
+        """A first frame: no startup time of the manifest tier counts."""
+
+    def start_failed(self, reason: str) -> None:
+        self._collector.window.manifest_failures += 1
+
+    def exited_before_start(self) -> None:
+        self._collector.window.manifest_failures += 1
+
+    def playback_failed(self) -> None:
+        self._collector.window.manifest_failures += 1
+
+    def ended(self, playback: Playback, now: float) -> None:
+        self._attempting.discard(id(playback))
+        playback.end(now)

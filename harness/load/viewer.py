@@ -9,7 +9,9 @@ while-watching flows in between. Whatever ends an attempt is counted
 (with its reason: the journey step, or the player), waiting longer than the
 client's patience an exit before video start, an error later a playback
 failure. Then, like a person, the viewer presses play again after a few
-seconds, for as long as the audience shape keeps it.
+seconds, for as long as the audience shape keeps it. A client type's viewers
+are of one fidelity tier (fidelity.py): `full` download segments, `manifest`
+only their first bytes, and report to the collector's tier of their own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from locust import FastHttpUser, constant_pacing, task
 from harness.load import journey
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
+from harness.load.fidelity import FULL, PLAYERS
 from harness.load.journey.http import Response, cookies_set
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
@@ -128,6 +131,11 @@ class _App(FastHttpUser):
 class Viewer(_App):
     abstract = True
     profile: ClientProfile
+    fidelity: str = FULL  # harness.load.fidelity tier
+
+    def context(self) -> dict:
+        """Goes with every request event: the collector counts a tier's requests."""
+        return {"fidelity": self.fidelity}
 
     def on_start(self) -> None:
         number = next(self.settings.numbers)
@@ -138,7 +146,7 @@ class Viewer(_App):
 
     def on_stop(self) -> None:
         if self.playback is not None:  # stopped by the shape mid-attempt: a normal leave
-            self.settings.collector.ended(self.playback, time.monotonic())
+            self.settings.collector.tier(self.fidelity).ended(self.playback, time.monotonic())
 
     @task
     def watch(self) -> None:
@@ -147,13 +155,13 @@ class Viewer(_App):
             gevent.sleep(self.rng.uniform(*REPLAY_AFTER))
 
     def attempt(self) -> None:
-        collector = self.settings.collector
+        collector = self.settings.collector.tier(self.fidelity)
         playback = Playback(time.monotonic(), self.profile.startup_buffer,
                             self.profile.resume_buffer)
         self.playback = playback
         collector.attempt(playback)
-        player = Player(self.fetch, time.monotonic, gevent.sleep, playback, self.profile,
-                        cmcd=self.settings.cmcd)
+        player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
+                                        self.profile, cmcd=self.settings.cmcd)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
                 trip, url = self.stream()
@@ -217,15 +225,17 @@ class ApiUser(_App):
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                  shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str) -> list[type[_App]]:
+                 host: str, fidelity: Mapping[str, str] | None = None) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
-    weighted by its share, and a fixed number of each kind of API user."""
+    weighted by its share, of its `fidelity` tier (default full), and a
+    fixed number of each kind of API user."""
     classes: list[type[_App]] = []
     for name, share in shares.items():
         if share > 0:
             classes.append(type(f"{name.capitalize()}Viewer", (Viewer,), {
                 "abstract": False, "weight": max(1, round(share * 1000)),
-                "profile": clients[name], "settings": settings, "host": host}))
+                "profile": clients[name], "fidelity": (fidelity or {}).get(name, FULL),
+                "settings": settings, "host": host}))
     for kind, count, interval in api_users:
         classes.append(type(f"ApiUser{len(classes)}", (ApiUser,), {
             "abstract": False, "fixed_count": count, "wait_time": constant_pacing(interval),

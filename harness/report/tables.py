@@ -10,7 +10,7 @@ from html import escape
 from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
-from harness.summary import VIEWER_COLUMNS, protocols_line, request_figures
+from harness.summary import VIEWER_COLUMNS, protocols_line, request_figures, tiers_line
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -143,9 +143,9 @@ def phase_tables(summary: dict) -> str:
               for key, _ in VIEWER_COLUMNS)]))
     viewers = _table("phases", ["phase", "match time", "viewers / target", "attempts"]
                      + [label for _, label in VIEWER_COLUMNS], rows)
-    played = protocols_line(summary["overall"])
-    if played:
-        viewers += f'<p class="protocols">{escape(played)}</p>\n'
+    for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"])):
+        if line:
+            viewers += f'<p class="protocols">{escape(line)}</p>\n'
     rows = [("", [_cell(label)] + [_cell(format_value(value, unit), "number")
                                    for value, unit in cells])
             for label, cells in request_figures(summary)]

@@ -15,10 +15,10 @@ from pathlib import Path
 from harness.document import Document, parse_document, read_document
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
-from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_RECOVERY_BUDGET,
-                                    ApiUsers, Audience, AudiencePoint, Fault, HaltCondition,
-                                    Phase, Scenario, Slo, Timeline, default_peak,
-                                    default_phases)
+from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
+                                    DEFAULT_RECOVERY_BUDGET, ApiUsers, Audience, AudiencePoint,
+                                    Fault, HaltCondition, Phase, Scenario, Slo, Timeline,
+                                    default_peak, default_phases)
 from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
 
@@ -89,7 +89,8 @@ def _build(document: Document, source: Path) -> Scenario:
             clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
-            scale=audience.get("scale", 1.0), stream=audience.get("stream")),
+            scale=audience.get("scale", 1.0), stream=audience.get("stream"),
+            fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})}),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),

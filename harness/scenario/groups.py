@@ -10,17 +10,19 @@ import difflib
 from harness.document import Document, Where
 from harness.fields import Text, unknown
 from harness.load.journey import AnyJourney
-from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, REQUEST_KINDS,
+from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, RANGE_GROUP, REQUEST_KINDS,
                              VIEWER_METRICS, Metric, group_of, is_group, known_metric, metric,
                              metric_names, ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
 
 
-def request_groups(journey: AnyJourney | None) -> tuple[str, ...]:
+def request_groups(journey: AnyJourney | None, manifest: bool = False) -> tuple[str, ...]:
     """The groups of a scenario whose viewers run `journey` (None: they play a
-    bare stream), in the catalogue's order."""
-    return ordered_groups((*PLAYER_GROUPS, *(journey.groups if journey else ())))
+    bare stream), in the catalogue's order; with `manifest`, some viewers are
+    of the manifest tier and ask for segments' first bytes (RANGE_GROUP)."""
+    player = (*PLAYER_GROUPS, RANGE_GROUP) if manifest else PLAYER_GROUPS
+    return ordered_groups((*player, *(journey.groups if journey else ())))
 
 
 def check_metric(name: str | None, groups: tuple[str, ...] | None, where: Where,

@@ -12,11 +12,13 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.load.fidelity import FULL
 from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
+DEFAULT_FIDELITY = dict.fromkeys(CLIENT_TYPES, FULL)  # every client type downloads segments
 KICKOFF_WINDOW = -60.0  # where the default kickoff phase starts
 DEFAULT_RECOVERY_BUDGET = 30.0  # seconds a fault's recovery may take, unless it says otherwise
 
@@ -57,6 +59,8 @@ class Audience:
     api_users: tuple[ApiUsers, ...]
     scale: float  # multiplies every point's viewers
     stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
+    # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
+    fidelity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIDELITY))
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ class Scenario:
                             "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
                                         for p in audience.points],
                             "clients": {k: _number(v) for k, v in audience.clients.items()},
+                            "fidelity": dict(audience.fidelity),
                             "subscribers": _number(audience.subscribers),
                             "api_users": [{"kind": u.kind, "users": u.users,
                                            "interval": format_time(u.interval)}

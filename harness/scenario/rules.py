@@ -16,13 +16,14 @@ from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, unknown)
+from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.metrics import Metric
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
 from harness.quantities import format_time
 from harness.scenario.groups import MetricName, check_metric, request_groups
-from harness.scenario.model import CLIENT_TYPES, default_phases
+from harness.scenario.model import CLIENT_TYPES, DEFAULT_CLIENTS, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
 from harness.scenario.viewers import check_viewers
 
@@ -60,6 +61,11 @@ _AUDIENCE = Record("who watches, and when", {
     "scale": Number("multiplies every viewers value (default 1)", above=0, maximum=1000),
     "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),
+    "fidelity": Record("per client type, how much of the stream its viewers download: full "
+                       "(default: segments too) or manifest (journey, playlists/MPDs and each "
+                       "segment's first bytes; no QoE figures)", {
+                           name: Choice(f"the {name} viewers' tier", FIDELITIES, noun="fidelity")
+                           for name in CLIENT_TYPES}),
     "subscribers": Number("share of viewers who log in as subscribers (default 0)",
                           minimum=0, maximum=1),
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
@@ -130,10 +136,18 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
                            values.get("platform", "local"), document)
     journey = check_viewers(values, stack, source, document)
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
-    groups = None if journey is False else request_groups(journey)
+    groups = None if journey is False else request_groups(journey, _manifest_tier(values))
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
+
+
+def _manifest_tier(values: dict) -> bool:
+    """Whether the file gives manifest fidelity to a client type with viewers."""
+    audience = values.get("audience") or {}
+    clients = audience.get("clients") or DEFAULT_CLIENTS
+    return any(tier == MANIFEST and clients.get(name, 0) > 0
+               for name, tier in (audience.get("fidelity") or {}).items())
 
 
 def _check_peak(audience: dict, document: Document) -> None:
