@@ -87,6 +87,19 @@ def test_the_engine_over_ssh_lists_and_pauses_a_container(own_container, server,
         docker.platform.client.close()
 
 
+@pytest.mark.docker
+def test_docker_host_in_the_environment_takes_the_same_ssh_path(local_engine, server, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("HOME", _home(tmp_path, server))
+    monkeypatch.setenv("DOCKER_HOST", f"ssh://root@127.0.0.1:{server.port}")
+    client = images.engine(timeout=30)
+    try:
+        assert client.api.base_url == "http+docker://ssh"
+        assert client.info()["ID"] == local_engine.info()["ID"]  # this machine's engine
+    finally:
+        client.close()
+
+
 @pytest.mark.parametrize("known, identity, words", [
     (False, "right", ("not in ~/.ssh/known_hosts", "ssh-keyscan")),
     (True, "none", ("no key to offer", "IdentityFile")),
