@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import ssl
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import requests
 
@@ -98,7 +99,7 @@ class Links:
         return found if isinstance(found, dict) else {}
 
     def toxics(self, link: str) -> list[Toxic]:
-        found = self._json(f"/proxies/{link}/toxics")
+        found = self._json(f"/proxies/{_name(link)}/toxics")
         return [Toxic(link, t["name"], t["type"], t["stream"], t["toxicity"], t["attributes"])
                 for t in found]
 
@@ -107,17 +108,17 @@ class Links:
         if stream not in STREAMS:
             raise InvalidInput(f"toxic stream must be one of {STREAMS}, not {stream!r}")
         toxic = Toxic(link, name or f"{type}_{stream}", type, stream, toxicity, attributes)
-        self._call("POST", f"/proxies/{link}/toxics",
+        self._call("POST", f"/proxies/{_name(link)}/toxics",
                    json={"name": toxic.name, "type": type, "stream": stream,
                          "toxicity": toxicity, "attributes": attributes})
         return toxic
 
     def remove_toxic(self, link: str, name: str) -> None:
-        self._call("DELETE", f"/proxies/{link}/toxics/{name}")
+        self._call("DELETE", f"/proxies/{_name(link)}/toxics/{_name(name)}")
 
     def set_enabled(self, link: str, enabled: bool) -> None:
         """Cut (False) or restore (True) a link; a cut proxy refuses connections."""
-        self._call("POST", f"/proxies/{link}", json={"enabled": enabled})
+        self._call("POST", f"/proxies/{_name(link)}", json={"enabled": enabled})
 
     def is_enabled(self, link: str) -> bool:
         proxy = self.proxies().get(link)
@@ -128,6 +129,11 @@ class Links:
     def reset(self) -> None:
         """Remove every toxic and enable every proxy."""
         self._call("POST", "/reset")
+
+
+def _name(name: str) -> str:
+    """A proxy's or toxic's name as one path segment (a name may hold any character)."""
+    return quote(name, safe="")
 
 
 def _refusal(response: requests.Response, path: str) -> HarnessError:
