@@ -31,6 +31,7 @@ from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
+from harness.faults.registry import driver
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
 from harness.load import journey
@@ -93,6 +94,8 @@ def acquire_target(platform_name: str, stack: Stack) -> Callable[[], None]:
     if spec.manager is None:  # somebody else's stack: it must be there already
         if stack.edge is not None:
             _check_reachable(stack.edge)
+        for context in stack.contexts.values():  # and so must what its faults go through
+            driver(context).check()
         return _noop
     platform = spec.manager()
     if all(row.health == "healthy" for row in platform.status()):

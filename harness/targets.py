@@ -7,6 +7,9 @@ targets file into the run's stack descriptor.
 
 from __future__ import annotations
 
+import os
+import ssl
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +33,7 @@ class Targets:
     links: tuple[str, ...]  # Toxiproxy proxy names faults may target
     allow_hosts: tuple[str, ...]  # hosts besides loopback that traffic may go to
     source: Path
+    toxiproxy_ca: str | None = None  # the CA bundle for an https API (absolute); None: the system's
 
 
 class _Url(Text):
@@ -57,10 +61,39 @@ class _Url(Text):
         return {**super().schema(), "format": "uri"}
 
 
+class _CaBundle(Text):
+    """A PEM file of CA certificates, relative to the targets file's folder;
+    read as the value: its absolute path. Never quoted: it is only loaded."""
+
+    LARGEST = 1_000_000  # bytes; a system's whole bundle is about 200 KB
+
+    def read(self, value: object, where: Where, document: Document) -> str | None:
+        text = super().read(value, where, document)
+        if text is None:
+            return None
+        path = (Path(document.name).parent / text).absolute()
+        try:
+            status = os.stat(path)
+            if not stat.S_ISREG(status.st_mode) or status.st_size > self.LARGEST:
+                return document.problem(where, f"{shown(text)} is not a regular file of at "
+                                               f"most 1 MB (give a PEM file of CA certificates)")
+            ssl.create_default_context(cafile=str(path))
+        except FileNotFoundError:
+            return document.problem(where, f"no file {shown(text)} (a relative path is read "
+                                           f"from the targets file's folder)")
+        except (OSError, ssl.SSLError, ValueError):
+            return document.problem(where, f"{shown(text)} holds no PEM CA certificate (give "
+                                           f"the CA that signed Toxiproxy's certificate, PEM)")
+        return str(path)
+
+
 _FORMAT = Record("how to reach a stack kickoff did not start", {
     "edge": _Url("the base URL viewers' journeys use (default none: viewers play a bare stream)",
                  ("http", "https"), EDGE),
-    "toxiproxy": _Url("Toxiproxy's API", ("http", "https"), TOXIPROXY_API),
+    "toxiproxy": _Url("Toxiproxy's API, used as given: scheme, host, port and path prefix",
+                      ("http", "https"), TOXIPROXY_API),
+    "toxiproxy_ca": _CaBundle("the PEM CA bundle an https toxiproxy's certificate is checked "
+                              "against (default: this machine's trust store)"),
     "docker_host": _Url("the Docker engine running the stack", ("unix", "npipe", "tcp", "ssh",
                         "http", "https"), "unix:///var/run/docker.sock", host=False),
     "compose_project": Text("the stack's compose project"),
@@ -79,11 +112,13 @@ def load_targets(path: Path | str) -> Targets:
     _check_is_targets(document)
     raw = _FORMAT.read(document.data, (), document) or {}
     _check_hosts(raw, document)
+    _check_toxiproxy(raw, document)
     document.check()
     return Targets(edge=raw.get("edge"), toxiproxy=raw.get("toxiproxy"),
                    docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
                    components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
-                   allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path))
+                   allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path),
+                   toxiproxy_ca=raw.get("toxiproxy_ca"))
 
 
 def _check_is_targets(document: Document) -> None:
@@ -106,3 +141,14 @@ def _check_hosts(raw: dict, document: Document) -> None:
         problem = host_problem(raw[key], raw.get("allow_hosts") or ()) if raw.get(key) else None
         if problem:
             document.problem((key,), problem)
+
+
+def _check_toxiproxy(raw: dict, document: Document) -> None:
+    url = raw.get("toxiproxy")
+    parts = urlsplit(url) if url else None
+    if parts and (parts.query or parts.fragment or parts.username or parts.password):
+        document.problem(("toxiproxy",), "takes no user, ?query or #fragment: Toxiproxy's API "
+                                         "is the URL's scheme, host, port and path prefix")
+    if raw.get("toxiproxy_ca") and not (parts and parts.scheme == "https"):
+        document.problem(("toxiproxy_ca",), "is only used with an https toxiproxy: URL "
+                                            "(remove it, or make toxiproxy https)")

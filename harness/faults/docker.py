@@ -42,6 +42,9 @@ class DockerDriver(Driver):
     def __init__(self, platform: DockerPlatform) -> None:
         self.platform = platform
 
+    def check(self) -> None:
+        self.platform.client.ping()  # connects first, or says which piece is missing
+
     def _targets(self, target: str) -> dict[str, Container]:
         containers = self.platform.containers()
         if target.startswith("zone:"):

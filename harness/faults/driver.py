@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # the scenario package reads the registry: no import at run t
 class Driver(ABC):
     name: str
 
+    def check(self) -> None:
+        """Raise a HarnessError saying why when the driver's channel to the stack
+        (an API, an engine) does not answer; a run on a stack it did not start
+        asks this before it begins."""
+
     @abstractmethod
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         """How to undo the fault (JSON-able), found before anything changes."""

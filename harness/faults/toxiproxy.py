@@ -1,5 +1,5 @@
 """Link faults through Toxiproxy: toxics of every type, and a cut link. Its
-context is Toxiproxy's API URL."""
+context is Toxiproxy's API URL and, for an https one, the CA bundle to trust."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ class ToxiproxyDriver(Driver):
 
     def __init__(self, links: Links) -> None:
         self.links = links
+
+    def check(self) -> None:
+        self.links.version()
 
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         if kind.name == "cut":
@@ -111,4 +114,5 @@ KINDS = (
     FaultKind("cut", "toxiproxy", "link", False, no_params("cut takes no params"),
               "cuts a link: the proxy refuses every connection"),
 )
-DRIVER = DriverSpec("toxiproxy", KINDS, lambda context: ToxiproxyDriver(Links(context["api"])))
+DRIVER = DriverSpec("toxiproxy", KINDS, lambda context: ToxiproxyDriver(
+    Links(context["api"], context.get("ca"))))

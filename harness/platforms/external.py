@@ -22,7 +22,8 @@ def external_stack(targets: Path | None) -> Stack:
     described = load_targets(targets)
     contexts = {}
     if described.toxiproxy:
-        contexts["toxiproxy"] = {"driver": "toxiproxy", "api": described.toxiproxy}
+        contexts["toxiproxy"] = {"driver": "toxiproxy", "api": described.toxiproxy,
+                                 "ca": described.toxiproxy_ca}
     if described.docker_host:
         contexts["docker"] = {"driver": "docker", "host": described.docker_host,
                               "project": described.compose_project or PROJECT}

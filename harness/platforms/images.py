@@ -24,6 +24,7 @@ import kickoff_stack
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
 from harness import prerequisites
+from harness.platforms import ssh
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.paths import COMPOSE_DIR
 from harness.platforms.base import state_dir
@@ -64,6 +65,9 @@ def _stack_context(folder: Path) -> None:
 def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
     """A client of a running Docker engine (DOCKER_HOST, or `host`), or
     InfrastructureMissing saying how to get one."""
+    address = host or os.environ.get("DOCKER_HOST", "")
+    if address.startswith("ssh://"):
+        return ssh.engine(address, timeout)
     try:
         client = (docker.DockerClient(base_url=host, timeout=timeout) if host
                   else docker.from_env(timeout=timeout))
