@@ -4,9 +4,12 @@ engine would, for what a PID means here), and a tiny image made from this
 machine's own `sleep` (no registry, a few MB: cheap to load into any engine).
 
 The second engine is dockerd with a containerd of its own under
-`unshare --pid --fork --mount-proc`: its own data, exec and cgroup folders, no
-bridge and no iptables rules, a private /run/containerd; nothing it makes
-outlives it (killing the namespace's first process ends every process in it).
+`unshare --pid --net --fork --kill-child --mount-proc`: its own data, exec and
+cgroup folders, no bridge and no iptables rules, a private /run/containerd,
+and a network namespace of its own (a dockerd without a bridge deletes the
+interface docker0 wherever it runs: in ours, this machine's engine would lose
+its default network). Nothing it makes outlives it: killing the namespace's
+first process ends every process in it, and unshare's death kills that one.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def isolated_engine() -> Iterator[Engine]:
                f"--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent=/{folder.name}")
     with open(folder / "dockerd.log", "wb") as log:
         unshare = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+            ["unshare", "--pid", "--net", "--fork", "--kill-child", "--mount-proc", "sh", "-c",
              f"mkdir -p /run/containerd && mount -t tmpfs tmpfs /run/containerd && {dockerd}"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
