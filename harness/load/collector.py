@@ -3,11 +3,14 @@
 Viewers report events as they happen (an attempt, a first frame, a failure,
 a request); playbacks being watched are asked for their time played and
 stalled when the window closes. Each process has one collector; windows of
-the same second from several processes merge (harness.window).
+the same second from several processes merge (harness.window). The collector
+also measures its process (harness/generator/truth.py), so every window says
+whether the process that made it kept up.
 """
 
 from __future__ import annotations
 
+from harness.generator.truth import Monitor
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
 from harness.window import Window
 
@@ -15,6 +18,8 @@ from harness.window import Window
 class Collector:
     def __init__(self) -> None:
         self._open = Window(0)
+        self._monitor = Monitor()
+        self._monitor.start()
         self._watched: dict[int, tuple[Playback, Totals]] = {}
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
 
@@ -79,9 +84,11 @@ class Collector:
 
     def close(self, second: int, now: float) -> Window:
         """The window of `second`: events since the last close, time played
-        and stalled up to `now`, and the viewers by state at `now`."""
+        and stalled up to `now`, the viewers by state at `now`, and this
+        process's CPU and loop lag since the last close."""
         window = self._open
         window.second = second
+        window.generator = self._monitor.read()
         for key, (playback, counted) in list(self._watched.items()):
             playback.advance(now)
             self._count_protocol(playback)
@@ -92,3 +99,7 @@ class Collector:
             window.stalled += playback.state == STALLED
         self._open = Window(second + 1)
         return window
+
+    def stop(self) -> None:
+        """The run is over: stop measuring the process."""
+        self._monitor.stop()
