@@ -12,11 +12,14 @@ from tabulate import tabulate
 
 from harness.aggregate import groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
+from harness.generator.truth import run_summary
 from harness.metrics import known_metric, metric_names
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
 
-SCHEMA_VERSION = 3  # 3: request groups are the run's (request_groups), not a fixed four
+# 3: request groups are the run's (request_groups), not a fixed four;
+# 4: generator truth ("generator", SLO rows "generator-bound")
+SCHEMA_VERSION = 4
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
@@ -116,6 +119,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
+        "generator": run_summary([s.window.generator for s in seconds]),
     }
 
 
@@ -162,7 +166,7 @@ def console_tables(summary: dict) -> str:
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
     played = protocols_line(summary["overall"])
-    tables = [viewers + (f"\n{played}" if played else ""), requests]
+    tables = [viewers + (f"\n{played}" if played else ""), requests, generator_line(summary)]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:
@@ -171,6 +175,29 @@ def console_tables(summary: dict) -> str:
         tables.append(delta_table(summary["regressions"],
                                   f"baseline {Path(summary['baseline_run']).name}"))
     return "\n\n".join(tables)
+
+
+def generator_line(summary: dict) -> str:
+    """Whether the load generator kept up, and if not how many processes the
+    load needed, in a line for the console and the report."""
+    truth = summary.get("generator")
+    if truth is None:
+        return "load generator: not measured (a run recorded before generator truth)"
+    figures = (f"{truth['processes']} process(es), peak {truth['peak_cpu_cores']:.2f} cores, "
+               f"loop lag p99 up to {_fmt(truth['worst_lag_p99_s'], 's')}")
+    if not truth["seconds_saturated"]:
+        return f"load generator: kept up ({figures})"
+    line = (f"load generator: SATURATED in {truth['seconds_saturated']} of "
+            f"{truth['seconds_measured']} s ({figures}; saturated means >= "
+            f"{truth['cpu_bound_cores']:g} cores or loop lag p99 > "
+            f"{_fmt(truth['lag_bound_s'], 's')} in a process)")
+    needed, used = truth["processes_needed"], truth["processes"]
+    if needed > used:
+        return (f"{line}; this load needs at least {needed} worker processes "
+                f"(peak {truth['peak_cpu_cores']:.2f} cores / {truth['cpu_bound_cores']:g} "
+                f"per process): run it with --workers {needed}")
+    return (f"{line}; its CPU fits {used} process(es): the loop lag came from blocking work "
+            f"in the process (a journey step, a slow disk), not from too few processes")
 
 
 def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, str]]]]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 
 import gevent
@@ -149,3 +149,24 @@ def merged(truths: Iterable[GeneratorTruth | None]) -> GeneratorTruth | None:
                 total = GeneratorTruth()
             total.merge(truth)
     return total
+
+
+def run_summary(truths: Sequence[GeneratorTruth | None]) -> dict | None:
+    """A run's generator truth, second by second merged (summary.json's
+    "generator"); None when no second was measured (a run from before)."""
+    measured = [t for t in truths if t is not None]
+    if not measured:
+        return None
+    peak = max(t.cpu_cores for t in measured)
+    return {
+        "seconds_measured": len(measured),
+        "seconds_saturated": sum(1 for t in measured if t.saturated),
+        "processes": max(t.processes for t in measured),
+        "peak_cpu_cores": peak,  # the most CPU all processes used in one second
+        "busiest_process_cores": max(t.cpu_max_cores for t in measured),
+        "worst_lag_p99_s": max(t.lag_p99_s for t in measured),
+        # Enough processes to share the peak below the CPU bound each.
+        "processes_needed": math.floor(peak / CPU_BOUND) + 1,
+        "cpu_bound_cores": CPU_BOUND,
+        "lag_bound_s": LAG_BOUND_S,
+    }

@@ -14,7 +14,7 @@ import pytest
 from gevent import monkey
 
 from harness.generator.truth import (CPU_BOUND, LAG_BOUND_S, GeneratorTruth, Monitor, merged,
-                                     p99)
+                                     p99, run_summary)
 from harness.load.collector import Collector
 from harness.window import Window
 
@@ -143,3 +143,14 @@ def test_every_window_a_collector_closes_says_how_its_process_did():
         collector.stop()
     assert first.generator.processes == 1 and first.generator.cpu_cores < 0.2
     assert second.generator.cpu_cores > first.generator.cpu_cores + 0.3
+
+
+def test_a_run_summary_counts_saturated_seconds_and_the_processes_the_peak_needs():
+    truths = [None, GeneratorTruth(2, 0, 0.8, 0.45, 0.02), GeneratorTruth(2, 1, 1.85, 0.95, 0.03)]
+    summary = run_summary(truths)
+    assert summary == {"seconds_measured": 2, "seconds_saturated": 1, "processes": 2,
+                       "peak_cpu_cores": 1.85, "busiest_process_cores": 0.95,
+                       "worst_lag_p99_s": 0.03, "processes_needed": 3,  # 1.85 / 0.9, rounded up
+                       "cpu_bound_cores": CPU_BOUND, "lag_bound_s": LAG_BOUND_S}
+    assert run_summary([GeneratorTruth(1, 0, 0.5, 0.5, 0.01)])["processes_needed"] == 1
+    assert run_summary([None]) is None
