@@ -34,11 +34,15 @@ EVENTS = "events.jsonl"
 GAUGES = ("target_viewers", "viewers", "joining", "playing", "stalled")
 COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playback_failures",
           "stalls", "switches")
+# The load generator's truth (harness/generator/truth.py): generator_saturated > 0 marks
+# a second no SLO judges the stack on; empty cells: not measured.
+GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s")
 
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
-    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *metric_names(groups))
+    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *metric_names(groups),
+            *(f"generator_{name}" for name in GENERATOR))
 
 
 def utc(epoch: float) -> str:
@@ -88,7 +92,9 @@ def timeseries_row(second: Second, groups: Iterable[str]) -> list:
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in COUNTS]
     metrics = metrics_of([w], groups)
-    return [_cell(v) for v in row + [metrics[name] for name in metric_names(groups)]]
+    row += [metrics[name] for name in metric_names(groups)]
+    row += [None if w.generator is None else getattr(w.generator, name) for name in GENERATOR]
+    return [_cell(v) for v in row]
 
 
 class Recorder:

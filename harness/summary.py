@@ -232,9 +232,12 @@ def delta_table(rows: list[dict], against: str) -> str:
             return f"only in {row['only_in']}"
         return "-" if row["change"] is None else f"{row['change']:+.1%}"
 
+    def mark(row: dict) -> str:
+        bound = row.get("generator_bound")
+        return f"GENERATOR-BOUND ({bound})" if bound else "WORSE" if row["worse"] else ""
+
     return tabulate([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
-                      _fmt(r["observed"], r["unit"]), change(r),
-                      "WORSE" if r["worse"] else ""] for r in rows],
+                      _fmt(r["observed"], r["unit"]), change(r), mark(r)] for r in rows],
                     headers=["judged for", "phase", "metric", against, "this run", "change",
                              f"beyond {rows[0]['tolerance']:.0%}" if rows else ""])
 

@@ -38,12 +38,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from harness.aggregate import groups_of, metrics_of
+from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
 from harness.recorder import Second
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
-GENERATOR_BOUND = "generator-bound"
 EXIT_GENERATOR_BOUND = 3  # the load was not produced: like missing infrastructure
 DEMAND = "demand"
 

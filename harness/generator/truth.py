@@ -38,6 +38,8 @@ CPU_BOUND = 0.9  # cores of one process
 LAG_BOUND_S = 0.1
 TICK_S = 0.05  # the lag probe's sleep
 ORPHANED_S = 60.0  # a probe nobody read for this long ends by itself
+# What an SLO judged on seconds with a saturated generator reads (harness.verdict).
+GENERATOR_BOUND = "generator-bound"
 
 
 def saturated(cpu_cores: float, lag_p99_s: float) -> bool:
