@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import gevent
 
@@ -38,6 +38,9 @@ CPU_BOUND = 0.9  # cores of one process
 LAG_BOUND_S = 0.1
 TICK_S = 0.05  # the lag probe's sleep
 ORPHANED_S = 60.0  # a probe nobody read for this long ends by itself
+# Reads closer together than this are seconds closed in a burst, after the loop
+# was held up: they share the reading of the stretch that held it up.
+BURST_S = 0.1
 # What an SLO judged on seconds with a saturated generator reads (harness.verdict).
 GENERATOR_BOUND = "generator-bound"
 
@@ -112,6 +115,7 @@ class Monitor:
         self._lags: list[float] = []
         self._due: float | None = None  # when the probe asked to wake
         self._probe: gevent.Greenlet | None = None
+        self._last: GeneratorTruth | None = None
 
     def start(self) -> None:
         if self._probe is None:
@@ -131,15 +135,19 @@ class Monitor:
         self._due = None
 
     def read(self) -> GeneratorTruth:
-        """This process's truth since the last read (or the start)."""
+        """This process's truth since the last read (or the start); a read
+        within BURST_S of the last one repeats it."""
         now, cpu = self._clock(), self._cpu()
+        if self._last is not None and now - self._since < BURST_S:
+            return replace(self._last)
         lags = self._lags
         if self._due is not None and now > self._due + TICK_S:
             # The probe is late right now: count it in this second, the rest in the next.
             lags, self._due = lags + [now - self._due], now
         cores = (cpu - self._cpu_since) / (now - self._since) if now > self._since else 0.0
         self._since, self._cpu_since, self._lags = now, cpu, []
-        return GeneratorTruth.of_process(max(0.0, cores), p99(lags))
+        self._last = GeneratorTruth.of_process(max(0.0, cores), p99(lags))
+        return replace(self._last)
 
 
 def merged(truths: Iterable[GeneratorTruth | None]) -> GeneratorTruth | None:
