@@ -90,11 +90,13 @@ def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
         return []
     groups = summary["request_groups"]
     points = bins(seconds, groups)
-    start, end = points[0].match_s, max(points[-1].match_s, points[0].match_s + 1)
+    saturated = saturated_spans(seconds, summary.get("time_scale") or 1)
+    # A first second that was saturated is shown from its beginning, not only its end.
+    start = min([points[0].match_s] + [span.start for span in saturated[:1]])
+    end = max(points[-1].match_s, points[0].match_s + 1)
     frame = Frame([b.match_s for b in points], start, end, match_clock,
                   _spans(summary.get("faults") or [], end),
-                  _markers(summary.get("phases") or [], start, end),
-                  saturated_spans(seconds, summary.get("time_scale") or 1))
+                  _markers(summary.get("phases") or [], start, end), saturated)
     specs = [
         ("viewers", "Viewers: target, joining, playing and stalled", [
             Series("target", GREY, [b.target_viewers for b in points], dashed=True),
