@@ -47,3 +47,6 @@ slos:
     assert result.returncode == 3, result.stdout + result.stderr
     assert f"load generator: SATURATED in {len(marked)} of {len(rows)} s" in result.stdout
     assert "GENERATOR-BOUND" in result.stdout
+    # Not on a terminal, the status line is printed every 5 s: it says so on a marked second.
+    printed = {0, 5} & set(marked)
+    assert ("LOAD GENERATOR SATURATED" in result.stderr) == bool(printed), result.stderr

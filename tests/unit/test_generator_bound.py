@@ -1,13 +1,14 @@
 """The verdict when the load generator was saturated: SLOs judged on such
 seconds are generator-bound, never pass or fail; the run exits 3 when that is
 all that kept it from passing, 1 when anything failed on its own; the summary
-says how many processes the load needed."""
+says how many processes the load needed, and the live status line says so too."""
 
 from __future__ import annotations
 
 import pytest
 
 from harness.generator.truth import GeneratorTruth
+from harness.status_line import describe
 from harness.summary import console_tables, generator_line
 from harness.verdict import exit_code, judge
 from tests.unit.test_verdict import fault, second, slo
@@ -93,3 +94,9 @@ def test_the_console_says_how_many_processes_the_load_needed(cpu, processes, nee
                                                         "generator truth)")
     assert generator_line({"generator": {**truth, "seconds_saturated": 0}}).startswith(
         "load generator: kept up")
+
+
+def test_the_live_status_line_says_when_the_generator_is_saturated():
+    calm, starved = run(2, {1})
+    assert "SATURATED" not in describe(calm)
+    assert describe(starved).endswith("LOAD GENERATOR SATURATED")
