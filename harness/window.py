@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, fields
 
 from harness import shapes
-from harness.generator.truth import GeneratorTruth
+from harness.generator.truth import GeneratorTruth, merged as merged_truth
 from harness.histogram import Histogram
 
 
@@ -88,10 +88,7 @@ class Window:
                              (self.protocols, other.protocols)):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
-        if other.generator is not None:
-            if self.generator is None:
-                self.generator = GeneratorTruth()
-            self.generator.merge(other.generator)
+        self.generator = merged_truth([self.generator, other.generator])
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
