@@ -18,7 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from harness.generator.truth import GeneratorTruth
-from harness.recorder import WINDOWS, Recorder, Second
+from harness.recorder import WINDOWS, Recorder, Second, read_seconds
+from harness.report.html import render_html
 from harness.regression import deltas
 from harness.results import write_results
 from harness.summary import delta_table
@@ -140,3 +141,19 @@ def test_compare_never_calls_a_generator_bound_row_worse(bound_run, tmp_path):
     assert "GENERATOR-BOUND (this run)" in delta_table(rows, "good")
     back = deltas(good["verdict"]["slos"], bound["verdict"]["slos"], tolerance=0.0)
     assert [r["generator_bound"] for r in back] == ["baseline", "baseline"]
+
+
+def test_the_report_marks_generator_bound_regressions_and_faults(bound_run, tmp_path):
+    run_dir, bound = bound_run
+    good = write_results(sample.recorded_run(tmp_path / "good"))
+    regressions = deltas(bound["verdict"]["slos"], good["verdict"]["slos"])
+    fault = {**sample.FAULTS[0]}
+    judged = [{"name": fault["name"], "result": "generator-bound", "why": "saturated"}]
+    summary = {**bound, "regressions": regressions, "faults": [fault],
+               "verdict": {**bound["verdict"], "faults": judged}}
+    page = lxml_html.fromstring(render_html(summary, read_seconds(run_dir), []))
+    rows = page.xpath("//table[@class='regressions']/tbody/tr")
+    assert [row.get("class") for row in rows] == ["bound", "bound"]
+    assert "(generator-bound: this run)" in rows[0].text_content()
+    (row,) = page.xpath("//table[@class='faults']/tbody/tr")
+    assert row.get("class") == "bound" and "generator-bound" in row.text_content()
