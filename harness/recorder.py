@@ -37,12 +37,15 @@ COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playbac
 # The manifest tier (harness.load.fidelity), apart from the full viewers' figures before it.
 TIERS = ("manifest_viewers", "manifest_attempts", "manifest_failures", "manifest_requests",
          "manifest_request_failures")
+# The load generator's truth (harness/generator/truth.py): generator_saturated > 0 marks
+# a second no SLO judges the stack on; empty cells: not measured.
+GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s")
 
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
     return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS,
-            *metric_names(groups))
+            *metric_names(groups), *(f"generator_{name}" for name in GENERATOR))
 
 
 def utc(epoch: float) -> str:
@@ -92,7 +95,9 @@ def timeseries_row(second: Second, groups: Iterable[str]) -> list:
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in (*COUNTS, *TIERS)]
     metrics = metrics_of([w], groups)
-    return [_cell(v) for v in row + [metrics[name] for name in metric_names(groups)]]
+    row += [metrics[name] for name in metric_names(groups)]
+    row += [None if w.generator is None else getattr(w.generator, name) for name in GENERATOR]
+    return [_cell(v) for v in row]
 
 
 class Recorder:

@@ -3,7 +3,9 @@ runs side by side, and which got worse than a baseline run beyond a
 tolerance. Small absolute changes never count (a 0.01% error ratio that
 doubles is still noise). A row only one run has (an SLO on a request group
 the other run's journey did not have, an SLO added since) is listed as
-such, never compared and never worse."""
+such, never compared and never worse. Nor is a row either run judged
+generator-bound (its load generator was saturated there): its figure says
+nothing about the stack, so it is shown, marked, and never worse."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from harness import shapes
 from harness.errors import InvalidInput
+from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 
 TOLERANCE = 0.2  # relative: 20% worse than the baseline
@@ -46,12 +49,21 @@ def deltas(current: Sequence[dict], baseline: Sequence[dict],
             change = (new_value - old_value) / old_value if old_value else None
             relative = difference / abs(old_value) if old_value else (1.0 if difference > 0 else 0.0)
             worse = difference > NOISE[metric.unit] and relative > tolerance
+        bound = _generator_bound(row, old)
         found.append({"judged_for": row["judged_for"], "metric": row["metric"],
                       "phase": row["phase"], "unit": metric.unit, "baseline": old_value,
                       "observed": new_value, "change": change, "tolerance": tolerance,
-                      "worse": worse, "only_in": None})
+                      "worse": worse and bound is None, "only_in": None,
+                      "generator_bound": bound})
     return found + [_one_sided(row, "baseline", tolerance) for row in baseline
                     if _key(row) not in now]
+
+
+def _generator_bound(row: dict, old: dict) -> str | None:
+    """Which of the two runs judged the row generator-bound: "this run",
+    "baseline", "both" or None."""
+    now, before = (r.get("result") == GENERATOR_BOUND for r in (row, old))
+    return "both" if now and before else "this run" if now else "baseline" if before else None
 
 
 def _one_sided(row: dict, only_in: str, tolerance: float) -> dict:
@@ -60,7 +72,8 @@ def _one_sided(row: dict, only_in: str, tolerance: float) -> dict:
     return {"judged_for": row["judged_for"], "metric": row["metric"], "phase": row["phase"],
             "unit": row["unit"], "baseline": value if only_in == "baseline" else None,
             "observed": None if only_in == "baseline" else value, "change": None,
-            "tolerance": tolerance, "worse": False, "only_in": only_in}
+            "tolerance": tolerance, "worse": False, "only_in": only_in,
+            "generator_bound": only_in if row.get("result") == GENERATOR_BOUND else None}
 
 
 def compared(rows: Sequence[dict]) -> list[dict]:

@@ -267,6 +267,7 @@ def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, sta
         unreverted = faults.stop()
         watch.stop()
         runner.quit()
+        collector.stop()
         stop.release()
         status.close()
         if unreverted:

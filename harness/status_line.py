@@ -20,7 +20,8 @@ def describe(second: Second) -> str:
     return (f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
             f"{second.target_viewers} (joining {w.joining}, playing {w.playing}, stalled "
             f"{w.stalled})  {metrics['requests_per_second'] or 0:.0f} req/s  errors "
-            + ("-" if errors is None else f"{errors:.1%}"))
+            + ("-" if errors is None else f"{errors:.1%}")
+            + ("  LOAD GENERATOR SATURATED" if w.generator and w.generator.saturated else ""))
 
 
 class StatusLine:

@@ -12,11 +12,14 @@ from tabulate import tabulate
 
 from harness.aggregate import groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
+from harness.generator.truth import run_summary
 from harness.metrics import known_metric, metric_names
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
 
-SCHEMA_VERSION = 3  # 3: request groups are the run's (request_groups), not a fixed four
+# 3: request groups are the run's (request_groups), not a fixed four;
+# 4: generator truth ("generator", SLO rows "generator-bound")
+SCHEMA_VERSION = 4
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
@@ -137,6 +140,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
+        "generator": run_summary([s.window.generator for s in seconds]),
     }
 
 
@@ -184,7 +188,7 @@ def console_tables(summary: dict) -> str:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]))
              if line]
-    tables = [viewers + "".join(f"\n{line}" for line in notes), requests]
+    tables = [viewers + "".join(f"\n{line}" for line in notes), requests, generator_line(summary)]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:
@@ -193,6 +197,29 @@ def console_tables(summary: dict) -> str:
         tables.append(delta_table(summary["regressions"],
                                   f"baseline {Path(summary['baseline_run']).name}"))
     return "\n\n".join(tables)
+
+
+def generator_line(summary: dict) -> str:
+    """Whether the load generator kept up, and if not how many processes the
+    load needed, in a line for the console and the report."""
+    truth = summary.get("generator")
+    if truth is None:
+        return "load generator: not measured (a run recorded before generator truth)"
+    figures = (f"{truth['processes']} process(es), peak {truth['peak_cpu_cores']:.2f} cores, "
+               f"loop lag p99 up to {_fmt(truth['worst_lag_p99_s'], 's')}")
+    if not truth["seconds_saturated"]:
+        return f"load generator: kept up ({figures})"
+    line = (f"load generator: SATURATED in {truth['seconds_saturated']} of "
+            f"{truth['seconds_measured']} s ({figures}; saturated means >= "
+            f"{truth['cpu_bound_cores']:g} cores or loop lag p99 > "
+            f"{_fmt(truth['lag_bound_s'], 's')} in a process)")
+    needed, used = truth["processes_needed"], truth["processes"]
+    if needed > used:
+        return (f"{line}; this load needs at least {needed} worker processes "
+                f"(peak {truth['peak_cpu_cores']:.2f} cores / {truth['cpu_bound_cores']:g} "
+                f"per process): run it with --workers {needed}")
+    return (f"{line}; its CPU fits {used} process(es): the loop lag came from blocking work "
+            f"in the process (a journey step, a slow disk), not from too few processes")
 
 
 def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, str]]]]:
@@ -227,9 +254,12 @@ def delta_table(rows: list[dict], against: str) -> str:
             return f"only in {row['only_in']}"
         return "-" if row["change"] is None else f"{row['change']:+.1%}"
 
+    def mark(row: dict) -> str:
+        bound = row.get("generator_bound")
+        return f"GENERATOR-BOUND ({bound})" if bound else "WORSE" if row["worse"] else ""
+
     return tabulate([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
-                      _fmt(r["observed"], r["unit"]), change(r),
-                      "WORSE" if r["worse"] else ""] for r in rows],
+                      _fmt(r["observed"], r["unit"]), change(r), mark(r)] for r in rows],
                     headers=["judged for", "phase", "metric", against, "this run", "change",
                              f"beyond {rows[0]['tolerance']:.0%}" if rows else ""])
 

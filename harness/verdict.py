@@ -11,13 +11,20 @@ Every SLO is judged on one span of seconds:
   plus the recovery budget): judged for that **fault**.
 
 An SLO holds when the observed value is at most `max` (at least `min`); a
-span without data is "no data" and fails. Demand passes when all its SLOs
+span without data is "no data" and fails. An SLO whose span holds a second in
+which the load generator was saturated (harness/generator/truth.py) is
+"generator-bound": the load was not all produced, so it says nothing about
+the stack either way. Demand passes when all its SLOs
 hold. A fault passes when its SLOs hold and the stack was back inside its
 pre-fault band within the budget (harness/faults/recovery.py); it is
 degraded when an SLO broke but the stack recovered within the budget; it
 fails when it did not recover within the budget (or that is unknown), or
-was never injected. The run: fail if demand or any fault fails, degraded if
-any fault is degraded, else pass.
+was never injected. Demand, or a fault, is generator-bound when none of its
+SLOs failed on its own but one is generator-bound (a fault also when the
+generator was saturated in its recovery window). The run: fail if demand
+or any fault fails, else generator-bound if any is, degraded if any fault
+is degraded, else pass. Exit code (exit_code): 1 fail (or degraded, when
+strict), 3 generator-bound (no verdict on the stack), else 0.
 
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
 such in every report); docs/verdict.md gives their sources. A default that
@@ -31,11 +38,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from harness.aggregate import groups_of, metrics_of
+from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
 from harness.recorder import Second
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
+EXIT_GENERATOR_BOUND = 3  # the load was not produced: like missing infrastructure
 DEMAND = "demand"
 
 
@@ -155,7 +164,10 @@ def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], fault
          peak: str) -> dict:
     span, chosen = span_of(objective.phase, seconds, faults, peak)
     observed = _observed(objective.metric, chosen)
-    if observed is None:
+    bound = saturated_seconds(chosen)
+    if bound:
+        result = GENERATOR_BOUND
+    elif observed is None:
         result = NO_DATA
     elif objective.op == "max":
         result = PASS if observed <= objective.threshold else FAIL
@@ -165,7 +177,13 @@ def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], fault
             "seconds": len(chosen), "metric": objective.metric,
             "unit": known_metric(objective.metric).unit, "op": objective.op,
             "threshold": objective.threshold, "observed": observed, "result": result,
-            "default": objective.default}
+            "default": objective.default, "generator_bound_seconds": bound}
+
+
+def saturated_seconds(seconds: Sequence[Second]) -> int:
+    """How many of the seconds had a saturated load generator process."""
+    return sum(1 for s in seconds
+               if s.window.generator is not None and s.window.generator.saturated)
 
 
 def _for_fault(objective: Objective) -> str | None:
@@ -173,12 +191,16 @@ def _for_fault(objective: Objective) -> str | None:
     return name if colon and window in ("during", "recovery") else None
 
 
-def _fault_result(fault: dict, rows: Sequence[dict]) -> dict:
+def _fault_result(fault: dict, rows: Sequence[dict], bound: int) -> dict:
+    """bound: seconds of the fault's rows and recovery window with a saturated generator."""
     recovered, budget = fault.get("recovered_after_s"), fault["recovery_budget_s"]
     held = all(r["result"] == PASS for r in rows)
     in_budget = recovered is not None and recovered <= budget
     if fault.get("injected_second") is None:
         result, why = FAIL, f"never injected ({fault.get('status', 'unknown')})"
+    elif bound:
+        result = GENERATOR_BOUND
+        why = f"the load generator was saturated in {bound} of its seconds: not judged"
     elif not in_budget:
         result = FAIL
         why = ("recovery could not be measured (no baseline band)" if fault.get(
@@ -218,24 +240,38 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
             for o in DEFAULT_FAULT if _applies(o, groups)]
         fault_rows = [_row(o, fault["name"], seconds, faults, peak) for o in own]
         rows += fault_rows
-        fault_results.append(_fault_result(fault, fault_rows))
-    demand = PASS if all(r["result"] == PASS for r in rows if r["judged_for"] == DEMAND) else FAIL
+        _, recovery = span_of(f"recovery:{fault['name']}", seconds, faults, peak)
+        bound = max([saturated_seconds(recovery)] + [r["generator_bound_seconds"]
+                                                     for r in fault_rows])
+        fault_results.append(_fault_result(fault, fault_rows, bound))
+    demand = _demand([r["result"] for r in rows if r["judged_for"] == DEMAND])
     results = [demand] + [f["result"] for f in fault_results]
-    overall = FAIL if FAIL in results else DEGRADED if DEGRADED in results else PASS
+    overall = next(r for r in (FAIL, GENERATOR_BOUND, DEGRADED, PASS) if r in results)
     if outcome != "completed" or incomplete:
         overall = FAIL
-    headline = _headline(overall, demand, rows, fault_results, outcome)
+    headline = _headline(overall, demand, rows, fault_results, outcome,
+                         (saturated_seconds(seconds), len(seconds)))
     if incomplete:
         headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
     return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
             "slos": rows, "incomplete": list(incomplete), "headline": headline}
 
 
+def _demand(results: Sequence[str]) -> str:
+    """Demand fails when an SLO failed (or had no data) on its own."""
+    if any(r not in (PASS, GENERATOR_BOUND) for r in results):
+        return FAIL
+    return GENERATOR_BOUND if GENERATOR_BOUND in results else PASS
+
+
 def exit_code(verdict: dict) -> int:
-    """0 pass, 1 fail; degraded is 0 unless strict."""
-    if verdict["result"] == FAIL or (verdict["result"] == DEGRADED and verdict["strict"]):
+    """0 pass, 1 fail, 3 generator-bound; degraded is 0 unless strict, when it
+    is a failure of its own (1) even beside generator-bound parts."""
+    degraded = verdict["result"] == DEGRADED or any(
+        f["result"] == DEGRADED for f in verdict.get("faults", []))
+    if verdict["result"] == FAIL or (degraded and verdict["strict"]):
         return 1
-    return 0
+    return EXIT_GENERATOR_BOUND if verdict["result"] == GENERATOR_BOUND else 0
 
 
 def _shown(value: float | None, unit: str) -> str:
@@ -247,11 +283,16 @@ def _shown(value: float | None, unit: str) -> str:
 
 
 def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[dict],
-              outcome: str) -> str:
+              outcome: str, saturated: tuple[int, int]) -> str:
+    """saturated: (seconds with a saturated generator, seconds recorded)."""
     parts = []
     if outcome != "completed":
         parts.append(f"the run did not complete ({outcome})")
-    broken = [r for r in rows if r["result"] != PASS]
+    unjudged = sum(r["result"] == GENERATOR_BOUND for r in rows)
+    if saturated[0]:
+        parts.append(f"the load generator was saturated in {saturated[0]} of {saturated[1]} "
+                     f"s: {unjudged} SLO(s) generator-bound, not judged on the stack")
+    broken = [r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)]
     for row in broken[:2]:
         bound = "<=" if row["op"] == "max" else ">="
         parts.append(f"{row['metric']} {_shown(row['observed'], row['unit'])} (wanted "

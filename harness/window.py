@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, fields
 
 from harness import shapes
+from harness.generator.truth import GeneratorTruth, merged as merged_truth
 from harness.histogram import Histogram
 
 
@@ -32,7 +33,7 @@ class RequestTally:
 
 
 # Fields that are not plain numbers: merged and written out one by one.
-_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols")
+_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols", "generator")
 
 
 @dataclass
@@ -68,6 +69,9 @@ class Window:
     # "journey step 'login': HTTP 401", "player": why attempts failed before the first frame
     start_failure_reasons: dict[str, int] = field(default_factory=dict)
     protocols: dict[str, int] = field(default_factory=dict)  # attempts by stream protocol
+    # The load generator's own CPU and loop lag this second (harness/generator/truth.py);
+    # None: not measured (runs recorded before it was).
+    generator: GeneratorTruth | None = None
 
     @property
     def watching(self) -> int:
@@ -91,6 +95,7 @@ class Window:
                              (self.protocols, other.protocols)):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
+        self.generator = merged_truth([self.generator, other.generator])
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
@@ -98,6 +103,7 @@ class Window:
         data["start_failure_reasons"] = dict(self.start_failure_reasons)
         data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
+        data["generator"] = None if self.generator is None else self.generator.to_json()
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
                             for group, t in self.requests.items()}
@@ -121,7 +127,9 @@ class Window:
                    errors=shapes.counts(data.get("errors", {}), "window.errors"),
                    start_failure_reasons=shapes.counts(data.get("start_failure_reasons", {}),
                                                        "window.start_failure_reasons"),
-                   protocols=shapes.counts(data.get("protocols", {}), "window.protocols"))
+                   protocols=shapes.counts(data.get("protocols", {}), "window.protocols"),
+                   generator=None if data.get("generator") is None else
+                   GeneratorTruth.from_json(data["generator"], "window.generator"))
 
 
 def _amount(value: object, where: str) -> float:

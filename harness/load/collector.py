@@ -5,11 +5,14 @@ a request); playbacks being watched are asked for their time played and
 stalled when the window closes. Each process has one collector; windows of
 the same second from several processes merge (harness.window). Viewers of the
 manifest tier (harness.load.fidelity) report to `collector.tier(MANIFEST)`
-instead: counted apart, never in the QoE figures.
+instead: counted apart, never in the QoE figures. The collector also measures
+its process (harness/generator/truth.py), so every window says whether the
+process that made it kept up.
 """
 
 from __future__ import annotations
 
+from harness.generator.truth import Monitor
 from harness.load.fidelity import MANIFEST
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
 from harness.window import Window
@@ -18,6 +21,8 @@ from harness.window import Window
 class Collector:
     def __init__(self) -> None:
         self._open = Window(0)
+        self._monitor = Monitor()
+        self._monitor.start()
         self._watched: dict[int, tuple[Playback, Totals]] = {}
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
         self._manifest = ManifestTier(self)
@@ -97,9 +102,11 @@ class Collector:
 
     def close(self, second: int, now: float) -> Window:
         """The window of `second`: events since the last close, time played
-        and stalled up to `now`, and the viewers by state at `now`."""
+        and stalled up to `now`, the viewers by state at `now`, and this
+        process's CPU and loop lag since the last close."""
         window = self._open
         window.second = second
+        window.generator = self._monitor.read()
         for key, (playback, counted) in list(self._watched.items()):
             playback.advance(now)
             self._count_protocol(playback)
@@ -111,6 +118,10 @@ class Collector:
         window.manifest_viewers = self._manifest.watching
         self._open = Window(second + 1)
         return window
+
+    def stop(self) -> None:
+        """The run is over: stop measuring the process."""
+        self._monitor.stop()
 
 
 class ManifestTier:

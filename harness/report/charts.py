@@ -1,5 +1,6 @@
 """The report's four charts over match time: viewers, requests, latency and
-startup, each with kickoff, the phases and every fault window marked."""
+startup, each with kickoff, the phases, every fault window and every stretch
+of seconds with a saturated load generator marked."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ YELLOW = "#F0E442"
 # take the others in order, and dashed lines once those run out.
 PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE)))
 JOURNEY_COLOURS = (SKY, PURPLE, GREEN, VERMILLION, YELLOW, GREY)
+SATURATED = "load generator saturated: no SLO judges the stack here"
 
 
 def _spans(faults: Sequence[dict], end: float) -> list[Span]:
@@ -27,6 +29,22 @@ def _spans(faults: Sequence[dict], end: float) -> list[Span]:
     return [Span(f["name"], f["injected_match_s"],
                  end if f.get("reverted_match_s") is None else f["reverted_match_s"])
             for f in faults if f.get("injected_match_s") is not None]
+
+
+def saturated_spans(seconds: Sequence[Second], time_scale: float) -> list[Span]:
+    """Stretches of seconds in which the load generator was saturated, in match
+    time (a second ends at its match_s and began where the one before ended)."""
+    spans: list[Span] = []
+    before = seconds[0].match_s - time_scale if seconds else 0.0
+    for second in seconds:
+        truth = second.window.generator
+        if truth is not None and truth.saturated:
+            if spans and spans[-1].end == before:
+                spans[-1] = Span(spans[-1].label, spans[-1].start, second.match_s)
+            else:
+                spans.append(Span(SATURATED, before, second.match_s))
+        before = second.match_s
+    return spans
 
 
 def _markers(phases: Sequence[dict], start: float, end: float) -> list[Marker]:
@@ -72,10 +90,13 @@ def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
         return []
     groups = summary["request_groups"]
     points = bins(seconds, groups)
-    start, end = points[0].match_s, max(points[-1].match_s, points[0].match_s + 1)
+    saturated = saturated_spans(seconds, summary.get("time_scale") or 1)
+    # A first second that was saturated is shown from its beginning, not only its end.
+    start = min([points[0].match_s] + [span.start for span in saturated[:1]])
+    end = max(points[-1].match_s, points[0].match_s + 1)
     frame = Frame([b.match_s for b in points], start, end, match_clock,
                   _spans(summary.get("faults") or [], end),
-                  _markers(summary.get("phases") or [], start, end))
+                  _markers(summary.get("phases") or [], start, end), saturated)
     specs = [
         ("viewers", "Viewers: target, joining, playing and stalled", [
             Series("target", GREY, [b.target_viewers for b in points], dashed=True),

@@ -10,10 +10,11 @@ from harness.recorder import Second
 from harness.report.charts import charts
 from harness.report.tables import (badge, event_table, fault_table, phase_tables,
                                    regression_table, slo_table)
+from harness.summary import generator_line
 
 STYLE = """
 :root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --pass: #15803d;
-  --degraded: #b45309; --fail: #b91c1c; --none: #6b7280; }
+  --degraded: #b45309; --fail: #b91c1c; --none: #6b7280; --bound: #6d28d9; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f3f4f6; color: var(--fg); font: 15px/1.5 system-ui,
   -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans",
@@ -22,6 +23,7 @@ main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 40px; }
 .banner { border-radius: 10px; padding: 20px 26px; color: #fff; background: var(--none); }
 .banner.pass { background: var(--pass); } .banner.degraded { background: var(--degraded); }
 .banner.fail { background: var(--fail); }
+.banner.generator-bound { background: var(--bound); }
 .banner h1 { margin: 0; font-size: 26px; }
 .banner .description { margin: 4px 0 0; max-width: 80ch; opacity: .92; }
 .banner .verdict { margin: 14px 0 0; display: flex; gap: 16px; align-items: baseline;
@@ -61,6 +63,10 @@ table.phases .tag { display: table; margin-top: 2px; }
   background: var(--none); white-space: nowrap; }
 .badge.pass { background: var(--pass); } .badge.degraded { background: var(--degraded); }
 .badge.fail, .badge.no-data { background: var(--fail); }
+.badge.generator-bound { background: var(--bound); }
+tr.bound td, tbody tr.bound:nth-child(even) td { background: #f5f3ff; }
+tr.bound td:first-child { box-shadow: inset 4px 0 0 var(--bound); }
+p.generator.saturated { color: var(--bound); font-weight: 600; }
 .tag { font-size: 11px; font-weight: 400; border: 1px solid var(--line); border-radius: 4px;
   padding: 0 4px; color: var(--muted); }
 figure { margin: 0 0 8px; }
@@ -74,6 +80,8 @@ svg .kickoff-label, svg .fault-label { paint-order: stroke; stroke: #fff; stroke
   stroke-linejoin: round; }
 svg .fault-window { fill: #f59e0b; fill-opacity: .16; }
 svg .fault-label { fill: #92400e; font-size: 11px; font-weight: 600; }
+svg .saturated-window { fill: #6d28d9; fill-opacity: .10; }
+svg .saturated-strip { fill: #6d28d9; }
 svg .marker.kickoff line { stroke: #111827; stroke-width: 2; }
 svg .kickoff-label { font-weight: 700; }
 svg .marker.phase line { stroke: #9ca3af; stroke-dasharray: 2 3; }
@@ -96,7 +104,8 @@ def _banner(summary: dict) -> str:
              ("time scale", summary.get("time_scale", ""), ""),
              ("seed", summary.get("seed", ""), ""),
              ("peak viewers", f"{audience.get('peak_viewers', '-')} of "
-                              f"{audience.get('peak_target_viewers', '-')} wanted", "")]
+                              f"{audience.get('peak_target_viewers', '-')} wanted", ""),
+             _generator_fact(summary.get("generator"))]
     items = "".join(f'<div><dt>{escape(name)}</dt><dd class="{css}">{escape(str(value))}</dd>'
                     "</div>" for name, value, css in facts)
     return (f'<header class="banner {escape(result or "not-evaluated")}">'
@@ -108,23 +117,40 @@ def _banner(summary: dict) -> str:
               f'<dl class="facts">{items}</dl></header>')
 
 
+def _generator_fact(truth: dict | None) -> tuple[str, str, str]:
+    """The banner's fact on the load generator: (name, value, css)."""
+    if truth is None:
+        return "load generator", "not measured", ""
+    if truth["seconds_saturated"]:
+        return ("load generator", f"saturated {truth['seconds_saturated']} of "
+                                  f"{truth['seconds_measured']} s", "warn")
+    return "load generator", "kept up", ""
+
+
 def _section(key: str, title: str, body: str) -> str:
     return f'<section id="{key}"><h2>{escape(title)}</h2>{body}</section>'
 
 
-def _slos(verdict: dict | None) -> str:
+def _slos(summary: dict) -> str:
+    verdict = summary.get("verdict")
     if not verdict:
         return _section("slos", "Service level objectives",
                         '<p class="note">Not evaluated: this run has no verdict.</p>')
     strict = ' <span class="tag">strict</span>' if verdict.get("strict") else ""
     demand = f'<p>demand: {badge(verdict["demand"])}{strict}</p>' if "demand" in verdict else ""
-    return _section("slos", "Service level objectives",
-                    demand + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
+    saturated = " saturated" if (summary.get("generator") or {}).get("seconds_saturated") else ""
+    generator = f'<p class="generator{saturated}">{escape(generator_line(summary))}</p>'
+    return _section("slos", "Service level objectives", demand + generator
+                    + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
 
 
 def _timeline(summary: dict, seconds: Sequence[Second]) -> str:
     figures = "".join(f"<figure><h3>{escape(title)}</h3>{svg}</figure>"
                       for title, svg in charts(summary, seconds))
+    if (summary.get("generator") or {}).get("seconds_saturated"):
+        figures = ('<p class="generator saturated">Shaded purple, with a bar along the top: '
+                   "seconds in which the load generator was saturated. No SLO judges the "
+                   "stack on them.</p>" + figures)
     return _section("timeline", "Timeline",
                     figures or '<p class="note">No seconds were recorded.</p>')
 
@@ -135,7 +161,7 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
     faults = summary.get("faults") or []
     regressions = summary.get("regressions") or []
     result = (verdict or {}).get("result") or "not evaluated"
-    body = [_banner(summary), _slos(verdict)]
+    body = [_banner(summary), _slos(summary)]
     if faults:
         body.append(_section("faults", "Faults", '<div class="scroll">' + fault_table(
             faults, (verdict or {}).get("faults", [])) + "</div>"))

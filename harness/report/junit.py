@@ -1,6 +1,8 @@
 """junit.xml: a run's verdict as test results for CI servers (Jenkins, GitLab,
 GitHub test reporters): one test case per SLO row, per fault's recovery and,
-against a baseline run, per SLO row both runs have (failing when it got worse)."""
+against a baseline run, per SLO row both runs have (failing when it got worse).
+A generator-bound row or fault is an error, not a failure: the test could not
+be made (the load generator was saturated), which says nothing about the stack."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.regression import compared
 from harness.report.units import format_value
@@ -19,19 +22,27 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _case(classname: str, name: str, failure: tuple[str, str] | None = None) -> ET.Element:
-    """A test case; failure: (type, message)."""
+    """A test case; failure: (type, message); type generator-bound is an error."""
     case = ET.Element("testcase", classname=classname, name=name, time="0")
     if failure:
         kind, message = failure
-        ET.SubElement(case, "failure", message=message, type=kind).text = message
+        ET.SubElement(case, "error" if kind == GENERATOR_BOUND else "failure",
+                      message=message, type=kind).text = message
     return case
+
+
+def _bound(seconds: int) -> tuple[str, str]:
+    return GENERATOR_BOUND, (f"the load generator was saturated in {seconds} second(s) of "
+                             f"this span: not judged on the stack")
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
     unit = slo.get("unit") or known_metric(slo["metric"]).unit
     threshold = format_value(slo["threshold"], unit)
     failure = None
-    if slo["result"] == "fail":
+    if slo["result"] == GENERATOR_BOUND:
+        failure = _bound(slo.get("generator_bound_seconds", 0))
+    elif slo["result"] == "fail":
         failure = ("slo", f"observed {format_value(slo['observed'], unit)} "
                           f"{BREAKS[slo['op']]} threshold {threshold}")
     elif slo["result"] == "no data":
@@ -44,7 +55,9 @@ def _slo_case(suite: str, slo: dict) -> ET.Element:
 
 def _fault_case(suite: str, fault: dict) -> ET.Element:
     failure = None
-    if fault["result"] == "fail":
+    if fault["result"] == GENERATOR_BOUND:
+        failure = (GENERATOR_BOUND, fault.get("why", GENERATOR_BOUND))
+    elif fault["result"] == "fail":
         recovered, budget = fault.get("recovered_after_s"), fault.get("recovery_budget_s")
         failure = ("recovery", ("never recovered" if recovered is None else
                                 f"recovered after {format_value(recovered, 's')}")
@@ -87,7 +100,8 @@ def render_junit(summary: dict) -> str:
                        None if outcome == "completed" else ("outcome", f"run {outcome}"))]
         out = f"not evaluated: no verdict; outcome {outcome}"
     failures = sum(case.find("failure") is not None for case in cases)
-    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0",
+    errors = sum(case.find("error") is not None for case in cases)
+    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
               "time": f"{summary['seconds_recorded']:.3f}"}  # a second recorded per wall second
     root = ET.Element("testsuites", name="kickoff", **counts)
     testsuite = ET.SubElement(root, "testsuite", name=suite, **counts, skipped="0",

@@ -1,6 +1,7 @@
 """Line charts as inline SVG, drawn in Python so a report needs no script and
 no network: series against one or two y axes, a missing value (None) as a gap
-in its line, shaded x spans and labelled vertical markers."""
+in its line, shaded x spans (faults, labelled; seconds with a saturated load
+generator, shaded with a bar along the top) and labelled vertical markers."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ class Frame:
     format_x: Callable[[float], str]
     spans: Sequence[Span] = ()
     markers: Sequence[Marker] = ()
+    saturated: Sequence[Span] = ()  # the load generator was saturated (label: a tooltip)
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -178,6 +180,13 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     parts = [f"<title>{escape(title)}</title>",
              f'<rect x="{LEFT}" y="{top}" width="{_num(plot_right - LEFT)}" '
              f'height="{bottom - top}" class="plot"/>']
+    for span in frame.saturated:
+        x1, shaded = px(span.start), _num(max(px(span.end) - px(span.start), 2))
+        parts.append(f'<g class="saturated"><title>{escape(span.label)}</title>'
+                     f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" '
+                     f'height="{bottom - top}" class="saturated-window"/>'
+                     f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" height="5" '
+                     f'class="saturated-strip"/></g>')
     fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans],
                              (top + 28, top + 42))
     for span, row in zip(frame.spans, fault_rows):

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
+from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
@@ -62,7 +63,9 @@ def slo_table(slos: Sequence[dict]) -> str:
         phase = slo["phase"] + (f" ({span})" if span and span != slo["phase"] else "")
         metric = escape(slo["metric"]) + (' <span class="tag">default</span>'
                                           if slo.get("default") else "")
-        rows.append(("failing" if slo["result"] in FAILING else "", [
+        css = "failing" if slo["result"] in FAILING else \
+            "bound" if slo["result"] == GENERATOR_BOUND else ""
+        rows.append((css, [
             _cell(slo.get("judged_for", "")), _cell(phase), _html_cell(metric),
             _cell(f"{BOUND[slo['op']]} {format_value(slo['threshold'], unit)}", "number"),
             _cell(format_value(slo.get("observed"), unit), "number"),
@@ -98,7 +101,8 @@ def fault_table(faults: Sequence[dict], judged: Sequence[dict]) -> str:
         if f.get("recovery_from") and f.get("recovered_after_s") is not None:
             recovered += f"<small>from {escape(f['recovery_from'])}</small>"
         result = results.get(f["name"])
-        rows.append(("failing" if result == "fail" else "", [
+        rows.append(("failing" if result == "fail" else "bound" if result == GENERATOR_BOUND
+                     else "", [
             _cell(f["name"]), _cell(f.get("kind", "")), _cell(f.get("target", "")),
             _cell(match_clock(f.get("scheduled_match_s")), "number"),
             _html_cell(_moment(f.get("injected_match_s"), f.get("inject_delay_ms")), "number"),
@@ -117,12 +121,14 @@ def regression_table(regressions: Sequence[dict]) -> str:
     rows = []
     for r in regressions:
         unit = _unit(r["metric"])
-        rows.append(("failing" if r.get("worse") else "", [
+        rows.append(("failing" if r.get("worse") else "bound" if r.get("generator_bound")
+                     else "", [
             _cell(r["metric"]), _cell(r["phase"]),
             _cell(format_value(r["baseline"], unit), "number"),
             _cell(format_value(r["observed"], unit), "number"),
-            _cell(f"only in {r['only_in']}" if r.get("only_in") else format_change(r["change"]),
-                  "number"),
+            _cell(f"only in {r['only_in']}" if r.get("only_in") else format_change(r["change"])
+                  + (f" (generator-bound: {r['generator_bound']})" if r.get("generator_bound")
+                     else ""), "number"),
             _cell(f"±{format_value(r['tolerance'], 'ratio')}", "number")]))
     return _table("regressions", ["metric", "phase", "baseline", "observed", "change",
                                   "tolerance"], rows)

@@ -1,5 +1,8 @@
 """The test platform's app as a code journey (see ../platform_api.py for the API)."""
 
+import hashlib
+import time
+
 from harness.load.journey import Journey
 
 
@@ -36,3 +39,17 @@ class Crashing(Journey):
         self.fetch("POST", "/oauth/token", group="token", data={"grant_type": "password"},
                    accept=[401])
         raise RuntimeError("the app crashed")
+
+
+class Hog(MyPlatform):
+    """The app, with a start that keeps the process's one core busy without
+    ever yielding to the event loop: a load generator starved by its journey."""
+
+    BURN_S = 1.5
+
+    def playback_url(self) -> str:
+        end = time.monotonic() + self.BURN_S
+        digest = b"kickoff"
+        while time.monotonic() < end:
+            digest = hashlib.sha256(digest).digest()
+        return super().playback_url()

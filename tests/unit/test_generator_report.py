@@ -1,0 +1,159 @@
+"""Generator truth from the files: a recorded run folder whose windows say the
+load generator was saturated in some seconds gives timeseries columns that
+mark them, charts that shade them, generator-bound SLO rows in summary.json,
+the console, junit.xml and report.html, and exit code 3 from `harness report`;
+`harness compare` never calls a generator-bound row worse; a folder from
+before generator truth still reads, as "not measured"."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from junitparser import Error, JUnitXml
+from lxml import etree
+from lxml import html as lxml_html
+
+from harness.generator.truth import GeneratorTruth
+from harness.recorder import WINDOWS, Recorder, Second, read_seconds
+from harness.report.html import render_html
+from harness.regression import deltas
+from harness.results import write_results
+from harness.summary import delta_table
+from harness.window import Window
+from tests.cli import harness
+from tests.report import sample
+
+XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "junit.xsd")))
+SATURATED = {40, 41, 42, 100}  # in the peak phase (kickoff-rush), and later in first-half
+
+
+def truth(second: int) -> GeneratorTruth:
+    return GeneratorTruth.of_process(0.4, 0.35 if second in SATURATED else 0.01)
+
+
+def text(run_dir: Path) -> str:
+    return (run_dir / "report.html").read_text(encoding="utf-8")
+
+
+def rewrite_windows(run_dir: Path, change) -> None:
+    """Apply change(window JSON) to every second of the run folder."""
+    lines = []
+    for line in (run_dir / WINDOWS).read_text().splitlines():
+        record = json.loads(line)
+        change(record["window"])
+        lines.append(json.dumps(record))
+    (run_dir / WINDOWS).write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def bound_run(tmp_path_factory) -> tuple[Path, dict]:
+    run_dir = sample.recorded_run(tmp_path_factory.mktemp("bound") / "run")
+    rewrite_windows(run_dir, lambda w: w.update(generator=truth(w["second"]).to_json()))
+    return run_dir, write_results(run_dir)
+
+
+def test_the_verdict_from_the_files_is_generator_bound(bound_run):
+    run_dir, summary = bound_run
+    verdict = summary["verdict"]
+    assert [(r["phase"], r["result"], r["generator_bound_seconds"]) for r in verdict["slos"]] \
+        == [("overall", "generator-bound", 4), ("peak", "generator-bound", 3)]
+    assert verdict["result"] == "generator-bound"
+    assert verdict["headline"].startswith("GENERATOR-BOUND — the load generator was saturated "
+                                          "in 4 of 120 s: 2 SLO(s) generator-bound")
+    assert summary["generator"]["seconds_saturated"] == 4
+    assert summary["generator"]["processes_needed"] == 1
+    assert json.loads((run_dir / "summary.json").read_text())["verdict"] == verdict
+    again = harness("report", str(run_dir))
+    assert again.returncode == 3, again.stderr
+    assert "GENERATOR-BOUND" in again.stdout
+    assert "load generator: SATURATED in 4 of 120 s" in again.stdout
+    assert "the loop lag came from blocking work in the process" in again.stdout
+
+
+def test_junit_has_generator_bound_rows_as_errors_not_failures(bound_run):
+    run_dir, _ = bound_run
+    XSD.assertValid(etree.parse(str(run_dir / "junit.xml")))
+    xml = JUnitXml.fromfile(str(run_dir / "junit.xml"))
+    results = [result for suite in xml for case in suite for result in case.result]
+    assert len(results) == 2 and all(isinstance(r, Error) for r in results)
+    assert all(r.type == "generator-bound" and "saturated in" in r.message for r in results)
+    (suite,) = list(xml)
+    assert (suite.errors, suite.failures) == (2, 0)
+
+
+def test_the_report_marks_the_saturated_seconds_and_rows(bound_run):
+    run_dir, _ = bound_run
+    page = lxml_html.fromstring(text(run_dir))
+    banner = page.xpath("//header")[0]
+    assert "generator-bound" in banner.classes
+    assert "saturated 4 of 120 s" in banner.text_content()
+    assert [row.get("class") for row in page.xpath("//table[@class='slos']/tbody/tr")] \
+        == ["bound", "bound"]
+    assert "seconds in which the load generator was saturated" in page.text_content()
+    # The HTML parser does not close SVG's empty elements: read the shading from the text.
+    charts = re.findall(r"<svg data-chart.*?</svg>", text(run_dir))
+    assert len(charts) == 4
+    for chart in charts:
+        widths = re.findall(r'<g class="saturated"><title>[^<]*</title><rect x="[\d.]+" '
+                            r'y="[\d.]+" width="([\d.]+)"', chart)
+        assert len(widths) == 2  # seconds 40-42 as one stretch, and second 100
+        assert float(widths[0]) == pytest.approx(3 * float(widths[1]), rel=0.05)
+
+
+def test_timeseries_columns_carry_the_truth_and_mark_saturated_seconds(tmp_path):
+    recorder = Recorder(tmp_path, ["segment"])
+    seconds = [Second(Window(n, generator=truth(n) if n else None), 1.7e9 + n, float(n),
+                      "match", 1, 1) for n in (0, 41, 43)]
+    for second in seconds:
+        recorder.second(second)
+    recorder.close()
+    with open(tmp_path / "timeseries.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    generator = [{k: v for k, v in row.items() if k.startswith("generator_")} for row in rows]
+    assert generator[0] == dict.fromkeys(generator[0], "")  # not measured: empty cells
+    assert generator[1] == {"generator_processes": "1", "generator_saturated": "1",
+                            "generator_cpu_cores": "0.4", "generator_cpu_max_cores": "0.4",
+                            "generator_lag_p99_s": "0.35"}
+    assert generator[2]["generator_saturated"] == "0"
+
+
+def test_a_run_folder_from_before_generator_truth_reads_as_not_measured(tmp_path):
+    run_dir = sample.recorded_run(tmp_path / "old")
+    rewrite_windows(run_dir, lambda w: w.pop("generator"))
+    assert '"generator"' not in (run_dir / WINDOWS).read_text()
+    result = harness("report", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    assert "load generator: not measured" in result.stdout
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["generator"] is None and summary["verdict"]["result"] == "pass"
+
+
+def test_compare_never_calls_a_generator_bound_row_worse(bound_run, tmp_path):
+    _, bound = bound_run
+    good = write_results(sample.recorded_run(tmp_path / "good"))
+    rows = deltas(bound["verdict"]["slos"], good["verdict"]["slos"], tolerance=0.0)
+    assert [r["generator_bound"] for r in rows] == ["this run", "this run"]
+    assert not any(r["worse"] for r in rows)
+    assert "GENERATOR-BOUND (this run)" in delta_table(rows, "good")
+    back = deltas(good["verdict"]["slos"], bound["verdict"]["slos"], tolerance=0.0)
+    assert [r["generator_bound"] for r in back] == ["baseline", "baseline"]
+
+
+def test_the_report_marks_generator_bound_regressions_and_faults(bound_run, tmp_path):
+    run_dir, bound = bound_run
+    good = write_results(sample.recorded_run(tmp_path / "good"))
+    regressions = deltas(bound["verdict"]["slos"], good["verdict"]["slos"])
+    fault = {**sample.FAULTS[0]}
+    judged = [{"name": fault["name"], "result": "generator-bound", "why": "saturated"}]
+    summary = {**bound, "regressions": regressions, "faults": [fault],
+               "verdict": {**bound["verdict"], "faults": judged}}
+    page = lxml_html.fromstring(render_html(summary, read_seconds(run_dir), []))
+    rows = page.xpath("//table[@class='regressions']/tbody/tr")
+    assert [row.get("class") for row in rows] == ["bound", "bound"]
+    assert "(generator-bound: this run)" in rows[0].text_content()
+    (row,) = page.xpath("//table[@class='faults']/tbody/tr")
+    assert row.get("class") == "bound" and "generator-bound" in row.text_content()
