@@ -153,11 +153,16 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     spec = journey_spec(scenario, stack)
     viewers_journey = scenario_journey(scenario, spec)
     check_journal()
-    release = acquire_target(scenario.platform, stack)
+    wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
+    # Workers join before the stack is touched: without them there is no run.
+    source = open_source(options.generator, scenario, viewers_journey, spec, stack.edge,
+                         wall_duration)
     try:
-        wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
-        source = open_source(options.generator, scenario, viewers_journey, spec, stack.edge,
-                             wall_duration)
+        release = acquire_target(scenario.platform, stack)
+    except BaseException:
+        source.stop()
+        raise
+    try:
         return _measure(scenario, source, stack, results_root, options, wall_duration)
     finally:
         release()
