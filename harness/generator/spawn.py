@@ -27,7 +27,8 @@ class LocalWorkers:
             for _ in range(count):
                 self.processes.append(subprocess.Popen(
                     [sys.executable, "-m", "harness", "-q", "worker", "--master", str(master)],
-                    stdin=subprocess.DEVNULL))
+                    # a session of their own: Ctrl-C reaches the master only, which ends them
+                    stdin=subprocess.DEVNULL, start_new_session=True))
         except OSError:
             self.reap()
             raise

@@ -46,9 +46,10 @@ class _Worker:
         try:
             plan = Plan.from_message(msg.data)
             scenario, viewers_journey = unpack(plan, self.folder)
-        except HarnessError as error:
-            self.problem = error
-            self.runner.send_message(REFUSED, {"error": str(error)})
+        except (HarnessError, OSError) as error:  # OSError: the plan's files cannot be written
+            self.problem = error if isinstance(error, HarnessError) else \
+                InfrastructureMissing(f"cannot write the plan's files: {error}")
+            self.runner.send_message(REFUSED, {"error": str(self.problem)})
             return
         self.env.host = plan.edge
         self.env.user_classes[:] = audience.classes(scenario, viewers_journey, plan.edge,
