@@ -5,7 +5,8 @@ about 25 s a run).
 whose target did not change from the second before are equal (on a second
 where the profile steps, one run may reach the new count a moment before
 its boundary and the other after it); attempts, start failures, stalls and
-the verdict equal; startup p95 within 0.5 s; time played and request totals
+the verdict equal; startup p95 within 0.75 s (a viewer that waits on the edge's
+cache lock waits 0.5 s: nginx polls the lock that often); time played and request totals
 within 2%. A worker killed with SIGKILL mid-run: the run completes, the loss
 is an event and in the report, and no SLO on the stack fails because of it.
 """
@@ -83,7 +84,7 @@ def test_one_and_two_workers_measure_the_same_run(run_stack, tmp_path):
     assert abs(a.played_s - b.played_s) <= 0.02 * a.played_s
     requests = [sum(t.count for t in w.requests.values()) for w in (a, b)]
     assert abs(requests[0] - requests[1]) <= 0.02 * requests[0], requests
-    assert abs(a.startup.percentile(0.95) - b.startup.percentile(0.95)) <= 0.5
+    assert abs(a.startup.percentile(0.95) - b.startup.percentile(0.95)) <= 0.75
     verdicts = [summary(folder)["verdict"] for folder in (one, two)]
     assert [(r["metric"], r["result"]) for r in verdicts[0]["slos"]] == \
         [(r["metric"], r["result"]) for r in verdicts[1]["slos"]]
