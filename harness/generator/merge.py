@@ -32,10 +32,6 @@ class Merger:
         self._windows: dict[int, dict[int, tuple[Window, int]]] = {}  # second -> worker -> ...
         self._written = -1  # the last second taken
 
-    @property
-    def live(self) -> list[int]:
-        return sorted(self._live)
-
     def join(self, worker: int) -> None:
         self._live.setdefault(worker, 0)
 
