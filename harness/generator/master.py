@@ -119,6 +119,9 @@ class MasterSource:
         return self._zero
 
     def window(self, second: int) -> Measured:
+        if not self._clients:  # every worker lost: the run has no viewers left to measure
+            raise InfrastructureMissing("every worker of the run was lost (see the worker_lost "
+                                        "events): no viewers left to measure")
         deadline = self._zero + second + 1 + GRACE
         while True:
             self._note_lost()

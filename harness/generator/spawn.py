@@ -3,6 +3,8 @@ always reaped (ended, then killed if they linger) however the run ends."""
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import time
 from harness.generator.address import Address
 from harness.platforms.hosts import LOOPBACK
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 STOP_WAIT = 10.0  # seconds a worker has to leave after the run ended, before SIGKILL
 
 
@@ -18,6 +21,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((LOOPBACK, 0))
         return probe.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the master dies, even by
+    SIGKILL, so no worker outlives the run."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class LocalWorkers:
@@ -28,7 +38,8 @@ class LocalWorkers:
                 self.processes.append(subprocess.Popen(
                     [sys.executable, "-m", "harness", "-q", "worker", "--master", str(master)],
                     # a session of their own: Ctrl-C reaches the master only, which ends them
-                    stdin=subprocess.DEVNULL, start_new_session=True))
+                    stdin=subprocess.DEVNULL, start_new_session=True,
+                    preexec_fn=_die_with_parent))
         except OSError:
             self.reap()
             raise

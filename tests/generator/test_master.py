@@ -7,7 +7,11 @@ missing, while the run goes on."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
+
+import psutil
 
 import pytest
 
@@ -71,6 +75,42 @@ def test_windows_merge_and_a_killed_worker_is_lost_not_fatal(tmp_path):
         source.stop()
     survivor = source.workers.processes[1]
     assert survivor.returncode == 0  # it left on the master's quit
+
+
+def test_a_run_that_lost_every_worker_ends(tmp_path):
+    source = master(tmp_path, 1)
+    try:
+        source.wait_for_workers(60)
+        source.start()
+        source.workers.processes[0].send_signal(signal.SIGKILL)
+        notes = []
+        with pytest.raises(InfrastructureMissing, match="every worker of the run was lost"):
+            for second in range(12):
+                notes += source.window(second).notes
+        assert [n.kind for n in notes if n.kind == "worker_lost"] == ["worker_lost"]
+    finally:
+        source.stop()
+
+
+KILLED_MASTER = """import time
+from harness.generator.address import Address
+from harness.generator.spawn import LocalWorkers, free_port
+workers = LocalWorkers(2, Address("127.0.0.1", free_port()))
+print(" ".join(str(p.pid) for p in workers.processes), flush=True)
+time.sleep(60)
+"""
+
+
+def test_local_workers_do_not_outlive_a_killed_master():
+    master_process = subprocess.Popen([sys.executable, "-c", KILLED_MASTER],
+                                      stdout=subprocess.PIPE, text=True)
+    pids = [int(pid) for pid in master_process.stdout.readline().split()]
+    assert len(pids) == 2 and all(psutil.pid_exists(pid) for pid in pids)
+    master_process.kill()
+    master_process.wait()
+    gone, alive = psutil.wait_procs([psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)],
+                                    timeout=10)
+    assert alive == []
 
 
 def test_workers_that_do_not_come_end_the_wait_with_exit_3(tmp_path):
