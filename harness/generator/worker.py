@@ -43,6 +43,9 @@ class _Worker:
 
     def plan(self, msg: Message, **_) -> None:
         """Build the run's user classes from the master's plan, then say ready."""
+        if self.seconds:  # asked again after a reconnect: built already
+            self.runner.send_message(READY, {"index": self.runner.worker_index})
+            return
         try:
             plan = Plan.from_message(msg.data)
             scenario, viewers_journey = unpack(plan, self.folder)
@@ -89,6 +92,7 @@ def run_worker(master: Address) -> int:
     if worker.problem is not None:
         raise worker.problem
     if worker.seconds == 0:
+        env.events.quitting.fire(environment=env)  # Locust's goodbye: the master drops us now
         raise InfrastructureMissing(f"the master at {master} sent this worker away before the "
                                     f"run (it had all its workers)")
     return 0

@@ -35,13 +35,14 @@ audience:
 """
 
 
-def master(tmp_path, workers: int) -> MasterSource:
+def master(tmp_path, workers: int, processes: int | None = None) -> MasterSource:
+    """A master for `workers` workers, and `processes` (default as many) started."""
     scenario = loads(EMPTY, tmp_path / "empty.yaml")
     env = audience.environment(scenario, None, None, Collector(),
                                audience.shape(scenario, scenario.wall_duration))
     bind = Address(LOOPBACK, free_port())
     source = MasterSource(env, plan_of(scenario, None, None, None, workers), bind)
-    source.workers = LocalWorkers(workers, bind)
+    source.workers = LocalWorkers(processes or workers, bind)
     return source
 
 
@@ -125,3 +126,17 @@ def test_workers_that_do_not_come_end_the_wait_with_exit_3(tmp_path):
     finally:
         source.stop()
     assert time.monotonic() - started < 5
+
+
+def test_a_worker_beyond_the_runs_count_is_sent_away(tmp_path):
+    source = master(tmp_path, 1, processes=2)
+    try:
+        source.wait_for_workers(60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and all(p.poll() is None
+                                                   for p in source.workers.processes):
+            time.sleep(0.2)
+        codes = sorted(p.poll() for p in source.workers.processes if p.poll() is not None)
+        assert codes == [3]  # one was sent away (its numbers would collide), one stays
+    finally:
+        source.stop()
