@@ -1,11 +1,13 @@
 """harness run: one scenario end to end.
 
-no faults left over -> target up (if kickoff manages it and it is down) ->
-run folder -> Locust drives the audience shape and the fault timeline fires
-while the recorder writes one second at a time -> rollback (every fault
-reverted) -> summary -> target left as it was found. The end, SIGINT,
-SIGTERM, a halt condition and an exception all go through the rollback and
-still write everything measured so far.
+no faults left over -> the load generator ready (this process, or its
+workers joined: harness.generator) -> target up (if kickoff manages it and it
+is down) -> run folder -> a Session: Locust drives the audience shape and the
+fault timeline fires while the recorder writes, one second at a time, the
+window the generator's source gives -> rollback (every fault reverted) ->
+summary -> target left as it was found. The end, SIGINT, SIGTERM, a halt
+condition and an exception all go through the rollback and still write
+everything measured so far.
 """
 
 from __future__ import annotations
