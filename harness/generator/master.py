@@ -13,6 +13,7 @@ the run goes on without it, and Locust gives its users to the others.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -49,11 +50,12 @@ def _master_runner(env: Environment, bind: Address) -> MasterRunner:
 
 
 class MasterSource:
-    """Windows merged from `stride` workers (indexes 0 .. stride-1)."""
+    """Windows merged from plan.stride workers, each in a slot of its own (0 ..
+    stride-1: the worker index its viewer numbers start from)."""
 
     def __init__(self, env: Environment, plan: Plan, bind: Address) -> None:
-        self._plan = plan.to_message()
-        self._stride = plan.stride
+        self._plan = plan
+        self._slots: dict[str, int] = {}  # client id -> slot (worker index), as given
         self._runner = _master_runner(env, bind)
         self._merger = Merger()
         self._clients: dict[str, int] = {}  # client id -> worker index, of ready workers
@@ -67,26 +69,42 @@ class MasterSource:
 
     # --- messages from workers -------------------------------------------------
 
-    def _index(self, msg: Message) -> int:
-        return self._runner.get_worker_index(msg.node_id)
+    def _slot(self, client_id: str) -> int | None:
+        """The worker's slot: its own if it has one, else the lowest no connected
+        worker holds; None once the run started or every slot is held."""
+        if client_id in self._slots:
+            return self._slots[client_id]
+        held = {slot for holder, slot in self._slots.items()
+                if holder in self._runner.clients
+                and self._runner.clients[holder].state != STATE_MISSING}
+        free = sorted(set(range(self._plan.stride)) - held)
+        if self._zero or not free:
+            return None
+        self._slots[client_id] = free[0]
+        return free[0]
 
     def _send_plan(self, msg: Message, **_) -> None:
-        if self._index(msg) >= self._stride:  # numbers would collide: the run has its workers
+        slot = self._slot(msg.node_id)
+        if slot is None:  # its viewer numbers would collide: the run has its workers
             log.warning("worker %s joined a run that has its %d workers: sent away",
-                        msg.node_id, self._stride)
+                        msg.node_id, self._plan.stride)
             self._runner.send_message("quit", client_id=msg.node_id)
             return
-        self._runner.send_message(PLAN, self._plan, client_id=msg.node_id)
+        plan = dataclasses.replace(self._plan, index=slot)
+        self._runner.send_message(PLAN, plan.to_message(), client_id=msg.node_id)
 
     def _ready(self, msg: Message, **_) -> None:
-        self._clients[msg.node_id] = self._index(msg)
-        self._merger.join(self._index(msg))
+        if msg.node_id in self._slots:
+            self._clients[msg.node_id] = self._slots[msg.node_id]
+            self._merger.join(self._slots[msg.node_id])
 
     def _refuse(self, msg: Message, **_) -> None:
         self._refused.append(str(msg.data.get("error", "no reason given")))
 
     def _window(self, msg: Message, **_) -> None:
-        index = self._index(msg)
+        index = self._slots.get(msg.node_id)
+        if index is None:
+            return  # not a worker of this run
         try:
             window, viewers = Window.from_json(msg.data["window"]), int(msg.data["viewers"])
         except (KeyError, TypeError, ValueError) as error:
@@ -103,13 +121,13 @@ class MasterSource:
     def wait_for_workers(self, timeout: float) -> None:
         """Until all `stride` workers are ready; InfrastructureMissing after `timeout` s."""
         deadline = time.monotonic() + timeout
-        while len(self._clients) < self._stride and time.monotonic() < deadline:
+        while len(self._clients) < self._plan.stride and time.monotonic() < deadline:
             if self._refused:
                 raise InvalidInput(f"a worker could not use this run's plan: {self._refused[0]}")
             gevent.sleep(POLL)
-        if len(self._clients) < self._stride:
+        if len(self._clients) < self._plan.stride:
             raise InfrastructureMissing(
-                f"{len(self._clients)} of {self._stride} workers joined within {timeout:g}s; "
+                f"{len(self._clients)} of {self._plan.stride} workers joined within {timeout:g}s; "
                 f"start them with `harness worker --master HOST:PORT` (see docs/distributed.md)")
 
     def start(self) -> float:

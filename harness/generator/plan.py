@@ -31,10 +31,12 @@ class Plan:
     document: dict  # the worker's scenario: the master's, resolved, minus MASTER_ONLY
     edge: str | None
     files: dict[str, bytes]  # master path -> content
-    stride: int  # viewers are numbered worker index + k * stride
+    stride: int  # the run's workers: worker `index` numbers its viewers index + k * stride
+    index: int = 0  # the worker's slot, 0 .. stride-1 (the master gives each its own)
 
     def to_message(self) -> dict:
         return {"document": self.document, "edge": self.edge, "stride": self.stride,
+                "index": self.index,
                 "files": {path: base64.b64encode(data).decode("ascii")
                           for path, data in self.files.items()}}
 
@@ -44,12 +46,14 @@ class Plan:
         try:
             files = {str(path): base64.b64decode(text, validate=True)
                      for path, text in data["files"].items()}
-            plan = cls(dict(data["document"]), data["edge"], files, int(data["stride"]))
+            plan = cls(dict(data["document"]), data["edge"], files, int(data["stride"]),
+                       int(data["index"]))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidInput(f"the master sent no usable plan ({error.__class__.__name__}: "
                                f"{error}); are master and worker the same kickoff version?")
-        if plan.stride < 1:
-            raise InvalidInput(f"the master sent stride {plan.stride}; it must be at least 1")
+        if not 0 <= plan.index < plan.stride:
+            raise InvalidInput(f"the master sent slot {plan.index} of {plan.stride}; a slot is "
+                               f"0 to the number of workers - 1")
         return plan
 
 

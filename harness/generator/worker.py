@@ -43,9 +43,6 @@ class _Worker:
 
     def plan(self, msg: Message, **_) -> None:
         """Build the run's user classes from the master's plan, then say ready."""
-        if self.seconds:  # asked again after a reconnect: built already
-            self.runner.send_message(READY, {"index": self.runner.worker_index})
-            return
         try:
             plan = Plan.from_message(msg.data)
             scenario, viewers_journey = unpack(plan, self.folder)
@@ -56,12 +53,11 @@ class _Worker:
             return
         self.env.host = plan.edge
         self.env.user_classes[:] = audience.classes(scenario, viewers_journey, plan.edge,
-                                                    self.collector, self.runner.worker_index,
-                                                    plan.stride)
+                                                    self.collector, plan.index, plan.stride)
         audience.listen(self.env, self.collector)
         self.seconds = math.ceil(scenario.wall_duration + STOP_GRACE)
-        log.info("worker %d of %d: %s", self.runner.worker_index, plan.stride, scenario.name)
-        self.runner.send_message(READY, {"index": self.runner.worker_index})
+        log.info("worker %d of %d: %s", plan.index, plan.stride, scenario.name)
+        self.runner.send_message(READY, {})
 
     def start(self, msg: Message, **_) -> None:
         self.runner.greenlet.spawn(self._close_windows, float(msg.data["zero_epoch"]))

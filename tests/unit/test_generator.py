@@ -194,9 +194,10 @@ def test_a_plan_keeps_faults_slos_and_halts_with_the_master(tmp_path):
 
 
 @pytest.mark.parametrize("message, problem", [
-    ({}, "no usable plan"), ({"document": {}, "edge": None, "stride": 0, "files": {}},
-                             "stride 0"),
-    ({"document": {}, "edge": None, "stride": 1, "files": {"/a": "not base64!"}},
+    ({}, "no usable plan"),
+    ({"document": {}, "edge": None, "stride": 2, "index": 2, "files": {}}, "slot 2 of 2"),
+    ({"document": {}, "edge": None, "stride": 0, "index": 0, "files": {}}, "slot 0 of 0"),
+    ({"document": {}, "edge": None, "stride": 1, "index": 0, "files": {"/a": "not base64!"}},
      "no usable plan")])
 def test_a_plan_that_is_not_one_is_refused(message, problem):
     with pytest.raises(InvalidInput, match=problem):
