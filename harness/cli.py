@@ -95,8 +95,8 @@ def _image(args: argparse.Namespace) -> int:
 
 
 def _image_command(commands: argparse._SubParsersAction) -> None:
-    image = commands.add_parser("image", help="build kickoff's own Docker image (for a master and "
-                                "workers in containers) when missing; print its name")
+    image = commands.add_parser("image", help="build kickoff's own Docker image (a master or "
+                                "worker in a container) when missing; print its name")
     mode = image.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="mode", action="store_const", const="offline",
                       help="a missing base image: debootstrap + docker import")
