@@ -167,16 +167,58 @@ def _share(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    """An argparse type: a number of worker processes, at least 1."""
+    if not re.fullmatch(r"[0-9]{1,4}", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1 or more, "
+                                         f"e.g. 2)")
+    return int(text)
+
+
+def _address(port_required: bool):
+    """An argparse type: HOST[:PORT] (HOST:PORT when `port_required`)."""
+    from harness.generator.address import parse_address
+
+    def parse(text: str):
+        try:
+            return parse_address(text, port_required)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return parse
+
+
+def _generator(args: argparse.Namespace):
+    from harness.generator.choice import Generator
+
+    if args.workers and args.expect_workers:
+        raise InvalidInput("--workers starts workers here, --expect-workers waits for workers "
+                           "from elsewhere: give one of them")
+    if not args.expect_workers and (args.master_bind or args.expect_timeout):
+        raise InvalidInput("--master-bind and --expect-timeout go with --expect-workers N")
+    chosen = {name: value for name, value in (("master_bind", args.master_bind),
+                                              ("expect_timeout", args.expect_timeout))
+              if value is not None}
+    return Generator(workers=args.workers or 0, expect_workers=args.expect_workers or 0, **chosen)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from harness.generator.worker import run_worker
+
+    logging.getLogger("locust").setLevel(logging.WARNING)
+    return run_worker(args.master)
+
+
 def _run(args: argparse.Namespace) -> int:
     from harness import overrides, run
 
+    generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
                             time_scale=args.time_scale, seed=args.seed)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = run.RunOptions(duration=args.duration, strict=args.strict,
                              baseline_run=_baseline_run(args, chosen.name),
                              fail_on_regression=args.fail_on_regression,
-                             regression_tolerance=args.tolerance)
+                             regression_tolerance=args.tolerance, generator=generator)
     result = run.run(chosen, args.results_dir, options)
     run.print_result(result)
     return result.exit_code
@@ -245,6 +287,25 @@ def _stack_options(command: argparse.ArgumentParser) -> None:
                               "scenario's (relative to the current directory)")
 
 
+def _generator_options(run: argparse.ArgumentParser) -> None:
+    from harness.generator.address import DEFAULT_BIND, DEFAULT_PORT
+
+    group = run.add_argument_group("load generator (default: every viewer in this process; "
+                                   "see docs/distributed.md)")
+    group.add_argument("--workers", type=_count, metavar="N",
+                       help="start N worker processes on this machine and run the viewers on "
+                            "them (this process keeps the shape, faults, recorder and verdict)")
+    group.add_argument("--expect-workers", type=_count, metavar="N",
+                       help="wait for N workers (`harness worker --master HOST:PORT`, e.g. on "
+                            "other machines) to join, then run")
+    group.add_argument("--master-bind", type=_address(True), metavar="HOST:PORT",
+                       help=f"with --expect-workers: where to listen for workers (default "
+                            f"{DEFAULT_BIND}; 0.0.0.0:{DEFAULT_PORT} to accept other machines)")
+    group.add_argument("--expect-timeout", type=_seconds, metavar="DURATION",
+                       help="with --expect-workers: how long to wait for them before giving up "
+                            "with exit 3 (default 60s)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="harness", description="kickoff: load and chaos testing "
                                   "for live sports streaming")
@@ -300,7 +361,14 @@ def parser() -> argparse.ArgumentParser:
                      help="with --baseline: a regression exits 1")
     run.add_argument("--tolerance", type=_share, default=0.2, metavar="SHARE",
                      help="how much worse than the baseline counts as a regression (default 20%%)")
+    _generator_options(run)
     run.set_defaults(handler=_run)
+
+    worker = commands.add_parser("worker", help="run viewers for a master (`harness run "
+                                 "--expect-workers N`): everything else comes from the master")
+    worker.add_argument("--master", type=_address(False), required=True, metavar="HOST[:PORT]",
+                        help="where the master listens (default port: Locust's 5557)")
+    worker.set_defaults(handler=_worker)
 
     compare = commands.add_parser("compare", help="SLO metrics of two runs side by side")
     compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")

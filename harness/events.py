@@ -21,7 +21,7 @@ def _optional(check: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
 _FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "run_started": {"strict": shapes.flag, "baseline_run": _optional(shapes.text),
                     "regression_tolerance": shapes.duration,
-                    "request_groups": _optional(shapes.groups)},
+                    "request_groups": _optional(shapes.groups), "workers": shapes.count},
     "run_ended": {"outcome": shapes.text},
     "phase": {"phase": shapes.text},
     "fault_scheduled": {"fault": shapes.text, "fault_kind": shapes.text, "target": shapes.text,
@@ -36,6 +36,11 @@ _FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "fault_failed": {"fault": shapes.text, "error": shapes.text},
     "component_health": {"second": shapes.duration, "component": shapes.text,
                          "healthy": shapes.flag},
+    # the load generator's own events (harness.generator): never the stack's doing
+    "worker_lost": {"worker": shapes.count, "viewers": shapes.count, "why": shapes.text},
+    "window_missing": {"worker": shapes.count, "second": shapes.count},
+    "window_late": {"worker": shapes.count, "second": shapes.count, "attempts": shapes.count,
+                    "requests": shapes.count},
 }
 _REQUIRED = {"run_ended": ("outcome",), "phase": ("phase",),
              "fault_scheduled": ("fault", "fault_kind", "target", "match_s", "self_healing",
@@ -43,7 +48,8 @@ _REQUIRED = {"run_ended": ("outcome",), "phase": ("phase",),
              "fault_injected": ("fault", "second", "match_s", "delay_ms"),
              "fault_reverted": ("fault", "second", "match_s", "delay_ms"),
              "fault_failed": ("fault", "error"),
-             "component_health": ("second", "component", "healthy")}
+             "component_health": ("second", "component", "healthy"),
+             "worker_lost": ("worker", "viewers")}
 
 
 def checked_event(data: Any) -> dict:

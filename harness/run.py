@@ -25,19 +25,16 @@ import gevent
 import gevent.event
 import yaml
 
-from locust.env import Environment
-
 from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
+from harness.generator.audience import target_at
+from harness.generator.choice import Generator, open_source
+from harness.generator.source import WindowSource
 from harness.load import journey
-from harness.load.clients import CLIENTS
-from harness.load.collector import Collector
-from harness.load.shape import AudienceShape, viewers_at
-from harness.load.viewer import AudienceSettings, user_classes
 from harness.platforms.registry import platform_spec, stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import Recorder, Second
@@ -61,6 +58,7 @@ class RunOptions:
     baseline_run: Path | None = None  # compare with this run's SLO rows
     fail_on_regression: bool = False
     regression_tolerance: float = TOLERANCE
+    generator: Generator = Generator()  # where the viewers run
 
 
 @dataclass(frozen=True)
@@ -152,123 +150,134 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     stack = stack_of(scenario.platform, scenario.targets)
     # Invalid input first (exit 2), then what is left on the stack (exit 3), then the stack.
-    viewers_journey = scenario_journey(scenario, stack)
+    spec = journey_spec(scenario, stack)
+    viewers_journey = scenario_journey(scenario, spec)
     check_journal()
-    release = acquire_target(scenario.platform, stack)
+    wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
+    # Workers join before the stack is touched: without them there is no run.
+    source = open_source(options.generator, scenario, viewers_journey, spec, stack.edge,
+                         wall_duration)
     try:
-        return _measure(scenario, viewers_journey, stack, results_root, options)
+        release = acquire_target(scenario.platform, stack)
+    except BaseException:
+        source.stop()
+        raise
+    try:
+        return _measure(scenario, source, stack, results_root, options, wall_duration)
     finally:
         release()
 
 
-def _environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
-                 edge: str | None, collector: Collector, target_at: Callable[[float], int],
-                 wall_duration: float) -> Environment:
-    """Locust's environment for the run: viewer and API user classes, the shape."""
-    audience = scenario.audience
-    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
-                                journey=viewers_journey, stream=audience.stream,
-                                cmcd=None if scenario.cmcd == "off" else scenario.cmcd)
-    api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
-    env = Environment(
-        user_classes=user_classes(settings, CLIENTS, audience.clients, api_users, edge),
-        shape_class=AudienceShape(target_at, wall_duration, _api_count(scenario)), host=edge)
-    env.events.request.add_listener(
-        lambda name, response_time, exception, response=None, **_: collector.request(
-            name, response_time / 1000, failure_reason(exception, response)))
-    return env
-
-
-def scenario_journey(scenario: Scenario, stack: Stack) -> journey.AnyJourney | None:
-    """The journey the scenario's viewers run: its own, else its platform's
-    default; None when it plays a bare stream and names no journey."""
+def journey_spec(scenario: Scenario, stack: Stack) -> str | dict | None:
+    """The journey the scenario's viewers run, as written (paths absolute): its
+    own, else its platform's default; None when it plays a bare stream."""
     spec = scenario.journey or (None if scenario.audience.stream else stack.journey)
+    if spec is None and not scenario.audience.stream:
+        raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
+                           f"{scenario.platform} has no default journey (add journey: FILE, "
+                           f"or audience.stream: URL; see docs/journeys.md)")
+    return str(spec) if isinstance(spec, Path) else spec
+
+
+def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.AnyJourney | None:
+    """The journey `spec` names, read for the run."""
     if spec is None:
-        if not scenario.audience.stream:
-            raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
-                               f"{scenario.platform} has no default journey (add journey: FILE, "
-                               f"or audience.stream: URL; see docs/journeys.md)")
         return None
-    return journey.load(str(spec) if isinstance(spec, Path) else spec, scenario.source.parent,
-                        str(scenario.source))
+    return journey.load(spec, scenario.source.parent, str(scenario.source))
 
 
-def failure_reason(exception: BaseException | None, response: object) -> str | None:
-    """Why a request failed, shortly: its HTTP status, else the exception's class."""
-    if exception is None:
-        return None
-    status = getattr(response, "status_code", 0)
-    return str(status) if status else exception.__class__.__name__
+class Session:
+    """One run's collaborators, in the spirit of Locust's Environment: the
+    window source (the viewers), the fault timeline, the health watch, halt
+    conditions, the recorder and the status line. start(), tick() once a
+    second, stop() (the rollback) however the run ends."""
+
+    def __init__(self, scenario: Scenario, source: WindowSource, stack: Stack, run_dir: Path,
+                 wall_duration: float) -> None:
+        self.scenario, self.source, self.wall_duration = scenario, source, wall_duration
+        self.target_at = target_at(scenario)
+        self.recorder = Recorder(run_dir, scenario.groups)
+        self.faults = FaultTimeline(scenario, expand(scenario, stack), self.recorder.event, stack)
+        self.zero = time.perf_counter()  # until start(): health events before the run read 0
+        self.watch = HealthWatch(stack.checks, self.recorder.event,
+                                 lambda: time.perf_counter() - self.zero)
+        self.halts = HaltWatch(scenario.halt_if)
+        self.status = StatusLine()
+        self.phase: str | None = None
+
+    def start(self) -> None:
+        self.zero = self.source.start()
+        self.faults.start(self.zero)
+        self.watch.start()
+
+    def tick(self, number: int) -> str | None:
+        """Record second `number` (over by now); the halt condition it met, if any."""
+        measured = self.source.window(number)  # a master may wait a little for its workers
+        late = time.perf_counter() - self.zero - (number + 1)
+        wall_s = min(number + 1, self.wall_duration)  # the second's end, on the run's timeline
+        match_s = self.scenario.match(wall_s)
+        for note in measured.notes:
+            self.recorder.event(note.kind, match_s, **note.fields)
+        if self.scenario.phase_at(match_s) != self.phase:
+            self.phase = self.scenario.phase_at(match_s)
+            self.recorder.event("phase", match_s, phase=self.phase)
+        second = Second(measured.window, time.time() - late, match_s, self.phase,
+                        self.target_at(wall_s), measured.viewers)
+        self.recorder.second(second)
+        self.status.show(second)
+        halted = self.halts.check(second)
+        if halted:
+            self.recorder.event("halt", match_s, condition=halted)
+        return halted
+
+    def stop(self) -> list[str]:
+        """Rollback first (the stack is whole again before anything else); the
+        faults it could not revert."""
+        unreverted = self.faults.stop()
+        self.watch.stop()
+        self.source.stop()
+        self.status.close()
+        return unreverted
 
 
-def _api_count(scenario: Scenario) -> int:
-    return sum(u.users for u in scenario.audience.api_users)
-
-
-def _measure(scenario: Scenario, viewers_journey: journey.AnyJourney | None, stack: Stack,
-             results_root: Path, options: RunOptions) -> RunResult:
-    run_dir = make_run_dir(results_root, scenario, time.time())
-    recorder = Recorder(run_dir, scenario.groups)
-    collector = Collector()
-    wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
-
-    def target_at(wall_s: float) -> int:
-        audience = scenario.audience
-        return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
-
-    runner = _environment(scenario, viewers_journey, stack.edge, collector, target_at,
-                          wall_duration).create_local_runner()
-    faults = FaultTimeline(scenario, expand(scenario, stack), recorder.event, stack)
-    watch = HealthWatch(stack.checks, recorder.event, lambda: time.perf_counter() - zero)
-    halts = HaltWatch(scenario.halt_if)
-    stop = _Stop()
-    status = StatusLine()
-    outcome, exit_code = "completed", 0
-    recorder.event("run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
-                   wall_duration_s=wall_duration, time_scale=scenario.time_scale,
-                   request_groups=list(scenario.groups),
-                   strict=options.strict, regression_tolerance=options.regression_tolerance,
-                   baseline_run=str(options.baseline_run) if options.baseline_run else None)
-    phase = None
+def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_root: Path,
+             options: RunOptions, wall_duration: float) -> RunResult:
     try:
-        runner.start_shape()
-        zero = time.perf_counter()
-        faults.start(zero)
-        watch.start()
+        run_dir = make_run_dir(results_root, scenario, time.time())
+        session = Session(scenario, source, stack, run_dir, wall_duration)
+    except BaseException:
+        source.stop()
+        raise
+    stop = _Stop()
+    outcome, exit_code = "completed", 0
+    session.recorder.event(
+        "run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
+        wall_duration_s=wall_duration, time_scale=scenario.time_scale,
+        request_groups=list(scenario.groups), workers=options.generator.processes,
+        strict=options.strict, regression_tolerance=options.regression_tolerance,
+        baseline_run=str(options.baseline_run) if options.baseline_run else None)
+    try:
+        session.start()
         for number in range(math.ceil(wall_duration)):
-            if stop.event.wait(timeout=max(0.0, zero + number + 1 - time.perf_counter())):
+            if stop.event.wait(timeout=max(0.0, session.zero + number + 1 - time.perf_counter())):
                 outcome = f"interrupted ({stop.signal.name})"
                 exit_code = EXIT_ON_SIGNAL[stop.signal]
                 break
-            wall_s = time.perf_counter() - zero
-            match_s = scenario.match(min(wall_s, wall_duration))
-            if scenario.phase_at(match_s) != phase:
-                phase = scenario.phase_at(match_s)
-                recorder.event("phase", match_s, phase=phase)
-            second = Second(collector.close(number, time.monotonic()), time.time(), match_s,
-                            phase, target_at(wall_s), max(0, runner.user_count - _api_count(scenario)))
-            recorder.second(second)
-            status.show(second)
-            halted = halts.check(second)
+            halted = session.tick(number)
             if halted:
                 outcome, exit_code = f"halted: {halted}", 1
-                recorder.event("halt", match_s, condition=halted)
                 break
     except Exception as error:
         outcome, exit_code = f"failed: {error.__class__.__name__}: {error}", 1
         raise
     finally:
-        # Rollback first: the stack is whole again before anything else happens.
-        unreverted = faults.stop()
-        watch.stop()
-        runner.quit()
+        unreverted = session.stop()
         stop.release()
-        status.close()
         if unreverted:
             outcome += "; NOT reverted: " + "; ".join(unreverted) + " (run `harness reset`)"
             exit_code = exit_code or 1
-        recorder.event("run_ended", outcome=outcome)
-        recorder.close()
+        session.recorder.event("run_ended", outcome=outcome)
+        session.recorder.close()
         summary = write_results(run_dir)
     if exit_code == 0:  # the run itself went through: the verdict decides
         exit_code = verdict_exit_code(summary["verdict"])

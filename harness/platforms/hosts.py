@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 THIS_MACHINE = "127.0.0.1, localhost or ::1"  # how messages name the hosts always allowed
+LOOPBACK = "127.0.0.1"  # where processes of one machine meet (a master and its local workers)
 
 
 def is_loopback(host: str) -> bool:

@@ -1,0 +1,87 @@
+"""Locust's Environment for a run's audience: the viewer and API user classes,
+the request listener that feeds the collector, and, where the shape is
+driven (one process, or the master), the audience shape.
+
+Every process of a run builds the same classes (same names, weights and
+fixed counts), so the master's dispatch means the same on every worker.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from locust import LoadTestShape
+from locust.env import Environment
+from locust.runners import Runner
+
+from harness.load import journey
+from harness.load.clients import CLIENTS
+from harness.load.collector import Collector
+from harness.load.shape import AudienceShape, viewers_at
+from harness.load.viewer import AudienceSettings, Viewer, user_classes
+from harness.scenario import Scenario
+
+
+def api_count(scenario: Scenario) -> int:
+    """The fixed number of API users (Locust users that are not viewers)."""
+    return sum(u.users for u in scenario.audience.api_users)
+
+
+def target_at(scenario: Scenario) -> Callable[[float], int]:
+    """Viewers the profile wants at a wall second of the run."""
+    def at(wall_s: float) -> int:
+        audience = scenario.audience
+        return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
+    return at
+
+
+def shape(scenario: Scenario, wall_duration: float) -> LoadTestShape:
+    return AudienceShape(target_at(scenario), wall_duration, api_count(scenario))
+
+
+def failure_reason(exception: BaseException | None, response: object) -> str | None:
+    """Why a request failed, shortly: its HTTP status, else the exception's class."""
+    if exception is None:
+        return None
+    status = getattr(response, "status_code", 0)
+    return str(status) if status else exception.__class__.__name__
+
+
+def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str | None,
+            collector: Collector, index: int = 0, stride: int = 1) -> list[type]:
+    """The run's Locust user classes for one process. `index` of `stride`:
+    this process numbers its viewers index, index + stride, ... so that no
+    two processes share a number (and a seed reproduces each viewer)."""
+    audience = scenario.audience
+    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
+                                journey=viewers_journey, stream=audience.stream,
+                                cmcd=None if scenario.cmcd == "off" else scenario.cmcd,
+                                numbers=itertools.count(index, stride),
+                                api_numbers=itertools.count(index, stride))
+    api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
+    return user_classes(settings, CLIENTS, audience.clients, api_users, edge)
+
+
+def listen(env: Environment, collector: Collector) -> None:
+    """Every request Locust records goes to the collector too."""
+    env.events.request.add_listener(
+        lambda name, response_time, exception, response=None, **_: collector.request(
+            name, response_time / 1000, failure_reason(exception, response)))
+
+
+def environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
+                edge: str | None, collector: Collector,
+                shape_class: LoadTestShape | None = None) -> Environment:
+    """Locust's environment where the shape is driven: one process, or the master."""
+    env = Environment(user_classes=classes(scenario, viewers_journey, edge, collector),
+                      shape_class=shape_class, host=edge)
+    listen(env, collector)
+    return env
+
+
+def viewers_running(runner: Runner) -> int:
+    """The viewers (not API users) this process runs now."""
+    by_name = runner.environment.user_classes_by_name
+    return sum(count for name, count in runner.user_classes_count.items()
+               if issubclass(by_name[name], Viewer))
