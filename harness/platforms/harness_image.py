@@ -154,7 +154,8 @@ def build(mode: str = "auto", force: bool = False) -> str:
             else:
                 raise HarnessError(f"kickoff's wheels for the image are still incomplete after "
                                    f"{_ROUNDS} rounds: {', '.join(missing)}")
-            images.docker_build(client, Path(context), name,
+            # Without network: everything the image holds is in the context.
+            images.docker_build(client, Path(context), name, network_mode="none",
                                 buildargs={"BASE_IMAGE": images.BASE_IMAGE})
         images.remove_stale(client, keep=name)
     except APIError as error:

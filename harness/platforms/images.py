@@ -104,11 +104,11 @@ def _registry_reachable(client: docker.DockerClient) -> bool:
 
 
 def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: str = "Dockerfile",
-                  buildargs: dict[str, str] | None = None) -> None:
+                 buildargs: dict[str, str] | None = None, network_mode: str | None = None) -> None:
     log.info("building %s", tag)
     try:
         client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True,
-                            buildargs=buildargs or {})
+                            buildargs=buildargs or {}, network_mode=network_mode)
     except BuildError as error:
         lines = [chunk.get("stream", "") or chunk.get("error", "") for chunk in error.build_log]
         tail = "".join(lines).strip().splitlines()[-5:]
