@@ -1,6 +1,6 @@
 """compose/harness-distributed.yml: kickoff's own image as a master and two workers in
-containers, against the docker stack. The run passes, its folder lands in the host's
-results folder, and the master in its container drove a docker fault on the stack."""
+containers, against the docker stack. Both workers join, the run passes, its folder lands in
+the host's results folder, and the master in its container drove a docker fault on the stack."""
 
 from __future__ import annotations
 
@@ -62,5 +62,9 @@ def test_a_master_and_two_workers_in_containers_pass_against_the_docker_stack(st
     verdict = summary(folder)["verdict"]
     assert verdict["result"] == "pass", output
     assert summary(folder)["overall"]["attempts"] > 0
-    kinds = [event["kind"] for event in events(folder)]
+    logged = events(folder)
+    (started,) = [event for event in logged if event["kind"] == "run_started"]
+    assert started["workers"] == WORKERS
+    kinds = [event["kind"] for event in logged]
+    assert "worker_lost" not in kinds, kinds
     assert "fault_injected" in kinds and "fault_reverted" in kinds, kinds
