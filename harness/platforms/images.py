@@ -107,7 +107,7 @@ def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: 
                  buildargs: dict[str, str] | None = None, network_mode: str | None = None) -> None:
     log.info("building %s", tag)
     try:
-        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True,
+        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, forcerm=True,
                             buildargs=buildargs or {}, network_mode=network_mode)
     except BuildError as error:
         lines = [chunk.get("stream", "") or chunk.get("error", "") for chunk in error.build_log]
