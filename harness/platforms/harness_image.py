@@ -37,7 +37,7 @@ PYTHON = "3.11"  # Debian bookworm's python3, the base image's
 GLIBC_MINOR = 36  # bookworm's glibc is 2.36: any manylinux wheel up to it runs
 _SOURCES = ("harness", "compose", "scenarios")  # what the wheel is made of, with pyproject
 _NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc")
-_ROUNDS = 5  # of asking the image's Python what it still needs (one is the rule)
+_ROUNDS = 5  # of asking the image's Python what it still needs (one or two are usual)
 _NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
 # The Dockerfile's install, resolved only: pip runs from its own wheel (no pip in the base).
 _DRY_RUN = ('set -- /wheels/pip-*.whl && python3 -m venv --without-pip /tmp/venv && '
@@ -63,9 +63,10 @@ def _files(root: Path) -> list[Path]:
     return found
 
 
-def image_name() -> str:
-    """kickoff/harness tagged by a hash of every file its wheel is built from."""
-    root = checkout()
+def image_name(root: Path | None = None) -> str:
+    """kickoff/harness tagged by a hash of every file its wheel is built from (of
+    this kickoff's checkout, or of root)."""
+    root = root or checkout()
     digest = hashlib.sha256()
     for path in _files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
