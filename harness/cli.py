@@ -93,6 +93,25 @@ def _stack_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image(args: argparse.Namespace) -> int:
+    from harness.platforms import harness_image
+
+    print(harness_image.build(mode=args.mode, force=args.force))
+    return 0
+
+
+def _image_command(commands: argparse._SubParsersAction) -> None:
+    image = commands.add_parser("image", help="build kickoff's own Docker image (a master or "
+                                "worker in a container) when missing; print its name")
+    mode = image.add_mutually_exclusive_group()
+    mode.add_argument("--offline", dest="mode", action="store_const", const="offline",
+                      help="a missing base image: debootstrap + docker import")
+    mode.add_argument("--connected", dest="mode", action="store_const", const="connected",
+                      help="a missing base image: FROM debian:bookworm-slim")
+    image.add_argument("--force", action="store_true", help="rebuild it when it exists")
+    image.set_defaults(handler=_image, mode="auto")
+
+
 def _validate(args: argparse.Namespace) -> int:
     from harness import overrides, scenario
 
@@ -392,6 +411,7 @@ def parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the scenario format as JSON Schema, for "
                                  "editors")
     schema.set_defaults(handler=_schema)
+    _image_command(commands)
     return top
 
 

@@ -79,7 +79,7 @@ def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
             "apt-get install -y docker.io && (dockerd > /var/log/dockerd.log 2>&1 &)") from None
 
 
-def _exists(client: docker.DockerClient, name: str) -> bool:
+def exists(client: docker.DockerClient, name: str) -> bool:
     try:
         client.images.get(name)
         return True
@@ -89,13 +89,13 @@ def _exists(client: docker.DockerClient, name: str) -> bool:
 
 def toxiproxy_image(client: docker.DockerClient) -> str:
     """The official image when present, else the offline one when present."""
-    if not _exists(client, OFFICIAL_TOXIPROXY) and _exists(client, OFFLINE_TOXIPROXY):
+    if not exists(client, OFFICIAL_TOXIPROXY) and exists(client, OFFLINE_TOXIPROXY):
         return OFFLINE_TOXIPROXY
     return OFFICIAL_TOXIPROXY
 
 
 def missing(client: docker.DockerClient) -> list[str]:
-    return [name for name in (stack_image(), toxiproxy_image(client)) if not _exists(client, name)]
+    return [name for name in (stack_image(), toxiproxy_image(client)) if not exists(client, name)]
 
 
 def _registry_reachable(client: docker.DockerClient) -> bool:
@@ -107,12 +107,12 @@ def _registry_reachable(client: docker.DockerClient) -> bool:
         return False
 
 
-def _docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: str = "Dockerfile",
-                  buildargs: dict[str, str] | None = None) -> None:
+def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: str = "Dockerfile",
+                 buildargs: dict[str, str] | None = None, network_mode: str | None = None) -> None:
     log.info("building %s", tag)
     try:
-        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True,
-                            buildargs=buildargs or {})
+        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, forcerm=True,
+                            buildargs=buildargs or {}, network_mode=network_mode)
     except BuildError as error:
         lines = [chunk.get("stream", "") or chunk.get("error", "") for chunk in error.build_log]
         tail = "".join(lines).strip().splitlines()[-5:]
@@ -125,7 +125,7 @@ def _packages() -> list[str]:
 
 
 def _base_connected(client: docker.DockerClient) -> None:
-    _docker_build(client, COMPOSE_DIR / "images" / "base", BASE_IMAGE)
+    docker_build(client, COMPOSE_DIR / "images" / "base", BASE_IMAGE)
 
 
 def _base_offline(client: docker.DockerClient) -> None:
@@ -164,7 +164,25 @@ def _toxiproxy_offline(client: docker.DockerClient) -> None:
     with tempfile.TemporaryDirectory() as context:
         shutil.copy(COMPOSE_DIR / "images" / "toxiproxy" / "Dockerfile", context)
         shutil.copy(shutil.which("toxiproxy-server"), Path(context) / "toxiproxy-server")
-        _docker_build(client, Path(context), OFFLINE_TOXIPROXY, buildargs={"BASE_IMAGE": BASE_IMAGE})
+        docker_build(client, Path(context), OFFLINE_TOXIPROXY, buildargs={"BASE_IMAGE": BASE_IMAGE})
+
+
+def resolve_mode(client: docker.DockerClient, mode: str) -> str:
+    """connected or offline: auto is connected when a registry answers."""
+    if mode == "auto":
+        mode = "connected" if _registry_reachable(client) else "offline"
+        log.info("building the %s way", mode)
+    return mode
+
+
+def ensure_base(client: docker.DockerClient, mode: str, force: bool = False) -> list[str]:
+    """The base image every kickoff image starts from, built when missing (or
+    with force) the connected or offline way; returns it when it was made."""
+    if not force and exists(client, BASE_IMAGE):
+        return []
+    mode = resolve_mode(client, mode)
+    (_base_connected if mode == "connected" else _base_offline)(client)
+    return [BASE_IMAGE]
 
 
 def build(mode: str = "auto", force: bool = False) -> list[str]:
@@ -176,16 +194,11 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
     client = engine(timeout=600)
     if not force and not missing(client):
         return []
-    if mode == "auto":
-        mode = "connected" if _registry_reachable(client) else "offline"
-        log.info("building the %s way", mode)
-    made = []
+    mode = resolve_mode(client, mode)
     try:
-        if force or not _exists(client, BASE_IMAGE):
-            (_base_connected if mode == "connected" else _base_offline)(client)
-            made.append(BASE_IMAGE)
+        made = ensure_base(client, mode, force)
         toxiproxy = OFFICIAL_TOXIPROXY if mode == "connected" else OFFLINE_TOXIPROXY
-        if force or not _exists(client, toxiproxy_image(client)):
+        if force or not exists(client, toxiproxy_image(client)):
             if mode == "connected":
                 log.info("pulling %s", OFFICIAL_TOXIPROXY)
                 client.images.pull(OFFICIAL_TOXIPROXY)
@@ -193,23 +206,25 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
                 _toxiproxy_offline(client)
             made.append(toxiproxy)
         stack = stack_image()
-        if force or BASE_IMAGE in made or not _exists(client, stack):
+        if force or BASE_IMAGE in made or not exists(client, stack):
             with tempfile.TemporaryDirectory() as context:
                 _stack_context(Path(context))
-                _docker_build(client, Path(context), stack, buildargs={"BASE_IMAGE": BASE_IMAGE})
+                docker_build(client, Path(context), stack, buildargs={"BASE_IMAGE": BASE_IMAGE})
             made.append(stack)
-            _remove_stale_stack_images(client, keep=stack)
+            remove_stale(client, keep=stack)
     except APIError as error:
         raise HarnessError(f"the Docker engine refused the build: {error.explanation}") from None
     return made
 
 
-def _remove_stale_stack_images(client: docker.DockerClient, keep: str) -> None:
-    """Stack images of older code are dead weight (each is ~600 MB of layers
-    shared with the base, plus its own); drop those no container uses."""
-    for image in client.images.list(name="kickoff/stack"):
+def remove_stale(client: docker.DockerClient, keep: str) -> None:
+    """Images of older code in keep's repository are dead weight (each is
+    hundreds of MB of layers shared with the base, plus its own); drop those
+    no container uses."""
+    repository = keep.rsplit(":", 1)[0]
+    for image in client.images.list(name=repository):
         for tag in image.tags:
-            if tag != keep:
+            if tag != keep and tag.rsplit(":", 1)[0] == repository:
                 try:
                     client.images.remove(tag)
                 except APIError:
