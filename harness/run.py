@@ -157,10 +157,11 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     # Invalid input first (exit 2), then what is left on the stack (exit 3), then the stack.
     spec = journey_spec(scenario, stack)
     viewers_journey = scenario_journey(scenario, spec)
+    base = viewers_base(scenario, stack)
     check_journal()
     wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
     # Workers join before the stack is touched: without them there is no run.
-    source = open_source(options.generator, scenario, viewers_journey, spec, stack.edge,
+    source = open_source(options.generator, scenario, viewers_journey, spec, base,
                          wall_duration)
     try:
         release = acquire_target(scenario.platform, stack)
@@ -182,6 +183,18 @@ def journey_spec(scenario: Scenario, stack: Stack) -> str | dict | None:
                            f"{scenario.platform} has no default journey (add journey: FILE, "
                            f"or audience.stream: URL; see docs/journeys.md)")
     return str(spec) if isinstance(spec, Path) else spec
+
+
+def viewers_base(scenario: Scenario, stack: Stack) -> str:
+    """The base URL viewers' relative URLs resolve against (Locust's host): the
+    stack's edge, else the origin of the bare stream they play."""
+    if stack.edge is not None:
+        return stack.edge
+    if scenario.audience.stream:
+        parts = urlsplit(scenario.audience.stream)
+        return f"{parts.scheme}://{parts.netloc}"
+    raise InvalidInput(f"{scenario.targets or scenario.source}: edge: needed: the viewers run a "
+                       f"journey, whose URLs resolve against the stack's edge (add edge: URL)")
 
 
 def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.AnyJourney | None:

@@ -44,13 +44,14 @@ SHAPES = {  # shape: protocol, CMCD mode, separate audio
 }
 
 
-def run_against(tmp_path: Path, shape: str) -> tuple[dict, list[stream.Request], stream.Announced]:
+def run_against(tmp_path: Path, shape: str, targets: str = "edge: {base}\n"
+                ) -> tuple[dict, list[stream.Request], stream.Announced]:
     protocol, mode, _ = SHAPES[shape]
     www = tmp_path / "www"
     with nginx(www, tmp_path / "nginx") as (base, log), \
             live_encoder(shape, www, STREAM_SECONDS) as manifest:
         wait_for_window(www, shape, WINDOW)
-        (tmp_path / "targets.yaml").write_text(f"edge: {base}\n")
+        (tmp_path / "targets.yaml").write_text(targets.format(base=base))
         scenario = tmp_path / "run.yaml"
         scenario.write_text(RUN.format(name=shape, cmcd=mode, stream=f"{base}/{manifest}"))
         with stream.Watcher(www, protocol) as announced:
@@ -108,3 +109,10 @@ def check_cmcd(requests: list[stream.Request], announced: stream.Announced, shap
         expected = "a" if announced.is_audio(request.uri) else ("av" if shape == "hls-ts" else "v")
         assert keys["ot"] == expected, request
         assert keys["bl"] % 100 == 0 and keys["d"] > 0 and keys["tb"] >= (kbps or 0), request
+
+
+def test_a_bare_stream_plays_from_a_targets_file_without_an_edge(tmp_path):
+    """The edge is for journeys: a bare stream's own origin is the viewers' base."""
+    summary, fetched, _ = run_against(tmp_path, "hls-ts", targets="allow_hosts: []\n")
+    assert summary["overall"]["attempts"] > 0 and summary["verdict"]["result"] == "pass"
+    assert any(stream.MEDIA.search(r.uri) for r in fetched)
