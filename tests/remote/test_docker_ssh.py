@@ -51,7 +51,7 @@ def _home(folder, server, known: bool = True) -> str:
 def own_container(local_engine):
     """A container of a compose project of its own, asleep, on no network."""
     candidates = (images.stack_image(), images.BASE_IMAGE, images.OFFLINE_TOXIPROXY)
-    image = next((name for name in candidates if images._exists(local_engine, name)), None)
+    image = next((name for name in candidates if images.exists(local_engine, name)), None)
     assert image, "no kickoff image to start a container from (bash .ci/setup builds them)"
     project = f"kickoff-ssh-{uuid.uuid4().hex[:8]}"
     container = local_engine.containers.run(image, entrypoint=["sleep"], command=["120"],
