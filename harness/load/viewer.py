@@ -24,11 +24,12 @@ from urllib.parse import urlencode, urljoin
 
 import gevent
 from locust import FastHttpUser, constant_pacing, task
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastResponse
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
+from harness.load.drain import drain
 from harness.load.journey.http import Response, cookies_set
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
@@ -36,16 +37,7 @@ from harness.load.retry import FetchError, TooSlow
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed
-CHUNK = 64 * 1024  # bytes of a media body read at a time: one socket read's worth
 T = TypeVar("T")
-
-
-def _drain(response: FastResponse) -> int:
-    """Read a response's body to its end, a chunk at a time; its length in bytes."""
-    received = 0
-    while chunk := response.read(CHUNK):  # a body cut short raises HTTPParseError
-        received += len(chunk)
-    return received
 
 
 class GaveUp(BaseException):
@@ -105,7 +97,7 @@ class _App(FastHttpUser):
 
     def count(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> int:
         """The player's request for media: like fetch(), but the body is read
-        as it arrives, counted and dropped, never held whole. Locust records
+        as it arrives, counted and dropped, never held whole (drain.py). Locust records
         the request when its last byte is in, with the bytes counted, as it
         does for a body it reads itself."""
         def send() -> int:
@@ -117,7 +109,7 @@ class _App(FastHttpUser):
                     answer.failure(error or f"HTTP {answer.status_code}")
                     raise FetchError(f"{group} {url}: {answer.status_code or error}")
                 try:
-                    received = _drain(answer)
+                    received = drain(answer)
                 except FAILURE_EXCEPTIONS as broken:  # the connection broke mid-body
                     answer.request_meta["response_length"] = 0
                     answer.failure(broken)

@@ -1,8 +1,9 @@
 """Media bodies are read as they arrive, counted and dropped: a viewer never
 holds a segment whole, yet the bytes and the time it reports (to Locust and so
-to the ABR's throughput estimate) are those of the whole body, and a body cut
-short is a failed request. Real nginx serves the segment; a raw socket server
-on 127.0.0.1 plays the origin that closes mid-body."""
+to the ABR's throughput estimate) are those of the whole body, the connection
+is kept for the next request, and a body cut short is a failed request. Real
+nginx serves the segment; a raw socket server on 127.0.0.1 plays the origins
+that answer in chunks or close mid-body."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import os
 import socket
 import threading
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from locust.env import Environment
@@ -72,27 +75,58 @@ def test_a_missing_segment_is_a_failed_request(origin):
     assert seen[-1]["exception"] is not None and seen[-1]["response"].status_code == 404
 
 
-def test_a_body_cut_short_is_a_failed_request():
+@contextmanager
+def one_connection(*answers: bytes) -> Iterator[str]:
+    """A raw HTTP origin on 127.0.0.1 that takes a single connection and gives
+    `answers` to its requests in turn, then hangs up; yields its base URL."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
 
-    def answer_half() -> None:  # announces 1 MB, sends 100 kB, hangs up
+    def serve() -> None:
         connection, _ = server.accept()
+        connection.settimeout(10)
         with connection:
-            connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"
-                               + b"x" * 100_000)
+            for answer in answers:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = connection.recv(65536)
+                    if not data:  # the client hung up
+                        return
+                    request += data
+                connection.sendall(answer)
 
-    thread = threading.Thread(target=answer_half, daemon=True)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.getsockname()[1]}"
-    viewer, seen = app(base)
     try:
-        with pytest.raises(FetchError, match="HTTPParseError"):
-            viewer.count(f"{base}/seg.ts", "segment", 10.0)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
     finally:
         thread.join(timeout=10)
         server.close()
+
+
+def ok(body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def test_bodies_of_any_shape_are_counted_on_one_kept_connection():
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"10000\r\n" + b"c" * 0x10000 + b"\r\n5\r\nccccc\r\n0\r\n\r\n")
+    sizes = (3_000_000, 10, 0x10005, 70_000)  # large, in the headers' packet, chunked, large again
+    with one_connection(ok(b"a" * sizes[0]), ok(b"b" * sizes[1]), chunked,
+                        ok(b"d" * sizes[3])) as base:
+        viewer, seen = app(base)
+        # A second connection would never be answered: each count() needs the kept one.
+        assert [viewer.count(f"{base}/{n}.ts", "segment", 5.0) for n in range(4)] == list(sizes)
+    assert [request["response_length"] for request in seen] == list(sizes)
+
+
+def test_a_body_cut_short_is_a_failed_request():
+    # announces 1 MB, sends 100 kB, hangs up
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 100_000
+    with one_connection(cut) as base:
+        viewer, seen = app(base)
+        with pytest.raises(FetchError, match="HTTPParseError"):
+            viewer.count(f"{base}/seg.ts", "segment", 10.0)
     assert len(seen) == 1 and seen[0]["exception"] is not None
     assert seen[0]["response_length"] == 0
