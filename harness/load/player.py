@@ -22,6 +22,7 @@ never holding a segment whole.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,13 @@ SEGMENT_TIME_LIMIT = 20.0  # seconds for a segment of the lowest rendition
 IDLE = 1.0  # seconds at most between looks at a window while waiting
 ABANDON_SHARE = 0.5  # above it, a download may use this share of the buffer (or one segment's time)
 _OBJECT = {AUDIO: cmcd.AUDIO, MUXED: cmcd.MUXED}  # CMCD ot of a track kind (else video)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(parse: Callable, text: str, url: str):
+    """parse(text, url), shared: the viewers of a process reload the same few
+    playlists every target duration, and a parse is never changed after."""
+    return parse(text, url)
 
 
 class StreamEnded(Exception):
@@ -129,7 +137,7 @@ class Player:
         def fetch():
             body = self._document(url, {"ot": object_type})
             try:
-                return parse(body.decode("utf-8", "replace"), url)
+                return _parsed(parse, body.decode("utf-8", "replace"), url)
             except ManifestError as error:
                 raise FetchError(f"{url}: {error}") from None
 
