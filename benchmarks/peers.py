@@ -44,6 +44,7 @@ BIN = Path(sys.executable).parent
 NAIVE = Path(__file__).parent / "naive"
 RAMP, SETTLE = 10, 8  # seconds: audience ramp, then time to settle before measuring
 STARTUP = 5  # seconds a tool may take to start before its ramp (imports, checks)
+Command = tuple[list[str], dict[str, str]]  # argv, and environment variables to add
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ class Tool(Protocol):
 
     name: str
 
-    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> list[str]:
-        """The command that runs `viewers` for RAMP + `seconds` (files go in `folder`)."""
+    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> Command:
+        """The command (and its environment variables) that runs `viewers` for
+        RAMP + `seconds`; its files go in `folder`."""
 
     def requests(self, folder: Path) -> int:
         """Requests it has made so far."""
@@ -76,7 +78,7 @@ class Tool(Protocol):
 class Harness:
     name = "kickoff (player model)"
 
-    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> list[str]:
+    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> Command:
         end = RAMP + seconds
         (folder / "s.yaml").write_text(
             f"name: peers\ntimeline: {{start: 0s, end: {end}s}}\naudience:\n"
@@ -84,7 +86,7 @@ class Harness:
             f"    - {{at: 0s, viewers: 0}}\n    - {{at: {RAMP}s, viewers: {viewers}}}\n"
             f"    - {{at: {end}s, viewers: {viewers}}}\n")
         return [str(BIN / "harness"), "-q", "run", str(folder / "s.yaml"),
-                "--results-dir", str(folder / "results")]
+                "--results-dir", str(folder / "results")], {}
 
     def requests(self, folder: Path) -> int:
         runs = list((folder / "results").glob("*/"))
@@ -96,12 +98,11 @@ class Harness:
 class PlainLocust:
     name = "plain Locust FastHttpUser"
 
-    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> list[str]:
-        os.environ["PLAYLIST"] = rendition.url
+    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> Command:
         return [str(BIN / "locust"), "-f", str(NAIVE / "locustfile.py"), "--headless",
                 "-u", str(viewers), "-r", str(viewers / RAMP), "-t", f"{RAMP + seconds}s",
                 "--csv", str(folder / "locust"), "--csv-full-history", "--only-summary",
-                "--loglevel", "WARNING"]
+                "--loglevel", "WARNING"], {"PLAYLIST": rendition.url}
 
     def requests(self, folder: Path) -> int:
         path = folder / "locust_stats_history.csv"
@@ -119,11 +120,10 @@ class K6:
             probe.bind(("127.0.0.1", 0))
             self.api = f"127.0.0.1:{probe.getsockname()[1]}"
 
-    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> list[str]:
-        os.environ.update(PLAYLIST=rendition.url, VIEWERS=str(viewers), RAMP=str(RAMP),
-                          HOLD=str(seconds))
+    def start(self, rendition: Rendition, viewers: int, seconds: int, folder: Path) -> Command:
         return ["k6", "run", "--quiet", "--no-summary", "--address", self.api,
-                str(NAIVE / "k6.js")]
+                str(NAIVE / "k6.js")], {"PLAYLIST": rendition.url, "VIEWERS": str(viewers),
+                                        "RAMP": str(RAMP), "HOLD": str(seconds)}
 
     def requests(self, folder: Path) -> int:
         try:
@@ -137,7 +137,8 @@ class K6:
 def measure(tool: Tool, rendition: Rendition, viewers: int, seconds: int) -> Held:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        process = subprocess.Popen(tool.start(rendition, viewers, seconds + SETTLE + 5, folder),
+        command, variables = tool.start(rendition, viewers, seconds + SETTLE + 5, folder)
+        process = subprocess.Popen(command, env={**os.environ, **variables},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(STARTUP + RAMP + SETTLE)
@@ -159,7 +160,8 @@ def table(results: list[Held]) -> str:
 
     rows = [[r.tool, f"{r.cores:.2f}", f"{r.ms_cpu_per_viewer_s:.3f}",
              f"{r.viewers / r.cores:,.0f}" if r.cores else "-", f"{r.requests_per_s:.0f}",
-             f"{r.rss_mb:.0f}", ratio(r.cores, ours.cores), ratio(r.requests_per_s, ours.requests_per_s),
+             f"{r.rss_mb:.0f}", ratio(r.cores, ours.cores),
+             ratio(r.requests_per_s, ours.requests_per_s),
              ratio(r.rss_mb, ours.rss_mb)] for r in results]
     return tabulate(rows, headers=["load generator", "cores", "ms CPU/viewer/s", "viewers/core",
                                    "requests/s", "RSS MB", "CPU vs kickoff", "req/s vs kickoff",

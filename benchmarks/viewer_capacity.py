@@ -30,7 +30,8 @@ from tabulate import tabulate
 
 from harness.aggregate import metrics_of
 from harness.recorder import WINDOWS, read_seconds
-from measure import LOWEST, TOP, Rendition, Sample, load_average, renditions, sample, stack, wait_until
+from measure import (LOWEST, TOP, Rendition, Sample, load_average, renditions, sample, stack,
+                     wait_until)
 
 HARNESS = str(Path(sys.executable).parent / "harness")
 BASELINE, RAMP, SETTLE = 6, 10, 6  # seconds: one viewer, ramp to the audience, let joins settle
@@ -43,7 +44,8 @@ def scenario(stream: str, viewers: int, seconds: int) -> str:
     return (f"name: capacity-{viewers}\ntimeline: {{start: 0s, end: {end}s}}\n"
             f"audience:\n  stream: {stream}\n  clients: {{web: 1}}\n  viewers:\n"
             f"    - {{at: 0s, viewers: 1}}\n    - {{at: {BASELINE}s, viewers: 1}}\n"
-            f"    - {{at: {held}s, viewers: {viewers}}}\n    - {{at: {end}s, viewers: {viewers}}}\n")
+            f"    - {{at: {held}s, viewers: {viewers}}}\n"
+            f"    - {{at: {end}s, viewers: {viewers}}}\n")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def _recorded(results: Path) -> int:
 
 
 def measure(rendition: Rendition, viewers: int, seconds: int, folder: Path) -> Figures:
-    path, results = folder / f"{rendition.name}-{viewers}.yaml", folder / f"{rendition.name}-{viewers}"
+    results = folder / f"{rendition.name}-{viewers}"
+    path = results.with_suffix(".yaml")
     path.write_text(scenario(rendition.url, viewers, seconds))
     process = subprocess.Popen([HARNESS, "-q", "run", str(path), "--results-dir", str(results)],
                                stdout=subprocess.DEVNULL)
