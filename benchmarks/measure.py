@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -78,7 +78,7 @@ def stack(platform_name: str) -> Iterator[str]:
             platform.down()
 
 
-def wait_until(check, timeout: float, step: float = 0.2) -> bool:
+def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
     """Poll check() until it is true or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
