@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from harness.load.retry import FetchError
 from harness.load.viewer import _App
 from tests.streams.servers import nginx
 
-SEGMENT_BYTES = 8 * 1024 * 1024  # twice a 4 Mbit/s ladder's top 8 s segment
+SEGMENT_BYTES = 8 * 1024 * 1024  # twice an 8 s segment at 4 Mbit/s
 
 
 def app(host: str) -> tuple[_App, list[dict]]:
@@ -76,9 +77,10 @@ def test_a_missing_segment_is_a_failed_request(origin):
 
 
 @contextmanager
-def one_connection(*answers: bytes) -> Iterator[str]:
+def one_connection(*answers: bytes | tuple[bytes, float, bytes]) -> Iterator[str]:
     """A raw HTTP origin on 127.0.0.1 that takes a single connection and gives
-    `answers` to its requests in turn, then hangs up; yields its base URL."""
+    `answers` to its requests in turn, then hangs up; yields its base URL. An
+    answer (first part, pause in seconds, rest) is sent with that pause."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -94,7 +96,10 @@ def one_connection(*answers: bytes) -> Iterator[str]:
                     if not data:  # the client hung up
                         return
                     request += data
-                connection.sendall(answer)
+                first, pause, rest = answer if isinstance(answer, tuple) else (answer, 0, b"")
+                connection.sendall(first)
+                time.sleep(pause)
+                connection.sendall(rest)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -119,6 +124,17 @@ def test_bodies_of_any_shape_are_counted_on_one_kept_connection():
         # A second connection would never be answered: each count() needs the kept one.
         assert [viewer.count(f"{base}/{n}.ts", "segment", 5.0) for n in range(4)] == list(sizes)
     assert [request["response_length"] for request in seen] == list(sizes)
+
+
+def test_a_request_lasts_until_its_last_byte():
+    body = b"s" * 200_000
+    slow = (ok(body)[:-150_000], 0.5, body[-150_000:])  # headers and a quarter, then a pause
+    with one_connection(slow) as base:
+        viewer, seen = app(base)
+        started = time.perf_counter()
+        assert viewer.count(f"{base}/seg.ts", "segment", 5.0) == len(body)
+        took = time.perf_counter() - started
+    assert 0.5 <= seen[-1]["response_time"] / 1000 <= took
 
 
 def test_a_body_cut_short_is_a_failed_request():
