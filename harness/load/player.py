@@ -47,7 +47,9 @@ _OBJECT = {AUDIO: cmcd.AUDIO, MUXED: cmcd.MUXED}  # CMCD ot of a track kind (els
 @functools.lru_cache(maxsize=256)
 def _parsed(parse: Callable, text: str, url: str):
     """parse(text, url), shared: the viewers of a process reload the same few
-    playlists every target duration, and a parse is never changed after."""
+    playlists every target duration, and a parse is never changed after.
+    (Where every viewer's playlist differs, say by a token of its own, nothing
+    is shared and a miss costs only hashing the text.)"""
     return parse(text, url)
 
 
