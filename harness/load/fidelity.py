@@ -32,7 +32,6 @@ from harness.metrics import RANGE_GROUP
 FULL, MANIFEST = "full", "manifest"
 FIDELITIES = (FULL, MANIFEST)
 FIRST_BYTES = 1024  # bytes asked for per segment: a TS packet's PAT/PMT or an fMP4's first boxes
-SEGMENT_GROUP = "segment"  # the player's group for segments, init segments and keys
 
 
 def first_bytes(byterange: tuple[int, int] | None) -> tuple[int, int]:
@@ -58,11 +57,10 @@ class ManifestPlayer(Player):
         super().__init__(*args, **kwargs)
         self.estimate = _Unmeasured()
 
-    def _request(self, url: str, group: str, limit: float | None, keys: dict[str, object],
-                 byterange: tuple[int, int] | None = None) -> bytes:
-        if group != SEGMENT_GROUP:
-            return super()._request(url, group, limit, keys, byterange)
-        return super()._request(url, RANGE_GROUP, limit, keys, first_bytes(byterange))
+    media_group = RANGE_GROUP
+
+    def _media_range(self, byterange: tuple[int, int] | None) -> tuple[int, int] | None:
+        return first_bytes(byterange)
 
 
 PLAYERS: dict[str, type[Player]] = {FULL: Player, MANIFEST: ManifestPlayer}

@@ -14,11 +14,15 @@ abandoned for a lower rendition, as hls.js does; at the lowest rendition (and
 for audio) a download gets SEGMENT_TIME_LIMIT before it counts as failed.
 
 The player knows nothing of Locust: it gets `get(url, group, time_limit,
-headers) -> bytes`, a clock and a sleep, so any HTTP client works.
+headers) -> bytes`, a clock and a sleep, so any HTTP client works. Media
+bodies are only counted (their length measures throughput), so a client may
+also give `count(...) -> int`, which reads a body as it arrives and drops it,
+never holding a segment whole.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,12 +35,22 @@ from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, 
 from harness.load.retry import FetchError, TooSlow, with_retries
 
 Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
+Count = Callable[..., int]  # (url, group, time_limit s, headers=None) -> bytes received
 
 MAX_BUFFER = 30.0  # seconds of media a player fetches ahead at most
 SEGMENT_TIME_LIMIT = 20.0  # seconds for a segment of the lowest rendition
 IDLE = 1.0  # seconds at most between looks at a window while waiting
 ABANDON_SHARE = 0.5  # above it, a download may use this share of the buffer (or one segment's time)
 _OBJECT = {AUDIO: cmcd.AUDIO, MUXED: cmcd.MUXED}  # CMCD ot of a track kind (else video)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(parse: Callable, text: str, url: str):
+    """parse(text, url), shared: the viewers of a process reload the same few
+    playlists every target duration, and a parse is never changed after.
+    (Where every viewer's playlist differs, say by a token of its own, nothing
+    is shared and a miss costs only hashing the text.)"""
+    return parse(text, url)
 
 
 class StreamEnded(Exception):
@@ -65,8 +79,10 @@ class _Lane:
 
 class Player:
     def __init__(self, get: Get, clock: Callable[[], float], sleep: Callable[[float], None],
-                 playback: Playback, profile: ClientProfile, cmcd: str | None = None) -> None:
+                 playback: Playback, profile: ClientProfile, cmcd: str | None = None,
+                 count: Count | None = None) -> None:
         self._get, self._clock, self._sleep = get, clock, sleep
+        self._count: Count = count or (lambda *args, **kwargs: len(get(*args, **kwargs)))
         self.playback = playback
         self.profile = profile
         self.estimate = abr.ThroughputEstimate()
@@ -88,13 +104,31 @@ class Player:
 
     # --- requests -------------------------------------------------------------
 
-    def _request(self, url: str, group: str, limit: float | None, keys: dict[str, object],
-                 byterange: tuple[int, int] | None = None) -> bytes:
+    def _document(self, url: str, keys: dict[str, object]) -> bytes:
+        """A playlist's or MPD's body."""
+        url, headers = self._addressed(url, keys, None)
+        return self._get(url, "playlist", None, headers=headers)
+
+    media_group = "segment"  # the request group media bodies are counted under
+
+    def _media(self, url: str, limit: float | None, keys: dict[str, object],
+               byterange: tuple[int, int] | None) -> int:
+        """A media body (segment, init segment, key): the bytes received."""
+        url, headers = self._addressed(url, keys, self._media_range(byterange))
+        return self._count(url, self.media_group, limit, headers=headers)
+
+    def _media_range(self, byterange: tuple[int, int] | None) -> tuple[int, int] | None:
+        """The bytes of a media body to ask for (None: all of it)."""
+        return byterange
+
+    def _addressed(self, url: str, keys: dict[str, object],
+                   byterange: tuple[int, int] | None) -> tuple[str, dict[str, str] | None]:
+        """The URL and headers of a request: its byte range and CMCD data."""
         headers = {"Range": f"bytes={byterange[0]}-{byterange[1]}"} if byterange else {}
         if self._cmcd is not None:
             url, extra = self._cmcd.apply(url, self._cmcd_keys(keys))
             headers.update(extra)
-        return self._get(url, group, limit, headers=headers or None)
+        return url, headers or None
 
     def _cmcd_keys(self, keys: dict[str, object]) -> dict[str, object]:
         stream = self.stream
@@ -109,9 +143,9 @@ class Player:
     def _load(self, url: str, parse: Callable, object_type: str = cmcd.MANIFEST):
         """A manifest (or other document), parsed; an unusable one counts as a failed try."""
         def fetch():
-            body = self._request(url, "playlist", None, {"ot": object_type})
+            body = self._document(url, {"ot": object_type})
             try:
-                return parse(body.decode("utf-8", "replace"), url)
+                return _parsed(parse, body.decode("utf-8", "replace"), url)
             except ManifestError as error:
                 raise FetchError(f"{url}: {error}") from None
 
@@ -155,8 +189,8 @@ class Player:
         if resource is None or resource.uri in self._once:
             return
         keys = {"ot": object_type, "br": cmcd.kbps(lane.track.bandwidth)}
-        with_retries(lambda: self._request(resource.uri, "segment", SEGMENT_TIME_LIMIT, keys,
-                                           resource.byterange), self._sleep)
+        with_retries(lambda: self._media(resource.uri, SEGMENT_TIME_LIMIT, keys,
+                                         resource.byterange), self._sleep)
         self._once.add(resource.uri)
 
     def _download(self, lane: _Lane, segment: Segment) -> None:
@@ -170,9 +204,9 @@ class Player:
                 "tb": cmcd.kbps(lane.track.bandwidth if lane is not self._lanes[0] else
                                 max(r.video.bandwidth for r in self.stream.renditions))}
 
-        def fetch() -> bytes:
+        def fetch() -> int:
             try:
-                return self._request(segment.uri, "segment", limit, keys, segment.byterange)
+                return self._media(segment.uri, limit, keys, segment.byterange)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
                     raise FetchError(str(slow)) from None
@@ -180,7 +214,7 @@ class Player:
 
         started = self._clock()
         try:
-            body = with_retries(fetch, self._sleep)
+            received = with_retries(fetch, self._sleep)
         except TooSlow:
             # Abandoned: it arrives no faster than this, so step down and
             # fetch the same segment from a lower rendition.
@@ -189,7 +223,7 @@ class Player:
             self._switch(min(self.current - 1, self._choice()))
             return
         finished = self._clock()
-        self.estimate.add(len(body), finished - started)
+        self.estimate.add(received, finished - started)
         lane.fetched += segment.duration
         lane.next = segment.position + 1
         self._credit(finished)

@@ -19,17 +19,19 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urljoin
 
 import gevent
 from locust import FastHttpUser, constant_pacing, task
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
+from harness.load.drain import drain
 from harness.load.fidelity import FULL, PLAYERS
 from harness.load.journey.http import Response, cookies_set
 from harness.load.playback import JOINING, Playback
@@ -38,6 +40,7 @@ from harness.load.retry import FetchError, TooSlow
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed
+T = TypeVar("T")
 
 
 class GaveUp(BaseException):
@@ -80,14 +83,55 @@ class _App(FastHttpUser):
     settings: AudienceSettings
 
     def fetch(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> bytes:
-        """The player's request: the body of a 2xx answer, else FetchError
-        (Locust records both); TooSlow, and the request cut off, when it
-        outlasts `time_limit`. `headers=` and the like go on to Locust."""
+        """The player's request for a document (a playlist, an MPD):
+        the body of a 2xx answer, else FetchError (Locust records both);
+        TooSlow, and the request cut off, when it outlasts `time_limit`.
+        `headers=` and the like go on to Locust."""
         method = "POST" if "json" in kwargs else "GET"
+
+        def send() -> bytes:
+            response = self.client.request(method, url, name=group, **kwargs)
+            error = getattr(response, "error", None)  # set only when the request failed
+            if error is not None or not 200 <= response.status_code < 300:
+                raise FetchError(f"{group} {url}: {response.status_code or error}")
+            return response.content
+
+        return self._within(time_limit, method, url, group, send)
+
+    def count(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> int:
+        """The player's request for media: like fetch(), but the body is read
+        as it arrives, counted and dropped, never held whole (drain.py). Locust records
+        the request when its last byte is in, with the bytes counted, as it
+        does for a body it reads itself."""
+        def send() -> int:
+            started = time.perf_counter()
+            with self.client.request("GET", url, name=group, stream=True, catch_response=True,
+                                     **kwargs) as answer:
+                error = getattr(answer, "error", None)  # set only when the request failed
+                if error is not None or not 200 <= answer.status_code < 300:
+                    answer.failure(error or f"HTTP {answer.status_code}")
+                    raise FetchError(f"{group} {url}: {answer.status_code or error}")
+                try:
+                    received = drain(answer)
+                except FAILURE_EXCEPTIONS as broken:  # the connection broke mid-body
+                    answer.request_meta["response_length"] = 0
+                    answer.failure(broken)
+                    raise FetchError(f"{group} {url}: {broken.__class__.__name__}") from None
+                answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
+                answer.request_meta["response_length"] = received
+                return received
+
+        return self._within(time_limit, "GET", url, group, send)
+
+    def _within(self, time_limit: float | None, method: str, url: str, group: str,
+                send: Callable[[], T]) -> T:
+        """send(), cut off with TooSlow when it outlasts `time_limit` seconds."""
+        if time_limit is None:  # playlists: the client's own network timeout bounds them
+            return send()
         slow = TooSlow(f"{group} {url}: cut off after {time_limit}s")
         try:
             with gevent.Timeout(time_limit, slow):
-                response = self.client.request(method, url, name=group, **kwargs)
+                return send()
         except TooSlow as cut_off:
             if cut_off is not slow:
                 raise
@@ -96,10 +140,6 @@ class _App(FastHttpUser):
                 request_type=method, name=group, response_time=time_limit * 1000,
                 response_length=0, exception=cut_off, context={}, response=None, url=url)
             raise
-        error = getattr(response, "error", None)  # set only when the request failed
-        if error is not None or not 200 <= response.status_code < 300:
-            raise FetchError(f"{group} {url}: {response.status_code or error}")
-        return response.content
 
     def request(self, method: str, url: str, *, group: str,
                 headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
@@ -161,7 +201,7 @@ class Viewer(_App):
         self.playback = playback
         collector.attempt(playback)
         player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
-                                        self.profile, cmcd=self.settings.cmcd)
+                                        self.profile, cmcd=self.settings.cmcd, count=self.count)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
                 trip, url = self.stream()
