@@ -121,7 +121,7 @@ class FaultTimeline:
             self.journal.add(run.entry_id, {
                 "fault": fault.name, "kind": kind.name, "target": fault.target,
                 "context": self.contexts[kind.driver], "undo": run.undo,
-                "injected_utc": datetime.now(timezone.utc).isoformat()})
+                "journalled_utc": datetime.now(timezone.utc).isoformat()})
         except HarnessError as error:
             self._failed(run, error)
             return None
