@@ -109,7 +109,7 @@ class FaultTimeline:
         self._inject(run, params)
         if run.revert_scheduled_second is not None and run.status == "injected":
             self._sleep_until(run.revert_scheduled_second)
-            self._revert(run)
+            self._revert(run, due=run.revert_scheduled_second)
 
     def _prepare(self, run: FaultRun) -> dict | None:
         """The fault's params, with its undo planned and journalled; None if it failed."""
@@ -152,9 +152,10 @@ class FaultTimeline:
         except HarnessError as revert_error:  # the journal keeps it for `harness reset`
             self.event("fault_revert_failed", None, fault=run.fault.name, error=str(revert_error))
 
-    def _revert(self, run: FaultRun) -> None:
+    def _revert(self, run: FaultRun, due: float | None = None) -> None:
         """Undo the fault if anything of it may have happened; an injected
-        fault's revert goes to events.jsonl."""
+        fault's revert goes to events.jsonl, with its lateness when it was
+        `due` then (not when the run ended first)."""
         if run.undo is None:
             return
         started = self._now()
@@ -165,7 +166,6 @@ class FaultTimeline:
             return
         run.reverted_second = self._now()
         run.status = "reverted"
-        due = run.revert_scheduled_second
         self.event("fault_reverted", self.scenario.match(run.reverted_second),
                    fault=run.fault.name, second=round(run.reverted_second, 3),
                    scheduled_second=None if due is None else round(due, 3),
