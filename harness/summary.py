@@ -268,12 +268,15 @@ def _seconds_or(value: float | None, none: str) -> str:
     return none if value is None else f"{value:g} s"
 
 
+def _moment(match_s: float | None, late_ms: int | None) -> str:
+    """When a fault was injected or reverted, and how late (ms after its moment)."""
+    return match_clock(match_s) + ("" if late_ms is None else f" (+{late_ms} ms)")
+
+
 def _faults_table(faults: list[dict]) -> str:
     rows = [[f["name"], f["kind"], f["target"], match_clock(f.get("scheduled_match_s")),
-             match_clock(f.get("injected_match_s")) + (f" (+{f['inject_delay_ms']} ms)"
-                                                      if f.get("inject_delay_ms") is not None
-                                                      else ""),
-             match_clock(f.get("reverted_match_s")),
+             _moment(f.get("injected_match_s"), f.get("inject_delay_ms")),
+             _moment(f.get("reverted_match_s"), f.get("revert_delay_ms")),
              _seconds_or(f.get("impact_detected_after_s"), "none seen"),
              ("no baseline" if f.get("baseline_seconds") == 0 else
               _seconds_or(f.get("recovered_after_s"), "not recovered")

@@ -11,6 +11,7 @@ restart policies take as an operator's stop.
 from __future__ import annotations
 
 import signal
+from functools import partial
 
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
@@ -21,6 +22,7 @@ from harness.errors import HarnessError
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
+from harness.faults.together import all_at_once
 from harness.fields import Number, Record, Text, Time
 from harness.platforms.docker import DockerPlatform
 
@@ -84,15 +86,18 @@ class DockerDriver(Driver):
         return undo
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
-        for container_id in undo["containers"].values():
-            container = self._container(container_id)
-            if container is None:
-                raise HarnessError(f"container {container_id[:12]} is gone")
-            try:
-                self._apply_one(kind, params, container, undo)
-            except APIError as error:
-                raise HarnessError(f"{kind.name} on {container.name}: {error.explanation}") \
-                    from None
+        # A zone's containers all at once: its last one goes down with its first.
+        all_at_once([partial(self._apply_to, kind, params, container_id, undo)
+                     for container_id in undo["containers"].values()])
+
+    def _apply_to(self, kind: FaultKind, params: dict, container_id: str, undo: dict) -> None:
+        container = self._container(container_id)
+        if container is None:
+            raise HarnessError(f"container {container_id[:12]} is gone")
+        try:
+            self._apply_one(kind, params, container, undo)
+        except APIError as error:
+            raise HarnessError(f"{kind.name} on {container.name}: {error.explanation}") from None
 
     def _apply_one(self, kind: FaultKind, params: dict, container: Container, undo: dict) -> None:
         name = kind.name
@@ -125,14 +130,17 @@ class DockerDriver(Driver):
             container.kill(signal=signal_name)  # not provably this machine's process
 
     def revert(self, undo: dict) -> None:
-        for container_id in undo["containers"].values():
-            container = self._container(container_id)
-            if container is not None:
-                try:
-                    self._revert_one(undo, container)
-                except APIError as error:
-                    raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
-                                       f"{error.explanation}") from None
+        all_at_once([partial(self._revert_to, undo, container_id)
+                     for container_id in undo["containers"].values()])
+
+    def _revert_to(self, undo: dict, container_id: str) -> None:
+        container = self._container(container_id)
+        if container is not None:
+            try:
+                self._revert_one(undo, container)
+            except APIError as error:
+                raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
+                                   f"{error.explanation}") from None
 
     def _revert_one(self, undo: dict, container: Container) -> None:
         kind = undo["kind"]

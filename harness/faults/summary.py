@@ -36,11 +36,13 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
         elif kind == "fault_injected":
             faults[event["fault"]].update(injected_second=event["second"],
                                           injected_match_s=event["match_s"],
-                                          inject_delay_ms=event["delay_ms"])
+                                          inject_delay_ms=event["delay_ms"],
+                                          inject_took_ms=event.get("took_ms"))
         elif kind == "fault_reverted":
             faults[event["fault"]].update(reverted_second=event["second"],
                                           reverted_match_s=event["match_s"],
-                                          revert_delay_ms=event["delay_ms"])
+                                          revert_delay_ms=event["delay_ms"],
+                                          revert_took_ms=event.get("took_ms"))
         elif kind == "fault_failed":
             faults[event["fault"]]["error"] = event["error"]
         elif kind == "component_health":

@@ -1,6 +1,8 @@
-"""Faults on the run's timeline: each injected at its moment and reverted
-when its time is up, every step journalled and written to events.jsonl with
-when it was due and when it happened.
+"""Faults on the run's timeline: each planned and journalled a second ahead,
+injected at its moment and reverted when its time is up, every step written
+to events.jsonl with when it was due, when it happened and how late it came.
+Each fault follows its own greenlet, so faults due at one moment are applied
+concurrently, and so are their reverts.
 
 `stop()` is the rollback: whatever is still injected when the run ends (its
 end, Ctrl-C, SIGTERM, a halt, an exception) is reverted there.
@@ -13,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 
 import gevent
@@ -21,11 +24,14 @@ from harness.errors import HarnessError
 from harness.faults.journal import Journal
 from harness.faults.kinds import FaultKind, parsed_params
 from harness.faults.registry import KINDS, driver
+from harness.faults.together import at_once
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
 
 log = logging.getLogger(__name__)
 Event = Callable[..., None]  # recorder.event(kind, match_s, **fields)
+# How long before its moment a fault is planned and journalled (wall seconds).
+PREPARED_AHEAD_S = 1.0
 
 
 @dataclass
@@ -45,6 +51,12 @@ class FaultRun:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def _ms_since(happened_second: float, since_second: float) -> int:
+    """Milliseconds from `since` to when a step was done: from its planned
+    moment, its lateness (delay_ms); from the driver's start, took_ms."""
+    return round((happened_second - since_second) * 1000)
 
 
 class FaultTimeline:
@@ -87,67 +99,93 @@ class FaultTimeline:
         gevent.sleep(max(0.0, second - self._now()))
 
     def _follow(self, run: FaultRun) -> None:
+        # The plan and the journal entry are ready before the moment: at the
+        # moment only the change itself is left, for every fault due then at once.
+        self._sleep_until(run.scheduled_second - PREPARED_AHEAD_S)
+        params = self._prepare(run)
+        if params is None:
+            return
         self._sleep_until(run.scheduled_second)
-        self._inject(run)
+        self._inject(run, params)
         if run.revert_scheduled_second is not None and run.status == "injected":
             self._sleep_until(run.revert_scheduled_second)
-            self._revert(run)
+            self._revert(run, due=run.revert_scheduled_second)
 
-    def _inject(self, run: FaultRun) -> None:
+    def _prepare(self, run: FaultRun) -> dict | None:
+        """The fault's params, with its undo planned and journalled; None if it failed."""
         fault, kind = run.fault, run.kind
-        chosen = self.drivers[kind.driver]
         try:
             params = parsed_params(kind, fault.params)
-            run.undo = chosen.plan(fault, kind, params)
+            run.undo = self.drivers[kind.driver].plan(fault, kind, params)
             run.entry_id = f"{self.scenario.name}:{fault.name}:{uuid.uuid4().hex[:8]}"
             self.journal.add(run.entry_id, {
                 "fault": fault.name, "kind": kind.name, "target": fault.target,
                 "context": self.contexts[kind.driver], "undo": run.undo,
-                "injected_utc": datetime.now(timezone.utc).isoformat()})
-            chosen.apply(kind, params, run.undo)
+                "journalled_utc": datetime.now(timezone.utc).isoformat()})
         except HarnessError as error:
-            run.status = f"failed: {error}"
-            self.event("fault_failed", fault.at, fault=fault.name, error=str(error))
-            log.warning("fault %s failed: %s", fault.name, error)
-            try:
-                self._revert(run, failed=True)  # whatever part of it happened
-            except HarnessError as revert_error:  # the journal keeps it for `harness reset`
-                self.event("fault_revert_failed", None, fault=fault.name, error=str(revert_error))
+            self._failed(run, error)
+            return None
+        return params
+
+    def _inject(self, run: FaultRun, params: dict) -> None:
+        fault, kind = run.fault, run.kind
+        started = self._now()
+        try:
+            self.drivers[kind.driver].apply(kind, params, run.undo)
+        except HarnessError as error:
+            self._failed(run, error)
             return
         run.injected_second = self._now()
         run.status = "injected"
         self.event("fault_injected", self.scenario.match(run.injected_second), fault=fault.name,
                    fault_kind=kind.name, target=fault.target, second=round(run.injected_second, 3),
                    scheduled_second=round(run.scheduled_second, 3),
-                   delay_ms=round((run.injected_second - run.scheduled_second) * 1000))
+                   delay_ms=_ms_since(run.injected_second, run.scheduled_second),
+                   took_ms=_ms_since(run.injected_second, started))
 
-    def _revert(self, run: FaultRun, failed: bool = False) -> None:
+    def _failed(self, run: FaultRun, error: HarnessError) -> None:
+        run.status = f"failed: {error}"
+        self.event("fault_failed", run.fault.at, fault=run.fault.name, error=str(error))
+        log.warning("fault %s failed: %s", run.fault.name, error)
+        try:
+            self._revert(run)  # whatever part of it happened
+        except HarnessError as revert_error:  # the journal keeps it for `harness reset`
+            self.event("fault_revert_failed", None, fault=run.fault.name, error=str(revert_error))
+
+    def _revert(self, run: FaultRun, due: float | None = None) -> None:
+        """Undo the fault if anything of it may have happened; an injected
+        fault's revert goes to events.jsonl, with its lateness when it was
+        `due` then (not when the run ended first)."""
         if run.undo is None:
             return
+        started = self._now()
         self.drivers[run.kind.driver].revert(run.undo)
         self.journal.remove(run.entry_id)
         run.undo = None
-        if failed:
+        if run.status != "injected":  # failed, or the run ended before its moment
             return
         run.reverted_second = self._now()
         run.status = "reverted"
-        due = run.revert_scheduled_second
         self.event("fault_reverted", self.scenario.match(run.reverted_second),
                    fault=run.fault.name, second=round(run.reverted_second, 3),
                    scheduled_second=None if due is None else round(due, 3),
-                   delay_ms=None if due is None else round((run.reverted_second - due) * 1000))
+                   delay_ms=None if due is None else _ms_since(run.reverted_second, due),
+                   took_ms=_ms_since(run.reverted_second, started))
 
     def stop(self) -> list[str]:
-        """Cancel what is still to come and revert what is still injected;
-        the problems met on the way (each fault is still tried)."""
+        """Cancel what is still to come and revert what is still injected, all
+        at once; the problems met on the way (each fault is still tried)."""
         gevent.killall(self._greenlets)
-        problems = []
         for run in self.runs:
             if run.status == "scheduled":
                 run.status = "not injected (the run ended first)"
-            try:
-                self._revert(run)
-            except HarnessError as error:
-                problems.append(f"{run.fault.name}: {error}")
-                self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
+        problems = []
+        outcomes = at_once([partial(self._revert, run) for run in self.runs])
+        for run, error in zip(self.runs, outcomes):
+            if error is None:
+                continue
+            if not isinstance(error, HarnessError):
+                raise error
+            problems.append(f"{run.fault.name}: {error}")
+            self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
         return problems

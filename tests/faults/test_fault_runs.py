@@ -177,3 +177,35 @@ def test_recovery_of_a_killed_origin_matches_what_is_seen_from_outside(stack, un
     print(json.dumps({"truth_s": round(truth, 2), "measured_s": fault["component_healthy_after_s"],
                       "impact_after_s": fault["impact_detected_after_s"],
                       "recovered_after_s": fault["recovered_after_s"]}))
+
+
+def test_faults_due_together_land_together_each_with_its_lateness(stack, untouched, tmp_path):
+    """Three faults of two drivers at one moment, reverted at one moment: each
+    lands within the documented bound, and its lateness is in events.jsonl,
+    the summary and the console."""
+    pause = "process-pause" if stack.name == "local" else "container-pause"
+    faults = "".join(
+        f"  - {{name: {name}, kind: {kind}, target: {target}, at: 16s, for: 8s{params}}}\n"
+        for name, kind, target, params in [
+            ("slow-a", "latency", "edge-origin-a", ", params: {latency: 50ms}"),
+            ("cut-catalog-redis", "cut", "catalog-redis", ""),
+            ("freeze-catalog", pause, "catalog", "")])
+    scenario = write_scenario(tmp_path, "together", scenario_text(stack.name, "40s", faults,
+                                                                  "time_scale: 4\n"))
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+    folder = run_dir(tmp_path / "results")
+    steps = [e for e in events(folder) if e["kind"] in ("fault_injected", "fault_reverted")]
+    assert len(steps) == 6
+    for step in steps:  # 16 s and 24 s of match time at time_scale 4: 4 s and 6 s of wall time
+        assert step["scheduled_second"] == (4.0 if step["kind"] == "fault_injected" else 6.0)
+        assert 0 <= step["took_ms"] <= step["delay_ms"] < 250, step
+    rows = summary(folder)["faults"]
+    assert all(isinstance(f[key], int) for f in rows for key in
+               ("inject_delay_ms", "inject_took_ms", "revert_delay_ms", "revert_took_ms"))
+    for f in rows:  # the console's faults table: the lateness of both steps
+        (line,) = [line for line in result.stdout.splitlines()
+                   if line.startswith(f["name"]) and " ms)" in line]
+        assert f"(+{f['inject_delay_ms']} ms)" in line and f"(+{f['revert_delay_ms']} ms)" in line
+    print(json.dumps({f["name"]: [f["inject_delay_ms"], f["revert_delay_ms"]] for f in rows}))
+    assert_stack_clean(stack)

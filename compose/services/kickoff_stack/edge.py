@@ -100,7 +100,11 @@ http {{
     proxy_connect_timeout 1s;
     proxy_send_timeout 3s;
     proxy_read_timeout 3s;
-    proxy_next_upstream off;
+    # Only a connection error goes to another try, never a timeout or an answer.
+    # With one server that is nginx's retry of a kept-alive connection the
+    # upstream closed as the request went out (auth or catalog restarting, a
+    # link cut): on a fresh connection, instead of a 502.
+    proxy_next_upstream error;
 
     server {{
         listen {listen} backlog=4096;
@@ -114,6 +118,9 @@ http {{
         }}
         location /auth/ {{
             proxy_pass http://auth;
+            # A login (POST) too: an upstream that closed the connection did not
+            # log anyone in; at worst a retried login makes a second session.
+            proxy_next_upstream error non_idempotent;
         }}
         location ~ ^/live/.*\\.m3u8$ {{
             proxy_pass http://origins;
