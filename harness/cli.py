@@ -103,13 +103,21 @@ def _image(args: argparse.Namespace) -> int:
 def _image_command(commands: argparse._SubParsersAction) -> None:
     image = commands.add_parser("image", help="build kickoff's own Docker image (a master or "
                                 "worker in a container) when missing; print its name")
-    mode = image.add_mutually_exclusive_group()
+    _build_options(image, "a missing base image: debootstrap + docker import",
+                   "a missing base image: FROM debian:bookworm-slim", "rebuild it when it exists")
+    image.set_defaults(handler=_image)
+
+
+def _build_options(build: argparse.ArgumentParser, offline: str, connected: str,
+                   force: str) -> None:
+    """--offline | --connected (default: whichever works here) and --force, with their helps."""
+    mode = build.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="mode", action="store_const", const="offline",
-                      help="a missing base image: debootstrap + docker import")
+                      help=offline)
     mode.add_argument("--connected", dest="mode", action="store_const", const="connected",
-                      help="a missing base image: FROM debian:bookworm-slim")
-    image.add_argument("--force", action="store_true", help="rebuild it when it exists")
-    image.set_defaults(handler=_image, mode="auto")
+                      help=connected)
+    build.add_argument("--force", action="store_true", help=force)
+    build.set_defaults(mode="auto")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -371,13 +379,10 @@ def parser() -> argparse.ArgumentParser:
     restart = action("restart", _stack_restart, "start one stopped or killed component again")
     restart.add_argument("component")
     build = actions.add_parser("build", help="build the stack's Docker images")
-    mode = build.add_mutually_exclusive_group()
-    mode.add_argument("--offline", dest="mode", action="store_const", const="offline",
-                      help="debootstrap + docker import, no container registry needed")
-    mode.add_argument("--connected", dest="mode", action="store_const", const="connected",
-                      help="FROM debian:bookworm-slim and the official Toxiproxy image")
-    build.add_argument("--force", action="store_true", help="rebuild images that exist")
-    build.set_defaults(handler=_stack_build, mode="auto")
+    _build_options(build, "debootstrap + docker import, no container registry needed",
+                   "FROM debian:bookworm-slim and the official Toxiproxy image",
+                   "rebuild images that exist")
+    build.set_defaults(handler=_stack_build)
 
     _run_commands(commands)
 

@@ -15,24 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.streams.servers import free_port, wait_for
+from tests.streams.servers import free_port, nginx_config, wait_for
 
 PREFIX = "/toxiproxy/"
 NGINX_CONF = """\
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-{user}
-events {{ worker_connections 64; }}
 http {{
     log_format plain '$request_method $request_uri $status';
     access_log {work}/access.log plain;
-    client_body_temp_path {work}/tmp;
-    proxy_temp_path {work}/tmp;
-    fastcgi_temp_path {work}/tmp;
-    uwsgi_temp_path {work}/tmp;
-    scgi_temp_path {work}/tmp;
-    server {{
+{temp_paths}    server {{
         listen 127.0.0.1:{port} ssl;
         ssl_certificate {work}/cert.pem;
         ssl_certificate_key {work}/key.pem;
@@ -98,9 +88,8 @@ def https_proxy(api: str, work: Path) -> Iterator[tuple[str, Path]]:
     (work / "www").mkdir(exist_ok=True)
     certificate(work)
     port = free_port()
-    user = "user root root;" if os.geteuid() == 0 else ""
-    (work / "nginx.conf").write_text(NGINX_CONF.format(work=work, port=port, user=user,
-                                                       prefix=PREFIX, api=api))
+    (work / "nginx.conf").write_text(nginx_config(work, 64, NGINX_CONF, port=port,
+                                                  prefix=PREFIX, api=api))
     with _process(["nginx", "-c", str(work / "nginx.conf"), "-e", "stderr", "-g",
                    "daemon off;"], port, "nginx"):
         yield f"https://127.0.0.1:{port}{PREFIX}", work / "access.log"

@@ -19,12 +19,21 @@ from pathlib import Path
 from kickoff_stack.edge import CMCD_LOG_FORMAT
 
 WAIT = 20.0  # seconds a server or a stream may take to be there
-NGINX_CONF = """\
+NGINX_TOP = """\
 worker_processes 1;
 pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 {user}
-events {{ worker_connections 256; }}
+events {{ worker_connections {connections}; }}
+"""
+TEMP_PATHS = """\
+    client_body_temp_path {work}/tmp;
+    proxy_temp_path {work}/tmp;
+    fastcgi_temp_path {work}/tmp;
+    uwsgi_temp_path {work}/tmp;
+    scgi_temp_path {work}/tmp;
+"""
+NGINX_CONF = """\
 http {{
     {log_format}
     access_log {work}/access.log cmcd;
@@ -36,12 +45,7 @@ http {{
         video/mp4 mp4;
     }}
     default_type application/octet-stream;
-    client_body_temp_path {work}/tmp;
-    proxy_temp_path {work}/tmp;
-    fastcgi_temp_path {work}/tmp;
-    uwsgi_temp_path {work}/tmp;
-    scgi_temp_path {work}/tmp;
-    server {{
+{temp_paths}    server {{
         listen 127.0.0.1:{port};
         root {root};
         location = /time {{
@@ -91,15 +95,23 @@ def _answers(url: str) -> bool:
         return False
 
 
+def nginx_config(work: Path, connections: int, http: str, **values: object) -> str:
+    """An nginx.conf for a test server in `work`: its top (one worker, pid and
+    error log in `work`, root's user when root) and `http`, a template given
+    `values`, `work` and {temp_paths} (every temp folder in work/tmp)."""
+    user = "user root root;" if os.geteuid() == 0 else ""
+    return (NGINX_TOP.format(work=work, user=user, connections=connections)
+            + http.format(work=work, temp_paths=TEMP_PATHS.format(work=work), **values))
+
+
 @contextmanager
 def nginx(root: Path, work: Path) -> Iterator[tuple[str, Path]]:
     """nginx serving `root`; yields its base URL and its access log (JSON lines)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "tmp").mkdir(exist_ok=True)
     port = free_port()
-    user = "user root root;" if os.geteuid() == 0 else ""
-    (work / "nginx.conf").write_text(NGINX_CONF.format(
-        work=work, port=port, root=root, user=user, log_format=CMCD_LOG_FORMAT))
+    (work / "nginx.conf").write_text(nginx_config(work, 256, NGINX_CONF, port=port, root=root,
+                                                  log_format=CMCD_LOG_FORMAT))
     process = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-e", "stderr",
                                 "-g", "daemon off;"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
