@@ -1,0 +1,31 @@
+"""Scenario variants the orchestrators run (harness.orchestrate.variants)."""
+
+from pathlib import Path
+
+from harness import scenario
+from harness.orchestrate import variants
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def test_at_peak_scales_the_curve_to_the_asked_peak():
+    kickoff = scenario.load(SCENARIOS / "kickoff-free-to-air.yaml")
+    scaled = variants.at_peak(kickoff, 40)
+    assert variants.peak_viewers(scaled) == 40
+    assert [p.viewers for p in scaled.audience.points] == [p.viewers for p in
+                                                           kickoff.audience.points]
+
+
+def test_without_faults_drops_the_slos_judged_on_them():
+    failing = scenario.load(SCENARIOS / "component-failure-at-kickoff.yaml")
+    control = variants.with_faults(failing, ())
+    assert control.faults == ()
+    assert all(variants.fault_of(s.phase) is None for s in control.slos)
+    assert len(control.slos) < len(failing.slos)
+    one = variants.with_faults(failing, failing.faults[:1])
+    assert {variants.fault_of(s.phase) for s in one.slos} <= {None, failing.faults[0].name}
+
+
+def test_named_renames():
+    assert variants.named(scenario.load(SCENARIOS / "smoke.yaml"), "smoke-level-10").name == \
+        "smoke-level-10"
