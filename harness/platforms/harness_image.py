@@ -13,7 +13,6 @@ never run from a stale image.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import re
@@ -67,10 +66,7 @@ def image_name(root: Path | None = None) -> str:
     """kickoff/harness tagged by a hash of every file its wheel is built from (of
     this kickoff's checkout, or of root)."""
     root = root or checkout()
-    digest = hashlib.sha256()
-    for path in _files(root):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{REPOSITORY}:{digest.hexdigest()[:12]}"
+    return images.content_tag(REPOSITORY, _files(root), root)
 
 
 def _pip(*args: str) -> None:

@@ -38,15 +38,21 @@ DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/d
 MODES = ("auto", "connected", "offline")
 
 
-def stack_image() -> str:
-    """kickoff/stack tagged by a hash of what goes into it, so that changed
-    service code is never run from a stale image: it is simply missing."""
+def content_tag(repository: str, files: list[Path], root: Path | None = None) -> str:
+    """`repository` tagged by a hash of `files` (named relative to root, else by
+    their names), so that changed code is never run from a stale image: an
+    image of the new code is simply missing."""
     digest = hashlib.sha256()
-    inputs = [COMPOSE_DIR / "images" / "stack" / "Dockerfile"]
-    inputs += sorted(_service_code().glob("*.py"))
-    for path in inputs:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return f"kickoff/stack:{digest.hexdigest()[:12]}"
+    for path in files:
+        name = str(path.relative_to(root)) if root else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{repository}:{digest.hexdigest()[:12]}"
+
+
+def stack_image() -> str:
+    """kickoff/stack tagged by a hash of its Dockerfile and service code."""
+    return content_tag("kickoff/stack", [COMPOSE_DIR / "images" / "stack" / "Dockerfile",
+                                         *sorted(_service_code().glob("*.py"))])
 
 
 def _service_code() -> Path:

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness.generator.spawn import free_port  # noqa: F401 (the tests take it from here)
 from kickoff_stack.edge import CMCD_LOG_FORMAT
 
 WAIT = 20.0  # seconds a server or a stream may take to be there
@@ -70,12 +70,6 @@ def own_state(folder: Path) -> dict[str, str]:
     """The environment of a harness with its own state (fault journal): a test's
     faults never show in the user's journal."""
     return {**os.environ, "KICKOFF_STATE_DIR": str(folder / "state")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check, what: str, timeout: float = WAIT) -> None:
