@@ -129,9 +129,9 @@ def _figures(entry: dict) -> str:
     difference = entry["difference"]
     change = "" if difference is None else \
         f", {'+' if difference > 0 else ''}{format_value(difference, unit)}"
-    return (f"{format_value(entry['experiment'], unit)} with the fault, "
-            f"{format_value(entry['control'], unit)} without{change}; over "
-            f"{entry['experiment_seconds']} s and {entry['control_seconds']} s")
+    return (f"{format_value(entry['experiment'], unit)} with the fault over "
+            f"{entry['experiment_seconds']} s, {format_value(entry['control'], unit)} without "
+            f"over {entry['control_seconds']} s{change}")
 
 
 def cause_words(entry: dict, fault_names: Sequence[str]) -> str:

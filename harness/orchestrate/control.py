@@ -34,15 +34,15 @@ from harness.run import EXIT_ON_SIGNAL, RunOptions, RunResult, run
 from harness.run import print_result as print_run
 from harness.scenario import Scenario
 
-DESIGNS = ("before", "interleaved")
 CONTROL_JSON = "control.json"
-ORDER = {"before": ("control", "experiment"),
+ORDER = {"before": ("control", "experiment"),  # the designs (the CLI's choices)
          "interleaved": ("control", "experiment", "control")}
 
 
 @dataclasses.dataclass(frozen=True)
 class ControlResult:
     folder: Path  # the parent: results/<stamp>_<scenario>-control
+    scenario: str
     design: str
     runs: list[tuple[str, RunResult]]  # (role, its result), in the order they ran
     exit_code: int
@@ -65,30 +65,46 @@ def make_folder(results_root: Path, scenario: Scenario) -> Path:
 
 def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions(),
                      design: str = "before") -> ControlResult:
-    """Run the control(s) and the experiment in `design` order; attribute."""
+    """Run the control(s) and the experiment in `design` order; attribute.
+    control.json is written however it ends (a run that raised: the runs before it)."""
     folder = make_folder(results_root, scenario)
+    runs: list[tuple[str, RunResult]] = []
+    try:
+        _run_in_order(scenario, folder, options, ORDER[design], runs)
+    finally:
+        if not runs:  # the first run could not start: nothing to keep
+            folder.rmdir()
+        else:
+            done = _attributed(ControlResult(folder, scenario.name, design, runs, 0))
+            write_record(done)
+    return done
+
+
+def _run_in_order(scenario: Scenario, folder: Path, options: RunOptions,
+                  order: tuple[str, ...], runs: list[tuple[str, RunResult]]) -> None:
+    """Append each run to `runs` as it ends; a run stopped by a signal ends the order."""
     control = named(with_faults(scenario, ()), f"{scenario.name}-no-faults")
     # A control is compared with its experiment only: no baseline of its own.
     quiet = dataclasses.replace(options, baseline_run=None, fail_on_regression=False)
-    runs: list[tuple[str, RunResult]] = []
-    for role in ORDER[design]:
-        if role == "control":
-            result = run(control, folder, quiet)
-        else:
-            result = run(scenario, folder, options)
+    for role in order:
+        result = run(control, folder, quiet) if role == "control" else \
+            run(scenario, folder, options)
         runs.append((role, result))
         if result.exit_code in EXIT_ON_SIGNAL.values():
-            break  # stopped by hand: nothing more runs
-    controls = [r.run_dir for role, r in runs if role == "control"]
-    experiment = next((r for role, r in runs if role == "experiment"), None)
-    if experiment is not None:
-        store_controls(experiment.run_dir, controls)
-        runs = [(role, dataclasses.replace(r, summary=write_results(r.run_dir))
-                 if r is experiment else r) for role, r in runs]
-    done = ControlResult(folder, design, runs,
-                         experiment.exit_code if experiment else runs[-1][1].exit_code)
-    write_record(done)
-    return done
+            return
+
+
+def _attributed(done: ControlResult) -> ControlResult:
+    """The experiment's results written again with its controls' seconds kept
+    in its folder (so they carry the attribution); the exit code: the
+    experiment's (without one, the last run's)."""
+    experiment = done.experiment
+    if experiment is None:
+        return dataclasses.replace(done, exit_code=done.runs[-1][1].exit_code)
+    store_controls(experiment.run_dir, [r.run_dir for role, r in done.runs if role == "control"])
+    again = dataclasses.replace(experiment, summary=write_results(experiment.run_dir))
+    runs = [(role, again if r is experiment else r) for role, r in done.runs]
+    return dataclasses.replace(done, runs=runs, exit_code=experiment.exit_code)
 
 
 def record(done: ControlResult) -> dict:
@@ -96,7 +112,7 @@ def record(done: ControlResult) -> dict:
     experiment = done.experiment
     return {
         "design": done.design,
-        "scenario": experiment.summary["scenario"] if experiment else None,
+        "scenario": done.scenario,
         "runs": [{"role": role, "folder": r.run_dir.name, "outcome": r.outcome,
                   "verdict": r.summary["verdict"]["result"],
                   "headline": r.summary["verdict"]["headline"], "exit_code": r.exit_code}

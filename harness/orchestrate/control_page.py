@@ -23,6 +23,12 @@ def _runs(data: dict) -> str:
             f"<th>headline</th></tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
+def _result(data: dict) -> str:
+    """The experiment's verdict (the banner's colour), else "not-evaluated"."""
+    return next((run["verdict"] for run in data["runs"] if run["role"] == "experiment"),
+                "not-evaluated")
+
+
 def render_page(data: dict) -> str:
     """The page for control.json's data."""
     title = f"{data['scenario'] or 'control run'}: experiment and control ({data['design']})"
@@ -32,7 +38,8 @@ def render_page(data: dict) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)} (kickoff)</title><style>{STYLE}</style></head><body><main>"
-            f'<header class="banner"><h1>{escape(title)}</h1></header>{body}'
+            f'<header class="banner {escape(_result(data))}"><h1>{escape(title)}</h1></header>'
+            f"{body}"
             "<footer>Generated from <code>control.json</code>; each run's own report is in "
             "its folder.</footer></main></body></html>\n")
 

@@ -14,8 +14,8 @@ from junitparser import JUnitXml
 from harness.orchestrate.attribution import (BOTH, FAULT, LOAD, UNKNOWN, attribute, mark,
                                              read_controls, store_controls)
 from harness.recorder import WINDOWS
-from harness.summary import attribution_table
 from harness.report.junit import render_junit
+from harness.summary import attribution_table
 from harness.verdict import judge
 from tests.unit.test_verdict import fault, second, seconds, slo
 
@@ -109,7 +109,7 @@ def test_the_cause_is_said_in_the_headline_junit_and_console(tmp_path):
     # the fault's breach first, then the one nobody can attribute
     said = verdict["headline"].split("; against control control-1: ")[1]
     assert said.startswith("error_ratio in during:cut-auth caused by the fault cut-auth (100% "
-                           "with the fault, 0% without, +100%; over 10 s and 10 s)")
+                           "with the fault over 10 s, 0% without over 10 s, +100%)")
     assert said.endswith("startup_time_p95 in overall cause unknown: the control run "
                          "control-1 has no data in this span")
     summary = {"scenario": "s", "outcome": "completed", "seconds_recorded": 40,
@@ -118,7 +118,7 @@ def test_the_cause_is_said_in_the_headline_junit_and_console(tmp_path):
     path.write_text(render_junit(summary))
     failed = {case.name.split(" ")[1]: case.result[0].message
               for suite in JUnitXml.fromfile(str(path)) for case in suite if not case.is_passed}
-    assert "; caused by the fault cut-auth (100% with the fault" in failed["error_ratio"]
+    assert "; caused by the fault cut-auth (100% with the fault over 10 s" in failed["error_ratio"]
     assert failed["startup_time_p95"].endswith("; cause unknown: the control run control-1 "
                                                "has no data in this span")
     table = attribution_table(attribution)
