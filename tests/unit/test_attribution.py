@@ -1,16 +1,20 @@
 """Attribution of an experiment's breaches to the fault or to load, on
 hand-made recorded seconds: a breach the control has too is load, one only
 the experiment has is the fault's, a much worse one on top of a control that
-breaks is both; during:/recovery: rows are judged on the control's seconds of
-the fault's own span; the controls' seconds kept in the experiment's folder
-give `harness report` the same attribution."""
+breaks is both, one the control cannot judge (no data, a saturated load
+generator) unknown; during:/recovery: rows are judged on the control's seconds
+of the fault's own span; the controls' seconds kept in the experiment's folder
+read back as recorded, and a damaged line is named."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from junitparser import JUnitXml
 
+from harness.errors import InvalidInput
+from harness.generator.truth import GeneratorTruth
 from harness.orchestrate.attribution import (BOTH, FAULT, LOAD, UNKNOWN, attribute, mark,
                                              read_controls, store_controls)
 from harness.recorder import WINDOWS
@@ -89,6 +93,16 @@ def test_a_control_without_data_in_the_span_leaves_the_cause_unknown():
     assert "has no data" in row["words"]
 
 
+def test_a_control_whose_generator_was_saturated_in_the_span_leaves_the_cause_unknown():
+    experiment = _failing_in(seconds(40), range(10, 20))
+    control = seconds(40)
+    control[12].window.generator = GeneratorTruth.of_process(0.5, 0.4)  # loop lag: saturated
+    (row,) = _attributed([slo("error_ratio", "1%", phase="during:cut-auth")], experiment,
+                         [control])
+    assert row["cause"] == UNKNOWN and row["controls"][0]["generator_bound_seconds"] == 1
+    assert "had a saturated load generator" in row["words"]
+
+
 def test_with_two_controls_either_one_breaking_makes_it_load():
     experiment = _failing_in(seconds(40), range(10, 20))
     before, after = seconds(40), _failing_in(seconds(40), range(10, 20))
@@ -141,3 +155,12 @@ def test_the_controls_seconds_kept_in_the_experiment_folder_read_back(tmp_path):
                                                           zip(controls, (12, 9))]
     assert read[0][1][3].to_json() == seconds(12)[3].to_json()
     assert read_controls(tmp_path / "elsewhere") == []
+
+
+def test_a_damaged_control_file_is_refused_with_its_line(tmp_path):
+    kept = tmp_path / "experiment" / "controls"
+    kept.mkdir(parents=True)
+    good = json.dumps(seconds(1)[0].to_json())
+    (kept / "x-no-faults.windows.jsonl").write_text(f"{good}\nnot json\n{good}\n")
+    with pytest.raises(InvalidInput, match=r"x-no-faults.windows.jsonl:2: not JSON"):
+        read_controls(tmp_path / "experiment")
