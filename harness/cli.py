@@ -233,6 +233,12 @@ def _run(args: argparse.Namespace) -> int:
                              baseline_run=_baseline_run(args, chosen.name),
                              fail_on_regression=args.fail_on_regression,
                              regression_tolerance=args.tolerance, generator=generator)
+    if args.control:  # the same audience without faults first: was it the fault or load?
+        from harness.orchestrate import control
+
+        done = control.run_with_control(chosen, args.results_dir, options, args.control)
+        control.print_result(done)
+        return done.exit_code
     result = run.run(chosen, args.results_dir, options)
     run.print_result(result)
     return result.exit_code
@@ -342,6 +348,10 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
                      help="with --baseline: a regression exits 1")
     run.add_argument("--tolerance", type=_share, default=0.2, metavar="SHARE",
                      help="how much worse than the baseline counts as a regression (default 20%%)")
+    run.add_argument("--control", nargs="?", const="before", choices=("before", "interleaved"),
+                     help="run the same audience and seed without faults too (before the "
+                          "experiment, or interleaved: before and after it) and say of every "
+                          "SLO breach whether the fault or load caused it (docs/control-runs.md)")
     _generator_options(run)
     run.set_defaults(handler=_run)
 

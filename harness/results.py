@@ -1,6 +1,7 @@
 """A run folder's derived files: summary.json, report.html and junit.xml,
 computed from what the run recorded (scenario.yaml, windows.jsonl,
-events.jsonl) and nothing else. `harness run` writes them at its end,
+events.jsonl; an experiment of `harness run --control` also its controls'
+seconds in controls/) and nothing else. `harness run` writes them at its end,
 `harness report RUN_DIR` again at any time, with the same result.
 
 Damaged data is refused (InvalidInput, one `FILE:LINE: problem` per damaged
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from harness.errors import InvalidInput
 from harness.events import check_fault_order
+from harness.orchestrate.attribution import attribute, mark, read_controls
 from harness.recorded_scenario import read_scenario
 from harness.recorder import EVENTS, WINDOWS, Second, read_recorded
 from harness.regression import TOLERANCE, deltas, slo_rows
@@ -42,6 +44,11 @@ def write_results(run_dir: Path) -> dict:
                                summary["peak_phase"], summary["outcome"],
                                strict=options.get("strict", False),
                                groups=summary["request_groups"], incomplete=torn)
+    controls = read_controls(run_dir)  # an experiment of `harness run --control`
+    if controls:
+        summary["attribution"] = attribute(summary["verdict"], summary["faults"],
+                                           summary["peak_phase"], controls)
+        mark(summary["verdict"], summary["attribution"])
     baseline = options.get("baseline_run")
     if baseline:
         summary["baseline_run"] = baseline

@@ -193,6 +193,8 @@ def console_tables(summary: dict) -> str:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:
         tables.append(slo_table(summary["verdict"]["slos"]))
+    if "attribution" in summary:
+        tables.append(attribution_table(summary["attribution"]))
     if summary.get("regressions"):
         tables.append(delta_table(summary["regressions"],
                                   f"baseline {Path(summary['baseline_run']).name}"))
@@ -245,6 +247,21 @@ def slo_table(rows: list[dict]) -> str:
                       _threshold_text(r), _fmt(r["observed"], r["unit"]), r["result"].upper()]
                      for r in rows],
                     headers=["judged for", "phase", "SLO", "threshold", "observed", "verdict"])
+
+
+def attribution_table(attribution: dict) -> str:
+    """Each breach of an experiment against its control run(s) (harness run --control)."""
+    controls = ", ".join(attribution["controls"])
+    if not attribution["rows"]:
+        return f"control {controls}: no SLO breach to attribute"
+    rows = [[r["judged_for"], r["phase"], r["metric"],
+             f"{_fmt(r['experiment'], r['unit'])} ({r['experiment_seconds']} s)",
+             f"{_fmt(r['control'], r['unit'])} ({r['control_seconds']} s)",
+             "-" if r["difference"] is None else
+             ("+" if r["difference"] > 0 else "") + _fmt(r["difference"], r["unit"]),
+             r["cause_words"]] for r in attribution["rows"]]
+    return tabulate(rows, headers=["judged for", "phase", "SLO broken", "experiment",
+                                   f"control {controls}", "difference", "cause"])
 
 
 def delta_table(rows: list[dict], against: str) -> str:

@@ -152,7 +152,8 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
 
 # --- judging --------------------------------------------------------------------
 
-def _observed(metric: str, seconds: Sequence[Second]) -> float | None:
+def figure_of(metric: str, seconds: Sequence[Second]) -> float | None:
+    """A metric over a span's seconds; None: no data."""
     if not seconds:
         return None
     group = group_of(metric)
@@ -163,7 +164,7 @@ def _observed(metric: str, seconds: Sequence[Second]) -> float | None:
 def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], faults: Sequence[dict],
          peak: str) -> dict:
     span, chosen = span_of(objective.phase, seconds, faults, peak)
-    observed = _observed(objective.metric, chosen)
+    observed = figure_of(objective.metric, chosen)
     bound = saturated_seconds(chosen)
     if bound:
         result = GENERATOR_BOUND

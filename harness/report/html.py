@@ -8,8 +8,8 @@ from html import escape
 
 from harness.recorder import Second
 from harness.report.charts import charts
-from harness.report.tables import (badge, event_table, fault_table, phase_tables,
-                                   regression_table, slo_table)
+from harness.report.tables import (attribution_table, badge, event_table, fault_table,
+                                   phase_tables, regression_table, slo_table)
 from harness.summary import generator_line
 
 STYLE = """
@@ -155,6 +155,18 @@ def _timeline(summary: dict, seconds: Sequence[Second]) -> str:
                     figures or '<p class="note">No seconds were recorded.</p>')
 
 
+def attribution_section(attribution: dict) -> str:
+    """The SLO breaches of an experiment, each caused by the fault or by load."""
+    controls = escape(", ".join(attribution["controls"]))
+    note = (f'<p class="note">Each SLO breach judged again on the control run ({controls}): '
+            "the same audience and seed without faults, over the same span of the "
+            "timeline.</p>")
+    rows = attribution["rows"]
+    body = (f'<div class="scroll">{attribution_table(rows)}</div>' if rows else
+            '<p class="note">No SLO breach to attribute.</p>')
+    return _section("attribution", "Caused by the fault, or by load?", note + body)
+
+
 def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str:
     """The whole report page for one run."""
     verdict = summary.get("verdict")
@@ -165,6 +177,8 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
     if faults:
         body.append(_section("faults", "Faults", '<div class="scroll">' + fault_table(
             faults, (verdict or {}).get("faults", [])) + "</div>"))
+    if "attribution" in summary:
+        body.append(attribution_section(summary["attribution"]))
     if regressions:
         body.append(_section("regressions", "Regressions against the baseline",
                              f'<div class="scroll">{regression_table(regressions)}</div>'))

@@ -49,6 +49,8 @@ def _slo_case(suite: str, slo: dict) -> ET.Element:
         span = slo.get("span")
         where = slo["phase"] + (f" ({span})" if span and span != slo["phase"] else "")
         failure = ("no-data", f"no data in phase {where}")
+    if failure and slo.get("cause"):  # an experiment with a control: the fault, or load
+        failure = (failure[0], f"{failure[1]}; {slo['cause']}")
     return _case(f"{suite}.{slo['judged_for']}",
                  f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}", failure)
 

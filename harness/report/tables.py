@@ -74,6 +74,26 @@ def slo_table(slos: Sequence[dict]) -> str:
                   rows)
 
 
+def attribution_table(rows: Sequence[dict]) -> str:
+    """Each breach of an experiment against its control (harness run --control)."""
+    body = []
+    for r in rows:
+        unit = r["unit"]
+        difference = "-" if r["difference"] is None else \
+            ("+" if r["difference"] > 0 else "") + format_value(r["difference"], unit)
+        body.append(("failing" if r["cause"] in ("fault", "both") else "", [
+            _cell(r["judged_for"]), _cell(r["span"]), _cell(r["metric"]),
+            _cell(f"{BOUND[r['op']]} {format_value(r['threshold'], unit)}", "number"),
+            _html_cell(f"{escape(format_value(r['experiment'], unit))}"
+                       f"<small>{r['experiment_seconds']} s</small>", "number"),
+            _html_cell(f"{escape(format_value(r['control'], unit))}"
+                       f"<small>{r['control_seconds']} s of {escape(r['control_run'])}</small>",
+                       "number"),
+            _cell(difference, "number"), _cell(r["words"])]))
+    return _table("attribution", ["judged for", "phase", "SLO", "threshold", "experiment",
+                                  "control", "difference", "cause"], body)
+
+
 def _after(fault: dict, key: str, never: str) -> str:
     """A delay in seconds; `never` when it is null, "-" when the fault lacks it."""
     if key not in fault:
