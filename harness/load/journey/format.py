@@ -220,7 +220,7 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
                      start, accounts, document)
     for kind, steps in flows.items():
         _check_steps(steps or [], where + ("api_users", kind, "steps"), _known(accounts),
-                     accounts, document)
+                     accounts, document, newcomers=False)
     if document.problem_count > before:
         return None
     return DataJourney(
@@ -248,9 +248,10 @@ def _known(accounts: Accounts | None | bool) -> set[str]:
 
 
 def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts | None | bool,
-                 document: Document) -> set[str]:
+                 document: Document, newcomers: bool = True) -> set[str]:
     """Check each step's templates against the variables set before it; return
-    the variables known after the last step."""
+    the variables known after the last step. newcomers: whether the steps'
+    runners can be newcomers (API users cannot)."""
     known = set(known)
     for index, step in enumerate(steps):
         if not step:
@@ -258,7 +259,7 @@ def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts 
         here = where + (index,)
         if "json" in step and "form" in step:
             document.problem(here + ("form",), "a step sends a json or a form body, not both")
-        newcomers_only = (step.get("when") or {}).get("newcomer") is True
+        newcomers_only = newcomers and (step.get("when") or {}).get("newcomer") is True
         _check_templates(_templates(step, here), known | set(NEWCOMER if newcomers_only else ()),
                          accounts, document)
         # a variable whose extraction has a problem is still known: one problem, one line
