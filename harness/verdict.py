@@ -26,6 +26,10 @@ or any fault fails, else generator-bound if any is, degraded if any fault
 is degraded, else pass. Exit code (exit_code): 1 fail (or degraded, when
 strict), 3 generator-bound (no verdict on the stack), else 0.
 
+The headline names the first broken SLOs and, when any broke, what they
+tell of and what held ("booking broke, video held": harness.metrics.area_of),
+so that getting in, the services and the video read apart.
+
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
 such in every report); docs/verdict.md gives their sources. A default that
 names a request group applies only to a run that has that group.
