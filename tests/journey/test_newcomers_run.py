@@ -3,7 +3,8 @@ without an account sign up and book before they watch, every other booking
 is refused (slowly), and the run tells it apart from the video: the refused
 ones are booking failures, not failed starts, the viewers already in watch
 on, and the verdict names booking. Checked against what the platform itself
-recorded (its ledger)."""
+recorded (its ledger). A booking that never answers is a booking failure
+too, once the viewer's patience runs out, not an exit before video start."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.viewer import is_newcomer, is_subscriber
+from harness.load.clients import CLIENTS
+from harness.load.retry import FIRST_BACKOFF
+from harness.load.viewer import Viewer, is_newcomer, is_subscriber
 from tests.journey.test_journey_runs import DATA, groups_requested, run
 from tests.run.helpers import number, timeseries, write_scenario
 
 VIEWERS, SUBSCRIBERS, NEWCOMERS = 8, 0.25, 0.5
 SWITCH = {"fail_every": 2, "status": 503, "delay": 0.3}  # every second booking: 503, slowly
+PATIENCE = CLIENTS["web"].patience  # seconds a web viewer waits for the first frame
 
 
 def call(api: str, method: str, path: str, body: dict | None = None) -> object:
@@ -108,3 +112,50 @@ slos:
     for path in Path(folder).iterdir():
         text = path.read_text(errors="replace")
         assert not any(value in text for value in secrets), path.name
+
+
+@pytest.fixture
+def hanging(platform_api):
+    """The test platform answering no booking within any viewer's patience."""
+    call(platform_api, "PUT", "/test/booking", {"fail_every": 0, "delay": 3 * PATIENCE})
+    try:
+        yield lambda: call(platform_api, "GET", "/test/ledger")
+    finally:
+        call(platform_api, "PUT", "/test/booking", {"fail_every": 0, "delay": 0})
+
+
+def test_a_booking_that_outlasts_the_viewers_patience_is_a_booking_failure_not_an_exit(
+        platform_api, accounts_csv, hanging, tmp_path):
+    # Booked twice: the first try ends at the client's network timeout, the second is under
+    # way when the viewer's patience runs out.
+    assert Viewer.network_timeout + FIRST_BACKOFF < PATIENCE < 2 * Viewer.network_timeout
+    journey = (DATA / "newcomers.yaml").read_text()
+    (tmp_path / "newcomers.yaml").write_text(journey.replace("    tries: 1 ", "    tries: 2 "))
+    shutil.copy(accounts_csv, tmp_path / "accounts.csv")
+    (tmp_path / "targets.yaml").write_text(f"edge: {platform_api}\n")
+    scenario = write_scenario(tmp_path, "hanging-booking", f"""\
+platform: external
+targets: targets.yaml
+journey: newcomers.yaml
+timeline: {{start: 0s, end: {PATIENCE + 4:g}s}}  # room for a slow start; none gets further
+audience:
+  event: ch-1
+  viewers:
+    - {{at: 0s, viewers: 2}}
+  clients: {{web: 1}}
+  newcomers: 1
+slos:
+  - {{metric: booking_failure_ratio, max: 5%}}
+""")
+    s, _ = run(scenario, tmp_path / "results", state=tmp_path / "state")
+    ledger = hanging()
+
+    overall = s["overall"]
+    assert len(ledger["signups"]) >= 2 and ledger["booked"] == 0  # nobody got in
+    assert overall["booking"] == {"attempts": 2, "failures": 2}  # each gave up at booking
+    errors = overall["errors"]  # the first tries, timed out: booking's only
+    assert {why.split()[0] for why in errors} == {"booking"} and sum(errors.values()) >= 2
+    assert overall["metrics"]["exit_before_video_start_ratio"] is None  # no exit: no video yet
+    assert overall["start_failure_reasons"] == {}
+    assert s["verdict"]["headline"].startswith("FAIL — booking_failure_ratio 100.00%")
+    assert "; booking broke; demand fail" in s["verdict"]["headline"]
