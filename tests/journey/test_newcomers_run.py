@@ -9,17 +9,18 @@ too, once the viewer's patience runs out, not an exit before video start."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from harness.load.clients import CLIENTS
 from harness.load.retry import FIRST_BACKOFF
 from harness.load.viewer import Viewer, is_newcomer, is_subscriber
+from tests.cli import harness
 from tests.journey.test_journey_runs import DATA, groups_requested, run
-from tests.run.helpers import number, timeseries, write_scenario
+from tests.run.helpers import number, run_dir, summary, timeseries, write_scenario
 
 VIEWERS, SUBSCRIBERS, NEWCOMERS = 8, 0.25, 0.5
 SWITCH = {"fail_every": 2, "status": 503, "delay": 0.3}  # every second booking: 503, slowly
@@ -68,7 +69,11 @@ slos:
   - {{metric: video_start_failure_ratio, max: 0%}}
   - {{metric: playback_failure_ratio, max: 0%}}
 """)
-    s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"),
+                     env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    folder = run_dir(tmp_path / "results")
+    s = summary(folder)
     ledger = refusing()
     overall, metrics = s["overall"], s["overall"]["metrics"]
 
@@ -107,11 +112,12 @@ slos:
     headline = s["verdict"]["headline"]
     assert headline.startswith("FAIL — booking_failure_ratio ") and \
         "booking broke, video held" in headline, headline
-    # Sign-ups are in no file of the run.
+    assert "getting in (sign-up, booking" in result.stdout and headline in result.stdout
+    # Sign-ups are in no file of the run, nor in what it printed.
     secrets = [value for pair in ledger["signups"] for value in pair]
-    for path in Path(folder).iterdir():
-        text = path.read_text(errors="replace")
-        assert not any(value in text for value in secrets), path.name
+    for name, text in [(path.name, path.read_text(errors="replace")) for path in folder.iterdir()]\
+            + [("stdout", result.stdout), ("stderr", result.stderr)]:
+        assert not any(value in text for value in secrets), name
 
 
 @pytest.fixture
