@@ -61,6 +61,7 @@ def metrics_of(windows: Sequence[Window], groups: Iterable[str] = ()) -> dict[st
         "playback_failure_ratio": _ratio(total.playback_failures, playbacks),
         "average_bitrate_kbps": _ratio(total.bitrate_kbps_s, total.played_s),
         "switches_per_viewer_hour": _ratio(total.switches, watch_hours),
+        "booking_failure_ratio": _ratio(total.booking_failures, total.booking_attempts),
     }
     for label, fraction in PERCENTILES.items():
         values[f"startup_time_{label}"] = total.startup.percentile(fraction)

@@ -6,7 +6,10 @@ services did, over all requests (`latency_p99`) or per request group
 (`latency_p99.segment`). The player counts its requests under PLAYER_GROUPS;
 a scenario's journey names its own groups, so the per-group part of the
 catalogue is resolved against the groups a scenario or a run has, never
-against a fixed list.
+against a fixed list. Getting in (signing up, booking a pass) is judged
+apart from the video: booking_failure_ratio counts the people who wanted
+to watch and could not get in, and the journey's groups BOOKING_GROUPS are
+booking's, so a verdict can say which of the two broke (area_of).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ PLAYER_GROUPS = ("playlist", "segment")  # playlists and MPDs; media and init se
 # a group of their own so that their latency never reads as a segment download's.
 RANGE_GROUP = "segment_range"
 _PLAYER_ORDER = (*PLAYER_GROUPS, RANGE_GROUP)
+# The journey's request groups of getting in; an attempt that failed at a step of one of them
+# is a booking failure (booking_failure_ratio), not a video start failure.
+BOOKING_GROUPS = ("signup", "booking")
 GROUP_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
 GROUP_RULE = ("a request group name (lowercase letters, digits, '_' and '-', starting with a "
               "letter or digit)")
@@ -48,6 +54,9 @@ _VIEWER = (
     Metric("average_bitrate_kbps", "kbps", "higher", "bitrate of the rendition played, averaged "
            "over playing time"),
     Metric("switches_per_viewer_hour", "per_hour", "lower", "rendition switches per hour watched"),
+    Metric("booking_failure_ratio", "ratio", "lower",
+           "attempts that failed at a step of group signup or booking (people who wanted to "
+           "watch and could not get in), of the attempts that made a request in one of them"),
 )
 VIEWER_METRICS: dict[str, Metric] = {m.name: m for m in _VIEWER}
 
@@ -77,6 +86,16 @@ def group_of(name: str) -> str | None:
     """The group a request metric's name names (`error_ratio.login` -> login), else None."""
     kind, dot, group = name.partition(".")
     return group if dot and kind in REQUEST_KINDS else None
+
+
+def area_of(name: str) -> str:
+    """What a metric tells of: "booking" (getting in: booking_failure_ratio and
+    the BOOKING_GROUPS' request metrics), "video" (the other viewer metrics and
+    the player's groups) or "services" (the journey's other groups, all requests)."""
+    group = group_of(name)
+    if name == "booking_failure_ratio" or group in BOOKING_GROUPS:
+        return "booking"
+    return "video" if name in VIEWER_METRICS or group in _PLAYER_ORDER else "services"
 
 
 def metric(name: str, groups: Iterable[str]) -> Metric | None:

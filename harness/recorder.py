@@ -37,6 +37,8 @@ COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playbac
 # The manifest tier (harness.load.fidelity), apart from the full viewers' figures before it.
 TIERS = ("manifest_viewers", "manifest_attempts", "manifest_failures", "manifest_requests",
          "manifest_request_failures")
+# Getting in (harness.metrics.BOOKING_GROUPS): full viewers' attempts that signed up or booked.
+BOOKING = ("booking_attempts", "booking_failures")
 # The load generator's truth (harness/generator/truth.py): generator_saturated > 0 marks
 # a second no SLO judges the stack on; empty cells: not measured.
 GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s")
@@ -44,7 +46,7 @@ GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s"
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
-    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS,
+    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS, *BOOKING,
             *metric_names(groups), *(f"generator_{name}" for name in GENERATOR))
 
 
@@ -93,7 +95,7 @@ def timeseries_row(second: Second, groups: Iterable[str]) -> list:
     w = second.window
     row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
-    row += [getattr(w, name) for name in (*COUNTS, *TIERS)]
+    row += [getattr(w, name) for name in (*COUNTS, *TIERS, *BOOKING)]
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]
     row += [None if w.generator is None else getattr(w.generator, name) for name in GENERATOR]

@@ -39,6 +39,8 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
+        "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
+                    for name in ("attempts", "failures")},
     }
 
 
@@ -60,6 +62,17 @@ def tiers_line(span: dict) -> str | None:
             f"viewers, {tier['attempts']} attempts ({tier['failures']} failed), "
             f"{tier['requests']} requests ({tier['request_failures']} failed; segment first "
             f"bytes as segment_range)")
+
+
+def booking_line(span: dict) -> str | None:
+    """"getting in (sign-up, booking): ..." for console and HTML; None when no
+    attempt signed up or booked (and in summaries written before booking was counted)."""
+    booking = span.get("booking") or {}
+    if not booking.get("attempts"):
+        return None
+    return (f"getting in (sign-up, booking; not in the start failures above): "
+            f"{booking['attempts']} attempts, {booking['failures']} could not get in "
+            f"(booking_failure_ratio {booking['failures'] / booking['attempts']:.2%})")
 
 
 def protocols_line(span: dict) -> str | None:
@@ -186,8 +199,8 @@ def console_tables(summary: dict) -> str:
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
-    notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]))
-             if line]
+    notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
+                               booking_line(summary["overall"])) if line]
     tables = [viewers + "".join(f"\n{line}" for line in notes), requests, generator_line(summary)]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))

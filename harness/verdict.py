@@ -26,6 +26,10 @@ or any fault fails, else generator-bound if any is, degraded if any fault
 is degraded, else pass. Exit code (exit_code): 1 fail (or degraded, when
 strict), 3 generator-bound (no verdict on the stack), else 0.
 
+The headline names the first broken SLOs and, when any broke, what they
+tell of and what held ("booking broke, video held": harness.metrics.area_of),
+so that getting in, the services and the video read apart.
+
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
 such in every report); docs/verdict.md gives their sources. A default that
 names a request group applies only to a run that has that group.
@@ -39,7 +43,7 @@ from dataclasses import dataclass
 
 from harness.aggregate import groups_of, metrics_of
 from harness.generator.truth import GENERATOR_BOUND
-from harness.metrics import group_of, known_metric
+from harness.metrics import area_of, group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
 from harness.recorder import Second
 
@@ -283,6 +287,16 @@ def _shown(value: float | None, unit: str) -> str:
     return f"{value:.2f} s" if unit == "s" else f"{value:,.1f}"
 
 
+def _areas(rows: Sequence[dict]) -> str:
+    """"booking broke, video held": what the broken SLOs tell of, and what the
+    judged others do (harness.metrics.area_of), so that booking problems, API
+    problems and video problems read apart."""
+    judged = [(area_of(r["metric"]), r["result"]) for r in rows if r["result"] != GENERATOR_BOUND]
+    broke = dict.fromkeys(area for area, result in judged if result != PASS)
+    held = dict.fromkeys(area for area, _ in judged if area not in broke)
+    return f"{', '.join(broke)} broke" + (f", {', '.join(held)} held" if held else "")
+
+
 def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[dict],
               outcome: str, saturated: tuple[int, int]) -> str:
     """saturated: (seconds with a saturated generator, seconds recorded)."""
@@ -300,6 +314,8 @@ def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[
                      f"{bound} {_shown(row['threshold'], row['unit'])}) in {row['span']}")
     if len(broken) > 2:
         parts.append(f"{len(broken) - 2} more SLO(s) broken")
+    if broken:
+        parts.append(_areas(rows))
     parts.append(f"demand {demand}")
     parts += [f"{f['name']} {f['result']} ({f['why']})" for f in faults]
     return f"{overall.upper()} — " + "; ".join(parts)

@@ -62,6 +62,11 @@ class Window:
     manifest_failures: int = 0  # attempts ended by an error, or by giving up before playing
     manifest_requests: int = 0  # their requests, also counted in `requests` by group
     manifest_request_failures: int = 0
+    # Getting in (harness.metrics.BOOKING_GROUPS), full viewers' attempts, counted when their
+    # journey ends: those that made a request of group signup or booking, and those of them
+    # that failed at such a step (not start failures nor exits) (absent in older runs: 0).
+    booking_attempts: int = 0
+    booking_failures: int = 0
     # By request group, for the groups requests were made under this second
     # (files written before groups were the scenario's hold all four then known).
     requests: dict[str, RequestTally] = field(default_factory=dict)
@@ -121,6 +126,9 @@ class Window:
                  if name in data}
         if "second" not in plain:
             raise ValueError("window.second: missing")
+        if plain.get("booking_failures", 0) > plain.get("booking_attempts", 0):
+            raise ValueError(f"window.booking_failures: {plain['booking_failures']} is more than "
+                             f"booking_attempts {plain.get('booking_attempts', 0)}")
         return cls(**plain, startup=_histogram(data.get("startup"), "window.startup"),
                    requests=_requests(data.get("requests"), "window.requests"),
                    # absent in older runs' windows

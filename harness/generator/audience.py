@@ -58,7 +58,8 @@ def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge
                                 journey=viewers_journey, stream=audience.stream,
                                 cmcd=None if scenario.cmcd == "off" else scenario.cmcd,
                                 numbers=itertools.count(index, stride),
-                                api_numbers=itertools.count(index, stride))
+                                api_numbers=itertools.count(index, stride),
+                                newcomers=audience.newcomers)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     return user_classes(settings, CLIENTS, audience.clients, api_users, edge,
                         audience.fidelity)

@@ -65,6 +65,12 @@ class Collector:
     def exited_before_start(self) -> None:
         self._open.exits_before_start += 1
 
+    def booking(self, failed: bool) -> None:
+        """An attempt whose journey signed up or booked (harness.metrics.BOOKING_GROUPS) is
+        through with it; `failed`: it failed there, and is no start failure nor exit."""
+        self._open.booking_attempts += 1
+        self._open.booking_failures += failed
+
     def playback_failed(self) -> None:
         self._open.playback_failures += 1
 
@@ -150,6 +156,10 @@ class ManifestTier:
 
     def exited_before_start(self) -> None:
         self._collector.window.manifest_failures += 1
+
+    def booking(self, failed: bool) -> None:
+        """Getting in counts for full viewers only; a failure is one of this tier's."""
+        self._collector.window.manifest_failures += failed
 
     def playback_failed(self) -> None:
         self._collector.window.manifest_failures += 1

@@ -8,14 +8,18 @@ while-watching flows in between. Whatever ends an attempt is counted
 (collector.py): an error before the first frame is a video start failure
 (with its reason: the journey step, or the player), waiting longer than the
 client's patience an exit before video start, an error later a playback
-failure. Then, like a person, the viewer presses play again after a few
-seconds, for as long as the audience shape keeps it. A client type's viewers
+failure; but an attempt that stopped at signing up or booking is a booking
+failure (entry.py), whatever stopped it. Newcomers (viewers without an
+account) sign up afresh on every attempt (journey/newcomers.py). Then, like
+a person, the viewer presses play again after a few seconds, for as long as
+the audience shape keeps it. A client type's viewers
 are of one fidelity tier (fidelity.py): `full` download segments, `manifest`
 only their first bytes, and report to the collector's tier of their own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import time
@@ -32,8 +36,10 @@ from harness.load import journey
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
 from harness.load.drain import drain
+from harness.load.entry import Entry
 from harness.load.fidelity import FULL, PLAYERS
-from harness.load.journey.http import Response, cookies_set
+from harness.load.journey.http import Fetch, Response, cookies_set
+from harness.load.journey.newcomers import newcomer, run_token
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow
@@ -61,6 +67,8 @@ class AudienceSettings:
     cmcd: str | None = None  # "query" or "headers": players send CMCD (harness.load.cmcd)
     numbers: Iterator[int] = field(default_factory=itertools.count)  # viewers
     api_numbers: Iterator[int] = field(default_factory=itertools.count)  # API users
+    newcomers: float = 0.0  # share of viewers without an account (never subscribers)
+    token: str = field(default_factory=run_token)  # this run's: newcomers' names differ per run
 
     def who(self, number: int, client: str, subscriber: bool) -> journey.Viewer:
         accounts = self.journey.accounts if self.journey else None
@@ -71,6 +79,17 @@ class AudienceSettings:
 def is_subscriber(number: int, share: float) -> bool:
     """Exactly `share` of viewers 0..n-1 are subscribers, spread evenly."""
     return int((number + 1) * share) > int(number * share)
+
+
+def is_newcomer(number: int, subscribers: float, newcomers: float) -> bool:
+    """`newcomers` of viewers 0..n-1 (to within one viewer) have no account,
+    spread evenly over those who are not subscribers (int(n * subscribers)
+    of 0..n-1 are)."""
+    if newcomers <= 0 or is_subscriber(number, subscribers):
+        return False
+    # rounded: 0.3 / (1 - 0.7) must be 1, every non-subscriber
+    share = min(1.0, round(newcomers / (1 - subscribers), 9))
+    return is_subscriber(number - int(number * subscribers), share)
 
 
 class _App(FastHttpUser):
@@ -181,7 +200,9 @@ class Viewer(_App):
         number = next(self.settings.numbers)
         self.rng = random.Random(f"{self.settings.seed}:{number}")
         self.subscriber = is_subscriber(number, self.settings.subscribers)
+        self.newcomer = is_newcomer(number, self.settings.subscribers, self.settings.newcomers)
         self.who = self.settings.who(number, self.profile.name, self.subscriber)
+        self.attempts = 0
         self.playback: Playback | None = None
 
     def on_stop(self) -> None:
@@ -202,18 +223,22 @@ class Viewer(_App):
         collector.attempt(playback)
         player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
                                         self.profile, cmcd=self.settings.cmcd, count=self.count)
+        entry = Entry(self.request)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):
-                trip, url = self.stream()
+                trip, url = self.stream(entry.fetch)
+                entry.done(collector)
                 player.open(url)
                 while playback.state == JOINING:
                     player.step()
             collector.started(playback.startup_time)
             self.keep_watching(player, trip.repeats() if trip else [])
         except GaveUp:
-            collector.exited_before_start()
+            if not entry.done(collector, failed=True):
+                collector.exited_before_start()
         except journey.JourneyFailed as failure:
-            collector.start_failed(failure.reason)
+            if not entry.done(collector, failure.group, failed=True):
+                collector.start_failed(failure.reason)
         except FetchError:
             if playback.started_at is None:
                 collector.start_failed(PLAYER_FAILED)
@@ -225,11 +250,18 @@ class Viewer(_App):
             collector.ended(playback, time.monotonic())
             self.playback = None
 
-    def stream(self) -> tuple[journey.trip.DataTrip | journey.trip.CodeTrip | None, str]:
-        """The trip through the journey (None for a bare stream) and the stream's URL."""
+    def stream(self, fetch: Fetch) -> tuple[journey.trip.DataTrip | journey.trip.CodeTrip | None,
+                                            str]:
+        """The trip through the journey (None for a bare stream), its requests
+        made with `fetch`, and the stream's URL."""
         if self.settings.stream:
             return None, self.settings.stream
-        trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+        self.attempts += 1
+        who = self.who
+        if self.newcomer:  # a sign-up of this attempt's own
+            who = dataclasses.replace(who, newcomer=newcomer(
+                self.settings.seed, self.settings.token, who.number, self.attempts))
+        trip = journey.start(self.settings.journey, fetch, who, gevent.sleep)
         return trip, urljoin(self.host, trip.playback_url())
 
     def keep_watching(self, player: Player, repeats: journey.trip.Repeats) -> None:

@@ -11,7 +11,8 @@ from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
-from harness.summary import VIEWER_COLUMNS, protocols_line, request_figures, tiers_line
+from harness.summary import (VIEWER_COLUMNS, booking_line, protocols_line, request_figures,
+                             tiers_line)
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -169,7 +170,8 @@ def phase_tables(summary: dict) -> str:
               for key, _ in VIEWER_COLUMNS)]))
     viewers = _table("phases", ["phase", "match time", "viewers / target", "attempts"]
                      + [label for _, label in VIEWER_COLUMNS], rows)
-    for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"])):
+    for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
+                 booking_line(summary["overall"])):
         if line:
             viewers += f'<p class="protocols">{escape(line)}</p>\n'
     rows = [("", [_cell(label)] + [_cell(format_value(value, unit), "number")

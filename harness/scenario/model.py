@@ -61,6 +61,7 @@ class Audience:
     stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
     # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
     fidelity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIDELITY))
+    newcomers: float = 0.0  # share of viewers without an account (sign up first); never subscribers
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class Scenario:
                             "clients": {k: _number(v) for k, v in audience.clients.items()},
                             "fidelity": dict(audience.fidelity),
                             "subscribers": _number(audience.subscribers),
+                            "newcomers": _number(audience.newcomers),
                             "api_users": [{"kind": u.kind, "users": u.users,
                                            "interval": format_time(u.interval)}
                                           for u in audience.api_users]}

@@ -68,6 +68,8 @@ _AUDIENCE = Record("who watches, and when", {
                            for name in CLIENT_TYPES}),
     "subscribers": Number("share of viewers who log in as subscribers (default 0)",
                           minimum=0, maximum=1),
+    "newcomers": Number("share of viewers without an account, who sign up (and book) before "
+                        "they watch; never subscribers (default 0)", minimum=0, maximum=1),
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
 }, required=("viewers",))
 _SLO = Record("a service level objective, judged in one phase", {
@@ -130,6 +132,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
     _check_peak(values.get("audience") or {}, document)
+    _check_newcomers(values.get("audience") or {}, document)
     stack = scenario_stack(values, source, document)
     check_edge(values, stack, document)
     faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
@@ -156,6 +159,15 @@ def _check_peak(audience: dict, document: Document) -> None:
     if viewers and scale and max(viewers) * scale > MAX_VIEWERS:
         document.problem(("audience", "scale"), f"makes a peak of {max(viewers) * scale:,.0f} "
                                                 f"viewers; at most {MAX_VIEWERS:,} can be run")
+
+
+def _check_newcomers(audience: dict, document: Document) -> None:
+    """A viewer is never both a subscriber and a newcomer: the shares add up to 1 at most."""
+    newcomers, subscribers = audience.get("newcomers"), audience.get("subscribers", 0.0)
+    if newcomers is not None and subscribers is not None and newcomers + subscribers > 1 + 1e-9:
+        document.problem(("audience", "newcomers"), f"{newcomers:g} and subscribers "
+                                                    f"{subscribers:g} add up to more than 1 (a "
+                                                    f"viewer is never both; lower one of them)")
 
 
 def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document) -> None:

@@ -73,8 +73,8 @@ def _check_stream(values: dict, stack: Stack | None, document: Document) -> None
     problem = host_problem(url, stack.allow_hosts if stack else ())
     if problem:
         document.problem(("audience", "stream"), problem)
-    for key in ("event", "subscribers"):
-        if audience.get(key):  # subscribers: 0 is what a written-out scenario says
+    for key in ("event", "subscribers", "newcomers"):
+        if audience.get(key):  # shares of 0 are what a written-out scenario says
             document.problem(("audience", key), f"is not used with audience.stream: viewers play "
                                                 f"the stream without the app's journey (remove "
                                                 f"{key} or stream)")

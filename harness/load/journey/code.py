@@ -43,6 +43,8 @@ class Journey:
         self.subscriber = viewer.subscriber
         self.event = viewer.event  # the scenario's audience.event, or None
         self.account = dict(viewer.account or {})  # this viewer's accounts row, if any
+        # a newcomer's sign-up for this attempt (.username, .password); None: has an account
+        self.newcomer = viewer.newcomer
 
     def fetch(self, method: str, url: str, *, group: str,
               headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,

@@ -17,6 +17,7 @@ from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
                                         Step)
+from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.template import Template, TemplateError, parse
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -170,6 +171,8 @@ STEP = Record("an HTTP request the app makes", {
         "client": Items("these client types only", Choice("a client type", tuple(CLIENTS),
                                                           noun="client type"), at_least=1),
         "event": Flag("only when the scenario names audience.event (true) or not (false)"),
+        "newcomer": Flag("newcomers only (true: viewers without an account, who sign up "
+                         "first; audience.newcomers) or viewers with an account only (false)"),
     }),
     "tries": Number("tries before the step fails (default 4 before playing, with backoff; 1 "
                     "in repeated flows)", integer=True, minimum=1, maximum=10),
@@ -217,7 +220,7 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
                      start, accounts, document)
     for kind, steps in flows.items():
         _check_steps(steps or [], where + ("api_users", kind, "steps"), _known(accounts),
-                     accounts, document)
+                     accounts, document, newcomers=False)
     if document.problem_count > before:
         return None
     return DataJourney(
@@ -245,9 +248,10 @@ def _known(accounts: Accounts | None | bool) -> set[str]:
 
 
 def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts | None | bool,
-                 document: Document) -> set[str]:
+                 document: Document, newcomers: bool = True) -> set[str]:
     """Check each step's templates against the variables set before it; return
-    the variables known after the last step."""
+    the variables known after the last step. newcomers: whether the steps'
+    runners can be newcomers (API users cannot)."""
     known = set(known)
     for index, step in enumerate(steps):
         if not step:
@@ -255,7 +259,9 @@ def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts 
         here = where + (index,)
         if "json" in step and "form" in step:
             document.problem(here + ("form",), "a step sends a json or a form body, not both")
-        _check_templates(_templates(step, here), known, accounts, document)
+        newcomers_only = newcomers and (step.get("when") or {}).get("newcomer") is True
+        _check_templates(_templates(step, here), known | set(NEWCOMER if newcomers_only else ()),
+                         accounts, document)
         # a variable whose extraction has a problem is still known: one problem, one line
         known |= {e.variable if isinstance(e, Extraction) else e for e in step.get("extract") or ()}
     return known
@@ -283,6 +289,10 @@ def _check_templates(templates: list[tuple[Where, Template]], known: set[str],
         for name in template.names:
             if name in known or (name.startswith("account.") and accounts is False):
                 continue  # accounts already reported unusable
+            if name in NEWCOMER:
+                document.problem(where, f"{{{name}}} is set only for newcomers, in steps with "
+                                        f"when: {{newcomer: true}} (API users are never newcomers)")
+                continue
             if name.startswith("account.") and accounts is None:
                 document.problem(where, f"{{{name}}} needs accounts (add accounts: FILE, a CSV "
                                         f"file with username,password,... columns)")
@@ -303,7 +313,7 @@ def _step(values: dict) -> Step:
         accept=frozenset(values["accept"]) if "accept" in values else None,
         extract=tuple(values.get("extract", ())),
         when=Condition(when.get("subscriber"), tuple(when["client"]) if "client" in when else None,
-                       when.get("event")),
+                       when.get("event"), when.get("newcomer")),
         tries=values.get("tries"))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from harness.load.journey.accounts import Accounts
 from harness.load.journey.http import Response
 from harness.load.journey.jsonpath import JsonPath
+from harness.load.journey.newcomers import Newcomer
 from harness.load.journey.template import Template
 
 
@@ -24,6 +25,7 @@ class Viewer:
     subscriber: bool
     event: str | None  # the scenario's audience.event
     account: dict[str, str] | None  # this viewer's row of the accounts file
+    newcomer: Newcomer | None = None  # a newcomer's sign-up for this attempt; None: has an account
 
     def variables(self) -> dict[str, str]:
         """The variables every template may use from the start."""
@@ -31,6 +33,7 @@ class Viewer:
                      "subscriber": "true" if self.subscriber else "false",
                      "event": self.event or ""}
         variables.update((f"account.{k}", v) for k, v in (self.account or {}).items())
+        variables.update(self.newcomer.variables() if self.newcomer else {})
         return variables
 
 
@@ -44,11 +47,13 @@ class Condition:
     subscriber: bool | None = None
     clients: tuple[str, ...] | None = None
     event: bool | None = None  # whether the scenario names audience.event
+    newcomer: bool | None = None  # whether the viewer has no account (signs up first)
 
     def holds(self, viewer: Viewer) -> bool:
         return ((self.subscriber is None or self.subscriber == viewer.subscriber)
                 and (self.clients is None or viewer.client in self.clients)
-                and (self.event is None or self.event == bool(viewer.event)))
+                and (self.event is None or self.event == bool(viewer.event))
+                and (self.newcomer is None or self.newcomer == (viewer.newcomer is not None)))
 
 
 @dataclass(frozen=True)

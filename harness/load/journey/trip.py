@@ -23,11 +23,13 @@ Repeats = list[tuple[float, Callable[[], None]]]  # (seconds between rounds, one
 
 
 class JourneyFailed(Exception):
-    """The journey could not give the player a stream; `reason` says where and why."""
+    """The journey could not give the player a stream; `reason` says where and
+    why, `group` the request group of the step it failed at (None: not a data
+    journey's step)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, group: str | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.group = reason, group
 
 
 class DataTrip:
@@ -65,7 +67,7 @@ class DataTrip:
         try:
             request = self._request(step)
         except TemplateError as error:
-            raise JourneyFailed(f"journey step {step.name!r}: {error}") from None
+            raise JourneyFailed(f"journey step {step.name!r}: {error}", step.group) from None
 
         def call() -> dict[str, str]:
             response = self.fetch(**request)
@@ -78,7 +80,7 @@ class DataTrip:
         try:
             self.variables.update(with_retries(call, self.sleep, tries))
         except FetchError as error:
-            raise JourneyFailed(f"journey step {step.name!r}: {error}") from None
+            raise JourneyFailed(f"journey step {step.name!r}: {error}", step.group) from None
 
     def _request(self, step: Step) -> dict:
         url = step.url.render(self.variables)
