@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.aggregate import groups_of, merged, metrics_of
+from harness.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
 from harness.generator.truth import run_summary
 from harness.metrics import known_metric, metric_names
@@ -39,6 +39,7 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
+        "clients": client_metrics([s.window for s in seconds]),  # new viewers by client type
     }
 
 
