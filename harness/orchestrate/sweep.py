@@ -26,7 +26,8 @@ from harness import health
 from harness.errors import InvalidInput
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import Journey, journeys_of
-from harness.orchestrate.sweep_matrix import FAIL, row_cells, single_points_of_failure
+from harness.orchestrate.sweep_matrix import (FAIL, failing_by_second, row_cells,
+                                              single_points_of_failure)
 from harness.orchestrate.sweep_report import write_reports
 from harness.orchestrate.variants import held_at_peak, named, peak_viewers, with_faults
 from harness.platforms.registry import stack_of
@@ -117,6 +118,8 @@ def _each_fault(runs: list[tuple[SweepFault, Scenario]], journeys: list[Journey]
             report["outcome"] = (f"stopped before {fault.name}: the stack was not healthy "
                                  f"{options.healthy_within:g} s after the last fault: {sick}")
             return EXIT_INFRASTRUCTURE
+        print(f"[{index + 1}/{len(runs)}] {fault.name}: {fault.kind} on {fault.target}",
+              flush=True)
         result = run(scenario, folder, options.run)
         if result.exit_code in EXIT_ON_SIGNAL.values():
             report["outcome"] = (f"{result.outcome} during {fault.name} (its fault reverted; "
@@ -125,7 +128,7 @@ def _each_fault(runs: list[tuple[SweepFault, Scenario]], journeys: list[Journey]
         report["rows"].append(_row(fault, result, journeys))
         report["single_points_of_failure"] = single_points_of_failure(report["rows"])
         _write(folder, report)
-        print(progress_line(report["rows"][-1]), flush=True)
+        print(_progress_line(report["rows"][-1]), flush=True)
     return _verdict_code(report)
 
 
@@ -159,7 +162,9 @@ def _row(fault: SweepFault, result: RunResult, journeys: list[Journey]) -> dict:
         row["error"] = measured.get("status", "not injected")
         return row
     row.update(injected_s=injected, reverted_s=reverted)
-    row["cells"] = row_cells(journeys, read_seconds(result.run_dir), injected, reverted)
+    seconds = read_seconds(result.run_dir)
+    row["cells"] = row_cells(journeys, seconds, injected, reverted)
+    row["failing_by_second"] = failing_by_second(journeys, seconds)
     return row
 
 
@@ -174,7 +179,7 @@ def _verdict_code(report: dict) -> int:
     return EXIT_INFRASTRUCTURE if any(row["generator_saturated_s"] for row in rows) else 0
 
 
-def progress_line(row: dict) -> str:
+def _progress_line(row: dict) -> str:
     """One line as each fault's run ends."""
     if row.get("error"):
         return f"{row['fault']}: {row['error']}"

@@ -90,6 +90,16 @@ def row_cells(journeys: Sequence[Journey], seconds: Sequence[Second], injected: 
     return {j.key: cell(j, seconds, injected, reverted) for j in journeys}
 
 
+def failing_by_second(journeys: Sequence[Journey], seconds: Sequence[Second]) -> dict[str, list]:
+    """Second by second, each journey's first hard figure (the share of its
+    people or requests that failed; None without data), for the report's chart."""
+    found: dict[str, list] = {"second": [s.window.second for s in seconds]}
+    for journey in journeys:
+        metric = next(check.metric for check in journey.checks if check.hard)
+        found[journey.key] = [journey.figures([s.window])[metric] for s in seconds]
+    return found
+
+
 def single_points_of_failure(rows: Sequence[dict]) -> list[dict]:
     """The faults that failed a journey, with the journeys they failed."""
     return [{"fault": row["fault"], "target": row["target"], "kind": row["kind"],

@@ -12,7 +12,9 @@ from tabulate import tabulate
 from harness.orchestrate.sweep_matrix import FAIL, NO_DATA
 from harness.report import HTML, JUNIT
 from harness.report.html import STYLE
+from harness.report.charts import JOURNEY_COLOURS
 from harness.report.junit import case, document
+from harness.report.svg import Axis, Frame, Series, Span, line_chart
 from harness.report.tables import badge
 from harness.report.units import format_value
 
@@ -104,6 +106,21 @@ def _matrix(sweep: dict) -> str:
             f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
+def _chart(sweep: dict, row: dict) -> str:
+    """The fault's run second by second: each journey's share failing, the fault shaded."""
+    failing = row["failing_by_second"]
+    ends = [second + 1 for second in failing["second"]]  # a value is its second's, at its end
+    frame = Frame(ends, 0.0, max(ends, default=1), lambda x: f"{x:g} s",
+                  [Span(row["fault"], row["injected_s"], row["reverted_s"])])
+    series = [Series(journey["name"], JOURNEY_COLOURS[index % len(JOURNEY_COLOURS)],
+                     failing[journey["key"]], dashed=index >= len(JOURNEY_COLOURS))
+              for index, journey in enumerate(sweep["journeys"])]
+    title = f"{row['fault']}: share failing per journey, by second of its run"
+    return (f"<figure><h3>{escape(title)}</h3>"
+            + line_chart(row["fault"], title, frame, series,
+                         Axis("failing", lambda v: format_value(v, "ratio"))) + "</figure>")
+
+
 def html(sweep: dict) -> str:
     """The sweep's page: single points of failure, the matrix, how it ran."""
     spofs = sweep.get("single_points_of_failure") or []
@@ -112,6 +129,7 @@ def html(sweep: dict) -> str:
              f"{format_value(sweep['fault_for_s'], 's')} of match time at time scale "
              f"{sweep['time_scale']:g}; {sweep['outcome']}")
     lines = "".join(f"<li>{escape(line)}</li>" for line in spof_lines(sweep))
+    charts = "".join(_chart(sweep, row) for row in sweep["rows"] if "failing_by_second" in row)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(sweep['scenario'])}: sweep (kickoff report)</title>"
             f"<style>{STYLE}</style></head><body><main>"
@@ -120,6 +138,7 @@ def html(sweep: dict) -> str:
             f'<section id="spof"><h2>Single points of failure</h2><ul>{lines}</ul></section>'
             f'<section id="matrix"><h2>Blast radius: fault × user journey</h2>'
             f"{_matrix(sweep)}</section>"
+            f'<section id="timelines"><h2>Each fault second by second</h2>{charts}</section>'
             "<footer>Generated from <code>sweep.json</code>; each fault's run folder has its "
             "own report.</footer></main></body></html>\n")
 

@@ -14,7 +14,8 @@ from harness.errors import InvalidInput
 from harness.orchestrate.sweep import SweepOptions, variant
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import journeys_of
-from harness.orchestrate.sweep_matrix import row_cells, single_points_of_failure
+from harness.orchestrate.sweep_matrix import (failing_by_second, row_cells,
+                                              single_points_of_failure)
 from harness.orchestrate.sweep_report import console_table, html, junit
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Component, Link, Stack
@@ -165,9 +166,19 @@ def _rows(scenario) -> list[dict]:
                       catalog_failures=4 if 4 <= n < 8 else 0) for n in range(12)]
     fine = [_second(n) for n in range(12)]
     return [{"fault": "kill-redis", "kind": "process-kill", "target": "redis", "seconds": 12,
-             "run_dir": "r1", "cells": row_cells(journeys, broken, 4.0, 8.0)},
+             "run_dir": "r1", "cells": row_cells(journeys, broken, 4.0, 8.0),
+             "injected_s": 4.0, "reverted_s": 8.0,
+             "failing_by_second": failing_by_second(journeys, broken)},
             {"fault": "kill-origin-a", "kind": "process-kill", "target": "origin-a",
              "seconds": 12, "run_dir": "r2", "cells": row_cells(journeys, fine, 4.0, 8.0)}]
+
+
+def test_failing_by_second_is_each_journeys_first_hard_figure(scenario):
+    failing = _rows(scenario)[0]["failing_by_second"]
+    assert failing["second"] == list(range(12))
+    assert failing["new:web"] == [0.0] * 4 + [1.0] * 4 + [0.0] * 4
+    assert failing["group:catalog"][4] == 1.0 and failing["group:auth"][4] == 0.0
+    assert set(failing["new:app"]) == {None}  # nobody: no data, never 0
 
 
 def test_single_points_of_failure_name_the_fault_and_the_journeys_it_failed(scenario):
@@ -198,3 +209,5 @@ def test_console_junit_and_html_show_the_matrix(scenario):
     page = html(sweep)
     assert '<a href="r1/report.html">kill-redis</a>' in page
     assert page.count('class="badge fail"') == 2 and "SINGLE POINT OF FAILURE: redis" in page
+    assert page.count("<svg") == 1 and 'data-chart="kill-redis"' in page  # the run with seconds
+    assert 'data-fault="kill-redis"' in page  # its fault shaded
