@@ -46,7 +46,7 @@ NEW, WATCHING, GROUP = "new", "watching", "group"
 
 @dataclass(frozen=True)
 class Check:
-    metric: str  # the catalogue's name (error_ratio.auth), for a new-viewer journey its start metric
+    metric: str  # the catalogue's name: video_start_failure_ratio, error_ratio.auth ...
     op: str  # "max" or "min"
     threshold: float
     hard: bool  # broken: the journey fails; else it is degraded

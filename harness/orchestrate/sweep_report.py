@@ -100,8 +100,9 @@ def _matrix(sweep: dict) -> str:
                 f"<small>{escape(recovery(c))}</small></td>"
                 for c in (row["cells"][j["key"]] for j in journeys))
         failing = any(c["verdict"] == FAIL for c in row["cells"].values())
+        what = f"{row['kind']} {row['target']}"
         body.append(f'<tr class="{"failing" if failing else ""}"><td>{link}'
-                    f"<small>{escape(row['kind'])} {escape(row['target'])}</small></td>{cells}</tr>")
+                    f"<small>{escape(what)}</small></td>{cells}</tr>")
     return (f'<div class="scroll"><table class="matrix"><thead><tr><th>fault</th>{head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 

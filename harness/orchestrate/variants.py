@@ -52,7 +52,8 @@ def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
     scenario's faults, halt conditions (a halt would cut the hold short) and
     SLOs of phases the variant no longer has are left out."""
     first = round(viewers * (1 - joining))
-    points = (AudiencePoint(0.0, 0), AudiencePoint(ramp, first), AudiencePoint(ramp + hold, viewers))
+    points = (AudiencePoint(0.0, 0), AudiencePoint(ramp, first),
+              AudiencePoint(ramp + hold, viewers))
     audience = dataclasses.replace(scenario.audience, points=points, scale=1.0)
     peak = scenario.timeline.peak
     timeline = Timeline(0.0, ramp + hold, (Phase(peak, 0.0),), peak)

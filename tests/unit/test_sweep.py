@@ -11,6 +11,7 @@ import pytest
 
 from harness import scenario as scenarios
 from harness.errors import InvalidInput
+from harness.paths import SCENARIOS_DIR
 from harness.orchestrate.sweep import SweepOptions, variant
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import journeys_of
@@ -21,6 +22,7 @@ from harness.platforms.registry import stack_of
 from harness.platforms.stack import Component, Link, Stack
 from harness.recorder import Second
 from harness.window import ClientStarts, RequestTally, Window
+from tests.cli import assert_one_line_error, harness
 
 SCENARIO = """\
 name: sweep-unit
@@ -211,3 +213,12 @@ def test_console_junit_and_html_show_the_matrix(scenario):
     assert page.count('class="badge fail"') == 2 and "SINGLE POINT OF FAILURE: redis" in page
     assert page.count("<svg") == 1 and 'data-chart="kill-redis"' in page  # the run with seconds
     assert 'data-fault="kill-redis"' in page  # its fault shaded
+
+
+@pytest.mark.parametrize("only, words", [
+    ("redis,nope", ("--only: no component or link 'nope'",)),
+    (",", ("--only: name at least one component or link",)),
+])
+def test_the_command_refuses_a_target_it_cannot_break_before_touching_anything(only, words):
+    result = harness("sweep", str(SCENARIOS_DIR / "kickoff-free-to-air.yaml"), "--only", only)
+    assert_one_line_error(result, 2, *words)
