@@ -116,14 +116,14 @@ def _each_fault(runs: list[tuple[SweepFault, Scenario]], journeys: list[Journey]
             return EXIT_ON_SIGNAL[stop.signal]
         if sick:
             report["outcome"] = (f"stopped before {fault.name}: the stack was not healthy "
-                                 f"{options.healthy_within:g} s after the last fault: {sick}")
+                                 f"within {options.healthy_within:g} s: {sick}")
             return EXIT_INFRASTRUCTURE
         print(f"[{index + 1}/{len(runs)}] {fault.name}: {fault.kind} on {fault.target}",
               flush=True)
         result = run(scenario, folder, options.run)
         if result.exit_code in EXIT_ON_SIGNAL.values():
-            report["outcome"] = (f"{result.outcome} during {fault.name} (its fault reverted; "
-                                 f"its run folder: {result.run_dir.name})")
+            report["outcome"] = (f"{result.outcome} during {fault.name} (its run folder: "
+                                 f"{result.run_dir.name})")
             return result.exit_code
         report["rows"].append(_row(fault, result, journeys))
         report["single_points_of_failure"] = single_points_of_failure(report["rows"])

@@ -4,6 +4,8 @@ time to recover, single points of failure) and its reports."""
 
 from __future__ import annotations
 
+import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from harness import scenario as scenarios
 from harness.errors import InvalidInput
 from harness.paths import SCENARIOS_DIR
-from harness.orchestrate.sweep import SweepOptions, variant
+from harness.orchestrate.sweep import SweepOptions, _each_fault, variant
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import journeys_of
 from harness.orchestrate.sweep_matrix import (failing_by_second, row_cells,
@@ -21,6 +23,7 @@ from harness.orchestrate.sweep_report import console_table, html, junit
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Component, Link, Stack
 from harness.recorder import Second
+from harness.run import SignalStop
 from harness.window import ClientStarts, RequestTally, Window
 from tests.cli import assert_one_line_error, harness
 
@@ -222,3 +225,32 @@ def test_console_junit_and_html_show_the_matrix(scenario):
 def test_the_command_refuses_a_target_it_cannot_break_before_touching_anything(only, words):
     result = harness("sweep", str(SCENARIOS_DIR / "kickoff-free-to-air.yaml"), "--only", only)
     assert_one_line_error(result, 2, *words)
+
+
+# --- between faults -----------------------------------------------------------
+
+def _dead_port() -> int:
+    """A port on this machine nobody listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_stack_that_does_not_recover_stops_the_sweep_before_the_next_fault(scenario,
+                                                                             tmp_path):
+    stack = Stack("external", None, None, (Component("db", check=f"http://127.0.0.1:"
+                                                     f"{_dead_port()}/healthz"),), ())
+    fault = SweepFault("db", "container-stop", "component")
+    report = {"rows": [], "outcome": "completed"}
+    stop = SignalStop()
+    started = time.monotonic()
+    try:
+        code = _each_fault([(fault, scenario)], journeys_of(scenario), stack, tmp_path,
+                           SweepOptions(healthy_within=0.5), report, stop)
+    finally:
+        stop.release()
+    assert code == 3 and report["rows"] == []
+    assert report["outcome"].startswith("stopped before kill-db: the stack was not healthy "
+                                        "within 0.5 s: db down: ")
+    assert time.monotonic() - started < 5
+    assert list(tmp_path.iterdir()) == []  # no run was started
