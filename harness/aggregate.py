@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from harness.metrics import metric_names, ordered_groups
-from harness.window import RequestTally, Window
+from harness.window import ClientStarts, RequestTally, Window
 
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 
@@ -73,3 +73,21 @@ def metrics_of(windows: Sequence[Window], groups: Iterable[str] = ()) -> dict[st
         values.update(_request_metrics(f".{group}", tally, len(windows)))
     values.update(_request_metrics("", everything, len(windows)))
     return {name: values[name] for name in metric_names(named)}
+
+
+def client_metrics(windows: Sequence[Window]) -> dict[str, dict[str, float | int | None]]:
+    """The new viewers of each client type over `windows` (Window.clients): their
+    counts, and the start metrics of the catalogue for them alone."""
+    total = merged(windows)
+    return {name: _starts_metrics(total.clients[name]) for name in sorted(total.clients)}
+
+
+def _starts_metrics(starts: ClientStarts) -> dict[str, float | int | None]:
+    outcomes = starts.starts + starts.start_failures + starts.exits_before_start
+    return {"attempts": starts.attempts, "starts": starts.starts,
+            "start_failures": starts.start_failures,
+            "exits_before_start": starts.exits_before_start,
+            "video_start_failure_ratio": _ratio(starts.start_failures, outcomes),
+            "exit_before_video_start_ratio": _ratio(starts.exits_before_start, outcomes),
+            **{f"startup_time_{label}": starts.startup.percentile(fraction)
+               for label, fraction in PERCENTILES.items()}}

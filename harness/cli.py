@@ -362,6 +362,60 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
     worker.set_defaults(handler=_worker)
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from harness import overrides, run
+    from harness.orchestrate.sweep import SweepOptions, sweep
+    from harness.orchestrate.sweep_report import console_table
+
+    generator = _generator(args)
+    only = tuple(name.strip() for name in (args.only or "").split(",") if name.strip())
+    if args.only is not None and not only:
+        raise InvalidInput("--only: name at least one component or link (e.g. --only "
+                           "redis,origin-a)")
+    if not 0 <= args.joining < 1:
+        raise InvalidInput(f"--joining: {args.joining:g} is not a share below 1 (e.g. 25%)")
+    chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            time_scale=args.time_scale, seed=args.seed)
+    logging.getLogger("locust").setLevel(logging.WARNING)
+    options = SweepOptions(fault_for=args.fault_for, after=args.after, gap=args.gap,
+                           healthy_within=args.healthy_within, joining=args.joining, only=only,
+                           run=run.RunOptions(generator=generator))
+    result = sweep(chosen, args.results_dir, options)
+    print(console_table(result.sweep))
+    print(f"results in {result.folder} (sweep.json, report.html, junit.xml)")
+    return result.exit_code
+
+
+def _sweep_command(commands: argparse._SubParsersAction) -> None:
+    """`harness sweep`: one fault at a time under the peak audience (docs/sweep.md)."""
+    sweep = commands.add_parser("sweep", help="kill each component and cut each link, one at a "
+                                "time, under the scenario's peak audience: which single failure "
+                                "takes which user journeys down")
+    sweep.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
+    _stack_options(sweep)
+    sweep.add_argument("--only", metavar="T1,T2", help="only these components and links "
+                       "(default: every one the stack lets the sweep break)")
+    sweep.add_argument("--fault-for", type=_seconds, default=60.0, metavar="DURATION",
+                       help="match time each fault is in (default 60s)")
+    sweep.add_argument("--after", type=_seconds, default=60.0, metavar="DURATION",
+                       help="match time watched after each fault's revert (default 60s)")
+    sweep.add_argument("--gap", type=_seconds, default=5.0, metavar="DURATION",
+                       help="wall time between one fault's run and the health check before "
+                            "the next (default 5s)")
+    sweep.add_argument("--healthy-within", type=_seconds, default=60.0, metavar="DURATION",
+                       help="wall time the stack may take to be healthy again before the next "
+                            "fault; else the sweep stops with exit 3 (default 60s)")
+    sweep.add_argument("--joining", type=_share, default=0.25, metavar="SHARE",
+                       help="share of the peak audience that arrives during the hold, so new "
+                            "viewers press play while each fault is in (default 25%%)")
+    sweep.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    sweep.add_argument("--seed", type=int, help="override the scenario's seed")
+    sweep.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                       help=f"where the sweep's folder goes (default: {RESULTS_DIR}/)")
+    _generator_options(sweep)
+    sweep.set_defaults(handler=_sweep)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="harness", description="kickoff: load and chaos testing "
                                   "for live sports streaming")
@@ -395,6 +449,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_stack_build)
 
     _run_commands(commands)
+    _sweep_command(commands)
 
     compare = commands.add_parser("compare", help="SLO metrics of two runs side by side")
     compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")

@@ -124,7 +124,7 @@ def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path
 
 # --- the run ------------------------------------------------------------------
 
-class _Stop:
+class SignalStop:
     """SIGINT/SIGTERM during a run: stop measuring, keep what was measured."""
 
     def __init__(self) -> None:
@@ -266,7 +266,7 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
     except BaseException:
         source.stop()
         raise
-    stop = _Stop()
+    stop = SignalStop()
     outcome, exit_code = "completed", 0
     session.recorder.event(
         "run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,

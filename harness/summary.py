@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.aggregate import groups_of, merged, metrics_of
+from harness.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
 from harness.generator.truth import run_summary
 from harness.metrics import known_metric, metric_names
@@ -41,6 +41,7 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "manifest_tier": _manifest_tier(seconds),
         "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
                     for name in ("attempts", "failures")},
+        "clients": client_metrics([s.window for s in seconds]),  # new viewers by client type
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from harness import shapes
 from harness.generator.truth import GeneratorTruth, merged as merged_truth
 from harness.histogram import Histogram
+from harness.metrics import is_group
 
 
 @dataclass
@@ -32,8 +33,33 @@ class RequestTally:
         self.latency.merge(other.latency)
 
 
+@dataclass
+class ClientStarts:
+    """The new viewers of one client type in a second: attempts begun, and how
+    those that ended before or at the first frame ended (the Window's own
+    figures of the same name, for this client type only)."""
+
+    attempts: int = 0
+    starts: int = 0
+    start_failures: int = 0
+    exits_before_start: int = 0
+    startup: Histogram = field(default_factory=Histogram)  # their startup times, s
+
+    def merge(self, other: ClientStarts) -> None:
+        for name in _CLIENT_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.startup.merge(other.startup)
+
+    def to_json(self) -> dict:
+        return {**{name: getattr(self, name) for name in _CLIENT_COUNTS},
+                "startup": self.startup.to_json()}
+
+
+_CLIENT_COUNTS = ("attempts", "starts", "start_failures", "exits_before_start")
+
 # Fields that are not plain numbers: merged and written out one by one.
-_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols", "generator")
+_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols", "generator",
+           "clients")
 
 
 @dataclass
@@ -77,6 +103,10 @@ class Window:
     # The load generator's own CPU and loop lag this second (harness/generator/truth.py);
     # None: not measured (runs recorded before it was).
     generator: GeneratorTruth | None = None
+    # New viewers by client type ("web", "app", "tv"): the attempts, starts,
+    # failures and startup times above, split by the client that made them
+    # (absent in older runs: empty).
+    clients: dict[str, ClientStarts] = field(default_factory=dict)
 
     @property
     def watching(self) -> int:
@@ -85,6 +115,10 @@ class Window:
     def tally(self, group: str) -> RequestTally:
         """The requests of `group` this second (an empty tally the first time)."""
         return self.requests.setdefault(group, RequestTally())
+
+    def client(self, name: str) -> ClientStarts:
+        """The new viewers of client type `name` this second (empty the first time)."""
+        return self.clients.setdefault(name, ClientStarts())
 
     def merge(self, other: Window) -> None:
         """Add another process's window of the same second."""
@@ -101,6 +135,8 @@ class Window:
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
         self.generator = merged_truth([self.generator, other.generator])
+        for name, starts in other.clients.items():
+            self.client(name).merge(starts)
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
@@ -112,6 +148,7 @@ class Window:
         data["requests"] = {group: {"count": t.count, "failures": t.failures,
                                     "latency": t.latency.to_json()}
                             for group, t in self.requests.items()}
+        data["clients"] = {name: starts.to_json() for name, starts in self.clients.items()}
         return data
 
     @classmethod
@@ -137,7 +174,8 @@ class Window:
                                                        "window.start_failure_reasons"),
                    protocols=shapes.counts(data.get("protocols", {}), "window.protocols"),
                    generator=None if data.get("generator") is None else
-                   GeneratorTruth.from_json(data["generator"], "window.generator"))
+                   GeneratorTruth.from_json(data["generator"], "window.generator"),
+                   clients=_clients(data.get("clients", {}), "window.clients"))
 
 
 def _amount(value: object, where: str) -> float:
@@ -176,3 +214,24 @@ def _requests(value: object, where: str) -> dict[str, RequestTally]:
             raise ValueError(f"{at}.failures: {failed} is more than its count {total}")
         tallies[group] = RequestTally(total, failed, _histogram(tally["latency"], f"{at}.latency"))
     return tallies
+
+
+def _clients(value: object, where: str) -> dict[str, ClientStarts]:
+    """New viewers by client type: each with exactly the ClientStarts fields,
+    whole counts, and a startup time for every start."""
+    found = {}
+    for name, starts in shapes.mapping(value, where).items():
+        if not isinstance(name, str) or not is_group(name):
+            raise ValueError(f"{where}: {str(name)[:20]!r} is not a client type name "
+                             f"(lowercase letters, digits, '_' and '-')")
+        at = f"{where}.{name}"
+        starts = shapes.mapping(starts, at)
+        if set(starts) != {*_CLIENT_COUNTS, "startup"}:
+            raise ValueError(f"{at}: wants exactly {', '.join(_CLIENT_COUNTS)} and startup")
+        counted = {key: shapes.count(starts[key], f"{at}.{key}") for key in _CLIENT_COUNTS}
+        startup = _histogram(starts["startup"], f"{at}.startup")
+        if startup.count != counted["starts"]:
+            raise ValueError(f"{at}.startup: holds {startup.count} startup times for "
+                             f"{counted['starts']} starts")
+        found[name] = ClientStarts(**counted, startup=startup)
+    return found

@@ -16,7 +16,10 @@ from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
 
 
-def _targets(kind: str, pool: str, stack: Stack) -> list[str]:
+def targets(kind: str, pool: str, stack: Stack) -> list[str]:
+    """What a fault of `kind` may hit in `pool` ("any", "zone:<zone>" or one
+    name) on `stack`: links for a link kind; for a component kind, the
+    components random mode may pick (never the fault tools' own parts)."""
     hits_link = KINDS[kind].hits == "link"
     links = [link.name for link in stack.links]
     if pool == "any":
@@ -44,7 +47,7 @@ def expand(scenario: Scenario, stack: Stack) -> tuple[Fault, ...]:
         at, number = fault.at, 1
         while at < end:
             choices = [(kind, target) for kind in params["kinds"]
-                       for target in _targets(kind, fault.target, stack)]
+                       for target in targets(kind, fault.target, stack)]
             if choices:
                 kind, target = rng.choice(choices)
                 faults.append(Fault(f"{fault.name}-{number}", kind, target, at,

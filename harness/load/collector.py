@@ -38,9 +38,12 @@ class Collector:
 
     # --- events, as they happen -----------------------------------------------
 
-    def attempt(self, playback: Playback) -> None:
-        """A viewer pressed play; `playback` is followed until it ends."""
+    def attempt(self, playback: Playback, client: str | None = None) -> None:
+        """A viewer pressed play; `playback` is followed until it ends. `client`:
+        its client type, whose new-viewer tally (Window.clients) counts it too."""
         self._open.attempts += 1
+        if client is not None:
+            self._open.client(client).attempts += 1
         self._watched[id(playback)] = (playback, Totals())
         self._unnamed.add(id(playback))
 
@@ -51,19 +54,26 @@ class Collector:
             protocols = self._open.protocols
             protocols[playback.protocol] = protocols.get(playback.protocol, 0) + 1
 
-    def started(self, startup_time: float) -> None:
+    def started(self, startup_time: float, client: str | None = None) -> None:
         self._open.starts += 1
         self._open.startup.add(startup_time)
+        if client is not None:
+            self._open.client(client).starts += 1
+            self._open.client(client).startup.add(startup_time)
 
-    def start_failed(self, reason: str) -> None:
+    def start_failed(self, reason: str, client: str | None = None) -> None:
         """An error before the first frame; `reason` says where ("journey step 'login':
         HTTP 401", "player")."""
         self._open.start_failures += 1
         reasons = self._open.start_failure_reasons
         reasons[reason] = reasons.get(reason, 0) + 1
+        if client is not None:
+            self._open.client(client).start_failures += 1
 
-    def exited_before_start(self) -> None:
+    def exited_before_start(self, client: str | None = None) -> None:
         self._open.exits_before_start += 1
+        if client is not None:
+            self._open.client(client).exits_before_start += 1
 
     def booking(self, failed: bool) -> None:
         """An attempt whose journey signed up or booked (harness.metrics.BOOKING_GROUPS) is
@@ -144,17 +154,17 @@ class ManifestTier:
         """Manifest viewers in an attempt now (joining or past the first frame)."""
         return len(self._attempting)
 
-    def attempt(self, playback: Playback) -> None:
+    def attempt(self, playback: Playback, client: str | None = None) -> None:
         self._collector.window.manifest_attempts += 1
         self._attempting.add(id(playback))
 
-    def started(self, startup_time: float) -> None:
+    def started(self, startup_time: float, client: str | None = None) -> None:
         """A first frame: no startup time of the manifest tier counts."""
 
-    def start_failed(self, reason: str) -> None:
+    def start_failed(self, reason: str, client: str | None = None) -> None:
         self._collector.window.manifest_failures += 1
 
-    def exited_before_start(self) -> None:
+    def exited_before_start(self, client: str | None = None) -> None:
         self._collector.window.manifest_failures += 1
 
     def booking(self, failed: bool) -> None:

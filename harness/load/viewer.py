@@ -220,7 +220,8 @@ class Viewer(_App):
         playback = Playback(time.monotonic(), self.profile.startup_buffer,
                             self.profile.resume_buffer)
         self.playback = playback
-        collector.attempt(playback)
+        client = self.profile.name  # the new-viewer tallies are by client type
+        collector.attempt(playback, client)
         player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
                                         self.profile, cmcd=self.settings.cmcd, count=self.count)
         entry = Entry(self.request)
@@ -231,17 +232,17 @@ class Viewer(_App):
                 player.open(url)
                 while playback.state == JOINING:
                     player.step()
-            collector.started(playback.startup_time)
+            collector.started(playback.startup_time, client)
             self.keep_watching(player, trip.repeats() if trip else [])
         except GaveUp:
             if not entry.done(collector, failed=True):
-                collector.exited_before_start()
+                collector.exited_before_start(client)
         except journey.JourneyFailed as failure:
             if not entry.done(collector, failure.group, failed=True):
-                collector.start_failed(failure.reason)
+                collector.start_failed(failure.reason, client)
         except FetchError:
             if playback.started_at is None:
-                collector.start_failed(PLAYER_FAILED)
+                collector.start_failed(PLAYER_FAILED, client)
             else:
                 collector.playback_failed()
         except StreamEnded:

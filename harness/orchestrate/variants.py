@@ -8,7 +8,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from harness import scenario as scenarios
-from harness.scenario import Fault, Scenario
+from harness.scenario import AudiencePoint, Fault, Phase, Scenario, Timeline
+from harness.scenario.rules import SLO_PHASES
 
 
 def peak_viewers(scenario: Scenario) -> int:
@@ -40,3 +41,22 @@ def fault_of(phase: str) -> str | None:
 def named(scenario: Scenario, name: str) -> Scenario:
     """The scenario under another name (its run folder is named after it)."""
     return scenarios.replace(scenario, name=name)
+
+
+def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
+                 joining: float) -> Scenario:
+    """`viewers` reached quickly and held: in `ramp` match seconds all but a
+    `joining` share of them arrive, that share then steadily through the
+    `hold` (so someone presses play at every moment of it). The timeline is
+    0 .. ramp + hold, one phase named after the scenario's peak phase. The
+    scenario's faults, halt conditions (a halt would cut the hold short) and
+    SLOs of phases the variant no longer has are left out."""
+    first = round(viewers * (1 - joining))
+    points = (AudiencePoint(0.0, 0), AudiencePoint(ramp, first),
+              AudiencePoint(ramp + hold, viewers))
+    audience = dataclasses.replace(scenario.audience, points=points, scale=1.0)
+    peak = scenario.timeline.peak
+    timeline = Timeline(0.0, ramp + hold, (Phase(peak, 0.0),), peak)
+    slos = tuple(s for s in scenario.slos if s.phase in (*SLO_PHASES, peak))
+    return scenarios.replace(scenario, audience=audience, timeline=timeline, faults=(),
+                             halt_if=(), slos=slos)

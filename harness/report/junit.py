@@ -21,14 +21,14 @@ BREAKS = {"max": ">", "min": "<"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _case(classname: str, name: str, failure: tuple[str, str] | None = None) -> ET.Element:
+def case(classname: str, name: str, failure: tuple[str, str] | None = None) -> ET.Element:
     """A test case; failure: (type, message); type generator-bound is an error."""
-    case = ET.Element("testcase", classname=classname, name=name, time="0")
+    element = ET.Element("testcase", classname=classname, name=name, time="0")
     if failure:
         kind, message = failure
-        ET.SubElement(case, "error" if kind == GENERATOR_BOUND else "failure",
+        ET.SubElement(element, "error" if kind == GENERATOR_BOUND else "failure",
                       message=message, type=kind).text = message
-    return case
+    return element
 
 
 def _bound(seconds: int) -> tuple[str, str]:
@@ -51,8 +51,8 @@ def _slo_case(suite: str, slo: dict) -> ET.Element:
         failure = ("no-data", f"no data in phase {where}")
     if failure and slo.get("cause"):  # an experiment with a control: the fault, or load
         failure = (failure[0], f"{failure[1]}; {slo['cause']}")
-    return _case(f"{suite}.{slo['judged_for']}",
-                 f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}", failure)
+    return case(f"{suite}.{slo['judged_for']}",
+                f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}", failure)
 
 
 def _fault_case(suite: str, fault: dict) -> ET.Element:
@@ -64,8 +64,8 @@ def _fault_case(suite: str, fault: dict) -> ET.Element:
         failure = ("recovery", ("never recovered" if recovered is None else
                                 f"recovered after {format_value(recovered, 's')}")
                    + f", budget {format_value(budget, 's')}")
-    return _case(f"{suite}.{fault['name']}", f"{fault['name']}: recovered within budget",
-                 failure)
+    return case(f"{suite}.{fault['name']}", f"{fault['name']}: recovered within budget",
+                failure)
 
 
 def _regression_case(suite: str, row: dict) -> ET.Element:
@@ -76,8 +76,8 @@ def _regression_case(suite: str, row: dict) -> ET.Element:
         failure = ("regression", f"{format_value(row['baseline'], unit)} in the baseline run, "
                                  f"{format_value(row['observed'], unit)} now: worse by more "
                                  f"than {row['tolerance']:.0%}")
-    return _case(f"{suite}.regression", f"{row['judged_for']} {row['phase']}: {row['metric']} "
-                 f"no worse than the baseline", failure)
+    return case(f"{suite}.regression", f"{row['judged_for']} {row['phase']}: {row['metric']} "
+                f"no worse than the baseline", failure)
 
 
 def _timestamp(utc: str | None) -> dict[str, str]:
@@ -98,22 +98,31 @@ def render_junit(summary: dict) -> str:
         out = verdict.get("headline", "")
     else:
         outcome = summary["outcome"]
-        cases = [_case(suite, "run completed",
-                       None if outcome == "completed" else ("outcome", f"run {outcome}"))]
+        cases = [case(suite, "run completed",
+                      None if outcome == "completed" else ("outcome", f"run {outcome}"))]
         out = f"not evaluated: no verdict; outcome {outcome}"
-    failures = sum(case.find("failure") is not None for case in cases)
-    errors = sum(case.find("error") is not None for case in cases)
+    properties = {"scenario": scenario, "outcome": summary["outcome"],
+                  "platform": summary.get("platform"), "time_scale": summary.get("time_scale"),
+                  "seed": summary.get("seed"),
+                  "verdict": (verdict or {}).get("result", "not evaluated")}
+    # a second recorded per wall second
+    return document(suite, cases, properties, out, summary["seconds_recorded"],
+                    summary.get("started_utc"))
+
+
+def document(suite: str, cases: list[ET.Element], properties: dict[str, object], out: str,
+             seconds: float, started_utc: str | None) -> str:
+    """junit.xml of one test suite: its cases (case()), properties and output."""
+    failures = sum(element.find("failure") is not None for element in cases)
+    errors = sum(element.find("error") is not None for element in cases)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
-              "time": f"{summary['seconds_recorded']:.3f}"}  # a second recorded per wall second
+              "time": f"{seconds:.3f}"}
     root = ET.Element("testsuites", name="kickoff", **counts)
     testsuite = ET.SubElement(root, "testsuite", name=suite, **counts, skipped="0",
-                              **_timestamp(summary.get("started_utc")))
-    properties = ET.SubElement(testsuite, "properties")
-    for name, value in (("scenario", scenario), ("outcome", summary["outcome"]),
-                        ("platform", summary.get("platform")),
-                        ("time_scale", summary.get("time_scale")), ("seed", summary.get("seed")),
-                        ("verdict", (verdict or {}).get("result", "not evaluated"))):
-        ET.SubElement(properties, "property", name=name, value="" if value is None else str(value))
+                              **_timestamp(started_utc))
+    listed = ET.SubElement(testsuite, "properties")
+    for name, value in properties.items():
+        ET.SubElement(listed, "property", name=name, value="" if value is None else str(value))
     testsuite.extend(cases)
     ET.SubElement(testsuite, "system-out").text = out
     ET.indent(root)

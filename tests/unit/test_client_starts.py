@@ -1,0 +1,108 @@
+"""New viewers by client type (Window.clients): counted where the viewer
+reports its attempts, merged across processes, written and read back with
+the same checks as every other window field, and in summary spans."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.aggregate import client_metrics, merged
+from harness.load.collector import Collector
+from harness.load.playback import Playback
+from harness.recorder import Second
+from harness.summary import summarize
+from harness.window import ClientStarts, Window
+
+
+def _playback() -> Playback:
+    return Playback(now=0.0, startup_buffer=2, resume_buffer=2)
+
+
+def test_the_collector_tallies_attempts_and_their_ends_by_client_type():
+    collector = Collector()
+    web = [_playback() for _ in range(3)]
+    for playback in web:
+        collector.attempt(playback, "web")
+    collector.attempt(_playback(), "tv")
+    collector.started(0.4, "web")
+    collector.start_failed("journey step 'catalog': HTTP 503", "web")
+    collector.exited_before_start("tv")
+    window = collector.close(0, now=1.0)
+    assert window.clients["web"] == ClientStarts(3, 1, 1, 0, window.clients["web"].startup)
+    assert window.clients["web"].startup.count == 1
+    assert window.clients["tv"] == ClientStarts(attempts=1, exits_before_start=1)
+    # the totals are the sum of the clients'
+    assert (window.attempts, window.starts, window.start_failures,
+            window.exits_before_start) == (4, 1, 1, 1)
+    assert collector.close(1, now=2.0).clients == {}  # nothing new: no tally
+
+
+def test_the_manifest_tier_is_not_in_the_client_tallies():
+    collector = Collector()
+    collector.tier("manifest").attempt(_playback(), "app")
+    collector.tier("manifest").start_failed("player", "app")
+    assert collector.close(0, now=1.0).clients == {}
+
+
+def test_tallies_merge_by_addition_and_a_client_of_one_side_is_kept():
+    a = Window(3, clients={"web": ClientStarts(2, 1, 1, 0)})
+    a.clients["web"].startup.add(0.5)
+    b = Window(3, clients={"web": ClientStarts(1, 1, 0, 0), "app": ClientStarts(4, 0, 0, 4)})
+    b.clients["web"].startup.add(1.5)
+    a.merge(b)
+    assert a.clients["web"].attempts == 3 and a.clients["web"].starts == 2
+    assert a.clients["web"].startup.count == 2
+    assert a.clients["app"] == ClientStarts(4, 0, 0, 4)
+    assert b.clients["web"].attempts == 1  # the other side is left as it was
+
+
+def test_tallies_round_trip_and_older_windows_have_none():
+    window = Window(7, attempts=2, clients={"tv": ClientStarts(2, 1, 0, 1)})
+    window.clients["tv"].startup.add(2.5)
+    back = Window.from_json(json.loads(json.dumps(window.to_json())))
+    assert back == window
+    older = window.to_json()
+    del older["clients"]
+    assert Window.from_json(older).clients == {}
+
+
+@pytest.mark.parametrize("clients, problem", [
+    ({"Web!": {}}, "window.clients: 'Web!' is not a client type name"),
+    ({"web": {"attempts": 1}}, "window.clients.web: wants exactly attempts, starts, "
+                               "start_failures, exits_before_start and startup"),
+    ({"web": {"attempts": -1, "starts": 0, "start_failures": 0, "exits_before_start": 0,
+              "startup": {}}}, "window.clients.web.attempts"),
+    ({"web": {"attempts": 1, "starts": 1, "start_failures": 0, "exits_before_start": 0,
+              "startup": {}}}, "window.clients.web.startup: holds 0 startup times for 1 starts"),
+    ({"web": {"attempts": 1, "starts": 0, "start_failures": 0, "exits_before_start": 0,
+              "startup": {"x": 1}}}, "window.clients.web.startup"),
+    ([1], "window.clients"),
+])
+def test_damaged_tallies_are_refused_with_their_path(clients, problem):
+    data = Window(0).to_json()
+    data["clients"] = clients
+    with pytest.raises(ValueError) as refused:
+        Window.from_json(data)
+    assert str(refused.value).startswith(problem), str(refused.value)
+
+
+def test_client_metrics_of_a_span_and_in_the_summary():
+    first = Window(0, clients={"web": ClientStarts(4, 3, 1, 0)})
+    for startup in (0.2, 0.4, 0.6):
+        first.clients["web"].startup.add(startup)
+    second = Window(1, clients={"web": ClientStarts(0, 0, 0, 0), "app": ClientStarts(1, 0, 0, 1)})
+    figures = client_metrics([first, second])
+    assert list(figures) == ["app", "web"]
+    assert figures["web"]["video_start_failure_ratio"] == pytest.approx(0.25)
+    assert figures["web"]["startup_time_p95"] == pytest.approx(0.6, rel=0.02)
+    assert figures["app"]["exit_before_video_start_ratio"] == 1.0
+    assert figures["app"]["startup_time_p95"] is None  # no start: no data, never 0
+    assert merged([first, second]).clients["web"].attempts == 4
+    seconds = [Second(w, 1.7e9 + w.second, float(w.second), "kickoff", 5, 5)
+               for w in (first, second)]
+    scenario = {"name": "s", "timeline": {"peak": "kickoff"}}
+    summary = summarize(scenario, seconds, [])
+    assert summary["overall"]["clients"] == figures
+    assert summary["phases"][0]["clients"]["web"]["attempts"] == 4
