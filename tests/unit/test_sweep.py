@@ -109,7 +109,8 @@ def test_a_faults_run_holds_the_peak_with_the_fault_after_the_settle(scenario):
 def test_journeys_are_client_types_watching_and_the_journeys_own_groups(scenario):
     journeys = journeys_of(scenario)
     assert [j.name for j in journeys] == ["new viewers (web)", "new viewers (app)",
-                                          "viewers already watching", "auth", "catalog"]
+                                          "viewers already watching", "auth", "booking", "catalog",
+                                          "signup"]
     checks = {c.metric: c for c in journeys[0].checks}
     assert checks["startup_time_p95"].threshold == 3.0  # the strictest of the scenario's own
     assert not checks["startup_time_p95"].default and not checks["startup_time_p95"].hard
@@ -205,7 +206,7 @@ def test_console_junit_and_html_show_the_matrix(scenario):
     assert "start failures 100% (<= 1%)" in text and "back after 0 s" in text
     suite = ET.fromstring(junit(sweep)).find("testsuite")
     cases = suite.findall("testcase")
-    assert len(cases) == 2 * 5  # a case per fault and journey
+    assert len(cases) == 2 * 7  # a case per fault and journey
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["kill-redis: new viewers (web)", "kill-redis: new viewers (app)",
                       "kill-redis: catalog", "kill-origin-a: new viewers (app)"]
