@@ -21,10 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from harness.orchestrate.sweep_journeys import Check, Journey
+from harness.orchestrate.sweep_journeys import GROUP, Check, Journey
 from harness.recorder import Second
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
+NOT_EXERCISED = "not exercised"  # no request of the group in the whole run: not this audience's
 HOLD = 3  # seconds in a row within the thresholds: recovered
 MIN_TAIL = 2  # or the rest of the run, when it is at least this long
 
@@ -73,7 +74,10 @@ def cell(journey: Journey, seconds: Sequence[Second], injected: float, reverted:
     figures = journey.figures(during)
     broken = _broken(journey, figures)
     back = recovered_after(journey, seconds, reverted) if broken else None
-    if all(value is None for value in figures.values()):
+    if journey.key.startswith(f"{GROUP}:") and all(
+            value is None for value in journey.figures([s.window for s in seconds]).values()):
+        verdict = NOT_EXERCISED
+    elif all(value is None for value in figures.values()):
         verdict = NO_DATA
     elif any(check.hard for check in broken) or (broken and back is None):
         verdict = FAIL

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.orchestrate.sweep_matrix import FAIL, NO_DATA
+from harness.orchestrate.sweep_matrix import FAIL, NO_DATA, NOT_EXERCISED
 from harness.report import HTML, JUNIT
 from harness.report.html import STYLE
 from harness.report.charts import JOURNEY_COLOURS
@@ -48,9 +48,17 @@ def spof_lines(sweep: dict) -> list[str]:
             f"{', '.join(s['fails'])}" for s in found]
 
 
+def exercised(sweep: dict) -> list[dict]:
+    """The journeys the sweep's audience made in some run (a journey of the
+    app that nobody in this audience takes, sign-up without newcomers, is no column)."""
+    judged = [row["cells"] for row in sweep["rows"] if row.get("cells")]
+    return [j for j in sweep["journeys"]
+            if not judged or any(cells[j["key"]]["verdict"] != NOT_EXERCISED for cells in judged)]
+
+
 def console_table(sweep: dict) -> str:
     """The matrix for the console, single points of failure first."""
-    journeys = sweep["journeys"]
+    journeys = exercised(sweep)
     rows = []
     for row in sweep["rows"]:
         cells = [row.get("error", "")] if row.get("error") else [
@@ -67,7 +75,7 @@ def junit(sweep: dict) -> str:
     suite = f"kickoff.{sweep['scenario']}.sweep"
     cases = []
     for row in sweep["rows"]:
-        for journey in sweep["journeys"]:
+        for journey in exercised(sweep):
             cell = row["cells"].get(journey["key"])
             name = f"{row['fault']}: {journey['name']}"
             if cell is None:
@@ -87,7 +95,7 @@ def junit(sweep: dict) -> str:
 
 
 def _matrix(sweep: dict) -> str:
-    journeys = sweep["journeys"]
+    journeys = exercised(sweep)
     head = "".join(f"<th>{escape(j['name'])}</th>" for j in journeys)
     body = []
     for row in sweep["rows"]:
@@ -115,7 +123,7 @@ def _chart(sweep: dict, row: dict) -> str:
                   [Span(row["fault"], row["injected_s"], row["reverted_s"])])
     series = [Series(journey["name"], JOURNEY_COLOURS[index % len(JOURNEY_COLOURS)],
                      failing[journey["key"]], dashed=index >= len(JOURNEY_COLOURS))
-              for index, journey in enumerate(sweep["journeys"])]
+              for index, journey in enumerate(exercised(sweep))]
     title = f"{row['fault']}: share failing per journey, by second of its run"
     return (f"<figure><h3>{escape(title)}</h3>"
             + line_chart(row["fault"], title, frame, series,

@@ -206,7 +206,7 @@ def test_console_junit_and_html_show_the_matrix(scenario):
     assert "start failures 100% (<= 1%)" in text and "back after 0 s" in text
     suite = ET.fromstring(junit(sweep)).find("testsuite")
     cases = suite.findall("testcase")
-    assert len(cases) == 2 * 7  # a case per fault and journey
+    assert len(cases) == 2 * 5  # a case per fault and journey
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["kill-redis: new viewers (web)", "kill-redis: new viewers (app)",
                       "kill-redis: catalog", "kill-origin-a: new viewers (app)"]
