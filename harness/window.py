@@ -72,6 +72,12 @@ class Window:
     # The load generator's own CPU and loop lag this second (harness/generator/truth.py);
     # None: not measured (runs recorded before it was).
     generator: GeneratorTruth | None = None
+    # Viewers coming into the audience and leaving it (harness/load/arrivals): arrivals
+    # and departures during the second; `away` a gauge of viewer users not in the
+    # audience at its end (on a break, or a pool user between arrivals). 0 in older runs.
+    arrivals: int = 0
+    departures: int = 0
+    away: int = 0
 
     @property
     def watching(self) -> int:

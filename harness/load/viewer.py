@@ -9,7 +9,11 @@ while-watching flows in between. Whatever ends an attempt is counted
 (with its reason: the journey step, or the player), waiting longer than the
 client's patience an exit before video start, an error later a playback
 failure. Then, like a person, the viewer presses play again after a few
-seconds, for as long as the audience shape keeps it. A client type's viewers
+seconds, for as long as the audience shape keeps it, or (audience.leaving)
+until it leaves the player for the app's home screen, running the journey's
+leaving flow, and perhaps comes back later. Arriving viewers (the open
+model, harness/load/arrivals) are carried by a pool of users that take the
+next arrival when free and are away in between. A client type's viewers
 are of one fidelity tier (fidelity.py): `full` download segments, `manifest`
 only their first bytes, and report to the collector's tier of their own.
 """
@@ -17,9 +21,10 @@ only their first bytes, and report to the collector's tier of their own.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urljoin
@@ -29,6 +34,9 @@ from locust import FastHttpUser, constant_pacing, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
+from harness.load.arrivals.leaving import Stay, stays
+from harness.load.arrivals.queue import ArrivalQueue, RunClock, until
+from harness.load.arrivals.schedule import Arrival
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
 from harness.load.drain import drain
@@ -37,15 +45,21 @@ from harness.load.journey.http import Response, cookies_set
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow
+from harness.scenario.model import Leaving
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed
+IDLE_S = 5.0  # a pool user with no arrival left waits this long before it looks again
 T = TypeVar("T")
 
 
 class GaveUp(BaseException):
     """The viewer's patience ran out before the first frame. A BaseException,
     so that no `except Exception` in a user's journey class swallows it."""
+
+
+class Left(BaseException):
+    """The viewer's stay is over: it leaves the player (a BaseException, like GaveUp)."""
 
 
 @dataclass
@@ -61,6 +75,8 @@ class AudienceSettings:
     cmcd: str | None = None  # "query" or "headers": players send CMCD (harness.load.cmcd)
     numbers: Iterator[int] = field(default_factory=itertools.count)  # viewers
     api_numbers: Iterator[int] = field(default_factory=itertools.count)  # API users
+    leaving: Sequence[Leaving] = ()  # audience.leaving: moments viewers leave the player
+    clock: RunClock | None = None  # the run's match time, with leaving moments or arrivals
 
     def who(self, number: int, client: str, subscriber: bool) -> journey.Viewer:
         accounts = self.journey.accounts if self.journey else None
@@ -178,21 +194,80 @@ class Viewer(_App):
         return {"fidelity": self.fidelity}
 
     def on_start(self) -> None:
-        number = next(self.settings.numbers)
+        self.become(next(self.settings.numbers))
+        self.here: bool | None = None  # in the audience (None: not yet counted either way)
+        self.gone = False  # left for good: idle until the shape stops it
+
+    def become(self, number: int) -> None:
+        """Be viewer `number`, of this user's client type and tier."""
+        self.number = number
         self.rng = random.Random(f"{self.settings.seed}:{number}")
         self.subscriber = is_subscriber(number, self.settings.subscribers)
         self.who = self.settings.who(number, self.profile.name, self.subscriber)
         self.playback: Playback | None = None
+        self.trip: journey.trip.DataTrip | journey.trip.CodeTrip | None = None
 
     def on_stop(self) -> None:
         if self.playback is not None:  # stopped by the shape mid-attempt: a normal leave
             self.settings.collector.tier(self.fidelity).ended(self.playback, time.monotonic())
+        if self.here is not None:  # stopped while here (a departure) or while away
+            self.settings.collector.presence(departed=int(self.here), away=-int(not self.here))
 
     @task
     def watch(self) -> None:
+        self.turn()
+
+    def turn(self) -> None:
+        """One turn of the viewer's task: the curve's viewer watches (leaving and
+        coming back at the leaving moments that take it)."""
+        clock = self.settings.clock
+        if not self.settings.leaving or clock is None:
+            self.arrive()
+            self.watch_on()
+        elif self.gone or not clock.wait():
+            gevent.sleep(IDLE_S)
+        else:
+            self.visit(stays(clock.match(), math.inf, self.number, self.settings.leaving,
+                             self.settings.seed))
+            self.gone = True
+
+    def watch_on(self) -> None:
+        """Attempt after attempt, until the viewer is stopped or leaves."""
         while True:
             self.attempt()
             gevent.sleep(self.rng.uniform(*REPLAY_AFTER))
+
+    def visit(self, visits: Sequence[Stay]) -> None:
+        """Away until each stay starts, watching during it; on leaving, the
+        journey's leaving flow (if the stay names one)."""
+        for stay in visits:
+            gevent.sleep(until(self.settings.clock, stay.start))
+            self.arrive()
+            left = Left()
+            try:
+                with gevent.Timeout(until(self.settings.clock, stay.end), left):
+                    self.watch_on()
+            except Left as over:
+                if over is not left:
+                    raise
+            self.here = False
+            self.settings.collector.presence(departed=1, away=1)
+            if stay.flow is not None:
+                self.leave_by(stay.flow)
+
+    def arrive(self) -> None:
+        self.settings.collector.presence(arrived=1, away=-int(self.here is False))
+        self.here = True
+
+    def leave_by(self, flow: str) -> None:
+        """The journey's leaving flow, with what the last attempt's trip knows."""
+        trip = self.trip
+        if trip is None:
+            try:
+                trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+            except journey.JourneyFailed:  # a journey class that will not start
+                return
+        trip.leave(flow)
 
     def attempt(self) -> None:
         collector = self.settings.collector.tier(self.fidelity)
@@ -230,6 +305,7 @@ class Viewer(_App):
         if self.settings.stream:
             return None, self.settings.stream
         trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+        self.trip = trip  # its variables so far serve a leaving flow
         return trip, urljoin(self.host, trip.playback_url())
 
     def keep_watching(self, player: Player, repeats: journey.trip.Repeats) -> None:
@@ -242,6 +318,33 @@ class Viewer(_App):
                 if time.monotonic() >= due[index]:
                     due[index] += every
                     run_round()
+
+
+class ArrivingViewer(Viewer):
+    """A user of the arrivals' pool: takes the next arrival of its process,
+    is that viewer for its stays, then takes the next; away in between."""
+
+    abstract = True
+    queue: ArrivalQueue
+    profiles: Mapping[str, ClientProfile]  # by client type
+    fidelities: Mapping[str, str]  # tier by client type
+
+    def on_start(self) -> None:
+        self.playback, self.trip, self.here = None, None, False
+        self.settings.collector.presence(away=1)
+
+    def turn(self) -> None:
+        arrival = self.queue.take() if self.settings.clock.wait() else None
+        if arrival is None:
+            gevent.sleep(IDLE_S)
+            return
+        self.arrive_as(arrival)
+        self.visit(arrival.stays)
+
+    def arrive_as(self, arrival: Arrival) -> None:
+        self.profile = self.profiles[arrival.client]
+        self.fidelity = self.fidelities.get(arrival.client, FULL)
+        self.become(arrival.number)
 
 
 class ApiUser(_App):
@@ -265,11 +368,18 @@ class ApiUser(_App):
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                  shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str, fidelity: Mapping[str, str] | None = None) -> list[type[_App]]:
+                 host: str, fidelity: Mapping[str, str] | None = None,
+                 arriving: tuple[ArrivalQueue, int] | None = None) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
-    weighted by its share, of its `fidelity` tier (default full), and a
-    fixed number of each kind of API user."""
+    weighted by its share, of its `fidelity` tier (default full), a fixed
+    number of each kind of API user and, with `arriving` (this process's
+    arrivals, the pool's size for the run), the arrivals' pool."""
     classes: list[type[_App]] = []
+    if arriving is not None and arriving[1]:
+        classes.append(type("ArrivingViewers", (ArrivingViewer,), {
+            "abstract": False, "fixed_count": arriving[1], "queue": arriving[0],
+            "profiles": clients, "fidelities": dict(fidelity or {}),
+            "profile": next(iter(clients.values())), "settings": settings, "host": host}))
     for name, share in shares.items():
         if share > 0:
             classes.append(type(f"{name.capitalize()}Viewer", (Viewer,), {

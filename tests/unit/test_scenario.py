@@ -253,7 +253,8 @@ def test_thresholds(tmp_path, metric, written, value):
     ("name: t\ntimeline:\n  end: 1m\naudience: {viewers: [{at: 0s, viewers: 1}]}\n",
      ":2: timeline.start: is required but missing"),
     ("name: t\ntimeline: {start: 0s, end: 1m}\naudience:\n  event: x\n",
-     ":3: audience.viewers: is required but missing"),
+     ":3: audience.viewers: is required but missing (or write arrivals or push: viewers "
+     "arriving; see docs/scenarios.md)"),
     ("name: t\ntimeline: {start: 0s, end: 1m}\n", ":1: audience: is required but missing"),
     # types and values
     ("name: Kickoff FTA\n" + MINIMAL[8:], ":1: name: 'Kickoff FTA' is not a valid name (lowercase "
