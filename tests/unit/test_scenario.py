@@ -859,13 +859,13 @@ def test_a_scenario_has_the_players_groups_and_its_journeys(tmp_path):
                                  "  - {metric: latency_p99.catalog, max: 1s}\n"
                                  "  - {metric: error_ratio.segment, max: 1%}\n"))
     # On local, the reference stack's journey and its groups, then the player's.
-    assert loaded.groups == ("auth", "catalog", *PLAYER_GROUPS)
+    assert loaded.groups == ("auth", "catalog", "home", *PLAYER_GROUPS)
     assert scenario.request_groups(None) == PLAYER_GROUPS  # a bare stream: the player's only
     assert [s.metric for s in loaded.slos] == ["latency_p99.catalog", "error_ratio.segment"]
     assert scenario.replace(loaded, seed=2).groups == loaded.groups
 
 
-GROUPS_HINT = "its groups: auth, catalog, playlist, segment"
+GROUPS_HINT = "its groups: auth, catalog, home, playlist, segment"
 
 
 @pytest.mark.parametrize("text, expected", [
