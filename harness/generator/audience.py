@@ -19,6 +19,7 @@ from locust.env import Environment
 from locust.runners import Runner
 
 from harness.load import journey
+from harness.load.arrivals.pool import pool_class
 from harness.load.arrivals.queue import ArrivalQueue, RunClock
 from harness.load.arrivals.schedule import Schedule
 from harness.load.clients import CLIENTS
@@ -88,13 +89,13 @@ def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge
                                 api_numbers=itertools.count(index, stride),
                                 leaving=audience.leaving, clock=clock)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
-    arriving = None
-    if audience.opens:
-        schedule = Schedule(scenario)
-        arriving = (ArrivalQueue(schedule.of_process(index, stride), clock),
-                    schedule.pool(stride))
-    return user_classes(settings, CLIENTS, audience.clients, api_users, edge,
-                        audience.fidelity, arriving)
+    found = user_classes(settings, CLIENTS, audience.clients, api_users, edge, audience.fidelity)
+    schedule = Schedule(scenario)
+    if schedule.arrivals:
+        queue = ArrivalQueue(schedule.of_process(index, stride), clock)
+        found.append(pool_class(settings, queue, schedule.pool(stride), CLIENTS,
+                                audience.fidelity, edge))
+    return found
 
 
 def listen(env: Environment, collector: Collector) -> None:

@@ -11,9 +11,8 @@ client's patience an exit before video start, an error later a playback
 failure. Then, like a person, the viewer presses play again after a few
 seconds, for as long as the audience shape keeps it, or (audience.leaving)
 until it leaves the player for the app's home screen, running the journey's
-leaving flow, and perhaps comes back later. Arriving viewers (the open
-model, harness/load/arrivals) are carried by a pool of users that take the
-next arrival when free and are away in between. A client type's viewers
+leaving flow, and perhaps comes back later (arriving viewers of the open
+model ride on the pool of harness/load/arrivals/pool.py). A client type's viewers
 are of one fidelity tier (fidelity.py): `full` download segments, `manifest`
 only their first bytes, and report to the collector's tier of their own.
 """
@@ -35,8 +34,7 @@ from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
 from harness.load.arrivals.leaving import Stay, stays
-from harness.load.arrivals.queue import ArrivalQueue, RunClock, until
-from harness.load.arrivals.schedule import Arrival
+from harness.load.arrivals.queue import RunClock, until
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
 from harness.load.drain import drain
@@ -320,33 +318,6 @@ class Viewer(_App):
                     run_round()
 
 
-class ArrivingViewer(Viewer):
-    """A user of the arrivals' pool: takes the next arrival of its process,
-    is that viewer for its stays, then takes the next; away in between."""
-
-    abstract = True
-    queue: ArrivalQueue
-    profiles: Mapping[str, ClientProfile]  # by client type
-    fidelities: Mapping[str, str]  # tier by client type
-
-    def on_start(self) -> None:
-        self.playback, self.trip, self.here = None, None, False
-        self.settings.collector.presence(away=1)
-
-    def turn(self) -> None:
-        arrival = self.queue.take() if self.settings.clock.wait() else None
-        if arrival is None:
-            gevent.sleep(IDLE_S)
-            return
-        self.arrive_as(arrival)
-        self.visit(arrival.stays)
-
-    def arrive_as(self, arrival: Arrival) -> None:
-        self.profile = self.profiles[arrival.client]
-        self.fidelity = self.fidelities.get(arrival.client, FULL)
-        self.become(arrival.number)
-
-
 class ApiUser(_App):
     """Calls the API without watching: one round of its journey flow each interval."""
 
@@ -368,18 +339,11 @@ class ApiUser(_App):
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                  shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str, fidelity: Mapping[str, str] | None = None,
-                 arriving: tuple[ArrivalQueue, int] | None = None) -> list[type[_App]]:
+                 host: str, fidelity: Mapping[str, str] | None = None) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
-    weighted by its share, of its `fidelity` tier (default full), a fixed
-    number of each kind of API user and, with `arriving` (this process's
-    arrivals, the pool's size for the run), the arrivals' pool."""
+    weighted by its share, of its `fidelity` tier (default full), and a
+    fixed number of each kind of API user."""
     classes: list[type[_App]] = []
-    if arriving is not None and arriving[1]:
-        classes.append(type("ArrivingViewers", (ArrivingViewer,), {
-            "abstract": False, "fixed_count": arriving[1], "queue": arriving[0],
-            "profiles": clients, "fidelities": dict(fidelity or {}),
-            "profile": next(iter(clients.values())), "settings": settings, "host": host}))
     for name, share in shares.items():
         if share > 0:
             classes.append(type(f"{name.capitalize()}Viewer", (Viewer,), {

@@ -990,8 +990,11 @@ def test_smoke_is_ci_sized_and_the_headline_fits_a_small_machine():
     headline = scenario.load(SCENARIOS_DIR / "kickoff-free-to-air.yaml")
     peak = max(p.viewers for p in headline.audience.points) * headline.audience.scale
     assert peak <= 150 and headline.wall_duration <= 300
-    assert [p.name for p in headline.timeline.phases] == ["pre-match", "kickoff-rush", "first-half"]
+    assert [p.name for p in headline.timeline.phases] == ["pre-match", "kickoff-rush", "first-half",
+                                                          "half-time", "second-half"]
     assert headline.timeline.peak == "kickoff-rush"
+    (half_time,) = headline.audience.leaving  # a share leaves for the home screen, comes back
+    assert half_time.flow == "home" and half_time.back is not None
 
 
 def docs_example() -> str:
