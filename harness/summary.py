@@ -39,6 +39,9 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
+        # viewers coming into the audience and leaving it (harness/load/arrivals)
+        "arrivals": sum(s.window.arrivals for s in seconds),
+        "departures": sum(s.window.departures for s in seconds),
     }
 
 

@@ -135,6 +135,7 @@ slos:
     assert int(rows[-1]["viewers"]) == int(rows[-1]["target_viewers"]) == 8
     halves = {phase["name"]: phase for phase in summary["phases"]}
     assert halves["second-half"]["attempts"] >= leavers  # each pressed play again
+    assert halves["half-time"]["departures"] == halves["second-half"]["arrivals"] == leavers
     assert summary["overall"]["metrics"]["error_ratio.home"] == 0
     assert summary["verdict"]["result"] == "pass"
     assert len(ACCOUNTS) == 3  # accounts are shared round robin: leavers need no own row
