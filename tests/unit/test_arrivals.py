@@ -231,3 +231,73 @@ def test_validate_names_the_problem_and_exits_2(tmp_path):
     result = harness("validate", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{path}:4: audience.arrivals[0].per_hour: unknown key" in result.stderr
+
+
+# -- leaving flows in journeys ------------------------------------------------------------
+
+def journey_problems(tmp_path: Path, leaving: str) -> list[str]:
+    path = tmp_path / "app.yaml"
+    path.write_text("steps:\n  - {group: catalog, url: /live, extract: {event: {json: $.id}}}\n"
+                    "play: /live/{event}.m3u8\nleaving:\n" + leaving)
+    scenario_path = tmp_path / "s.yaml"
+    scenario_path.write_text("name: t\njourney: app.yaml\ntimeline: {start: 0s, end: 1m}\n"
+                             "audience: {viewers: [{at: 0s, viewers: 1}]}\n")
+    with pytest.raises(InvalidInput) as error:
+        scenario.load(scenario_path)
+    return [line.removeprefix(str(path)) for line in str(error.value).splitlines()]
+
+
+def test_a_leaving_flow_knows_the_variables_set_before_the_player_and_no_others(tmp_path):
+    assert journey_problems(tmp_path, "  home:\n    steps:\n"
+                                      "      - {group: home, url: '/page/{event}/{nope}'}\n") == [
+        ":7: leaving.home.steps[0].url: unknown variable {nope} (variables here: client, event, "
+        "subscriber, viewer)"]
+    assert journey_problems(tmp_path, "  home: {steps: []}\n") == [
+        ":5: leaving.home.steps: lists 0 entries; it needs at least 1"]
+    assert journey_problems(tmp_path, "  home page: {steps: [{group: home, url: /}]}\n") == [
+        ":5: leaving.home page: 'home page' is not a flow's name"]
+
+
+def test_a_leaving_flow_runs_on_the_trip_with_what_it_learnt(tmp_path):
+    from harness.load import journey
+    from harness.load.journey.model import Viewer
+
+    path = tmp_path / "app.yaml"
+    path.write_text("steps:\n  - {group: catalog, url: /live, extract: {event: {json: $.id}}}\n"
+                    "play: /live/{event}.m3u8\nleaving:\n  home:\n    steps:\n"
+                    "      - {group: home, url: '/page/{event}'}\n      - {group: home, url: /}\n")
+    app = journey.load(str(path), tmp_path, "s.yaml")
+    assert app.leaving_flows == ("home",) and app.groups == ("catalog", "home")
+    asked = []
+
+    def fetch(method, url, *, group, **_):
+        asked.append((group, url))
+        if url == "/":
+            raise journey.trip.FetchError("HTTP 503")  # a failed step: the flow goes on
+        return journey.Response(200, {}, b'{"id": "m1"}', {})
+
+    trip = journey.start(app, fetch, Viewer(0, "app", False, None, None), lambda s: None)
+    assert trip.playback_url() == "/live/m1.m3u8"
+    trip.leave("home")
+    assert asked == [("catalog", "/live"), ("home", "/page/m1"), ("home", "/")]
+
+
+def test_a_journey_class_serves_its_leaving_flows():
+    from harness.load import journey
+    from harness.load.journey.model import CodeJourney, Viewer
+
+    class App(journey.Journey):
+        leaving_flows = ("home",)
+        left: list[str] = []
+
+        def playback_url(self) -> str:
+            return "/live.m3u8"
+
+        def leaving(self, flow: str) -> None:
+            App.left.append(flow)
+            raise RuntimeError("the home rail broke")  # counted by its requests, ignored here
+
+    code = CodeJourney("app.py:App", Path("app.py"), App)
+    assert code.leaving_flows == ("home",)
+    journey.start(code, None, Viewer(0, "app", False, None, None), lambda s: None).leave("home")
+    assert App.left == ["home"]
