@@ -73,6 +73,10 @@ def check_open_model(audience: dict, span: tuple[float, float] | None,
                                                   "or push: viewers arriving; see "
                                                   "docs/scenarios.md)")
     watch = audience.get("watch") or {}
+    if "watch" in audience and not any(key in audience for key in ("arrivals", "push")):
+        document.problem(("audience", "watch"), "is how long arriving viewers watch, and this "
+                                                "audience has none (add arrivals or push, or "
+                                                "remove watch)")
     if watch.get("median") and watch.get("p90") and watch["p90"] <= watch["median"]:
         document.problem(("audience", "watch", "p90"), f"{format_time(watch['p90'])} is not more "
                          f"than the median {format_time(watch['median'])}")

@@ -177,6 +177,9 @@ def test_the_open_model_round_trips_through_the_file_format(tmp_path):
      ":5: audience.arrivals[0].at: 11m is outside the timeline [0s, 10m]"),
     ("arrivals: [{at: 0s, per_second: 1}]\nwatch: {median: 5m, p90: 1m}\n",
      ":6: audience.watch.p90: 1m is not more than the median 5m"),
+    ("viewers: [{at: 0s, viewers: 1}]\nwatch: {median: 1m, p90: 5m}\n",
+     ":6: audience.watch: is how long arriving viewers watch, and this audience has none (add "
+     "arrivals or push, or remove watch)"),
     ("arrivals: [{at: 0s, per_second: 9000000}]\n",
      ":5: audience.arrivals: bring 5,400,000,000 viewers over the run; at most 1,000,000 can be "
      "drawn (lower audience.scale, or the rates)"),
