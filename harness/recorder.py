@@ -42,12 +42,14 @@ BOOKING = ("booking_attempts", "booking_failures")
 # The load generator's truth (harness/generator/truth.py): generator_saturated > 0 marks
 # a second no SLO judges the stack on; empty cells: not measured.
 GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s")
+# Viewers coming into the audience and leaving it during the second (harness/load/arrivals).
+PRESENCE = ("arrivals", "departures")
 
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
     return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS, *BOOKING,
-            *metric_names(groups), *(f"generator_{name}" for name in GENERATOR))
+            *metric_names(groups), *(f"generator_{name}" for name in GENERATOR), *PRESENCE)
 
 
 def utc(epoch: float) -> str:
@@ -99,6 +101,7 @@ def timeseries_row(second: Second, groups: Iterable[str]) -> list:
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]
     row += [None if w.generator is None else getattr(w.generator, name) for name in GENERATOR]
+    row += [getattr(w, name) for name in PRESENCE]
     return [_cell(v) for v in row]
 
 

@@ -239,8 +239,10 @@ class Session:
         if self.scenario.phase_at(match_s) != self.phase:
             self.phase = self.scenario.phase_at(match_s)
             self.recorder.event("phase", match_s, phase=self.phase)
+        # Viewer users on a break or idle in the arrivals' pool are not in the audience.
+        viewers = max(0, measured.viewers - measured.window.away)
         second = Second(measured.window, time.time() - late, match_s, self.phase,
-                        self.target_at(wall_s), measured.viewers)
+                        self.target_at(wall_s), viewers)
         self.recorder.second(second)
         self.status.show(second)
         halted = self.halts.check(second)

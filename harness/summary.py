@@ -42,6 +42,9 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
                     for name in ("attempts", "failures")},
         "clients": client_metrics([s.window for s in seconds]),  # new viewers by client type
+        # viewers coming into the audience and leaving it (harness/load/arrivals)
+        "arrivals": sum(s.window.arrivals for s in seconds),
+        "departures": sum(s.window.departures for s in seconds),
     }
 
 

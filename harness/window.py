@@ -107,6 +107,12 @@ class Window:
     # failures and startup times above, split by the client that made them
     # (absent in older runs: empty).
     clients: dict[str, ClientStarts] = field(default_factory=dict)
+    # Viewers coming into the audience and leaving it (harness/load/arrivals): arrivals
+    # and departures during the second; `away` a gauge of viewer users not in the
+    # audience at its end (on a break, or a pool user between arrivals). 0 in older runs.
+    arrivals: int = 0
+    departures: int = 0
+    away: int = 0
 
     @property
     def watching(self) -> int:

@@ -3,7 +3,10 @@ the request listener that feeds the collector, and, where the shape is
 driven (one process, or the master), the audience shape.
 
 Every process of a run builds the same classes (same names, weights and
-fixed counts), so the master's dispatch means the same on every worker.
+fixed counts), so the master's dispatch means the same on every worker. With
+arrivals (harness/load/arrivals) the shape holds the arrivals' pool, a fixed
+count for the whole run, besides the curve's viewers and the API users; the
+target the run records is the concurrency the scenario implies.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from locust.env import Environment
 from locust.runners import Runner
 
 from harness.load import journey
+from harness.load.arrivals.pool import pool_class
+from harness.load.arrivals.queue import ArrivalQueue, RunClock
+from harness.load.arrivals.schedule import Schedule
 from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
 from harness.load.shape import AudienceShape, viewers_at
@@ -29,15 +35,35 @@ def api_count(scenario: Scenario) -> int:
 
 
 def target_at(scenario: Scenario) -> Callable[[float], int]:
-    """Viewers the profile wants at a wall second of the run."""
+    """Viewers the scenario wants watching at a wall second of the run: the
+    curve's, less those its leaving moments took away, plus the arrivals present."""
+    schedule = Schedule(scenario)
+    return lambda wall_s: schedule.implied(scenario.match(wall_s))
+
+
+def curve_at(scenario: Scenario) -> Callable[[float], int]:
+    """The curve's viewers (Locust users, on a break or not) at a wall second."""
+    audience = scenario.audience
+
     def at(wall_s: float) -> int:
-        audience = scenario.audience
+        if not audience.points:  # arrivals only
+            return 0
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
     return at
 
 
-def shape(scenario: Scenario, wall_duration: float) -> LoadTestShape:
-    return AudienceShape(target_at(scenario), wall_duration, api_count(scenario))
+def shape(scenario: Scenario, wall_duration: float, stride: int = 1) -> LoadTestShape:
+    """The shape for a run whose viewers run in `stride` processes (1: this one)."""
+    fixed = api_count(scenario) + Schedule(scenario).pool(stride)
+    return AudienceShape(curve_at(scenario), wall_duration, fixed)
+
+
+def begin(user_classes: list[type], zero: float) -> None:
+    """Tell the run's clock (if its viewers have one) the run's zero, time.monotonic()."""
+    clocks = {id(c.settings.clock): c.settings.clock for c in user_classes
+              if getattr(c, "settings", None) is not None and c.settings.clock is not None}
+    for clock in clocks.values():
+        clock.begin(zero)
 
 
 def failure_reason(exception: BaseException | None, response: object) -> str | None:
@@ -54,15 +80,23 @@ def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge
     this process numbers its viewers index, index + stride, ... so that no
     two processes share a number (and a seed reproduces each viewer)."""
     audience = scenario.audience
+    clock = (RunClock(scenario.timeline.start, scenario.time_scale)
+             if audience.opens or audience.leaving else None)
     settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
                                 journey=viewers_journey, stream=audience.stream,
                                 cmcd=None if scenario.cmcd == "off" else scenario.cmcd,
                                 numbers=itertools.count(index, stride),
                                 api_numbers=itertools.count(index, stride),
-                                newcomers=audience.newcomers)
+                                newcomers=audience.newcomers, leaving=audience.leaving,
+                                clock=clock)
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
-    return user_classes(settings, CLIENTS, audience.clients, api_users, edge,
-                        audience.fidelity)
+    found = user_classes(settings, CLIENTS, audience.clients, api_users, edge, audience.fidelity)
+    schedule = Schedule(scenario)
+    if schedule.arrivals:
+        queue = ArrivalQueue(schedule.of_process(index, stride), clock)
+        found.append(pool_class(settings, queue, schedule.pool(stride), CLIENTS,
+                                audience.fidelity, edge))
+    return found
 
 
 def listen(env: Environment, collector: Collector) -> None:
@@ -76,9 +110,11 @@ def listen(env: Environment, collector: Collector) -> None:
 
 def environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
                 edge: str | None, collector: Collector,
-                shape_class: LoadTestShape | None = None) -> Environment:
-    """Locust's environment where the shape is driven: one process, or the master."""
-    env = Environment(user_classes=classes(scenario, viewers_journey, edge, collector),
+                shape_class: LoadTestShape | None = None, stride: int = 1) -> Environment:
+    """Locust's environment where the shape is driven: one process, or the
+    master of `stride` workers (its classes' fixed counts are the workers')."""
+    env = Environment(user_classes=classes(scenario, viewers_journey, edge, collector,
+                                           stride=stride),
                       shape_class=shape_class, host=edge)
     listen(env, collector)
     return env

@@ -41,14 +41,15 @@ def open_source(generator: Generator, scenario: Scenario,
                 viewers_journey: journey.AnyJourney | None, spec: str | dict | None,
                 edge: str | None, wall_duration: float) -> WindowSource:
     """The run's window source, its workers (if any) joined and ready."""
-    shape = audience.shape(scenario, wall_duration)
+    stride = generator.processes or 1
+    shape = audience.shape(scenario, wall_duration, stride)
     if not generator.processes:
         collector = Collector()
         env = audience.environment(scenario, viewers_journey, edge, collector, shape)
         return LocalSource(env, collector, audience.api_count(scenario))
     # The master runs no viewer: its collector measures only its own CPU and loop lag.
     collector = Collector()
-    env = audience.environment(scenario, viewers_journey, edge, collector, shape)
+    env = audience.environment(scenario, viewers_journey, edge, collector, shape, stride)
     plan = plan_of(scenario, viewers_journey, spec, edge, generator.processes)
     bind = Address(LOOPBACK, free_port()) if generator.workers else generator.master_bind
     try:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from locust.env import Environment
 
+from harness.generator import audience
 from harness.load.collector import Collector
 from harness.window import Window
 
@@ -55,7 +56,9 @@ class LocalSource:
 
     def start(self) -> float:
         self._runner.start_shape()
-        return time.perf_counter()
+        zero = time.perf_counter()
+        audience.begin(self._runner.environment.user_classes, time.monotonic())
+        return zero
 
     def window(self, second: int) -> Measured:
         return Measured(self._collector.close(second, time.monotonic()),

@@ -60,7 +60,9 @@ class _Worker:
         self.runner.send_message(READY, {})
 
     def start(self, msg: Message, **_) -> None:
-        self.runner.greenlet.spawn(self._close_windows, float(msg.data["zero_epoch"]))
+        zero_epoch = float(msg.data["zero_epoch"])
+        audience.begin(self.env.user_classes, time.monotonic() - (time.time() - zero_epoch))
+        self.runner.greenlet.spawn(self._close_windows, zero_epoch)
 
     def _close_windows(self, zero_epoch: float) -> None:
         """One window per second of the master's run, closed on its boundaries."""

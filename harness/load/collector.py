@@ -26,6 +26,7 @@ class Collector:
         self._watched: dict[int, tuple[Playback, Totals]] = {}
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
         self._manifest = ManifestTier(self)
+        self._away = 0  # viewer users not in the audience now (on a break, or a pool's idle)
 
     def tier(self, fidelity: str) -> Collector | ManifestTier:
         """Where viewers of `fidelity` report their attempts and what ends them."""
@@ -84,6 +85,13 @@ class Collector:
     def playback_failed(self) -> None:
         self._open.playback_failures += 1
 
+    def presence(self, arrived: int = 0, departed: int = 0, away: int = 0) -> None:
+        """Viewers came into the audience or left it; `away` changes the users
+        not in it (harness/load/arrivals: breaks, and the arrivals' pool)."""
+        self._open.arrivals += arrived
+        self._open.departures += departed
+        self._away += away
+
     def request(self, group: str, seconds: float, failure: str | None = None,
                 fidelity: str | None = None) -> None:
         """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError");
@@ -132,6 +140,7 @@ class Collector:
             window.playing += playback.state == PLAYING
             window.stalled += playback.state == STALLED
         window.manifest_viewers = self._manifest.watching
+        window.away = self._away
         self._open = Window(second + 1)
         return window
 

@@ -1,7 +1,8 @@
 """The audience over time as a Locust load shape.
 
 The scenario gives concurrent viewers at points around kickoff (linear in
-between), in match time; the shape maps the run's wall clock onto match time
+between), in match time (an open model's arrivals ride on a pool of fixed
+count: harness/load/arrivals); the shape maps the run's wall clock onto match time
 (time_scale) and asks Locust each second for the viewers due one second
 later, at a spawn rate that gets there within that second. So even a steep
 kickoff ramp is followed with at most one second of lag.
@@ -36,15 +37,15 @@ class AudienceShape(LoadTestShape):
     """tick() -> (users, spawn rate), then None a little after the run's wall duration."""
 
     def __init__(self, viewers_at_wall: Callable[[float], int], wall_duration: float,
-                 api_users: int = 0) -> None:
+                 fixed_users: int = 0) -> None:
         super().__init__()
         self.viewers_at_wall = viewers_at_wall
         self.wall_duration = wall_duration
-        self.api_users = api_users
+        self.fixed_users = fixed_users  # API users and the arrivals' pool, the whole run
 
     def target(self, wall_seconds: float) -> int:
-        """Locust users wanted at a moment: viewers plus the fixed API users."""
-        return self.viewers_at_wall(min(wall_seconds, self.wall_duration)) + self.api_users
+        """Locust users wanted at a moment: the curve's viewers plus the fixed users."""
+        return self.viewers_at_wall(min(wall_seconds, self.wall_duration)) + self.fixed_users
 
     def tick(self) -> tuple[int, float] | None:
         now = self.get_run_time()

@@ -12,7 +12,10 @@ failure; but an attempt that stopped at signing up or booking is a booking
 failure (entry.py), whatever stopped it. Newcomers (viewers without an
 account) sign up afresh on every attempt (journey/newcomers.py). Then, like
 a person, the viewer presses play again after a few seconds, for as long as
-the audience shape keeps it. A client type's viewers
+the audience shape keeps it, or (audience.leaving) until it leaves the player
+for the app's home screen, running the journey's leaving flow, and perhaps
+comes back later (arriving viewers of the open model ride on the pool of
+harness/load/arrivals/pool.py). A client type's viewers
 are of one fidelity tier (fidelity.py): `full` download segments, `manifest`
 only their first bytes, and report to the collector's tier of their own.
 """
@@ -21,9 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import random
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urljoin
@@ -33,6 +37,8 @@ from locust import FastHttpUser, constant_pacing, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
+from harness.load.arrivals.leaving import Stay, stays
+from harness.load.arrivals.queue import RunClock, until
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
 from harness.load.drain import drain
@@ -43,15 +49,21 @@ from harness.load.journey.newcomers import newcomer, run_token
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow
+from harness.scenario.model import Leaving
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed
+IDLE_S = 5.0  # a pool user with no arrival left waits this long before it looks again
 T = TypeVar("T")
 
 
 class GaveUp(BaseException):
     """The viewer's patience ran out before the first frame. A BaseException,
     so that no `except Exception` in a user's journey class swallows it."""
+
+
+class Left(BaseException):
+    """The viewer's stay is over: it leaves the player (a BaseException, like GaveUp)."""
 
 
 @dataclass
@@ -69,6 +81,8 @@ class AudienceSettings:
     api_numbers: Iterator[int] = field(default_factory=itertools.count)  # API users
     newcomers: float = 0.0  # share of viewers without an account (never subscribers)
     token: str = field(default_factory=run_token)  # this run's: newcomers' names differ per run
+    leaving: Sequence[Leaving] = ()  # audience.leaving: moments viewers leave the player
+    clock: RunClock | None = None  # the run's match time, with leaving moments or arrivals
 
     def who(self, number: int, client: str, subscriber: bool) -> journey.Viewer:
         accounts = self.journey.accounts if self.journey else None
@@ -197,23 +211,82 @@ class Viewer(_App):
         return {"fidelity": self.fidelity}
 
     def on_start(self) -> None:
-        number = next(self.settings.numbers)
+        self.become(next(self.settings.numbers))
+        self.here: bool | None = None  # in the audience (None: not yet counted either way)
+        self.gone = False  # left for good: idle until the shape stops it
+
+    def become(self, number: int) -> None:
+        """Be viewer `number`, of this user's client type and tier."""
+        self.number = number
         self.rng = random.Random(f"{self.settings.seed}:{number}")
         self.subscriber = is_subscriber(number, self.settings.subscribers)
         self.newcomer = is_newcomer(number, self.settings.subscribers, self.settings.newcomers)
         self.who = self.settings.who(number, self.profile.name, self.subscriber)
         self.attempts = 0
         self.playback: Playback | None = None
+        self.trip: journey.trip.DataTrip | journey.trip.CodeTrip | None = None
 
     def on_stop(self) -> None:
         if self.playback is not None:  # stopped by the shape mid-attempt: a normal leave
             self.settings.collector.tier(self.fidelity).ended(self.playback, time.monotonic())
+        if self.here is not None:  # stopped while here (a departure) or while away
+            self.settings.collector.presence(departed=int(self.here), away=-int(not self.here))
 
     @task
     def watch(self) -> None:
+        self.turn()
+
+    def turn(self) -> None:
+        """One turn of the viewer's task: the curve's viewer watches (leaving and
+        coming back at the leaving moments that take it)."""
+        clock = self.settings.clock
+        if not self.settings.leaving or clock is None:
+            self.arrive()
+            self.watch_on()
+        elif self.gone or not clock.wait():
+            gevent.sleep(IDLE_S)
+        else:
+            self.visit(stays(clock.match(), math.inf, self.number, self.settings.leaving,
+                             self.settings.seed))
+            self.gone = True
+
+    def watch_on(self) -> None:
+        """Attempt after attempt, until the viewer is stopped or leaves."""
         while True:
             self.attempt()
             gevent.sleep(self.rng.uniform(*REPLAY_AFTER))
+
+    def visit(self, visits: Sequence[Stay]) -> None:
+        """Away until each stay starts, watching during it; on leaving, the
+        journey's leaving flow (if the stay names one)."""
+        for stay in visits:
+            gevent.sleep(until(self.settings.clock, stay.start))
+            self.arrive()
+            left = Left()
+            try:
+                with gevent.Timeout(until(self.settings.clock, stay.end), left):
+                    self.watch_on()
+            except Left as over:
+                if over is not left:
+                    raise
+            self.here = False
+            self.settings.collector.presence(departed=1, away=1)
+            if stay.flow is not None:
+                self.leave_by(stay.flow)
+
+    def arrive(self) -> None:
+        self.settings.collector.presence(arrived=1, away=-int(self.here is False))
+        self.here = True
+
+    def leave_by(self, flow: str) -> None:
+        """The journey's leaving flow, with what the last attempt's trip knows."""
+        trip = self.trip
+        if trip is None:
+            try:
+                trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+            except journey.JourneyFailed:  # a journey class that will not start
+                return
+        trip.leave(flow)
 
     def attempt(self) -> None:
         collector = self.settings.collector.tier(self.fidelity)
@@ -263,6 +336,7 @@ class Viewer(_App):
             who = dataclasses.replace(who, newcomer=newcomer(
                 self.settings.seed, self.settings.token, who.number, self.attempts))
         trip = journey.start(self.settings.journey, fetch, who, gevent.sleep)
+        self.trip = trip  # its variables so far serve a leaving flow
         return trip, urljoin(self.host, trip.playback_url())
 
     def keep_watching(self, player: Player, repeats: journey.trip.Repeats) -> None:

@@ -98,12 +98,16 @@ def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
                   _spans(summary.get("faults") or [], end),
                   _markers(summary.get("phases") or [], start, end), saturated)
     specs = [
-        ("viewers", "Viewers: target, joining, playing and stalled", [
+        ("viewers", "Viewers: target, joining, playing and stalled; arrivals and departures", [
             Series("target", GREY, [b.target_viewers for b in points], dashed=True),
             Series("joining", ORANGE, [b.joining for b in points]),
             Series("playing", GREEN, [b.playing for b in points]),
             Series("stalled", VERMILLION, [b.stalled for b in points]),
-        ], Axis("viewers", _plain), None),
+            Series("arrivals/s", BLUE, [b.arrivals_per_s for b in points], dashed=True,
+                   right=True),
+            Series("departures/s", PURPLE, [b.departures_per_s for b in points], dashed=True,
+                   right=True),
+        ], Axis("viewers", _plain), Axis("arrivals, departures per second", _plain)),
         ("requests", "Requests per second by request group, and failed requests", [
             *_group_series(groups, points),
             Series("failed", BLACK, [b.failed_per_s for b in points], dashed=True),

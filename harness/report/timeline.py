@@ -25,6 +25,9 @@ class Bin:
     joining: float
     playing: float
     stalled: float
+    # Viewers coming into the audience and leaving it, per second (harness/load/arrivals).
+    arrivals_per_s: float = 0.0
+    departures_per_s: float = 0.0
 
 
 def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
@@ -36,7 +39,8 @@ def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
 
     return Bin(seconds[-1].match_s, metrics_of(windows, groups), failures / len(windows),
                mean([s.target_viewers for s in seconds]), mean([w.joining for w in windows]),
-               mean([w.playing for w in windows]), mean([w.stalled for w in windows]))
+               mean([w.playing for w in windows]), mean([w.stalled for w in windows]),
+               mean([w.arrivals for w in windows]), mean([w.departures for w in windows]))
 
 
 def bins(seconds: Sequence[Second], groups: Sequence[str] = (),

@@ -16,9 +16,9 @@ from harness.document import Document, parse_document, read_document
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
 from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
-                                    DEFAULT_RECOVERY_BUDGET, ApiUsers, Audience, AudiencePoint,
-                                    Fault, HaltCondition, Phase, Scenario, Slo, Timeline,
-                                    default_peak, default_phases)
+                                    DEFAULT_RECOVERY_BUDGET, ApiUsers, ArrivalPoint, Audience,
+                                    AudiencePoint, Fault, HaltCondition, Leaving, Phase, Push,
+                                    Scenario, Slo, Timeline, Watch, default_peak, default_phases)
 from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
 
@@ -62,9 +62,26 @@ def json_schema() -> dict:
 def describe(scenario: Scenario) -> str:
     """One line for `harness validate`."""
     points = scenario.audience.points
-    peak = round(max(p.viewers for p in points) * scenario.audience.scale)
-    return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers, wall duration "
-            f"{scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}")
+    peak = round(max((p.viewers for p in points), default=0) * scenario.audience.scale)
+    opened = (f", {len(scenario.audience.arrivals)} arrival points, "
+              f"{len(scenario.audience.push)} push spikes" if scenario.audience.opens else "")
+    return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers{opened}, wall "
+            f"duration {scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}")
+
+
+def _open_model(audience: dict) -> dict:
+    """The Audience's open-model fields from the file's values (harness/load/arrivals)."""
+    watch = audience.get("watch")
+    return {
+        "arrivals": tuple(ArrivalPoint(p["at"], p.get("per_second", p.get("per_minute")),
+                                       "second" if "per_second" in p else "minute")
+                          for p in audience.get("arrivals", ())),
+        "watch": Watch(watch["median"], watch["p90"]) if watch else None,
+        "push": tuple(Push(**p) for p in audience.get("push", ())),
+        "leaving": tuple(Leaving(e["name"], e["at"], e["share"], e["within"], e.get("flow"),
+                                 e.get("back"), e.get("back_within", 0.0))
+                         for e in audience.get("leaving", ())),
+    }
 
 
 def _build(document: Document, source: Path) -> Scenario:
@@ -85,13 +102,13 @@ def _build(document: Document, source: Path) -> Scenario:
                           timeline.get("peak") or default_peak(phases, start, end)),
         audience=Audience(
             event=audience.get("event"),
-            points=tuple(AudiencePoint(p["at"], p["viewers"]) for p in audience["viewers"]),
+            points=tuple(AudiencePoint(p["at"], p["viewers"]) for p in audience.get("viewers", ())),
             clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
             scale=audience.get("scale", 1.0), stream=audience.get("stream"),
             fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})},
-            newcomers=audience.get("newcomers", 0.0)),
+            newcomers=audience.get("newcomers", 0.0), **_open_model(audience)),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),
@@ -107,6 +124,7 @@ def _build(document: Document, source: Path) -> Scenario:
         source=source, groups=groups or ())
 
 
-__all__ = ["CLIENT_TYPES", "ApiUsers", "Audience", "AudiencePoint",
+__all__ = ["CLIENT_TYPES", "ApiUsers", "ArrivalPoint", "Audience", "AudiencePoint", "Leaving",
+           "Push", "Watch",
            "Fault", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
            "loads", "replace", "request_groups"]

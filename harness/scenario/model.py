@@ -44,6 +44,53 @@ class AudiencePoint:
 
 
 @dataclass(frozen=True)
+class ArrivalPoint:
+    at: float  # match seconds
+    rate: float  # viewers arriving per `per` (linear in between), before `scale`
+    per: str  # "second" or "minute" of match time, as written
+
+    @property
+    def per_second(self) -> float:
+        return self.rate / 60 if self.per == "minute" else self.rate
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How long an arriving viewer watches: log-normal, by its median and p90."""
+
+    median: float  # match seconds
+    p90: float  # match seconds, > median
+
+
+@dataclass(frozen=True)
+class Push:
+    """A push notification: `share` of the `reach` people of a client type who
+    got it arrive within `within` of `at`."""
+
+    name: str
+    at: float  # match seconds
+    audience: str  # the client type the alert went to (CLIENT_TYPES)
+    reach: int  # people it reached, before `scale`
+    share: float  # of them, the share who open it and watch
+    within: float  # match seconds over which they arrive
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A moment viewers leave the player: `share` of those watching go within
+    `within` of `at`, run the journey's leaving flow `flow` on the way out,
+    and come back from `back` (within `back_within`), or never (back None)."""
+
+    name: str
+    at: float  # match seconds
+    share: float
+    within: float  # match seconds
+    flow: str | None = None  # a flow of the journey's `leaving`
+    back: float | None = None  # match seconds; None: they leave for good
+    back_within: float = 0.0  # match seconds over which they come back
+
+
+@dataclass(frozen=True)
 class ApiUsers:
     kind: str  # a flow of the journey's api_users ("epg", "login" in the reference journey)
     users: int  # how many such users for the whole run
@@ -62,6 +109,17 @@ class Audience:
     # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
     fidelity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIDELITY))
     newcomers: float = 0.0  # share of viewers without an account (sign up first); never subscribers
+    # The open model (harness/load/arrivals): viewers arriving at a rate, each
+    # watching a drawn while; push spikes; moments viewers leave (and come back).
+    arrivals: tuple[ArrivalPoint, ...] = ()  # strictly increasing `at`
+    watch: Watch | None = None  # None: arriving viewers watch to the end
+    push: tuple[Push, ...] = ()
+    leaving: tuple[Leaving, ...] = ()  # strictly increasing `at`
+
+    @property
+    def opens(self) -> bool:
+        """Whether viewers arrive by rate or push (the open model), not only by `points`."""
+        return bool(self.arrivals or self.push)
 
 
 @dataclass(frozen=True)
@@ -145,8 +203,9 @@ class Scenario:
         data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
                             **({"stream": audience.stream} if audience.stream is not None else {}),
                             "scale": _number(audience.scale),
-                            "viewers": [{"at": format_time(p.at), "viewers": p.viewers}
-                                        for p in audience.points],
+                            **({"viewers": [{"at": format_time(p.at), "viewers": p.viewers}
+                                            for p in audience.points]} if audience.points else {}),
+                            **_open_model(audience),
                             "clients": {k: _number(v) for k, v in audience.clients.items()},
                             "fidelity": dict(audience.fidelity),
                             "subscribers": _number(audience.subscribers),
@@ -170,6 +229,29 @@ class Scenario:
                                if value is not None},
                             "for": format_time(h.lasting)} for h in self.halt_if]
         return data
+
+
+def _open_model(audience: Audience) -> dict:
+    """The open model's keys of the file format, those that are set."""
+    data = {}
+    if audience.arrivals:
+        data["arrivals"] = [{"at": format_time(p.at), f"per_{p.per}": _number(p.rate)}
+                            for p in audience.arrivals]
+    if audience.watch is not None:
+        data["watch"] = {"median": format_time(audience.watch.median),
+                         "p90": format_time(audience.watch.p90)}
+    if audience.push:
+        data["push"] = [{"name": p.name, "at": format_time(p.at), "audience": p.audience,
+                         "reach": p.reach, "share": _number(p.share),
+                         "within": format_time(p.within)} for p in audience.push]
+    if audience.leaving:
+        data["leaving"] = [{"name": e.name, "at": format_time(e.at), "share": _number(e.share),
+                            "within": format_time(e.within),
+                            **({"flow": e.flow} if e.flow is not None else {}),
+                            **({"back": format_time(e.back)} if e.back is not None else {}),
+                            **({"back_within": format_time(e.back_within)}
+                               if e.back_within else {})} for e in audience.leaving]
+    return data
 
 
 def default_phases(start: float, end: float) -> tuple[Phase, ...]:

@@ -22,6 +22,7 @@ from harness.metrics import Metric
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
 from harness.quantities import format_time
+from harness.scenario.arrivals import FIELDS as OPEN_MODEL, check_open_model
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, DEFAULT_CLIENTS, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
@@ -59,7 +60,8 @@ _AUDIENCE = Record("who watches, and when", {
     "stream": Text("a master playlist (HLS) or MPD (DASH) URL every viewer plays, skipping the "
                    "app's journey (no app calls before the player)"),
     "scale": Number("multiplies every viewers value (default 1)", above=0, maximum=1000),
-    "viewers": Items("the audience curve: points in time order", _POINT, at_least=1),
+    "viewers": Items("the audience curve: points in time order (besides or instead of "
+                     "arrivals)", _POINT, at_least=1),
     "clients": Shares("shares of client types (default web 0.5, app 0.35, tv 0.15)", CLIENT_TYPES),
     "fidelity": Record("per client type, how much of the stream its viewers download: full "
                        "(default: segments too) or manifest (journey, playlists/MPDs and each "
@@ -71,7 +73,8 @@ _AUDIENCE = Record("who watches, and when", {
     "newcomers": Number("share of viewers without an account, who sign up (and book) before "
                         "they watch; never subscribers (default 0)", minimum=0, maximum=1),
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
-}, required=("viewers",))
+    **OPEN_MODEL,
+})
 _SLO = Record("a service level objective, judged in one phase", {
     "metric": MetricName("what is judged: a viewer metric, or a request metric over all "
                           "requests or of one of the scenario's request groups"),
@@ -131,6 +134,10 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     phase_names = _check_phases(timeline, span, document)
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
+    _check_times(_values((values.get("audience") or {}).get("arrivals") or [], "at"),
+                 ("audience", "arrivals"), span, document, noun="point", closed=True)
+    if values.get("audience") is not None:  # absent or not a mapping: reported already
+        check_open_model(values["audience"], span, document)
     _check_peak(values.get("audience") or {}, document)
     _check_newcomers(values.get("audience") or {}, document)
     stack = scenario_stack(values, source, document)

@@ -23,8 +23,26 @@ def check_viewers(values: dict, stack: Stack | None, source: Path,
         # with neither, `harness run` refuses the scenario before it starts (nothing to play)
         _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
                          document)
+    _check_leaving_flows((values.get("audience") or {}).get("leaving") or [], journey, document)
     _check_stream(values, stack, document)
     return journey
+
+
+def _check_leaving_flows(leaving: list, journey: AnyJourney | bool | None,
+                         document: Document) -> None:
+    """Each leaving moment's flow is one the journey's `leaving` defines."""
+    for index, moment in enumerate(leaving):
+        flow = (moment or {}).get("flow")
+        if flow is None or journey is False or (journey and flow in journey.leaving_flows):
+            continue
+        where = ("audience", "leaving", index, "flow")
+        if journey is None:
+            document.problem(where, "leaving flows are flows of the journey, and this scenario's "
+                                    "viewers play a bare stream (remove flow, or add journey:)")
+        else:
+            unknown(document, where, f"the journey has no leaving flow {shown(flow)}", flow,
+                    journey.leaving_flows or ["(none)"], None if journey.leaving_flows
+                    else "the journey defines no leaving flows (see docs/journeys.md)")
 
 
 def _check_journey(values: dict, stack: Stack | None, source: Path,

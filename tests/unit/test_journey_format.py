@@ -103,8 +103,9 @@ def test_the_shipped_reference_journey_reads_and_keeps_the_reference_groups():
     document = parse_document("", "scenario.yaml")
     journey = read_journey(str(REFERENCE_JOURNEY), ("journey",), Path("."), document)
     document.check()
-    assert journey.groups == ("catalog", "auth", "signup", "booking")
+    assert journey.groups == ("catalog", "auth", "signup", "booking", "home")
     assert journey.api_kinds == ("epg", "login")
+    assert journey.leaving_flows == ("home",)
     assert len(journey.accounts.rows) == 2000
     assert journey.accounts.for_viewer(0)["username"] == "subscriber-0001"
     assert journey.accounts.for_viewer(2000)["username"] == "subscriber-0001"

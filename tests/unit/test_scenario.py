@@ -253,7 +253,8 @@ def test_thresholds(tmp_path, metric, written, value):
     ("name: t\ntimeline:\n  end: 1m\naudience: {viewers: [{at: 0s, viewers: 1}]}\n",
      ":2: timeline.start: is required but missing"),
     ("name: t\ntimeline: {start: 0s, end: 1m}\naudience:\n  event: x\n",
-     ":3: audience.viewers: is required but missing"),
+     ":3: audience.viewers: is required but missing (or write arrivals or push: viewers "
+     "arriving; see docs/scenarios.md)"),
     ("name: t\ntimeline: {start: 0s, end: 1m}\n", ":1: audience: is required but missing"),
     # types and values
     ("name: Kickoff FTA\n" + MINIMAL[8:], ":1: name: 'Kickoff FTA' is not a valid name (lowercase "
@@ -858,13 +859,13 @@ def test_a_scenario_has_the_players_groups_and_its_journeys(tmp_path):
                                  "  - {metric: latency_p99.catalog, max: 1s}\n"
                                  "  - {metric: error_ratio.segment, max: 1%}\n"))
     # On local, the reference stack's journey and its groups, then the player's.
-    assert loaded.groups == ("auth", "booking", "catalog", "signup", *PLAYER_GROUPS)
+    assert loaded.groups == ("auth", "booking", "catalog", "home", "signup", *PLAYER_GROUPS)
     assert scenario.request_groups(None) == PLAYER_GROUPS  # a bare stream: the player's only
     assert [s.metric for s in loaded.slos] == ["latency_p99.catalog", "error_ratio.segment"]
     assert scenario.replace(loaded, seed=2).groups == loaded.groups
 
 
-GROUPS_HINT = "its groups: auth, booking, catalog, signup, playlist, segment"
+GROUPS_HINT = "its groups: auth, booking, catalog, home, signup, playlist, segment"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -989,8 +990,11 @@ def test_smoke_is_ci_sized_and_the_headline_fits_a_small_machine():
     headline = scenario.load(SCENARIOS_DIR / "kickoff-free-to-air.yaml")
     peak = max(p.viewers for p in headline.audience.points) * headline.audience.scale
     assert peak <= 150 and headline.wall_duration <= 300
-    assert [p.name for p in headline.timeline.phases] == ["pre-match", "kickoff-rush", "first-half"]
+    assert [p.name for p in headline.timeline.phases] == ["pre-match", "kickoff-rush", "first-half",
+                                                          "half-time", "second-half"]
     assert headline.timeline.peak == "kickoff-rush"
+    (half_time,) = headline.audience.leaving  # a share leaves for the home screen, comes back
+    assert half_time.flow == "home" and half_time.back is not None
 
 
 def docs_example() -> str:

@@ -37,7 +37,7 @@ def shape_for(text: str) -> tuple[AudienceShape, object]:
     def target(wall_s: float) -> int:
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
 
-    return AudienceShape(target, scenario.wall_duration, api_users=2), scenario
+    return AudienceShape(target, scenario.wall_duration, fixed_users=2), scenario
 
 
 KICKOFF = """\

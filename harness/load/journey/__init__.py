@@ -3,7 +3,8 @@
 A journey is data (YAML: steps, conditions, extractions, repeated flows;
 format.py) or code (a subclass of `Journey`, the public base class: import it
 as `harness.load.journey.Journey`; code.py). Either way the viewer gets a trip
-(trip.py) with three calls: playback_url(), repeats() and api_round(kind).
+(trip.py) with four calls: playback_url(), repeats(), api_round(kind) and
+leave(flow).
 docs/journeys.md is the user's reference.
 """
 

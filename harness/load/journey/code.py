@@ -35,6 +35,7 @@ class Journey:
     groups: tuple[str, ...] = ()  # request groups fetch() is called with (SLOs may name them)
     watch_every: float | None = None  # seconds between while_watching() calls; None: never
     api_kinds: tuple[str, ...] = ()  # api user kinds api_user() serves
+    leaving_flows: tuple[str, ...] = ()  # audience.leaving flows leaving() serves
 
     def __init__(self, fetch: Fetch, viewer: Viewer) -> None:
         self._fetch = fetch
@@ -67,6 +68,11 @@ class Journey:
     def api_user(self, kind: str) -> None:
         """One round of API user `kind` (one of `api_kinds`), called every interval."""
         raise NotImplementedError(f"{type(self).__name__} has no api_user()")
+
+    def leaving(self, flow: str) -> None:
+        """What the app does when its viewer leaves the player (`flow`: one of
+        `leaving_flows`, as audience.leaving names it), e.g. the home screen."""
+        raise NotImplementedError(f"{type(self).__name__} has no leaving()")
 
 
 class LoadError(ValueError):

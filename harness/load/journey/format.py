@@ -188,8 +188,11 @@ FORMAT = Record("what the app does before and while playing", {
         "steps": Items("steps in order", STEP, at_least=1),
     }, required=("every", "steps"))),
     "api_users": FreeMapping("flows of API users by kind: {epg: {steps: [...]}}"),
+    "leaving": FreeMapping("flows a viewer's app runs when the viewer leaves the player "
+                           "(audience.leaving's flow): {home: {steps: [...]}}"),
 }, required=("play",))
-_API_FLOW = Record("what one API user does each interval", {
+_API_FLOW = Record("a named flow: what an API user does each interval, or an app when its "
+                   "viewer leaves", {
     "steps": Items("steps in order", STEP, at_least=1)}, required=("steps",))
 CODE = Record("a journey as a Python class", {
     "python": Text("FILE.py:Class, relative to this file; Class subclasses "
@@ -205,12 +208,8 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
     before = document.problem_count
     values = FORMAT.read(data, where, document) or {}
     accounts = read_accounts_field(values, where, folder, document)
-    flows = {}
-    for kind, flow in (values.get("api_users") or {}).items():
-        if not isinstance(kind, str) or not _VARIABLE.fullmatch(kind):
-            document.problem(where + ("api_users", kind), f"{shown(kind)} is not a kind's name")
-        flows[kind] = (_API_FLOW.read(flow, where + ("api_users", kind), document) or {}).get(
-            "steps")
+    flows = _flows(values, "api_users", where, document)
+    leaving = _flows(values, "leaving", where, document)
     start = _check_steps(values.get("steps") or [], where + ("steps",), _known(accounts),
                          accounts, document)
     if values.get("play"):
@@ -221,13 +220,27 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
     for kind, steps in flows.items():
         _check_steps(steps or [], where + ("api_users", kind, "steps"), _known(accounts),
                      accounts, document, newcomers=False)
+    for name, steps in leaving.items():  # after the steps: a viewer leaving knows their variables
+        _check_steps(steps or [], where + ("leaving", name, "steps"), start, accounts, document,
+                     newcomers=False)
     if document.problem_count > before:
         return None
     return DataJourney(
         source, tuple(_step(s) for s in values.get("steps", ())), values["play"],
         tuple(Repeat(r["every"], tuple(_step(s) for s in r["steps"]))
               for r in values.get("while_watching", ())),
-        {kind: tuple(_step(s) for s in steps) for kind, steps in flows.items()} or None, accounts)
+        {kind: tuple(_step(s) for s in steps) for kind, steps in flows.items()} or None, accounts,
+        leaving={name: tuple(_step(s) for s in steps) for name, steps in leaving.items()})
+
+
+def _flows(values: dict, key: str, where: Where, document: Document) -> dict[str, list | None]:
+    """The named flows under `key` (api_users, leaving): name -> steps (None: a problem)."""
+    flows = {}
+    for name, flow in (values.get(key) or {}).items():
+        if not isinstance(name, str) or not _VARIABLE.fullmatch(name):
+            document.problem(where + (key, name), f"{shown(name)} is not a flow's name")
+        flows[name] = (_API_FLOW.read(flow, where + (key, name), document) or {}).get("steps")
+    return flows
 
 
 def read_accounts_field(values: dict, where: Where, folder: Path,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.load.journey.accounts import Accounts
@@ -119,17 +119,23 @@ class DataJourney:
     while_watching: tuple[Repeat, ...] = ()
     api_users: dict[str, tuple[Step, ...]] | None = None
     accounts: Accounts | None = None
+    leaving: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # flows by name
 
     @property
     def groups(self) -> tuple[str, ...]:
         """Every request group the journey's steps use, in order of appearance."""
         steps = [*self.steps, *(s for r in self.while_watching for s in r.steps),
-                 *(s for flow in (self.api_users or {}).values() for s in flow)]
+                 *(s for flow in (self.api_users or {}).values() for s in flow),
+                 *(s for flow in self.leaving.values() for s in flow)]
         return tuple(dict.fromkeys(step.group for step in steps))
 
     @property
     def api_kinds(self) -> tuple[str, ...]:
         return tuple(self.api_users or ())
+
+    @property
+    def leaving_flows(self) -> tuple[str, ...]:
+        return tuple(self.leaving)
 
 
 @dataclass(frozen=True)
@@ -146,3 +152,7 @@ class CodeJourney:
     @property
     def api_kinds(self) -> tuple[str, ...]:
         return tuple(self.cls.api_kinds)
+
+    @property
+    def leaving_flows(self) -> tuple[str, ...]:
+        return tuple(self.cls.leaving_flows)

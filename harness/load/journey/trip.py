@@ -54,6 +54,10 @@ class DataTrip:
     def api_round(self, kind: str) -> None:
         self._round(self.journey.api_users[kind])
 
+    def leave(self, flow: str) -> None:
+        """The leaving flow `flow`, with the variables the trip has so far."""
+        self._round(self.journey.leaving[flow])
+
     def _round(self, steps: tuple[Step, ...]) -> None:
         """A repeated flow: a failed step is counted under its group; the others go on."""
         for step in steps:
@@ -106,7 +110,7 @@ def _rendered(value: object, variables: dict[str, str]) -> object:
 
 
 class CodeTrip:
-    """A user's Journey class behind the same three calls. Its exceptions
+    """A user's Journey class behind the same calls. Its exceptions
     become JourneyFailed (before playing) or are counted and ignored (after)."""
 
     def __init__(self, journey: CodeJourney, fetch: Fetch, viewer: Viewer, sleep: Sleep) -> None:
@@ -131,6 +135,9 @@ class CodeTrip:
 
     def api_round(self, kind: str) -> None:
         self._quietly(lambda: self.app.api_user(kind))
+
+    def leave(self, flow: str) -> None:
+        self._quietly(lambda: self.app.leaving(flow))
 
     @staticmethod
     def _quietly(call: Callable[[], None]) -> None:
