@@ -109,8 +109,8 @@ def test_a_faults_run_holds_the_peak_with_the_fault_after_the_settle(scenario):
 def test_journeys_are_client_types_watching_and_the_journeys_own_groups(scenario):
     journeys = journeys_of(scenario)
     assert [j.name for j in journeys] == ["new viewers (web)", "new viewers (app)",
-                                          "viewers already watching", "auth", "booking", "catalog",
-                                          "signup"]
+                                          "viewers already watching", "auth", "booking",
+                                          "catalog", "home", "signup"]
     checks = {c.metric: c for c in journeys[0].checks}
     assert checks["startup_time_p95"].threshold == 3.0  # the strictest of the scenario's own
     assert not checks["startup_time_p95"].default and not checks["startup_time_p95"].hard
