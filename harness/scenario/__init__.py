@@ -90,7 +90,8 @@ def _build(document: Document, source: Path) -> Scenario:
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
             scale=audience.get("scale", 1.0), stream=audience.get("stream"),
-            fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})}),
+            fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})},
+            forecast=audience.get("forecast")),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),

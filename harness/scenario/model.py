@@ -61,6 +61,7 @@ class Audience:
     stream: str | None = None  # a master playlist or MPD URL viewers play, skipping the app journey
     # Every CLIENT_TYPES key: its viewers' tier, "full" or "manifest" (harness.load.fidelity).
     fidelity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIDELITY))
+    forecast: int | None = None  # the real peak expected on the day (`harness capacity` headroom)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,9 @@ class Scenario:
                             "subscribers": _number(audience.subscribers),
                             "api_users": [{"kind": u.kind, "users": u.users,
                                            "interval": format_time(u.interval)}
-                                          for u in audience.api_users]}
+                                          for u in audience.api_users],
+                            **({"forecast": audience.forecast}
+                               if audience.forecast is not None else {})}
         data["slos"] = [{"metric": s.metric,
                          **{bound: _threshold(value, known_metric(s.metric))
                             for bound, value in (("max", s.max), ("min", s.min))

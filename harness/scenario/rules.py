@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
+from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
                             Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
@@ -69,6 +69,9 @@ _AUDIENCE = Record("who watches, and when", {
     "subscribers": Number("share of viewers who log in as subscribers (default 0)",
                           minimum=0, maximum=1),
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
+    "forecast": Count("the peak of concurrent viewers expected on the day, e.g. 1.2M: `harness "
+                      "capacity` reports the headroom against it (default none)",
+                      maximum=10_000_000_000),
 }, required=("viewers",))
 _SLO = Record("a service level objective, judged in one phase", {
     "metric": MetricName("what is judged: a viewer metric, or a request metric over all "
