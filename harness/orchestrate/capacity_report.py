@@ -19,6 +19,9 @@ from harness.report.units import format_value
 from harness.summary import generator_line
 
 REPORT = "report.html"
+# The level badges, in the verdict's colours (harness.report.html's STYLE).
+LEVEL_STYLE = (".badge.held { background: var(--pass); } .badge.broke { background: var(--fail); }"
+               " .badge.generator-bound { background: var(--bound); }")
 BLUE, ORANGE, GREY, VERMILLION = "#0072B2", "#E69F00", "#6b7280", "#D55E00"
 
 
@@ -31,7 +34,8 @@ def _value(document: dict, value: float | None) -> str:
 def _stop_line(document: dict, answer: dict) -> str:
     held, broke = _value(document, answer["held"]), _value(document, answer["broke"])
     return {
-        BISECTED: f"capacity: {held} held, {broke} broke (bisected to {document['plan']['resolution']})",
+        BISECTED: f"capacity: {held} held, {broke} broke (bisected to "
+                  f"{document['plan']['resolution']})",
         NO_BREAK: f"capacity: at least {held}: no level broke up to --max",
         FIRST_BROKE: f"no capacity figure: the first level ({broke}) already broke; start lower",
         LEVEL_LIMIT: f"capacity: {held} held, {broke} broke (the level limit ended the search "
@@ -53,12 +57,14 @@ def answer_lines(document: dict) -> list[str]:
         lines.append("component: " + (culprit["component"]["why"] if culprit["component"]
                                       else culprit["component_note"]))
         if culprit["unhealthy"]:
-            lines.append("health checks failed in that level: " + ", ".join(culprit["unhealthy"]))
+            lines.append("health checks failed in that level: "
+                         + ", ".join(culprit["unhealthy"]))
     if answer.get("generator"):
         lines.append(generator_line({"generator": answer["generator"]}))
     lines += document["usl"].get("lines") or [f"USL: {document['usl']['problem']}"]
     if answer["headroom"]:
-        lines.append(f"headroom: {answer['headroom']['text']} (a unit: {answer['headroom']['unit']})")
+        room = answer["headroom"]
+        lines.append(f"headroom: {room['text']} (a unit: {room['unit']})")
     return lines
 
 
@@ -66,11 +72,17 @@ def _broken(level: dict) -> str:
     return ", ".join(r["metric"] for r in level["slos"] if r["result"] in ("fail", "no data"))
 
 
+def _figures(level: dict) -> list[str]:
+    """startup p95, error ratio and requests per second at the level's peak."""
+    return [format_value(level["startup_time_p95"], "s"),
+            format_value(level["error_ratio"], "ratio"),
+            format_value(level["requests_per_second"], "per_s")]
+
+
 def level_table(document: dict) -> str:
     rows = [[index, _value(document, level["value"]), level["viewers"], level["result"].upper(),
-             format_value(level["startup_time_p95"], "s"), format_value(level["error_ratio"], "ratio"),
-             format_value(level["requests_per_second"], "per_s"), _broken(level) or "-",
-             level["run"]] for index, level in enumerate(document["levels"], start=1)]
+             *_figures(level), _broken(level) or "-", level["run"]]
+            for index, level in enumerate(document["levels"], start=1)]
     return tabulate(rows, headers=["#", document["axis"], "peak viewers", "level",
                                    "startup p95 (peak)", "errors (peak)", "req/s (peak)",
                                    "SLOs broken", "run folder"])
@@ -131,11 +143,10 @@ def render(document: dict) -> str:
     words = "".join(f"<p>{escape(line)}</p>" for line in answer_lines(document)) if answer else ""
     rows = "".join(
         f"<tr><td>{escape(_value(document, level['value']))}</td><td>{level['viewers']}</td>"
-        f"<td>{badge(level['result'])}</td><td>{escape(format_value(level['startup_time_p95'], 's'))}"
-        f"</td><td>{escape(format_value(level['error_ratio'], 'ratio'))}</td>"
-        f"<td>{escape(format_value(level['requests_per_second'], 'per_s'))}</td>"
-        f"<td>{escape(_broken(level) or '-')}</td><td><a href=\"{escape(level['run'])}/report.html\">"
-        f"{escape(level['run'])}</a></td></tr>" for level in document["levels"])
+        f"<td>{badge(level['result'])}</td>"
+        + "".join(f"<td>{escape(figure)}</td>" for figure in _figures(level))
+        + f"<td>{escape(_broken(level) or '-')}</td><td><a href=\"{escape(level['run'])}/"
+          f"report.html\">{escape(level['run'])}</a></td></tr>" for level in document["levels"])
     table = ("<table><thead><tr><th>level</th><th>peak viewers</th><th>result</th>"
              "<th>startup p95</th><th>errors</th><th>req/s</th><th>SLOs broken</th>"
              f"<th>run</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -143,11 +154,12 @@ def render(document: dict) -> str:
                       for title, svg in _charts(document))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(document['scenario'])}: capacity (kickoff report)</title>"
-            f"<style>{STYLE}</style></head><body><main>"
+            f"<style>{STYLE}{LEVEL_STYLE}</style></head><body><main>"
             f'<header class="banner {state}"><h1>{escape(document["scenario"])}: capacity</h1>'
             f'<div class="verdict"><span class="headline">{words}</span></div></header>'
             f'<section id="levels"><h2>Levels</h2><div class="scroll">{table}</div></section>'
-            f'<section id="curves"><h2>Curves over the levels</h2>{figures}</section>'
+            f'<section id="curves"><h2>Curves over the levels</h2><p class="note">x: '
+            f'{escape(document["unit"])}</p>{figures}</section>'
             "<footer>Generated from <code>capacity.json</code> by <code>harness capacity"
             "</code>.</footer></main></body></html>\n")
 

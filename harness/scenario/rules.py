@@ -14,8 +14,8 @@ from pathlib import Path
 from harness.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, unknown)
+from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, Shares, Text,
+                            Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.metrics import Metric
