@@ -49,7 +49,7 @@ def answer_lines(document: dict) -> list[str]:
     """The answer in words, for the console and the report."""
     answer = document["answer"]
     without = f" with {document['without']} down" if document["without"] else ""
-    lines = [f"{document['scenario']}, axis {document['axis']} ({document['unit']}){without}",
+    lines = [f"{document['scenario']}{without}, axis {document['axis']}: {document['unit']}",
              _stop_line(document, answer)]
     culprit = answer["broken_by"]
     if culprit:
