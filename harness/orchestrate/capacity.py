@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,8 @@ from harness.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
 from harness.orchestrate.capacity_report import write_report
-from harness.orchestrate.capacity_search import Found, Plan, Resolution, Step, search
+from harness.orchestrate.capacity_search import (BROKE, HELD, Found, Plan, Resolution, Step,
+                                                 search)
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import utc
@@ -93,15 +95,21 @@ def _plan(base: Scenario, options: CapacityOptions) -> Plan:
     """The search's plan; InvalidInput for levels the scenario cannot run."""
     on_viewers = options.axis == "viewers"
     if on_viewers:
-        start = options.start or variants.peak_viewers(base)
+        own, lowest = variants.peak_viewers(base), 1.0
     else:
         found = variants.rush(base)
-        start = options.start or (math.ceil(found[1] * 10) / 10 if found else 1.0)
+        if found is None:
+            raise InvalidInput(f"{base.source}: --axis arrival: its audience curve never "
+                               f"rises, so it has no rush to make steeper")
+        # Stepping down goes as far as the scenario's own rush rate, in tenths.
+        own = lowest = math.ceil(found[1] * 10) / 10
+    start = options.start or own
     maximum = options.maximum or start * DEFAULT_REACH
     if start <= 0 or maximum < start:
         raise InvalidInput(f"--start {start:g} and --max {maximum:g}: the search needs "
                            f"0 < start <= max")
-    plan = Plan(start, maximum, options.step, options.resolution, whole=on_viewers)
+    plan = Plan(start, maximum, options.step, options.resolution, whole=on_viewers,
+                minimum=min(lowest, start))
     _variant(base, options.axis, plan.level(start))  # every rule, before any run
     return plan
 
@@ -170,9 +178,10 @@ class _Search:
         return document
 
 
-def _usl(levels) -> dict:
+def _usl(levels: Iterable[Level]) -> dict:
+    """capacity.json's "usl": the law fitted to the levels the stack was judged on."""
     fitted = usl.fit([(level.viewers, level.goodput) for level in levels
-                      if level.result in ("held", "broke") and level.goodput])
+                      if level.result in (HELD, BROKE) and level.goodput])
     return {"throughput": "requests answered without error per second in the peak phase",
             "levels": fitted.levels, "problem": fitted.problem, "lambda": fitted.lam,
             "sigma": fitted.sigma, "kappa": fitted.kappa, "peak_n": fitted.peak_n,

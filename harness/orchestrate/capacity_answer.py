@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from harness.orchestrate.capacity_level import Level
-from harness.orchestrate.capacity_search import (BISECTED, FIRST_BROKE, LEVEL_LIMIT, NO_BREAK,
+from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
                                                  STOPPED_BOUND, Found)
 from harness.report.units import format_value
 from harness.run import EXIT_ON_SIGNAL
@@ -90,11 +90,11 @@ def _run(levels: dict[float, Level], value: float | None) -> str | None:
 
 
 def exit_code(found: Found, levels: dict[float, Level]) -> int:
-    """0 answered (bisected, no break up to --max, or the level limit); 1 the
-    first level already broke; 3 generator-bound; a signal's code when stopped by one."""
+    """0 answered (bisected, no break up to --max, or the level limit); 1 even
+    the lowest level broke; 3 generator-bound; a signal's code when stopped by one."""
     if found.stop == STOPPED_BOUND:
         return EXIT_BOUND
-    if found.stop == FIRST_BROKE:
+    if found.stop == LOWEST_BROKE:
         return EXIT_BROKE_FIRST
     if found.stop in (BISECTED, NO_BREAK, LEVEL_LIMIT):
         return EXIT_ANSWERED

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.orchestrate.capacity_search import (BISECTED, FIRST_BROKE, LEVEL_LIMIT, NO_BREAK,
+from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
                                                  STOPPED_BOUND)
 from harness.report.html import STYLE
 from harness.report.svg import Axis, Frame, Series, line_chart
@@ -37,7 +37,7 @@ def _stop_line(document: dict, answer: dict) -> str:
         BISECTED: f"capacity: {held} held, {broke} broke (bisected to "
                   f"{document['plan']['resolution']})",
         NO_BREAK: f"capacity: at least {held}: no level broke up to --max",
-        FIRST_BROKE: f"no capacity figure: the first level ({broke}) already broke; start lower",
+        LOWEST_BROKE: f"no capacity figure: even the lowest level ({broke}) broke",
         LEVEL_LIMIT: f"capacity: {held} held, {broke} broke (the level limit ended the search "
                      f"before the resolution)",
         STOPPED_BOUND: "no capacity figure: the load generator could not make a level's load, "

@@ -1,8 +1,10 @@
 """The capacity search over one axis, apart from running anything: step the
 level up until one breaks (or --max holds), then bisect between the last
 level that held and the first that broke until they are within the
-resolution. A level the load generator could not make ends the search: it
-says nothing about the stack. `measure` runs a level and says how it went."""
+resolution. When the first level already breaks, step down instead until one
+holds (or the lowest level breaks too), then bisect the same way. A level the
+load generator could not make ends the search: it says nothing about the
+stack. `measure` runs a level and says how it went."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ HELD, BROKE, BOUND, INTERRUPTED = "held", "broke", "generator-bound", "interrupt
 # Why the search stopped.
 BISECTED = "bisected"  # held and broke are within the resolution
 NO_BREAK = "no break up to --max"
-FIRST_BROKE = "the first level broke"
+LOWEST_BROKE = "the lowest level broke"
 STOPPED_BOUND = "generator-bound"
 STOPPED_INTERRUPTED = "interrupted"
 LEVEL_LIMIT = "level limit"
@@ -30,6 +32,9 @@ class Step:
 
     def after(self, value: float) -> float:
         return value * self.factor if self.factor is not None else value + self.add
+
+    def before(self, value: float) -> float:
+        return value / self.factor if self.factor is not None else value - self.add
 
     def __str__(self) -> str:
         return f"{self.factor:g}x" if self.factor is not None else f"+{self.add:g}"
@@ -78,9 +83,15 @@ class Plan:
     step: Step = Step(factor=2.0)
     resolution: Resolution = Resolution(share=0.1)
     whole: bool = True  # levels are whole numbers (viewers); else tenths (viewers per second)
+    minimum: float = 1.0  # the lowest level stepping down may reach
 
     def level(self, value: float) -> float:
         return float(round(value)) if self.whole else round(value, 1)
+
+    @property
+    def least(self) -> float:
+        """The smallest move between levels: one viewer, or a tenth of one per second."""
+        return 1.0 if self.whole else 0.1
 
 
 @dataclass(frozen=True)
@@ -120,11 +131,14 @@ def _next(plan: Plan, value: float, held: float | None, broke: float | None) -> 
     if broke is None:
         if value >= plan.maximum:
             return NO_BREAK
-        # At least one whole viewer (or a tenth of one per second) up, however small the step.
-        up = max(plan.level(plan.step.after(value)), value + (1 if plan.whole else 0.1))
+        # At least the least move up (or down), however small the step.
+        up = max(plan.level(plan.step.after(value)), value + plan.least)
         return min(plan.level(up), plan.maximum)
     if held is None:
-        return FIRST_BROKE
+        if value <= plan.minimum:
+            return LOWEST_BROKE
+        down = min(plan.level(plan.step.before(value)), value - plan.least)
+        return max(plan.level(down), plan.minimum)
     middle = plan.level((held + broke) / 2)
     if plan.resolution.reached(held, broke) or middle in (held, broke):
         return BISECTED

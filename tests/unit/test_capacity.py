@@ -97,10 +97,17 @@ def test_a_generator_bound_level_ends_the_search_without_a_figure():
     assert found.levels[-1] == (40, cs.BOUND)
 
 
-def test_the_first_level_breaking_is_no_capacity():
-    ran, measure = _outcomes(breaks_at=5)
-    found = cs.search(cs.Plan(10, 400), measure)
-    assert ran == [10] and found.stop == cs.FIRST_BROKE and found.held is None
+def test_a_first_level_that_breaks_steps_down_then_bisects():
+    ran, measure = _outcomes(breaks_at=23)
+    found = cs.search(cs.Plan(100, 400, resolution=cs.Resolution(amount=2)), measure)
+    assert ran[:4] == [100, 50, 25, 12]  # halving until a level holds
+    assert found.stop == cs.BISECTED and found.held < 23 <= found.broke <= found.held + 2
+
+
+def test_the_lowest_level_breaking_is_no_capacity():
+    ran, measure = _outcomes(breaks_at=1)
+    found = cs.search(cs.Plan(10, 400, cs.Step(add=4), minimum=3), measure)
+    assert ran == [10, 6, 3] and found.stop == cs.LOWEST_BROKE and found.held is None
 
 
 def test_rates_move_in_tenths_and_a_tiny_step_still_moves():
@@ -176,3 +183,16 @@ def test_headroom_and_the_component_nearest_its_limit():
     assert nearest_limit({"edge": {"cores": 0.3, "limit": None},
                           "auth": {"cores": 0.5, "limit": None}})["name"] == "auth"
     assert nearest_limit(None) is None
+
+
+@pytest.mark.parametrize("options, words", [
+    (("--without", "origin-x"), "no component named 'origin-x'"),
+    (("--axis", "arrival", "--start", "0.1"), "slower than its own rush"),
+    (("--start", "20", "--max", "10"), "0 < start <= max"),
+])
+def test_capacity_bad_input_is_one_line_and_exit_2_before_any_run(options, words, capsys):
+    from harness.cli import main
+
+    assert main(["capacity", str(SCENARIOS / "smoke.yaml"), *options]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0]
