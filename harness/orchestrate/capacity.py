@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.errors import InvalidInput
+from harness.faults.registry import KINDS
 from harness.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
@@ -68,8 +69,6 @@ class CapacityResult:
 def down_kind(stack: Stack, platform: str, component: str) -> str:
     """The fault kind that keeps `component` down on this stack; InvalidInput
     for an unknown component or a stack with no driver that can."""
-    from harness.faults.registry import KINDS
-
     names = [c.name for c in stack.components]
     if component not in names:
         hint = did_you_mean(component, names) or f"choose from {', '.join(names) or '(none)'}"

@@ -34,11 +34,11 @@ def nearest_limit(components: dict | None) -> dict | None:
         name = max(limited, key=lambda n: limited[n]["cores"] / limited[n]["limit"])
         use = limited[name]
         return {"name": name, "cores": use["cores"], "limit": use["limit"],
-                "why": f"{name} used {use['cores']:.2f} of its {use['limit']:g} cores "
+                "why": f"{name} used {use['cores']:.3g} of its {use['limit']:g} cores "
                        f"({use['cores'] / use['limit']:.0%}), the nearest to its limit"}
     name = max(components, key=lambda n: components[n]["cores"])
     return {"name": name, "cores": components[name]["cores"], "limit": None,
-            "why": f"{name} was the busiest ({components[name]['cores']:.2f} cores); no "
+            "why": f"{name} was the busiest ({components[name]['cores']:.3g} cores); no "
                    f"component has a CPU limit, so none was nearest one"}
 
 
