@@ -19,7 +19,7 @@ from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_L
 from harness.report.units import format_value
 from harness.run import EXIT_ON_SIGNAL
 
-EXIT_ANSWERED, EXIT_BROKE_FIRST, EXIT_BOUND = 0, 1, 3
+EXIT_ANSWERED, EXIT_LOWEST_BROKE, EXIT_BOUND = 0, 1, 3
 UNIT = "one copy of the stack as measured (all its components, at the size and on the " \
        "machine this search ran on)"
 
@@ -95,8 +95,8 @@ def exit_code(found: Found, levels: dict[float, Level]) -> int:
     if found.stop == STOPPED_BOUND:
         return EXIT_BOUND
     if found.stop == LOWEST_BROKE:
-        return EXIT_BROKE_FIRST
+        return EXIT_LOWEST_BROKE
     if found.stop in (BISECTED, NO_BREAK, LEVEL_LIMIT):
         return EXIT_ANSWERED
     code = levels[found.levels[-1][0]].run.exit_code  # interrupted
-    return code if code in EXIT_ON_SIGNAL.values() else EXIT_BROKE_FIRST
+    return code if code in EXIT_ON_SIGNAL.values() else EXIT_LOWEST_BROKE
