@@ -416,6 +416,76 @@ def _sweep_command(commands: argparse._SubParsersAction) -> None:
     sweep.set_defaults(handler=_sweep)
 
 
+def _capacity(args: argparse.Namespace) -> int:
+    from harness import overrides, run
+    from harness.orchestrate.capacity import CapacityOptions, capacity
+    from harness.orchestrate.capacity_report import console
+
+    generator = _generator(args)
+    chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            time_scale=args.time_scale, seed=args.seed)
+    logging.getLogger("locust").setLevel(logging.WARNING)
+    options = CapacityOptions(axis=args.axis, start=args.start, maximum=args.max,
+                              step=args.step, resolution=args.resolution, without=args.without,
+                              run=run.RunOptions(generator=generator))
+    result = capacity(chosen, args.results_dir, options)
+    print(console(result.document))
+    print(f"\nresults in {result.folder} (capacity.json, report.html, a run folder per level)")
+    return result.exit_code
+
+
+def _parsed(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type from a parser that raises ValueError with the message to show."""
+    def read(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return read
+
+
+def _level(text: str) -> float:
+    """An argparse type: a level of the search, a number above 0."""
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text.strip()) or float(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a level (a number above 0, e.g. 40)")
+    return float(text)
+
+
+def _capacity_command(commands: argparse._SubParsersAction) -> None:
+    """`harness capacity` (docs/capacity.md)."""
+    from harness.orchestrate.capacity import AXES, DEFAULT_REACH
+    from harness.orchestrate.capacity_search import parse_resolution, parse_step
+
+    command = commands.add_parser("capacity", help="raise the scenario's audience level by "
+                                  "level until an SLO breaks: the last level that held, the "
+                                  "first that broke and why (docs/capacity.md)")
+    command.add_argument("scenario", metavar="SCENARIO", help="a scenario file")
+    command.add_argument("--axis", choices=tuple(AXES), default="viewers",
+                         help="viewers: peak concurrent viewers (default); arrival: viewers "
+                              "joining per second in the rush, the peak kept")
+    command.add_argument("--start", type=_level, help="the first level (default: the "
+                         "scenario's own peak, or its own rush rate)")
+    command.add_argument("--max", type=_level, help=f"the highest level tried (default "
+                         f"{DEFAULT_REACH} times the start)")
+    command.add_argument("--step", type=_parsed(parse_step), default=parse_step("2x"),
+                         help="how levels go up until one breaks: a factor like 2x "
+                              "(default) or an amount like 50")
+    command.add_argument("--resolution", type=_parsed(parse_resolution),
+                         default=parse_resolution("10%"),
+                         help="bisect until held and broke are this close: a share of the "
+                              "held level like 10%% (default) or an amount like 20")
+    command.add_argument("--without", metavar="COMPONENT",
+                         help="the same search with this component down for every whole "
+                              "level (N-1 capacity)")
+    _stack_options(command)
+    command.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    command.add_argument("--seed", type=int, help="override the scenario's seed")
+    command.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                         help=f"where the capacity folder goes (default: {RESULTS_DIR}/)")
+    _generator_options(command)
+    command.set_defaults(handler=_capacity)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="harness", description="kickoff: load and chaos testing "
                                   "for live sports streaming")
@@ -449,6 +519,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_stack_build)
 
     _run_commands(commands)
+    _capacity_command(commands)
     _sweep_command(commands)
 
     compare = commands.add_parser("compare", help="SLO metrics of two runs side by side")

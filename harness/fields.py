@@ -161,6 +161,29 @@ class Number(Field):
                 if bound[0] is not None]
 
 
+class Count(Field):
+    """A whole number of at least 1, written plainly or as `250k`, `1.2M`."""
+
+    def __init__(self, description: str, *, maximum: int) -> None:
+        super().__init__(description)
+        self.maximum = maximum
+
+    def read(self, value: object, where: Where, document: Document) -> int | None:
+        number = quantities.parse_count(value) if isinstance(value, str) else finite(value)
+        if number is None or not float(number).is_integer():
+            return self._wrong(value, where, document, "a whole number",
+                               "write e.g. 1200000, 250k or 1.2M")
+        if not 1 <= number <= self.maximum:
+            return document.problem(where, f"{shown(value)} must be from 1 to "
+                                           f"{self.maximum:,}")
+        return int(number)
+
+    def schema(self) -> dict:
+        return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": self.maximum},
+                          {"type": "string", "pattern": quantities.COUNT_PATTERN}],
+                "description": self.description}
+
+
 def finite(value: object) -> float | None:
     """A YAML number as a finite float; None for anything else (infinity, NaN,
     an integer too large for a float, text, true/false)."""

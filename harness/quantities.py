@@ -1,5 +1,5 @@
-"""Times and shares as people write them in scenario files, and back again:
-`-5m`, `0s`, `90s`, `1h30m`, `500ms`, `1%`.
+"""Times, shares and counts as people write them in scenario files, and back
+again: `-5m`, `0s`, `90s`, `1h30m`, `500ms`, `1%`, `1.2M`.
 
 Both directions use decimal arithmetic on the float's shortest text, so a
 value written out and read back is the same float: a resolved scenario that
@@ -19,6 +19,8 @@ _TIME = "(?=\\d)" + "".join(f"(?:{_AMOUNT}{unit})?" for unit in ("h", "m(?!s)", 
 OFFSET_PATTERN = f"^([+-]?){_TIME}$"
 DURATION_PATTERN = f"^{_TIME}$"
 PERCENT_PATTERN = r"^(\d+(?:\.\d+)?)%$"
+COUNT_PATTERN = r"^(\d+(?:\.\d+)?)([kM])$"
+_COUNT_UNITS = {"k": Decimal(1000), "M": Decimal(1_000_000)}
 _UNIT_SECONDS = (Decimal(3600), Decimal(60), Decimal(1), Decimal("0.001"))
 
 
@@ -48,6 +50,21 @@ def parse_percent(text: str) -> float | None:
     """The ratio written as `1%` or `0.5%`, or None if written otherwise."""
     match = re.fullmatch(PERCENT_PATTERN, text, re.ASCII)
     return float(Decimal(match[1]) / 100) if match else None
+
+
+def parse_count(text: str) -> float | None:
+    """A count written as `250k` or `1.2M` (thousands, millions), or None if
+    written otherwise; not necessarily whole (`1.0005k`): the caller decides."""
+    match = re.fullmatch(COUNT_PATTERN, text, re.ASCII)
+    return float(Decimal(match[1]) * _COUNT_UNITS[match[2]]) if match else None
+
+
+def format_count(count: int) -> str:
+    """`1.2M`, `250k` or `950`: what parse_count (or a plain number) reads back."""
+    for suffix, unit in (("M", 1_000_000), ("k", 1000)):
+        if count >= unit and (Decimal(count) / unit) * 1000 % 1 == 0:
+            return f"{_plain(Decimal(count) / unit)}{suffix}"
+    return str(count)
 
 
 def format_percent(ratio: float) -> str:

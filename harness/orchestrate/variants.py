@@ -1,6 +1,7 @@
 """Variants of a scenario an orchestrator runs: the same audience at another
-peak, without its faults, with other faults, under another name. Each variant
-goes through every scenario rule again (harness.scenario.replace)."""
+peak or with a steeper rush, without its faults, with other faults, with a
+component down for the whole run, under another name. Each variant goes
+through every scenario rule again (harness.scenario.replace)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,54 @@ def at_peak(scenario: Scenario, viewers: int) -> Scenario:
     most = max(p.viewers for p in scenario.audience.points)
     audience = dataclasses.replace(scenario.audience, scale=viewers / most)
     return scenarios.replace(scenario, audience=audience)
+
+
+def rush(scenario: Scenario) -> tuple[int, float] | None:
+    """The audience curve's steepest rising segment (the index of its first
+    point) and how fast it adds viewers: net concurrent viewers per wall
+    second of the run (scale and time_scale applied); None when the curve
+    never rises."""
+    points, audience = scenario.audience.points, scenario.audience
+    rates = [((b.viewers - a.viewers) * audience.scale * scenario.time_scale / (b.at - a.at), i)
+             for i, (a, b) in enumerate(zip(points, points[1:])) if b.viewers > a.viewers]
+    if not rates:
+        return None
+    rate, index = max(rates)
+    return index, rate
+
+
+def at_rush_rate(scenario: Scenario, rate: float) -> Scenario:
+    """The same curve and peak, but its steepest rise adds `rate` viewers per
+    wall second: the rise ends where it did and starts later, the audience
+    holding its level before it until then. ValueError when the curve never
+    rises, or `rate` is slower than its own rush (the rise would have to
+    start before the point it rises from)."""
+    found = rush(scenario)
+    if found is None:
+        raise ValueError("its audience curve never rises, so it has no rush to make steeper")
+    index, own = found
+    if rate < own * (1 - 1e-9):
+        raise ValueError(f"{rate:g} viewers/s is slower than its own rush ({own:g} viewers/s); "
+                         f"the arrival axis only makes the rush steeper")
+    points = scenario.audience.points
+    low, high = points[index], points[index + 1]
+    rising = (high.viewers - low.viewers) * scenario.audience.scale * scenario.time_scale
+    # Milliseconds keep the written time short; never at the rise's end.
+    begins = min(round(high.at - rising / rate, 3), high.at - 0.001)
+    held = (AudiencePoint(begins, low.viewers),) if begins > low.at else ()
+    audience = dataclasses.replace(scenario.audience,
+                                   points=points[:index + 1] + held + points[index + 1:])
+    return scenarios.replace(scenario, audience=audience)
+
+
+def with_component_down(scenario: Scenario, component: str, kind: str) -> Scenario:
+    """The scenario without its own faults and with `component` down from the
+    timeline's start to its end, by a fault of `kind` (one that keeps a
+    component down for its `for`), named without-<component>."""
+    timeline = scenario.timeline
+    down = Fault(f"without-{component}", kind, component, timeline.start,
+                 timeline.end - timeline.start, {})
+    return with_faults(scenario, (down,))
 
 
 def with_faults(scenario: Scenario, faults: Sequence[Fault]) -> Scenario:

@@ -108,7 +108,8 @@ def _build(document: Document, source: Path) -> Scenario:
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
             scale=audience.get("scale", 1.0), stream=audience.get("stream"),
             fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})},
-            newcomers=audience.get("newcomers", 0.0), **_open_model(audience)),
+            newcomers=audience.get("newcomers", 0.0), forecast=audience.get("forecast"),
+            **_open_model(audience)),
         slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
                        s["min"][0] if "min" in s else None, s.get("phase", "overall"))
                    for s in values.get("slos", ())),

@@ -115,6 +115,7 @@ class Audience:
     watch: Watch | None = None  # None: arriving viewers watch to the end
     push: tuple[Push, ...] = ()
     leaving: tuple[Leaving, ...] = ()  # strictly increasing `at`
+    forecast: int | None = None  # the real peak expected on the day (`harness capacity` headroom)
 
     @property
     def opens(self) -> bool:
@@ -212,7 +213,9 @@ class Scenario:
                             "newcomers": _number(audience.newcomers),
                             "api_users": [{"kind": u.kind, "users": u.users,
                                            "interval": format_time(u.interval)}
-                                          for u in audience.api_users]}
+                                          for u in audience.api_users],
+                            **({"forecast": audience.forecast}
+                               if audience.forecast is not None else {})}
         data["slos"] = [{"metric": s.metric,
                          **{bound: _threshold(value, known_metric(s.metric))
                             for bound, value in (("max", s.max), ("min", s.min))

@@ -14,8 +14,8 @@ from pathlib import Path
 from harness.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.fields import (Choice, FreeMapping, Items, Number, Record, Shares, Text, Threshold,
-                            Time, unknown)
+from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, Shares, Text,
+                            Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.metrics import Metric
@@ -73,6 +73,9 @@ _AUDIENCE = Record("who watches, and when", {
     "newcomers": Number("share of viewers without an account, who sign up (and book) before "
                         "they watch; never subscribers (default 0)", minimum=0, maximum=1),
     "api_users": Items("API users besides the viewers (default none)", _API_USERS),
+    "forecast": Count("the peak of concurrent viewers expected on the day, e.g. 1.2M: `harness "
+                      "capacity` reports the headroom against it (default none)",
+                      maximum=10_000_000_000),
     **OPEN_MODEL,
 })
 _SLO = Record("a service level objective, judged in one phase", {

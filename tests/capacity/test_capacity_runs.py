@@ -1,0 +1,112 @@
+"""`harness capacity` as a user runs it, against the real local stack: it finds
+the break, names the SLOs (and the component, where the platform records each
+component's CPU use), the level that held passes when run again alone, and the
+search with origin-a down for every whole level holds no more than the whole
+stack.
+
+The scenario is the one the capacity search is shipped with,
+scenarios/capacity-small.yaml on the small stack, which breaks within the few
+hundred viewers one machine drives; from its own audience one step up or down
+finds the break, and a resolution of 100% ends the search there (two levels).
+A checkout without it (the small stack comes from another branch) runs TIGHT on
+the normal stack instead: that stack holds more than seconds-long levels could
+break, so TIGHT caps throughput itself with an SLO on requests per second at the
+peak, which grows with the audience (about two requests per viewer and second in
+this window, joins included); levels 6 and 12 lie on either side of it with a
+margin, and a resolution of 6 ends the search after those two.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli import harness
+from tests.run.helpers import write_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SMALL = SCENARIOS / "capacity-small.yaml"
+TIGHT = """\
+time_scale: 10
+seed: 5
+timeline:
+  start: -20s
+  end: 40s
+audience:
+  viewers:
+    - {at: -20s, viewers: 2}
+    - {at: 0s, viewers: 10}
+    - {at: 40s, viewers: 10}
+slos:
+  - {metric: requests_per_second, max: 18, phase: peak}
+  - {metric: error_ratio, max: 5%}
+"""
+PLAN = ("--start", "6", "--max", "12", "--resolution", "6")
+SMALL_PLAN = ("--max", "480", "--resolution", "100%")
+
+
+def capacity(scenario: Path, results: Path, *options: str) -> tuple[int, dict, Path]:
+    """(exit code, capacity.json, the capacity folder) of one search."""
+    done = harness("-q", "capacity", str(scenario), "--platform", "local", "--results-dir",
+                   str(results), *options, timeout=240)
+    assert "Traceback" not in done.stderr, done.stderr
+    (folder,) = [p for p in results.iterdir() if p.name.endswith("-capacity")]
+    return done.returncode, json.loads((folder / "capacity.json").read_text()), folder
+
+
+@pytest.fixture(scope="module")
+def searched(platform, tmp_path_factory):
+    """(scenario, its plan, the SLOs it may name, and one search on the whole
+    stack: exit code, capacity.json, folder), shared by the tests."""
+    platform.up()
+    folder = tmp_path_factory.mktemp("capacity")
+    scenario, plan = (SMALL, SMALL_PLAN) if SMALL.exists() else (
+        write_scenario(folder, "tight", TIGHT), PLAN)
+    slos = tuple(f"{slo['metric']} ({slo.get('phase', 'overall')})"
+                 for slo in yaml.safe_load(scenario.read_text())["slos"])
+    return scenario, plan, slos, *capacity(scenario, folder / "results", *plan)
+
+
+def _check_answer(code: int, document: dict, folder: Path, slos: tuple[str, ...]) -> dict:
+    """The answer names a break and the SLOs behind it (each one of `slos`,
+    written "metric (phase)"); every level is a run folder."""
+    answer = document["answer"]
+    assert code == 0 and answer["stop"] == "bisected", answer
+    assert answer["held"] < answer["broke"] and answer["capacity"] == answer["held"]
+    broken = answer["broken_by"]["slos"]
+    assert broken and all(slo.startswith(slos) for slo in broken), broken
+    components = next(level["components"] for level in document["levels"]
+                      if level["value"] == answer["broke"])
+    if components:  # a platform that records each component's CPU use
+        assert answer["broken_by"]["component"]["name"] in components
+    else:
+        assert "no per-component CPU use" in answer["broken_by"]["component_note"]
+    for level in document["levels"]:
+        assert (folder / level["run"] / "summary.json").is_file()
+    return answer
+
+
+@pytest.mark.only_on("local")
+def test_capacity_finds_the_break_and_the_level_below_passes_alone(searched, tmp_path):
+    _, _, slos, code, document, folder = searched
+    answer = _check_answer(code, document, folder, slos)
+    assert [level["result"] for level in document["levels"]] in (["held", "broke"],
+                                                                  ["broke", "held"])
+    assert 'data-chart="slo-0"' in (folder / "report.html").read_text()
+    again = harness("-q", "run", str(folder / answer["held_run"] / "scenario.yaml"),
+                    "--platform", "local", "--results-dir", str(tmp_path), timeout=120)
+    assert again.returncode == 0, again.stdout[-2000:]
+
+
+@pytest.mark.only_on("local")
+def test_without_origin_a_holds_no_more_than_the_whole_stack(searched, tmp_path):
+    scenario, plan, _, _, full, _ = searched
+    code, document, folder = capacity(scenario, tmp_path, *plan, "--without", "origin-a")
+    assert document["without"] == "origin-a" and document["without_fault"] == "process-kill"
+    for level in document["levels"]:  # origin-a was down for each whole level
+        (fault,) = json.loads((folder / level["run"] / "summary.json").read_text())["faults"]
+        assert fault["target"] == "origin-a" and fault["injected_second"] < 0.5
+    held = document["answer"]["held"]
+    assert code in (0, 1) and (held is None or held <= full["answer"]["held"])
