@@ -6,22 +6,35 @@ through every scenario rule again (harness.scenario.replace)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 from harness import scenario as scenarios
+from harness.load.arrivals.schedule import Schedule
 from harness.scenario import AudiencePoint, Fault, Phase, Scenario, Timeline
 from harness.scenario.rules import SLO_PHASES
 
 
 def peak_viewers(scenario: Scenario) -> int:
-    """The most concurrent viewers the scenario's audience asks for (scale applied)."""
-    return round(max(p.viewers for p in scenario.audience.points) * scenario.audience.scale)
+    """The most concurrent viewers the scenario's audience asks for (scale
+    applied): its curve's peak, or with arrivals (the open model) the most
+    that its curve and arrivals imply at once, second by second."""
+    audience = scenario.audience
+    if not audience.opens:
+        return round(max(p.viewers for p in audience.points) * audience.scale)
+    schedule = Schedule(scenario)
+    return max(schedule.implied(scenario.match(second))
+               for second in range(math.ceil(scenario.wall_duration) + 1))
 
 
 def at_peak(scenario: Scenario, viewers: int) -> Scenario:
-    """The same audience curve, scaled so that its peak is `viewers`."""
-    most = max(p.viewers for p in scenario.audience.points)
-    audience = dataclasses.replace(scenario.audience, scale=viewers / most)
+    """The same audience (curve and arrivals alike), scaled so that its peak is
+    `viewers`. ValueError when the audience never has anyone to scale."""
+    most = peak_viewers(scenario)
+    if most <= 0:
+        raise ValueError("its audience has no viewers at any moment, so there is no peak to scale")
+    audience = dataclasses.replace(scenario.audience,
+                                   scale=scenario.audience.scale * viewers / most)
     return scenarios.replace(scenario, audience=audience)
 
 
@@ -98,12 +111,14 @@ def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
     `joining` share of them arrive, that share then steadily through the
     `hold` (so someone presses play at every moment of it). The timeline is
     0 .. ramp + hold, one phase named after the scenario's peak phase. The
-    scenario's faults, halt conditions (a halt would cut the hold short) and
-    SLOs of phases the variant no longer has are left out."""
+    scenario's faults, halt conditions (a halt would cut the hold short),
+    arrivals, push spikes and leaving moments (they belong to its own
+    timeline) and SLOs of phases the variant no longer has are left out."""
     first = round(viewers * (1 - joining))
     points = (AudiencePoint(0.0, 0), AudiencePoint(ramp, first),
               AudiencePoint(ramp + hold, viewers))
-    audience = dataclasses.replace(scenario.audience, points=points, scale=1.0)
+    audience = dataclasses.replace(scenario.audience, points=points, scale=1.0, arrivals=(),
+                                   watch=None, push=(), leaving=())
     peak = scenario.timeline.peak
     timeline = Timeline(0.0, ramp + hold, (Phase(peak, 0.0),), peak)
     slos = tuple(s for s in scenario.slos if s.phase in (*SLO_PHASES, peak))
