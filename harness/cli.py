@@ -408,12 +408,17 @@ def _sweep_command(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--joining", type=_share, default=0.25, metavar="SHARE",
                        help="share of the peak audience that arrives during the hold, so new "
                             "viewers press play while each fault is in (default 25%%)")
-    sweep.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
-    sweep.add_argument("--seed", type=int, help="override the scenario's seed")
-    sweep.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                       help=f"where the sweep's folder goes (default: {RESULTS_DIR}/)")
-    _generator_options(sweep)
+    _orchestrator_options(sweep, "the sweep's folder")
     sweep.set_defaults(handler=_sweep)
+
+
+def _orchestrator_options(command: argparse.ArgumentParser, folder: str) -> None:
+    """The run options every orchestrator over many runs takes, after its own."""
+    command.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    command.add_argument("--seed", type=int, help="override the scenario's seed")
+    command.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                         help=f"where {folder} goes (default: {RESULTS_DIR}/)")
+    _generator_options(command)
 
 
 def _capacity(args: argparse.Namespace) -> int:
@@ -478,11 +483,7 @@ def _capacity_command(commands: argparse._SubParsersAction) -> None:
                          help="the same search with this component down for every whole "
                               "level (N-1 capacity)")
     _stack_options(command)
-    command.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
-    command.add_argument("--seed", type=int, help="override the scenario's seed")
-    command.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                         help=f"where the capacity folder goes (default: {RESULTS_DIR}/)")
-    _generator_options(command)
+    _orchestrator_options(command, "the capacity folder")
     command.set_defaults(handler=_capacity)
 
 

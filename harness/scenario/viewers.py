@@ -4,6 +4,8 @@ stream URL (audience.stream) on a host traffic may go to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,28 +23,49 @@ def check_viewers(values: dict, stack: Stack | None, source: Path,
     journey = _check_journey(values, stack, source, document)
     if journey is not None or (values.get("audience") or {}).get("stream"):
         # with neither, `harness run` refuses the scenario before it starts (nothing to play)
-        _check_api_users((values.get("audience") or {}).get("api_users") or [], journey,
-                         document)
-    _check_leaving_flows((values.get("audience") or {}).get("leaving") or [], journey, document)
+        _check_flows(_API_USERS, values, journey, document)
+    _check_flows(_LEAVING, values, journey, document)
     _check_stream(values, stack, document)
     return journey
 
 
-def _check_leaving_flows(leaving: list, journey: AnyJourney | bool | None,
-                         document: Document) -> None:
-    """Each leaving moment's flow is one the journey's `leaving` defines."""
-    for index, moment in enumerate(leaving):
-        flow = (moment or {}).get("flow")
-        if flow is None or journey is False or (journey and flow in journey.leaving_flows):
+@dataclass(frozen=True)
+class _FlowUse:
+    """Where the audience names a flow of the journey, and how to say it is not there."""
+
+    items: str  # the audience's list: api_users or leaving
+    key: str  # its items' field naming the flow
+    flows: Callable[[AnyJourney], tuple[str, ...]]  # the journey's flows of that kind
+    no_journey: str  # the problem when viewers play a bare stream
+    not_there: str  # "... {name}" when the journey has no such flow
+    none_defined: str  # the hint when the journey has none at all
+
+
+_API_USERS = _FlowUse("api_users", "kind", lambda j: j.api_kinds,
+                      "api users run flows of the journey, and this scenario has none (add "
+                      "journey: with api_users; see docs/journeys.md)",
+                      "unknown api user kind {name}", "the journey defines no api_users")
+_LEAVING = _FlowUse("leaving", "flow", lambda j: j.leaving_flows,
+                    "leaving flows are flows of the journey, and this scenario's viewers play a "
+                    "bare stream (remove flow, or add journey:)",
+                    "the journey has no leaving flow {name}",
+                    "the journey defines no leaving flows (see docs/journeys.md)")
+
+
+def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | bool | None,
+                 document: Document) -> None:
+    """Each flow the audience's `use.items` name is one the journey defines."""
+    for index, item in enumerate((values.get("audience") or {}).get(use.items) or []):
+        name = (item or {}).get(use.key)
+        if name is None or journey is False or (journey and name in use.flows(journey)):
             continue
-        where = ("audience", "leaving", index, "flow")
+        where = ("audience", use.items, index, use.key)
         if journey is None:
-            document.problem(where, "leaving flows are flows of the journey, and this scenario's "
-                                    "viewers play a bare stream (remove flow, or add journey:)")
+            document.problem(where, use.no_journey)
         else:
-            unknown(document, where, f"the journey has no leaving flow {shown(flow)}", flow,
-                    journey.leaving_flows or ["(none)"], None if journey.leaving_flows
-                    else "the journey defines no leaving flows (see docs/journeys.md)")
+            defined = use.flows(journey)
+            unknown(document, where, use.not_there.format(name=shown(name)), name,
+                    defined or ["(none)"], None if defined else use.none_defined)
 
 
 def _check_journey(values: dict, stack: Stack | None, source: Path,
@@ -58,22 +81,6 @@ def _check_journey(values: dict, stack: Stack | None, source: Path,
     if spec is None:
         return None
     return read_journey(spec, ("journey",), source.parent, document) or False
-
-
-def _check_api_users(api_users: list, journey: AnyJourney | bool | None,
-                     document: Document) -> None:
-    for index, users in enumerate(api_users):
-        kind = (users or {}).get("kind")
-        if kind is None or journey is False or (journey and kind in journey.api_kinds):
-            continue
-        where = ("audience", "api_users", index, "kind")
-        if journey is None:
-            document.problem(where, "api users run flows of the journey, and this scenario has "
-                                    "none (add journey: with api_users; see docs/journeys.md)")
-        else:
-            unknown(document, where, f"unknown api user kind {shown(kind)}", kind,
-                    journey.api_kinds or ["(none)"], None if journey.api_kinds
-                    else "the journey defines no api_users")
 
 
 def _check_stream(values: dict, stack: Stack | None, document: Document) -> None:
