@@ -31,7 +31,9 @@ from harness.platforms.base import state_dir
 
 log = logging.getLogger(__name__)
 
-BASE_IMAGE = "kickoff/base:bookworm"
+PACKAGES = COMPOSE_DIR / "images" / "base" / "packages.txt"
+# Tagged by its package list: a package added to it makes the base missing, so built again.
+BASE_IMAGE = f"kickoff/base:bookworm-{hashlib.sha256(PACKAGES.read_bytes()).hexdigest()[:8]}"
 OFFICIAL_TOXIPROXY = "ghcr.io/shopify/toxiproxy:2.12.0"
 OFFLINE_TOXIPROXY = "kickoff/toxiproxy:2.12.0"
 DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/debian")
@@ -41,7 +43,7 @@ MODES = ("auto", "connected", "offline")
 def stack_image() -> str:
     """kickoff/stack tagged by a hash of what goes into it, so that changed
     service code is never run from a stale image: it is simply missing."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(BASE_IMAGE.encode())
     inputs = [COMPOSE_DIR / "images" / "stack" / "Dockerfile"]
     inputs += sorted(_service_code().glob("*.py"))
     for path in inputs:
@@ -120,7 +122,7 @@ def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: 
 
 
 def _packages() -> list[str]:
-    text = (COMPOSE_DIR / "images" / "base" / "packages.txt").read_text()
+    text = PACKAGES.read_text()
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

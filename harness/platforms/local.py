@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -21,8 +22,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kickoff_stack import media
-from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link, toxiproxy_config
+from kickoff_stack import media, postgres
+from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link_environment, toxiproxy_config
 
 from harness import health, prerequisites
 from harness.errors import HarnessError, InfrastructureMissing
@@ -170,13 +171,23 @@ class LocalPlatform(Platform):
             return [sys.executable, "-m", "kickoff_stack.edge", "--work-dir", str(self.root / "edge"),
                     "--listen", f"{HOST}:{port}", "--upstream-host", HOST,
                     "--error-log", str(self.root / "logs" / "edge-error.log")], env
+        if component.kind == "postgres":
+            return [sys.executable, "-m", "kickoff_stack.postgres", "--data-dir",
+                    str(self.postgres_data()), "--host", HOST, "--port", port], env
         module = "origin" if name.startswith("origin") else name
         command = [sys.executable, "-m", f"kickoff_stack.{module}", "--host", HOST, "--port", port]
         if module == "origin":
             command += ["--name", name]
-        else:
-            env["KICKOFF_REDIS_URL"] = f"redis://{HOST}:{link(name, 'redis').listen_port}/0"
-        return command, env
+        return command, env | link_environment(name, HOST)
+
+    def postgres_data(self) -> Path:
+        """The database's folder. PostgreSQL runs as user postgres when we are
+        root, who cannot reach root's home (mode 700): then it is in /var/tmp,
+        named after this platform's state folder."""
+        if os.geteuid() != 0:
+            return self.root / "postgres"
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/tmp") / f"kickoff-postgres-{digest}"
 
     def _ports_of(self, name: str) -> list[int]:
         ports = [BY_NAME[name].port]
@@ -208,6 +219,10 @@ class LocalPlatform(Platform):
     def up(self) -> None:
         prerequisites.require(prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY,
                               prerequisites.FFMPEG)
+        try:
+            postgres.binaries()
+        except postgres.NotInstalled as error:
+            raise InfrastructureMissing(str(error)) from None
         if not (media.default_media_dir() / "manifest.json").exists():
             log.info("rendering the stream's media once with ffmpeg (about 20 s)")
         media.render(media.default_media_dir())
@@ -218,6 +233,9 @@ class LocalPlatform(Platform):
                     continue
                 if component.kind == "redis":  # a new stack starts empty; a restart does not
                     shutil.rmtree(self.root / "redis", ignore_errors=True)
+                if component.kind == "postgres" and component.name not in records:
+                    # A new stack's database starts empty; a killed one keeps its data.
+                    shutil.rmtree(self.postgres_data(), ignore_errors=True)
                 records[component.name] = self._launch(component.name)
                 self._save(records)
         self.wait_healthy()
@@ -256,6 +274,9 @@ class LocalPlatform(Platform):
                     log.warning("%s ignored SIGTERM, sending SIGKILL", name)
                     self._signal_group(record, signal.SIGKILL)
             self.state_file.unlink(missing_ok=True)
+            # Stopped is gone: the database's data goes with the stack (as
+            # Docker's volume does), so nothing is left behind.
+            shutil.rmtree(self.postgres_data(), ignore_errors=True)
         for name, record in alive.items():
             log.info("stopped %s (pid %d)", name, record["pid"])
 
