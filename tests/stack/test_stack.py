@@ -236,6 +236,13 @@ MALFORMED = [
     ("GET", "/live/fck-tsv1860/999p/index.m3u8?token=x", None, {}),
     ("GET", "/live/fck-tsv1860/240p/abc.ts?token=x", None, {}),
     ("POST", "/live/fck-tsv1860/master.m3u8?token=x", b"x", {}),
+    ("POST", "/accounts/signup", b"{not json", {}),
+    ("POST", "/accounts/signup", b'{"username": "a b", "password": "x"}', {}),
+    ("POST", "/accounts/signup", b'{"username": "someone", "password": ""}', {}),
+    ("GET", "/accounts/signup", None, {}),
+    ("POST", "/accounts/bookings", b'{"event": "fck-tsv1860"}', {}),
+    ("POST", "/accounts/bookings", b'{"event": "fck-tsv1860"}', {"Authorization": "Bearer nope"}),
+    ("POST", "/accounts/bookings", b'{"event": 7}', {"Authorization": "Basic abc"}),
     ("GET", "/nowhere", None, {}),
 ]
 
@@ -245,6 +252,8 @@ def _service_base(path: str) -> str:
         return "http://127.0.0.1:9201"
     if path.startswith("/api/"):
         return "http://127.0.0.1:9301"
+    if path.startswith("/accounts/"):
+        return "http://127.0.0.1:9401"
     return ORIGIN_A
 
 
@@ -285,10 +294,12 @@ def test_stack_down_leaves_nothing_behind(stack):
     assert stack.handles() == {} and not stack.is_managed()
     if stack.name == "local":
         assert _live_processes_in_groups(groups) == []
+        assert not stack.postgres_data().exists()  # the database's data goes with the stack
     else:
         client = stack.client
         assert client.containers.list(all=True, filters={"label": "com.docker.compose.project=kickoff"}) == []
         assert client.networks.list(names=["kickoff_default"]) == []
+        assert client.volumes.list(filters={"label": "com.docker.compose.project=kickoff"}) == []
 
 
 @pytest.mark.only_on("local")

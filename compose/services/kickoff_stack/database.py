@@ -49,8 +49,10 @@ CREATE TABLE IF NOT EXISTS bookings (
 );
 """
 
-# What a dead, restarting, paused or unreachable database raises.
-UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# What a dead, restarting, paused or unreachable database raises (a connection
+# lost in the middle of a query can leave asyncpg's protocol in an internal error).
+UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+               asyncpg.InternalClientError)
 
 
 def url_from_env() -> str:
