@@ -28,24 +28,13 @@ from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link_environment,
 from harness import health, prerequisites
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.platforms.base import Platform, PlatformSpec, state_dir
+from harness.platforms.process_tree import process_start_time, signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 5.0
 DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a killed component
-
-
-def process_start_time(pid: int) -> int | None:
-    """The kernel's start time of a live pid, or None if gone or a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    if fields[0] in ("Z", "X"):  # a zombie is dead, whoever is to reap it
-        return None
-    return int(fields[19])
 
 
 class LocalPlatform(Platform):
@@ -256,7 +245,7 @@ class LocalPlatform(Platform):
         record = self._records().get(component)
         if record is None or not self._alive(record):
             raise HarnessError(f"{component} is not running on the local platform")
-        os.killpg(record["pid"], signal.Signals[signal_name])
+        signal_tree(record["pid"], signal.Signals[signal_name])
 
     def down(self) -> None:
         with self._locked():
@@ -283,7 +272,7 @@ class LocalPlatform(Platform):
     @staticmethod
     def _signal_group(record: dict, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(record["pid"], sig)
+            signal_tree(record["pid"], sig)
 
 
 def _write_atomically(path: Path, data: dict) -> None:

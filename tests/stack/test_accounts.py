@@ -11,6 +11,7 @@ import requests
 
 from kickoff_stack.payment_client import TIMEOUT_SECONDS
 
+from tests.faults.helpers import injected
 from tests.reference import probe, toxiproxy
 from tests.stack.accounts import (Watcher, book, new_name, session_of, signup, sql, wait_until)
 from tests.stack.helpers import FREE_EVENT, PAID_EVENT, entitlement
@@ -83,6 +84,20 @@ def test_killed_database_mid_booking_writes_no_half_booking_and_watchers_watch_o
                "WHERE b.id IS NULL") == [["0"]]
     assert book(session_of(), PAID_EVENT).status_code == 201
     assert watcher.fetches > 5 and watcher.failures == []
+
+
+def test_paused_database_fails_sign_ups_quickly_and_they_recover(stack):
+    session = session_of()
+    pause = "process-pause" if stack.name == "local" else "container-pause"
+    with Watcher() as watcher:
+        with injected(stack.name, pause, "postgres"):
+            started = time.monotonic()
+            assert signup().status_code == 503  # every process of it frozen, not only the first
+            assert book(session, FREE_EVENT).status_code == 503
+            assert time.monotonic() - started < 4 * TIMEOUT_SECONDS  # bounded: no hung viewer
+        wait_until(lambda: signup().status_code == 201, 15, "sign-ups did not recover")
+        assert book(session, FREE_EVENT).status_code == 201
+    assert watcher.fetches > 3 and watcher.failures == []
 
 
 def _timed_booking(event: str) -> tuple[int, float]:

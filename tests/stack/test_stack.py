@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -16,6 +17,8 @@ import requests
 from kickoff_stack import tokens
 from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 from kickoff_stack.topology import COMPONENTS, LINKS
+
+from harness.platforms.process_tree import descendants, process_start_time
 
 from tests.reference import probe, port_open, toxiproxy
 from tests.stack.helpers import (EDGE, FREE_EVENT, ORIGIN_A, ORIGIN_B, PAID_EVENT, TIMEOUT,
@@ -288,12 +291,16 @@ def test_stack_down_leaves_nothing_behind(stack):
     handles = stack.handles()
     assert set(handles) == {c.name for c in COMPONENTS}
     groups = {int(h.split()[1]) for h in handles.values()} if stack.name == "local" else set()
+    # Descendants that left their group too (PostgreSQL's backends start sessions of their own).
+    tree = {pid: started for leader in groups for pid, started in descendants(leader).items()}
+    assert stack.name != "local" or any(os.getpgid(pid) not in groups for pid in tree)
     stack.down()
     ports = [c.port for c in COMPONENTS] + [l.listen_port for l in LINKS]
     assert [p for p in ports if port_open(p)] == []
     assert stack.handles() == {} and not stack.is_managed()
     if stack.name == "local":
         assert _live_processes_in_groups(groups) == []
+        assert [pid for pid, started in tree.items() if process_start_time(pid) == started] == []
         assert not stack.postgres_data().exists()  # the database's data goes with the stack
     else:
         client = stack.client

@@ -43,14 +43,19 @@ async def signup(request: web.Request) -> web.Response:
     if await store.call(redis.exists(ACCOUNT_KEY.format(username))):  # a seeded subscriber
         raise web.HTTPConflict(reason=f"username {username!r} is taken")
     session = secrets.token_urlsafe(24)
-    async with database.connection(request.app) as db, db.transaction():
-        made = await db.fetchval(
-            "INSERT INTO accounts (username, password_hash) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING username", username, password_hash(username, password))
-        if made is None:
-            raise web.HTTPConflict(reason=f"username {username!r} is taken")
-        # Inside the transaction: no account is left without the session it was made with.
-        await store.call(redis.set(SESSION_KEY.format(session), username, ex=SESSION_SECONDS))
+
+    async def create(db: asyncpg.Connection) -> None:
+        async with db.transaction():
+            made = await db.fetchval(
+                "INSERT INTO accounts (username, password_hash) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING RETURNING username",
+                username, password_hash(username, password))
+            if made is None:
+                raise web.HTTPConflict(reason=f"username {username!r} is taken")
+            # Inside the transaction: no account is left without the session it was made with.
+            await store.call(redis.set(SESSION_KEY.format(session), username, ex=SESSION_SECONDS))
+
+    await database.run(request.app, create)
     return web.json_response({"session": session, "expires_in": SESSION_SECONDS}, status=201)
 
 
@@ -90,17 +95,19 @@ async def book(request: web.Request) -> web.Response:
     if username is None:
         raise web.HTTPUnauthorized(reason="sign up or log in first")
     event, price = await _event(request, await read_json_object(request))
-    async with database.connection(request.app) as db:
-        booking = await _existing(db, username, event)
+    booking = await database.run(request.app, lambda db: _existing(db, username, event))
     status = 200 if booking else 201
     if booking is None:
         # No connection held while the provider answers: a slow provider must
         # not take the database's connections from free passes and sign-ups.
         charge = await payment_client.charge(request.app, username, event, price) \
             if price else None
-        async with database.connection(request.app) as db:
-            booking = await _write(db, username, event, price, charge) \
+
+        async def write(db: asyncpg.Connection) -> asyncpg.Record:
+            return await _write(db, username, event, price, charge) \
                 or await _existing(db, username, event)
+
+        booking = await database.run(request.app, write)
     # After the commit: auth admits the pass from Redis (a retry writes it again).
     await store.call(request.app["redis"].sadd(PASSES_KEY.format(username), event))
     return web.json_response({"booking": booking["id"], "event": event, "pass": booking["pass"]},

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 from aiohttp import web
@@ -20,9 +20,12 @@ from . import postgres
 from .common import ServiceUnavailable
 
 log = logging.getLogger(__name__)
-# Short, as Redis's: a dead or paused database must turn into a quick 503.
+# Short, as Redis's: a dead or paused database must turn into a quick 503,
+# inside the edge's 3 s.
 CONNECT_SECONDS = 1.0
 COMMAND_SECONDS = 2.0
+REQUEST_SECONDS = 2.0  # all of one request's database work
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -60,14 +63,36 @@ def url_from_env() -> str:
     return os.environ.get("KICKOFF_DATABASE_URL", "postgresql://kickoff@127.0.0.1:9432/postgres")
 
 
-@asynccontextmanager
-async def connection(app: web.Application) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection; any failure of the database leaves as a 503."""
+async def run(app: web.Application, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """work(db) on a pooled connection, within REQUEST_SECONDS; any failure of
+    the database leaves as a 503. Past the time the connection is closed at
+    once rather than cancelled: a cancelled query makes asyncpg ask a frozen
+    server to cancel and roll back, and wait for each in turn."""
+    held: list[asyncpg.Connection] = []
+
+    async def attempt() -> T:
+        async with app["db"].acquire(timeout=CONNECT_SECONDS) as db:
+            held.append(db)
+            return await work(db)
+
+    task = asyncio.ensure_future(attempt())
+    task.add_done_callback(_consume)
+    done, _ = await asyncio.wait({task}, timeout=REQUEST_SECONDS)
+    if not done:
+        for db in held:
+            db.terminate()
+        task.cancel()
+        raise ServiceUnavailable(f"database unavailable: no answer within {REQUEST_SECONDS:g} s")
     try:
-        async with app["db"].acquire(timeout=CONNECT_SECONDS + COMMAND_SECONDS) as db:
-            yield db
+        return task.result()
     except UNAVAILABLE as error:
         raise ServiceUnavailable(f"database unavailable: {error.__class__.__name__}") from None
+
+
+def _consume(task: asyncio.Future) -> None:
+    """A request that gave up on its task has its outcome read here (no warning)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _ensure_schema(app: web.Application) -> None:
@@ -87,8 +112,7 @@ async def healthy(app: web.Application) -> None:
     """Raise ServiceUnavailable unless the schema is there and the database answers."""
     if not app["schema"].is_set():
         raise ServiceUnavailable("database schema not written yet")
-    async with connection(app) as db:
-        await db.fetchval("SELECT 1")
+    await run(app, lambda db: db.fetchval("SELECT 1"))
 
 
 def attach(app: web.Application) -> None:
