@@ -34,10 +34,11 @@ def test_a_signal_reaches_the_group_and_its_strays_and_nothing_else():
         _wait(lambda: len(descendants(leader.pid)) == 2, "the leader's children did not start")
         tree = descendants(leader.pid)
         assert {os.getpgid(pid) == leader.pid for pid in tree} == {True, False}
-        signal_tree(leader.pid, signal.SIGSTOP)
-        assert {_state(pid) for pid in [leader.pid, *tree]} == {"T"}
+        everyone = [leader.pid, *tree]
+        signal_tree(leader.pid, signal.SIGSTOP)  # delivered when each is next scheduled
+        _wait(lambda: {_state(pid) for pid in everyone} == {"T"}, "not all stopped")
         signal_tree(leader.pid, signal.SIGCONT)
-        assert "T" not in {_state(pid) for pid in [leader.pid, *tree]}
+        _wait(lambda: "T" not in {_state(pid) for pid in everyone}, "not all continued")
         signal_tree(leader.pid, signal.SIGKILL)
         leader.wait(timeout=SETTLE_SECONDS)
         _wait(lambda: all(process_start_time(pid) != started for pid, started in tree.items()),
