@@ -1,10 +1,12 @@
 """Is a component of a stack healthy? Asked from outside, by its health-check
-URL (the stack descriptor's): http(s) answers 2xx, redis answers PING."""
+URL (the stack descriptor's): http(s) answers 2xx, redis answers PING,
+postgres accepts a connection (asks for its password)."""
 
 from __future__ import annotations
 
 import json
 import socket
+import struct
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +20,21 @@ def _redis_ping(host: str, port: int) -> str:
         sock.sendall(b"PING\r\n")
         reply = sock.recv(64)
     return "healthy" if reply.startswith(b"+PONG") else f"unhealthy: {reply[:40]!r}"
+
+
+def _postgres_startup(host: str, port: int) -> str:
+    """A StartupMessage (protocol 3.0) as any client's first: a server that
+    accepts connections asks to authenticate ('R'); one starting up, shutting
+    down or recovering answers an error ('E') saying so."""
+    parameters = b"user\0kickoff-health\0database\0postgres\0\0"
+    message = struct.pack("!ii", 8 + len(parameters), 196608) + parameters
+    with socket.create_connection((host, port), timeout=PROBE_TIMEOUT) as sock:
+        sock.sendall(message)
+        reply = sock.recv(256)
+    if reply[:1] == b"R":
+        return "healthy"
+    fields = [f for f in reply[5:].split(b"\0") if f[:1] == b"M"]
+    return f"unhealthy: {fields[0][1:].decode(errors='replace') if fields else reply[:40]!r}"
 
 
 def _http_probe(url: str) -> str:
@@ -39,6 +56,8 @@ def probe(check: str) -> str:
     try:
         if parts.scheme == "redis":
             return _redis_ping(parts.hostname, parts.port or 6379)
+        if parts.scheme == "postgres":
+            return _postgres_startup(parts.hostname, parts.port or 5432)
         return _http_probe(check)
     except (OSError, urllib.error.URLError) as error:
         reason = getattr(error, "reason", error)

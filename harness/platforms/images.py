@@ -31,18 +31,21 @@ from harness.platforms.base import state_dir
 
 log = logging.getLogger(__name__)
 
-BASE_IMAGE = "kickoff/base:bookworm"
+PACKAGES = COMPOSE_DIR / "images" / "base" / "packages.txt"
+# Tagged by its package list: a package added to it makes the base missing, so built again.
+BASE_IMAGE = f"kickoff/base:bookworm-{hashlib.sha256(PACKAGES.read_bytes()).hexdigest()[:8]}"
 OFFICIAL_TOXIPROXY = "ghcr.io/shopify/toxiproxy:2.12.0"
 OFFLINE_TOXIPROXY = "kickoff/toxiproxy:2.12.0"
 DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 MODES = ("auto", "connected", "offline")
 
 
-def content_tag(repository: str, files: list[Path], root: Path | None = None) -> str:
+def content_tag(repository: str, files: list[Path], root: Path | None = None,
+                based_on: str = "") -> str:
     """`repository` tagged by a hash of `files` (named relative to root, else by
-    their names), so that changed code is never run from a stale image: an
-    image of the new code is simply missing."""
-    digest = hashlib.sha256()
+    their names) and of the image it is built on, so that changed code is never
+    run from a stale image: an image of the new code is simply missing."""
+    digest = hashlib.sha256(based_on.encode())
     for path in files:
         name = str(path.relative_to(root)) if root else path.name
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -50,9 +53,10 @@ def content_tag(repository: str, files: list[Path], root: Path | None = None) ->
 
 
 def stack_image() -> str:
-    """kickoff/stack tagged by a hash of its Dockerfile and service code."""
+    """kickoff/stack tagged by a hash of its base image, Dockerfile and service code."""
     return content_tag("kickoff/stack", [COMPOSE_DIR / "images" / "stack" / "Dockerfile",
-                                         *sorted(_service_code().glob("*.py"))])
+                                         *sorted(_service_code().glob("*.py"))],
+                       based_on=BASE_IMAGE)
 
 
 def _service_code() -> Path:
@@ -126,7 +130,7 @@ def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: 
 
 
 def _packages() -> list[str]:
-    text = (COMPOSE_DIR / "images" / "base" / "packages.txt").read_text()
+    text = PACKAGES.read_text()
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

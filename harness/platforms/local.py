@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -21,30 +22,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kickoff_stack import media
-from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link, toxiproxy_config
+from kickoff_stack import media, postgres
+from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link_environment, toxiproxy_config
 
 from harness import health, prerequisites
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.platforms.base import Platform, PlatformSpec, state_dir
+from harness.platforms.process_tree import process_start_time, signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 5.0
 DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a killed component
-
-
-def process_start_time(pid: int) -> int | None:
-    """The kernel's start time of a live pid, or None if gone or a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    if fields[0] in ("Z", "X"):  # a zombie is dead, whoever is to reap it
-        return None
-    return int(fields[19])
 
 
 class LocalPlatform(Platform):
@@ -170,13 +160,23 @@ class LocalPlatform(Platform):
             return [sys.executable, "-m", "kickoff_stack.edge", "--work-dir", str(self.root / "edge"),
                     "--listen", f"{HOST}:{port}", "--upstream-host", HOST,
                     "--error-log", str(self.root / "logs" / "edge-error.log")], env
+        if component.kind == "postgres":
+            return [sys.executable, "-m", "kickoff_stack.postgres", "--data-dir",
+                    str(self.postgres_data()), "--host", HOST, "--port", port], env
         module = "origin" if name.startswith("origin") else name
         command = [sys.executable, "-m", f"kickoff_stack.{module}", "--host", HOST, "--port", port]
         if module == "origin":
             command += ["--name", name]
-        else:
-            env["KICKOFF_REDIS_URL"] = f"redis://{HOST}:{link(name, 'redis').listen_port}/0"
-        return command, env
+        return command, env | link_environment(name, HOST)
+
+    def postgres_data(self) -> Path:
+        """The database's folder. PostgreSQL runs as user postgres when we are
+        root, who cannot reach root's home (mode 700): then it is in /var/tmp,
+        named after this platform's state folder."""
+        if os.geteuid() != 0:
+            return self.root / "postgres"
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/tmp") / f"kickoff-postgres-{digest}"
 
     def _ports_of(self, name: str) -> list[int]:
         ports = [BY_NAME[name].port]
@@ -208,6 +208,10 @@ class LocalPlatform(Platform):
     def up(self) -> None:
         prerequisites.require(prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY,
                               prerequisites.FFMPEG)
+        try:
+            postgres.binaries()
+        except postgres.NotInstalled as error:
+            raise InfrastructureMissing(str(error)) from None
         if not (media.default_media_dir() / "manifest.json").exists():
             log.info("rendering the stream's media once with ffmpeg (about 20 s)")
         media.render(media.default_media_dir())
@@ -218,6 +222,9 @@ class LocalPlatform(Platform):
                     continue
                 if component.kind == "redis":  # a new stack starts empty; a restart does not
                     shutil.rmtree(self.root / "redis", ignore_errors=True)
+                if component.kind == "postgres" and component.name not in records:
+                    # A new stack's database starts empty; a killed one keeps its data.
+                    shutil.rmtree(self.postgres_data(), ignore_errors=True)
                 records[component.name] = self._launch(component.name)
                 self._save(records)
         self.wait_healthy()
@@ -238,7 +245,7 @@ class LocalPlatform(Platform):
         record = self._records().get(component)
         if record is None or not self._alive(record):
             raise HarnessError(f"{component} is not running on the local platform")
-        os.killpg(record["pid"], signal.Signals[signal_name])
+        signal_tree(record["pid"], signal.Signals[signal_name])
 
     def down(self) -> None:
         with self._locked():
@@ -256,13 +263,16 @@ class LocalPlatform(Platform):
                     log.warning("%s ignored SIGTERM, sending SIGKILL", name)
                     self._signal_group(record, signal.SIGKILL)
             self.state_file.unlink(missing_ok=True)
+            # Stopped is gone: the database's data goes with the stack (as
+            # Docker's volume does), so nothing is left behind.
+            shutil.rmtree(self.postgres_data(), ignore_errors=True)
         for name, record in alive.items():
             log.info("stopped %s (pid %d)", name, record["pid"])
 
     @staticmethod
     def _signal_group(record: dict, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(record["pid"], sig)
+            signal_tree(record["pid"], sig)
 
 
 def _write_atomically(path: Path, data: dict) -> None:

@@ -19,8 +19,8 @@ NEVER_PICKED = ("toxiproxy",)  # carries every link and the harness's own revert
 
 
 def _check(kind: str, port: int) -> str:
-    if kind == "redis":
-        return f"redis://{HOST}:{port}"
+    if kind in ("redis", "postgres"):
+        return f"{kind}://{HOST}:{port}"
     return f"http://{HOST}:{port}" + ("/version" if kind == "toxiproxy" else "/healthz")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -16,6 +17,8 @@ import requests
 from kickoff_stack import tokens
 from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 from kickoff_stack.topology import COMPONENTS, LINKS
+
+from harness.platforms.process_tree import descendants, process_start_time
 
 from tests.reference import probe, port_open, toxiproxy
 from tests.stack.helpers import (EDGE, FREE_EVENT, ORIGIN_A, ORIGIN_B, PAID_EVENT, TIMEOUT,
@@ -236,6 +239,13 @@ MALFORMED = [
     ("GET", "/live/fck-tsv1860/999p/index.m3u8?token=x", None, {}),
     ("GET", "/live/fck-tsv1860/240p/abc.ts?token=x", None, {}),
     ("POST", "/live/fck-tsv1860/master.m3u8?token=x", b"x", {}),
+    ("POST", "/accounts/signup", b"{not json", {}),
+    ("POST", "/accounts/signup", b'{"username": "a b", "password": "x"}', {}),
+    ("POST", "/accounts/signup", b'{"username": "someone", "password": ""}', {}),
+    ("GET", "/accounts/signup", None, {}),
+    ("POST", "/accounts/bookings", b'{"event": "fck-tsv1860"}', {}),
+    ("POST", "/accounts/bookings", b'{"event": "fck-tsv1860"}', {"Authorization": "Bearer nope"}),
+    ("POST", "/accounts/bookings", b'{"event": 7}', {"Authorization": "Basic abc"}),
     ("GET", "/nowhere", None, {}),
 ]
 
@@ -245,6 +255,8 @@ def _service_base(path: str) -> str:
         return "http://127.0.0.1:9201"
     if path.startswith("/api/"):
         return "http://127.0.0.1:9301"
+    if path.startswith("/accounts/"):
+        return "http://127.0.0.1:9401"
     return ORIGIN_A
 
 
@@ -279,16 +291,22 @@ def test_stack_down_leaves_nothing_behind(stack):
     handles = stack.handles()
     assert set(handles) == {c.name for c in COMPONENTS}
     groups = {int(h.split()[1]) for h in handles.values()} if stack.name == "local" else set()
+    # Descendants that left their group too (PostgreSQL's backends start sessions of their own).
+    tree = {pid: started for leader in groups for pid, started in descendants(leader).items()}
+    assert stack.name != "local" or any(os.getpgid(pid) not in groups for pid in tree)
     stack.down()
     ports = [c.port for c in COMPONENTS] + [l.listen_port for l in LINKS]
     assert [p for p in ports if port_open(p)] == []
     assert stack.handles() == {} and not stack.is_managed()
     if stack.name == "local":
         assert _live_processes_in_groups(groups) == []
+        assert [pid for pid, started in tree.items() if process_start_time(pid) == started] == []
+        assert not stack.postgres_data().exists()  # the database's data goes with the stack
     else:
         client = stack.client
         assert client.containers.list(all=True, filters={"label": "com.docker.compose.project=kickoff"}) == []
         assert client.networks.list(names=["kickoff_default"]) == []
+        assert client.volumes.list(filters={"label": "com.docker.compose.project=kickoff"}) == []
 
 
 @pytest.mark.only_on("local")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kickoff_stack.topology import COMPONENTS, LINKS, ZONES
+
 from harness import scenario
 from harness.errors import InvalidInput
 from harness.faults.registry import KINDS
@@ -19,6 +21,11 @@ from harness.scenario import (ApiUsers, Audience, AudiencePoint, Fault, Phase, S
                               Timeline)
 from harness.targets import Targets, load_targets
 from tests.cli import harness
+
+# What the reference stack's fault targets are, as a problem lists them.
+COMPONENT_NAMES = ", ".join(c.name for c in COMPONENTS)
+LINK_NAMES = ", ".join(link.name for link in LINKS)
+ZONE_NAMES = ", ".join(ZONES)
 
 DATA = Path(__file__).parent.parent / "data" / "scenarios"
 DOCS = Path(__file__).parents[2] / "docs" / "scenarios.md"
@@ -534,8 +541,7 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].target: 'zone:a' is a zone, and cut hits a link (target a link, or choose a "
      "kind that hits components)"),
     ("{name: a, kind: cut, target: db, at: 0s}",
-     ":8: faults[0].target: the stack has no link named 'db' (choose from edge-origin-a, "
-     "edge-origin-b, edge-auth, edge-catalog, auth-redis, catalog-redis)"),
+     f":8: faults[0].target: the stack has no link named 'db' (choose from {LINK_NAMES})"),
     ("{name: a, kind: process-kill, target: edge-origin-a, at: 0s}",
      ":8: faults[0].target: 'edge-origin-a' is a link, and process-kill hits a component or zone "
      "(target one of those, or choose a kind that hits links)"),
@@ -543,10 +549,10 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].target: 'auth-redis' is a link, and process-pause hits a component or zone "
      "(target one of those, or choose a kind that hits links)"),
     ("{name: a, kind: process-pause, target: db, at: 0s}",
-     ":8: faults[0].target: the stack has no component named 'db' (choose from redis, "
-     "toxiproxy, origin-a, origin-b, auth, catalog, edge)"),
+     f":8: faults[0].target: the stack has no component named 'db' (choose from "
+     f"{COMPONENT_NAMES})"),
     ("{name: a, kind: process-kill, target: 'zone:c', at: 0s}",
-     ":8: faults[0].target: the stack has no zone 'c' (choose from core, a, b)"),
+     f":8: faults[0].target: the stack has no zone 'c' (choose from {ZONE_NAMES})"),
     ("{name: a, kind: process-kill, target: 'zone:cor', at: 0s}",
      ":8: faults[0].target: the stack has no zone 'cor' (did you mean 'core'?)"),
     # params: read by the kind's fields
@@ -604,10 +610,9 @@ def test_fault_params_are_kept_as_written(tmp_path):
      "'edge-origin-a'?)"),
     ("{name: a, kind: random, target: everything, at: 0s, params: {every: 1m, kinds: [cut]}}",
      ":8: faults[0].target: the stack has no component or link named 'everything' (choose from "
-     "any, redis, toxiproxy, origin-a, origin-b, auth, catalog, edge, edge-origin-a, "
-     "edge-origin-b, edge-auth, edge-catalog, auth-redis, catalog-redis)"),
+     f"any, {COMPONENT_NAMES}, {LINK_NAMES})"),
     ("{name: a, kind: random, target: 'zone:z', at: 0s, params: {every: 1m, kinds: [cut]}}",
-     ":8: faults[0].target: the stack has no zone 'z' (choose from core, a, b)"),
+     f":8: faults[0].target: the stack has no zone 'z' (choose from {ZONE_NAMES})"),
 ])
 def test_each_fault_rule_reports_its_line_field_and_fix(tmp_path, line, expected):
     assert problem(tmp_path, fault(line)) == expected

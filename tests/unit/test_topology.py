@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from kickoff_stack import edge
-from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, toxiproxy_config
+from kickoff_stack.topology import (BY_NAME, CLIENT_URLS, COMPONENTS, LINKS, link_environment,
+                                    toxiproxy_config)
 
 from harness.paths import COMPOSE_DIR
 
@@ -32,12 +33,14 @@ def test_every_component_is_a_compose_service_published_on_loopback_at_its_port(
         assert service["restart"] == "unless-stopped"
 
 
-def test_services_reach_redis_only_through_their_link():
+def test_services_reach_their_dependencies_only_through_their_links():
     services = compose()["services"]
-    for link in LINKS:
-        if link.target == "redis":
-            url = services[link.source]["environment"]["KICKOFF_REDIS_URL"]
-            assert url == f"redis://toxiproxy:{link.listen_port}/0"
+    sources = {link.source for link in LINKS if link.target in CLIENT_URLS}
+    assert {"auth", "catalog", "accounts"} <= sources
+    for source in sources:
+        environment = services[source]["environment"]
+        wanted = link_environment(source, "toxiproxy")
+        assert {name: environment.get(name) for name in wanted} == wanted
 
 
 @pytest.mark.parametrize("stale", [False, True])

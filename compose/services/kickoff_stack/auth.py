@@ -1,10 +1,16 @@
-"""Auth: subscriber login, sessions and per-event entitlement with playback tokens."""
+"""Auth: subscriber login, sessions and per-event entitlement with playback tokens.
+
+A paid event admits subscribers (seeded accounts) and viewers with a pass for
+it (booked at accounts, which writes the pass here in Redis); a free-to-air
+event admits everyone.
+"""
 
 from __future__ import annotations
 
 import secrets
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from . import store, tokens
 from .catalog import EVENT_KEY
@@ -13,6 +19,7 @@ from .seed import SUBSCRIBER_COUNT, SUBSCRIBER_PASSWORD, password_hash, subscrib
 
 ACCOUNT_KEY = "account:{}"
 SESSION_KEY = "session:{}"
+PASSES_KEY = "passes:{}"  # the events a viewer holds a pass for (a set)
 SESSION_SECONDS = 4 * 3600
 
 
@@ -41,7 +48,7 @@ async def login(request: web.Request) -> web.Response:
     return web.json_response({"session": session, "expires_in": SESSION_SECONDS})
 
 
-async def _session_user(request: web.Request) -> str | None:
+async def session_user(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if not header:
         return None
@@ -60,16 +67,30 @@ async def entitlement(request: web.Request) -> web.Response:
     free_to_air = await store.call(db.hget(EVENT_KEY.format(event_id), "free_to_air"))
     if free_to_air is None:
         raise web.HTTPNotFound(reason=f"unknown event {event_id!r}")
-    user = await _session_user(request)
+    user = await session_user(request)
     if free_to_air != "1" and user is None:
-        raise web.HTTPUnauthorized(reason="subscriber-only event: log in first")
+        raise web.HTTPUnauthorized(reason="paid event: log in or sign up first")
+    entitled_as = await _entitled_as(db, user, event_id) if user else "anonymous"
+    if free_to_air != "1" and entitled_as == "account":
+        raise web.HTTPForbidden(reason="no pass for this event: book one at /accounts/bookings")
     token, expires = tokens.issue(request.app["secret"], event_id)
     return web.json_response({
         "event": event_id,
         "playback_url": f"/live/{event_id}/master.m3u8?token={token}",
         "expires_at": expires,
-        "entitled_as": "subscriber" if user else "anonymous",
+        "entitled_as": entitled_as,
     })
+
+
+async def _entitled_as(db: Redis, user: str, event_id: str) -> str:
+    """"subscriber", "pass" (booked for this event) or "account" (neither)."""
+    async with db.pipeline(transaction=False) as pipe:
+        pipe.hget(ACCOUNT_KEY.format(user), "plan")
+        pipe.sismember(PASSES_KEY.format(user), event_id)
+        plan, has_pass = await store.call(pipe.execute())
+    if plan == "subscriber":
+        return "subscriber"
+    return "pass" if has_pass else "account"
 
 
 def create_app(secret: str, name: str = "auth") -> web.Application:

@@ -24,6 +24,7 @@ def _public(record: dict[str, str]) -> dict:
         "starts": int(record["starts"]),
         "ends": int(record["ends"]),
         "free_to_air": record["free_to_air"] == "1",
+        "pass_price_cents": int(record["pass_price_cents"]),
         "playback": record["playback"],
     }
 

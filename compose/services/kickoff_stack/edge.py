@@ -1,4 +1,4 @@
-"""Edge: nginx as the CDN edge cache in front of the origins, auth and catalog.
+"""Edge: nginx as the CDN edge cache in front of the origins, auth, catalog and accounts.
 
 `python -m kickoff_stack.edge` renders nginx.conf and replaces itself with
 nginx, so the platform's handle (pid or container) is nginx itself.
@@ -93,6 +93,10 @@ http {{
         server {catalog};
         keepalive 32;
     }}
+    upstream accounts {{
+        server {accounts};
+        keepalive 32;
+    }}
 
     proxy_http_version 1.1;
     proxy_set_header Connection "";
@@ -120,6 +124,13 @@ http {{
             proxy_pass http://auth;
             # A login (POST) too: an upstream that closed the connection did not
             # log anyone in; at worst a retried login makes a second session.
+            proxy_next_upstream error non_idempotent;
+        }}
+        location /accounts/ {{
+            proxy_pass http://accounts;
+            # Sign-ups and bookings too: a booking is idempotent (one per viewer
+            # and event, charged under one key); a sign-up that did go through
+            # answers 409 on the retry, as to a viewer pressing twice.
             proxy_next_upstream error non_idempotent;
         }}
         location ~ ^/live/.*\\.m3u8$ {{
@@ -185,7 +196,7 @@ def render_config(work: Path, listen: str, upstream_host: str | None, stale: boo
         work=work, nofile=nofile, listen=listen, user=user, error_log=error_log,
         cmcd_log_format=CMCD_LOG_FORMAT,
         origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
-        catalog=via("catalog"), stale="on" if stale else "off",
+        catalog=via("catalog"), accounts=via("accounts"), stale="on" if stale else "off",
         stale_directive=STALE_ON_ERROR if stale else "off",
     )
 

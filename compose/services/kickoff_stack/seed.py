@@ -22,13 +22,14 @@ class Event:
     competition: str
     kickoff_offset: int  # seconds from seeding
     free_to_air: bool
+    pass_price_cents: int  # a match pass for viewers without a subscription; 0 when free
 
 
 EVENTS = (
-    Event("fck-tsv1860", "1. FC Kaiserslautern v TSV 1860 München", "3. Liga", 120, True),
-    Event("sge-bvb", "Eintracht Frankfurt v Borussia Dortmund", "Bundesliga", 120, False),
-    Event("fcb-svw", "FC Bayern München v SV Werder Bremen", "Bundesliga", -1800, False),
-    Event("s04-h96", "FC Schalke 04 v Hannover 96", "2. Bundesliga", 3 * 3600, False),
+    Event("fck-tsv1860", "1. FC Kaiserslautern v TSV 1860 München", "3. Liga", 120, True, 0),
+    Event("sge-bvb", "Eintracht Frankfurt v Borussia Dortmund", "Bundesliga", 120, False, 999),
+    Event("fcb-svw", "FC Bayern München v SV Werder Bremen", "Bundesliga", -1800, False, 999),
+    Event("s04-h96", "FC Schalke 04 v Hannover 96", "2. Bundesliga", 3 * 3600, False, 499),
 )
 EVENT_IDS = frozenset(event.id for event in EVENTS)
 
@@ -43,6 +44,7 @@ def event_record(event: Event, seeded_at: int) -> dict[str, str]:
         starts=str(kickoff - PRE_SHOW_SECONDS),
         ends=str(kickoff + MATCH_SECONDS),
         free_to_air="1" if event.free_to_air else "0",
+        pass_price_cents=str(event.pass_price_cents),
         playback=f"/auth/entitlement/{event.id}",
     )
     return record
