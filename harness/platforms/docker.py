@@ -2,11 +2,15 @@
 
 Compose (v2 `docker compose` or v1 `docker-compose`) brings the project up
 and down; the docker SDK finds, signals and starts the project's containers,
-always by the project's label, so nothing outside the stack is touched.
+always by the project's label, so nothing outside the stack is touched. The
+stack's size is the project's KICKOFF_STACK_SIZE (a label on every
+container, so compose recreates them when it changes); its CPU and memory
+quotas are set on the containers once they run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -16,11 +20,12 @@ from pathlib import Path
 import docker
 from docker.errors import APIError
 from docker.models.containers import Container
+from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 
 from harness.platforms import images
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.paths import COMPOSE_DIR
-from harness.platforms.base import Platform, PlatformSpec
+from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
 from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 
@@ -29,6 +34,8 @@ PROJECT = "kickoff"
 PROJECT_LABEL = "com.docker.compose.project"
 COMPONENT_LABEL = "kickoff.component"
 SERVICE_LABEL = "com.docker.compose.service"
+SIZE_LABEL = "kickoff.size"
+CPU_PERIOD_US = 100_000
 
 
 def compose_command() -> list[str]:
@@ -65,11 +72,11 @@ class DockerPlatform(Platform):
     def network_name(self) -> str:
         return f"{self.project}_default"
 
-    def _compose(self, *args: str) -> None:
+    def _compose(self, *args: str, size: str = NORMAL) -> None:
         command = compose_command() + ["-p", self.project, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
                                        *args]
         env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
-                   KICKOFF_STACK_IMAGE=images.stack_image())
+                   KICKOFF_STACK_IMAGE=images.stack_image(), **{SIZE_ENV: size})
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = "\n".join(result.stderr.strip().splitlines()[-8:])
@@ -97,13 +104,51 @@ class DockerPlatform(Platform):
     def is_managed(self) -> bool:
         return bool(self.containers())
 
-    def up(self) -> None:
+    def up(self, size: str | None = None) -> None:
+        size = stack_size(size)
         absent = images.missing(self.client)
         if absent:
             log.info("images missing (%s): building them", ", ".join(absent))
             images.build()
-        self._compose("up", "-d", "--no-build")
+        self._compose("up", "-d", "--no-build", size=size)
+        self._set_quotas(size)
         self.wait_healthy()
+
+    def _set_quotas(self, size: str) -> None:
+        """The size's CPU and memory quotas on its containers (compose made
+        them with the file's own limits)."""
+        for name, container in self.containers().items():
+            allowed = limits(size, name)
+            quotas = {}
+            if allowed.cpus:
+                quotas.update(cpu_period=CPU_PERIOD_US, cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
+            if allowed.memory:
+                quotas.update(mem_limit=allowed.memory, memswap_limit=allowed.memory)
+            if quotas:
+                container.update(**quotas)
+
+    def size(self) -> str | None:
+        sizes = [c.labels.get(SIZE_LABEL, NORMAL) for c in self.containers().values()
+                 if c.status == "running"]
+        return sizes[0] if sizes else None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        seconds = {}
+        for name, container in self.containers().items():
+            if container.status == "running":
+                with contextlib.suppress(APIError, KeyError):  # gone since it was listed
+                    stats = container.stats(stream=False, one_shot=True)
+                    seconds[name] = stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+        return seconds
+
+    def cpu_limits(self) -> dict[str, float | None]:
+        found = {}
+        for name, container in self.containers().items():
+            config = container.attrs["HostConfig"]
+            quota, period = config.get("CpuQuota") or 0, config.get("CpuPeriod") or CPU_PERIOD_US
+            nano = config.get("NanoCpus") or 0
+            found[name] = quota / period if quota > 0 else nano / 1e9 if nano else None
+        return found
 
     def down(self) -> None:
         self._compose("down", "--volumes", "--remove-orphans", "--timeout", "5")
@@ -139,4 +184,5 @@ def _running_contexts() -> list[dict]:
 PLATFORM = PlatformSpec(
     name="docker", description="the reference stack as containers on this machine's Docker engine",
     drivers={"toxiproxy": "", "docker": ""}, stack=docker_stack, manager=DockerPlatform,
+    sizes=STACK_SIZES,
     running_contexts=_running_contexts)
