@@ -60,10 +60,14 @@ def wrk(url: str, seconds: int, connections: int, threads: int,
     out = result.stdout
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(percentiles["50"]), "p99": _ms(percentiles["99"]),
+        # no percentiles when no request completed (a stack at its limit)
+        "p50": _ms(percentiles["50"]) if percentiles else float("nan"),
+        "p99": _ms(percentiles["99"]) if percentiles else float("nan"),
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "mb_s": _transfer_mb(re.search(r"Transfer/sec:\s+(\S+)", out).group(1)),
     }
 
@@ -133,7 +137,7 @@ def main() -> int:
             figures = wrk(url, args.seconds, args.connections, args.threads, script)
             rows.append((name, f"{figures['rps']:,.0f}", f"{figures['p50']:.2f}",
                          f"{figures['p99']:.2f}", f"{figures['mb_s']:,.0f}", figures["non_2xx"],
-                         busiest(stack, before)))
+                         figures["timeouts"], busiest(stack, before)))
     finally:
         if found is None:
             stack.down()
@@ -143,7 +147,7 @@ def main() -> int:
           f"-c{args.connections} -d{args.seconds}s on {os.cpu_count()} cores, {host.machine()}, "
           f"{host.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(tabulate(rows, headers=("target", "requests/s", "p50 ms", "p99 ms", "MB/s", "non-2xx",
-                                  "busiest components (cores/limit)")))
+                                  "timeouts (2 s)", "busiest components (cores/limit)")))
     return 0
 
 

@@ -2,9 +2,9 @@
 
 Where this user may write the kernel's CPU controller (cgroup v1's cpu
 hierarchy, as root), a component with a quota gets a group of its own,
-kickoff-<component>, with that many cores per period; its process joins the
-group before it runs its program, so whatever it forks (nginx's workers)
-stays inside. Elsewhere the local stack has its application limits only
+kickoff-<component>, with that many cores per period, and its process tree is
+moved into it (the root first: whatever it forks from then on is born
+inside). Elsewhere the local stack has its application limits only
 (`available()` says which).
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
 from pathlib import Path
+
+from harness.platforms.proc_cpu import tree
 
 CPU_ROOT = Path("/sys/fs/cgroup/cpu")  # cgroup v1's cpu controller
 PERIOD_US = 100_000
@@ -28,20 +29,15 @@ def _group(component: str) -> Path:
     return CPU_ROOT / f"kickoff-{component}"
 
 
-def confine(component: str, cores: float) -> Callable[[], None]:
-    """Make the component's group with its quota; what its new process runs
-    (before its program) to join it."""
+def confine(component: str, cores: float, pid: int) -> None:
+    """Give the component's group its quota and move `pid` and its descendants in."""
     group = _group(component)
     group.mkdir(exist_ok=True)
     (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
     (group / "cpu.cfs_quota_us").write_text(str(round(cores * PERIOD_US)))
-    procs = str(group / "cgroup.procs")
-
-    def join() -> None:
-        with open(procs, "w") as out:
-            out.write(str(os.getpid()))
-
-    return join
+    for member in [pid] + [p for p in tree(pid) if p != pid]:  # listed once the root is in
+        with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+            (group / "cgroup.procs").write_text(str(member))
 
 
 def release(component: str) -> None:

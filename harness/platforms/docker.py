@@ -110,9 +110,9 @@ class DockerPlatform(Platform):
         if absent:
             log.info("images missing (%s): building them", ", ".join(absent))
             images.build()
-        self._compose("up", "-d", "--no-build", size=size)
-        self._set_quotas(size)
+        self._compose("up", "-d", "--no-build", "--timeout", "5", size=size)
         self.wait_healthy()
+        self._set_quotas(size)  # once started: a quota would slow its start
 
     def _set_quotas(self, size: str) -> None:
         """The size's CPU and memory quotas on its containers (compose made
@@ -128,8 +128,8 @@ class DockerPlatform(Platform):
                 container.update(**quotas)
 
     def size(self) -> str | None:
-        sizes = [c.labels.get(SIZE_LABEL, NORMAL) for c in self.containers().values()
-                 if c.status == "running"]
+        sizes = [c.labels[SIZE_LABEL] for c in self.containers().values()
+                 if c.status == "running" and SIZE_LABEL in c.labels]
         return sizes[0] if sizes else None
 
     def cpu_seconds(self) -> dict[str, float]:

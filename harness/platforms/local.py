@@ -203,10 +203,8 @@ class LocalPlatform(Platform):
         with open(logs / f"{name}.log", "ab") as out:
             # A session of its own: the process outlives this command, and
             # its whole group (nginx workers too) can be signalled at once.
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                env=env, start_new_session=True,
-                preexec_fn=cpu_quota.confine(name, cores) if cores else None)
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=subprocess.STDOUT, env=env, start_new_session=True)
         started = process_start_time(process.pid)
         if started is None:
             raise InfrastructureMissing(f"{name} exited at once; see {logs / f'{name}.log'}")
@@ -253,6 +251,7 @@ class LocalPlatform(Platform):
                 self._save(records)
         self.wait_healthy()
         with self._locked():
+            self._confine(self._records())  # once started: a quota would slow its start
             self._start_supervisor()
 
     def start(self, component: str) -> None:
@@ -263,6 +262,14 @@ class LocalPlatform(Platform):
             size = records.get(component, {}).get("size") or self.size() or NORMAL
             records[component] = self._launch(component, size)
             self._save(records)
+            self._confine({component: records[component]})
+
+    @staticmethod
+    def _confine(records: dict[str, dict]) -> None:
+        """Each process with a CPU quota (and what it started) into its CPU group."""
+        for name, record in records.items():
+            if record.get("cpus"):
+                cpu_quota.confine(name, record["cpus"], record["pid"])
 
     # --- stopping -------------------------------------------------------------
 

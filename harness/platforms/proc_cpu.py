@@ -22,14 +22,24 @@ def _stat(pid: str) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def tree_seconds(pid: int) -> float:
-    """CPU seconds used so far by `pid` and its descendants alive now."""
+def _tree_stats(pid: int) -> dict[int, float]:
+    """{pid: CPU seconds} of `pid` and its descendants alive now."""
     stats = {int(entry): stat for entry in os.listdir("/proc") if entry.isdigit()
              if (stat := _stat(entry)) is not None}
-    total, pending = 0.0, [pid]
+    found, pending = {}, [pid]
     while pending:
         current = pending.pop()
-        if current in stats:
-            total += stats[current][1]
+        if current in stats and current not in found:
+            found[current] = stats[current][1]
             pending += [child for child, (parent, _) in stats.items() if parent == current]
-    return total
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants alive now (none if `pid` is gone)."""
+    return list(_tree_stats(pid))
+
+
+def tree_seconds(pid: int) -> float:
+    """CPU seconds used so far by `pid` and its descendants alive now."""
+    return sum(_tree_stats(pid).values())

@@ -12,9 +12,10 @@ from harness.paths import SCENARIOS_DIR
 from harness.platforms import cpu_quota
 from harness.platforms.usage import nearest_limit
 from harness.run import RunOptions, run
+from harness.verdict import FAIL
 from harness.scenario import load, replace
 
-WALL_SECONDS = 9.0  # the pre-match seconds, the rush and a few seconds after it
+WALL_SECONDS = 7.0  # the pre-match seconds, the rush and a few seconds after it
 TIME_SCALE = 15  # the shipped 15 s, time-compressed a little more
 
 
@@ -43,9 +44,9 @@ def test_small_stack_holds_well_below_its_limit_and_breaks_above_it(small, tmp_p
     below = _run(small.name, 15, tmp_path / "below")
     above = _run(small.name, 150, tmp_path / "above")
     assert small.size() == SMALL  # the runs found it small and left it so
-    verdicts = {r["metric"]: r["verdict"] for r in below.summary["verdict"]["slos"]}
+    verdicts = {r["metric"]: r["result"] for r in below.summary["verdict"]["slos"]}
     assert below.exit_code == 0, verdicts
-    failed = [r["metric"] for r in above.summary["verdict"]["slos"] if r["verdict"] == "FAIL"]
+    failed = [r["metric"] for r in above.summary["verdict"]["slos"] if r["result"] == FAIL]
     assert above.exit_code == 1 and failed, above.summary["verdict"]["slos"]
     components = above.summary["components"]
     assert nearest_limit(components) == "edge", components

@@ -1088,9 +1088,10 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
                                          "journey", "time_scale", "seed", "timeline", "audience",
-                                         "slos", "faults", "halt_if", "cmcd"}
-    # a scenario written out names a journey only when it has its own
-    assert set(schema["properties"]) - {"journey"} == set(
+                                         "slos", "faults", "halt_if", "cmcd", "stack_size"}
+    # a scenario written out names a journey only when it has its own, a stack size only
+    # when it asks for one
+    assert set(schema["properties"]) - {"journey", "stack_size"} == set(
         scenario.load(DATA / "external.yaml").to_dict())
 
 
