@@ -64,8 +64,8 @@ def wrk(url: str, seconds: int, connections: int, threads: int,
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         # no percentiles when no request completed (a stack at its limit)
-        "p50": _ms(percentiles["50"]) if percentiles else float("nan"),
-        "p99": _ms(percentiles["99"]) if percentiles else float("nan"),
+        "p50": _ms(percentiles["50"]) if "50" in percentiles else float("nan"),
+        "p99": _ms(percentiles["99"]) if "99" in percentiles else float("nan"),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "mb_s": _transfer_mb(re.search(r"Transfer/sec:\s+(\S+)", out).group(1)),

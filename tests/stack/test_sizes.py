@@ -41,7 +41,7 @@ def _quota(platform_name: str, component: str) -> float | None:
 
 
 def test_small_stack_holds_well_below_its_limit_and_breaks_above_it(small, tmp_path):
-    below = _run(small.name, 15, tmp_path / "below")
+    below = _run(small.name, 10, tmp_path / "below")
     above = _run(small.name, 150, tmp_path / "above")
     assert small.size() == SMALL  # the runs found it small and left it so
     verdicts = {r["metric"]: r["result"] for r in below.summary["verdict"]["slos"]}

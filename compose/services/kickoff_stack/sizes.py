@@ -38,9 +38,9 @@ SIZES: dict[str, dict[str, Limits]] = {
     },
     SMALL: {
         # The edge is the part a kickoff audience breaks first, as at a real
-        # CDN: 1/100 of a core serves about a hundred viewers of the 4 Mbit/s
-        # rendition (docs/reference-stack.md has the measured figures).
-        "edge": Limits(cpus=0.01, memory="256m", workers=1, connections=512),
+        # CDN: 0.015 cores serve about a hundred viewers of the 4 Mbit/s
+        # rendition locally, a few dozen in a container (docs/reference-stack.md).
+        "edge": Limits(cpus=0.015, memory="256m", workers=1, connections=512),
         "origin-a": Limits(cpus=0.25, memory="256m", in_flight=4, queue=16),
         "origin-b": Limits(cpus=0.25, memory="256m", in_flight=4, queue=16),
         "auth": Limits(cpus=0.2, memory="256m", in_flight=4, queue=16),
