@@ -121,7 +121,8 @@ class DockerPlatform(Platform):
             allowed = limits(size, name)
             quotas = {}
             if allowed.cpus:
-                quotas.update(cpu_period=CPU_PERIOD_US, cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
+                quotas.update(cpu_period=CPU_PERIOD_US,
+                              cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
             if allowed.memory:
                 quotas.update(mem_limit=allowed.memory, memswap_limit=allowed.memory)
             if quotas:

@@ -57,7 +57,8 @@ def test_normal_is_the_stack_as_it_was_and_small_limits_every_served_component()
 
 def test_an_unknown_size_is_refused_before_anything_starts():
     assert stack_size(None) == NORMAL and stack_size(SMALL) == SMALL
-    with pytest.raises(InvalidInput, match="unknown stack size 'huge' \\(choose from normal, small\\)"):
+    with pytest.raises(InvalidInput,
+                       match="unknown stack size 'huge' \\(choose from normal, small\\)"):
         stack_size("huge")
     with pytest.raises(InvalidInput, match="unknown stack size"):
         local.LocalPlatform(root=Path("/nonexistent")).up("huge")

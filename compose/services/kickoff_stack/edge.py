@@ -185,7 +185,8 @@ def render_config(work: Path, listen: str, upstream_host: str | None, stale: boo
     # Raising the limit past the hard one fails, so ask for what is allowed.
     nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return TEMPLATE.format(
-        work=work, nofile=nofile, workers=allowed.workers, connections=allowed.connections, listen=listen, user=user, error_log=error_log,
+        work=work, nofile=nofile, workers=allowed.workers, connections=allowed.connections,
+        listen=listen, user=user, error_log=error_log,
         cmcd_log_format=CMCD_LOG_FORMAT,
         origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
         catalog=via("catalog"), stale="on" if stale else "off",
