@@ -106,10 +106,16 @@ def targets(platform: Platform) -> dict[str, tuple[str, str | None]]:
 
 
 def busiest(platform: Platform, before: Sample) -> str:
-    """The two busiest components since `before`, as "edge 0.31/0.25, origin-a 0.02"."""
+    """The two busiest components since `before` (the largest share of a limit
+    first, then the most cores), as "edge 0.01/0.015, origin-a 0.02"."""
     usage = mean_cores(before, Sample(time.monotonic(), platform.cpu_seconds()),
                        platform.cpu_limits())
-    top = sorted(usage.items(), key=lambda item: -item[1]["cores"])[:2]
+
+    def load(item: tuple[str, dict]) -> tuple[float, float]:
+        limit = item[1]["limit"]
+        return (item[1]["cores"] / limit if limit else 0.0, item[1]["cores"])
+
+    top = sorted(usage.items(), key=load, reverse=True)[:2]
     return ", ".join(f"{name} {c['cores']:.2f}" + (f"/{c['limit']:g}" if c["limit"] else "")
                      for name, c in top)
 

@@ -2,13 +2,13 @@
 
 no faults left over -> the load generator ready (this process, or its
 workers joined: harness.generator) -> target up (if kickoff manages it and it
-is down, or not at the scenario's stack_size) -> run folder -> a Session: Locust drives the audience shape and the
-fault timeline fires while the recorder writes, one second at a time, the
-window the generator's source gives -> rollback (every fault reverted) ->
-components' CPU use (managed platforms) -> summary -> target left as it was
-found. The end, SIGINT, SIGTERM, a halt
-condition and an exception all go through the rollback and still write
-everything measured so far.
+is down, or not at the scenario's stack_size) -> run folder -> a Session:
+Locust drives the audience shape and the fault timeline fires while the
+recorder writes, one second at a time, the window the generator's source
+gives -> rollback (every fault reverted) -> components' CPU use (managed
+platforms) -> summary -> target left as it was found. The end, SIGINT,
+SIGTERM, a halt condition and an exception all go through the rollback and
+still write everything measured so far.
 """
 
 from __future__ import annotations

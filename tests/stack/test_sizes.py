@@ -1,6 +1,7 @@
 """The small stack on each platform: a short run of the shipped capacity
 scenario well below its limits passes, one above them breaks an SLO with the
-edge nearest its CPU quota, and both record every component's CPU use."""
+edge nearest its CPU quota, and both record every component's CPU use; a run
+asking for a size brings the stack to it and back."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from harness.orchestrate.variants import at_peak
 from harness.paths import SCENARIOS_DIR
 from harness.platforms import cpu_quota
 from harness.platforms.usage import nearest_limit
-from harness.run import RunOptions, run
+from harness.run import RunOptions, acquire_target, run
 from harness.verdict import FAIL
 from harness.scenario import load, replace
 
-WALL_SECONDS = 7.0  # the pre-match seconds, the rush and a few seconds after it
+WALL_SECONDS = 6.0  # the pre-match seconds, the rush and a few seconds after it
 TIME_SCALE = 15  # the shipped 15 s, time-compressed a little more
 
 
@@ -58,3 +59,16 @@ def test_small_stack_holds_well_below_its_limit_and_breaks_above_it(small, tmp_p
     # more viewers, more of the edge's CPU
     edge = [result.summary["components"]["edge"]["cores"] for result in (below, above)]
     assert edge[1] > edge[0]
+
+
+@pytest.mark.only_on("local")  # the same code for docker; its resizes cost CI more
+def test_a_run_at_another_size_brings_the_stack_to_it_and_leaves_it_as_found(platform):
+    platform.up(NORMAL)
+    release = acquire_target(platform.name, platform.stack, SMALL)
+    try:
+        assert platform.size() == SMALL
+        assert platform.cpu_limits()["edge"] == _quota(platform.name, "edge")
+    finally:
+        release()
+    assert platform.size() == NORMAL
+    assert all(limit is None for limit in platform.cpu_limits().values())
