@@ -26,6 +26,7 @@ from tabulate import tabulate  # noqa: E402
 from harness import __version__  # noqa: E402
 from harness.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.paths import RESULTS_DIR  # noqa: E402
+from harness.platforms.base import STACK_SIZES  # noqa: E402
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _stack_up(args: argparse.Namespace) -> int:
             raise InvalidInput("--restart-after is for the local platform (Docker restarts "
                                "containers by their restart policy)")
         platform.restart_after = args.restart_after
-    platform.up()
+    platform.up(args.size)
     _print_status(platform)
     print(f"\nplay the free-to-air match: {free_to_air_url()}")
     print("  (for example: ffplay '<url>', or paste it into an hls.js demo page)")
@@ -59,6 +60,8 @@ def _print_status(platform) -> bool:
     rows = platform.status()
     print(tabulate([(r.component, r.handle, r.port, r.health) for r in rows],
                    headers=("component", f"{platform.name} handle", "port", "health")))
+    size = platform.size()
+    print(f"\nsize: {size}" if size else "\nsize: - (not running)")
     if platform.name == "local" and platform.supervisor_pid() is not None:
         print(f"\nsupervisor pid {platform.supervisor_pid()}: restarts a killed component after "
               f"{platform.supervisor_settings()['restart_after']:g} s")
@@ -508,6 +511,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--restart-after", type=_seconds, metavar="DURATION",
                     help="local: how long the supervisor waits before starting a killed "
                          "component again (default 5s)")
+    up.add_argument("--size", choices=STACK_SIZES, default=None,
+                    help="normal (default), or small: limits one machine's load can reach "
+                         "(a stack running at another size is restarted at this one)")
     action("down", _stack_down, "stop and remove everything the stack started")
     action("status", _stack_status, "a table of components, handles, ports and health")
     action("url", _stack_url, "print a playable URL of the free-to-air match")

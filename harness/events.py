@@ -36,6 +36,8 @@ _FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "fault_failed": {"fault": shapes.text, "error": shapes.text},
     "component_health": {"second": shapes.duration, "component": shapes.text,
                          "healthy": shapes.flag},
+    # each component's mean cores and CPU limit over the run (managed platforms)
+    "component_usage": {"components": shapes.mapping},
     # the load generator's own events (harness.generator): never the stack's doing
     "worker_lost": {"worker": shapes.count, "viewers": shapes.count, "why": shapes.text},
     "window_missing": {"worker": shapes.count, "second": shapes.count},
@@ -49,6 +51,7 @@ _REQUIRED = {"run_ended": ("outcome",), "phase": ("phase",),
              "fault_reverted": ("fault", "second", "match_s", "delay_ms"),
              "fault_failed": ("fault", "error"),
              "component_health": ("second", "component", "healthy"),
+             "component_usage": ("components",),
              "worker_lost": ("worker", "viewers")}
 
 

@@ -2,12 +2,13 @@
 
 no faults left over -> the load generator ready (this process, or its
 workers joined: harness.generator) -> target up (if kickoff manages it and it
-is down) -> run folder -> a Session: Locust drives the audience shape and the
-fault timeline fires while the recorder writes, one second at a time, the
-window the generator's source gives -> rollback (every fault reverted) ->
-summary -> target left as it was found. The end, SIGINT, SIGTERM, a halt
-condition and an exception all go through the rollback and still write
-everything measured so far.
+is down, or not at the scenario's stack_size) -> run folder -> a Session:
+Locust drives the audience shape and the fault timeline fires while the
+recorder writes, one second at a time, the window the generator's source
+gives -> rollback (every fault reverted) -> components' CPU use (managed
+platforms) -> summary -> target left as it was found. The end, SIGINT,
+SIGTERM, a halt condition and an exception all go through the rollback and
+still write everything measured so far.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from harness.generator.source import WindowSource
 from harness.load import journey
 from harness.platforms.registry import platform_spec, stack_of
 from harness.platforms.stack import Stack
+from harness.platforms.usage import UsageMeter
 from harness.recorder import Recorder, Second
 from harness.regression import TOLERANCE
 from harness.results import SCENARIO, write_results
@@ -88,8 +90,10 @@ def _check_reachable(url: str) -> None:
             from None
 
 
-def acquire_target(platform_name: str, stack: Stack) -> Callable[[], None]:
-    """Make sure the stack is up; how to leave it as it was found."""
+def acquire_target(platform_name: str, stack: Stack,
+                   size: str | None = None) -> Callable[[], None]:
+    """Make sure the stack is up (at `size`; None: at whatever size it runs,
+    normal if it is down); how to leave it as it was found."""
     spec = platform_spec(platform_name)
     if spec.manager is None:  # somebody else's stack: it must be there already
         if stack.edge is not None:
@@ -98,12 +102,18 @@ def acquire_target(platform_name: str, stack: Stack) -> Callable[[], None]:
             driver(context).check()
         return _noop
     platform = spec.manager()
-    if all(row.health == "healthy" for row in platform.status()):
+    found = platform.size()
+    if size in (None, found) and all(row.health == "healthy" for row in platform.status()):
         return _noop
     was_running = platform.is_managed()
-    log.info("bringing the %s stack up for this run", platform.name)
-    platform.up()
-    return _noop if was_running else platform.down
+    log.info("bringing the %s stack up for this run%s", platform.name,
+             f" at size {size}" if size else "")
+    platform.up(size or found)
+    if not was_running:
+        return platform.down
+    if found is not None and size not in (None, found):
+        return lambda: platform.up(found)  # back to the size it had
+    return _noop
 
 
 # --- the run folder -----------------------------------------------------------
@@ -164,7 +174,7 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     source = open_source(options.generator, scenario, viewers_journey, spec, base,
                          wall_duration)
     try:
-        release = acquire_target(scenario.platform, stack)
+        release = acquire_target(scenario.platform, stack, scenario.stack_size)
     except BaseException:
         source.stop()
         raise
@@ -222,8 +232,12 @@ class Session:
         self.halts = HaltWatch(scenario.halt_if)
         self.status = StatusLine()
         self.phase: str | None = None
+        spec = platform_spec(stack.platform)
+        self.usage = UsageMeter(spec.manager()) if spec.manager is not None else None
 
     def start(self) -> None:
+        if self.usage is not None:
+            self.usage.start()
         self.zero = self.source.start()
         self.faults.start(self.zero)
         self.watch.start()
@@ -254,6 +268,9 @@ class Session:
         """Rollback first (the stack is whole again before anything else); the
         faults it could not revert."""
         unreverted = self.faults.stop()
+        components = self.usage.stop() if self.usage is not None else None
+        if components is not None:
+            self.recorder.event("component_usage", components=components)
         self.watch.stop()
         self.source.stop()
         self.status.close()

@@ -14,6 +14,7 @@ from harness.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
 from harness.generator.truth import run_summary
 from harness.metrics import known_metric, metric_names
+from harness.platforms.usage import usage_line
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
 
@@ -158,7 +159,15 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
         "generator": run_summary([s.window.generator for s in seconds]),
+        "components": _components(events),
     }
+
+
+def _components(events: Sequence[dict]) -> dict | None:
+    """Each component's mean cores and CPU limit over the run (managed platforms;
+    None: not measured)."""
+    usage = [e for e in events if e["kind"] == "component_usage"]
+    return usage[-1]["components"] if usage else None
 
 
 # --- console ------------------------------------------------------------------
@@ -205,7 +214,10 @@ def console_tables(summary: dict) -> str:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                                booking_line(summary["overall"])) if line]
-    tables = [viewers + "".join(f"\n{line}" for line in notes), requests, generator_line(summary)]
+    machine = generator_line(summary)
+    if usage_line(summary.get("components")):
+        machine += "\n" + usage_line(summary.get("components"))
+    tables = [viewers + "".join(f"\n{line}" for line in notes), requests, machine]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]))
     if "verdict" in summary:

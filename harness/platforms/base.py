@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kickoff_stack.sizes import NORMAL, SIZES
+
 from harness import health
-from harness.errors import InfrastructureMissing
+from harness.errors import InfrastructureMissing, InvalidInput
 from harness.platforms.stack import Stack
 
 UP_TIMEOUT = 90.0
+STACK_SIZES = tuple(SIZES)  # the sizes of the reference stack (kickoff_stack.sizes)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class PlatformSpec:
     stack: Callable[[Path | None], Stack]  # its stack descriptor (read from a targets file?)
     reads_targets: bool = False  # whether its stack is described by a targets file
     manager: Callable[[], Platform] | None = None  # None: kickoff never brings it up or down
+    sizes: tuple[str, ...] = ()  # the stack sizes its manager can bring the stack to
     # Its drivers' contexts where it has something on this machine now (for
     # `harness reset`, which must find faults no journal names).
     running_contexts: Callable[[], list[dict]] = _no_contexts
@@ -59,6 +63,14 @@ def state_dir() -> Path:
     return Path(base) / "kickoff"
 
 
+def stack_size(size: str | None) -> str:
+    """A size the stack has (None: normal); InvalidInput for any other."""
+    size = size or NORMAL
+    if size not in SIZES:
+        raise InvalidInput(f"unknown stack size {size!r} (choose from {', '.join(SIZES)})")
+    return size
+
+
 class Platform(ABC):
     """A stack kickoff brings up and down: local processes or Docker containers."""
 
@@ -66,8 +78,23 @@ class Platform(ABC):
     stack: Stack
 
     @abstractmethod
-    def up(self) -> None:
-        """Start whatever is not running and wait until every component is healthy."""
+    def up(self, size: str | None = None) -> None:
+        """Start whatever is not running at `size` (default normal; a stack
+        running at another size is brought to this one) and wait until every
+        component is healthy."""
+
+    @abstractmethod
+    def size(self) -> str | None:
+        """The size the stack runs at; None when nothing of it runs."""
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds each running component has used so far, by component
+        (none: the platform cannot tell)."""
+        return {}
+
+    def cpu_limits(self) -> dict[str, float | None]:
+        """Each component's CPU quota in cores (None: none), by component."""
+        return {}
 
     @abstractmethod
     def down(self) -> None:

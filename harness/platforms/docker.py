@@ -2,7 +2,10 @@
 
 Compose (v2 `docker compose` or v1 `docker-compose`) brings the project up
 and down; the docker SDK finds, signals and starts the project's containers,
-always by the project's label, so nothing outside the stack is touched.
+always by the project's label, so nothing outside the stack is touched. The
+stack's size is the project's KICKOFF_STACK_SIZE (a label on every
+container, so compose recreates them when it changes); its CPU and memory
+quotas are set on the containers once they run.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ import logging
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docker
 from docker.errors import APIError
 from docker.models.containers import Container
+from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 
 from harness.platforms import images
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.paths import COMPOSE_DIR
-from harness.platforms.base import Platform, PlatformSpec
+from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
 from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 
@@ -29,6 +34,8 @@ PROJECT = "kickoff"
 PROJECT_LABEL = "com.docker.compose.project"
 COMPONENT_LABEL = "kickoff.component"
 SERVICE_LABEL = "com.docker.compose.service"
+SIZE_LABEL = "kickoff.size"
+CPU_PERIOD_US = 100_000
 
 
 def compose_command() -> list[str]:
@@ -65,11 +72,11 @@ class DockerPlatform(Platform):
     def network_name(self) -> str:
         return f"{self.project}_default"
 
-    def _compose(self, *args: str) -> None:
+    def _compose(self, *args: str, size: str = NORMAL) -> None:
         command = compose_command() + ["-p", self.project, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
                                        *args]
         env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
-                   KICKOFF_STACK_IMAGE=images.stack_image())
+                   KICKOFF_STACK_IMAGE=images.stack_image(), **{SIZE_ENV: size})
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = "\n".join(result.stderr.strip().splitlines()[-8:])
@@ -97,13 +104,50 @@ class DockerPlatform(Platform):
     def is_managed(self) -> bool:
         return bool(self.containers())
 
-    def up(self) -> None:
+    def up(self, size: str | None = None) -> None:
+        size = stack_size(size)
         absent = images.missing(self.client)
         if absent:
             log.info("images missing (%s): building them", ", ".join(absent))
             images.build()
-        self._compose("up", "-d", "--no-build")
+        self._compose("up", "-d", "--no-build", "--timeout", "5", size=size)
         self.wait_healthy()
+        self._set_quotas(size)  # once started: a quota would slow its start
+
+    def _set_quotas(self, size: str) -> None:
+        """The size's CPU and memory quotas on its containers (compose made
+        them with the file's own limits)."""
+        for name, container in self.containers().items():
+            allowed = limits(size, name)
+            quotas = {}
+            if allowed.cpus:
+                quotas.update(cpu_period=CPU_PERIOD_US,
+                              cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
+            if allowed.memory:
+                quotas.update(mem_limit=allowed.memory, memswap_limit=allowed.memory)
+            if quotas:
+                container.update(**quotas)
+
+    def size(self) -> str | None:
+        sizes = [c.labels[SIZE_LABEL] for c in self.containers().values()
+                 if c.status == "running" and SIZE_LABEL in c.labels]
+        return sizes[0] if sizes else None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        running = {name: c for name, c in self.containers().items() if c.status == "running"}
+        # All at once: the engine answers each with its next sample, up to a second away.
+        with ThreadPoolExecutor(max_workers=max(1, len(running))) as pool:
+            counters = dict(zip(running, pool.map(_cpu_counter, running.values())))
+        return {name: seconds for name, seconds in counters.items() if seconds is not None}
+
+    def cpu_limits(self) -> dict[str, float | None]:
+        found = {}
+        for name, container in self.containers().items():
+            config = container.attrs["HostConfig"]
+            quota, period = config.get("CpuQuota") or 0, config.get("CpuPeriod") or CPU_PERIOD_US
+            nano = config.get("NanoCpus") or 0
+            found[name] = quota / period if quota > 0 else nano / 1e9 if nano else None
+        return found
 
     def down(self) -> None:
         self._compose("down", "--volumes", "--remove-orphans", "--timeout", "5")
@@ -119,6 +163,15 @@ class DockerPlatform(Platform):
             self.container(component).start()
         except APIError as error:
             raise HarnessError(f"cannot start {component}: {error.explanation}") from None
+
+
+def _cpu_counter(container: Container) -> float | None:
+    """The container's CPU seconds so far; None if it is gone since it was listed."""
+    try:
+        stats = container.stats(stream=False, one_shot=True)
+        return stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+    except (APIError, KeyError):
+        return None
 
 
 def docker_stack(targets: Path | None = None) -> Stack:
@@ -139,4 +192,5 @@ def _running_contexts() -> list[dict]:
 PLATFORM = PlatformSpec(
     name="docker", description="the reference stack as containers on this machine's Docker engine",
     drivers={"toxiproxy": "", "docker": ""}, stack=docker_stack, manager=DockerPlatform,
+    sizes=STACK_SIZES,
     running_contexts=_running_contexts)

@@ -1,9 +1,11 @@
 """The stack as local processes: nginx, redis-server and toxiproxy-server from
 PATH, the Python services as subprocesses of this interpreter.
 
-What it starts is recorded in a state file (pid, start time, port), so a later
-`down` from any shell stops exactly those processes: a pid is only ours while
-its start time matches, so a recycled pid is never signalled.
+What it starts is recorded in a state file (pid, start time, port, size), so
+a later `down` from any shell stops exactly those processes: a pid is only
+ours while its start time matches, so a recycled pid is never signalled. At a
+size with CPU quotas, each process runs under its quota where the kernel
+allows (cpu_quota); its CPU use is read from /proc (proc_cpu).
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kickoff_stack import media, postgres
-from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link_environment, toxiproxy_config
+from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
+from kickoff_stack.topology import (BY_NAME, COMPONENTS, LINKS, link_environment,
+                                    toxiproxy_config)
 
 from harness import health, prerequisites
 from harness.errors import HarnessError, InfrastructureMissing
-from harness.platforms.base import Platform, PlatformSpec, state_dir
+from harness.platforms import cpu_quota, proc_cpu
+from harness.platforms.base import (STACK_SIZES, Platform, PlatformSpec, stack_size,
+                                    state_dir)
 from harness.platforms.process_tree import process_start_time, signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
@@ -140,10 +146,11 @@ class LocalPlatform(Platform):
 
     # --- starting -------------------------------------------------------------
 
-    def _command(self, name: str) -> tuple[list[str], dict[str, str]]:
+    def _command(self, name: str, size: str) -> tuple[list[str], dict[str, str]]:
         component = BY_NAME[name]
         port = str(component.port)
-        env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()))
+        env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()),
+                   **{SIZE_ENV: size})
         if component.kind == "redis":
             (self.root / "redis").mkdir(exist_ok=True)
             # Append-only persistence, as production Redis has: a killed Redis
@@ -184,13 +191,14 @@ class LocalPlatform(Platform):
             ports += [l.listen_port for l in LINKS]
         return ports
 
-    def _launch(self, name: str) -> dict:
+    def _launch(self, name: str, size: str) -> dict:
         busy = [p for p in self._ports_of(name) if health.port_open(HOST, p)]
         if busy:
             raise InfrastructureMissing(
                 f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
                 "stop it or choose another machine")
-        command, env = self._command(name)
+        command, env = self._command(name, size)
+        cores = self._quota(name, size)
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"{name}.log", "ab") as out:
@@ -203,9 +211,31 @@ class LocalPlatform(Platform):
             raise InfrastructureMissing(f"{name} exited at once; see {logs / f'{name}.log'}")
         log.info("started %s (pid %d)", name, process.pid)
         return {"pid": process.pid, "started": started, "port": BY_NAME[name].port,
-                "command": command}
+                "command": command, "size": size, "cpus": cores}
 
-    def up(self) -> None:
+    @staticmethod
+    def _quota(name: str, size: str) -> float | None:
+        """The component's CPU quota at `size`, where local processes can have one."""
+        cores = limits(size, name).cpus
+        return cores if cores and cpu_quota.available() else None
+
+    def size(self) -> str | None:
+        sizes = [r.get("size", NORMAL) for r in self._records().values() if self._alive(r)]
+        return sizes[0] if sizes else None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        return {name: proc_cpu.tree_seconds(r["pid"]) for name, r in self._records().items()
+                if self._alive(r)}
+
+    def cpu_limits(self) -> dict[str, float | None]:
+        return {name: r.get("cpus") for name, r in self._records().items() if self._alive(r)}
+
+    def up(self, size: str | None = None) -> None:
+        size = stack_size(size)
+        if self.size() not in (None, size):
+            log.info("the local stack runs at size %s: stopping it for size %s",
+                     self.size(), size)
+            self.down()
         prerequisites.require(prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY,
                               prerequisites.FFMPEG)
         try:
@@ -225,10 +255,11 @@ class LocalPlatform(Platform):
                 if component.kind == "postgres" and component.name not in records:
                     # A new stack's database starts empty; a killed one keeps its data.
                     shutil.rmtree(self.postgres_data(), ignore_errors=True)
-                records[component.name] = self._launch(component.name)
+                records[component.name] = self._launch(component.name, size)
                 self._save(records)
         self.wait_healthy()
         with self._locked():
+            self._confine(self._records())  # once started: a quota would slow its start
             self._start_supervisor()
 
     def start(self, component: str) -> None:
@@ -236,8 +267,17 @@ class LocalPlatform(Platform):
             records = self._records()
             if component in records and self._alive(records[component]):
                 return
-            records[component] = self._launch(component)
+            size = records.get(component, {}).get("size") or self.size() or NORMAL
+            records[component] = self._launch(component, size)
             self._save(records)
+            self._confine({component: records[component]})
+
+    @staticmethod
+    def _confine(records: dict[str, dict]) -> None:
+        """Each process with a CPU quota (and what it started) into its CPU group."""
+        for name, record in records.items():
+            if record.get("cpus"):
+                cpu_quota.confine(name, record["cpus"], record["pid"])
 
     # --- stopping -------------------------------------------------------------
 
@@ -266,6 +306,8 @@ class LocalPlatform(Platform):
             # Stopped is gone: the database's data goes with the stack (as
             # Docker's volume does), so nothing is left behind.
             shutil.rmtree(self.postgres_data(), ignore_errors=True)
+            for name in records:
+                cpu_quota.release(name)
         for name, record in alive.items():
             log.info("stopped %s (pid %d)", name, record["pid"])
 
@@ -298,4 +340,5 @@ def _running_contexts() -> list[dict]:
 PLATFORM = PlatformSpec(
     name="local", description="the reference stack as local processes (the default)",
     drivers={"toxiproxy": "", "process": ""}, stack=local_stack, manager=LocalPlatform,
+    sizes=STACK_SIZES,
     running_contexts=_running_contexts)

@@ -10,6 +10,7 @@ from harness.recorder import Second
 from harness.report.charts import charts
 from harness.report.tables import (attribution_table, badge, event_table, fault_table,
                                    phase_tables, regression_table, slo_table)
+from harness.platforms.usage import usage_line
 from harness.summary import generator_line
 
 STYLE = """
@@ -140,6 +141,8 @@ def _slos(summary: dict) -> str:
     demand = f'<p>demand: {badge(verdict["demand"])}{strict}</p>' if "demand" in verdict else ""
     saturated = " saturated" if (summary.get("generator") or {}).get("seconds_saturated") else ""
     generator = f'<p class="generator{saturated}">{escape(generator_line(summary))}</p>'
+    if usage_line(summary.get("components")):
+        generator += f'<p class="components">{escape(usage_line(summary["components"]))}</p>'
     return _section("slos", "Service level objectives", demand + generator
                     + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
 

@@ -122,6 +122,7 @@ def _build(document: Document, source: Path) -> Scenario:
                       for h in values.get("halt_if", ())),
         journey=resolved(values["journey"], source.parent) if "journey" in values else None,
         cmcd=values.get("cmcd", "off"),
+        stack_size=values.get("stack_size"),
         source=source, groups=groups or ())
 
 

@@ -166,6 +166,7 @@ class Scenario:
     faults: tuple[Fault, ...]
     halt_if: tuple[HaltCondition, ...] = ()
     cmcd: str = "off"  # "query" or "headers": players send CTA-5004 data; "off": they do not
+    stack_size: str | None = None  # the managed stack's size for the run; None: as it runs
     journey: str | dict | None = None  # a journey file or an inline journey, paths absolute
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
@@ -192,6 +193,8 @@ class Scenario:
         data = {"name": self.name, "description": self.description, "platform": self.platform}
         if self.targets is not None:
             data["targets"] = str(self.targets)
+        if self.stack_size is not None:
+            data["stack_size"] = self.stack_size
         if self.journey is not None:
             data["journey"] = copy.deepcopy(self.journey)
         data["time_scale"] = _number(self.time_scale)

@@ -19,6 +19,7 @@ from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, S
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.metrics import Metric
+from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
 from harness.quantities import format_time
@@ -124,6 +125,9 @@ FORMAT = Record("a kickoff match-day scenario", {
     "halt_if": Items("abort conditions (default none)", _HALT),
     "cmcd": Choice("players send CTA-5004 client data with every request, as a query "
                    "argument or as headers (default off)", CMCD_MODES, noun="CMCD mode"),
+    "stack_size": Choice("the reference stack's size for this run (platforms local and docker): "
+                         "normal, or small, whose limits one machine's load can reach (default: "
+                         "as it runs, normal if it is down)", STACK_SIZES, noun="stack size"),
 }, required=("name", "timeline", "audience"))
 
 
@@ -143,6 +147,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
         check_open_model(values["audience"], span, document)
     _check_peak(values.get("audience") or {}, document)
     _check_newcomers(values.get("audience") or {}, document)
+    _check_stack_size(values, document)
     stack = scenario_stack(values, source, document)
     check_edge(values, stack, document)
     faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
@@ -153,6 +158,16 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
+
+
+def _check_stack_size(values: dict, document: Document) -> None:
+    """A size is for a stack kickoff brings up, never somebody else's."""
+    platform = values.get("platform", "local")
+    if "stack_size" in values and platform in PLATFORMS and not PLATFORMS[platform].sizes:
+        sized = ", ".join(name for name, spec in PLATFORMS.items() if spec.sizes)
+        document.problem(("stack_size",), f"platform {platform} runs a stack kickoff does not "
+                         f"bring up, so kickoff cannot size it (stack_size is for {sized}; remove "
+                         f"it, or size that stack yourself)")
 
 
 def _manifest_tier(values: dict) -> bool:

@@ -1,14 +1,18 @@
-"""What every Python service of the stack shares: JSON errors, health, serving."""
+"""What every Python service of the stack shares: JSON errors, health,
+admission (its size's limit on requests in progress), serving."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from .sizes import limits, size_from_env
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,8 +49,41 @@ async def read_json_object(request: web.Request) -> dict:
     return body
 
 
+def admission(in_flight: int, queue: int) -> Callable:
+    """A middleware that handles `in_flight` requests at once, lets `queue`
+    more wait, and answers 503 beyond that, as a service with a bounded worker
+    pool does. Health checks pass by: they say whether the service is alive."""
+    slots = asyncio.Semaphore(in_flight)
+    waiting = 0
+
+    @web.middleware
+    async def admit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal waiting
+        if request.path == "/healthz":
+            return await handler(request)
+        if slots.locked() and waiting >= queue:
+            return json_error(503, f"overloaded: {in_flight} requests in progress and "
+                                   f"{waiting} waiting")
+        waiting += 1
+        try:
+            await slots.acquire()
+        finally:
+            waiting -= 1
+        try:
+            return await handler(request)
+        finally:
+            slots.release()
+
+    return admit
+
+
 def make_app(name: str) -> web.Application:
-    app = web.Application(middlewares=[json_errors], client_max_size=64 * 1024)
+    """A service's app, with the admission limit of its size (KICKOFF_STACK_SIZE)."""
+    allowed = limits(size_from_env(), name)
+    middlewares = [json_errors]
+    if allowed.in_flight is not None:
+        middlewares.append(admission(allowed.in_flight, allowed.queue))
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
     app["service"] = name
     return app
 

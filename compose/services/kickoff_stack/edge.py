@@ -5,6 +5,7 @@ nginx, so the platform's handle (pid or container) is nginx itself.
 Segments are cached for long, playlists for about a second; the origins are
 a primary (origin-a) and a backup (origin-b) so that losing one fails over.
 Serving stale content on origin error is the KICKOFF_EDGE_STALE switch.
+Its workers and connections are those of the stack's size (sizes.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import resource
 from pathlib import Path
 
+from .sizes import limits, size_from_env
 from .topology import EDGE_PORT, link
 
 STALE_ON_ERROR = "error timeout invalid_header updating http_500 http_502 http_503 http_504"
@@ -29,13 +31,13 @@ CMCD_LOG_FORMAT = (
 
 TEMPLATE = """\
 # Rendered by kickoff_stack.edge; edit the template there, not this file.
-worker_processes 2;
+worker_processes {workers};
 worker_rlimit_nofile {nofile};
 pid {work}/nginx.pid;
 error_log {error_log} warn;
 {user}
 events {{
-    worker_connections 8192;
+    worker_connections {connections};
     multi_accept on;
 }}
 
@@ -179,10 +181,11 @@ def stale_from_env() -> bool:
 
 
 def render_config(work: Path, listen: str, upstream_host: str | None, stale: bool,
-                  error_log: str) -> str:
-    """nginx.conf for the edge. upstream_host None means Toxiproxy's own name
-    (Docker); locally every proxy is on 127.0.0.1."""
+                  error_log: str, size: str = "normal") -> str:
+    """nginx.conf for the edge at stack size `size`. upstream_host None means
+    Toxiproxy's own name (Docker); locally every proxy is on 127.0.0.1."""
     proxy_host = upstream_host or "toxiproxy"
+    allowed = limits(size, "edge")
 
     def via(target: str) -> str:
         return f"{proxy_host}:{link('edge', target).listen_port}"
@@ -193,7 +196,8 @@ def render_config(work: Path, listen: str, upstream_host: str | None, stale: boo
     # Raising the limit past the hard one fails, so ask for what is allowed.
     nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return TEMPLATE.format(
-        work=work, nofile=nofile, listen=listen, user=user, error_log=error_log,
+        work=work, nofile=nofile, workers=allowed.workers, connections=allowed.connections,
+        listen=listen, user=user, error_log=error_log,
         cmcd_log_format=CMCD_LOG_FORMAT,
         origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
         catalog=via("catalog"), accounts=via("accounts"), stale="on" if stale else "off",
@@ -220,7 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work_dir.resolve()
     config = render_config(work, args.listen, args.upstream_host, stale_from_env(),
-                           args.error_log)
+                           args.error_log, size_from_env())
     path = prepare(work, config)
     os.execvp("nginx", ["nginx", "-c", str(path), "-e", args.error_log, "-g", "daemon off;"])
 

@@ -1,0 +1,74 @@
+"""The small stack on each platform: a short run of the shipped capacity
+scenario well below its limits passes, one above them breaks an SLO with the
+edge nearest its CPU quota, and both record every component's CPU use; a run
+asking for a size brings the stack to it and back."""
+
+from __future__ import annotations
+
+import pytest
+from kickoff_stack.sizes import NORMAL, SMALL, SIZES
+
+from harness.orchestrate.variants import at_peak
+from harness.paths import SCENARIOS_DIR
+from harness.platforms import cpu_quota
+from harness.platforms.usage import nearest_limit
+from harness.run import RunOptions, acquire_target, run
+from harness.verdict import FAIL
+from harness.scenario import load, replace
+
+WALL_SECONDS = 6.0  # the pre-match seconds, the rush and a few seconds after it
+TIME_SCALE = 15  # the shipped 15 s, time-compressed a little more
+
+
+@pytest.fixture
+def small(platform):
+    """The platform's stack at size small; back at normal afterwards."""
+    platform.up(SMALL)
+    try:
+        yield platform
+    finally:
+        platform.up(NORMAL)
+
+
+def _run(platform_name: str, viewers: int, results):
+    shipped = load(SCENARIOS_DIR / "capacity-small.yaml", {"platform": platform_name})
+    level = at_peak(replace(shipped, time_scale=TIME_SCALE), viewers)
+    return run(level, results, RunOptions(duration=WALL_SECONDS))
+
+
+def _quota(platform_name: str, component: str) -> float | None:
+    cores = SIZES[SMALL][component].cpus if component in SIZES[SMALL] else None
+    return cores if platform_name == "docker" or cpu_quota.available() else None
+
+
+def test_small_stack_holds_well_below_its_limit_and_breaks_above_it(small, tmp_path):
+    below = _run(small.name, 10, tmp_path / "below")
+    above = _run(small.name, 150, tmp_path / "above")
+    assert small.size() == SMALL  # the runs found it small and left it so
+    verdicts = {r["metric"]: r["result"] for r in below.summary["verdict"]["slos"]}
+    assert below.exit_code == 0, verdicts
+    failed = [r["metric"] for r in above.summary["verdict"]["slos"] if r["result"] == FAIL]
+    assert above.exit_code == 1 and failed, above.summary["verdict"]["slos"]
+    components = above.summary["components"]
+    assert nearest_limit(components) == "edge", components
+    for result in (below, above):
+        usage = result.summary["components"]
+        assert set(usage) == set(small.handles())
+        assert usage["edge"]["cores"] > 0 and usage["auth"]["cores"] > 0
+        assert all(usage[name]["limit"] == _quota(small.name, name) for name in usage)
+    # more viewers, more of the edge's CPU
+    edge = [result.summary["components"]["edge"]["cores"] for result in (below, above)]
+    assert edge[1] > edge[0]
+
+
+@pytest.mark.only_on("local")  # the same code for docker; its resizes cost CI more
+def test_a_run_at_another_size_brings_the_stack_to_it_and_leaves_it_as_found(platform):
+    platform.up(NORMAL)
+    release = acquire_target(platform.name, platform.stack, SMALL)
+    try:
+        assert platform.size() == SMALL
+        assert platform.cpu_limits()["edge"] == _quota(platform.name, "edge")
+    finally:
+        release()
+    assert platform.size() == NORMAL
+    assert all(limit is None for limit in platform.cpu_limits().values())
