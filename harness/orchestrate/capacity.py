@@ -197,7 +197,8 @@ def capacity(scenario: Scenario, results_root: Path,
         raise InvalidInput(f"--axis {options.axis}: choose from {', '.join(AXES)}")
     base, kind = _base(scenario, options)
     plan = _plan(base, options)
-    release = acquire_target(scenario.platform, stack_of(scenario.platform, scenario.targets))
+    release = acquire_target(scenario.platform, stack_of(scenario.platform, scenario.targets),
+                             scenario.stack_size)
     try:
         folder = make_folder(results_root, scenario, time.time())
         state = _Search(scenario, base, kind, options, plan, folder)

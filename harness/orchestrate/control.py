@@ -30,7 +30,8 @@ from harness.orchestrate.attribution import store_controls
 from harness.orchestrate.control_page import write_page
 from harness.orchestrate.variants import named, with_faults
 from harness.results import write_results
-from harness.run import EXIT_ON_SIGNAL, RunOptions, RunResult, run
+from harness.platforms.registry import stack_of
+from harness.run import EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, run
 from harness.run import print_result as print_run
 from harness.scenario import Scenario
 
@@ -69,9 +70,16 @@ def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions
     control.json is written however it ends (a run that raised: the runs before it)."""
     folder = make_folder(results_root, scenario)
     runs: list[tuple[str, RunResult]] = []
+    release = None
     try:
+        # The stack is acquired once: the control and the experiment meet the same stack.
+        release = acquire_target(scenario.platform, stack_of(scenario.platform,
+                                                             scenario.targets),
+                                 scenario.stack_size)
         _run_in_order(scenario, folder, options, ORDER[design], runs)
     finally:
+        if release is not None:
+            release()
         if not runs:  # the first run could not start: nothing to keep
             folder.rmdir()
         else:

@@ -90,7 +90,7 @@ def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> Swee
               "rows": [],
               "outcome": "completed"}
     stop = SignalStop()
-    release = acquire_target(scenario.platform, stack)
+    release = acquire_target(scenario.platform, stack, scenario.stack_size)
     try:
         code = _each_fault(runs, journeys, stack, folder, options, report, stop)
     except BaseException as error:  # what was done is kept, and says how it ended
