@@ -72,3 +72,51 @@ def test_every_viewer_signs_up_books_a_paid_match_and_watches(run_stack, tmp_pat
                f"JOIN charges c ON c.id = b.charge WHERE b.username LIKE '{prefix}-%' "
                f"AND b.event = '{PAID_EVENT}'")
     assert rows == [[str(VIEWERS), str(VIEWERS)]]
+
+
+SLOW_PAYMENT = """\
+time_scale: 2
+seed: 13
+timeline:
+  start: 0s
+  end: 40s
+  phases:
+    - {{name: booking-rush, at: 0s}}
+audience:
+  event: {event}
+  viewers:
+    - {{at: 0s, viewers: 4}}
+    - {{at: 14s, viewers: 4}}
+    - {{at: 22s, viewers: 20}}
+    - {{at: 40s, viewers: 20}}
+  clients: {{web: 0.5, app: 0.5}}
+  subscribers: 0.5
+  newcomers: 0.5
+faults:
+  - {{name: slow-payment, kind: latency, target: accounts-payment, at: 12s, for: 20s,
+     params: {{latency: 3s}}}}
+slos:
+  - {{metric: booking_failure_ratio, max: 5%, phase: during:slow-payment}}
+  - {{metric: video_start_failure_ratio, max: 1%}}
+  - {{metric: rebuffering_ratio, max: 1%}}
+  - {{metric: error_ratio.segment, max: 0.5%}}
+"""
+
+
+@pytest.mark.only_on("local")
+def test_a_slow_payment_link_breaks_booking_and_the_verdict_says_video_held(run_stack, tmp_path):
+    # The reference journey: subscribers log in and watch; newcomers sign up and book the
+    # paid match, and the payment provider behind its own link takes longer than accounts waits.
+    scenario = write_scenario(tmp_path, "slow-payment", SLOW_PAYMENT.format(event=PAID_EVENT))
+    result = harness("run", str(scenario), "--platform", run_stack.name,
+                     "--results-dir", str(tmp_path / "results"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = summary(run_dir(tmp_path / "results"))
+    rows = {row["metric"]: row["result"] for row in found["verdict"]["slos"]
+            if row["phase"] == "during:slow-payment" or row["metric"] != "booking_failure_ratio"}
+    assert rows["booking_failure_ratio"] == "fail", rows
+    assert {rows[m] for m in ("video_start_failure_ratio", "rebuffering_ratio",
+                              "error_ratio.segment")} == {"pass"}, rows
+    assert "booking broke, video held" in found["verdict"]["headline"]
+    assert found["overall"]["errors"].get("booking 504", 0) > 0, found["overall"]["errors"]
+    assert found["overall"]["metrics"]["requests_per_second.segment"] > 0  # subscribers watched
