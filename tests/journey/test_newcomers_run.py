@@ -35,14 +35,20 @@ def call(api: str, method: str, path: str, body: dict | None = None) -> object:
         return json.loads(answer.read() or b"null")
 
 
-@pytest.fixture
-def refusing(platform_api):
-    """The test platform refusing every other booking, slowly; its ledger to read."""
-    call(platform_api, "PUT", "/test/booking", SWITCH)
+def _booking_set(platform_api: str, switch: dict):
+    """The test platform's booking behaviour set to `switch` until the test ends
+    (then back to booking every time at once); its ledger to read."""
+    call(platform_api, "PUT", "/test/booking", switch)
     try:
         yield lambda: call(platform_api, "GET", "/test/ledger")
     finally:
         call(platform_api, "PUT", "/test/booking", {"fail_every": 0, "delay": 0})
+
+
+@pytest.fixture
+def refusing(platform_api):
+    """The test platform refusing every other booking, slowly."""
+    yield from _booking_set(platform_api, SWITCH)
 
 
 def test_newcomers_sign_up_and_book_and_their_failures_are_booking_not_video(
@@ -123,11 +129,7 @@ slos:
 @pytest.fixture
 def hanging(platform_api):
     """The test platform answering no booking within any viewer's patience."""
-    call(platform_api, "PUT", "/test/booking", {"fail_every": 0, "delay": 3 * PATIENCE})
-    try:
-        yield lambda: call(platform_api, "GET", "/test/ledger")
-    finally:
-        call(platform_api, "PUT", "/test/booking", {"fail_every": 0, "delay": 0})
+    yield from _booking_set(platform_api, {"fail_every": 0, "delay": 3 * PATIENCE})
 
 
 def test_a_booking_that_outlasts_the_viewers_patience_is_a_booking_failure_not_an_exit(
