@@ -18,6 +18,9 @@ from harness.scenario import load, replace
 
 WALL_SECONDS = 6.0  # the pre-match seconds, the rush and a few seconds after it
 TIME_SCALE = 15  # the shipped 15 s, time-compressed a little more
+# Well above each platform's small break (about 100 viewers locally, 45 on docker), and no
+# more: far beyond it, failing players reconnect so often that the load generator saturates.
+ABOVE = {"local": 150, "docker": 100}
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def _quota(platform_name: str, component: str) -> float | None:
 
 def test_small_stack_holds_well_below_its_limit_and_breaks_above_it(small, tmp_path):
     below = _run(small.name, 10, tmp_path / "below")
-    above = _run(small.name, 150, tmp_path / "above")
+    above = _run(small.name, ABOVE[small.name], tmp_path / "above")
     assert small.size() == SMALL  # the runs found it small and left it so
     verdicts = {r["metric"]: r["result"] for r in below.summary["verdict"]["slos"]}
     assert below.exit_code == 0, verdicts
