@@ -13,7 +13,7 @@ from harness.paths import SCENARIOS_DIR
 from harness.platforms import cpu_quota
 from harness.platforms.usage import nearest_limit
 from harness.run import RunOptions, acquire_target, run
-from harness.verdict import FAIL
+from harness.verdict import EXIT_GENERATOR_BOUND, FAIL
 from harness.scenario import load, replace
 
 WALL_SECONDS = 6.0  # the pre-match seconds, the rush and a few seconds after it
@@ -34,9 +34,14 @@ def small(platform):
 
 
 def _run(platform_name: str, viewers: int, results):
+    """A short run of the shipped scenario at `viewers`; once more when its load
+    generator was saturated (exit 3: no verdict on the stack, which this test is about)."""
     shipped = load(SCENARIOS_DIR / "capacity-small.yaml", {"platform": platform_name})
     level = at_peak(replace(shipped, time_scale=TIME_SCALE), viewers)
-    return run(level, results, RunOptions(duration=WALL_SECONDS))
+    done = run(level, results, RunOptions(duration=WALL_SECONDS))
+    if done.exit_code == EXIT_GENERATOR_BOUND:
+        done = run(level, results, RunOptions(duration=WALL_SECONDS))
+    return done
 
 
 def _quota(platform_name: str, component: str) -> float | None:
