@@ -118,14 +118,20 @@ def acquire_target(platform_name: str, stack: Stack,
 
 # --- the run folder -----------------------------------------------------------
 
-def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path:
+def fresh_folder(results_root: Path, name: str, started: float) -> Path:
+    """A new folder `<UTC stamp>_<name>` in results_root (a run's, or an orchestrator's)."""
     stamp = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = results_root / f"{stamp}_{scenario.name}"
+    folder = results_root / f"{stamp}_{name}"
     suffix = 1
-    while run_dir.exists():  # two runs in one second
+    while folder.exists():  # two in one second
         suffix += 1
-        run_dir = results_root / f"{stamp}_{scenario.name}-{suffix}"
-    run_dir.mkdir(parents=True)
+        folder = results_root / f"{stamp}_{name}-{suffix}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path:
+    run_dir = fresh_folder(results_root, scenario.name, started)
     resolved = yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
     (run_dir / SCENARIO).write_text(
         f"# {scenario.source} as this run used it (command-line overrides applied)\n{resolved}")

@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.errors import InvalidInput
@@ -33,7 +32,7 @@ from harness.orchestrate.capacity_search import (BROKE, HELD, Found, Plan, Resol
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import utc
-from harness.run import RunOptions, acquire_target, run
+from harness.run import RunOptions, acquire_target, fresh_folder, run
 from harness.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -124,15 +123,6 @@ def _variant(base: Scenario, axis: str, value: float) -> Scenario:
     return variants.named(level, f"{base.name[:80]}-{value:g}-per-s".replace(".", "p"))
 
 
-def make_folder(results_root: Path, scenario: Scenario, started: float) -> Path:
-    stamp = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    folder, suffix = results_root / f"{stamp}_{scenario.name}-capacity", 1
-    while folder.exists():  # two searches in one second
-        suffix += 1
-        folder = results_root / f"{stamp}_{scenario.name}-capacity-{suffix}"
-    folder.mkdir(parents=True)
-    return folder
-
 
 class _Search:
     """The levels of one search as they are run, and capacity.json after each."""
@@ -200,7 +190,7 @@ def capacity(scenario: Scenario, results_root: Path,
     release = acquire_target(scenario.platform, stack_of(scenario.platform, scenario.targets),
                              scenario.stack_size)
     try:
-        folder = make_folder(results_root, scenario, time.time())
+        folder = fresh_folder(results_root, f"{scenario.name}-capacity", time.time())
         state = _Search(scenario, base, kind, options, plan, folder)
         found = search(plan, state.measure)
     finally:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+import time
 from pathlib import Path
 
 from harness.orchestrate.attribution import store_controls
@@ -31,7 +31,8 @@ from harness.orchestrate.control_page import write_page
 from harness.orchestrate.variants import named, with_faults
 from harness.results import write_results
 from harness.platforms.registry import stack_of
-from harness.run import EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, run
+from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, fresh_folder,
+                         run)
 from harness.run import print_result as print_run
 from harness.scenario import Scenario
 
@@ -53,22 +54,12 @@ class ControlResult:
         return next((r for role, r in self.runs if role == "experiment"), None)
 
 
-def make_folder(results_root: Path, scenario: Scenario) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    folder = results_root / f"{stamp}_{scenario.name}-control"
-    suffix = 1
-    while folder.exists():
-        suffix += 1
-        folder = results_root / f"{stamp}_{scenario.name}-control-{suffix}"
-    folder.mkdir(parents=True)
-    return folder
-
 
 def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions(),
                      design: str = "before") -> ControlResult:
     """Run the control(s) and the experiment in `design` order; attribute.
     control.json is written however it ends (a run that raised: the runs before it)."""
-    folder = make_folder(results_root, scenario)
+    folder = fresh_folder(results_root, f"{scenario.name}-control", time.time())
     runs: list[tuple[str, RunResult]] = []
     release = None
     try:
