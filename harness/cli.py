@@ -32,6 +32,7 @@ from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa:
 if TYPE_CHECKING:
     from harness.generator.address import Address
     from harness.generator.choice import Generator
+    from harness.scenario import Scenario
 
 
 def _stack_up(args: argparse.Namespace) -> int:
@@ -131,10 +132,19 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             chosen = overrides.load(file, platform=args.platform, targets=args.targets)
             print(f"ok  {file}  ({scenario.describe(chosen)})")
+            _print_warnings(file, chosen)
         except InvalidInput as error:
             _print_error(error)
             invalid += 1
     return 2 if invalid else 0
+
+
+def _print_warnings(file: str | Path, chosen: Scenario) -> None:
+    """What is valid but will not judge what the user likely means (faults too short)."""
+    from harness.scenario.horizon import short_faults
+
+    for warning in short_faults(chosen):
+        print(f"warning: {file}: {warning}", file=sys.stderr)
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -206,6 +216,7 @@ def _address(port_required: bool) -> Callable[[str], Address]:
 
 def _generator(args: argparse.Namespace) -> Generator:
     from harness.generator.choice import Generator
+    from harness.scenario import Scenario
 
     if args.workers and args.expect_workers:
         raise InvalidInput("--workers starts workers here, --expect-workers waits for workers "
@@ -230,7 +241,9 @@ def _run(args: argparse.Namespace) -> int:
 
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
-                            time_scale=args.time_scale, seed=args.seed)
+                            time_scale=args.time_scale,
+                            fault_time_scale=args.fault_time_scale, seed=args.seed)
+    _print_warnings(args.scenario, chosen)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = run.RunOptions(duration=args.duration, strict=args.strict,
                              baseline_run=_baseline_run(args, chosen.name),
@@ -310,6 +323,13 @@ def _stack_options(command: argparse.ArgumentParser) -> None:
                               "scenario's (relative to the current directory)")
 
 
+def _time_scale_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    command.add_argument("--fault-time-scale", type=float,
+                         help="override the scenario's fault_time_scale (default 1: faults and "
+                              "the spans judged around them at real time)")
+
+
 def _generator_options(run: argparse.ArgumentParser) -> None:
     from harness.generator.address import DEFAULT_BIND, DEFAULT_PORT
 
@@ -334,7 +354,7 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="run a match-day scenario and record what viewers felt")
     run.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
     _stack_options(run)
-    run.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    _time_scale_options(run)
     run.add_argument("--duration", type=_seconds,
                      help="stop after this much wall-clock time (e.g. 90s), even mid-timeline")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
@@ -378,7 +398,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if not 0 <= args.joining < 1:
         raise InvalidInput(f"--joining: {args.joining:g} is not a share below 1 (e.g. 25%)")
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
-                            time_scale=args.time_scale, seed=args.seed)
+                            time_scale=args.time_scale,
+                            fault_time_scale=args.fault_time_scale, seed=args.seed)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = SweepOptions(fault_for=args.fault_for, after=args.after, gap=args.gap,
                            healthy_within=args.healthy_within, joining=args.joining, only=only,
@@ -417,7 +438,7 @@ def _sweep_command(commands: argparse._SubParsersAction) -> None:
 
 def _orchestrator_options(command: argparse.ArgumentParser, folder: str) -> None:
     """The run options every orchestrator over many runs takes, after its own."""
-    command.add_argument("--time-scale", type=float, help="override the scenario's time_scale")
+    _time_scale_options(command)
     command.add_argument("--seed", type=int, help="override the scenario's seed")
     command.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                          help=f"where {folder} goes (default: {RESULTS_DIR}/)")
@@ -431,7 +452,8 @@ def _capacity(args: argparse.Namespace) -> int:
 
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
-                            time_scale=args.time_scale, seed=args.seed)
+                            time_scale=args.time_scale,
+                            fault_time_scale=args.fault_time_scale, seed=args.seed)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = CapacityOptions(axis=args.axis, start=args.start, maximum=args.max,
                               step=args.step, resolution=args.resolution, without=args.without,

@@ -1,5 +1,5 @@
 """The command line's overrides of a scenario file: --platform, --targets,
---time-scale and --seed.
+--time-scale, --fault-time-scale and --seed.
 
 They replace the file's values before validation, so any scenario runs against
 a stack kickoff did not start with `--platform external --targets FILE`. Their
@@ -18,14 +18,17 @@ from harness.platforms.registry import PLATFORMS
 
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
-         time_scale: float | None = None, seed: int | None = None) -> scenario.Scenario:
+         time_scale: float | None = None, fault_time_scale: float | None = None,
+         seed: int | None = None) -> scenario.Scenario:
     """The scenario at `path` with the options given, validated as one.
 
     `targets` is read from the current directory (the scenario's own `targets`
     from the scenario's folder). InvalidInput lists the problems.
     """
     changes = _stack(path, platform, targets)
-    changes.update({key: value for key, value in (("time_scale", time_scale), ("seed", seed))
+    changes.update({key: value for key, value in (("time_scale", time_scale),
+                                                  ("fault_time_scale", fault_time_scale),
+                                                  ("seed", seed))
                     if value is not None})
     return scenario.load(path, changes)
 

@@ -1,7 +1,8 @@
 """What a worker needs to run its share of the viewers, as one message.
 
 The master sends the audience part of the resolved scenario as a document
-(no faults, SLOs or halts: those stay with the master), the journey its
+(no faults, SLOs or halts: those stay with the master; the faults' real-time
+stretches of the time map as timeline.real_time), the journey its
 viewers run, the edge, and the bytes of every file that journey reads (the
 journey file, its accounts CSV, a code journey's module). The worker writes
 the files under a folder of its own, at their master paths below it, so
@@ -21,6 +22,7 @@ from harness import scenario as scenarios
 from harness.errors import InvalidInput
 from harness.load import journey
 from harness.scenario import Scenario
+from harness.scenario.model import real_time_spans
 
 # Keys of a resolved scenario that only the master acts on.
 MASTER_ONLY = ("platform", "targets", "slos", "faults", "halt_if")
@@ -63,6 +65,8 @@ def plan_of(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
     (read from `spec`: a file, a mapping, or None for a bare stream)."""
     document = {key: value for key, value in scenario.to_dict().items()
                 if key not in MASTER_ONLY and key != "journey"}
+    # Without the faults, the time map would lose their real-time stretches.
+    document["timeline"]["real_time"] = real_time_spans(scenario.clock.slow)
     if spec is not None:
         document["journey"] = spec
     return Plan(document, edge, {str(path): path.read_bytes()

@@ -1,5 +1,5 @@
 """harness run SCENARIO --control: the same audience with the same seed and
-no faults (the control), then the scenario itself (the experiment), each a
+no faults, on the same time map (the control), then the scenario itself (the experiment), each a
 normal run folder inside `results/<UTC stamp>_<scenario>-control/`. The
 experiment's folder keeps the controls' seconds, so its summary, verdict and
 reports attribute every breach to the fault or to load
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from harness.orchestrate.attribution import store_controls
 from harness.orchestrate.control_page import write_page
-from harness.orchestrate.variants import named, with_faults
+from harness.orchestrate.variants import control_of, named
 from harness.results import write_results
 from harness.platforms.registry import stack_of
 from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, fresh_folder,
@@ -82,7 +82,7 @@ def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions
 def _run_in_order(scenario: Scenario, folder: Path, options: RunOptions,
                   order: tuple[str, ...], runs: list[tuple[str, RunResult]]) -> None:
     """Append each run to `runs` as it ends; a run stopped by a signal ends the order."""
-    control = named(with_faults(scenario, ()), f"{scenario.name}-no-faults")
+    control = named(control_of(scenario), f"{scenario.name}-no-faults")
     # A control is compared with its experiment only: no baseline of its own.
     quiet = dataclasses.replace(options, baseline_run=None, fail_on_regression=False)
     for role in order:

@@ -5,7 +5,10 @@ For each fault of the stack (harness.orchestrate.sweep_faults), one normal
 run of a variant of the scenario (its peak reached within RAMP_S wall
 seconds and held, new viewers arriving through the hold; the fault injected
 SETTLE_S later, for `fault_for`, then `after` watched) in the sweep's folder
-`results/<UTC stamp>_<scenario>-sweep/`. Between two faults: a gap, then a
+`results/<UTC stamp>_<scenario>-sweep/`. Like every fault, the fault and its
+recovery budget run at the scenario's fault_time_scale (real time unless it
+says otherwise: harness/scenario/clock.py), the ramp and what follows the
+budget at its time_scale. Between two faults: a gap, then a
 health check of every component; a stack not healthy again within
 `healthy_within` stops the sweep (exit 3) before the next fault. SIGINT or
 SIGTERM: the run in progress reverts its fault (its rollback), no other
@@ -45,7 +48,7 @@ EXIT_INFRASTRUCTURE = 3
 
 @dataclass(frozen=True)
 class SweepOptions:
-    fault_for: float = 60.0  # match seconds each fault is in
+    fault_for: float = 60.0  # match seconds each fault is in (at fault_time_scale: real time)
     after: float = 60.0  # match seconds watched after each revert
     gap: float = 5.0  # wall seconds from one run's end to the health check before the next
     healthy_within: float = 60.0  # wall seconds the stack may take to be healthy again
@@ -83,7 +86,9 @@ def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> Swee
     folder = make_run_dir(results_root, named(scenario, f"{scenario.name}-sweep"), time.time())
     report = {"scenario": scenario.name, "platform": scenario.platform,
               "started_utc": utc(time.time()), "peak_viewers": peak_viewers(scenario),
-              "time_scale": scenario.time_scale, "fault_for_s": options.fault_for,
+              "time_scale": scenario.time_scale,
+              "fault_time_scale": min(scenario.fault_time_scale, scenario.time_scale),
+              "fault_for_s": options.fault_for,
               "after_s": options.after, "gap_s": options.gap, "joining": options.joining,
               "faults_planned": [f.name for f in faults],
               "journeys": [j.to_json() for j in journeys], "single_points_of_failure": [],

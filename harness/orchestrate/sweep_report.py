@@ -136,7 +136,8 @@ def html(sweep: dict) -> str:
     result = FAIL if spofs else "pass"
     facts = (f"{sweep['platform']} platform, {sweep['peak_viewers']} viewers held, each fault "
              f"{format_value(sweep['fault_for_s'], 's')} of match time at time scale "
-             f"{sweep['time_scale']:g}; {sweep['outcome']}")
+             f"{sweep.get('fault_time_scale', sweep['time_scale']):g} (the rest at "
+             f"{sweep['time_scale']:g}); {sweep['outcome']}")
     lines = "".join(f"<li>{escape(line)}</li>" for line in spof_lines(sweep))
     charts = "".join(_chart(sweep, row) for row in sweep["rows"] if "failing_by_second" in row)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

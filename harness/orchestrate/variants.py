@@ -1,5 +1,5 @@
 """Variants of a scenario an orchestrator runs: the same audience at another
-peak or with a steeper rush, without its faults, with other faults, with a
+peak or with a steeper rush, without its faults (on its own time map), with other faults, with a
 component down for the whole run, under another name. Each variant goes
 through every scenario rule again (harness.scenario.replace)."""
 
@@ -44,8 +44,8 @@ def rush(scenario: Scenario) -> tuple[int, float] | None:
     second of the run (scale and time_scale applied); None when the curve
     never rises."""
     points, audience = scenario.audience.points, scenario.audience
-    rates = [((b.viewers - a.viewers) * audience.scale * scenario.time_scale / (b.at - a.at), i)
-             for i, (a, b) in enumerate(zip(points, points[1:])) if b.viewers > a.viewers]
+    rates = [((b.viewers - a.viewers) * audience.scale / (scenario.wall(b.at) - scenario.wall(a.at)),
+              i) for i, (a, b) in enumerate(zip(points, points[1:])) if b.viewers > a.viewers]
     if not rates:
         return None
     rate, index = max(rates)
@@ -67,9 +67,9 @@ def at_rush_rate(scenario: Scenario, rate: float) -> Scenario:
                          f"the arrival axis only makes the rush steeper")
     points = scenario.audience.points
     low, high = points[index], points[index + 1]
-    rising = (high.viewers - low.viewers) * scenario.audience.scale * scenario.time_scale
+    rising_s = (high.viewers - low.viewers) * scenario.audience.scale / rate  # wall seconds
     # Milliseconds keep the written time short; never at the rise's end.
-    begins = min(round(high.at - rising / rate, 3), high.at - 0.001)
+    begins = min(round(scenario.match(scenario.wall(high.at) - rising_s), 3), high.at - 0.001)
     held = (AudiencePoint(begins, low.viewers),) if begins > low.at else ()
     audience = dataclasses.replace(scenario.audience,
                                    points=points[:index + 1] + held + points[index + 1:])
@@ -92,6 +92,15 @@ def with_faults(scenario: Scenario, faults: Sequence[Fault]) -> Scenario:
     kept = {f.name for f in faults}
     slos = tuple(s for s in scenario.slos if fault_of(s.phase) in kept | {None})
     return scenarios.replace(scenario, faults=tuple(faults), slos=slos)
+
+
+def control_of(scenario: Scenario) -> Scenario:
+    """The scenario without its faults, on its own time map: the faults' real-time
+    stretches stay (as timeline.real_time), so that a second of the control is
+    the same match time as that second of the scenario."""
+    control = with_faults(scenario, ())
+    timeline = dataclasses.replace(control.timeline, real_time=tuple(scenario.clock.slow))
+    return scenarios.replace(control, timeline=timeline)
 
 
 def fault_of(phase: str) -> str | None:

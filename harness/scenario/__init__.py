@@ -65,8 +65,11 @@ def describe(scenario: Scenario) -> str:
     peak = round(max((p.viewers for p in points), default=0) * scenario.audience.scale)
     opened = (f", {len(scenario.audience.arrivals)} arrival points, "
               f"{len(scenario.audience.push)} push spikes" if scenario.audience.opens else "")
+    slow = scenario.clock.slow_wall_s()
+    faults = (f", {slow:g}s of it at fault_time_scale {scenario.fault_time_scale:g} around "
+              f"faults" if slow else "")
     return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers{opened}, wall "
-            f"duration {scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}")
+            f"duration {scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}{faults}")
 
 
 def _open_model(audience: dict) -> dict:
@@ -97,9 +100,11 @@ def _build(document: Document, source: Path) -> Scenario:
         platform=values.get("platform", "local"),
         targets=(source.parent / values["targets"]).resolve() if "targets" in values else None,
         time_scale=values.get("time_scale", 1.0),
+        fault_time_scale=values.get("fault_time_scale", 1.0),
         seed=values.get("seed", 1),
         timeline=Timeline(start, end, phases,
-                          timeline.get("peak") or default_peak(phases, start, end)),
+                          timeline.get("peak") or default_peak(phases, start, end),
+                          tuple((s["from"], s["to"]) for s in timeline.get("real_time", ()))),
         audience=Audience(
             event=audience.get("event"),
             points=tuple(AudiencePoint(p["at"], p["viewers"]) for p in audience.get("viewers", ())),

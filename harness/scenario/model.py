@@ -3,18 +3,21 @@ and the way back to the file format (to_dict).
 
 All times are float seconds. Match time is relative to kickoff (T0 = 0,
 negative before); the timeline (audience points, phases, faults) runs
-`time_scale` times faster than real time.
+`time_scale` times faster than real time, except around faults, which run at
+`fault_time_scale` (harness/scenario/clock.py).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.load.fidelity import FULL
 from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
+from harness.scenario.clock import Span, TimeMap, spans_of
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
@@ -35,6 +38,7 @@ class Timeline:
     end: float  # match seconds where it ends (> start)
     phases: tuple[Phase, ...]  # sorted by `at`; phases[0].at == start
     peak: str  # the phase that is the kickoff window
+    real_time: tuple[Span, ...] = ()  # stretches at fault_time_scale besides the faults' own
 
 
 @dataclass(frozen=True)
@@ -171,17 +175,30 @@ class Scenario:
     source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
     groups: tuple[str, ...] = field(default=(), compare=False)
+    # How many times faster than real time faults and the spans judged around them run.
+    fault_time_scale: float = 1.0
+
+    @functools.cached_property
+    def clock(self) -> TimeMap:
+        """Match time <-> wall time: `time_scale`, but faults and the spans judged
+        around them (and timeline.real_time) at `fault_time_scale`."""
+        from harness.faults.registry import KINDS  # the faults import the scenario model
+
+        start, end = self.timeline.start, self.timeline.end
+        slow = [*self.timeline.real_time,
+                *spans_of(self.faults, KINDS, self.fault_time_scale, start, end)]
+        return TimeMap(start, end, self.time_scale, slow, self.fault_time_scale)
 
     def wall(self, match_seconds: float) -> float:
         """Wall-clock seconds since the run started when match time is `match_seconds`."""
-        return (match_seconds - self.timeline.start) / self.time_scale
+        return self.clock.wall(match_seconds)
 
     def match(self, wall_seconds: float) -> float:
-        return self.timeline.start + wall_seconds * self.time_scale
+        return self.clock.match(wall_seconds)
 
     @property
     def wall_duration(self) -> float:
-        return (self.timeline.end - self.timeline.start) / self.time_scale
+        return self.clock.wall_duration
 
     def phase_at(self, match_seconds: float) -> str:
         """The phase in force (before the start: the first one)."""
@@ -198,12 +215,15 @@ class Scenario:
         if self.journey is not None:
             data["journey"] = copy.deepcopy(self.journey)
         data["time_scale"] = _number(self.time_scale)
+        data["fault_time_scale"] = _number(self.fault_time_scale)
         data["seed"] = self.seed
         data["cmcd"] = self.cmcd
         data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),
                             "phases": [{"name": p.name, "at": format_time(p.at)}
                                        for p in timeline.phases],
-                            "peak": timeline.peak}
+                            "peak": timeline.peak,
+                            **({"real_time": real_time_spans(timeline.real_time)}
+                               if timeline.real_time else {})}
         data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
                             **({"stream": audience.stream} if audience.stream is not None else {}),
                             "scale": _number(audience.scale),
@@ -235,6 +255,11 @@ class Scenario:
                                if value is not None},
                             "for": format_time(h.lasting)} for h in self.halt_if]
         return data
+
+
+def real_time_spans(spans: tuple[Span, ...] | list[Span]) -> list[dict]:
+    """timeline.real_time in file format."""
+    return [{"from": format_time(a), "to": format_time(b)} for a, b in spans]
 
 
 def _open_model(audience: Audience) -> dict:

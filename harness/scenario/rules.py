@@ -38,12 +38,18 @@ _PHASE = Record("a named part of the timeline, lasting until the next one starts
     "name": Text("the phase's name, for SLOs and reports"),
     "at": Time("when it starts, in match time"),
 }, required=("name", "at"))
+_STRETCH = Record("a stretch of match time", {
+    "from": Time("where it begins, in match time"),
+    "to": Time("where it ends, after from"),
+}, required=("from", "to"))
 _TIMELINE = Record("the run's window in match time (T0 = kickoff, negative before)", {
     "start": Time("where the run begins, e.g. -10m"),
     "end": Time("where the run ends, after start"),
     "phases": Items("the phases in time order, the first at start (default: pre-match, and "
                     "kickoff from -1m)", _PHASE, at_least=1),
     "peak": Text("the phase that is the kickoff window (default: the phase at T0, else the last)"),
+    "real_time": Items("stretches of match time that run at fault_time_scale like the faults' "
+                       "own (default none; a control run keeps its experiment's)", _STRETCH),
 }, required=("start", "end"))
 _POINT = Record("concurrent viewers wanted at a moment (linear in between)", {
     "at": Time("in match time"),
@@ -117,6 +123,10 @@ FORMAT = Record("a kickoff match-day scenario", {
                            "docs/journeys.md"),
     "time_scale": Number("how many times faster than real time the timeline runs (default 1)",
                          minimum=0.01, maximum=10_000),
+    "fault_time_scale": Number("how many times faster than real time each fault and the spans "
+                               "judged around it run (default 1: real time, as players live in "
+                               "real seconds; never faster than time_scale)",
+                               minimum=0.01, maximum=10_000),
     "seed": Number("random seed (default 1)", integer=True, minimum=-2**63, maximum=2**63 - 1),
     "timeline": _TIMELINE,
     "audience": _AUDIENCE,
@@ -139,6 +149,7 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     timeline = values.get("timeline") or {}
     span = _span(timeline, document)
     phase_names = _check_phases(timeline, span, document)
+    _check_stretches(timeline.get("real_time") or [], span, document)
     _check_times(_values((values.get("audience") or {}).get("viewers") or [], "at"),
                  ("audience", "viewers"), span, document, noun="point", closed=True)
     _check_times(_values((values.get("audience") or {}).get("arrivals") or [], "at"),
@@ -158,6 +169,22 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
+
+
+def _check_stretches(stretches: list, span: tuple[float, float] | None,
+                     document: Document) -> None:
+    """timeline.real_time: each stretch from before to, inside the timeline."""
+    for index, stretch in enumerate(stretches):
+        if not stretch or "from" not in stretch or "to" not in stretch:
+            continue
+        where = ("timeline", "real_time", index)
+        if stretch["to"] <= stretch["from"]:
+            document.problem((*where, "to"), f"{format_time(stretch['to'])} is not after from "
+                                             f"{format_time(stretch['from'])}")
+        elif span and (stretch["from"] < span[0] or stretch["to"] > span[1]):
+            document.problem(where, f"{format_time(stretch['from'])}..{format_time(stretch['to'])}"
+                                    f" is not inside the timeline ({format_time(span[0])}.."
+                                    f"{format_time(span[1])})")
 
 
 def _check_stack_size(values: dict, document: Document) -> None:

@@ -21,6 +21,7 @@ PROJECT = "kickoff-harness-test"  # never the stack's project
 # late enough for a baseline band (the first 5 s are left out), early enough to recover.
 BODY = """\
 time_scale: 10
+fault_time_scale: 10  # what is tested is the run in containers, not the outage
 timeline: {start: -100s, end: 100s}
 audience:
   viewers:

@@ -64,11 +64,11 @@ def assert_stack_clean(stack) -> None:
 def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
     faults = "".join(
         f"  - {{name: lag-{i}, kind: latency, target: edge-origin-{ab}, at: {at}, for: {length},"
-        f" params: {{latency: 50ms}}}}\n"
+        f" recover_within: 4s, params: {{latency: 50ms}}}}\n"
         for i, (ab, at, length) in enumerate([("a", "40s", "12s"), ("b", "48s", "8s"),
                                               ("a", "72s", "12s")]))
-    scenario = write_scenario(tmp_path, "timing", scenario_text(stack.name, "100s", faults,
-                                                                "time_scale: 4\n"))
+    scenario = write_scenario(tmp_path, "timing", scenario_text(
+        stack.name, "100s", faults, "time_scale: 4\nfault_time_scale: 2\n"))
     result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
     assert result.returncode == 0, result.stdout + result.stderr
     folder = run_dir(tmp_path / "results")
@@ -76,9 +76,15 @@ def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
     assert len(timings) == 6
     for event in timings:
         assert 0 <= event["delay_ms"] < 250, event
-    # at 40 s, 48 s, 72 s of match time at time_scale 4: 10 s, 12 s, 18 s of wall time
+    # Each fault and its 4 s budget (8 s of match time) run at fault_time_scale 2, the rest at
+    # time_scale 4: 0..40 s takes 10 s, 40..64 s 12 s, 64..72 s 2 s, 72..92 s 10 s. So the faults
+    # at 40 s, 48 s and 72 s of match time come at 10 s, 14 s and 24 s of wall time, and go at
+    # 16 s, 18 s and 30 s.
     injected = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_injected"}
-    assert injected == {"lag-0": 10.0, "lag-1": 12.0, "lag-2": 18.0}
+    assert injected == {"lag-0": 10.0, "lag-1": 14.0, "lag-2": 24.0}
+    reverted = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_reverted"}
+    assert reverted == {"lag-0": 16.0, "lag-1": 18.0, "lag-2": 30.0}
+    assert summary(folder)["seconds_recorded"] == 36
     s = summary(folder)
     assert [f["status"] for f in s["faults"]] == ["reverted"] * 3
     assert [f["result"] for f in s["verdict"]["faults"]] == ["pass"] * 3  # 50 ms goes unnoticed
@@ -190,8 +196,10 @@ def test_faults_due_together_land_together_each_with_its_lateness(stack, untouch
             ("slow-a", "latency", "edge-origin-a", ", params: {latency: 50ms}"),
             ("cut-catalog-redis", "cut", "catalog-redis", ""),
             ("freeze-catalog", pause, "catalog", "")])
-    scenario = write_scenario(tmp_path, "together", scenario_text(stack.name, "40s", faults,
-                                                                  "time_scale: 4\n"))
+    # Compressed faults on purpose (fault_time_scale 4): landing together does not depend on
+    # how long they last.
+    scenario = write_scenario(tmp_path, "together", scenario_text(
+        stack.name, "40s", faults, "time_scale: 4\nfault_time_scale: 4\n"))
     result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
     assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
     folder = run_dir(tmp_path / "results")

@@ -24,6 +24,7 @@ name: tls
 platform: external
 targets: targets.yaml
 time_scale: 10
+fault_time_scale: 10  # what is tested is the API over TLS, not the outage
 timeline: {start: -10s, end: 10s}
 audience:
   stream: http://127.0.0.1:9/live.m3u8

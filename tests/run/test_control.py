@@ -54,8 +54,9 @@ def test_a_fault_free_scenario_attributes_its_breach_to_load(run_stack, tmp_path
 def test_a_cut_auth_link_in_the_rush_is_blamed_on_the_fault(run_stack, tmp_path):
     cut = rush(16) + """\
 faults:
-  # 5 s of wall time: longer than a viewer's retries of its entitlement (3.5 s)
-  - {name: auth-cut, kind: cut, target: edge-auth, at: -12s, for: 20s, recover_within: 8s}
+  # 8 s at real time (as faults run): longer than a viewer's retries of its entitlement
+  # (3.5 s); the control keeps the fault's real-time stretch, so its seconds line up
+  - {name: auth-cut, kind: cut, target: edge-auth, at: -12s, for: 8s, recover_within: 4s}
 slos:
   - {metric: video_start_failure_ratio, max: 1%, phase: during:auth-cut}
 """
@@ -64,6 +65,8 @@ slos:
     assert result.returncode == 1, result.stdout + result.stderr
     record, (control, experiment) = _folders(tmp_path / "r")
     assert summary(control)["faults"] == [] and summary(control)["verdict"]["result"] == "pass"
+    # -16s..-12s at time_scale 4, -12s..0s (the cut and its budget) at real time, then 4 s
+    assert summary(control)["seconds_recorded"] == summary(experiment)["seconds_recorded"] == 17
     rows = {r["phase"]: r for r in record["attribution"]["rows"]}
     row = rows["during:auth-cut"]
     assert row["cause"] == "fault" and row["cause_words"] == "caused by the fault auth-cut"

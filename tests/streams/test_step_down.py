@@ -22,6 +22,9 @@ name: step-down
 platform: external
 targets: targets.yaml
 time_scale: 5
+# The narrow link is a steady state, not a moment: compressed with the rest (and the
+# encoder stops after STREAM_SECONDS).
+fault_time_scale: 5
 timeline: {{start: -60s, end: {end}s}}
 audience:
   stream: {stream}

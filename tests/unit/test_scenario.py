@@ -76,7 +76,8 @@ def test_a_full_file_loads_to_the_exact_model():
         description="Kickoff rush with origin-a killed at kickoff",
         platform="local", targets=None, time_scale=10.0, seed=7,
         timeline=Timeline(-600.0, 900.0, (Phase("pre-match", -600.0), Phase("kickoff", -60.0),
-                                          Phase("first-half", 300.0)), "kickoff"),
+                                          Phase("first-half", 300.0)), "kickoff",
+                          ((-300.0, -240.0),)),
         audience=Audience(
             event="fck-tsv1860",
             points=(AudiencePoint(-600.0, 20), AudiencePoint(0.0, 300), AudiencePoint(900.0, 300)),
@@ -90,7 +91,7 @@ def test_a_full_file_loads_to_the_exact_model():
                       {"signal": "SIGKILL"}),
                 Fault("slow-origin-b", "latency", "edge-origin-b", 90.0, None,
                       {"latency": "500ms", "jitter": "100ms"})),
-        source=DATA / "full.yaml")
+        source=DATA / "full.yaml", fault_time_scale=2.0)
     assert loaded.source == DATA / "full.yaml"
     assert list(loaded.audience.clients) == list(scenario.CLIENT_TYPES)
 
@@ -142,12 +143,18 @@ def test_peak_defaults_to_the_phase_in_force_at_kickoff_else_the_last(tmp_path):
 
 
 def test_wall_match_and_phase_at():
-    loaded = scenario.load(DATA / "full.yaml")  # -10m .. 15m at time_scale 10
+    # -10m .. 15m at time_scale 10; at fault_time_scale 2: -5m .. -4m (timeline.real_time)
+    # and 0s .. 15m (origin-a-dies 0s .. 2m plus its 30 s budget, i.e. 60 match seconds;
+    # slow-origin-b from 1m30s to the end).
+    loaded = scenario.load(DATA / "full.yaml")
     assert loaded.wall(-600.0) == 0.0
-    assert loaded.wall(0.0) == 60.0
-    assert loaded.match(60.0) == 0.0
+    assert loaded.wall(-300.0) == 30.0
+    assert loaded.wall(-240.0) == 60.0
+    assert loaded.wall(0.0) == 84.0
+    assert loaded.match(84.0) == 0.0
+    assert loaded.wall(450.0) == 84.0 + 225.0
     assert loaded.match(loaded.wall(123.5)) == 123.5
-    assert loaded.wall_duration == 150.0
+    assert loaded.wall_duration == 534.0
     times = (-900.0, -600.0, -60.1, -60.0, 0.0, 300.0, 899.0, 1000.0)
     assert [loaded.phase_at(t) for t in times] == [
         "pre-match", "pre-match", "pre-match", "kickoff", "kickoff", "first-half", "first-half",
@@ -179,7 +186,7 @@ def test_external_scenario_resolves_its_targets_file_against_its_own_folder():
 def test_replace_changes_fields_and_keeps_the_rest():
     loaded = scenario.load(DATA / "full.yaml")
     faster = scenario.replace(loaded, time_scale=20.0, seed=3)
-    assert (faster.time_scale, faster.seed, faster.wall_duration) == (20.0, 3, 75.0)
+    assert (faster.time_scale, faster.seed, faster.wall_duration) == (20.0, 3, 507.0)
     assert scenario.replace(faster, time_scale=10.0, seed=7) == loaded
 
 
@@ -298,7 +305,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, journey, time_scale, seed, timeline, audience, slos, faults, halt_if, cmcd, stack_size)"),
+     "targets, journey, time_scale, fault_time_scale, seed, timeline, audience, slos, faults, halt_if, cmcd, stack_size)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -1096,8 +1103,9 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     schema = json.loads(result.stdout)
     assert schema == scenario.json_schema()
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
-                                         "journey", "time_scale", "seed", "timeline", "audience",
-                                         "slos", "faults", "halt_if", "cmcd", "stack_size"}
+                                         "journey", "time_scale", "fault_time_scale", "seed",
+                                         "timeline", "audience", "slos", "faults", "halt_if",
+                                         "cmcd", "stack_size"}
     # a scenario written out names a journey only when it has its own, a stack size only
     # when it asks for one
     assert set(schema["properties"]) - {"journey", "stack_size"} == set(

@@ -3,7 +3,7 @@
 Viewers run on time.monotonic(); stays are in match time. The clock learns
 the run's zero once it starts (one process: when the shape starts; a worker:
 from the master's start message) and maps match time onto this process's
-monotonic clock. The queue hands this process's arrivals, in time order, to
+monotonic clock through the scenario's time map (harness/scenario/clock.py). The queue hands this process's arrivals, in time order, to
 whichever pool user is free first (free users take the next arrival, so a
 pool as big as the most arrivals present at once starts each on time).
 """
@@ -17,13 +17,14 @@ from collections.abc import Iterator
 import gevent.event
 
 from harness.load.arrivals.schedule import Arrival
+from harness.scenario.clock import TimeMap
 
 WAIT_FOR_START_S = 120.0  # a viewer spawned before the run's zero waits at most this long
 
 
 class RunClock:
-    def __init__(self, start: float, time_scale: float) -> None:
-        self.start, self.time_scale = start, time_scale
+    def __init__(self, time_map: TimeMap) -> None:
+        self.time_map = time_map  # the scenario's match <-> wall time
         self._zero: float | None = None
         self._started = gevent.event.Event()
 
@@ -40,14 +41,16 @@ class RunClock:
         """time.monotonic() when match time is `match_s` (math.inf stays math.inf)."""
         if self._zero is None:
             raise RuntimeError("the run's clock has no zero yet")
-        return self._zero + (match_s - self.start) / self.time_scale
+        if math.isinf(match_s):
+            return match_s
+        return self._zero + self.time_map.wall(match_s)
 
     def match(self, monotonic: float | None = None) -> float:
         """Match time now (or at `monotonic`)."""
         if self._zero is None:
             raise RuntimeError("the run's clock has no zero yet")
-        return self.start + ((time.monotonic() if monotonic is None else monotonic)
-                             - self._zero) * self.time_scale
+        return self.time_map.match((time.monotonic() if monotonic is None else monotonic)
+                                   - self._zero)
 
 
 class ArrivalQueue:
