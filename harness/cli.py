@@ -400,6 +400,11 @@ def _sweep(args: argparse.Namespace) -> int:
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
                             time_scale=args.time_scale,
                             fault_time_scale=args.fault_time_scale, seed=args.seed)
+    from harness.scenario.horizon import short_fault
+
+    warning = short_fault("--fault-for", args.fault_for, chosen)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = SweepOptions(fault_for=args.fault_for, after=args.after, gap=args.gap,
                            healthy_within=args.healthy_within, joining=args.joining, only=only,

@@ -24,20 +24,22 @@ def players_horizon(clients: dict[str, float]) -> float:
     return buffered + retry_horizon()
 
 
-def short_faults(scenario: Scenario) -> list[str]:
-    """A warning for each fault whose wall length is below the players' horizon."""
+def short_fault(what: str, duration: float, scenario: Scenario) -> str | None:
+    """A warning when a fault of `duration` match seconds (`what`: which one)
+    lasts less wall time than the players' horizon; None when it does not."""
     scale = min(scenario.fault_time_scale, scenario.time_scale)
-    if scale <= 1:
-        return []
     horizon = players_horizon(scenario.audience.clients)
-    warnings = []
-    for index, fault in enumerate(scenario.faults):
-        if fault.duration is None:  # as long as the run, or as long as the stack takes to heal
-            continue
-        wall = fault.duration / scale
-        if wall < horizon:
-            warnings.append(f"faults[{index}] {fault.name}: lasts {wall:.3g} s of wall time at "
-                            f"fault_time_scale {scale:g}, shorter than the players' horizon "
-                            f"({horizon:g} s: buffer and retries ride over it); set "
-                            f"fault_time_scale lower to judge the outage as it would be")
-    return warnings
+    wall = duration / scale
+    if scale <= 1 or wall >= horizon:
+        return None
+    return (f"{what}: lasts {wall:.3g} s of wall time at fault_time_scale {scale:g}, shorter "
+            f"than the players' horizon ({horizon:g} s: buffer and retries ride over it); set "
+            f"fault_time_scale lower to judge the outage as it would be")
+
+
+def short_faults(scenario: Scenario) -> list[str]:
+    """A warning for each fault whose wall length is below the players' horizon
+    (a fault without `for` lasts the run, or as long as the stack takes to heal)."""
+    found = (short_fault(f"faults[{index}] {fault.name}", fault.duration, scenario)
+             for index, fault in enumerate(scenario.faults) if fault.duration is not None)
+    return [warning for warning in found if warning]

@@ -1,7 +1,8 @@
 """`harness sweep` against the real reference stack (local platform only, to
 keep CI short): Redis is the single point of failure for new viewers (auth
-and catalog), one origin is not; every fault is reverted, also when the
-sweep is interrupted while a fault is in."""
+and catalog), one origin is not; a short auth outage fails new viewers only
+when it lasts its real length (compressed, retries ride over it); every fault
+is reverted, also when the sweep is interrupted while a fault is in."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ slos:
   - {metric: startup_time_p95, max: 4s, phase: peak}
   - {metric: video_start_failure_ratio, max: 1%, phase: peak}
 """
-# Each fault's run: 2 s ramp, 2 s settle, 5 s fault, 4 s after (time_scale 6).
-TIMING = ("--fault-for", "30s", "--after", "24s", "--gap", "1s", "--joining", "60%")
+# Each fault's run: 2 s ramp, 2 s settle (time_scale 6), then the fault for 10 s and 10 s
+# after, at real time (the fault and its recovery budget).
+TIMING = ("--fault-for", "10s", "--after", "10s", "--gap", "1s", "--joining", "60%")
 HEALS_WITHIN = 15  # seconds for Redis's clients to find it again after its revert
 COMPONENTS = ("redis", "toxiproxy", "origin-a", "origin-b", "auth", "catalog", "edge")
 
@@ -97,6 +99,35 @@ def test_redis_is_a_single_point_of_failure_and_one_origin_is_not(stack, tmp_pat
     folder = results / next(p.name for p in results.iterdir())
     for name in ("report.html", "junit.xml", redis["run_dir"], origin["run_dir"]):
         assert (folder / name).exists(), name
+    _assert_clean()
+
+
+def _new_viewers(row: dict) -> set[str]:
+    return {v for journey, v in _verdicts(row).items() if journey.startswith("new viewers")}
+
+
+def test_a_short_auth_outage_fails_new_viewers_only_at_its_real_length(stack, tmp_path):
+    """10 s without auth: longer than a viewer's retries (3.5 s), so starting viewers fail.
+    Compressed with the timeline (--fault-time-scale 6) it lasts 1.7 s, which retries ride
+    over: the fast default of old gave false comfort, and the sweep warns of it."""
+    scenario = tmp_path / "sweep-test.yaml"
+    scenario.write_text(SCENARIO)
+    real = harness("sweep", str(scenario), "--only", "auth", *TIMING,
+                   "--results-dir", str(tmp_path / "real"), timeout=120)
+    assert real.returncode == 1, real.stdout + real.stderr
+    assert "warning" not in real.stderr
+    (row,) = _sweep_json(tmp_path / "real")["rows"]
+    assert "fail" in _new_viewers(row), _verdicts(row)
+    (spof,) = _sweep_json(tmp_path / "real")["single_points_of_failure"]
+    assert spof["target"] == "auth"
+    compressed = harness("sweep", str(scenario), "--only", "auth", *TIMING,
+                         "--fault-time-scale", "6", "--results-dir", str(tmp_path / "compressed"),
+                         timeout=120)
+    assert "Traceback" not in compressed.stderr, compressed.stderr
+    assert "warning: --fault-for: lasts 1.67 s of wall time at fault_time_scale 6" \
+        in compressed.stderr
+    (row,) = _sweep_json(tmp_path / "compressed")["rows"]
+    assert "fail" not in _new_viewers(row), _verdicts(row)
     _assert_clean()
 
 
