@@ -297,7 +297,7 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
         "run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
         wall_duration_s=wall_duration, time_scale=scenario.time_scale,
         fault_time_scale=scenario.fault_time_scale,
-        time_map=[[s.start, s.end, s.rate] for s in scenario.clock.stretches],
+        time_map=[[s.start, s.end, s.rate] for s in scenario.time_map.stretches],
         request_groups=list(scenario.groups), workers=options.generator.processes,
         strict=options.strict, regression_tolerance=options.regression_tolerance,
         baseline_run=str(options.baseline_run) if options.baseline_run else None)

@@ -80,7 +80,7 @@ def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge
     this process numbers its viewers index, index + stride, ... so that no
     two processes share a number (and a seed reproduces each viewer)."""
     audience = scenario.audience
-    clock = (RunClock(scenario.clock)
+    clock = (RunClock(scenario.time_map)
              if audience.opens or audience.leaving else None)
     settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
                                 journey=viewers_journey, stream=audience.stream,

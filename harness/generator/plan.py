@@ -66,7 +66,7 @@ def plan_of(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
     document = {key: value for key, value in scenario.to_dict().items()
                 if key not in MASTER_ONLY and key != "journey"}
     # Without the faults, the time map would lose their real-time stretches.
-    document["timeline"]["real_time"] = real_time_spans(scenario.clock.slow)
+    document["timeline"]["real_time"] = real_time_spans(scenario.time_map.slow)
     if spec is not None:
         document["journey"] = spec
     return Plan(document, edge, {str(path): path.read_bytes()

@@ -7,7 +7,7 @@ seconds and held, new viewers arriving through the hold; the fault injected
 SETTLE_S later, for `fault_for`, then `after` watched) in the sweep's folder
 `results/<UTC stamp>_<scenario>-sweep/`. Like every fault, the fault and its
 recovery budget run at the scenario's fault_time_scale (real time unless it
-says otherwise: harness/scenario/clock.py), the ramp and what follows the
+says otherwise: harness/scenario/time_map.py), the ramp and what follows the
 budget at its time_scale. Between two faults: a gap, then a
 health check of every component; a stack not healthy again within
 `healthy_within` stops the sweep (exit 3) before the next fault. SIGINT or

@@ -99,7 +99,7 @@ def control_of(scenario: Scenario) -> Scenario:
     stretches stay (as timeline.real_time), so that a second of the control is
     the same match time as that second of the scenario."""
     control = with_faults(scenario, ())
-    timeline = dataclasses.replace(control.timeline, real_time=tuple(scenario.clock.slow))
+    timeline = dataclasses.replace(control.timeline, real_time=tuple(scenario.time_map.slow))
     return scenarios.replace(control, timeline=timeline)
 
 

@@ -65,7 +65,7 @@ def describe(scenario: Scenario) -> str:
     peak = round(max((p.viewers for p in points), default=0) * scenario.audience.scale)
     opened = (f", {len(scenario.audience.arrivals)} arrival points, "
               f"{len(scenario.audience.push)} push spikes" if scenario.audience.opens else "")
-    slow = scenario.clock.slow_wall_s()
+    slow = scenario.time_map.slow_wall_s()
     faults = (f", {slow:g}s of it at fault_time_scale {scenario.fault_time_scale:g} around "
               f"faults" if slow else "")
     return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers{opened}, wall "

@@ -4,7 +4,7 @@ and the way back to the file format (to_dict).
 All times are float seconds. Match time is relative to kickoff (T0 = 0,
 negative before); the timeline (audience points, phases, faults) runs
 `time_scale` times faster than real time, except around faults, which run at
-`fault_time_scale` (harness/scenario/clock.py).
+`fault_time_scale` (harness/scenario/time_map.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from harness.load.fidelity import FULL
 from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
-from harness.scenario.clock import Span, TimeMap, spans_of
+from harness.scenario.time_map import Span, TimeMap, spans_of
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
@@ -179,7 +179,7 @@ class Scenario:
     fault_time_scale: float = 1.0
 
     @functools.cached_property
-    def clock(self) -> TimeMap:
+    def time_map(self) -> TimeMap:
         """Match time <-> wall time: `time_scale`, but faults and the spans judged
         around them (and timeline.real_time) at `fault_time_scale`."""
         from harness.faults.registry import KINDS  # the faults import the scenario model
@@ -191,14 +191,14 @@ class Scenario:
 
     def wall(self, match_seconds: float) -> float:
         """Wall-clock seconds since the run started when match time is `match_seconds`."""
-        return self.clock.wall(match_seconds)
+        return self.time_map.wall(match_seconds)
 
     def match(self, wall_seconds: float) -> float:
-        return self.clock.match(wall_seconds)
+        return self.time_map.match(wall_seconds)
 
     @property
     def wall_duration(self) -> float:
-        return self.clock.wall_duration
+        return self.time_map.wall_duration
 
     def phase_at(self, match_seconds: float) -> str:
         """The phase in force (before the start: the first one)."""

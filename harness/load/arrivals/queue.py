@@ -3,7 +3,7 @@
 Viewers run on time.monotonic(); stays are in match time. The clock learns
 the run's zero once it starts (one process: when the shape starts; a worker:
 from the master's start message) and maps match time onto this process's
-monotonic clock through the scenario's time map (harness/scenario/clock.py). The queue hands this process's arrivals, in time order, to
+monotonic clock through the scenario's time map (harness/scenario/time_map.py). The queue hands this process's arrivals, in time order, to
 whichever pool user is free first (free users take the next arrival, so a
 pool as big as the most arrivals present at once starts each on time).
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import gevent.event
 
 from harness.load.arrivals.schedule import Arrival
-from harness.scenario.clock import TimeMap
+from harness.scenario.time_map import TimeMap
 
 WAIT_FOR_START_S = 120.0  # a viewer spawned before the run's zero waits at most this long
 

@@ -123,5 +123,5 @@ class Schedule:
         """Match time the pool user that carried `arrival` is free again."""
         last = arrival.stays[-1]
         after = AFTER_LEAVING_S if last.flow is not None else AFTER_ENDING_S
-        clock = self.scenario.clock
-        return clock.match(clock.wall(last.end) + after)
+        time_map = self.scenario.time_map
+        return time_map.match(time_map.wall(last.end) + after)

@@ -1,4 +1,4 @@
-"""The time map (harness/scenario/clock.py): faults and the spans judged
+"""The time map (harness/scenario/time_map.py): faults and the spans judged
 around them at fault_time_scale, the rest at time_scale; everything that
 converts match time and wall time follows it (scenario, arrivals' clock,
 pool users, rush rates, control runs, workers' plans), and validate warns
@@ -17,7 +17,7 @@ from harness.load.arrivals.queue import RunClock
 from harness.load.arrivals.schedule import AFTER_ENDING_S, Schedule
 from harness.orchestrate.variants import at_rush_rate, control_of, rush, with_component_down
 from harness.scenario import loads
-from harness.scenario.clock import TimeMap, fault_span, merged
+from harness.scenario.time_map import TimeMap, fault_span, merged
 from harness.scenario.horizon import players_horizon, retry_horizon, short_faults
 from tests.cli import harness
 
@@ -159,7 +159,7 @@ def test_a_fault_longer_than_the_horizon_or_without_for_is_not_warned_of(tmp_pat
 def test_the_arrivals_clock_follows_the_map(tmp_path):
     loaded = scenario(tmp_path, "  - {name: down, kind: process-kill, target: redis, at: 0s, "
                                 "for: 1m}\n")
-    clock = RunClock(loaded.clock)
+    clock = RunClock(loaded.time_map)
     clock.begin(1000.0)
     assert clock.monotonic(0.0) == 1012.0 and clock.monotonic(60.0) == 1072.0
     assert clock.match(1042.0) == 30.0 and clock.monotonic(math.inf) == math.inf
