@@ -17,12 +17,14 @@ seconds), in this order:
 - UNKNOWN: the machine's figures were not read (a run recorded before they
   were, or not on Linux), and the process was not at its core's limit.
 
-The figures said are over the troubled seconds: the mean idle share, the
-longest run queue, the most steal.
+The figures said are over the troubled seconds: the mean idle and steal
+shares, and the median run queue (each an instant's count: its median says
+what was usual, where its longest may be a moment).
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 from harness.generator.truth import CPU_BOUND, GeneratorTruth
@@ -48,6 +50,8 @@ def cause(troubled: Sequence[GeneratorTruth | None]) -> dict | None:
         return None
     half = len(seconds) / 2
     idle = [t.machine_idle_share for t in seconds if t.machine_idle_share is not None]
+    steal = [t.machine_steal_share for t in seconds if t.machine_steal_share is not None]
+    queues = [t.run_queue for t in seconds if t.run_queue is not None]
     busy = [_busy(t) for t in seconds]
     if sum(t.cpu_max_cores >= CPU_BOUND for t in seconds) >= half:
         found = PROCESSES
@@ -59,11 +63,9 @@ def cause(troubled: Sequence[GeneratorTruth | None]) -> dict | None:
         found = BLOCKING
     return {"cause": found, "seconds": len(seconds),
             "busiest_process_cores": max(t.cpu_max_cores for t in seconds),
-            "machine_idle_share": sum(idle) / len(idle) if idle else None,
-            "machine_steal_share": max((t.machine_steal_share for t in seconds
-                                        if t.machine_steal_share is not None), default=None),
-            "run_queue": max((t.run_queue for t in seconds if t.run_queue is not None),
-                             default=None),
+            "machine_idle_share": statistics.fmean(idle) if idle else None,
+            "machine_steal_share": statistics.fmean(steal) if steal else None,
+            "run_queue": statistics.median_high(queues) if queues else None,
             "cpus": min((t.cpus for t in seconds if t.cpus is not None), default=None)}
 
 
