@@ -355,7 +355,7 @@ def _areas(rows: Sequence[dict]) -> str:
 
 def _generator_words(found: Marks, recorded: int) -> str:
     """"saturated in 4 of 120 s, 2 stall(s) up to 0.28 s" (or "" when neither)."""
-    stalls = {n: lag for n, lag in found.over.items() if n not in found.sustained}
+    stalls = found.stalls
     parts = [f"saturated in {len(found.sustained)} of {recorded} s"] if found.sustained else []
     if stalls:
         parts.append(f"{len(stalls)} stall(s) up to {max(stalls.values()):.2f} s")

@@ -53,6 +53,11 @@ class Marks:
     over: dict[int, float]
     sustained: frozenset[int]
 
+    @property
+    def stalls(self) -> dict[int, float]:
+        """The run's stalls (no span's share rule): second number, its size."""
+        return {n: lag for n, lag in self.over.items() if n not in self.sustained}
+
     def of(self, number: int) -> str | None:
         """SATURATED, STALL or None for one second of the run (no span's share rule)."""
         if number not in self.over:
@@ -142,9 +147,8 @@ def run_summary(truths: Truths) -> dict | None:
         "seconds_measured": len(measured),
         "seconds_over_bounds": len(found.over),
         "seconds_saturated": len(found.sustained),
-        "stalls": len(found.over) - len(found.sustained),
-        "largest_stall_s": max((lag for n, lag in found.over.items()
-                                if n not in found.sustained), default=0.0),
+        "stalls": len(found.stalls),
+        "largest_stall_s": max(found.stalls.values(), default=0.0),
         "processes": max(t.processes for t in measured),
         "peak_cpu_cores": peak,  # the most CPU all processes used in one second
         "busiest_process_cores": max(t.cpu_max_cores for t in measured),

@@ -63,11 +63,11 @@ def stall_spans(seconds: Sequence[Second], start: float) -> list[Span]:
     """Each second in which the load generator stalled (not in a saturated
     stretch), labelled with the stall's size."""
     found = marks((s.window.second, s.window.generator) for s in seconds)
-    return [Span(f"load generator stalled {found.over[second.window.second]:.2f} s: time "
+    stalls = found.stalls
+    return [Span(f"load generator stalled {stalls[second.window.second]:.2f} s: time "
                  f"figures are judged widened by it, counts without this second and the next",
                  span.start, span.end)
-            for second, span in _spans_of(seconds, start)
-            if found.of(second.window.second) not in (None, SATURATED_MARK)]
+            for second, span in _spans_of(seconds, start) if second.window.second in stalls]
 
 
 def _markers(phases: Sequence[dict], start: float, end: float) -> list[Marker]:
