@@ -1,7 +1,10 @@
 """The `harness` command: argument parsing and exit codes, nothing else.
 
-Exit codes: 0 passed, 1 an SLO failed (or another error), 2 invalid input,
-3 the infrastructure was not there (stack, Toxiproxy, Docker, a program).
+Exit codes: 0 passed (or degraded), 1 an SLO failed, also one judged for a
+fault that recovered within its budget (or another error; degraded too with
+--strict), 2 invalid input, 3 the infrastructure was not there (stack,
+Toxiproxy, Docker, a program) or the load generator's shortfall could have
+changed the verdict (generator-bound).
 """
 
 from __future__ import annotations
@@ -362,8 +365,8 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
                      help=f"where run folders go (default: {RESULTS_DIR}/ in the current "
                           f"directory)")
     run.add_argument("--strict", action="store_true",
-                     help="a degraded verdict (SLOs broke during a fault that recovered within "
-                          "its budget) exits 1 too")
+                     help="a degraded verdict (a fault viewers noticed, whose SLOs held and "
+                          "that recovered within its budget) exits 1 too")
     run.add_argument("--baseline", metavar="RUN_DIR|latest-pass",
                      help="flag SLO metrics worse than in this run (latest-pass: the newest "
                           "passing run of the same scenario in the results dir)")

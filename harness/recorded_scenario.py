@@ -51,6 +51,7 @@ def read_scenario(path: Path) -> dict:
         shapes.text(scenario.get("description", ""), "description")
         shapes.text(scenario.get("platform", "local"), "platform")
         shapes.number(scenario.get("time_scale", 1), "time_scale", 0.0)
+        shapes.number(scenario.get("fault_time_scale", 1), "fault_time_scale", 0.0)
         shapes.text(shapes.mapping(scenario.get("timeline"), "timeline").get("peak"),
                     "timeline.peak")
         for index, slo in enumerate(shapes.listing(scenario.get("slos", []), "slos")):

@@ -4,7 +4,9 @@
   source every summary and report is computed from;
 - timeseries.csv: the same seconds flattened for people and spreadsheets, with
   request columns for the groups the run declared (a group only seen in the
-  data counts in the all-requests columns; windows.jsonl keeps it apart);
+  data counts in the all-requests columns; windows.jsonl keeps it apart).
+  Its generator marks are those known so far while the run goes, and the
+  whole run's when it is written again at the end (write_timeseries);
 - events.jsonl: what happened when (run start/end, phase changes, faults).
 Every line is flushed as it is written.
 """
@@ -23,6 +25,7 @@ from typing import IO
 from harness import shapes
 from harness.aggregate import metrics_of
 from harness.events import checked_event
+from harness.generator.saturation import SATURATED, STALL, Streak, marks
 from harness.jsonlines import read_records
 from harness.metrics import metric_names
 from harness.window import Window
@@ -39,9 +42,13 @@ TIERS = ("manifest_viewers", "manifest_attempts", "manifest_failures", "manifest
          "manifest_request_failures")
 # Getting in (harness.metrics.BOOKING_GROUPS): full viewers' attempts that signed up or booked.
 BOOKING = ("booking_attempts", "booking_failures")
-# The load generator's truth (harness/generator/truth.py): generator_saturated > 0 marks
-# a second no SLO judges the stack on; empty cells: not measured.
-GENERATOR = ("processes", "saturated", "cpu_cores", "cpu_max_cores", "lag_p99_s")
+# The load generator's truth (harness/generator/truth.py), as measured; empty cells: not
+# measured (and the machine's figures in runs from before they were read).
+GENERATOR = ("processes", "over_bounds", "cpu_cores", "cpu_max_cores", "lag_p99_s",
+             "machine_idle_share", "machine_steal_share", "run_queue", "cpus")
+# Its marks (harness/generator/saturation.py): generator_saturated 1 in a sustained
+# stretch, generator_stall_s the size of a stall (0: none).
+MARKS = ("saturated", "stall_s")
 # Viewers coming into the audience and leaving it during the second (harness/load/arrivals).
 PRESENCE = ("arrivals", "departures")
 
@@ -49,7 +56,9 @@ PRESENCE = ("arrivals", "departures")
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
     return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS, *BOOKING,
-            *metric_names(groups), *(f"generator_{name}" for name in GENERATOR), *PRESENCE)
+            *metric_names(groups), *(f"generator_{name}" for name in (*GENERATOR[:2], *MARKS,
+                                                                     *GENERATOR[2:])),
+            *PRESENCE)
 
 
 def utc(epoch: float) -> str:
@@ -93,14 +102,19 @@ def _cell(value: float | int | str | None) -> str | float | int:
     return round(value, 6) if isinstance(value, float) else value
 
 
-def timeseries_row(second: Second, groups: Iterable[str]) -> list:
+def timeseries_row(second: Second, groups: Iterable[str], mark: str | None = None) -> list:
+    """mark: the generator's mark of the second (SATURATED, STALL or None)."""
     w = second.window
     row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
            second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in (*COUNTS, *TIERS, *BOOKING)]
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]
-    row += [None if w.generator is None else getattr(w.generator, name) for name in GENERATOR]
+    truth = w.generator
+    measured = [None if truth is None else getattr(truth, name) for name in GENERATOR]
+    marked = [None, None] if truth is None else [
+        int(mark == SATURATED), truth.lag_p99_s if mark == STALL else 0.0]
+    row += measured[:2] + marked + measured[2:]
     row += [getattr(w, name) for name in PRESENCE]
     return [_cell(v) for v in row]
 
@@ -117,6 +131,7 @@ class Recorder:
         self._timeseries = csv.writer(self._timeseries_file)
         self._timeseries.writerow(columns(self.groups))
         self._timeseries_file.flush()
+        self._streak = Streak()  # the generator's marks so far
         self.seconds: list[Second] = []
 
     def event(self, kind: str, match_s: float | None = None, **fields) -> None:
@@ -132,12 +147,25 @@ class Recorder:
         self.seconds.append(second)
         self._windows.write(json.dumps(second.to_json(), separators=(",", ":")) + "\n")
         self._windows.flush()
-        self._timeseries.writerow(timeseries_row(second, self.groups))
+        self._timeseries.writerow(timeseries_row(second, self.groups,
+                                                 self._streak.add(second.window.generator)))
         self._timeseries_file.flush()
 
     def close(self) -> None:
         for handle in (self._windows, self._events, self._timeseries_file):
             handle.close()
+
+
+def write_timeseries(run_dir: Path, seconds: Iterable[Second], groups: Iterable[str]) -> None:
+    """timeseries.csv again, with the whole run's generator marks."""
+    seconds, groups = list(seconds), tuple(groups)
+    found = marks((s.window.second, s.window.generator) for s in seconds)
+    path = run_dir / TIMESERIES
+    with open(path.with_suffix(".tmp"), "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns(groups))
+        writer.writerows(timeseries_row(s, groups, found.of(s.window.second)) for s in seconds)
+    path.with_suffix(".tmp").replace(path)
 
 
 def read_seconds(run_dir: Path) -> list[Second]:

@@ -4,8 +4,8 @@ tolerance. Small absolute changes never count (a 0.01% error ratio that
 doubles is still noise). A row only one run has (an SLO on a request group
 the other run's journey did not have, an SLO added since) is listed as
 such, never compared and never worse. Nor is a row either run judged
-generator-bound (its load generator was saturated there): its figure says
-nothing about the stack, so it is shown, marked, and never worse."""
+generator-bound (its load generator's shortfall could have changed it): its
+figure says nothing about the stack, so it is shown, marked, and never worse."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A run folder's derived files: summary.json, report.html and junit.xml,
+"""A run folder's derived files: summary.json, report.html, junit.xml and
+timeseries.csv (again, with the whole run's generator marks),
 computed from what the run recorded (scenario.yaml, windows.jsonl,
 events.jsonl; an experiment of `harness run --control` also its controls'
 seconds in controls/) and nothing else. `harness run` writes them at its end,
@@ -17,7 +18,7 @@ from harness.errors import InvalidInput
 from harness.events import check_fault_order
 from harness.orchestrate.attribution import attribute, mark, read_controls
 from harness.recorded_scenario import read_scenario
-from harness.recorder import EVENTS, WINDOWS, Second, read_recorded
+from harness.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
 from harness.regression import TOLERANCE, deltas, slo_rows
 from harness.report import write_reports
 from harness.summary import summarize
@@ -40,6 +41,8 @@ def write_results(run_dir: Path) -> dict:
     check_fault_order(events, run_dir / EVENTS)
     summary = summarize(scenario, seconds, events)
     options = next((e for e in events if e["kind"] == "run_started"), {})
+    # The columns the run wrote: its declared groups (a folder from before: the summary's).
+    write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
     summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],
                                summary["peak_phase"], summary["outcome"],
                                strict=options.get("strict", False),

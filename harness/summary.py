@@ -12,15 +12,18 @@ from tabulate import tabulate
 
 from harness.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
-from harness.generator.truth import run_summary
+from harness.generator.cause import words as cause_words
+from harness.generator.saturation import run_summary
 from harness.metrics import known_metric, metric_names
 from harness.platforms.usage import usage_line
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
 
 # 3: request groups are the run's (request_groups), not a fixed four;
-# 4: generator truth ("generator", SLO rows "generator-bound")
-SCHEMA_VERSION = 4
+# 4: generator truth ("generator", SLO rows "generator-bound");
+# 5: saturation is sustained, stalls widen (SLO rows' clean, stall_s, saturated_seconds,
+#    stall_seconds, generator_why; "generator" stalls and cause), every broken SLO fails
+SCHEMA_VERSION = 5
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
@@ -143,6 +146,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "ended_utc": ended,
         "platform": scenario.get("platform", "local"),
         "time_scale": scenario.get("time_scale", 1),
+        "fault_time_scale": scenario.get("fault_time_scale", scenario.get("time_scale", 1)),
         "seed": scenario.get("seed"),
         "seconds_recorded": len(seconds),
         "audience": {
@@ -158,7 +162,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
-        "generator": run_summary([s.window.generator for s in seconds]),
+        "generator": run_summary((s.window.second, s.window.generator) for s in seconds),
         "components": _components(events),
     }
 
@@ -231,26 +235,28 @@ def console_tables(summary: dict) -> str:
 
 
 def generator_line(summary: dict) -> str:
-    """Whether the load generator kept up, and if not how many processes the
-    load needed, in a line for the console and the report."""
+    """Whether the load generator kept up, and if not, which it was (busy CPUs,
+    blocking work, too few processes), in a line for the console and the report."""
     truth = summary.get("generator")
     if truth is None:
         return "load generator: not measured (a run recorded before generator truth)"
     figures = (f"{truth['processes']} process(es), peak {truth['peak_cpu_cores']:.2f} cores, "
                f"loop lag p99 up to {_fmt(truth['worst_lag_p99_s'], 's')}")
-    if not truth["seconds_saturated"]:
+    saturated, stalls = truth["seconds_saturated"], truth.get("stalls", 0)
+    if not saturated and not stalls:
         return f"load generator: kept up ({figures})"
-    line = (f"load generator: SATURATED in {truth['seconds_saturated']} of "
-            f"{truth['seconds_measured']} s ({figures}; saturated means >= "
+    said = [f"SATURATED in {saturated} of {truth['seconds_measured']} s"] if saturated else \
+        ["kept up"]
+    if stalls:
+        said.append(f"stalled {stalls} time(s), up to {_fmt(truth['largest_stall_s'], 's')}")
+    line = (f"load generator: {', '.join(said)} ({figures}; over the bounds: >= "
             f"{truth['cpu_bound_cores']:g} cores or loop lag p99 > "
-            f"{_fmt(truth['lag_bound_s'], 's')} in a process)")
-    needed, used = truth["processes_needed"], truth["processes"]
-    if needed > used:
-        return (f"{line}; this load needs at least {needed} worker processes "
-                f"(peak {truth['peak_cpu_cores']:.2f} cores / {truth['cpu_bound_cores']:g} "
-                f"per process): run it with --workers {needed}")
-    return (f"{line}; its CPU fits {used} process(es): the loop lag came from blocking work "
-            f"in the process (a journey step, a slow disk), not from too few processes")
+            f"{_fmt(truth['lag_bound_s'], 's')} in a process; saturated: "
+            f"{truth.get('sustained_s', 1)} s in a row, else a stall)")
+    found = truth.get("cause")
+    if found is None:  # a summary written before causes were told
+        return line
+    return f"{line}: {cause_words(found, truth['processes'], truth['processes_needed'])}"
 
 
 def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, str]]]]:
@@ -270,12 +276,25 @@ def _threshold_text(row: dict) -> str:
     return f"{'<=' if row['op'] == 'max' else '>='} {_fmt(row['threshold'], row['unit'])}"
 
 
+def clean_text(row: dict) -> str:
+    """The figure judged without the generator's shortfall, when it had any in
+    the row's span: "0.410 s (stall 0.28 s)", "2.10% (3 s saturated)"; else ""."""
+    if not row.get("saturated_seconds") and not row.get("stall_seconds"):
+        return ""
+    marks = [f"{row['saturated_seconds']} s saturated"] if row.get("saturated_seconds") else []
+    if row.get("stall_seconds"):
+        marks.append(f"stall {row['stall_s']:.2f} s")
+    return f"{_fmt(row['clean'], row['unit'])} ({', '.join(marks)})"
+
+
 def slo_table(rows: list[dict]) -> str:
     return tabulate([[r["judged_for"], r["span"], r["metric"] + (" (default)" if r["default"]
                                                                  else ""),
-                      _threshold_text(r), _fmt(r["observed"], r["unit"]), r["result"].upper()]
+                      _threshold_text(r), _fmt(r["observed"], r["unit"]), clean_text(r),
+                      r["result"].upper()]
                      for r in rows],
-                    headers=["judged for", "phase", "SLO", "threshold", "observed", "verdict"])
+                    headers=["judged for", "phase", "SLO", "threshold", "observed",
+                             "without the generator's shortfall", "verdict"])
 
 
 def attribution_table(attribution: dict) -> str:

@@ -10,28 +10,45 @@ Every SLO is judged on one span of seconds:
   `recovery:<fault>` (the revert, or for a self-healing fault the injection,
   plus the recovery budget): judged for that **fault**.
 
-An SLO holds when the observed value is at most `max` (at least `min`); a
-span without data is "no data" and fails. An SLO whose span holds a second in
-which the load generator was saturated (harness/generator/truth.py) is
-"generator-bound": the load was not all produced, so it says nothing about
-the stack either way. Demand passes when all its SLOs
-hold. A fault passes when its SLOs hold and the stack was back inside its
-pre-fault band within the budget (harness/faults/recovery.py); it is
-degraded when an SLO broke but the stack recovered within the budget; it
-fails when it did not recover within the budget (or that is unknown), or
-was never injected. Demand, or a fault, is generator-bound when none of its
-SLOs failed on its own but one is generator-bound (a fault also when the
-generator was saturated in its recovery window). The run: fail if demand
-or any fault fails, else generator-bound if any is, degraded if any fault
-is degraded, else pass. Exit code (exit_code): 1 fail (or degraded, when
-strict), 3 generator-bound (no verdict on the stack), else 0.
+An SLO holds when the figure is at most `max` (at least `min`); a span
+without data is "no data" and fails.
+
+The load generator (harness/generator/saturation.py marks its seconds:
+saturated, or a stall of some size) withholds a verdict only where its
+shortfall could have changed it. Each SLO is judged twice:
+- as observed: on all its span's seconds;
+- clean: without the span's saturated seconds, and without the stalls'
+  effect: a time figure (unit "s": latency, startup) minus the largest stall
+  in the span (a stall delays what is measured across it by up to its
+  size), floored at 0; any other figure (ratios, rates, counts) without each
+  stall second and the second after it (what timed out or came late in it).
+The same verdict both ways (pass, fail or no data) stands. The SLO is
+"generator-bound" instead when the two differ, when the clean judgement has
+no data where the observed one has, or when more than half of the span's
+seconds were saturated (the load was mostly not there). A row keeps
+`observed` and gains `clean`, `stall_s` (the largest stall in its span),
+`saturated_seconds` and `stall_seconds`.
+
+Every SLO is a gate, defaults included: demand passes when all its SLOs
+hold and fails when one fails (or has no data). A fault fails when one of
+its SLOs fails (or has no data), when it did not recover within its budget
+(or that is unknown), or when it was never injected; it is generator-bound
+when one of its SLOs is, or when it did not recover within its budget and
+the generator was saturated in its recovery window (a recovery seen within
+budget stands whatever the generator did); it is degraded when its SLOs
+held and it came back within budget, but viewers noticed it (its impact was
+detected); else it passes. Demand is generator-bound when none of its SLOs
+failed and one is generator-bound. The run: fail if demand or any fault
+fails, else generator-bound if any is, degraded if any fault is degraded,
+else pass. Exit code (exit_code): 1 fail (or degraded, when strict), 3
+generator-bound (no verdict on the stack), else 0.
 
 The headline names the first broken SLOs and, when any broke, what they
 tell of and what held ("booking broke, video held": harness.metrics.area_of),
 so that getting in, the services and the video read apart.
 
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
-such in every report); docs/verdict.md gives their sources. A default that
+such in every report); docs/results.md#defaults gives their sources. A default that
 names a request group applies only to a run that has that group.
 """
 
@@ -42,6 +59,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from harness.aggregate import groups_of, metrics_of
+from harness.generator.saturation import Marks, SpanMarks, in_span, marks
 from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import area_of, group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
@@ -165,30 +183,56 @@ def figure_of(metric: str, seconds: Sequence[Second]) -> float | None:
     return None if value is None or math.isnan(value) else value
 
 
+def run_marks(seconds: Sequence[Second]) -> Marks:
+    """The generator's marks over a run's seconds (harness.generator.saturation)."""
+    return marks((s.window.second, s.window.generator) for s in seconds)
+
+
+def _result(value: float | None, op: str, threshold: float) -> str:
+    if value is None:
+        return NO_DATA
+    return PASS if (value <= threshold if op == "max" else value >= threshold) else FAIL
+
+
+def _clean(metric: str, seconds: Sequence[Second], span: SpanMarks) -> float | None:
+    """The figure without what the generator's shortfall could have done to it
+    (see the module's docstring)."""
+    if known_metric(metric).unit == "s":
+        figure = figure_of(metric, [s for s in seconds if s.window.second not in span.saturated])
+        return None if figure is None else max(0.0, figure - span.largest_stall)
+    return figure_of(metric, [s for s in seconds if s.window.second not in span.dropped])
+
+
+def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second],
+           found: Marks) -> dict:
+    """A figure over a span's seconds judged as observed and clean (see the
+    module's docstring): observed, clean, stall_s, saturated_seconds,
+    stall_seconds, result and, when generator-bound, generator_why."""
+    observed = figure_of(metric, seconds)
+    span = in_span(found, [s.window.second for s in seconds])
+    clean = _clean(metric, seconds, span) if span else observed
+    result, why = _result(observed, op, threshold), None
+    if span.mostly_saturated:
+        why = f"saturated in {len(span.saturated)} of its {span.seconds} s"
+    elif observed is not None and clean is None:
+        why = "no data without the generator's saturated and stalled seconds"
+    elif _result(clean, op, threshold) != result:
+        why = (f"{result} as observed, {_result(clean, op, threshold)} without the "
+               f"generator's shortfall")
+    return {"observed": observed, "clean": clean, "stall_s": span.largest_stall,
+            "saturated_seconds": len(span.saturated), "stall_seconds": len(span.stalls),
+            "result": GENERATOR_BOUND if why else result, "generator_why": why}
+
+
 def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], faults: Sequence[dict],
-         peak: str) -> dict:
+         peak: str, found: Marks) -> dict:
     span, chosen = span_of(objective.phase, seconds, faults, peak)
-    observed = figure_of(objective.metric, chosen)
-    bound = saturated_seconds(chosen)
-    if bound:
-        result = GENERATOR_BOUND
-    elif observed is None:
-        result = NO_DATA
-    elif objective.op == "max":
-        result = PASS if observed <= objective.threshold else FAIL
-    else:
-        result = PASS if observed >= objective.threshold else FAIL
     return {"judged_for": judged_for, "phase": objective.phase, "span": span,
             "seconds": len(chosen), "metric": objective.metric,
             "unit": known_metric(objective.metric).unit, "op": objective.op,
-            "threshold": objective.threshold, "observed": observed, "result": result,
-            "default": objective.default, "generator_bound_seconds": bound}
-
-
-def saturated_seconds(seconds: Sequence[Second]) -> int:
-    """How many of the seconds had a saturated load generator process."""
-    return sum(1 for s in seconds
-               if s.window.generator is not None and s.window.generator.saturated)
+            "threshold": objective.threshold,
+            **judged(objective.metric, objective.op, objective.threshold, chosen, found),
+            "default": objective.default}
 
 
 def _for_fault(objective: Objective) -> str | None:
@@ -196,25 +240,37 @@ def _for_fault(objective: Objective) -> str | None:
     return name if colon and window in ("during", "recovery") else None
 
 
-def _fault_result(fault: dict, rows: Sequence[dict], bound: int) -> dict:
-    """bound: seconds of the fault's rows and recovery window with a saturated generator."""
+def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dict:
+    """recovery: the generator's marks in the fault's recovery window."""
     recovered, budget = fault.get("recovered_after_s"), fault["recovery_budget_s"]
-    held = all(r["result"] == PASS for r in rows)
+    broken = [r for r in rows if r["result"] in (FAIL, NO_DATA)]
+    bound = [r for r in rows if r["result"] == GENERATOR_BOUND]
     in_budget = recovered is not None and recovered <= budget
+    impact = fault.get("impact_detected_after_s")
     if fault.get("injected_second") is None:
         result, why = FAIL, f"never injected ({fault.get('status', 'unknown')})"
-    elif bound:
+    elif broken:
+        result = FAIL
+        why = f"SLO broken: {', '.join(dict.fromkeys(r['metric'] for r in broken))}"
+    elif not in_budget and recovery.saturated:
         result = GENERATOR_BOUND
-        why = f"the load generator was saturated in {bound} of its seconds: not judged"
+        why = (f"not seen back within {budget:g} s, and the load generator was saturated in "
+               f"{len(recovery.saturated)} s of its recovery window: not judged")
     elif not in_budget:
         result = FAIL
         why = ("recovery could not be measured (no baseline band)" if fault.get(
             "baseline_seconds") == 0 else f"not back in its band within {budget:g} s"
             if recovered is None else f"recovered after {recovered:g} s, over its {budget:g} s budget")
-    elif held:
-        result, why = PASS, f"SLOs held; back in its band after {recovered:g} s"
+    elif bound:
+        result = GENERATOR_BOUND
+        why = (f"the load generator could have changed {len(bound)} of its SLOs: not judged; "
+               f"back in its band after {recovered:g} s")
+    elif impact is not None:
+        result = DEGRADED
+        why = (f"SLOs held; viewers noticed it after {impact:g} s, and it was back in its "
+               f"band after {recovered:g} s, within its {budget:g} s budget")
     else:
-        result, why = DEGRADED, f"SLOs broke, but back in its band after {recovered:g} s"
+        result, why = PASS, f"SLOs held; back in its band after {recovered:g} s"
     return {"name": fault["name"], "result": result, "why": why, "recovered_after_s": recovered,
             "recovery_budget_s": budget}
 
@@ -237,25 +293,25 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
     given = objectives(slos)
     for_demand = [o for o in given if _for_fault(o) is None] or [
         o for o in DEFAULT_DEMAND if _applies(o, groups)]
-    rows = [_row(o, DEMAND, seconds, faults, peak) for o in for_demand]
+    found = run_marks(seconds)
+    rows = [_row(o, DEMAND, seconds, faults, peak, found) for o in for_demand]
     fault_results = []
     for fault in faults:
         own = [o for o in given if _for_fault(o) == fault["name"]] or [
             Objective(o.metric, o.op, o.threshold, o.phase.format(fault=fault["name"]), True)
             for o in DEFAULT_FAULT if _applies(o, groups)]
-        fault_rows = [_row(o, fault["name"], seconds, faults, peak) for o in own]
+        fault_rows = [_row(o, fault["name"], seconds, faults, peak, found) for o in own]
         rows += fault_rows
         _, recovery = span_of(f"recovery:{fault['name']}", seconds, faults, peak)
-        bound = max([saturated_seconds(recovery)] + [r["generator_bound_seconds"]
-                                                     for r in fault_rows])
-        fault_results.append(_fault_result(fault, fault_rows, bound))
+        fault_results.append(_fault_result(
+            fault, fault_rows, in_span(found, [s.window.second for s in recovery])))
     demand = _demand([r["result"] for r in rows if r["judged_for"] == DEMAND])
     results = [demand] + [f["result"] for f in fault_results]
     overall = next(r for r in (FAIL, GENERATOR_BOUND, DEGRADED, PASS) if r in results)
     if outcome != "completed" or incomplete:
         overall = FAIL
     headline = _headline(overall, demand, rows, fault_results, outcome,
-                         (saturated_seconds(seconds), len(seconds)))
+                         _generator_words(found, len(seconds)))
     if incomplete:
         headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
     return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
@@ -297,16 +353,28 @@ def _areas(rows: Sequence[dict]) -> str:
     return f"{', '.join(broke)} broke" + (f", {', '.join(held)} held" if held else "")
 
 
+def _generator_words(found: Marks, recorded: int) -> str:
+    """"saturated in 4 of 120 s, 2 stall(s) up to 0.28 s" (or "" when neither)."""
+    stalls = found.stalls
+    parts = [f"saturated in {len(found.sustained)} of {recorded} s"] if found.sustained else []
+    if stalls:
+        parts.append(f"{len(stalls)} stall(s) up to {max(stalls.values()):.2f} s")
+    return ", ".join(parts)
+
+
 def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[dict],
-              outcome: str, saturated: tuple[int, int]) -> str:
-    """saturated: (seconds with a saturated generator, seconds recorded)."""
+              outcome: str, generator: str) -> str:
+    """generator: what the load generator's marks were (_generator_words)."""
     parts = []
     if outcome != "completed":
         parts.append(f"the run did not complete ({outcome})")
     unjudged = sum(r["result"] == GENERATOR_BOUND for r in rows)
-    if saturated[0]:
-        parts.append(f"the load generator was saturated in {saturated[0]} of {saturated[1]} "
-                     f"s: {unjudged} SLO(s) generator-bound, not judged on the stack")
+    unjudged_faults = sum(f["result"] == GENERATOR_BOUND for f in faults)
+    if unjudged or unjudged_faults:
+        what = " and ".join(f"{n} {kind}" for n, kind in ((unjudged, "SLO(s)"),
+                                                           (unjudged_faults, "fault(s)")) if n)
+        parts.append(f"the load generator ({generator}) could have changed the verdict of "
+                     f"{what}: generator-bound, not judged on the stack")
     broken = [r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)]
     for row in broken[:2]:
         bound = "<=" if row["op"] == "max" else ">="

@@ -3,10 +3,12 @@
 A figure measured by a starved load generator says nothing about the stack:
 requests wait in the generator before they are sent, timers fire late and
 the audience it was asked for is not all there. So every process measures
-itself each second and the verdict refuses to judge the stack on seconds in
-which any process was saturated.
+itself each second, and what the OS says about the machine
+(harness.generator.machine), and the verdict refuses to judge the stack
+where the generator's shortfall could have changed the answer
+(harness.generator.saturation says which seconds; harness.verdict how).
 
-Saturation rule (per process, per second): saturated when
+The bounds (per process, per second): a second is over the bounds when
 - its CPU use is at least CPU_BOUND (0.9) of one core: a gevent process runs
   its viewers on one core, so at 90% it has no headroom left and work queues
   behind work; or
@@ -15,24 +17,28 @@ Saturation rule (per process, per second): saturated when
   that late adds up to 100 ms to every request and startup time the process
   measures, a tenth of the tightest default SLO (playlist latency p99 <= 1 s).
   A second holds at most 20 wake-ups, so its p99 is its latest wake-up: one
-  stall of over 100 ms marks the second. The probe costs about 0.3% of a
-  core (measured here: 0.005% without it, 1.4% at a 10 ms tick).
+  stall of over 100 ms puts the second over the bounds. The probe costs
+  about 0.3% of a core (measured here: 0.005% without it, 1.4% at a 10 ms tick).
+One second over the bounds is not yet a saturated generator: see
+harness.generator.saturation.
 
 Monitor measures one process; GeneratorTruth is one second of it, and
-merges across processes (counts and total CPU add, the worst lag and the
-busiest process are kept), so a run's windows carry every process's truth.
+merges across processes (counts and total CPU add; the worst lag, the
+busiest process and the worst of the machine's figures are kept), so a
+run's windows carry every process's truth.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
 
 import gevent
 
 from harness import shapes
+from harness.generator.machine import MachineMeter
 
 CPU_BOUND = 0.9  # cores of one process
 LAG_BOUND_S = 0.1
@@ -41,13 +47,21 @@ ORPHANED_S = 60.0  # a probe nobody read for this long ends by itself
 # Reads closer together than this are seconds closed in a burst, after the loop
 # was held up: they share the reading of the stretch that held it up.
 BURST_S = 0.1
-# What an SLO judged on seconds with a saturated generator reads (harness.verdict).
+# What an SLO reads when the generator's shortfall could have changed its verdict
+# (harness.verdict).
 GENERATOR_BOUND = "generator-bound"
+# Fields of runs recorded before the machine was read: absent there, None here.
+MACHINE_FIELDS = ("machine_idle_share", "machine_steal_share", "run_queue", "cpus")
 
 
-def saturated(cpu_cores: float, lag_p99_s: float) -> bool:
-    """The saturation rule (see the module's docstring)."""
+def over_bounds(cpu_cores: float, lag_p99_s: float) -> bool:
+    """Whether a process's second is over the bounds (see the module's docstring)."""
     return cpu_cores >= CPU_BOUND or lag_p99_s > LAG_BOUND_S
+
+
+def _worst(values: Iterable[float | int | None], pick: Callable) -> float | int | None:
+    known = [v for v in values if v is not None]
+    return pick(known) if known else None
 
 
 @dataclass
@@ -55,39 +69,63 @@ class GeneratorTruth:
     """One second of the load generator: one process's, or several merged."""
 
     processes: int = 0  # processes measured this second
-    saturated: int = 0  # of them, saturated by the rule
+    over_bounds: int = 0  # of them, over the bounds (windows.jsonl before: "saturated")
     cpu_cores: float = 0.0  # their CPU use, added up
     cpu_max_cores: float = 0.0  # the busiest process's CPU use
     lag_p99_s: float = 0.0  # the worst process's event-loop lag p99
+    # The machine (harness.generator.machine), the worst any process saw; None: not read.
+    machine_idle_share: float | None = None  # the least idle
+    machine_steal_share: float | None = None  # the most stolen
+    run_queue: int | None = None  # the longest run queue
+    cpus: int | None = None  # the fewest CPUs
 
     @classmethod
-    def of_process(cls, cpu_cores: float, lag_p99_s: float) -> GeneratorTruth:
-        return cls(1, int(saturated(cpu_cores, lag_p99_s)), cpu_cores, cpu_cores, lag_p99_s)
+    def of_process(cls, cpu_cores: float, lag_p99_s: float, machine_idle_share: float | None
+                   = None, machine_steal_share: float | None = None, run_queue: int | None
+                   = None, cpus: int | None = None) -> GeneratorTruth:
+        return cls(1, int(over_bounds(cpu_cores, lag_p99_s)), cpu_cores, cpu_cores, lag_p99_s,
+                   machine_idle_share, machine_steal_share, run_queue, cpus)
 
     def merge(self, other: GeneratorTruth) -> None:
         """Add another process's (or processes') truth of the same second."""
         self.processes += other.processes
-        self.saturated += other.saturated
+        self.over_bounds += other.over_bounds
         self.cpu_cores += other.cpu_cores
         self.cpu_max_cores = max(self.cpu_max_cores, other.cpu_max_cores)
         self.lag_p99_s = max(self.lag_p99_s, other.lag_p99_s)
+        pair = (self, other)
+        self.machine_idle_share = _worst((t.machine_idle_share for t in pair), min)
+        self.machine_steal_share = _worst((t.machine_steal_share for t in pair), max)
+        self.run_queue = _worst((t.run_queue for t in pair), max)
+        self.cpus = _worst((t.cpus for t in pair), min)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: object, where: str) -> GeneratorTruth:
-        """The truth to_json() wrote; ValueError("where.field: problem")."""
-        data = shapes.mapping(data, where)
-        names = {f.name for f in fields(cls)}
-        if set(data) != names:
-            raise ValueError(f"{where}: wants exactly {', '.join(sorted(names))}")
+        """The truth to_json() wrote, also as written before the machine was read
+        (no machine fields) and before over_bounds had its name ("saturated");
+        ValueError("where.field: problem")."""
+        data = dict(shapes.mapping(data, where))
+        if "over_bounds" not in data and "saturated" in data:
+            data["over_bounds"] = data.pop("saturated")
+        required = {"processes", "over_bounds", "cpu_cores", "cpu_max_cores", "lag_p99_s"}
+        if not required <= set(data) or not set(data) <= required | set(MACHINE_FIELDS):
+            raise ValueError(f"{where}: wants {', '.join(sorted(required))} (and the "
+                             f"machine's {', '.join(MACHINE_FIELDS)})")
         truth = cls(shapes.count(data["processes"], f"{where}.processes"),
-                     shapes.count(data["saturated"], f"{where}.saturated"),
-                     *(shapes.number(data[name], f"{where}.{name}", 0.0, shapes.MOST)
-                       for name in ("cpu_cores", "cpu_max_cores", "lag_p99_s")))
-        if truth.saturated > truth.processes:
-            raise ValueError(f"{where}.saturated: {truth.saturated} is more than its "
+                    shapes.count(data["over_bounds"], f"{where}.over_bounds"),
+                    *(shapes.number(data[name], f"{where}.{name}", 0.0, shapes.MOST)
+                      for name in ("cpu_cores", "cpu_max_cores", "lag_p99_s")),
+                    *(None if data.get(name) is None else
+                      shapes.number(data[name], f"{where}.{name}", 0.0, 1.0)
+                      for name in ("machine_idle_share", "machine_steal_share")),
+                    *(None if data.get(name) is None else shapes.count(data[name],
+                                                                       f"{where}.{name}")
+                      for name in ("run_queue", "cpus")))
+        if truth.over_bounds > truth.processes:
+            raise ValueError(f"{where}.over_bounds: {truth.over_bounds} is more than its "
                              f"{truth.processes} processes")
         return truth
 
@@ -106,11 +144,14 @@ def cpu_seconds() -> float:
 
 
 class Monitor:
-    """Measures this process: CPU between reads, and a probe greenlet's lateness."""
+    """Measures this process: CPU between reads, a probe greenlet's lateness,
+    and the machine's figures over the same stretch."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 cpu: Callable[[], float] = cpu_seconds) -> None:
+                 cpu: Callable[[], float] = cpu_seconds,
+                 machine: MachineMeter | None = None) -> None:
         self._clock, self._cpu = clock, cpu
+        self._machine = machine or MachineMeter()
         self._since, self._cpu_since = clock(), cpu()
         self._lags: list[float] = []
         self._due: float | None = None  # when the probe asked to wake
@@ -120,6 +161,7 @@ class Monitor:
     def start(self) -> None:
         if self._probe is None:
             self._since, self._cpu_since = self._clock(), self._cpu()
+            self._machine.read()  # the machine's figures count from here too
             self._probe = gevent.spawn(self._run_probe)
 
     def stop(self) -> None:
@@ -146,7 +188,10 @@ class Monitor:
             lags, self._due = lags + [now - self._due], now
         cores = (cpu - self._cpu_since) / (now - self._since) if now > self._since else 0.0
         self._since, self._cpu_since, self._lags = now, cpu, []
-        self._last = GeneratorTruth.of_process(max(0.0, cores), p99(lags))
+        machine = self._machine.read()
+        self._last = GeneratorTruth.of_process(max(0.0, cores), p99(lags), machine.idle_share,
+                                               machine.steal_share, machine.run_queue,
+                                               machine.cpus)
         return replace(self._last)
 
 
@@ -159,24 +204,3 @@ def merged(truths: Iterable[GeneratorTruth | None]) -> GeneratorTruth | None:
                 total = GeneratorTruth()
             total.merge(truth)
     return total
-
-
-def run_summary(truths: Sequence[GeneratorTruth | None]) -> dict | None:
-    """A run's generator truth, second by second merged (summary.json's
-    "generator"); None when no second was measured (a run from before)."""
-    measured = [t for t in truths if t is not None]
-    if not measured:
-        return None
-    peak = max(t.cpu_cores for t in measured)
-    return {
-        "seconds_measured": len(measured),
-        "seconds_saturated": sum(1 for t in measured if t.saturated),
-        "processes": max(t.processes for t in measured),
-        "peak_cpu_cores": peak,  # the most CPU all processes used in one second
-        "busiest_process_cores": max(t.cpu_max_cores for t in measured),
-        "worst_lag_p99_s": max(t.lag_p99_s for t in measured),
-        # Enough processes to share the peak below the CPU bound each.
-        "processes_needed": math.floor(peak / CPU_BOUND) + 1,
-        "cpu_bound_cores": CPU_BOUND,
-        "lag_bound_s": LAG_BOUND_S,
-    }

@@ -13,7 +13,9 @@ disturb.
 Causes: **load** (the control breaks the SLO too), **both** (the control
 breaks it, and the fault made it worse beyond the regression tolerance),
 **fault** (only the experiment breaks it), **unknown** (a control has no
-data in that span, or its load generator was saturated there). With several
+data in that span, or its load generator's shortfall could have changed
+whether the control breaks the SLO: generator-bound by harness.verdict's
+rule, on the control's own seconds). With several
 controls (the interleaved design) the breach is load when any control
 breaks it, and the figure compared is the worst control's.
 
@@ -32,7 +34,8 @@ from harness.metrics import known_metric
 from harness.recorder import WINDOWS, Second
 from harness.regression import NOISE, TOLERANCE
 from harness.report.units import format_value
-from harness.verdict import FAIL, NO_DATA, figure_of, saturated_seconds, span_of
+from harness.generator.truth import GENERATOR_BOUND
+from harness.verdict import FAIL, NO_DATA, judged, run_marks, span_of
 
 CONTROLS = "controls"  # the folder, inside the experiment's run folder
 SUFFIX = ".windows.jsonl"
@@ -76,15 +79,17 @@ def _worse_by(row: dict, control: float) -> float:
 def _figure(row: dict, control: Control, faults: Sequence[dict], peak: str) -> dict:
     name, seconds = control
     _, chosen = span_of(row["phase"], seconds, faults, peak)
-    value = figure_of(row["metric"], chosen)
+    found = judged(row["metric"], row["op"], row["threshold"], chosen, run_marks(seconds))
+    value = found["observed"]
     return {"run": name, "value": value, "seconds": len(chosen),
-            "generator_bound_seconds": saturated_seconds(chosen),
+            "generator_bound": found["result"] == GENERATOR_BOUND,
+            "generator_why": found["generator_why"],
             "breaks": value is not None and _breaks(value, row["op"], row["threshold"])}
 
 
 def _cause(row: dict, figures: Sequence[dict]) -> tuple[str, dict]:
     """(cause, the control figure it rests on)."""
-    broken = [f for f in figures if f["breaks"] and not f["generator_bound_seconds"]]
+    broken = [f for f in figures if f["breaks"] and not f["generator_bound"]]
     if broken:
         worst = max(broken, key=lambda f: f["value"] * (1 if row["op"] == "max" else -1))
         if row["observed"] is None:
@@ -93,7 +98,7 @@ def _cause(row: dict, figures: Sequence[dict]) -> tuple[str, dict]:
         beyond = _worse_by(row, worst["value"])
         relative = beyond / abs(worst["value"]) if worst["value"] else 1.0
         return (BOTH if beyond > NOISE[unit] and relative > TOLERANCE else LOAD), worst
-    unknown = [f for f in figures if f["value"] is None or f["generator_bound_seconds"]]
+    unknown = [f for f in figures if f["value"] is None or f["generator_bound"]]
     if unknown:
         return UNKNOWN, unknown[0]
     return FAULT, max(figures, key=lambda f: f["value"] * (1 if row["op"] == "max" else -1))
@@ -148,8 +153,11 @@ def words(entry: dict) -> str:
     """The cause and the figures behind it, in a sentence."""
     if entry["cause"] != UNKNOWN:
         return f"{entry['cause_words']} ({_figures(entry)})"
-    why = "has no data" if entry["control"] is None else "had a saturated load generator"
-    return f"cause unknown: the control run {entry['control_run']} {why} in this span"
+    if entry["control"] is None:
+        return f"cause unknown: the control run {entry['control_run']} has no data in this span"
+    figure = next(f for f in entry["controls"] if f["run"] == entry["control_run"])
+    return (f"cause unknown: the control run {entry['control_run']}'s load generator could have "
+            f"changed whether it breaks the SLO in this span ({figure['generator_why']})")
 
 
 def mark(verdict: dict, attribution: dict) -> None:

@@ -5,7 +5,9 @@ of concurrent viewers; `arrival` keeps the peak and makes the curve's
 steepest rise add each level's viewers per second (variants.at_rush_rate).
 Every level is one normal run (harness.run.run, same seed) into the capacity
 folder `results/<UTC stamp>_<scenario>-capacity/`; the search
-(capacity_search) steps up, then bisects. The scenario's own faults are left
+(capacity_search) steps up, then bisects. A level the load generator could
+not make (generator-bound) is run once more with the same seed before the
+search gives up on it; both runs are kept. The scenario's own faults are left
 out (capacity is about demand); `without` takes one component down for each
 whole level instead, for the N-1 capacity. capacity.json is written after
 every level, so an interrupted search keeps what it measured.
@@ -27,8 +29,8 @@ from harness.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
 from harness.orchestrate.capacity_report import write_report
-from harness.orchestrate.capacity_search import (BROKE, HELD, Found, Plan, Resolution, Step,
-                                                 search)
+from harness.orchestrate.capacity_search import (BOUND, BROKE, HELD, Found, Plan, Resolution,
+                                                 Step, search)
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import utc
@@ -139,12 +141,20 @@ class _Search:
             time.sleep(SETTLE_S)
         variant = _variant(self.base, self.options.axis, value)
         log.info("capacity level %g (%s): running %s", value, self.options.axis, variant.name)
-        result = run(variant, self.folder, self.options.run)
-        level = read_level(value, variants.peak_viewers(variant), result, self.options.without)
+        level = self._level(value, variant)
+        if level.result == BOUND:
+            log.info("capacity level %g: generator-bound; running it once more (same seed)",
+                     value)
+            time.sleep(SETTLE_S)
+            level = level.again(self._level(value, variant))
         self.levels[value] = level
         log.info("capacity level %g: %s", value, level.result)
         self.write(None)
         return level.result
+
+    def _level(self, value: float, variant: Scenario) -> Level:
+        result = run(variant, self.folder, self.options.run)
+        return read_level(value, variants.peak_viewers(variant), result, self.options.without)
 
     def write(self, found: Found | None) -> dict:
         on_viewers = self.options.axis == "viewers"

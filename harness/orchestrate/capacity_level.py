@@ -9,11 +9,15 @@ no fault windows. Without --without that is the run's own verdict. With
 run's own verdict judges as a fault (so demand there has no undisturbed
 seconds); for capacity the component being down is the level's condition,
 not a disturbance, so demand is judged on every second.
+
+A level whose first run was generator-bound is run once more with the same
+seed (harness.orchestrate.capacity): `first` keeps that run, and the level
+is judged on the second.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.generator.truth import GENERATOR_BOUND
@@ -35,6 +39,11 @@ class Level:
     run: RunResult
     verdict: dict  # harness.verdict.judge's result on demand (see the module's docstring)
     unhealthy: tuple[str, ...]  # components whose health check failed in the level
+    first: Level | None = None  # a generator-bound run of the level before this one
+
+    def again(self, run: Level) -> Level:
+        """The level as `run` measured it, this one kept as its first try."""
+        return replace(run, first=self)
 
     @property
     def result(self) -> str:
@@ -80,7 +89,10 @@ class Level:
                                                     "observed", "unit", "result")}
                          for row in self.verdict["slos"]],
                 "components": self.components, "unhealthy": list(self.unhealthy),
-                "generator": self.run.summary.get("generator")}
+                "generator": self.run.summary.get("generator"),
+                "first_try": None if self.first is None else {
+                    "run": str(self.first.run.run_dir.relative_to(folder)),
+                    "result": self.first.result, "headline": self.first.verdict["headline"]}}
 
 
 def read_level(value: float, viewers: int, run: RunResult, without: str | None) -> Level:

@@ -41,7 +41,7 @@ def _stop_line(document: dict, answer: dict) -> str:
         LEVEL_LIMIT: f"capacity: {held} held, {broke} broke (the level limit ended the search "
                      f"before the resolution)",
         STOPPED_BOUND: "no capacity figure: the load generator could not make a level's load, "
-                       "so the level says nothing about the stack",
+                       "twice in a row, so the level says nothing about the stack",
     }.get(answer["stop"], f"no capacity figure: the search was {answer['stop']}")
 
 
@@ -61,6 +61,9 @@ def answer_lines(document: dict) -> list[str]:
                          + ", ".join(culprit["unhealthy"]))
     if answer.get("generator"):
         lines.append(generator_line({"generator": answer["generator"]}))
+    lines += [f"level {_value(document, level['value'])} was run twice: the first run "
+              f"({level['first_try']['run']}) was generator-bound"
+              for level in document["levels"] if level.get("first_try")]
     lines += document["usl"].get("lines") or [f"USL: {document['usl']['problem']}"]
     if answer["headroom"]:
         room = answer["headroom"]
@@ -80,7 +83,8 @@ def _figures(level: dict) -> list[str]:
 
 
 def level_table(document: dict) -> str:
-    rows = [[index, _value(document, level["value"]), level["viewers"], level["result"].upper(),
+    rows = [[index, _value(document, level["value"]), level["viewers"],
+             level["result"].upper() + (" (run twice)" if level.get("first_try") else ""),
              *_figures(level), _broken(level) or "-", level["run"]]
             for index, level in enumerate(document["levels"], start=1)]
     return tabulate(rows, headers=["#", document["axis"], "peak viewers", "level",

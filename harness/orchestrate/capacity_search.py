@@ -4,7 +4,8 @@ level that held and the first that broke until they are within the
 resolution. When the first level already breaks, step down instead until one
 holds (or the lowest level breaks too), then bisect the same way. A level the
 load generator could not make ends the search: it says nothing about the
-stack. `measure` runs a level and says how it went."""
+stack (`measure` runs such a level twice before it says so). `measure` runs a
+level and says how it went."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from harness.orchestrate.sweep_journeys import Journey, journeys_of
 from harness.orchestrate.sweep_matrix import (FAIL, failing_by_second, row_cells,
                                               single_points_of_failure)
 from harness.orchestrate.sweep_report import write_reports
+from harness.orchestrate.sweep_truth import generator_bound
 from harness.orchestrate.variants import held_at_peak, named, peak_viewers, with_faults
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
@@ -169,19 +170,22 @@ def _row(fault: SweepFault, result: RunResult, journeys: list[Journey]) -> dict:
     row.update(injected_s=injected, reverted_s=reverted)
     seconds = read_seconds(result.run_dir)
     row["cells"] = row_cells(journeys, seconds, injected, reverted)
+    row["generator_bound"] = generator_bound(journeys, seconds, injected, reverted)
     row["failing_by_second"] = failing_by_second(journeys, seconds)
     return row
 
 
 def _verdict_code(report: dict) -> int:
-    """1 when a fault failed a journey; 3 when a fault could not be judged (not
-    injected, or the load generator saturated); else 0."""
+    """1 when a fault failed a journey (a cell the load generator could not
+    have changed); 3 when a fault could not be judged (not injected, or the
+    generator could have changed a cell: harness.orchestrate.sweep_truth); else 0."""
     rows = report["rows"]
     if any(row.get("error") for row in rows):
         return EXIT_INFRASTRUCTURE
-    if any(c["verdict"] == FAIL for row in rows for c in row["cells"].values()):
+    if any(c["verdict"] == FAIL and key not in row.get("generator_bound", {})
+           for row in rows for key, c in row["cells"].items()):
         return 1
-    return EXIT_INFRASTRUCTURE if any(row["generator_saturated_s"] for row in rows) else 0
+    return EXIT_INFRASTRUCTURE if any(row.get("generator_bound") for row in rows) else 0
 
 
 def _progress_line(row: dict) -> str:

@@ -1,11 +1,12 @@
 """The report's four charts over match time: viewers, requests, latency and
-startup, each with kickoff, the phases, every fault window and every stretch
-of seconds with a saturated load generator marked."""
+startup, each with kickoff, the phases, every fault window, every stretch
+of seconds with a saturated load generator and each of its stalls marked."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.generator.saturation import SATURATED as SATURATED_MARK, marks
 from harness.metrics import PLAYER_GROUPS
 from harness.recorder import Second
 from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
@@ -21,7 +22,8 @@ YELLOW = "#F0E442"
 # take the others in order, and dashed lines once those run out.
 PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE)))
 JOURNEY_COLOURS = (SKY, PURPLE, GREEN, VERMILLION, YELLOW, GREY)
-SATURATED = "load generator saturated: no SLO judges the stack here"
+SATURATED = ("load generator saturated: SLOs are judged without these seconds too, and "
+             "generator-bound where that changes their verdict")
 
 
 def _spans(faults: Sequence[dict], end: float) -> list[Span]:
@@ -31,20 +33,41 @@ def _spans(faults: Sequence[dict], end: float) -> list[Span]:
             for f in faults if f.get("injected_match_s") is not None]
 
 
-def saturated_spans(seconds: Sequence[Second], time_scale: float) -> list[Span]:
-    """Stretches of seconds in which the load generator was saturated, in match
-    time (a second ends at its match_s and began where the one before ended)."""
-    spans: list[Span] = []
-    before = seconds[0].match_s - time_scale if seconds else 0.0
+def _spans_of(seconds: Sequence[Second], start: float) -> list[tuple[Second, Span]]:
+    """Each second with its stretch of match time: from the match time the
+    second before ended at (the first: the run's timeline start) to its own.
+    The timeline maps wall to match time piecewise, so each second is read
+    from the recorded match times, never from a time scale."""
+    found, before = [], start
     for second in seconds:
-        truth = second.window.generator
-        if truth is not None and truth.saturated:
-            if spans and spans[-1].end == before:
-                spans[-1] = Span(spans[-1].label, spans[-1].start, second.match_s)
-            else:
-                spans.append(Span(SATURATED, before, second.match_s))
+        found.append((second, Span("", before, second.match_s)))
         before = second.match_s
+    return found
+
+
+def saturated_spans(seconds: Sequence[Second], start: float) -> list[Span]:
+    """Stretches of seconds in which the load generator was saturated, in match
+    time (harness.generator.saturation); start: the run's timeline start."""
+    found = marks((s.window.second, s.window.generator) for s in seconds)
+    spans: list[Span] = []
+    for second, span in _spans_of(seconds, start):
+        if found.of(second.window.second) == SATURATED_MARK:
+            if spans and spans[-1].end == span.start:
+                spans[-1] = Span(SATURATED, spans[-1].start, span.end)
+            else:
+                spans.append(Span(SATURATED, span.start, span.end))
     return spans
+
+
+def stall_spans(seconds: Sequence[Second], start: float) -> list[Span]:
+    """Each second in which the load generator stalled (not in a saturated
+    stretch), labelled with the stall's size."""
+    found = marks((s.window.second, s.window.generator) for s in seconds)
+    stalls = found.stalls
+    return [Span(f"load generator stalled {stalls[second.window.second]:.2f} s: time "
+                 f"figures are judged widened by it, counts without this second and the next",
+                 span.start, span.end)
+            for second, span in _spans_of(seconds, start) if second.window.second in stalls]
 
 
 def _markers(phases: Sequence[dict], start: float, end: float) -> list[Marker]:
@@ -84,19 +107,23 @@ def _group_series(groups: Sequence[str], points: Sequence[Bin]) -> list[Series]:
     return series
 
 
-def charts(summary: dict, seconds: Sequence[Second]) -> list[tuple[str, str]]:
-    """(title, SVG) of each chart, in report order; none for a run without seconds."""
+def charts(summary: dict, seconds: Sequence[Second],
+           timeline_start: float | None = None) -> list[tuple[str, str]]:
+    """(title, SVG) of each chart, in report order; none for a run without
+    seconds. timeline_start: the match time the run started at (its
+    run_started event; unknown: the first second is drawn from its end)."""
     if not seconds:
         return []
     groups = summary["request_groups"]
     points = bins(seconds, groups)
-    saturated = saturated_spans(seconds, summary.get("time_scale") or 1)
-    # A first second that was saturated is shown from its beginning, not only its end.
-    start = min([points[0].match_s] + [span.start for span in saturated[:1]])
+    began = seconds[0].match_s if timeline_start is None else timeline_start
+    saturated, stalls = saturated_spans(seconds, began), stall_spans(seconds, began)
+    # A first second that was marked is shown from its beginning, not only its end.
+    start = min([points[0].match_s] + [span.start for span in saturated + stalls])
     end = max(points[-1].match_s, points[0].match_s + 1)
     frame = Frame([b.match_s for b in points], start, end, match_clock,
                   _spans(summary.get("faults") or [], end),
-                  _markers(summary.get("phases") or [], start, end), saturated)
+                  _markers(summary.get("phases") or [], start, end), saturated, stalls)
     specs = [
         ("viewers", "Viewers: target, joining, playing and stalled; arrivals and departures", [
             Series("target", GREY, [b.target_viewers for b in points], dashed=True),

@@ -83,6 +83,7 @@ svg .fault-window { fill: #f59e0b; fill-opacity: .16; }
 svg .fault-label { fill: #92400e; font-size: 11px; font-weight: 600; }
 svg .saturated-window { fill: #6d28d9; fill-opacity: .10; }
 svg .saturated-strip { fill: #6d28d9; }
+svg .stall-mark { fill: #6d28d9; fill-opacity: .55; }
 svg .marker.kickoff line { stroke: #111827; stroke-width: 2; }
 svg .kickoff-label { font-weight: 700; }
 svg .marker.phase line { stroke: #9ca3af; stroke-dasharray: 2 3; }
@@ -90,6 +91,14 @@ details summary { cursor: pointer; font-weight: 600; }
 footer { color: var(--muted); font-size: 13px; margin-top: 22px; }
 code { font-size: 12.5px; background: #e5e7eb; border-radius: 4px; padding: 1px 4px; }
 """
+
+
+def _time_scales(summary: dict) -> str:
+    """"16, faults at 1" (where faults run at another scale than the timeline)."""
+    scale, faults = summary.get("time_scale", ""), summary.get("fault_time_scale")
+    if faults is None or not summary.get("faults") or faults >= scale:
+        return f"{scale}"
+    return f"{scale}, faults at {faults:g}"
 
 
 def _banner(summary: dict) -> str:
@@ -102,7 +111,7 @@ def _banner(summary: dict) -> str:
     facts = [("outcome", outcome, "" if outcome == "completed" else "warn"),
              ("started (UTC)", summary.get("started_utc") or "-", ""),
              ("platform", summary.get("platform", ""), ""),
-             ("time scale", summary.get("time_scale", ""), ""),
+             ("time scale", _time_scales(summary), ""),
              ("seed", summary.get("seed", ""), ""),
              ("peak viewers", f"{audience.get('peak_viewers', '-')} of "
                               f"{audience.get('peak_target_viewers', '-')} wanted", ""),
@@ -122,10 +131,13 @@ def _generator_fact(truth: dict | None) -> tuple[str, str, str]:
     """The banner's fact on the load generator: (name, value, css)."""
     if truth is None:
         return "load generator", "not measured", ""
+    said = []
     if truth["seconds_saturated"]:
-        return ("load generator", f"saturated {truth['seconds_saturated']} of "
-                                  f"{truth['seconds_measured']} s", "warn")
-    return "load generator", "kept up", ""
+        said.append(f"saturated {truth['seconds_saturated']} of {truth['seconds_measured']} s")
+    if truth.get("stalls"):
+        said.append(f"{truth['stalls']} stall(s) up to {truth['largest_stall_s']:.2f} s")
+    return ("load generator", ", ".join(said), "warn") if said else \
+        ("load generator", "kept up", "")
 
 
 def _section(key: str, title: str, body: str) -> str:
@@ -139,7 +151,8 @@ def _slos(summary: dict) -> str:
                         '<p class="note">Not evaluated: this run has no verdict.</p>')
     strict = ' <span class="tag">strict</span>' if verdict.get("strict") else ""
     demand = f'<p>demand: {badge(verdict["demand"])}{strict}</p>' if "demand" in verdict else ""
-    saturated = " saturated" if (summary.get("generator") or {}).get("seconds_saturated") else ""
+    truth = summary.get("generator") or {}
+    saturated = " saturated" if truth.get("seconds_saturated") or truth.get("stalls") else ""
     generator = f'<p class="generator{saturated}">{escape(generator_line(summary))}</p>'
     if usage_line(summary.get("components")):
         generator += f'<p class="components">{escape(usage_line(summary["components"]))}</p>'
@@ -147,13 +160,18 @@ def _slos(summary: dict) -> str:
                     + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
 
 
-def _timeline(summary: dict, seconds: Sequence[Second]) -> str:
+def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) -> str:
+    started = next((e.get("match_s") for e in events if e["kind"] == "run_started"), None)
     figures = "".join(f"<figure><h3>{escape(title)}</h3>{svg}</figure>"
-                      for title, svg in charts(summary, seconds))
-    if (summary.get("generator") or {}).get("seconds_saturated"):
+                      for title, svg in charts(summary, seconds, started))
+    truth = summary.get("generator") or {}
+    if truth.get("seconds_saturated") or truth.get("stalls"):
         figures = ('<p class="generator saturated">Shaded purple, with a bar along the top: '
-                   "seconds in which the load generator was saturated. No SLO judges the "
-                   "stack on them.</p>" + figures)
+                   "seconds in which the load generator was saturated (SLOs are judged without "
+                   "them too). A short purple mark at the top: a second in which it stalled "
+                   "once (time figures are judged widened by the stall, counts without that "
+                   "second and the next). An SLO whose verdict either changes reads "
+                   "generator-bound.</p>" + figures)
     return _section("timeline", "Timeline",
                     figures or '<p class="note">No seconds were recorded.</p>')
 
@@ -187,7 +205,7 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
                              f'<div class="scroll">{regression_table(regressions)}</div>'))
     body.append(_section("phases", "Phases",
                          f'<div class="scroll">{phase_tables(summary)}</div>'))
-    body.append(_timeline(summary, seconds))
+    body.append(_timeline(summary, seconds, events))
     body.append(_section("events", "Events", f"<details><summary>{len(events)} events"
                          f'</summary><div class="scroll">{event_table(events)}</div></details>'))
     footer = ("<footer>Generated from <code>summary.json</code>, <code>windows.jsonl</code> and "

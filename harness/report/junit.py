@@ -1,8 +1,9 @@
 """junit.xml: a run's verdict as test results for CI servers (Jenkins, GitLab,
 GitHub test reporters): one test case per SLO row, per fault's recovery and,
 against a baseline run, per SLO row both runs have (failing when it got worse).
-A generator-bound row or fault is an error, not a failure: the test could not
-be made (the load generator was saturated), which says nothing about the stack."""
+A generator-bound row or fault is an error, not a failure: the load
+generator's shortfall could have changed its result, so the test could not be
+made, which says nothing about the stack."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def case(classname: str, name: str, failure: tuple[str, str] | None = None) -> E
     return element
 
 
-def _bound(seconds: int) -> tuple[str, str]:
-    return GENERATOR_BOUND, (f"the load generator was saturated in {seconds} second(s) of "
-                             f"this span: not judged on the stack")
+def _bound(slo: dict) -> tuple[str, str]:
+    why = slo.get("generator_why") or "the load generator was saturated in this span"
+    return GENERATOR_BOUND, f"the load generator could have changed this result ({why}): " \
+                            f"not judged on the stack"
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
@@ -41,7 +43,7 @@ def _slo_case(suite: str, slo: dict) -> ET.Element:
     threshold = format_value(slo["threshold"], unit)
     failure = None
     if slo["result"] == GENERATOR_BOUND:
-        failure = _bound(slo.get("generator_bound_seconds", 0))
+        failure = _bound(slo)
     elif slo["result"] == "fail":
         failure = ("slo", f"observed {format_value(slo['observed'], unit)} "
                           f"{BREAKS[slo['op']]} threshold {threshold}")
@@ -103,6 +105,7 @@ def render_junit(summary: dict) -> str:
         out = f"not evaluated: no verdict; outcome {outcome}"
     properties = {"scenario": scenario, "outcome": summary["outcome"],
                   "platform": summary.get("platform"), "time_scale": summary.get("time_scale"),
+                  "fault_time_scale": summary.get("fault_time_scale"),
                   "seed": summary.get("seed"),
                   "verdict": (verdict or {}).get("result", "not evaluated")}
     # a second recorded per wall second

@@ -1,7 +1,8 @@
 """Line charts as inline SVG, drawn in Python so a report needs no script and
 no network: series against one or two y axes, a missing value (None) as a gap
 in its line, shaded x spans (faults, labelled; seconds with a saturated load
-generator, shaded with a bar along the top) and labelled vertical markers."""
+generator, shaded with a bar along the top; its stalls, a thin mark at the
+top with a tooltip) and labelled vertical markers."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class Frame:
     spans: Sequence[Span] = ()
     markers: Sequence[Marker] = ()
     saturated: Sequence[Span] = ()  # the load generator was saturated (label: a tooltip)
+    stalls: Sequence[Span] = ()  # the load generator stalled once (label: a tooltip)
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -187,6 +189,12 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
                      f'height="{bottom - top}" class="saturated-window"/>'
                      f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" height="5" '
                      f'class="saturated-strip"/></g>')
+    for span in frame.stalls:
+        x1 = px(span.start)
+        parts.append(f'<g class="stall"><title>{escape(span.label)}</title>'
+                     f'<rect x="{_num(x1)}" y="{top}" '
+                     f'width="{_num(max(px(span.end) - x1, 2))}" height="9" '
+                     f'class="stall-mark"/></g>')
     fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans],
                              (top + 28, top + 42))
     for span, row in zip(frame.spans, fault_rows):

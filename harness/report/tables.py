@@ -70,9 +70,22 @@ def slo_table(slos: Sequence[dict]) -> str:
             _cell(slo.get("judged_for", "")), _cell(phase), _html_cell(metric),
             _cell(f"{BOUND[slo['op']]} {format_value(slo['threshold'], unit)}", "number"),
             _cell(format_value(slo.get("observed"), unit), "number"),
-            _html_cell(badge(slo["result"]))]))
-    return _table("slos", ["judged for", "phase", "metric", "threshold", "observed", "result"],
-                  rows)
+            _html_cell(_clean(slo, unit), "number"),
+            _html_cell(badge(slo["result"]) + (f"<small>{escape(slo['generator_why'])}</small>"
+                                               if slo.get("generator_why") else ""))]))
+    return _table("slos", ["judged for", "phase", "metric", "threshold", "observed",
+                           "without the generator's shortfall", "result"], rows)
+
+
+def _clean(slo: dict, unit: str) -> str:
+    """A cell's HTML: the figure judged without the load generator's saturated
+    seconds and stalls, with what was left out; "-" when it had none there."""
+    if not slo.get("saturated_seconds") and not slo.get("stall_seconds"):
+        return "-"
+    left = [f"{slo['saturated_seconds']} s saturated"] if slo.get("saturated_seconds") else []
+    if slo.get("stall_seconds"):
+        left.append(f"stall {format_value(slo['stall_s'], 's')}")
+    return escape(format_value(slo["clean"], unit)) + f"<small>{escape(', '.join(left))}</small>"
 
 
 def attribution_table(rows: Sequence[dict]) -> str:

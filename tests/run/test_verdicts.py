@@ -1,12 +1,17 @@
-"""Verdicts end to end on the real local stack: a passing smoke run exits 0;
-an impossible SLO exits 1 and shows in the console, summary.json, junit.xml
-and report.html; `harness report` on a copied folder gives the same summary;
-a run slower than its baseline is a regression."""
+"""Verdicts end to end on the real local stack: a passing smoke run exits 0,
+also when its load generator was stopped once for 0.3 s (a stall, not a
+saturated generator); an impossible SLO exits 1 and shows in the console,
+summary.json, junit.xml and report.html, and so does a broken `during:` SLO
+of a fault the stack recovered from within its budget; `harness report` on a copied folder
+gives the same summary; a run slower than its baseline is a regression."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import time
 
 import pytest
 from junitparser import JUnitXml
@@ -14,7 +19,7 @@ from junitparser import JUnitXml
 from tests.reference import toxiproxy
 from harness.paths import SCENARIOS_DIR
 from tests.cli import harness
-from tests.run.helpers import run_dir, summary, write_scenario
+from tests.run.helpers import number, run_dir, summary, timeseries, write_scenario
 from tests.run.test_run import start_run, wait_for_seconds
 
 pytestmark = pytest.mark.only_on("local")  # the verdict does not depend on the platform
@@ -41,6 +46,31 @@ def test_the_smoke_scenario_passes(run_stack, tmp_path):
     assert verdict["headline"].startswith("PASS")
 
 
+def test_a_generator_stopped_once_for_0_3_s_still_passes(run_stack, tmp_path):
+    """The harness process (the load generator) stopped by SIGSTOP for 0.3 s
+    mid-run, then continued: one stall, which cannot change the smoke SLOs."""
+    results = tmp_path / "results"
+    process = start_run(SCENARIOS_DIR / "smoke.yaml", results)
+    try:
+        wait_for_seconds(results, 12, timeout=90)  # mid-run: 30 s in all
+        os.kill(process.pid, signal.SIGSTOP)
+        time.sleep(0.3)
+        os.kill(process.pid, signal.SIGCONT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    folder = run_dir(results)
+    rows = timeseries(folder)
+    stalled = [r for r in rows if number(r["generator_stall_s"]) >= 0.25]
+    assert stalled and int(stalled[0]["second"]) >= 11, rows  # the stop, as a stall
+    assert all(r["generator_saturated"] == "0" for r in rows)
+    assert process.returncode == 0, stdout + stderr
+    s = summary(folder)
+    assert s["verdict"]["result"] == "pass", s["verdict"]["headline"]
+    assert all(r["stall_s"] >= 0.25 for r in s["verdict"]["slos"])
+    assert "load generator: kept up, stalled" in stdout
+
+
 def test_an_impossible_slo_fails_in_every_report(run_stack, tmp_path):
     impossible = SHORT + "  - {metric: startup_time_p50, max: 1ms}\n"
     scenario = write_scenario(tmp_path, "impossible", impossible)
@@ -63,6 +93,40 @@ def test_an_impossible_slo_fails_in_every_report(run_stack, tmp_path):
     # report.html
     html = (folder / "report.html").read_text()
     assert "startup_time_p50" in html and "FAIL" in html
+
+
+REDIS_DIES = """\
+time_scale: 1
+seed: 3
+timeline: {start: -10s, end: 24s}
+audience:
+  viewers:
+    - {at: -10s, viewers: 2}
+    - {at: 24s, viewers: 14}
+  clients: {web: 0.5, app: 0.5}
+faults:
+  - {name: redis-dies, kind: process-kill, target: redis, at: 0s, for: 10s, recover_within: 10s}
+slos:
+  - {metric: video_start_failure_ratio, max: 5%, phase: during:redis-dies}
+"""
+
+
+def test_a_broken_slo_of_a_fault_that_recovered_within_budget_fails_the_run(run_stack,
+                                                                           tmp_path):
+    scenario = write_scenario(tmp_path, "redis-dies", REDIS_DIES)
+    result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
+    assert "Traceback" not in result.stderr, result.stderr
+    s = summary(run_dir(tmp_path / "results"))
+    (fault,) = s["faults"]
+    (judged,) = s["verdict"]["faults"]
+    (row,) = [r for r in s["verdict"]["slos"] if r["judged_for"] == "redis-dies"]
+    # New viewers could not get in while redis was down; the stack was back within budget.
+    assert row["result"] == "fail" and row["observed"] > 0.05, row
+    assert fault["recovered_after_s"] is not None and fault["recovered_after_s"] <= 10, fault
+    assert judged == {**judged, "result": "fail", "why": "SLO broken: video_start_failure_ratio"}
+    assert s["verdict"]["result"] == "fail" and result.returncode == 1, result.stdout
+    assert "FAIL — video_start_failure_ratio" in result.stdout
+    assert "in during:redis-dies" in s["verdict"]["headline"]
 
 
 def test_harness_report_on_a_copied_folder_gives_the_same_summary(run_stack, tmp_path):

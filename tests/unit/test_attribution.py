@@ -1,8 +1,9 @@
 """Attribution of an experiment's breaches to the fault or to load, on
 hand-made recorded seconds: a breach the control has too is load, one only
 the experiment has is the fault's, a much worse one on top of a control that
-breaks is both, one the control cannot judge (no data, a saturated load
-generator) unknown; during:/recovery: rows are judged on the control's seconds
+breaks is both, one the control cannot judge (no data, a load generator
+whose shortfall could have changed whether the control breaks it) unknown,
+one a single stall of the control's generator could not change judged as usual; during:/recovery: rows are judged on the control's seconds
 of the fault's own span; the controls' seconds kept in the experiment's folder
 read back as recorded, and a damaged line is named."""
 
@@ -96,11 +97,32 @@ def test_a_control_without_data_in_the_span_leaves_the_cause_unknown():
 def test_a_control_whose_generator_was_saturated_in_the_span_leaves_the_cause_unknown():
     experiment = _failing_in(seconds(40), range(10, 20))
     control = seconds(40)
-    control[12].window.generator = GeneratorTruth.of_process(0.5, 0.4)  # loop lag: saturated
+    for s in control[11:17]:  # six seconds in a row: sustained, more than half of the span
+        s.window.generator = GeneratorTruth.of_process(0.5, 0.4)
     (row,) = _attributed([slo("error_ratio", "1%", phase="during:cut-auth")], experiment,
                          [control])
-    assert row["cause"] == UNKNOWN and row["controls"][0]["generator_bound_seconds"] == 1
-    assert "had a saturated load generator" in row["words"]
+    assert row["cause"] == UNKNOWN and row["controls"][0]["generator_bound"]
+    assert "load generator could have changed whether it breaks" in row["words"]
+    assert "saturated in 6 of its 10 s" in row["words"]
+
+
+def test_a_stall_that_could_not_change_the_controls_verdict_leaves_it_judged():
+    experiment = _failing_in(seconds(40), range(10, 20))
+    control = seconds(40)
+    control[12].window.generator = GeneratorTruth.of_process(0.5, 0.4)  # one stall of 0.4 s
+    (row,) = _attributed([slo("error_ratio", "1%", phase="during:cut-auth")], experiment,
+                         [control])
+    assert row["cause"] == FAULT and not row["controls"][0]["generator_bound"]
+
+
+def test_a_stall_that_could_have_made_the_control_break_leaves_the_cause_unknown():
+    experiment = _failing_in(seconds(40), range(10, 20))
+    control = _failing_in(seconds(40), range(12, 14), errors=10)  # 2% over its 10 s
+    control[12].window.generator = GeneratorTruth.of_process(0.5, 0.4)  # ... with a stall
+    (row,) = _attributed([slo("error_ratio", "1%", phase="during:cut-auth")], experiment,
+                         [control])
+    # Without the stall's second and the next, the control had no errors: it may not break.
+    assert row["cause"] == UNKNOWN and "fail as observed, pass without" in row["words"]
 
 
 def test_with_two_controls_either_one_breaking_makes_it_load():

@@ -55,7 +55,7 @@ def reported(tmp_path_factory) -> tuple[Path, dict, str]:
 
 def test_the_summary_has_the_runs_groups_in_every_phase(reported):
     _, summary, _ = reported
-    assert summary["schema_version"] == 4
+    assert summary["schema_version"] == 5
     assert summary["request_groups"] == GROUPS
     for span in summary["phases"] + [summary["overall"]]:
         assert list(span["metrics"]) == metric_names(GROUPS)

@@ -1,6 +1,7 @@
 """The verdict on hand-made time series: thresholds exactly met, empty
 phases, faults that never revert, overlapping faults, missing and NaN
-seconds, and the line between degraded and fail."""
+seconds, a broken SLO failing the run even when its fault recovered within
+budget, and degraded: SLOs held, viewers noticed, back within budget."""
 
 from __future__ import annotations
 
@@ -31,11 +32,11 @@ def seconds(count: int, **kwargs) -> list[Second]:
 
 def fault(name: str = "f", injected: float | None = 10.0, reverted: float | None = 20.0,
           recovered: float | None = 2.0, budget: float = 5.0, healing: bool = False,
-          until_end: bool = False, baseline: int = 10) -> dict:
+          until_end: bool = False, baseline: int = 10, impact: float | None = None) -> dict:
     return {"name": name, "injected_second": injected, "reverted_second": reverted,
             "lasts_until_end": until_end, "recovery_from": "inject" if healing else "revert",
             "recovered_after_s": recovered, "recovery_budget_s": budget,
-            "baseline_seconds": baseline, "status": "reverted"}
+            "baseline_seconds": baseline, "status": "reverted", "impact_detected_after_s": impact}
 
 
 def slo(metric: str, bound: float | str, phase: str = "overall", op: str = "max") -> dict:
@@ -79,11 +80,11 @@ def test_demand_is_judged_on_seconds_no_fault_disturbed():
     demand = [r for r in verdict["slos"] if r["judged_for"] == "demand"]
     # 15..20 left out: the stack was back in its band at the revert
     assert demand[0]["result"] == "pass" and demand[0]["seconds"] == 35
-    # the fault is judged on defaults (it has no SLO of its own): broken, yet recovered in budget
+    # the fault is judged on defaults (it has no SLO of its own): broken, though it
+    # recovered in budget: a broken SLO, default or not, fails
     (judged,) = verdict["faults"]
-    assert judged["result"] == "degraded"
-    assert verdict["result"] == "degraded" and exit_code(verdict) == 0
-    assert exit_code(judge([slo("error_ratio", "1%")], data, faults, "match", strict=True)) == 1
+    assert judged["result"] == "fail" and judged["why"] == "SLO broken: error_ratio.segment"
+    assert verdict["result"] == "fail" and exit_code(verdict) == 1
     assert all(r["default"] for r in verdict["slos"] if r["judged_for"] == "f")
     # recovery not measured: the whole budget (20..25) counts as disturbed too
     unmeasured = judge([slo("error_ratio", "1%")], data, [fault(injected=15.0, reverted=20.0,
@@ -92,20 +93,40 @@ def test_demand_is_judged_on_seconds_no_fault_disturbed():
     assert unmeasured["slos"][0]["seconds"] == 30
 
 
-@pytest.mark.parametrize("recovered, budget, result", [
-    (5.0, 5.0, "degraded"),  # back exactly at the budget: within it
-    (5.1, 5.0, "fail"),
-    (None, 5.0, "fail"),  # never back in the band
+@pytest.mark.parametrize("recovered, budget, impact, result", [
+    (5.0, 5.0, 1.0, "degraded"),  # noticed, back exactly at the budget: within it
+    (5.0, 5.0, None, "pass"),  # nobody noticed it
+    (5.1, 5.0, 1.0, "fail"),
+    (None, 5.0, 1.0, "fail"),  # never back in the band
 ])
-def test_degraded_versus_fail_is_the_recovery_budget(recovered, budget, result):
+def test_degraded_is_noticed_but_held_and_back_within_budget(recovered, budget, impact, result):
     data = seconds(30)
-    data[10:20] = [second(n, errors=50) for n in range(10, 20)]
-    faults = [fault(recovered=recovered, budget=budget)]
-    verdict = judge([slo("error_ratio", "1%"), slo("error_ratio", "1%", phase="during:f")],
+    data[10:20] = [second(n, errors=5) for n in range(10, 20)]  # noticed, within the SLO's 10%
+    faults = [fault(recovered=recovered, budget=budget, impact=impact)]
+    verdict = judge([slo("error_ratio", "1%"), slo("error_ratio", "10%", phase="during:f")],
                     data, faults, "match")
     assert verdict["demand"] == "pass"
     assert verdict["faults"][0]["result"] == result
     assert verdict["result"] == result
+    assert exit_code(verdict) == (1 if result == "fail" else 0)
+    verdict["strict"] = True  # --strict: degraded exits 1 too
+    assert exit_code(verdict) == (0 if result == "pass" else 1)
+    if result == "degraded":
+        assert "viewers noticed it after 1 s" in verdict["faults"][0]["why"]
+
+
+def test_a_broken_slo_of_a_fault_that_recovered_within_budget_fails_the_run():
+    data = seconds(30)
+    data[10:20] = [second(n, errors=80) for n in range(10, 20)]  # 80% failing while it lasts
+    faults = [fault(recovered=2.0, budget=5.0, impact=0.5)]
+    verdict = judge([slo("error_ratio", "1%"), slo("error_ratio", "5%", phase="during:f")],
+                    data, faults, "match")
+    assert verdict["demand"] == "pass"
+    (judged,) = verdict["faults"]
+    assert judged["result"] == "fail" and judged["why"] == "SLO broken: error_ratio"
+    assert verdict["result"] == "fail" and exit_code(verdict) == 1
+    assert verdict["headline"].startswith("FAIL — error_ratio 80.00% (wanted <= 5.00%) in "
+                                          "during:f (10s..20s of the run)")
 
 
 def test_a_fault_whose_slos_hold_and_that_recovers_passes():
@@ -145,7 +166,8 @@ def test_overlapping_faults_are_each_judged_on_their_own_window():
     (row_a,) = [r for r in verdict["slos"] if r["judged_for"] == "a"]
     assert row_a["observed"] == pytest.approx(10 / 30)  # a's window holds b's errors too
     results = {f["name"]: f["result"] for f in verdict["faults"]}
-    assert results == {"a": "degraded", "b": "fail"}  # b was back only after 12 s of 5
+    assert results == {"a": "fail", "b": "fail"}  # each broke its SLO: a on b's errors too
+    assert verdict["faults"][1]["why"] == "SLO broken: error_ratio"
 
 
 def test_missing_and_nan_seconds():

@@ -41,15 +41,20 @@ class Crashing(Journey):
         raise RuntimeError("the app crashed")
 
 
-class Hog(MyPlatform):
-    """The app, with a start that keeps the process's one core busy without
-    ever yielding to the event loop: a load generator starved by its journey."""
+def burn(seconds: float) -> None:
+    """Keep the process's one core busy hashing, never yielding to the event loop."""
+    end = time.monotonic() + seconds
+    digest = b"kickoff"
+    while time.monotonic() < end:
+        digest = hashlib.sha256(digest).digest()
 
-    BURN_S = 1.5
 
-    def playback_url(self) -> str:
-        end = time.monotonic() + self.BURN_S
-        digest = b"kickoff"
-        while time.monotonic() < end:
-            digest = hashlib.sha256(digest).digest()
-        return super().playback_url()
+class Blocker(MyPlatform):
+    """The app, whose API user's round (every second, at interval 1s) holds
+    the loop for BLOCK_S first: a load generator starved by its journey."""
+
+    BLOCK_S = 0.5
+
+    def api_user(self, kind: str) -> None:
+        burn(self.BLOCK_S)
+        super().api_user(kind)
