@@ -146,6 +146,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "ended_utc": ended,
         "platform": scenario.get("platform", "local"),
         "time_scale": scenario.get("time_scale", 1),
+        # A run recorded before faults had a scale of their own ran them at time_scale.
         "fault_time_scale": scenario.get("fault_time_scale", scenario.get("time_scale", 1)),
         "seed": scenario.get("seed"),
         "seconds_recorded": len(seconds),

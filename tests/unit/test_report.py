@@ -90,7 +90,8 @@ def test_junit_has_one_case_per_slo_row_fault_and_regression_and_counts_that_mat
     assert suite.timestamp == "2026-05-28T20:26:40"
     assert {p.name: p.value for p in suite.properties()} == {
         "scenario": "kickoff-sample", "outcome": "completed", "platform": "local",
-        "time_scale": "5", "seed": "7", "verdict": "fail"}
+        "time_scale": "5", "fault_time_scale": "5", "seed": "7",
+        "verdict": "fail"}
     root = etree.fromstring(render_junit(summary).encode())
     assert root.findtext("testsuite/system-out") == verdict["headline"]
     assert root.get("tests") == "9" and root.get("failures") == "5"
