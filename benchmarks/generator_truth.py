@@ -130,10 +130,14 @@ def _repeat(name: str, count: int, once: Callable[[Path], Run], folder: Path) ->
 
 
 def _outcomes(runs: list[Run]) -> str:
+    """"pass 19, fail 1; 3 with a second over the bounds": the verdicts, and the runs the
+    rule before sustained saturation (any second over the bounds) called generator-bound."""
     counts: dict[str, int] = {}
     for run in runs:
         counts[run.verdict] = counts.get(run.verdict, 0) + 1
-    return ", ".join(f"{verdict} {n}" for verdict, n in sorted(counts.items()))
+    over = sum(1 for run in runs if (run.generator or {}).get("seconds_over_bounds"))
+    return (", ".join(f"{verdict} {n}" for verdict, n in sorted(counts.items()))
+            + f"; {over} with a second over the bounds")
 
 
 # --- the parts ----------------------------------------------------------------------
