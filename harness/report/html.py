@@ -162,8 +162,8 @@ def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) 
                    "seconds in which the load generator was saturated (SLOs are judged without "
                    "them too). A short purple mark at the top: a second in which it stalled "
                    "once (time figures are judged widened by the stall, counts without that "
-                   "second and the next). An SLO whose verdict either changes reads "
-                   "generator-bound.</p>" + figures)
+                   "second and the next). An SLO reads generator-bound only where they could "
+                   "have changed its verdict.</p>" + figures)
     return _section("timeline", "Timeline",
                     figures or '<p class="note">No seconds were recorded.</p>')
 
