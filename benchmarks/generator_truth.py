@@ -34,7 +34,8 @@ under 25 minutes, e.g.
 (the target's), for a machine busier than the target asks.
 
 The reference stack (local processes, the scenarios' platform) is brought up
-when it is down (and down again after). Each run's
+when it is down (and down again after); every `harness` command here shares
+the caller's KICKOFF_STATE_DIR, where the local stack keeps its state. Each run's
 line says what its generator did (seconds saturated, stalls, the largest,
 which it was), so a hog that caused nothing shows as such.
 """
@@ -95,10 +96,9 @@ class Run:
 def _run(scenario: Path, results: Path, *extra: str, while_running: Callable[[subprocess.Popen,
                                                                                 Path], None]
          | None = None) -> Run:
-    env = {**os.environ, "KICKOFF_STATE_DIR": str(results / "state")}
     process = subprocess.Popen([HARNESS, "-q", "run", str(scenario), "--results-dir",
                                 str(results), *extra], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env)
+                               stderr=subprocess.DEVNULL)
     try:
         if while_running:
             while_running(process, results)
@@ -107,7 +107,7 @@ def _run(scenario: Path, results: Path, *extra: str, while_running: Callable[[su
         if process.poll() is None:
             process.kill()
             process.wait()
-    (folder,) = [p for p in results.iterdir() if p.is_dir() and p.name != "state"]
+    (folder,) = [p for p in results.iterdir() if p.is_dir()]
     summary = json.loads((folder / "summary.json").read_text())
     return Run(process.returncode, summary["verdict"]["result"], summary["generator"])
 
@@ -160,12 +160,15 @@ def _hogs(count: int) -> str:
 
 def capacity(folder: Path, hogs: int) -> list:
     results = folder / "capacity"
-    env = {**os.environ, "KICKOFF_STATE_DIR": str(results / "state")}
     with cpu_hog(hogs):
         done = subprocess.run([HARNESS, "-q", "capacity", str(SCENARIOS / "capacity-small.yaml"),
                                "--results-dir", str(results)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=env, timeout=3600)
-    (found,) = [p for p in results.iterdir() if p.is_dir() and p.name != "state"]
+                              stderr=subprocess.PIPE, text=True, timeout=3600)
+    found = [p for p in results.iterdir() if p.is_dir()] if results.is_dir() else []
+    if not found:
+        raise SystemExit(f"harness capacity wrote no folder (exit {done.returncode}): "
+                         f"{done.stderr.strip()[-500:]}")
+    (found,) = found
     document = json.loads((found / "capacity.json").read_text())
     answer = document["answer"]
     twice = sum(1 for level in document["levels"] if level.get("first_try"))
