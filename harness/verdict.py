@@ -21,12 +21,12 @@ worse (later, slower, more timeouts, fewer requests), so it can only have
 turned a pass into a fail. Each SLO's figure is taken three ways:
 - observed: over all its span's seconds (the row's `observed`);
 - steady: without the span's saturated seconds;
-- clean: steady, and without the stalls' effect: a time figure (unit "s":
-  latency, startup) less the largest stall in the span (a stall delays what
-  is measured across it by up to its size), floored at 0; any other figure
-  (ratios, rates, counts) without each stall second and the second after it
-  (what timed out or came late in it), or steady when that leaves no data
-  (the row's `clean`).
+- clean: steady, and without the stalls' effect on what was measured across
+  them, in each stall's second and the second after it: a time figure (unit
+  "s": latency, startup) with every duration measured there shortened by
+  the stall (it delayed them by up to its size); any other figure (ratios,
+  rates, counts) without those seconds (what timed out or came late), or
+  steady when that leaves no data (the row's `clean`).
 The SLO is "generator-bound" when more than half of its span's seconds
 were saturated (the load was mostly not there), when steady has no data
 where observed has, when steady and observed are judged differently, or
@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.aggregate import groups_of, metrics_of
 from harness.generator.saturation import Marks, SpanMarks, in_span, marks
@@ -205,7 +205,9 @@ def _clean(metric: str, steady_seconds: Sequence[Second], steady: float | None,
     if steady is None or not span.stalls:
         return steady
     if known_metric(metric).unit == "s":
-        return max(0.0, steady - span.largest_stall)
+        delays = span.delays
+        return figure_of(metric, [replace(s, window=s.window.shortened(delays[s.window.second]))
+                                  if s.window.second in delays else s for s in steady_seconds])
     figure = figure_of(metric, [s for s in steady_seconds if s.window.second not in span.dropped])
     return steady if figure is None else figure
 

@@ -12,9 +12,9 @@ not all made can move it either way), or when clean is better than
 observed (fail to degraded or pass, degraded to pass): a stall only makes
 figures worse, so a clean cell that is worse or has no data changes
 nothing. A cell's figures mix time checks and counts, so its clean cell
-leaves the stall seconds out of both (the verdict leaves them in for a time
-figure and subtracts the stall instead): a little more lenient for a time
-check.
+leaves the stall seconds out of both and widens the time checks (the verdict
+shortens the durations measured in them instead): a little more lenient for
+a time check.
 """
 
 from __future__ import annotations
