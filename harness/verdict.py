@@ -15,19 +15,24 @@ without data is "no data" and fails.
 
 The load generator (harness/generator/saturation.py marks its seconds:
 saturated, or a stall of some size) withholds a verdict only where its
-shortfall could have changed it. Each SLO is judged twice:
-- as observed: on all its span's seconds;
-- clean: without the span's saturated seconds, and without the stalls'
-  effect: a time figure (unit "s": latency, startup) minus the largest stall
-  in the span (a stall delays what is measured across it by up to its
-  size), floored at 0; any other figure (ratios, rates, counts) without each
-  stall second and the second after it (what timed out or came late in it).
-The same verdict both ways (pass, fail or no data) stands. The SLO is
-"generator-bound" instead when the two differ, when the clean judgement has
-no data where the observed one has, or when more than half of the span's
-seconds were saturated (the load was mostly not there). A row keeps
-`observed` and gains `clean`, `stall_s` (the largest stall in its span),
-`saturated_seconds` and `stall_seconds`.
+shortfall could have changed it. Saturated seconds (the load not all made)
+could move a figure either way; a stall only makes what was measured look
+worse (later, slower, more timeouts, fewer requests), so it can only have
+turned a pass into a fail. Each SLO's figure is taken three ways:
+- observed: over all its span's seconds (the row's `observed`);
+- steady: without the span's saturated seconds;
+- clean: steady, and without the stalls' effect on what was measured across
+  them, in each stall's second and the second after it: a time figure (unit
+  "s": latency, startup) with every duration measured there shortened by
+  the stall (it delayed them by up to its size); any other figure (ratios,
+  rates, counts) without those seconds (what timed out or came late), or
+  steady when that leaves no data (the row's `clean`).
+The SLO is "generator-bound" when more than half of its span's seconds
+were saturated (the load was mostly not there), when steady has no data
+where observed has, when steady and observed are judged differently, or
+when observed fails and clean passes; else the observed verdict (pass,
+fail or no data) stands. A row also gains `stall_s` (the largest stall in
+its span), `saturated_seconds`, `stall_seconds` and `generator_why`.
 
 Every SLO is a gate, defaults included: demand passes when all its SLOs
 hold and fails when one fails (or has no data). A fault fails when one of
@@ -56,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.aggregate import groups_of, metrics_of
 from harness.generator.saturation import Marks, SpanMarks, in_span, marks
@@ -194,34 +199,51 @@ def _result(value: float | None, op: str, threshold: float) -> str:
     return PASS if (value <= threshold if op == "max" else value >= threshold) else FAIL
 
 
-def _clean(metric: str, seconds: Sequence[Second], span: SpanMarks) -> float | None:
-    """The figure without what the generator's shortfall could have done to it
-    (see the module's docstring)."""
+def _clean(metric: str, steady_seconds: Sequence[Second], steady: float | None,
+           span: SpanMarks) -> float | None:
+    """The steady figure without the stalls' effect (see the module's docstring)."""
+    if steady is None or not span.stalls:
+        return steady
     if known_metric(metric).unit == "s":
-        figure = figure_of(metric, [s for s in seconds if s.window.second not in span.saturated])
-        return None if figure is None else max(0.0, figure - span.largest_stall)
-    return figure_of(metric, [s for s in seconds if s.window.second not in span.dropped])
+        delays = span.delays
+        return figure_of(metric, [replace(s, window=s.window.shortened(delays[s.window.second]))
+                                  if s.window.second in delays else s for s in steady_seconds])
+    figure = figure_of(metric, [s for s in steady_seconds if s.window.second not in span.dropped])
+    return steady if figure is None else figure
+
+
+def _why(observed: float | None, steady: float | None, clean: float | None, op: str,
+         threshold: float, span: SpanMarks) -> str | None:
+    """Why the generator could have changed the verdict (see the module's
+    docstring); None: it could not."""
+    result = _result(observed, op, threshold)
+    if span.mostly_saturated:
+        return f"saturated in {len(span.saturated)} of its {span.seconds} s"
+    if observed is not None and steady is None:
+        return f"no data without its {len(span.saturated)} saturated s"
+    if _result(steady, op, threshold) != result:
+        return (f"{result} as observed, {_result(steady, op, threshold)} without its "
+                f"{len(span.saturated)} saturated s")
+    if result == FAIL and _result(clean, op, threshold) == PASS:
+        return f"fail as observed, pass without its stalls (up to {span.largest_stall:.2f} s)"
+    return None
 
 
 def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second],
            found: Marks) -> dict:
-    """A figure over a span's seconds judged as observed and clean (see the
-    module's docstring): observed, clean, stall_s, saturated_seconds,
+    """A figure over a span's seconds judged as observed, steady and clean (see
+    the module's docstring): observed, clean, stall_s, saturated_seconds,
     stall_seconds, result and, when generator-bound, generator_why."""
     observed = figure_of(metric, seconds)
     span = in_span(found, [s.window.second for s in seconds])
-    clean = _clean(metric, seconds, span) if span else observed
-    result, why = _result(observed, op, threshold), None
-    if span.mostly_saturated:
-        why = f"saturated in {len(span.saturated)} of its {span.seconds} s"
-    elif observed is not None and clean is None:
-        why = "no data without the generator's saturated and stalled seconds"
-    elif _result(clean, op, threshold) != result:
-        why = (f"{result} as observed, {_result(clean, op, threshold)} without the "
-               f"generator's shortfall")
+    steady_seconds = [s for s in seconds if s.window.second not in span.saturated]
+    steady = figure_of(metric, steady_seconds) if span.saturated else observed
+    clean = _clean(metric, steady_seconds, steady, span)
+    why = _why(observed, steady, clean, op, threshold, span)
     return {"observed": observed, "clean": clean, "stall_s": span.largest_stall,
             "saturated_seconds": len(span.saturated), "stall_seconds": len(span.stalls),
-            "result": GENERATOR_BOUND if why else result, "generator_why": why}
+            "result": GENERATOR_BOUND if why else _result(observed, op, threshold),
+            "generator_why": why}
 
 
 def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], faults: Sequence[dict],

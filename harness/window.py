@@ -144,6 +144,18 @@ class Window:
         for name, starts in other.clients.items():
             self.client(name).merge(starts)
 
+    def shortened(self, by: float) -> Window:
+        """A copy whose every duration measured (startup times, request
+        latencies, overall and by client type) is `by` seconds shorter: the
+        second as it would read without a delay of `by` in what it measured."""
+        copy = Window.from_json(self.to_json())
+        copy.startup = copy.startup.shortened(by)
+        for tally in copy.requests.values():
+            tally.latency = tally.latency.shortened(by)
+        for starts in copy.clients.values():
+            starts.startup = starts.startup.shortened(by)
+        return copy
+
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
         data["errors"] = dict(self.errors)

@@ -99,6 +99,16 @@ class SpanMarks:
         return self.saturated | set(self.stalls) | {n + 1 for n in self.stalls}
 
     @property
+    def delays(self) -> dict[int, float]:
+        """How much each stall may have added to the durations measured in its
+        second and the second after it (what was in flight across it)."""
+        found: dict[int, float] = {}
+        for number, lag in self.stalls.items():
+            for touched in (number, number + 1):
+                found[touched] = max(found.get(touched, 0.0), lag)
+        return found
+
+    @property
     def mostly_saturated(self) -> bool:
         """More than half of the span saturated: the load was mostly not there."""
         return 2 * len(self.saturated) > self.seconds

@@ -2,15 +2,19 @@
 the verdict's rule (harness.verdict, harness.generator.saturation) on the
 seconds of the fault's run.
 
-A cell (harness.orchestrate.sweep_matrix) is judged again clean: on the
-run's seconds without the saturated ones, each stall second and the second
-after it, with every time check (startup, latency) widened by the largest
-stall while the fault was in. The cell could have changed when that clean
-verdict differs from the observed one, or when more than half of the seconds
-the fault was in were saturated. A cell's figures mix time checks and
-counts, so the stall seconds are left out of both (the verdict leaves them
-in for a time figure and subtracts the stall instead): a little more
-lenient for a time check, never a different mark.
+A cell (harness.orchestrate.sweep_matrix) is judged as observed; steady,
+on the run's seconds without the saturated ones; and clean, without the
+saturated seconds, each stall second and the second after it, every time
+check (startup, latency) widened by the largest stall while the fault was
+in. The cell could have changed when more than half of the seconds the
+fault was in were saturated, when steady differs from observed (the load
+not all made can move it either way), or when clean is better than
+observed (fail to degraded or pass, degraded to pass): a stall only makes
+figures worse, so a clean cell that is worse or has no data changes
+nothing. A cell's figures mix time checks and counts, so its clean cell
+leaves the stall seconds out of both and widens the time checks (the verdict
+shortens the durations measured in them instead): a little more lenient for
+a time check.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from dataclasses import replace
 
 from harness.generator.saturation import in_span
 from harness.orchestrate.sweep_journeys import Journey
-from harness.orchestrate.sweep_matrix import cell
+from harness.orchestrate.sweep_matrix import DEGRADED, FAIL, PASS, cell
 from harness.recorder import Second
 from harness.verdict import run_marks
+
+
+RANK = {FAIL: 0, DEGRADED: 1, PASS: 2}  # the verdicts a stall can only have made worse
 
 
 def _inside(second: Second, start: float, stop: float) -> bool:
@@ -38,14 +45,20 @@ def could_change(journey: Journey, seconds: Sequence[Second], injected: float,
         return None
     if span.mostly_saturated:
         return f"saturated in {len(span.saturated)} of the {span.seconds} s the fault was in"
+    observed = cell(journey, seconds, injected, reverted)["verdict"]
+    if span.saturated:
+        steady = cell(journey, [s for s in seconds if s.window.second not in span.saturated],
+                      injected, reverted)["verdict"]
+        if steady != observed:
+            return f"{observed} as observed, {steady} without its saturated seconds"
     widened = Journey(journey.key, journey.name, tuple(
         replace(check, threshold=check.threshold + span.largest_stall)
         if check.unit == "s" else check for check in journey.checks))
-    observed = cell(journey, seconds, injected, reverted)["verdict"]
     clean = cell(widened, [s for s in seconds if s.window.second not in span.dropped],
                  injected, reverted)["verdict"]
-    return None if clean == observed else \
-        f"{observed} as observed, {clean} without the generator's shortfall"
+    if observed in RANK and clean in RANK and RANK[clean] > RANK[observed]:
+        return f"{observed} as observed, {clean} without its stalls"
+    return None
 
 
 def generator_bound(journeys: Sequence[Journey], seconds: Sequence[Second], injected: float,

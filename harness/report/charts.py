@@ -64,8 +64,9 @@ def stall_spans(seconds: Sequence[Second], start: float) -> list[Span]:
     stretch), labelled with the stall's size."""
     found = marks((s.window.second, s.window.generator) for s in seconds)
     stalls = found.stalls
-    return [Span(f"load generator stalled {stalls[second.window.second]:.2f} s: time "
-                 f"figures are judged widened by it, counts without this second and the next",
+    return [Span(f"load generator stalled {stalls[second.window.second]:.2f} s: what was "
+                 f"measured in this second and the next is also judged without it (durations "
+                 f"shortened by it, counts left out)",
                  span.start, span.end)
             for second, span in _spans_of(seconds, start) if second.window.second in stalls]
 

@@ -169,9 +169,10 @@ def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) 
         figures = ('<p class="generator saturated">Shaded purple, with a bar along the top: '
                    "seconds in which the load generator was saturated (SLOs are judged without "
                    "them too). A short purple mark at the top: a second in which it stalled "
-                   "once (time figures are judged widened by the stall, counts without that "
-                   "second and the next). An SLO whose verdict either changes reads "
-                   "generator-bound.</p>" + figures)
+                   "once (what was measured in that second and the next is also judged "
+                   "without it: durations shortened by the stall, counts left out). An SLO reads "
+                   "generator-bound only where they could have changed its verdict.</p>"
+                   + figures)
     return _section("timeline", "Timeline",
                     figures or '<p class="note">No seconds were recorded.</p>')
 

@@ -1,7 +1,9 @@
 """The verdict when the load generator struggled, on hand-made seconds: an
-isolated stall keeps a pass and keeps a fail; a stall that could turn a fail
-into a pass (a time figure widened across the threshold, errors only in the
-stall's seconds) reads generator-bound; three seconds in a row over the
+isolated stall keeps a pass and keeps a fail, also a pass whose only data
+lies around the stall (a stall only makes figures look worse); a stall that
+could turn a fail into a pass (slow starts measured across it, errors only in
+its seconds) reads generator-bound, one that only touched a few of the
+figure's samples does not; three seconds in a row over the
 bounds are saturated and dropped, two are stalls; over the bounds in more
 than a quarter of a span saturates it; a span more than half saturated is
 generator-bound; a fault's recovery window matters only when it did not
@@ -14,6 +16,7 @@ import pytest
 
 from harness.generator.saturation import SATURATED, STALL, Streak, in_span, marks, run_summary
 from harness.generator.truth import GeneratorTruth
+from harness.histogram import Histogram
 from harness.status_line import StatusLine, describe
 from harness.summary import generator_line
 from harness.verdict import exit_code, judge
@@ -45,16 +48,39 @@ def test_an_isolated_stall_keeps_a_pass_and_keeps_a_fail():
 
 
 def test_a_stall_that_widens_a_time_figure_across_its_threshold_is_generator_bound():
-    data = run(10, {5}, starts=1, startup=4.2)
+    data = run(10, {5}, starts=1, startup=1.0)
+    for s in data[5:7]:  # the slow starts were measured across the stall: its second and the next
+        s.window.startup = Histogram()
+        s.window.startup.add(4.2)
     (row,) = judge([slo("startup_time_p95", "4s")], data, [], "match")["slos"]
-    # 4.2 s as observed fails; 4.2 s less the 0.4 s stall passes: the stall could have done it
+    # 4.2 s as observed fails; those starts less the 0.4 s stall pass: the stall could have done it
     assert row["observed"] == pytest.approx(4.2, rel=0.05)
-    assert row["clean"] == pytest.approx(row["observed"] - LAG)
+    assert row["clean"] == pytest.approx(4.2 - LAG, rel=0.05)
     assert row["result"] == "generator-bound"
-    assert row["generator_why"] == "fail as observed, pass without the generator's shortfall"
-    far = run(10, {5}, starts=1, startup=6.0)  # far beyond: a 0.4 s stall changes nothing
-    (row,) = judge([slo("startup_time_p95", "4s")], far, [], "match")["slos"]
-    assert row["result"] == "fail"
+    assert row["generator_why"] == "fail as observed, pass without its stalls (up to 0.40 s)"
+
+
+def test_a_stall_widens_only_what_was_measured_across_it():
+    data = run(10, {5}, starts=1, startup=4.2)  # slow starts in every second, not only there
+    (row,) = judge([slo("startup_time_p95", "4s")], data, [], "match")["slos"]
+    # Only the starts of seconds 5 and 6 are shortened: the p95 of the ten is still 4.2 s.
+    assert row["clean"] == pytest.approx(4.2, rel=0.05) and row["result"] == "fail"
+    assert Histogram({0: 3}).shortened(0.5).percentile(1.0) == pytest.approx(0.5, rel=0.03)
+    assert Histogram({0: 3}).shortened(2.0).count == 3  # no shorter than the floor, none lost
+
+
+def test_a_pass_stands_whatever_a_stall_did():
+    data = run(4, {0})  # a short run: every start in its first second, which stalled
+    data[0].window.attempts = data[0].window.starts = 6
+    (row,) = judge([slo("video_start_failure_ratio", "1%")], data, [], "match")["slos"]
+    assert (row["observed"], row["result"]) == (0.0, "pass")  # no data without it: a stall
+    # cannot have hidden a failure
+    data = run(10, {4}, errors=1)  # 1% errors everywhere but around the stall
+    for s in data[4:6]:
+        s.window.requests["segment"].failures = 0
+    (row,) = judge([slo("error_ratio.segment", "0.9%")], data, [], "match")["slos"]
+    assert row["observed"] == pytest.approx(0.008) and row["clean"] == pytest.approx(0.01)
+    assert row["result"] == "pass"  # leaving out the stall's good seconds never binds a pass
 
 
 def test_errors_only_around_a_stall_are_generator_bound():
