@@ -1,0 +1,98 @@
+"""One live stream under three conditions at once, each played by kickoff's
+web viewer and the real player side by side.
+
+Every condition has two Toxiproxy proxies to the same upstream, one per
+player, so both see the same link: clean; a bandwidth limit between the two
+top renditions (the choice matters); a cut of CUT_S seconds from CUT_AT_S
+(the proxies refuse connections, as kickoff's `cut` fault does). The three
+run side by side, their starts STAGGER_S apart: the comparisons take little
+more than the time of one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gevent
+
+from harness.calibrate.agreement import Check, judge
+from harness.calibrate.figures import Figures
+from harness.calibrate.installed import Yardstick
+from harness.calibrate.side_by_side import play_both
+from tests.streams.servers import toxiproxies
+
+SECONDS = 30.0  # of play per comparison
+CUT_AT_S, CUT_S = 8.0, 5.0
+# Seconds between the starts of the conditions: a browser player's first
+# seconds take most of a core (Chromium's start, the player's worker, the
+# first appends), and starting three at once on two cores slows each start.
+STAGGER_S = 4.0
+CONDITIONS = ("clean", "bandwidth", "cut")
+SIDES = ("kickoff", "real")
+
+
+@dataclass(frozen=True)
+class Compared:
+    condition: str
+    kickoff: Figures
+    real: Figures
+    checks: list[Check]
+    rate_kbps: float | None  # the bandwidth condition's limit
+
+
+def _api(api: str, method: str, path: str, body: dict) -> None:
+    request = urllib.request.Request(f"{api}{path}", data=json.dumps(body).encode(),
+                                     method=method, headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).close()
+
+
+def limit_kbps(ladder: Sequence[int]) -> float:
+    """A bandwidth between the two top renditions (bits/s), as kbit/s: their
+    geometric mean; with one rendition, half as much again as it needs."""
+    if len(ladder) == 1:
+        return 1.5 * ladder[0] / 1000
+    return math.sqrt(ladder[-1] * ladder[-2]) / 1000
+
+
+def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float) -> None:
+    """Put the condition on the proxies `names` (the cut: now, then back later)."""
+    if condition == "bandwidth":
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}/toxics",
+                 {"name": "narrow", "type": "bandwidth", "stream": "downstream",
+                  "attributes": {"rate": round(rate_kbps / 8)}})  # Toxiproxy's rate is KB/s
+    elif condition == "cut":
+        gevent.sleep(CUT_AT_S)
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}", {"enabled": False})
+        gevent.sleep(CUT_S)
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}", {"enabled": True})
+
+
+def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
+            ladder: Sequence[int]) -> list[Compared]:
+    """The stream at `upstream` (host:port) + `path` (and query), with
+    renditions `ladder` (announced bits/s), under each condition at once."""
+    names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
+    rate = limit_kbps(ladder)
+    with toxiproxies(upstream, tuple(names)) as (api, proxies):
+        def one(condition: str) -> Compared:
+            gevent.sleep(STAGGER_S * CONDITIONS.index(condition))
+            urls = [proxies[f"{condition}-{side}"] + path for side in SIDES]
+            changing = gevent.spawn(_condition, api, [f"{condition}-{side}" for side in SIDES],
+                                    condition, rate)
+            if condition == "bandwidth":
+                changing.join()  # the limit is there before the players start
+            kickoff, real = play_both(yardstick, protocol, SECONDS, *urls)
+            changing.join()
+            return Compared(condition, kickoff, real, judge(kickoff, real, SECONDS),
+                            rate if condition == "bandwidth" else None)
+
+        sessions = [gevent.spawn(one, condition) for condition in CONDITIONS]
+        gevent.joinall(sessions, raise_error=True)
+        return [session.value for session in sessions]

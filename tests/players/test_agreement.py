@@ -1,0 +1,62 @@
+"""kickoff's web viewer agrees with hls.js and dash.js (in headless Chromium)
+on live streams it did not write: ffmpeg's HLS with a master playlist (TS;
+fMP4 with separate audio), a bare HLS media playlist (no master, so no
+bitrate announced), ffmpeg's live DASH ($Number$; $Time$ with a
+SegmentTimeline), and the reference stack's stream. Each clean, under a
+bandwidth limit between the two top renditions and a 5 s link cut, the two
+players side by side on proxies of their own (tests/players/sessions.py);
+the bounds are harness/calibrate/agreement.py's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.calibrate.agreement import held, table
+from harness.load.protocol import dash, hls, mpd
+from tests.players import sessions
+from tests.players.conftest import COMPARED
+from tests.streams.servers import live_encoder, nginx, wait_for_window
+
+WINDOW = 6  # segments of each rendition out before the players come
+STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
+SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
+          "dash-time": "dash"}
+BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
+
+
+def ladder(folder: Path, manifest: str) -> list[int]:
+    """The renditions' bitrates (bits/s, audio included), lowest first: as
+    announced, or for a bare media playlist as its segments weigh."""
+    text, url = (folder / manifest).read_text(), f"http://x/{manifest}"
+    if dash.sniff(text):
+        parsed = mpd.parse_mpd(text, url)
+        audio = max((r.bandwidth for r in parsed.representations if r.kind == "audio"), default=0)
+        return sorted(r.bandwidth + audio for r in parsed.representations if r.kind == "video")
+    if "#EXT-X-STREAM-INF" in text:
+        return [v.bandwidth for v in hls.parse_master(text, url) if not v.audio_only]
+    segments = hls.parse_media(text, url).segments
+    size = sum((folder / s.uri.rpartition("/")[2]).stat().st_size for s in segments)
+    return [round(size * 8 / sum(s.duration for s in segments))]
+
+
+def judged(label: str, compared: list[sessions.Compared]) -> None:
+    rows = [(f"{label}, {c.condition}", c.kickoff, c.real, c.checks) for c in compared]
+    COMPARED.extend(rows)
+    assert all(held(c.checks) for c in compared), "\n" + table(rows)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
+    www = tmp_path / "www"
+    with nginx(www, tmp_path / "nginx") as (base, _), \
+            live_encoder(shape, www, STREAM_SECONDS) as manifest:
+        wait_for_window(www, shape, WINDOW)
+        compared = sessions.compare(yardstick, SHAPES[shape], urlsplit(base).netloc,
+                                    f"/{manifest}", ladder(www, manifest))
+    judged(shape, compared)
+    if shape == "hls-bare":  # nothing announces a bitrate: bytes over media time, never 0
+        for c in compared:
+            assert c.kickoff.kbps == pytest.approx(c.real.kbps, rel=BARE_KBPS_SHARE)
