@@ -5,6 +5,11 @@ bounds a viewer model must keep, and the table that shows them.
 - stalls within one of the real player's count;
 - stalled time within 1 s per minute of play;
 - the same rung played longest (renditions by bitrate, lowest first).
+
+A real player does not repeat itself exactly on a live stream: its start
+point, its timers and the network differ from one play to the next. With
+several real players on the same stream at the same time, kickoff is held to
+the bounds around the nearest of their figures (any of their rungs).
 """
 
 from __future__ import annotations
@@ -25,28 +30,37 @@ STALLED_S_PER_MINUTE = 1.0
 class Check:
     figure: str  # "startup", "stalls", "stalled", "rung"
     kickoff: float | int | None
-    real: float | int | None
+    real: tuple[float | int | None, ...]  # each real player's
     allowed: str  # the bound, as a reader sees it
     held: bool
 
 
-def judge(kickoff: Figures, real: Figures, seconds: float) -> list[Check]:
+def _nearest(value: float, reals: Sequence[float]) -> float:
+    return min(reals, key=lambda real: abs(real - value))
+
+
+def judge(kickoff: Figures, reals: Sequence[Figures], seconds: float) -> list[Check]:
     """Each bound, for a comparison of `seconds` of play."""
     checks = []
-    if kickoff.startup_s is None or real.startup_s is None:
-        checks.append(Check("startup", kickoff.startup_s, real.startup_s, "both start",
-                            kickoff.startup_s is None and real.startup_s is None))
+    startups = [real.startup_s for real in reals if real.startup_s is not None]
+    if kickoff.startup_s is None or len(startups) < len(reals):
+        checks.append(Check("startup", kickoff.startup_s, tuple(r.startup_s for r in reals),
+                            "both start", kickoff.startup_s is None and not startups))
     else:
-        within = max(STARTUP_S, STARTUP_SHARE * real.startup_s)
-        checks.append(Check("startup", kickoff.startup_s, real.startup_s, f"±{within:.2f} s",
-                            abs(kickoff.startup_s - real.startup_s) <= within))
-    checks.append(Check("stalls", kickoff.stalls, real.stalls, f"±{STALLS}",
-                        abs(kickoff.stalls - real.stalls) <= STALLS))
+        nearest = _nearest(kickoff.startup_s, startups)
+        within = max(STARTUP_S, STARTUP_SHARE * nearest)
+        checks.append(Check("startup", kickoff.startup_s, tuple(startups), f"±{within:.2f} s",
+                            abs(kickoff.startup_s - nearest) <= within))
+    stalls = [real.stalls for real in reals]
+    checks.append(Check("stalls", kickoff.stalls, tuple(stalls), f"±{STALLS}",
+                        abs(kickoff.stalls - _nearest(kickoff.stalls, stalls)) <= STALLS))
+    stalled = [real.stalled_s for real in reals]
     within = STALLED_S_PER_MINUTE * seconds / 60
-    checks.append(Check("stalled", kickoff.stalled_s, real.stalled_s, f"±{within:.2f} s",
-                        abs(kickoff.stalled_s - real.stalled_s) <= within))
-    checks.append(Check("rung", kickoff.rung, real.rung, "same",
-                        kickoff.rung is not None and kickoff.rung == real.rung))
+    checks.append(Check("stalled", kickoff.stalled_s, tuple(stalled), f"±{within:.2f} s",
+                        abs(kickoff.stalled_s - _nearest(kickoff.stalled_s, stalled)) <= within))
+    rungs = tuple(real.rung for real in reals)
+    checks.append(Check("rung", kickoff.rung, rungs, "same",
+                        kickoff.rung is not None and kickoff.rung in rungs))
     return checks
 
 
@@ -60,18 +74,22 @@ def _shown(value: float | int | None) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def table(rows: Sequence[tuple[str, Figures, Figures, Sequence[Check]]]) -> str:
-    """One line per comparison (what was played, and how), each bound's two
-    figures and whether it held; then failures and the bitrates as each
-    player counts them."""
+def _reals(values: Sequence[float | int | None]) -> str:
+    return ", ".join(_shown(value) for value in values)
+
+
+def table(rows: Sequence[tuple[str, Figures, Sequence[Figures], Sequence[Check]]]) -> str:
+    """One line per comparison (what was played, and how): each bound's
+    figures, kickoff's then the real players', and whether it held; then
+    failed attempts and the bitrate each counts."""
     lines = []
-    for label, kickoff, real, checks in rows:
-        line = [label, real.player]
+    for label, kickoff, reals, checks in rows:
+        line = [label, reals[0].player]
         for check in checks:
-            line.append(f"{_shown(check.kickoff)} / {_shown(check.real)} "
+            line.append(f"{_shown(check.kickoff)} / {_reals(check.real)} "
                         f"{'ok' if check.held else 'BROKEN'} ({check.allowed})")
-        line.append(f"{kickoff.failures} / {real.failures}")
-        line.append(f"{_shown(kickoff.kbps)} / {_shown(real.kbps)}")
+        line.append(f"{kickoff.failures} / {_reals([real.failures for real in reals])}")
+        line.append(f"{_shown(kickoff.kbps)} / {_reals([real.kbps for real in reals])}")
         lines.append(line)
     return tabulate(lines, headers=["stream, condition", "real player",
                                     "startup s (kickoff / real)", "stalls", "stalled s",

@@ -65,9 +65,9 @@ def calibrate(url: str, seconds: float, client: str, chromium: str | None,
     yardstick = find(chromium, players, protocol)
     print(f"calibrating on {url} ({protocol}) for {seconds:g} s: kickoff's {client} viewer "
           f"beside the real player, both at once")
-    kickoff, real = play_both(yardstick, protocol, seconds, url, url, client)
-    checks = judge(kickoff, real, seconds)
-    print(table([(f"{protocol}, {seconds:g} s", kickoff, real, checks)]))
+    kickoff, (real,) = play_both(yardstick, protocol, seconds, url, [url], client)
+    checks = judge(kickoff, [real], seconds)
+    print(table([(f"{protocol}, {seconds:g} s", kickoff, [real], checks)]))
     broken = [check.figure for check in checks if not check.held]
     if held(checks):
         print(f"\nkickoff's {client} viewer agrees with {real.player} on this stream: every "

@@ -1,6 +1,9 @@
-"""kickoff's viewer and a real player on the same stream at the same time."""
+"""kickoff's viewer and real players on the same stream at the same time."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import ExitStack
 
 from harness.calibrate import viewer_side
 from harness.calibrate.figures import Figures
@@ -11,13 +14,17 @@ MAX_REPLAYS = 10  # waits before pressing play again a page is given (kickoff's 
 
 
 def play_both(yardstick: Yardstick, protocol: str, seconds: float, kickoff_url: str,
-              real_url: str, client: str = "web") -> tuple[Figures, Figures]:
+              real_urls: Sequence[str], client: str = "web") -> tuple[Figures, list[Figures]]:
     """kickoff's viewer of `client` on `kickoff_url` and hls.js or dash.js (by
-    `protocol`) on `real_url` (the same stream, or the same through another
-    proxy), both handed their URL at the same moment, for `seconds`; after a
-    failed attempt both press play again after the same waits."""
+    `protocol`) on each of `real_urls` (the same stream, or the same through
+    proxies of their own), all handed their URL at the same moment, for
+    `seconds`; after a failed attempt each presses play again after the same
+    waits."""
     replays = viewer_side.replay_waits(MAX_REPLAYS)
-    with RealPlayer(yardstick, real_url, protocol, seconds, replays) as real:
-        real.start()
+    with ExitStack() as stack:
+        reals = [stack.enter_context(RealPlayer(yardstick, url, protocol, seconds, replays))
+                 for url in real_urls]
+        for real in reals:
+            real.start()
         kickoff = viewer_side.play(kickoff_url, seconds, client)
-        return kickoff, real.figures()
+        return kickoff, [real.figures() for real in reals]

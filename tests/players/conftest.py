@@ -20,7 +20,7 @@ from harness.errors import InfrastructureMissing
 from tests.players.pipeline import medians
 
 HERE = Path(__file__).resolve().parent
-COMPARED: list = []  # (label, kickoff, real, checks) of every comparison, for the summary
+COMPARED: list = []  # (label, kickoff, reals, checks) of every comparison, for the summary
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +43,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(table(sorted(COMPARED, key=lambda row: row[0])))
     terminalreporter.write_line("\nthe real players' pipeline, medians over these runs (the web "
                                 "model's figures in harness/load/clients.py):")
-    for player, figures in medians(real for _, _, real, _ in COMPARED).items():
+    for player, figures in medians(real for _, _, reals, _ in COMPARED for real in reals).items():
         shown = ", ".join(f"{name} {value:.3f} s" for name, value in figures.items())
         terminalreporter.write_line(f"  {player}: {shown}")

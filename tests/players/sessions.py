@@ -1,8 +1,8 @@
 """One live stream under three conditions at once, each played by kickoff's
-web viewer and the real player side by side.
+web viewer and two real players side by side.
 
-Every condition has two Toxiproxy proxies to the same upstream, one per
-player, so both see the same link: clean; a bandwidth limit between the two
+Every condition has a Toxiproxy proxy per player to the same upstream, so
+all see the same link: clean; a bandwidth limit between the two
 top renditions (the choice matters); a cut of CUT_S seconds from CUT_AT_S
 (the proxies refuse connections, as kickoff's `cut` fault does). The three
 run side by side, their starts STAGGER_S apart: the comparisons take little
@@ -32,14 +32,16 @@ CUT_AT_S, CUT_S = 8.0, 5.0
 # first appends), and starting three at once on two cores slows each start.
 STAGGER_S = 4.0
 CONDITIONS = ("clean", "bandwidth", "cut")
-SIDES = ("kickoff", "real")
+# kickoff's viewer and two real players: a real player's figures vary from one play to the
+# next (agreement.py holds kickoff to the bounds around either)
+SIDES = ("kickoff", "real-1", "real-2")
 
 
 @dataclass(frozen=True)
 class Compared:
     condition: str
     kickoff: Figures
-    real: Figures
+    reals: list[Figures]
     checks: list[Check]
     rate_kbps: float | None  # the bandwidth condition's limit
 
@@ -75,24 +77,28 @@ def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float)
 
 
 def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
-            ladder: Sequence[int]) -> list[Compared]:
+            ladder: Sequence[int], together: bool = True) -> list[Compared]:
     """The stream at `upstream` (host:port) + `path` (and query), with
-    renditions `ladder` (announced bits/s), under each condition at once."""
+    renditions `ladder` (announced bits/s), under each condition: at once
+    (staggered), or one after another where decoding it takes the cores."""
     names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
     rate = limit_kbps(ladder)
     with toxiproxies(upstream, tuple(names)) as (api, proxies):
         def one(condition: str) -> Compared:
-            gevent.sleep(STAGGER_S * CONDITIONS.index(condition))
+            if together:
+                gevent.sleep(STAGGER_S * CONDITIONS.index(condition))
             urls = [proxies[f"{condition}-{side}"] + path for side in SIDES]
             changing = gevent.spawn(_condition, api, [f"{condition}-{side}" for side in SIDES],
                                     condition, rate)
             if condition == "bandwidth":
                 changing.join()  # the limit is there before the players start
-            kickoff, real = play_both(yardstick, protocol, SECONDS, *urls)
+            kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:])
             changing.join()
-            return Compared(condition, kickoff, real, judge(kickoff, real, SECONDS),
+            return Compared(condition, kickoff, reals, judge(kickoff, reals, SECONDS),
                             rate if condition == "bandwidth" else None)
 
+        if not together:
+            return [one(condition) for condition in CONDITIONS]
         sessions = [gevent.spawn(one, condition) for condition in CONDITIONS]
         gevent.joinall(sessions, raise_error=True)
         return [session.value for session in sessions]

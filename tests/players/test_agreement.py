@@ -9,6 +9,7 @@ the bounds are harness/calibrate/agreement.py's."""
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,14 +17,15 @@ import pytest
 
 from harness.calibrate.agreement import held, table
 from harness.load.protocol import dash, hls, mpd
+from tests.cli import harness
 from tests.players import sessions
 from tests.players.conftest import COMPARED
-from tests.streams.servers import live_encoder, nginx, wait_for_window
+from tests.streams.servers import live_encoder, nginx, own_state, wait_for_window
 
 WINDOW = 6  # segments of each rendition out before the players come
 STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
-          "dash-time": "dash"}
+          "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
 
@@ -43,7 +45,7 @@ def ladder(folder: Path, manifest: str) -> list[int]:
 
 
 def judged(label: str, compared: list[sessions.Compared]) -> None:
-    rows = [(f"{label}, {c.condition}", c.kickoff, c.real, c.checks) for c in compared]
+    rows = [(f"{label}, {c.condition}", c.kickoff, c.reals, c.checks) for c in compared]
     COMPARED.extend(rows)
     assert all(held(c.checks) for c in compared), "\n" + table(rows)
 
@@ -59,4 +61,18 @@ def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
     judged(shape, compared)
     if shape == "hls-bare":  # nothing announces a bitrate: bytes over media time, never 0
         for c in compared:
-            assert c.kickoff.kbps == pytest.approx(c.real.kbps, rel=BARE_KBPS_SHARE)
+            assert c.kickoff.kbps == pytest.approx(c.reals[0].kbps, rel=BARE_KBPS_SHARE)
+
+
+@pytest.mark.only_on("local")
+def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
+    """Its stream as `harness stack url` gives it (a signed URL of the free-to-air
+    match); its top rendition is 720p, so the conditions take turns."""
+    url = harness("stack", "url", env=own_state(tmp_path)).stdout.strip()
+    parts = urlsplit(url)
+    master = urllib.request.urlopen(url, timeout=10).read().decode()
+    compared = sessions.compare(yardstick, "hls", parts.netloc, url[len(f"{parts.scheme}://"
+                                                                       f"{parts.netloc}"):],
+                                [v.bandwidth for v in hls.parse_master(master, url)],
+                                together=False)
+    judged("reference stack", compared)
