@@ -68,7 +68,7 @@ def calibrate(url: str, seconds: float, client: str, chromium: str | None,
     kickoff, (real,) = play_both(yardstick, protocol, seconds, url, [url], client)
     checks = judge(kickoff, [real], seconds)
     print(table([(f"{protocol}, {seconds:g} s", kickoff, [real], checks)]))
-    broken = [check.figure for check in checks if not check.held]
+    broken = [check.figure for check in checks if check.broken]
     if held(checks):
         print(f"\nkickoff's {client} viewer agrees with {real.player} on this stream: every "
               f"bound held")

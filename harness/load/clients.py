@@ -54,6 +54,12 @@ class PlayerModel:
     # before the first frame, a switch up fetches the segment at the start point again
     # at the new rendition, and the first frame waits for it (hls.js)
     refetch_start: bool = False
+    # seconds after a segment is in before its track looks for the next one (dash.js:
+    # appending, then its schedule timer starts again), on top of the download
+    reschedule_s: float = 0.0
+    # an init segment that failed for good stops the player: it asks for nothing more
+    # and the viewer sees one stall to the end (dash.js)
+    init_failure_stops: bool = False
     # a request that failed for good moves to another rendition (the next lower one
     # first), as hls.js does; the attempt fails when every rendition has failed
     failover: bool = False
@@ -75,12 +81,14 @@ class ClientProfile:
 
 # Measured with hls.js 1.7.4 and dash.js 5.2.1 in Chromium 156 on 2 cores (docs/
 # calibration.md; tests/players prints them again on every run): hls.js's first segment
-# takes 0.13 s from its last byte to FRAG_BUFFERED, a later one 0.015 s, and the first
-# frame (`playing`) comes 0.09 s after the start segment is buffered; dash.js shows its
-# first frame 0.10 s after the last byte of its first segments.
-HLS_JS_PROCESSING_S = (0.13, 0.015)
-HLS_JS_FIRST_FRAME_S = 0.09
+# takes 0.13 s from its last byte to FRAG_BUFFERED, a later one 0.003 s, and the first
+# frame (`playing`) comes 0.10 s after the start segment is buffered; dash.js shows its
+# first frame 0.10 s after its first video and audio segments are in, and a track's next
+# segment comes in 0.007 s later than a segment's duration after the last one.
+HLS_JS_PROCESSING_S = (0.13, 0.003)
+HLS_JS_FIRST_FRAME_S = 0.10
 DASH_JS_FIRST_FRAME_S = 0.10
+DASH_JS_RESCHEDULE_S = 0.007
 
 HLS_JS = PlayerModel(
     "hls.js", startup_buffer=0.0, resume_buffer=0.0, abr=HlsJsAbr,
@@ -93,7 +101,8 @@ DASH_JS = PlayerModel(
     # liveDelayFragmentCount 4 without a suggested delay; scheduling.defaultTimeout 0.5 s
     live=LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5),
     segment_retry=DASH_JS_SEGMENT, manifest_retry=DASH_JS_MPD,
-    first_frame_s=DASH_JS_FIRST_FRAME_S, keep_trying=True)
+    first_frame_s=DASH_JS_FIRST_FRAME_S, reschedule_s=DASH_JS_RESCHEDULE_S, keep_trying=True,
+    init_failure_stops=True)
 
 
 def _own(name: str, startup: float, resume: float, start: str, up_buffer: float,

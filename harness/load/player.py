@@ -100,8 +100,10 @@ class Player:
         self._credited = 0.0  # seconds of media fetched on every lane, given to playback
         self._once: set[str] = set()  # init segments and keys fetched in this attempt
         self._failed: set[int] = set()  # renditions whose requests failed for good (failover)
-        self._last_try = False  # every rendition failed: one more try before the attempt fails
+        self._moves = 0  # renditions moved to since a request last succeeded (failover)
+        self._tries_left: int | None = None  # with every rendition failed: tries before giving up
         self._processed = False  # a media segment of this attempt has been processed
+        self._stopped = False  # the player asks for nothing more (model.init_failure_stops)
         self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
         self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
 
@@ -204,6 +206,9 @@ class Player:
         """One action: fetch the next segment of the track with the least buffered
         if it is out and the buffer has room, else wait for a newer window."""
         self.playback.advance(self._clock())
+        if self._stopped:  # the picture stays frozen until the viewer gives up or leaves
+            self._sleep(IDLE)
+            return
         going = [lane for lane in self._lanes if not lane.exhausted]
         if not going:
             raise StreamEnded()
@@ -227,13 +232,17 @@ class Player:
 
     def _poll(self, going: list[_Lane]) -> None:
         """The due track with the least buffered fetches its next segment if it
-        is out, else looks again `poll_s` later; with none due, wait for one."""
+        is out, else looks again `poll_s` later; with none due, wait for one.
+        The video rendition is chosen at each look (dash.js's schedule asks its
+        ABR then), with what is buffered at that moment."""
         now = self._clock()
         due = [lane for lane in going if lane.look_at <= now]
         if not due:
             self._sleep(min(lane.look_at for lane in going) - now)
             return
         lane = min(due, key=lambda candidate: candidate.fetched)
+        if lane is self._lanes[0]:
+            self._switch(self._choice())  # chosen as it is asked for, with the buffer then
         self._reload(lane)
         segment = lane.segment()
         if segment is not None and self._ahead(lane) < MAX_BUFFER:
@@ -248,11 +257,15 @@ class Player:
         except FetchError as error:
             self._failed_for_good(error)
 
-    def _failed_for_good(self, error: FetchError) -> None:
+    def _failed_for_good(self, error: FetchError, lane: _Lane | None = None) -> None:
         """A request failed after the model's retries: another rendition
-        (hls.js), or wait and ask again (dash.js), else the attempt fails."""
+        (hls.js), or wait and ask again (dash.js: that track, at its next look),
+        else the attempt fails."""
         if self.model.keep_trying:
-            self._sleep(self.model.live.poll_s or IDLE)
+            if self._polls and lane is not None:
+                lane.look_at = self._clock() + self.model.live.poll_s
+            else:
+                self._sleep(self.model.live.poll_s or IDLE)
             return
         if not self.model.failover:
             raise error
@@ -262,12 +275,19 @@ class Player:
         candidates = [(self.current - k) % count for k in range(1, count)]
         left = [rendition for rendition in candidates if rendition not in self._failed]
         if left:
+            self._moves += 1
             self._switch(left[0])
-        elif not self._last_try:  # as hls.js: a last try a retry delay later, then it gives up
-            self._last_try = True
-            self._sleep(self.model.manifest_retry.backoff)
-        else:
+            return
+        # every rendition failed: as hls.js, more tries on the playlist retry policy's waits,
+        # as many as its retries less the renditions moved through (at least one), then it
+        # gives up
+        retry = self.model.manifest_retry
+        if self._tries_left is None:
+            self._tries_left = max(1, retry.tries - 1 - self._moves)
+        if self._tries_left == 0:
             raise error
+        self._sleep(retry.wait(max(retry.tries - 1 - self._moves, 1) - self._tries_left))
+        self._tries_left -= 1
 
     def _ahead(self, lane: _Lane) -> float:
         """Seconds of this lane's media buffered ahead of the playhead."""
@@ -277,8 +297,13 @@ class Player:
         if resource is None or resource.uri in self._once:
             return
         keys = {"ot": object_type, "br": cmcd.kbps(lane.track.bandwidth)}
-        self.model.segment_retry.call(lambda: self._media(
-            resource.uri, SEGMENT_TIME_LIMIT, keys, resource.byterange), self._sleep)
+        try:
+            self.model.segment_retry.call(lambda: self._media(
+                resource.uri, SEGMENT_TIME_LIMIT, keys, resource.byterange), self._sleep)
+        except FetchError:
+            if object_type == cmcd.INIT and self.model.init_failure_stops:
+                self._stopped = True
+            raise
         self._once.add(resource.uri)
 
     def _download(self, lane: _Lane, segment: Segment) -> None:
@@ -312,16 +337,18 @@ class Player:
             self._switch(min(self.current - 1, self._choice()))
             return
         except FetchError as error:
-            self._failed_for_good(error)
+            if not self._stopped:
+                self._failed_for_good(error, lane)
             return
         self._failed.clear()
-        self._last_try = False
+        self._moves, self._tries_left = 0, None
         # the browser's work on it (transmuxing, appending) before it asks for the next
         pause = self.model.processing_s[1 if self._processed else 0]
         if pause:
             self._sleep(pause)
         self._processed = True
         finished = self._clock()
+        lane.look_at = finished + self.model.reschedule_s
         video = lane is self._lanes[0]
         if video or not self.abr.video_only:
             self._measured(received, finished - started)
@@ -336,7 +363,8 @@ class Player:
         announced = self.stream.renditions[self.current].bandwidth
         self._credit(finished, announced / 1000 if announced else
                      received * 8 / segment.duration / 1000)
-        self._switch(self._choice())
+        if not self._polls:  # a polling player chooses when it asks for the next one
+            self._switch(self._choice())
 
     def _credit(self, now: float, kbps: float) -> None:
         """Media fetched on every lane is playable: give it to the buffer."""

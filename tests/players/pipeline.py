@@ -37,13 +37,27 @@ def hls_js(trace: list) -> dict[str, float]:
 
 
 def dash_js(trace: list) -> dict[str, float]:
-    """dash.js: the first frame after the last media segment in before it."""
+    """dash.js: the first frame after its first media segments (video and audio)
+    are in, and how much later than a segment's duration after the last one a track's
+    next segment comes in (its schedule timer starts again once a segment is
+    in and processed: that much drift a segment)."""
     playing = next((e[0] for e in trace if e[1] == "playing"), None)
-    if playing is None:
-        return {}
-    before = [e[0] for e in trace if e[1] == "fragment_loaded" and e[2][1] == "MediaSegment"
-              and e[0] <= playing]
-    return {"first frame": playing - before[-1]} if before else {}
+    media = [e for e in trace if e[1] == "fragment_loaded" and e[2][1] == "MediaSegment"
+             and e[2][6] is None]
+    figures = {}
+    firsts = [next((e[0] for e in media if e[2][0] == kind), None) for kind in ("video", "audio")]
+    firsts = [at for at in firsts if at is not None]
+    if playing is not None and firsts and max(firsts) <= playing:
+        figures["first frame"] = playing - max(firsts)
+    drifts = []
+    for kind in ("video", "audio"):
+        loads = [(e[0], e[2][5]) for e in media if e[2][0] == kind]
+        for (at, _), (later, duration) in zip(loads, loads[1:]):
+            if duration and 0 <= later - at - duration < 0.1:  # on the timer, not after a gap
+                drifts.append(later - at - duration)
+    if drifts:
+        figures["schedule drift"] = statistics.median(drifts)
+    return figures
 
 
 def medians(players: Iterable[Figures]) -> dict[str, dict[str, float]]:

@@ -12,7 +12,6 @@ more than the time of one.
 from __future__ import annotations
 
 import json
-import math
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ CUT_AT_S, CUT_S = 8.0, 5.0
 # Seconds between the starts of the conditions: a browser player's first
 # seconds take most of a core (Chromium's start, the player's worker, the
 # first appends), and starting three at once on two cores slows each start.
-STAGGER_S = 4.0
+STAGGER_S = 6.0
 CONDITIONS = ("clean", "bandwidth", "cut")
 # kickoff's viewer and two real players: a real player's figures vary from one play to the
 # next (agreement.py holds kickoff to the bounds around either)
@@ -53,11 +52,11 @@ def _api(api: str, method: str, path: str, body: dict) -> None:
 
 
 def limit_kbps(ladder: Sequence[int]) -> float:
-    """A bandwidth between the two top renditions (bits/s), as kbit/s: their
-    geometric mean; with one rendition, half as much again as it needs."""
+    """A bandwidth between the two top renditions (bits/s), as kbit/s: half way;
+    with one rendition, half as much again as it needs."""
     if len(ladder) == 1:
         return 1.5 * ladder[0] / 1000
-    return math.sqrt(ladder[-1] * ladder[-2]) / 1000
+    return (ladder[-1] + ladder[-2]) / 2 / 1000
 
 
 def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float) -> None:

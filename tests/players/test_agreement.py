@@ -9,7 +9,9 @@ the bounds are harness/calibrate/agreement.py's."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,9 +46,14 @@ def ladder(folder: Path, manifest: str) -> list[int]:
     return [round(size * 8 / sum(s.duration for s in segments))]
 
 
-def judged(label: str, compared: list[sessions.Compared]) -> None:
+def judged(label: str, compared: list[sessions.Compared], folder: Path) -> None:
+    """Record the comparisons (the table at the end; every figure and the real
+    players' traces in `folder`/comparison.json) and hold them to the bounds."""
     rows = [(f"{label}, {c.condition}", c.kickoff, c.reals, c.checks) for c in compared]
     COMPARED.extend(rows)
+    (folder / "comparison.json").write_text(json.dumps(
+        [{"condition": c.condition, "kickoff": asdict(c.kickoff),
+          "reals": [asdict(real) for real in c.reals]} for c in compared]))
     assert all(held(c.checks) for c in compared), "\n" + table(rows)
 
 
@@ -58,7 +65,7 @@ def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
         wait_for_window(www, shape, WINDOW)
         compared = sessions.compare(yardstick, SHAPES[shape], urlsplit(base).netloc,
                                     f"/{manifest}", ladder(www, manifest))
-    judged(shape, compared)
+    judged(shape, compared, tmp_path)
     if shape == "hls-bare":  # nothing announces a bitrate: bytes over media time, never 0
         for c in compared:
             assert c.kickoff.kbps == pytest.approx(c.reals[0].kbps, rel=BARE_KBPS_SHARE)
@@ -75,4 +82,4 @@ def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
                                                                        f"{parts.netloc}"):],
                                 [v.bandwidth for v in hls.parse_master(master, url)],
                                 together=False)
-    judged("reference stack", compared)
+    judged("reference stack", compared, tmp_path)

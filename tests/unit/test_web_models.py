@@ -109,6 +109,21 @@ def test_an_hls_js_viewer_moves_to_the_next_lower_rendition_then_gives_up_after_
     assert origin.asked[asked:] == ["top14.ts", "mid.m3u8", "low14.ts", "low14.ts"]
 
 
+def test_an_hls_js_viewer_of_one_rendition_tries_again_a_second_then_two_later():
+    origin = Origin({"media.m3u8": live("s")})
+    player, playback = web(origin, "http://h/media.m3u8")
+    while playback.state == JOINING:
+        player.step()
+    origin.refused = {"*"}
+    cut_at, asked = origin.now, len(origin.asked)
+    with pytest.raises(FetchError):
+        for _ in range(20):
+            player.step()
+    # three requests: the first, then one a second later and one two seconds after that
+    assert origin.asked[asked:] == ["s14.ts"] * 3
+    assert origin.now - cut_at == pytest.approx(3 * origin.seconds + 1 + 2)
+
+
 def test_hls_js_retries_an_answer_worth_it_but_not_a_4xx_nor_no_answer():
     policy = HLS_JS.segment_retry
     assert [policy.wait(n) for n in range(6)] == [1, 2, 4, 8, 8, 8]
@@ -199,3 +214,20 @@ def test_the_first_frame_waits_for_the_pipeline_and_an_empty_buffer_resumes_on_a
     assert playback.state == STALLED
     playback.add(0.5, kbps=500, now=1.8)  # any media plays on
     assert playback.state == PLAYING and playback.totals.stalled_s == pytest.approx(0.2)
+
+
+def test_a_dash_js_viewer_whose_init_segment_fails_for_good_freezes_to_the_end():
+    mpd = MPD.replace('media="v', 'initialization="init-$RepresentationID$.mp4" media="v')
+    origin = Origin({"live.mpd": mpd})
+    player, playback = web(origin, "http://h/live.mpd")
+    while playback.state == JOINING:
+        player.step()
+    origin.refused = {"init-a.mp4"}  # the lowest rendition's init segment cannot be had
+    player.abr.add(1_000, 10.0)  # and the throughput says the lowest: dash.js switches to it
+    for _ in range(40):
+        player.step()
+    origin.refused = set()
+    asked = len(origin.asked)
+    for _ in range(40):
+        player.step()  # nothing more is asked for, whatever the link does now
+    assert origin.asked[asked:] == [] and playback.state == STALLED
