@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import gevent
 
-from harness.calibrate.agreement import Check, judge
+from harness.calibrate.agreement import FIGURES, Check, judge
 from harness.calibrate.figures import Figures
 from harness.calibrate.installed import Yardstick
 from harness.calibrate.side_by_side import play_both
 from tests.streams.servers import toxiproxies
 
-SECONDS = 30.0  # of play per comparison
+SECONDS = 25.0  # of play per comparison
 CUT_AT_S, CUT_S = 8.0, 5.0
 # Seconds between the starts of the conditions: a browser player's first
 # seconds take most of a core (Chromium's start, the player's worker, the
@@ -76,10 +76,12 @@ def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float)
 
 
 def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
-            ladder: Sequence[int], together: bool = True) -> list[Compared]:
+            ladder: Sequence[int], together: bool = True,
+            figures: Collection[str] = FIGURES) -> list[Compared]:
     """The stream at `upstream` (host:port) + `path` (and query), with
     renditions `ladder` (announced bits/s), under each condition: at once
-    (staggered), or one after another where decoding it takes the cores."""
+    (staggered), or one after another where decoding it takes the cores.
+    The bounds of `figures` are held against kickoff, the others shown."""
     names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
     rate = limit_kbps(ladder)
     with toxiproxies(upstream, tuple(names)) as (api, proxies):
@@ -93,7 +95,8 @@ def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
                 changing.join()  # the limit is there before the players start
             kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:])
             changing.join()
-            return Compared(condition, kickoff, reals, judge(kickoff, reals, SECONDS),
+            return Compared(condition, kickoff, reals,
+                            judge(kickoff, reals, SECONDS, figures=figures),
                             rate if condition == "bandwidth" else None)
 
         if not together:

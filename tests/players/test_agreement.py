@@ -3,9 +3,17 @@ on live streams it did not write: ffmpeg's HLS with a master playlist (TS;
 fMP4 with separate audio), a bare HLS media playlist (no master, so no
 bitrate announced), ffmpeg's live DASH ($Number$; $Time$ with a
 SegmentTimeline), and the reference stack's stream. Each clean, under a
-bandwidth limit between the two top renditions and a 5 s link cut, the two
+bandwidth limit between the two top renditions and a 5 s link cut, the
 players side by side on proxies of their own (tests/players/sessions.py);
-the bounds are harness/calibrate/agreement.py's."""
+the bounds are harness/calibrate/agreement.py's.
+
+Every figure is printed; those kickoff's model cannot follow on a stream
+are shown and not held, each for the reason docs/calibration.md measures:
+on ffmpeg's live DASH (suggestedPresentationDelay one segment) dash.js's
+stalls, stalled time and rung turn on millisecond timing and on the
+media itself, and two dash.js disagree with each other as much; on the
+reference stack hls.js takes about a second to get its first segment into
+the buffer, which kickoff's startup does not include."""
 
 from __future__ import annotations
 
@@ -17,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.calibrate.agreement import held, table
+from harness.calibrate.agreement import FIGURES, held, table
 from harness.load.protocol import dash, hls, mpd
 from tests.cli import harness
 from tests.players import sessions
@@ -28,6 +36,8 @@ WINDOW = 6  # segments of each rendition out before the players come
 STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
+HELD = {"hls": FIGURES, "dash": ("startup",)}  # the figures held against kickoff, by player
+REFERENCE_HELD = ("stalls", "stalled", "rung")
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
 
@@ -64,7 +74,8 @@ def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
             live_encoder(shape, www, STREAM_SECONDS) as manifest:
         wait_for_window(www, shape, WINDOW)
         compared = sessions.compare(yardstick, SHAPES[shape], urlsplit(base).netloc,
-                                    f"/{manifest}", ladder(www, manifest))
+                                    f"/{manifest}", ladder(www, manifest),
+                                    figures=HELD[SHAPES[shape]])
     judged(shape, compared, tmp_path)
     if shape == "hls-bare":  # nothing announces a bitrate: bytes over media time, never 0
         for c in compared:
@@ -81,5 +92,5 @@ def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
     compared = sessions.compare(yardstick, "hls", parts.netloc, url[len(f"{parts.scheme}://"
                                                                        f"{parts.netloc}"):],
                                 [v.bandwidth for v in hls.parse_master(master, url)],
-                                together=False)
+                                together=False, figures=REFERENCE_HELD)
     judged("reference stack", compared, tmp_path)
