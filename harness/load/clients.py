@@ -79,16 +79,18 @@ class ClientProfile:
         return self.dash if protocol == "dash" else self.hls
 
 
-# Measured with hls.js 1.7.4 and dash.js 5.2.1 in Chromium 156 on 2 cores (docs/
-# calibration.md; tests/players prints them again on every run): hls.js's first segment
-# takes 0.13 s from its last byte to FRAG_BUFFERED, a later one 0.003 s, and the first
-# frame (`playing`) comes 0.10 s after the start segment is buffered; dash.js shows its
-# first frame 0.10 s after its first video and audio segments are in, and a track's next
-# segment comes in 0.007 s later than a segment's duration after the last one.
-HLS_JS_PROCESSING_S = (0.13, 0.003)
-HLS_JS_FIRST_FRAME_S = 0.10
-DASH_JS_FIRST_FRAME_S = 0.10
-DASH_JS_RESCHEDULE_S = 0.007
+# Measured with hls.js 1.7.4 and dash.js 5.2.1 in Chromium 156 on the 2-core build machine,
+# medians of the tests/players runs (docs/calibration.md; the tier prints them again on
+# every run): hls.js's first segment takes 0.15 s from its last byte to FRAG_BUFFERED, a
+# later one 0.004 s, and the first frame (`playing`) comes 0.12 s after the start segment
+# is buffered; dash.js shows its first frame 0.08 s after its first video and audio
+# segments are in, and a track's next segment comes in 0.012 s later than a segment's
+# duration after the last one.
+HLS_JS_PROCESSING_S = (0.15, 0.004)
+HLS_JS_FIRST_FRAME_S = 0.12
+DASH_JS_FIRST_FRAME_S = 0.08
+DASH_JS_RESCHEDULE_S = 0.012
+
 
 HLS_JS = PlayerModel(
     "hls.js", startup_buffer=0.0, resume_buffer=0.0, abr=HlsJsAbr,
