@@ -52,8 +52,8 @@ class _Watch:
         self._playback = None
 
     def look(self, viewer: Viewer) -> None:
-        playback, player = viewer.playback, getattr(viewer, "player", None)
-        if playback is None or player is None or player.stream is None:
+        playback = viewer.playback
+        if playback is None:
             return
         if playback is not self._playback:
             self._playback, self._played = playback, 0.0
@@ -94,8 +94,7 @@ def play(url: str, seconds: float, client: str = "web",
         running.kill()
         window = collector.close(0, clock())
         collector.stop()
-    ladder = viewer.player.bandwidths if getattr(viewer, "player", None) and \
-        viewer.player.stream else []
+    ladder = viewer.player.bandwidths if viewer.player and viewer.player.stream else []
     return Figures(
         player=f"kickoff {client}", startup_s=watch.startup_s, stalls=window.stalls,
         stalled_s=window.stalled_s, played_s=window.played_s, ladder=ladder,
