@@ -312,6 +312,37 @@ def _reset(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from harness.calibrate.command import calibrate
+
+    return calibrate(args.url, args.seconds, args.client, args.chromium, args.players,
+                     args.targets)
+
+
+def _calibrate_command(commands: argparse._SubParsersAction) -> None:
+    from harness.calibrate.installed import CHROMIUM_ENV, PLAYERS_ENV
+    from harness.load.clients import CLIENTS
+
+    command = commands.add_parser("calibrate", help="play a stream with one kickoff viewer and "
+                                  "with hls.js or dash.js in Chromium, side by side with the "
+                                  "bounds they must keep")
+    command.add_argument("url", metavar="URL", help="an HLS master or media playlist, or an MPD")
+    command.add_argument("--seconds", type=_seconds, default=60.0, metavar="DURATION",
+                         help="how long both play (default 60s)")
+    command.add_argument("--client", choices=sorted(CLIENTS), default="web",
+                         help="kickoff's client type to compare (default web)")
+    command.add_argument("--chromium", metavar="PATH",
+                         help=f"the Chromium to run (default ${CHROMIUM_ENV}, else chromium "
+                              f"on PATH)")
+    command.add_argument("--players", type=Path, metavar="DIR",
+                         help=f"where npm put hls.js and dash.js (default ${PLAYERS_ENV}, else "
+                              f"~/.cache/kickoff/players)")
+    command.add_argument("--targets", type=Path, metavar="FILE",
+                         help="a targets file whose allow_hosts names the stream's host, if it "
+                              "is not this machine")
+    command.set_defaults(handler=_calibrate)
+
+
 def _print_error(error: HarnessError) -> None:
     # One line per problem: a scenario's InvalidInput lists all of them.
     for line in str(error).splitlines():
@@ -558,6 +589,7 @@ def parser() -> argparse.ArgumentParser:
     _run_commands(commands)
     _capacity_command(commands)
     _sweep_command(commands)
+    _calibrate_command(commands)
 
     compare = commands.add_parser("compare", help="SLO metrics of two runs side by side")
     compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the earlier run folder")

@@ -1,33 +1,124 @@
-"""Client types of the audience and how their players behave.
+"""Client types of the audience and the players their viewers stand for.
 
-Numbers follow what common players do: browsers (hls.js) start early with a
-small buffer and a low rendition; mobile apps (AVPlayer, ExoPlayer) want a
-little more buffer and start mid; TV apps buffer most before the first frame
-and their users wait longest. Patience is how long a viewer stares at the
-spinner before giving up (an exit before video start).
+A client type is how long its viewers wait for the first frame (patience)
+and, per protocol, a player model: how much it buffers before the first frame
+and after a stall, where it starts in a live window, how it chooses renditions
+(abr.py) and what it does when a request fails (retry.py).
+
+`web` viewers are browsers: hls.js 1.x on HLS and dash.js 5 on DASH, with
+their default settings, each number taken from that player's source and the
+first-frame time measured with the real player in Chromium (docs/calibration.md;
+`harness calibrate` and tests/players hold the two side by side). `app`
+(AVPlayer, ExoPlayer) and `tv` keep kickoff's own model on both protocols:
+apps want a little more buffer and start mid; TV apps buffer most before the
+first frame and their users wait longest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from harness.load.abr import Abr, DashJsAbr, HlsJsAbr, StepAbr
+from harness.load.protocol.model import LiveStart
+from harness.load.retry import KICKOFF, Retry
+
+# hls.js fragLoadPolicy / playlistLoadPolicy errorRetry: 6 and 2 retries from 1 s,
+# doubling to at most 8 s, after an HTTP answer worth it (never after no answer or a 4xx).
+HLS_JS_SEGMENT = Retry(tries=7, backoff=1.0, growth=2.0, longest=8.0, answers_only=True)
+HLS_JS_PLAYLIST = Retry(tries=3, backoff=1.0, growth=2.0, longest=8.0, answers_only=True)
+# dash.js retryAttempts / retryIntervals: MediaSegment 3 a second apart, MPD 3 half a second apart.
+DASH_JS_SEGMENT = Retry(tries=4, backoff=1.0, growth=1.0)
+DASH_JS_MPD = Retry(tries=4, backoff=0.5, growth=1.0)
+
+
+@dataclass(frozen=True)
+class PlayerModel:
+    """What a viewer's player does on one protocol."""
+
+    name: str  # the player it stands for
+    startup_buffer: float  # seconds buffered ahead of the start point before the first frame
+    resume_buffer: float  # seconds buffered ahead before playing on after a stall
+    abr: Callable[[], Abr]  # a fresh rendition chooser for each attempt
+    live: LiveStart  # where a newcomer starts in a live window, when a DASH segment is asked for
+    segment_retry: Retry = KICKOFF
+    manifest_retry: Retry = KICKOFF
+    # seconds from the startup buffer being there to the first frame: a browser
+    # decoding it (0: not modelled)
+    first_frame_s: float = 0.0
+    # seconds a browser player spends on a segment once it is in (hls.js: transmuxing
+    # in its worker and appending to Media Source Extensions) before it asks for the
+    # next: the first of an attempt (the worker and the buffers start), then each later
+    # one; its ABR counts them as part of the download
+    processing_s: tuple[float, float] = (0.0, 0.0)
+    # before the first frame, a switch up fetches the segment at the start point again
+    # at the new rendition, and the first frame waits for it (hls.js)
+    refetch_start: bool = False
+    # seconds after a segment is in before its track looks for the next one (dash.js:
+    # appending, then its schedule timer starts again), on top of the download
+    reschedule_s: float = 0.0
+    # an init segment that failed for good stops the player: it asks for nothing more
+    # and the viewer sees one stall to the end (dash.js)
+    init_failure_stops: bool = False
+    # a request that failed for good moves to another rendition (the next lower one
+    # first), as hls.js does; the attempt fails when every rendition has failed
+    failover: bool = False
+    # segment requests that failed for good are tried again while the attempt goes
+    # on (dash.js stalls and waits for the segment); False: the attempt fails
+    keep_trying: bool = False
 
 
 @dataclass(frozen=True)
 class ClientProfile:
     name: str
-    startup_buffer: float  # seconds of media before the first frame
-    resume_buffer: float  # seconds of media before playing on after a stall
     patience: float  # seconds without a first frame before the viewer gives up
-    start_rendition: str  # "lowest" or "middle"
-    up_switch_buffer: float  # switch up only with at least this much buffered
-    throughput_safety: float  # share of the measured throughput a rendition may use
+    hls: PlayerModel
+    dash: PlayerModel
 
+    def model(self, protocol: str) -> PlayerModel:
+        return self.dash if protocol == "dash" else self.hls
+
+
+# Measured with hls.js 1.7.4 and dash.js 5.2.1 in Chromium 156 on the 2-core build machine,
+# medians of the tests/players runs (docs/calibration.md; the tier prints them again on
+# every run): hls.js's first segment takes 0.15 s from its last byte to FRAG_BUFFERED, a
+# later one 0.004 s, and the first frame (`playing`) comes 0.12 s after the start segment
+# is buffered; dash.js shows its first frame 0.08 s after its first video and audio
+# segments are in, and a track's next segment comes in 0.012 s later than a segment's
+# duration after the last one.
+HLS_JS_PROCESSING_S = (0.15, 0.004)
+HLS_JS_FIRST_FRAME_S = 0.12
+DASH_JS_FIRST_FRAME_S = 0.08
+DASH_JS_RESCHEDULE_S = 0.012
+
+
+HLS_JS = PlayerModel(
+    "hls.js", startup_buffer=0.0, resume_buffer=0.0, abr=HlsJsAbr,
+    live=LiveStart(segments_behind=3, at_the_point=True),  # liveSyncDurationCount 3
+    segment_retry=HLS_JS_SEGMENT, manifest_retry=HLS_JS_PLAYLIST,
+    first_frame_s=HLS_JS_FIRST_FRAME_S, processing_s=HLS_JS_PROCESSING_S, refetch_start=True,
+    failover=True)
+DASH_JS = PlayerModel(
+    "dash.js", startup_buffer=0.0, resume_buffer=0.0, abr=DashJsAbr,
+    # liveDelayFragmentCount 4 without a suggested delay; scheduling.defaultTimeout 0.5 s
+    live=LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5),
+    segment_retry=DASH_JS_SEGMENT, manifest_retry=DASH_JS_MPD,
+    first_frame_s=DASH_JS_FIRST_FRAME_S, reschedule_s=DASH_JS_RESCHEDULE_S, keep_trying=True,
+    init_failure_stops=True)
+
+
+def _own(name: str, startup: float, resume: float, start: str, up_buffer: float,
+         safety: float) -> PlayerModel:
+    """kickoff's own player model (apps, TVs), alike on HLS and DASH."""
+    return PlayerModel(name, startup, resume, lambda: StepAbr(start, up_buffer, safety),
+                       LiveStart())
+
+
+APP = _own("app", startup=4, resume=4, start="middle", up_buffer=6, safety=0.8)
+TV = _own("tv", startup=6, resume=6, start="middle", up_buffer=8, safety=0.8)
 
 CLIENTS: dict[str, ClientProfile] = {
-    "web": ClientProfile("web", startup_buffer=4, resume_buffer=2, patience=12,
-                         start_rendition="lowest", up_switch_buffer=4, throughput_safety=0.7),
-    "app": ClientProfile("app", startup_buffer=4, resume_buffer=4, patience=15,
-                         start_rendition="middle", up_switch_buffer=6, throughput_safety=0.8),
-    "tv": ClientProfile("tv", startup_buffer=6, resume_buffer=6, patience=20,
-                        start_rendition="middle", up_switch_buffer=8, throughput_safety=0.8),
+    "web": ClientProfile("web", patience=12, hls=HLS_JS, dash=DASH_JS),
+    "app": ClientProfile("app", patience=15, hls=APP, dash=APP),
+    "tv": ClientProfile("tv", patience=20, hls=TV, dash=TV),
 }

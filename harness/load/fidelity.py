@@ -15,17 +15,14 @@ apart from the QoE (collector.ManifestTier).
 
 Rendition choice runs the full player's rules with no measured throughput
 (first bytes say nothing of it, so no download is a sample): a manifest viewer
-starts on its client type's startup rendition (abr.first_rendition) and stays
-there (abr.next_rendition keeps the rendition without an estimate), except
+starts on its player model's first rendition (Abr.first) and stays there
+(Abr.next keeps the rendition without an estimate), except
 that a first-bytes request which outlasts the player's abandon limit steps it
 down, as it would a full player. Its CMCD requests carry no `mtp` either.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from harness.load.abr import ThroughputEstimate
 from harness.load.player import Player
 from harness.metrics import RANGE_GROUP
 
@@ -42,22 +39,14 @@ def first_bytes(byterange: tuple[int, int] | None) -> tuple[int, int]:
     return start, last if end is None else min(end, last)
 
 
-class _Unmeasured(ThroughputEstimate):
-    """A throughput estimate no first-bytes download feeds: it stays unknown."""
-
-    def add(self, size_bytes: int, seconds: float) -> None:
-        pass
-
-
 class ManifestPlayer(Player):
     """The player of the manifest tier: every segment request is a
     first-bytes Range request, and the rendition follows no throughput."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.estimate = _Unmeasured()
-
     media_group = RANGE_GROUP
+
+    def _measured(self, size_bytes: int, seconds: float) -> None:
+        """First bytes say nothing of throughput: the estimate stays unknown."""
 
     def _media_range(self, byterange: tuple[int, int] | None) -> tuple[int, int] | None:
         return first_bytes(byterange)

@@ -1,9 +1,12 @@
 """A player's buffer and playback state, on a clock the caller passes in.
 
 Downloaded segments go into the buffer; once playing, the buffer drains in
-real time. Playback starts when the startup buffer is full; an empty buffer
-is a stall that lasts until the resume buffer is full again. Everything is
-exact arithmetic on the times given, so it is tested with hand-made clocks.
+real time. Playback starts when the startup buffer is full (a buffer of 0:
+as soon as any media is in), the first frame `first_frame_s` later (a
+browser's demuxing, appending and decoding); an empty buffer is a stall that
+lasts until the resume buffer is full again (0: until any media is in).
+Everything is exact arithmetic on the times given, so it is tested with
+hand-made clocks.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 
 JOINING, PLAYING, STALLED, ENDED = "joining", "playing", "stalled", "ended"
+EPSILON = 1e-9  # seconds: sums of floats that should meet may miss by this much
 
 
 @dataclass
@@ -31,18 +35,20 @@ class Totals:
 
 
 class Playback:
-    def __init__(self, now: float, startup_buffer: float, resume_buffer: float) -> None:
+    def __init__(self, now: float, startup_buffer: float, resume_buffer: float,
+                 first_frame_s: float = 0.0) -> None:
         self.startup_buffer = startup_buffer
         self.resume_buffer = resume_buffer
+        self.first_frame_s = first_frame_s
         self.joined_at = now
         self.clock = now
         self.state = JOINING
         self.protocol: str | None = None  # "hls" or "dash", once the player has read the stream
         self.started_at: float | None = None
         self.totals = Totals()
-        self._queue: deque[list[float]] = deque()  # [seconds left, kbps] per buffered segment
+        self._queue: deque[list] = deque()  # [seconds left, kbps, rung] per buffered segment
         self._level = 0.0
-        self._playing_kbps: float | None = None
+        self.rung_on_screen: int | None = None  # the rendition (index) playing, once one has
 
     @property
     def level(self) -> float:
@@ -55,6 +61,8 @@ class Playback:
 
     def advance(self, now: float) -> None:
         """Play the buffer up to `now`; running dry mid-way starts a stall there."""
+        if self.started_at is not None and self.clock < self.started_at:
+            self.clock = min(now, self.started_at)  # no picture yet: nothing plays
         elapsed = now - self.clock
         if elapsed <= 0:
             return
@@ -64,7 +72,7 @@ class Playback:
         elif self.state == PLAYING:
             played = self._drain(elapsed)
             self.totals.played_s += played
-            if played < elapsed:
+            if played < elapsed - EPSILON:  # ran dry (not a float's last bit short)
                 self.state = STALLED
                 self.totals.stalls += 1
                 self.totals.stalled_s += elapsed - played
@@ -74,27 +82,28 @@ class Playback:
         while self._queue and played < seconds:
             segment = self._queue[0]
             take = min(segment[0], seconds - played)
-            self._play(segment[1], take)
+            self._play(segment[1], segment[2], take)
             played += take
             segment[0] -= take
-            if segment[0] <= 1e-9:
+            if segment[0] <= EPSILON:
                 self._queue.popleft()
         self._level = max(0.0, self._level - played)
         return played
 
-    def _play(self, kbps: float, seconds: float) -> None:
-        if self._playing_kbps is not None and kbps != self._playing_kbps:
+    def _play(self, kbps: float, rung: int, seconds: float) -> None:
+        if self.rung_on_screen is not None and rung != self.rung_on_screen:
             self.totals.switches += 1
-        self._playing_kbps = kbps
+        self.rung_on_screen = rung
         self.totals.bitrate_kbps_s += kbps * seconds
 
-    def add(self, seconds: float, kbps: float, now: float) -> None:
-        """A segment of `seconds` at `kbps` finished downloading at `now`."""
+    def add(self, seconds: float, kbps: float, now: float, rung: int = 0) -> None:
+        """A segment of `seconds` at `kbps` of rendition `rung` (an index, lowest
+        first) finished downloading at `now`."""
         self.advance(now)
-        self._queue.append([seconds, kbps])
+        self._queue.append([seconds, kbps, rung])
         self._level += seconds
         if self.state == JOINING and self._level >= self.startup_buffer:
-            self.state, self.started_at = PLAYING, now
+            self.state, self.started_at = PLAYING, now + self.first_frame_s
         elif self.state == STALLED and self._level >= self.resume_buffer:
             self.state = PLAYING
 

@@ -2,12 +2,18 @@
 
 The stream (protocol/) offers video renditions, each with its audio track if
 the audio is separate, and per track a window of segments. The player starts
-at the window's live start, fetches the next segment of whichever track
-(video or audio) has less buffered, while the buffer has room, and otherwise
-waits for the next window. Playback needs both: only media buffered on every
-track counts (playback.py). Init segments and keys are fetched once per
-track and attempt. Renditions switch by measured throughput and buffer
-(abr.py).
+at the window's live start (at the live point itself, inside its segment,
+when its model says so), fetches the next segment of whichever track (video
+or audio) has less buffered, while the buffer has room, and otherwise waits
+for the next window. Playback needs both: only media buffered on every track
+counts (playback.py). Init segments and keys are fetched once per track and
+attempt. Renditions switch by the model's ABR (abr.py).
+
+What the player does is its model's (clients.PlayerModel, chosen by client
+type and protocol once the manifest is read): buffers, live start, ABR,
+retries, and what follows a request that failed for good: the attempt fails
+(kickoff's own), another rendition is tried first (hls.js), or the segment is
+asked for again while the viewer waits (dash.js).
 
 A video segment download that cannot finish before the buffer runs out is
 abandoned for a lower rendition, as hls.js does; at the lowest rendition (and
@@ -26,13 +32,13 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.load import abr, cmcd
-from harness.load.clients import ClientProfile
+from harness.load import cmcd
+from harness.load.clients import ClientProfile, PlayerModel
 from harness.load.playback import JOINING, Playback
 from harness.load.protocol import open_stream
 from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, Segment, Stream,
                                          Track, Listing)
-from harness.load.retry import FetchError, TooSlow, with_retries
+from harness.load.retry import FetchError, TooSlow
 
 Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
 Count = Callable[..., int]  # (url, group, time_limit s, headers=None) -> bytes received
@@ -65,6 +71,7 @@ class _Lane:
     window: Listing | None = None
     next: int | None = None  # position of the next segment to fetch
     fetched: float = 0.0  # seconds of media fetched so far
+    look_at: float = 0.0  # player clock time this lane looks for its next segment (polling models)
 
     def segment(self) -> Segment | None:
         segments = self.window.segments
@@ -85,12 +92,18 @@ class Player:
         self._count: Count = count or (lambda *args, **kwargs: len(get(*args, **kwargs)))
         self.playback = playback
         self.profile = profile
-        self.estimate = abr.ThroughputEstimate()
+        self.model: PlayerModel = profile.hls  # the protocol's, once open() has read the manifest
+        self.abr = self.model.abr()
         self.stream: Stream | None = None
         self.current = 0
         self._lanes: list[_Lane] = []
         self._credited = 0.0  # seconds of media fetched on every lane, given to playback
         self._once: set[str] = set()  # init segments and keys fetched in this attempt
+        self._failed: set[int] = set()  # renditions whose requests failed for good (failover)
+        self._moves = 0  # renditions moved to since a request last succeeded (failover)
+        self._tries_left: int | None = None  # with every rendition failed: tries before giving up
+        self._processed = False  # a media segment of this attempt has been processed
+        self._stopped = False  # the player asks for nothing more (model.init_failure_stops)
         self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
         self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
 
@@ -100,7 +113,15 @@ class Player:
 
     @property
     def bandwidths(self) -> list[int]:
+        """The renditions' announced bitrates (bits/s, audio included), lowest first."""
         return [r.bandwidth for r in self.stream.renditions]
+
+    @property
+    def _bitrates(self) -> list[int]:
+        """What the ABR compares: whole renditions, or their video alone."""
+        if self.abr.video_only:
+            return [r.video.bandwidth for r in self.stream.renditions]
+        return self.bandwidths
 
     # --- requests -------------------------------------------------------------
 
@@ -121,6 +142,10 @@ class Player:
         """The bytes of a media body to ask for (None: all of it)."""
         return byterange
 
+    def _measured(self, size_bytes: int, seconds: float) -> None:
+        """A media download, for the throughput estimate."""
+        self.abr.add(size_bytes, seconds)
+
     def _addressed(self, url: str, keys: dict[str, object],
                    byterange: tuple[int, int] | None) -> tuple[str, dict[str, str] | None]:
         """The URL and headers of a request: its byte range and CMCD data."""
@@ -136,8 +161,8 @@ class Player:
         if stream is not None:
             keys["sf"] = cmcd.STREAMING_FORMAT[stream.protocol]
             keys["st"] = "l" if stream.live else "v"
-        if self.estimate.bps is not None:
-            keys["mtp"] = round(self.estimate.bps / 100_000) * 100
+        if self.abr.bps is not None:
+            keys["mtp"] = round(self.abr.bps / 100_000) * 100
         return keys
 
     def _load(self, url: str, parse: Callable, object_type: str = cmcd.MANIFEST):
@@ -149,19 +174,31 @@ class Player:
             except ManifestError as error:
                 raise FetchError(f"{url}: {error}") from None
 
-        return with_retries(fetch, self._sleep)
+        return self.model.manifest_retry.call(fetch, self._sleep)
 
     def open(self, url: str) -> None:
-        """Read the manifest (HLS or DASH, told from its body) and the first windows."""
+        """Read the manifest (HLS or DASH, told from its body) and the first
+        windows; from then on the player follows its model for that protocol."""
         if self._cmcd_mode is not None:
             self._cmcd = cmcd.Session(self._cmcd_mode, cmcd.content_id(url))
-        self.stream = open_stream(url, self._load, self._clock)
+
+        def live(protocol: str):
+            self.model = self.profile.model(protocol)  # its retries load the rest
+            return self.model.live
+
+        self.stream = open_stream(url, self._load, self._clock, live)
         self.playback.protocol = self.stream.protocol
-        self.current = abr.first_rendition(self.bandwidths, self.profile)
+        self.playback.startup_buffer = self.model.startup_buffer
+        self.playback.resume_buffer = self.model.resume_buffer
+        self.playback.first_frame_s = self.model.first_frame_s
+        self.abr = self.model.abr()
+        self.current = self.abr.first(self._bitrates)
         self._lanes = [_Lane(track) for track in self.stream.renditions[self.current].tracks]
         for lane in self._lanes:
             lane.window = self.stream.window(lane.track)
             lane.segment()
+        # the media before the live point, in the first segment, is never played
+        self._credited = self._lanes[0].window.live_offset
 
     # --- the loop -------------------------------------------------------------
 
@@ -169,9 +206,15 @@ class Player:
         """One action: fetch the next segment of the track with the least buffered
         if it is out and the buffer has room, else wait for a newer window."""
         self.playback.advance(self._clock())
+        if self._stopped:  # the picture stays frozen until the viewer gives up or leaves
+            self._sleep(IDLE)
+            return
         going = [lane for lane in self._lanes if not lane.exhausted]
         if not going:
             raise StreamEnded()
+        if self._polls:
+            self._poll(going)
+            return
         lane = min(going, key=lambda candidate: candidate.fetched)
         segment = lane.segment()
         if segment is not None and self._ahead(lane) < MAX_BUFFER:
@@ -179,7 +222,72 @@ class Player:
             return
         now = self._clock()
         self._sleep(max(0.0, min(lane.window.refresh_at, now + IDLE) - now))
-        lane.window = self.stream.window(lane.track)
+        self._reload(lane)
+
+    @property
+    def _polls(self) -> bool:
+        """Whether each track looks for its next segment on a timer of its own
+        (dash.js: a schedule timer per media type)."""
+        return self.stream.protocol == "dash" and self.model.live.poll_s is not None
+
+    def _poll(self, going: list[_Lane]) -> None:
+        """The due track with the least buffered fetches its next segment if it
+        is out, else looks again `poll_s` later; with none due, wait for one.
+        The video rendition is chosen at each look (dash.js's schedule asks its
+        ABR then), with what is buffered at that moment."""
+        now = self._clock()
+        due = [lane for lane in going if lane.look_at <= now]
+        if not due:
+            self._sleep(min(lane.look_at for lane in going) - now)
+            return
+        lane = min(due, key=lambda candidate: candidate.fetched)
+        if lane is self._lanes[0]:
+            self._switch(self._choice())  # chosen as it is asked for, with the buffer then
+        self._reload(lane)
+        segment = lane.segment()
+        if segment is not None and self._ahead(lane) < MAX_BUFFER:
+            self._download(lane, segment)
+        else:
+            lane.look_at = now + self.model.live.poll_s
+
+    def _reload(self, lane: _Lane) -> None:
+        """The lane's newer window; a failed load is the model's to handle."""
+        try:
+            lane.window = self.stream.window(lane.track)
+        except FetchError as error:
+            self._failed_for_good(error)
+
+    def _failed_for_good(self, error: FetchError, lane: _Lane | None = None) -> None:
+        """A request failed after the model's retries: another rendition
+        (hls.js), or wait and ask again (dash.js: that track, at its next look),
+        else the attempt fails."""
+        if self.model.keep_trying:
+            if self._polls and lane is not None:
+                lane.look_at = self._clock() + self.model.live.poll_s
+            else:
+                self._sleep(self.model.live.poll_s or IDLE)
+            return
+        if not self.model.failover:
+            raise error
+        self._failed.add(self.current)
+        count = len(self.stream.renditions)
+        # hls.js's order: the next lower rendition first, then round from the top
+        candidates = [(self.current - k) % count for k in range(1, count)]
+        left = [rendition for rendition in candidates if rendition not in self._failed]
+        if left:
+            self._moves += 1
+            self._switch(left[0])
+            return
+        # every rendition failed: as hls.js, more tries on the playlist retry policy's waits,
+        # as many as its retries less the renditions moved through (at least one), then it
+        # gives up
+        retry = self.model.manifest_retry
+        if self._tries_left is None:
+            self._tries_left = max(1, retry.tries - 1 - self._moves)
+        if self._tries_left == 0:
+            raise error
+        self._sleep(retry.wait(max(retry.tries - 1 - self._moves, 1) - self._tries_left))
+        self._tries_left -= 1
 
     def _ahead(self, lane: _Lane) -> float:
         """Seconds of this lane's media buffered ahead of the playhead."""
@@ -189,13 +297,16 @@ class Player:
         if resource is None or resource.uri in self._once:
             return
         keys = {"ot": object_type, "br": cmcd.kbps(lane.track.bandwidth)}
-        with_retries(lambda: self._media(resource.uri, SEGMENT_TIME_LIMIT, keys,
-                                         resource.byterange), self._sleep)
+        try:
+            self.model.segment_retry.call(lambda: self._media(
+                resource.uri, SEGMENT_TIME_LIMIT, keys, resource.byterange), self._sleep)
+        except FetchError:
+            if object_type == cmcd.INIT and self.model.init_failure_stops:
+                self._stopped = True
+            raise
         self._once.add(resource.uri)
 
     def _download(self, lane: _Lane, segment: Segment) -> None:
-        self._once_per_attempt(segment.key, lane, cmcd.KEY)
-        self._once_per_attempt(segment.init, lane, cmcd.INIT)
         lowest = self.current == 0 or lane.track.kind == AUDIO
         limit = SEGMENT_TIME_LIMIT if lowest else \
             max(segment.duration, ABANDON_SHARE * self.playback.level)
@@ -214,32 +325,58 @@ class Player:
 
         started = self._clock()
         try:
-            received = with_retries(fetch, self._sleep)
+            self._once_per_attempt(segment.key, lane, cmcd.KEY)
+            self._once_per_attempt(segment.init, lane, cmcd.INIT)
+            started = self._clock()
+            received = self.model.segment_retry.call(fetch, self._sleep)
         except TooSlow:
             # Abandoned: it arrives no faster than this, so step down and
             # fetch the same segment from a lower rendition.
-            self.estimate.add(int(lane.track.bandwidth * segment.duration / 8),
-                              self._clock() - started)
+            self._measured(int(lane.track.bandwidth * segment.duration / 8),
+                           self._clock() - started)
             self._switch(min(self.current - 1, self._choice()))
             return
+        except FetchError as error:
+            if not self._stopped:
+                self._failed_for_good(error, lane)
+            return
+        self._failed.clear()
+        self._moves, self._tries_left = 0, None
+        # the browser's work on it (transmuxing, appending) before it asks for the next
+        pause = self.model.processing_s[1 if self._processed else 0]
+        if pause:
+            self._sleep(pause)
+        self._processed = True
         finished = self._clock()
-        self.estimate.add(received, finished - started)
+        lane.look_at = finished + self.model.reschedule_s
+        video = lane is self._lanes[0]
+        if video or not self.abr.video_only:
+            self._measured(received, finished - started)
+        if video and self.model.refetch_start and self.playback.state == JOINING:
+            choice = self._choice()
+            if choice > self.current:
+                self._switch(choice)  # the start segment again, at the higher rendition
+                return
         lane.fetched += segment.duration
         lane.next = segment.position + 1
-        self._credit(finished)
-        self._switch(self._choice())
+        # kbps of what plays: as announced, else (a bare media playlist) bytes over media time
+        announced = self.stream.renditions[self.current].bandwidth
+        self._credit(finished, announced / 1000 if announced else
+                     received * 8 / segment.duration / 1000)
+        if not self._polls:  # a polling player chooses when it asks for the next one
+            self._switch(self._choice())
 
-    def _credit(self, now: float) -> None:
+    def _credit(self, now: float, kbps: float) -> None:
         """Media fetched on every lane is playable: give it to the buffer."""
         playable = min(lane.fetched for lane in self._lanes)
         if playable > self._credited:
-            kbps = self.stream.renditions[self.current].bandwidth / 1000
-            self.playback.add(playable - self._credited, kbps, now)
+            self.playback.add(playable - self._credited, kbps, now, self.current)
             self._credited = playable
 
     def _choice(self) -> int:
-        return abr.next_rendition(self.bandwidths, self.current, self.estimate.bps,
-                                  self.playback.level, self.profile)
+        segment_s = self._lanes[0].window.segments[-1].duration \
+            if self._lanes[0].window.segments else 0.0
+        return self.abr.next(self._bitrates, self.current, self.playback.level, segment_s)
 
     def _switch(self, rendition: int) -> None:
         """Follow another rendition's tracks from the same positions (each new
@@ -250,4 +387,4 @@ class Player:
         for lane, track in zip(self._lanes, self.stream.renditions[rendition].tracks):
             if lane.track != track:
                 lane.track = track
-                lane.window = self.stream.window(track)
+                self._reload(lane)

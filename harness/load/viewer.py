@@ -90,6 +90,11 @@ class AudienceSettings:
                               accounts.for_viewer(number) if accounts else None)
 
 
+def viewer_rng(seed: int, number: int) -> random.Random:
+    """Viewer `number`'s own draws (its waits before pressing play again)."""
+    return random.Random(f"{seed}:{number}")
+
+
 def is_subscriber(number: int, share: float) -> bool:
     """Exactly `share` of viewers 0..n-1 are subscribers, spread evenly."""
     return int((number + 1) * share) > int(number * share)
@@ -126,7 +131,8 @@ class _App(FastHttpUser):
             response = self.client.request(method, url, name=group, **kwargs)
             error = getattr(response, "error", None)  # set only when the request failed
             if error is not None or not 200 <= response.status_code < 300:
-                raise FetchError(f"{group} {url}: {response.status_code or error}")
+                raise FetchError(f"{group} {url}: {response.status_code or error}",
+                                 response.status_code or None)
             return response.content
 
         return self._within(time_limit, method, url, group, send)
@@ -143,13 +149,15 @@ class _App(FastHttpUser):
                 error = getattr(answer, "error", None)  # set only when the request failed
                 if error is not None or not 200 <= answer.status_code < 300:
                     answer.failure(error or f"HTTP {answer.status_code}")
-                    raise FetchError(f"{group} {url}: {answer.status_code or error}")
+                    raise FetchError(f"{group} {url}: {answer.status_code or error}",
+                                     answer.status_code or None)
                 try:
                     received = drain(answer)
                 except FAILURE_EXCEPTIONS as broken:  # the connection broke mid-body
                     answer.request_meta["response_length"] = 0
                     answer.failure(broken)
-                    raise FetchError(f"{group} {url}: {broken.__class__.__name__}") from None
+                    raise FetchError(f"{group} {url}: {broken.__class__.__name__}",
+                                     None) from None
                 answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
                 answer.request_meta["response_length"] = received
                 return received
@@ -218,12 +226,13 @@ class Viewer(_App):
     def become(self, number: int) -> None:
         """Be viewer `number`, of this user's client type and tier."""
         self.number = number
-        self.rng = random.Random(f"{self.settings.seed}:{number}")
+        self.rng = viewer_rng(self.settings.seed, number)
         self.subscriber = is_subscriber(number, self.settings.subscribers)
         self.newcomer = is_newcomer(number, self.settings.subscribers, self.settings.newcomers)
         self.who = self.settings.who(number, self.profile.name, self.subscriber)
         self.attempts = 0
         self.playback: Playback | None = None
+        self.player: Player | None = None  # the attempt's (harness calibrate looks at it)
         self.trip: journey.trip.DataTrip | journey.trip.CodeTrip | None = None
 
     def on_stop(self) -> None:
@@ -290,13 +299,14 @@ class Viewer(_App):
 
     def attempt(self) -> None:
         collector = self.settings.collector.tier(self.fidelity)
-        playback = Playback(time.monotonic(), self.profile.startup_buffer,
-                            self.profile.resume_buffer)
+        # the player sets its model's buffers once the manifest says the protocol
+        playback = Playback(time.monotonic(), startup_buffer=0.0, resume_buffer=0.0)
         self.playback = playback
         client = self.profile.name  # the new-viewer tallies are by client type
         collector.attempt(playback, client)
         player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
                                         self.profile, cmcd=self.settings.cmcd, count=self.count)
+        self.player = player
         entry = Entry(self.request)
         try:
             with gevent.Timeout(self.profile.patience, GaveUp()):

@@ -98,7 +98,9 @@ slos:
     assert len(names) - len(newcomers) <= booking["attempts"] <= len(names)
     assert booking["failures"] > 0 and booking["attempts"] > booking["failures"]
     assert metrics["booking_failure_ratio"] == booking["failures"] / booking["attempts"]
-    assert set(overall["errors"]) == {"booking 503"}  # tried once each: a request per failure
+    # tried once each: a request per failure (and web viewers, as dash.js, may ask for a
+    # segment the moment the MPD's clock says it is out, before ffmpeg has written it)
+    assert set(overall["errors"]) - {"segment 404"} == {"booking 503"}
     assert booking["failures"] <= overall["errors"]["booking 503"] <= ledger["refused"]
     assert metrics["latency_p50.booking"] >= SWITCH["delay"]  # slow, as the switch says
     rows = timeseries(folder)

@@ -133,6 +133,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 def _encoder_args(shape: str, seconds: float) -> list[str]:
     """ffmpeg writing a live stream of `shape` for `seconds` into the current folder."""
+    if shape == "hls-bare":
+        return _bare_args(seconds)
     split = f"[0:v]split={len(VIDEO)}" + "".join(f"[s{i}]" for i in range(len(VIDEO)))
     scales = ";".join(f"[s{i}]scale={w}:{h}[v{i}]" for i, (w, h, _) in enumerate(VIDEO))
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
@@ -149,6 +151,21 @@ def _encoder_args(shape: str, seconds: float) -> list[str]:
         args += [f"-b:v:{i}", f"{kbps}k", f"-minrate:v:{i}", f"{kbps}k", f"-maxrate:v:{i}",
                  f"{kbps}k", f"-bufsize:v:{i}", f"{kbps}k"]
     return args + _muxer_args(shape)
+
+
+def _bare_args(seconds: float) -> list[str]:
+    """One rendition (the middle one) with its audio in MPEG-TS, as a media playlist
+    alone: no master playlist, so nothing announces a bitrate."""
+    width, height, kbps = VIDEO[1]
+    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={FPS}",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", f"{seconds:g}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", str(FPS), "-keyint_min", str(FPS),
+            "-sc_threshold", "0", "-x264-params", "nal-hrd=cbr", "-b:v", f"{kbps}k",
+            "-minrate", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps}k",
+            "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k",
+            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+            "-hls_flags", "delete_segments+independent_segments", "stream.m3u8"]
 
 
 def _muxer_args(shape: str) -> list[str]:
@@ -172,8 +189,8 @@ def _muxer_args(shape: str) -> list[str]:
             "-adaptation_sets", "id=0,streams=v id=1,streams=a", "live.mpd"]
 
 
-MANIFEST = {"hls-ts": "master.m3u8", "hls-fmp4": "master.m3u8", "dash-number": "live.mpd",
-            "dash-time": "live.mpd"}
+MANIFEST = {"hls-ts": "master.m3u8", "hls-fmp4": "master.m3u8", "hls-bare": "stream.m3u8",
+            "dash-number": "live.mpd", "dash-time": "live.mpd"}
 
 
 @contextmanager
@@ -204,6 +221,8 @@ def wait_for_window(folder: Path, shape: str, segments: int, timeout: float = 3 
 
 
 def _hls_window(folder: Path, master: str, segments: int) -> bool:
+    if "#EXT-X-STREAM-INF" not in master:  # a media playlist alone
+        return master.count("#EXTINF") >= segments
     names = re.findall(r"^([^#\s]\S*)$", master, re.M) + re.findall(r'URI="([^"]+)"', master)
     playlists = [folder / name for name in names]
     return bool(names) and all(p.exists() and p.read_text().count("#EXTINF") >= segments
@@ -219,17 +238,29 @@ def _dash_window(folder: Path, mpd: str, segments: int) -> bool:
 def toxiproxy(upstream: str) -> Iterator[tuple[str, str, str]]:
     """toxiproxy-server on a free API port with one proxy ("stream") to `upstream`
     (host:port); yields the API URL, the proxy's base URL and the proxy's name."""
-    api_port, listen_port = free_port(), free_port()
+    with toxiproxies(upstream, ("stream",)) as (api, proxies):
+        yield api, proxies["stream"], "stream"
+
+
+@contextmanager
+def toxiproxies(upstream: str, names: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str]]]:
+    """toxiproxy-server on a free API port with a proxy of each name to `upstream`
+    (host:port); yields the API URL and each proxy's base URL by name."""
+    api_port = free_port()
     process = subprocess.Popen(["toxiproxy-server", "-host", "127.0.0.1", "-port", str(api_port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api = f"http://127.0.0.1:{api_port}"
     try:
         wait_for(lambda: _answers(f"{api}/version"), "toxiproxy-server")
-        body = json.dumps({"name": "stream", "listen": f"127.0.0.1:{listen_port}",
-                           "upstream": upstream, "enabled": True}).encode()
-        request = urllib.request.Request(f"{api}/proxies", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=5).close()
-        yield api, f"http://127.0.0.1:{listen_port}", "stream"
+        proxies = {}
+        for name in names:
+            listen_port = free_port()
+            body = json.dumps({"name": name, "listen": f"127.0.0.1:{listen_port}",
+                               "upstream": upstream, "enabled": True}).encode()
+            request = urllib.request.Request(f"{api}/proxies", data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=5).close()
+            proxies[name] = f"http://127.0.0.1:{listen_port}"
+        yield api, proxies
     finally:
         _stop(process)

@@ -2,8 +2,9 @@
 HLS with TS segments, HLS with fMP4 segments and a separate audio group, live
 DASH with $Number$, and with $Time$ and a SegmentTimeline. Each plays with no
 start failure; what the players fetched is what the stream announced (init
-segments once per rendition and attempt, audio too when it is separate); the
-CMCD keys in the access log are parseable and fit what was fetched."""
+segments once per rendition and attempt, audio too when it is separate; a
+DASH segment may be asked for the moment it is due, before ffmpeg wrote it);
+the CMCD keys in the access log are parseable and fit what was fetched."""
 
 from __future__ import annotations
 
@@ -71,8 +72,12 @@ def test_a_live_stream_plays_and_fetches_what_it_announced(tmp_path, shape):
     assert overall["attempts"] > 0 and overall["metrics"]["video_start_failure_ratio"] == 0
     assert overall["protocols"] == {protocol: overall["attempts"]}
     media = [r for r in fetched if stream.MEDIA.search(r.uri)]
-    assert media and all(r.status in (200, 206) for r in media), \
-        [(r.uri, r.status) for r in media if r.status not in (200, 206)]
+    refused = [r for r in media if r.status not in (200, 206)]
+    # a web viewer plays DASH as dash.js: it asks for a segment the moment the MPD's clock
+    # says it is out, and ffmpeg may be a moment late writing it (404, asked again later)
+    early = [r for r in refused if protocol == "dash" and r.status == 404
+             and announced.owns(r.uri, r.msec)]
+    assert media and refused == early, [(r.uri, r.status) for r in refused if r not in early]
     strays = [r.uri for r in media if announced.owns(r.uri, r.msec) is False]
     assert not strays, f"fetched but never announced: {strays}"
     by_attempt = collections.defaultdict(list)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.load.protocol import dash, mpd
-from harness.load.protocol.model import AUDIO, VIDEO, ManifestError, Resource
+from harness.load.protocol.model import AUDIO, VIDEO, LiveStart, ManifestError, Resource
 
 STREAMS = Path(__file__).parent.parent / "data" / "streams"
 URL = "http://127.0.0.1:8088/live/live.mpd"
@@ -34,7 +34,7 @@ def test_ffmpeg_number_mpd():
     assert [s.position for s in segments] == list(range(11 - round(5.0 / length) - 1, 11))
     assert segments[-1].uri == "http://127.0.0.1:8088/live/chunk-stream0-00010.m4s"
     assert segments[-1].init == Resource("http://127.0.0.1:8088/live/init-stream0.m4s")
-    assert dash.live_start(segments, parsed) == 10  # one second (the SPD) behind the edge
+    assert dash.live_start(segments, parsed) == (10, 0.0)  # one second (the SPD) behind the edge
 
 
 def test_ffmpeg_time_mpd_while_live_and_once_ended():
@@ -50,7 +50,7 @@ def test_ffmpeg_time_mpd_while_live_and_once_ended():
     ended = ffmpeg_mpd("ffmpeg_static_time.mpd")
     assert not ended.dynamic
     everything = dash.segments_at(ended.representations[0], ended, 0.0)
-    assert len(everything) > len(segments) and dash.live_start(everything, ended) == 1
+    assert len(everything) > len(segments) and dash.live_start(everything, ended) == (1, 0.0)
 
 
 HAND_WRITTEN = """\
@@ -114,7 +114,7 @@ def test_without_a_suggested_delay_a_newcomer_starts_three_segments_back():
     parsed = mpd.parse_mpd(HAND_WRITTEN, URL)
     segments = dash.segments_at(parsed.representations[0], parsed,
                                 parsed.availability_start + 20 + dash.EDGE_MARGIN)
-    assert dash.live_start(segments, parsed) == segments[-3].position
+    assert dash.live_start(segments, parsed) == (segments[-3].position, 0.0)
 
 
 def test_utc_timing_direct_sets_the_clock_and_an_audio_track_joins_every_rendition():
@@ -169,3 +169,37 @@ def test_mpd_errors(change, problem):
 def test_an_unfilled_identifier_is_an_error():
     with pytest.raises(ManifestError, match=r"\$Time\$"):
         mpd.expand("$Time$.m4s", "v", 1, number=3)
+
+
+DASH_JS = LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5,
+                    dash_js_delay=True)
+
+
+SERVICE = '<ServiceDescription id="0"><Latency target="2500"/></ServiceDescription>'
+
+
+@pytest.mark.parametrize("attributes, service, delay", [
+    ('maxSegmentDuration="PT2S"', "", 8.0),  # no delay asked for: four maxSegmentDurations
+    ('minBufferTime="PT1.5S"', "", 6.0),  # nor a maxSegmentDuration: four minBufferTimes
+    ('maxSegmentDuration="PT2S" suggestedPresentationDelay="PT3S"', "", 3.0),
+    ('maxSegmentDuration="PT2S" suggestedPresentationDelay="PT3S"', SERVICE, 2.5),  # it comes first
+])
+def test_dash_js_live_delay(attributes, service, delay):
+    text = HAND_WRITTEN.replace('maxSegmentDuration="PT2S"', attributes).replace(
+        "<BaseURL>https://cdn.test/event/</BaseURL>",
+        f"{service}<BaseURL>https://cdn.test/event/</BaseURL>")
+    parsed = mpd.parse_mpd(text, URL)
+    segments = dash.segments_at(parsed.representations[0], parsed, parsed.availability_start + 20)
+    assert dash.live_delay(parsed, segments, DASH_JS) == delay
+
+
+def test_dash_js_starts_at_the_live_point_inside_its_segment():
+    parsed = mpd.parse_mpd(HAND_WRITTEN, URL)  # 2 s segments, no suggested delay: 8 s behind
+    v1 = parsed.representations[0]
+    segments = dash.segments_at(v1, parsed, parsed.availability_start + 20.7, margin=0.0)
+    assert segments[-1].start_s == 18.0  # out since 20 s
+    # the live point is 20.7 - 8 = 12.7 s: 0.7 s into the segment from 12 s (number 9)
+    position, offset = dash.live_start(segments, parsed, DASH_JS, elapsed=20.7)
+    assert position == 9 and offset == pytest.approx(0.7)
+    # kickoff's own: at a segment's start, three segments back (from 14 s)
+    assert dash.live_start(segments, parsed, LiveStart(), elapsed=20.7) == (10, 0.0)

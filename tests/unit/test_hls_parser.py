@@ -7,7 +7,7 @@ import pytest
 
 from harness.load.protocol import hls
 from harness.load.protocol.hls import PlaylistError, parse_master, parse_media
-from harness.load.protocol.model import AUDIO, VIDEO, Resource, Track
+from harness.load.protocol.model import AUDIO, VIDEO, LiveStart, Resource, Track
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -78,12 +78,12 @@ STREAMS = DATA / "streams"
 
 
 def stream_of(text: str, url: str, playlists: dict[str, str] | None = None,
-              clock=lambda: 0.0) -> hls.HlsStream:
+              clock=lambda: 0.0, live: LiveStart = LiveStart()) -> hls.HlsStream:
     """The stream of `text`; its media playlists are read from `playlists` by URL."""
     def load(playlist_url, parse, object_type):
         return parse(playlists[playlist_url], playlist_url)
 
-    return hls.open_stream(hls.parse(text, url), url, load, clock)
+    return hls.open_stream(hls.parse(text, url), url, load, clock, live)
 
 
 def test_ffmpeg_fmp4_master_renditions_are_video_with_the_audio_group_attached():
@@ -159,10 +159,20 @@ def test_a_window_starts_three_segments_from_the_live_edge_and_reloads_per_targe
     assert stream.window(rendition.video).refresh_at == 103.0  # unchanged: half a target
 
 
+def test_a_browser_player_starts_at_the_live_point_itself():
+    url = "http://h/a/media.m3u8"
+    text = EDGE_CASES.replace("#EXT-X-ENDLIST\n", "#EXTINF:2,\nb.mp4\n#EXTINF:2,\nc.mp4\n")
+    stream = stream_of(text, url, {url: text}, live=LiveStart(segments_behind=3, at_the_point=True))
+    window = stream.window(stream.renditions[0].video)
+    assert (window.live_start, window.live_offset) == (41, 1.5)  # 9.5 - 6 = 3.5 s: 1.5 s into it
+
+
 def test_a_stream_that_ended_before_the_viewer_came_plays_from_its_start():
     url = "http://h/a/media.m3u8"
     longer = EDGE_CASES.replace("#EXT-X-ENDLIST\n", "#EXTINF:2,\nb.mp4\n#EXTINF:2,\nc.mp4\n")
-    for text, ended, start in ((longer, False, 42), (longer + "#EXT-X-ENDLIST\n", True, 40)):
+    # live: 2 + 2 + 1.5 + 2 + 2 s; the segment holding the point three target durations
+    # (6 s) before the end is the one from 2 s (RFC 8216 6.3.3: none starting later)
+    for text, ended, start in ((longer, False, 41), (longer + "#EXT-X-ENDLIST\n", True, 40)):
         stream = stream_of(text, url, {url: text})
         window = stream.window(stream.renditions[0].video)
         assert (window.ended, window.live_start) == (ended, start)

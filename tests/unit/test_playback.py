@@ -42,7 +42,7 @@ def test_bitrate_and_switches_follow_what_plays_not_what_downloads():
     p = Playback(now=0.0, startup_buffer=4, resume_buffer=2)
     p.add(2, kbps=400, now=0.0)
     p.add(2, kbps=400, now=0.0)
-    p.add(2, kbps=4000, now=0.0)  # downloaded early, played from t=4
+    p.add(2, kbps=4000, now=0.0, rung=2)  # downloaded early, played from t=4
     p.advance(3.0)
     assert p.totals.switches == 0
     assert p.totals.bitrate_kbps_s == pytest.approx(400 * 3)

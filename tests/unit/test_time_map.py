@@ -18,6 +18,8 @@ from harness.load.arrivals.schedule import AFTER_ENDING_S, Schedule
 from harness.orchestrate.variants import at_rush_rate, control_of, rush, with_component_down
 from harness.scenario import loads
 from harness.scenario.time_map import TimeMap, fault_span, merged
+from harness.load.clients import HLS_JS_SEGMENT
+from harness.load.retry import KICKOFF
 from harness.scenario.horizon import players_horizon, retry_horizon, short_faults
 from tests.cli import harness
 
@@ -138,20 +140,23 @@ def test_validate_says_how_much_runs_at_real_time_and_warns_of_short_faults(tmp_
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == (
         f"warning: {path}: faults[0] redis-dies: lasts 3.75 s of wall time at fault_time_scale "
-        f"16, shorter than the players' horizon (9.5 s: buffer and retries ride over it); set "
-        f"fault_time_scale lower to judge the outage as it would be")
+        f"16, shorter than the players' horizon (31 s: their buffers and retries outlast it); "
+        f"set fault_time_scale lower to judge the outage as it would be")
 
 
 def test_the_players_horizon_is_the_largest_buffer_target_and_the_retries():
-    assert retry_horizon() == 3.5
-    assert players_horizon({"web": 0.5, "app": 0.5, "tv": 0.0}) == 4 + 3.5
-    assert players_horizon({"web": 0.5, "app": 0.0, "tv": 0.5}) == 6 + 3.5
+    assert retry_horizon(KICKOFF) == 0.5 + 1 + 2
+    assert retry_horizon(HLS_JS_SEGMENT) == 1 + 2 + 4 + 8 + 8 + 8  # capped at 8 s
+    assert players_horizon({"web": 0.0, "app": 1.0, "tv": 0.0}) == 4 + 3.5
+    assert players_horizon({"web": 0.0, "app": 0.5, "tv": 0.5}) == 6 + 3.5
+    # hls.js buffers nothing before its first frame, but retries a segment for 31 s
+    assert players_horizon({"web": 0.5, "app": 0.5, "tv": 0.0}) == 31.0
 
 
 def test_a_fault_longer_than_the_horizon_or_without_for_is_not_warned_of(tmp_path):
     text = ("  - {name: long, kind: process-kill, target: redis, at: 0s, for: 3m}\n"
             "  - {name: crash, kind: process-kill, target: origin-a, at: 0s}\n")
-    assert short_faults(scenario(tmp_path, text, extra="fault_time_scale: 10\n")) == []
+    assert short_faults(scenario(tmp_path, text, extra="fault_time_scale: 5\n")) == []
 
 
 # --- what follows the map -----------------------------------------------------------

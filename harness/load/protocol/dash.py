@@ -2,10 +2,14 @@
 
 The MPD (mpd.py) says how segments are named; which exist is worked out from
 the wall clock: a segment exists from the end of its duration after
-availabilityStartTime (on the clock UTCTiming gives; asked for EDGE_MARGIN
-later) for timeShiftBufferDepth. The MPD is reloaded every
-minimumUpdatePeriod. A newcomer starts suggestedPresentationDelay behind the
-live edge, as dash.js does, else three segment durations (as HLS does).
+availabilityStartTime (on the clock UTCTiming gives; asked for a margin
+later, the player model's) for timeShiftBufferDepth. The MPD is reloaded
+every minimumUpdatePeriod. Where a newcomer starts is the player model's
+(model.LiveStart): by default suggestedPresentationDelay behind the live
+edge, else three segment durations, at a segment's start; as dash.js does,
+the ServiceDescription's target latency, else suggestedPresentationDelay,
+else four maxSegmentDurations (else four minBufferTimes) behind the edge,
+at that very point.
 """
 
 from __future__ import annotations
@@ -15,19 +19,15 @@ import time
 from collections.abc import Callable
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, VIDEO, Listing, Load, ManifestError, Rendition,
-                                         Resource, Segment, Track, ascending)
+from harness.load.protocol.model import (AUDIO, VIDEO, Listing, LiveStart, Load, ManifestError,
+                                         Rendition, Resource, Segment, Track, ascending)
 from harness.load.protocol.mpd import Mpd, Representation, Template, date, expand, parse_mpd
 from harness.load.retry import FetchError
 
 PROTOCOL = "dash"
-LIVE_EDGE_SEGMENTS = 3  # segments behind the edge a newcomer starts without a suggested delay
 MAX_SEGMENTS = 300  # the newest segments of a window a player is offered
 MIN_UPDATE = 0.5  # seconds between MPD reloads at least, whatever minimumUpdatePeriod says
-# Seconds after its computed availability a segment is asked for: encoders
-# publish a segment a moment after its last frame's time (ffmpeg: a frame or
-# so), and asking on the dot would count that moment as a 404.
-EDGE_MARGIN = 0.5
+EDGE_MARGIN = LiveStart().margin_s  # kickoff's own (model.LiveStart.margin_s)
 UTC_HTTP = ("urn:mpeg:dash:utc:http-iso:2014", "urn:mpeg:dash:utc:http-xsdate:2014",
             "urn:mpeg:dash:utc:http-iso:2012", "urn:mpeg:dash:utc:http-xsdate:2012")
 UTC_DIRECT = ("urn:mpeg:dash:utc:direct:2014", "urn:mpeg:dash:utc:direct:2012")
@@ -64,11 +64,13 @@ def _numbered(template: Template, elapsed: float) -> list[tuple[int, int, int]]:
              template.duration) for k in range(max(0, count - MAX_SEGMENTS), count)]
 
 
-def segments_at(rep: Representation, mpd: Mpd, now: float) -> list[Segment]:
-    """The representation's segments available at UTC `now` (all of them for a
-    static MPD), oldest first, at most MAX_SEGMENTS."""
+def segments_at(rep: Representation, mpd: Mpd, now: float,
+                margin: float = EDGE_MARGIN) -> list[Segment]:
+    """The representation's segments available at UTC `now` to a player that
+    asks `margin` seconds late (all of them for a static MPD), oldest first, at
+    most MAX_SEGMENTS."""
     template, scale = rep.template, rep.template.timescale
-    elapsed = now - EDGE_MARGIN - mpd.availability_start - rep.period_start if mpd.dynamic \
+    elapsed = now - margin - mpd.availability_start - rep.period_start if mpd.dynamic \
         else math.inf
     if rep.period_end is not None:
         elapsed = min(elapsed, rep.period_end - rep.period_start)
@@ -89,29 +91,56 @@ def segments_at(rep: Representation, mpd: Mpd, now: float) -> list[Segment]:
 
 
 def _segment(rep: Representation, number: int, at: int, seconds: float) -> Segment:
-    init = rep.template.initialization
-    return Segment(urljoin(rep.base_url, expand(rep.template.media, rep.id, rep.bandwidth,
+    init, template = rep.template.initialization, rep.template
+    return Segment(urljoin(rep.base_url, expand(template.media, rep.id, rep.bandwidth,
                                                 number, at)),
                    number, seconds,
                    init=Resource(urljoin(rep.base_url, expand(init, rep.id, rep.bandwidth)))
-                   if init else None)
+                   if init else None,
+                   start_s=(at - template.presentation_time_offset) / template.timescale)
 
 
-def live_start(segments: list[Segment], mpd: Mpd) -> int:
-    """The position a newcomer starts at: the segment playing `delay` behind the edge."""
-    if not segments:
-        return 0
-    if not mpd.dynamic:
-        return segments[0].position
+def live_delay(mpd: Mpd, segments: list[Segment], live: LiveStart) -> float:
+    """How far behind the live edge a newcomer starts (at most the time-shift window)."""
     longest = mpd.max_segment_duration or max(s.duration for s in segments)
-    delay = mpd.suggested_presentation_delay
-    if delay is None:
-        delay = LIVE_EDGE_SEGMENTS * longest
-    behind, index = 0.0, len(segments)
-    while index > 0 and behind < delay:
-        index -= 1
-        behind += segments[index].duration
-    return segments[index].position
+    if live.dash_js_delay:
+        delay = next((d for d in (mpd.service_latency, mpd.suggested_presentation_delay)
+                      if d is not None and d > 0), None)
+        if delay is None:
+            delay = live.segments_behind * mpd.max_segment_duration if mpd.max_segment_duration \
+                else 4 * (mpd.min_buffer_time or longest)
+    else:
+        delay = mpd.suggested_presentation_delay
+        if delay is None:
+            delay = live.segments_behind * longest
+    if mpd.time_shift_buffer_depth is not None:
+        delay = min(delay, mpd.time_shift_buffer_depth)
+    return delay
+
+
+def live_start(segments: list[Segment], mpd: Mpd, live: LiveStart = LiveStart(),
+               elapsed: float | None = None) -> tuple[int, float]:
+    """Where a newcomer starts: the position of the segment playing the live
+    delay behind the edge, and the seconds into it (0 unless `live.at_the_point`).
+    The edge is `elapsed`, seconds since the Period began on the stream's clock
+    (None: the end of the last segment out)."""
+    if not segments:
+        return 0, 0.0
+    if not mpd.dynamic:
+        return segments[0].position, 0.0
+    delay = live_delay(mpd, segments, live)
+    if not live.at_the_point or elapsed is None or segments[-1].start_s is None:
+        behind, index = 0.0, len(segments)
+        while index > 0 and behind < delay:
+            index -= 1
+            behind += segments[index].duration
+        return segments[index].position, 0.0
+    point = elapsed - delay
+    for segment in segments:
+        if point < segment.start_s + segment.duration:
+            return segment.position, max(0.0, point - segment.start_s)
+    last = segments[-1]  # the point is in a segment not out yet: start there when it is
+    return last.position + 1, max(0.0, point - last.start_s - last.duration)
 
 
 # --- the stream a player follows ------------------------------------------------
@@ -119,8 +148,9 @@ def live_start(segments: list[Segment], mpd: Mpd) -> int:
 parse = parse_mpd
 
 
-def open_stream(mpd: Mpd, url: str, load: Load, clock: Callable[[], float]) -> DashStream:
-    return DashStream(mpd, url, load, clock)
+def open_stream(mpd: Mpd, url: str, load: Load, clock: Callable[[], float],
+                live: LiveStart = LiveStart()) -> DashStream:
+    return DashStream(mpd, url, load, clock, live)
 
 
 class DashStream:
@@ -128,8 +158,9 @@ class DashStream:
 
     protocol = PROTOCOL
 
-    def __init__(self, mpd: Mpd, url: str, load: Load, clock: Callable[[], float]) -> None:
-        self._url, self._load, self._clock = url, load, clock
+    def __init__(self, mpd: Mpd, url: str, load: Load, clock: Callable[[], float],
+                 live: LiveStart = LiveStart()) -> None:
+        self._url, self._load, self._clock, self._live = url, load, clock, live
         self._mpd, self._loaded_at = mpd, clock()
         self._utc_minus_clock = self._synchronise(mpd)
         self.live = mpd.dynamic
@@ -166,9 +197,12 @@ class DashStream:
         rep = next((r for r in mpd.representations if r.id == track.id), None)
         if rep is None:
             raise FetchError(f"{self._url}: Representation {track.id} is gone from the MPD")
-        segments = segments_at(rep, mpd, now + self._utc_minus_clock)
-        return Listing(tuple(segments), not mpd.dynamic, live_start(segments, mpd),
-                      self._refresh_at(rep, mpd, segments, now))
+        utc = now + self._utc_minus_clock
+        segments = segments_at(rep, mpd, utc, self._live.margin_s)
+        start, offset = live_start(segments, mpd, self._live,
+                                   utc - mpd.availability_start - rep.period_start)
+        return Listing(tuple(segments), not mpd.dynamic, start,
+                       self._refresh_at(rep, mpd, segments, now), offset)
 
     def _refresh_at(self, rep: Representation, mpd: Mpd, segments: list[Segment],
                     now: float) -> float:
@@ -181,7 +215,8 @@ class DashStream:
         template = rep.template
         length = (template.duration or (segments[-1].duration * template.timescale if segments
                                         else template.timescale)) / template.timescale
-        origin = mpd.availability_start + rep.period_start + EDGE_MARGIN - self._utc_minus_clock
+        origin = mpd.availability_start + rep.period_start + self._live.margin_s - \
+            self._utc_minus_clock
         elapsed = now - origin
         next_end = origin + (math.floor(elapsed / length + 1e-9) + 1) * length
         return min(next_end, reload) if mpd.minimum_update_period is not None else next_end

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, MUXED, VIDEO, Load, ManifestError, Rendition,
-                                         Resource, Segment, Track, Listing, ascending)
+from harness.load.protocol.model import (AUDIO, MUXED, VIDEO, Listing, LiveStart, Load,
+                                         ManifestError, Rendition, Resource, Segment, Track,
+                                         ascending)
 
 PROTOCOL = "hls"
-LIVE_EDGE_SEGMENTS = 3  # RFC 8216 6.3.3: start at least three target durations from the end
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 _AUDIO_CODECS = ("mp4a", "ac-3", "ec-3", "opus", "flac", "mp3", "alac")
 
@@ -232,10 +232,10 @@ def parse(text: str, url: str) -> Master | MediaPlaylist:
 
 
 def open_stream(master: Master | MediaPlaylist, url: str, load: Load,
-                clock: Callable[[], float]) -> HlsStream:
+                clock: Callable[[], float], live: LiveStart = LiveStart()) -> HlsStream:
     """The stream of a master playlist, or of a bare media playlist (one rendition)."""
     if isinstance(master, MediaPlaylist):
-        return HlsStream([Rendition(Track(url, MUXED, 0), None, 0)], load, clock)
+        return HlsStream([Rendition(Track(url, MUXED, 0), None, 0)], load, clock, live)
     video = [v for v in master.variants if not v.audio_only] or master.variants
     # EXT-X-MEDIA announces no bitrate; an audio-only variant of the same URI does
     audio_bandwidth = {v.uri: v.bandwidth for v in master.variants if v.audio_only}
@@ -246,7 +246,21 @@ def open_stream(master: Master | MediaPlaylist, url: str, load: Load,
         kind = VIDEO if audio is not None else MUXED
         renditions.append(Rendition(Track(variant.uri, kind, variant.bandwidth), audio,
                                     variant.bandwidth))
-    return HlsStream(ascending(renditions), load, clock)
+    return HlsStream(ascending(renditions), load, clock, live)
+
+
+def live_start(playlist: MediaPlaylist, live: LiveStart) -> tuple[int, float]:
+    """The segment a newcomer starts in, `live.segments_behind` target durations
+    before the end of the playlist, and the seconds into it where the playhead
+    starts (0 unless `live.at_the_point`)."""
+    segments = playlist.segments
+    point = sum(s.duration for s in segments) - live.segments_behind * playlist.target_duration
+    start = 0.0
+    for segment in segments:
+        if point < start + segment.duration - 1e-6:
+            return segment.position, max(0.0, point - start) if live.at_the_point else 0.0
+        start += segment.duration
+    return segments[-1].position, 0.0
 
 
 class HlsStream:
@@ -256,10 +270,10 @@ class HlsStream:
     protocol = PROTOCOL
 
     def __init__(self, renditions: list[Rendition], load: Load,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], live: LiveStart = LiveStart()) -> None:
         self.renditions = renditions
         self.live = True
-        self._load, self._clock = load, clock
+        self._load, self._clock, self._start = load, clock, live
         self._windows: dict[str, Listing] = {}
 
     def window(self, track: Track) -> Listing:
@@ -271,14 +285,15 @@ class HlsStream:
             playlist.last_sequence != known.segments[-1].position
         target = playlist.target_duration
         segments = tuple(playlist.segments)
+        offset = 0.0
         if not segments:
             start = playlist.media_sequence
         elif playlist.ended and known is None:  # ended before the viewer came: from the start
             start = segments[0].position
         else:
-            start = segments[max(0, len(segments) - LIVE_EDGE_SEGMENTS)].position
+            start, offset = live_start(playlist, self._start)
         window = Listing(segments, playlist.ended, start,
-                        self._clock() + (target if changed else target / 2))
+                         self._clock() + (target if changed else target / 2), offset)
         self._windows[track.id] = window
         self.live = not playlist.ended
         return window

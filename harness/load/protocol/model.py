@@ -43,6 +43,7 @@ class Segment:
     discontinuity: bool = False
     program_date_time: float | None = None  # UTC epoch seconds of its first frame
     discontinuity_sequence: int = 0  # HLS: RFC 8216 6.2.2's number (DASH: 0)
+    start_s: float | None = None  # DASH: seconds after its Period's start where it begins
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,34 @@ class Listing:
     ended: bool  # no segment will be added (HLS ENDLIST, a static MPD)
     live_start: int  # the position a newcomer starts at
     refresh_at: float  # player clock time when a newer window may exist
+    live_offset: float = 0.0  # seconds into the live_start segment where a newcomer's playhead starts
+
+
+@dataclass(frozen=True)
+class LiveStart:
+    """Where a player starts in a live window, and when it asks for a DASH
+    segment. The protocol modules follow it; a player model (harness/load/
+    clients.py) gives it."""
+
+    # HLS: this many target durations before the end of the playlist (RFC 8216 6.3.3
+    # asks for at least three); DASH without a delay in the MPD: this many segment
+    # durations behind the live edge
+    segments_behind: int = 3
+    # start at that point itself, inside its segment, as browser players seek there
+    # (False: at the start of the segment that holds it)
+    at_the_point: bool = False
+    # DASH: seconds after its computed availability a segment is asked for. Encoders
+    # publish a segment a moment after its last frame's time (ffmpeg: a frame or so),
+    # and asking on the dot counts that moment as a 404.
+    margin_s: float = 0.5
+    # DASH: when the next segment is not out yet, look again after this many seconds
+    # (dash.js's schedule timer); None: wait for its availability (plus margin_s)
+    poll_s: float | None = None
+    # DASH: a ServiceDescription's Latency@target comes before suggestedPresentationDelay,
+    # and without either the delay is segments_behind x maxSegmentDuration, else four
+    # times minBufferTime (dash.js); False: suggestedPresentationDelay, else
+    # segments_behind x the longest segment
+    dash_js_delay: bool = False
 
 
 class Stream(Protocol):

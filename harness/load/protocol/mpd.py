@@ -51,6 +51,8 @@ class Mpd:
     suggested_presentation_delay: float | None
     time_shift_buffer_depth: float | None
     max_segment_duration: float | None
+    min_buffer_time: float | None
+    service_latency: float | None  # ServiceDescription Latency@target, in seconds
     utc_timing: tuple[tuple[str, str], ...]  # (schemeIdUri, value)
     representations: tuple[Representation, ...]
 
@@ -105,9 +107,19 @@ def parse_mpd(text: str, url: str) -> Mpd:
                duration(root.get("suggestedPresentationDelay")),
                duration(root.get("timeShiftBufferDepth")),
                duration(root.get("maxSegmentDuration")),
+               duration(root.get("minBufferTime")), _service_latency(root),
                tuple((u.get("schemeIdUri", ""), u.get("value", ""))
                      for u in root.findall("{*}UTCTiming")),
                tuple(representations))
+
+
+def _service_latency(root: ElementTree.Element) -> float | None:
+    """The target latency a ServiceDescription asks players for (Latency@target, ms)."""
+    for service in root.findall("{*}ServiceDescription"):
+        latency = _child(service, "Latency")
+        if latency is not None and latency.get("target") is not None:
+            return _int(latency.get("target")) / 1000
+    return None
 
 
 def _period(root: ElementTree.Element, url: str, dynamic: bool,

@@ -1,0 +1,106 @@
+"""One live stream under three conditions at once, each played by kickoff's
+web viewer and two real players side by side.
+
+Every condition has a Toxiproxy proxy per player to the same upstream, so
+all see the same link: clean; a bandwidth limit between the two
+top renditions (the choice matters); a cut of CUT_S seconds from CUT_AT_S
+(the proxies refuse connections, as kickoff's `cut` fault does). The three
+run side by side, their starts STAGGER_S apart: the comparisons take little
+more than the time of one.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import gevent
+
+from harness.calibrate.agreement import FIGURES, Check, judge
+from harness.calibrate.figures import Figures
+from harness.calibrate.installed import Yardstick
+from harness.calibrate.side_by_side import play_both
+from tests.streams.servers import toxiproxies
+
+SECONDS = 25.0  # of play per comparison
+CUT_AT_S, CUT_S = 8.0, 5.0
+# Seconds between the starts of the conditions: a browser player's first
+# seconds take most of a core (Chromium's start, the player's worker, the
+# first appends), and starting three at once on two cores slows each start.
+STAGGER_S = 6.0
+CONDITIONS = ("clean", "bandwidth", "cut")
+# kickoff's viewer and two real players: a real player's figures vary from one play to the
+# next (agreement.py holds kickoff to the bounds around either)
+SIDES = ("kickoff", "real-1", "real-2")
+
+
+@dataclass(frozen=True)
+class Compared:
+    condition: str
+    kickoff: Figures
+    reals: list[Figures]
+    checks: list[Check]
+    rate_kbps: float | None  # the bandwidth condition's limit
+
+
+def _api(api: str, method: str, path: str, body: dict) -> None:
+    request = urllib.request.Request(f"{api}{path}", data=json.dumps(body).encode(),
+                                     method=method, headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).close()
+
+
+def limit_kbps(ladder: Sequence[int]) -> float:
+    """A bandwidth between the two top renditions (bits/s), as kbit/s: half way;
+    with one rendition, half as much again as it needs."""
+    if len(ladder) == 1:
+        return 1.5 * ladder[0] / 1000
+    return (ladder[-1] + ladder[-2]) / 2 / 1000
+
+
+def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float) -> None:
+    """Put the condition on the proxies `names` (the cut: now, then back later)."""
+    if condition == "bandwidth":
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}/toxics",
+                 {"name": "narrow", "type": "bandwidth", "stream": "downstream",
+                  "attributes": {"rate": round(rate_kbps / 8)}})  # Toxiproxy's rate is KB/s
+    elif condition == "cut":
+        gevent.sleep(CUT_AT_S)
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}", {"enabled": False})
+        gevent.sleep(CUT_S)
+        for name in names:
+            _api(api, "POST", f"/proxies/{name}", {"enabled": True})
+
+
+def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
+            ladder: Sequence[int], together: bool = True,
+            figures: Collection[str] = FIGURES) -> list[Compared]:
+    """The stream at `upstream` (host:port) + `path` (and query), with
+    renditions `ladder` (announced bits/s), under each condition: at once
+    (staggered), or one after another where decoding it takes the cores.
+    The bounds of `figures` are held against kickoff, the others shown."""
+    names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
+    rate = limit_kbps(ladder)
+    with toxiproxies(upstream, tuple(names)) as (api, proxies):
+        def one(condition: str) -> Compared:
+            if together:
+                gevent.sleep(STAGGER_S * CONDITIONS.index(condition))
+            urls = [proxies[f"{condition}-{side}"] + path for side in SIDES]
+            changing = gevent.spawn(_condition, api, [f"{condition}-{side}" for side in SIDES],
+                                    condition, rate)
+            if condition == "bandwidth":
+                changing.join()  # the limit is there before the players start
+            kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:])
+            changing.join()
+            return Compared(condition, kickoff, reals,
+                            judge(kickoff, reals, SECONDS, figures=figures),
+                            rate if condition == "bandwidth" else None)
+
+        if not together:
+            return [one(condition) for condition in CONDITIONS]
+        sessions = [gevent.spawn(one, condition) for condition in CONDITIONS]
+        gevent.joinall(sessions, raise_error=True)
+        return [session.value for session in sessions]

@@ -1,0 +1,233 @@
+"""The web viewer's players on hand-made streams and clocks: hls.js and
+dash.js as harness/load/clients.py models them (first frame after the
+browser's pipeline, the start point inside a segment, hls.js's start-up
+switch and failover, dash.js waiting for a segment that failed), and what a
+bare media playlist's viewer reports for bitrate."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.load.clients import CLIENTS, DASH_JS, HLS_JS
+from harness.load.playback import JOINING, PLAYING, STALLED, Playback
+from harness.load.player import Player
+from harness.load.retry import FetchError, Retry
+
+LADDER = """\
+#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=200000
+low.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=800000
+mid.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=3000000
+top.m3u8
+"""
+
+
+def live(name: str, first: int = 10, count: int = 6, extinf: float = 2.0) -> str:
+    """A live media playlist of `count` segments from sequence `first`."""
+    return (f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{first}\n" +
+            "".join(f"#EXTINF:{extinf},\n{name}{n}.ts\n" for n in range(first, first + count)))
+
+
+class Origin:
+    """Bodies by URL, each request taking `seconds` of the hand-made clock;
+    a URL in `refused` gets no answer (a cut link)."""
+
+    def __init__(self, files: dict[str, str], seconds: float = 0.01, size: int = 50_000) -> None:
+        self.files = {f"http://h/{name}": body for name, body in files.items()}
+        self.now, self.seconds, self.size = 0.0, seconds, size
+        self.asked: list[str] = []
+        self.refused: set[str] = set()
+
+    def get(self, url: str, group: str, limit: float | None, headers=None) -> bytes:
+        self.now += self.seconds
+        path = url.removeprefix("http://h/")
+        self.asked.append(path)
+        if path in self.refused or "*" in self.refused:
+            raise FetchError(f"{path}: refused", None)
+        return self.files.get(url, "x" * self.size).encode()
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def web(origin: Origin, url: str) -> tuple[Player, Playback]:
+    playback = Playback(origin.now, 0.0, 0.0)
+    player = Player(origin.get, lambda: origin.now, origin.sleep, playback, CLIENTS["web"])
+    player.open(url)
+    return player, playback
+
+
+def test_an_hls_js_viewer_switches_up_before_its_first_frame_and_shows_it_a_decode_later():
+    files = {"master.m3u8": LADDER, **{f"{n}.m3u8": live(n) for n in ("low", "mid", "top")}}
+    origin = Origin(files, seconds=0.01, size=200_000)  # 1.6 Mbit in 10 ms: a fast link
+    player, playback = web(origin, "http://h/master.m3u8")
+    assert player.model is HLS_JS and player.current == 0  # 500 kb/s carries only the lowest
+    while playback.state == JOINING:
+        player.step()
+    # the start segment (three target durations before the end: 13 of 10..15) from the
+    # lowest, then again from the top before any frame: the first frame waits for it
+    media = [path for path in origin.asked if path.endswith(".ts")]
+    assert media == ["low13.ts", "top13.ts"]
+    assert player.current == 2
+    first, later = HLS_JS.processing_s
+    assert playback.startup_time == pytest.approx(
+        origin.now - 0.0 + HLS_JS.first_frame_s)  # ready now, the picture a decode later
+    assert origin.now == pytest.approx(5 * 0.01 + first + later)  # 3 playlists, 2 segments
+    playback.advance(origin.now + HLS_JS.first_frame_s / 2)
+    assert playback.totals.played_s == 0  # no picture yet: nothing played
+
+
+def test_hls_js_measures_a_segment_with_its_processing_as_hls_js_does():
+    files = {"master.m3u8": LADDER, **{f"{n}.m3u8": live(n) for n in ("low", "mid", "top")}}
+    origin = Origin(files, seconds=0.3, size=31_000)  # 248 kbit in 0.3 s (+ 0.13 s processing)
+    player, playback = web(origin, "http://h/master.m3u8")
+    while playback.state == JOINING:
+        player.step()
+    # 248 kbit over 0.43 s is 577 kb/s: 70% of it carries no 800 kb/s rendition
+    assert player.abr.bps == pytest.approx(31_000 * 8 / (0.3 + HLS_JS.processing_s[0]))
+    assert player.current == 0 and [p for p in origin.asked if p.endswith(".ts")] == ["low13.ts"]
+
+
+def test_an_hls_js_viewer_moves_to_the_next_lower_rendition_then_gives_up_after_a_last_try():
+    files = {"master.m3u8": LADDER, **{f"{n}.m3u8": live(n) for n in ("low", "mid", "top")}}
+    origin = Origin(files)
+    player, playback = web(origin, "http://h/master.m3u8")
+    player.abr.add(10_000_000, 1.0)  # fast: up to the top after the first segment
+    while playback.state == JOINING:
+        player.step()
+    assert player.current == 2
+    origin.refused = {"*"}  # the link is cut: nothing answers
+    asked = len(origin.asked)
+    with pytest.raises(FetchError):
+        for _ in range(20):
+            player.step()
+    # no retry of a request without an answer: the next lower rendition (its playlist,
+    # never loaded, refused too), then the lowest (its playlist still fresh), then one last try
+    # a retry delay (1 s) later
+    assert origin.asked[asked:] == ["top14.ts", "mid.m3u8", "low14.ts", "low14.ts"]
+
+
+def test_an_hls_js_viewer_of_one_rendition_tries_again_a_second_then_two_later():
+    origin = Origin({"media.m3u8": live("s")})
+    player, playback = web(origin, "http://h/media.m3u8")
+    while playback.state == JOINING:
+        player.step()
+    origin.refused = {"*"}
+    cut_at, asked = origin.now, len(origin.asked)
+    with pytest.raises(FetchError):
+        for _ in range(20):
+            player.step()
+    # three requests: the first, then one a second later and one two seconds after that
+    assert origin.asked[asked:] == ["s14.ts"] * 3
+    assert origin.now - cut_at == pytest.approx(3 * origin.seconds + 1 + 2)
+
+
+def test_hls_js_retries_an_answer_worth_it_but_not_a_4xx_nor_no_answer():
+    policy = HLS_JS.segment_retry
+    assert [policy.wait(n) for n in range(6)] == [1, 2, 4, 8, 8, 8]
+    assert policy.worth(FetchError("", 503)) and not policy.worth(FetchError("", 404))
+    assert not policy.worth(FetchError("", None))
+    assert Retry().worth(FetchError("", None))  # kickoff's own retries everything
+
+
+MPD = """\
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic"
+     availabilityStartTime="1970-01-01T00:00:00Z" suggestedPresentationDelay="PT2S"
+     minimumUpdatePeriod="PT500S" timeShiftBufferDepth="PT10S" maxSegmentDuration="PT2S">
+  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="1970-01-01T00:01:40.3Z"/>
+  <Period start="PT0S">
+    <AdaptationSet contentType="video">
+      <SegmentTemplate media="v$RepresentationID$-$Number$.m4s" duration="2" startNumber="1"/>
+      <Representation id="a" bandwidth="300000"/>
+      <Representation id="b" bandwidth="900000"/>
+      <Representation id="c" bandwidth="2500000"/>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"""
+
+
+def test_a_dash_js_viewer_starts_at_the_live_point_inside_its_segment():
+    # 100.3 s after availabilityStartTime; 2 s behind is 98.3: 0.3 s into the segment
+    # [98, 100) (number 50), so 1.7 s of it is to play
+    origin = Origin({"live.mpd": MPD})
+    player, playback = web(origin, "http://h/live.mpd")
+    assert player.model is DASH_JS and player.current == 1  # the highest at or under 1000 kb/s
+    while playback.state == JOINING:
+        player.step()
+    assert [path for path in origin.asked if path.endswith(".m4s")] == ["vb-50.m4s"]
+    assert playback.level == pytest.approx(1.7)
+
+
+def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second():
+    origin = Origin({"live.mpd": MPD})
+    player, playback = web(origin, "http://h/live.mpd")
+    while playback.state != STALLED and origin.now < 10:
+        player.step()
+    # 1.7 s play out; the next segment is out at 102 s, 1.7 s after the start: it is
+    # asked for at the first look after that, on a half-second timer
+    stalled_at = origin.now
+    while playback.state != PLAYING:
+        player.step()
+    asked = [path for path in origin.asked if path.endswith(".m4s")]
+    assert asked[1].endswith("-51.m4s")
+    assert origin.now - stalled_at <= DASH_JS.live.poll_s + 2 * origin.seconds
+
+
+def test_a_dash_js_viewer_waits_out_a_cut_instead_of_failing():
+    origin = Origin({"live.mpd": MPD})
+    player, playback = web(origin, "http://h/live.mpd")
+    while playback.state == JOINING:
+        player.step()
+    origin.refused = {"*"}
+    until = origin.now + 6
+    while origin.now < until:
+        player.step()  # never raises: dash.js retries (3 more, a second apart), then asks again
+    assert playback.state == STALLED
+    origin.refused = set()
+    while playback.state != PLAYING:
+        player.step()
+    assert playback.totals.stalls == 1
+
+
+def test_a_bare_media_playlist_reports_the_bitrate_its_bytes_make():
+    origin = Origin({"media.m3u8": live("s")}, size=150_000)  # 150 kB a 2 s segment
+    player, playback = web(origin, "http://h/media.m3u8")
+    assert player.bandwidths == [0]  # nothing announced
+    for _ in range(6):
+        player.step()
+    playback.advance(origin.now + 10)
+    totals = playback.totals
+    assert totals.bitrate_kbps_s / totals.played_s == pytest.approx(150_000 * 8 / 2 / 1000)
+    assert totals.switches == 0
+
+
+def test_the_first_frame_waits_for_the_pipeline_and_an_empty_buffer_resumes_on_any_media():
+    playback = Playback(0.0, startup_buffer=0.0, resume_buffer=0.0, first_frame_s=0.1)
+    playback.add(1.0, kbps=500, now=0.5)
+    assert playback.state == PLAYING and playback.startup_time == pytest.approx(0.6)
+    playback.advance(1.6)  # the frame at 0.6, then 1 s of media: dry at 1.6
+    assert playback.totals.played_s == pytest.approx(1.0) and playback.state == PLAYING
+    playback.advance(1.7)
+    assert playback.state == STALLED
+    playback.add(0.5, kbps=500, now=1.8)  # any media plays on
+    assert playback.state == PLAYING and playback.totals.stalled_s == pytest.approx(0.2)
+
+
+def test_a_dash_js_viewer_whose_init_segment_fails_for_good_freezes_to_the_end():
+    mpd = MPD.replace('media="v', 'initialization="init-$RepresentationID$.mp4" media="v')
+    origin = Origin({"live.mpd": mpd})
+    player, playback = web(origin, "http://h/live.mpd")
+    while playback.state == JOINING:
+        player.step()
+    origin.refused = {"init-a.mp4"}  # the lowest rendition's init segment cannot be had
+    player.abr.add(1_000, 10.0)  # and the throughput says the lowest: dash.js switches to it
+    for _ in range(40):
+        player.step()
+    origin.refused = set()
+    asked = len(origin.asked)
+    for _ in range(40):
+        player.step()  # nothing more is asked for, whatever the link does now
+    assert origin.asked[asked:] == [] and playback.state == STALLED
