@@ -41,7 +41,8 @@ from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, 
 from harness.load.retry import FetchError, TooSlow
 
 Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
-Count = Callable[..., int]  # (url, group, time_limit s, headers=None) -> bytes received
+# (url, group, time_limit s, headers=None, abandon=False) -> bytes received
+Count = Callable[..., int]
 
 MAX_BUFFER = 30.0  # seconds of media a player fetches ahead at most
 SEGMENT_TIME_LIMIT = 20.0  # seconds for a segment of the lowest rendition
@@ -133,9 +134,12 @@ class Player:
     media_group = "segment"  # the request group media bodies are counted under
 
     def _media(self, url: str, limit: float | None, keys: dict[str, object],
-               byterange: tuple[int, int] | None) -> int:
-        """A media body (segment, init segment, key): the bytes received."""
+               byterange: tuple[int, int] | None, abandon: bool = False) -> int:
+        """A media body (segment, init segment, key): the bytes received. `abandon`:
+        `limit` is when the player gives the download up to step down, not a failure."""
         url, headers = self._addressed(url, keys, self._media_range(byterange))
+        if abandon:
+            return self._count(url, self.media_group, limit, headers=headers, abandon=True)
         return self._count(url, self.media_group, limit, headers=headers)
 
     def _media_range(self, byterange: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -317,7 +321,7 @@ class Player:
 
         def fetch() -> int:
             try:
-                return self._media(segment.uri, limit, keys, segment.byterange)
+                return self._media(segment.uri, limit, keys, segment.byterange, not lowest)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
                     raise FetchError(str(slow)) from None

@@ -137,11 +137,13 @@ class _App(FastHttpUser):
 
         return self._within(time_limit, method, url, group, send)
 
-    def count(self, url: str, group: str, time_limit: float | None = None, **kwargs) -> int:
+    def count(self, url: str, group: str, time_limit: float | None = None,
+              abandon: bool = False, **kwargs) -> int:
         """The player's request for media: like fetch(), but the body is read
         as it arrives, counted and dropped, never held whole (drain.py). Locust records
         the request when its last byte is in, with the bytes counted, as it
-        does for a body it reads itself."""
+        does for a body it reads itself. `abandon`: the player gives the download
+        up at `time_limit` to step down (its ABR's choice, not the platform's failure)."""
         def send() -> int:
             started = time.perf_counter()
             with self.client.request("GET", url, name=group, stream=True, catch_response=True,
@@ -162,11 +164,12 @@ class _App(FastHttpUser):
                 answer.request_meta["response_length"] = received
                 return received
 
-        return self._within(time_limit, "GET", url, group, send)
+        return self._within(time_limit, "GET", url, group, send, abandon)
 
     def _within(self, time_limit: float | None, method: str, url: str, group: str,
-                send: Callable[[], T]) -> T:
-        """send(), cut off with TooSlow when it outlasts `time_limit` seconds."""
+                send: Callable[[], T], abandon: bool = False) -> T:
+        """send(), cut off with TooSlow when it outlasts `time_limit` seconds: a failed
+        request, or (`abandon`) one the player dropped, counted with its time but no error."""
         if time_limit is None:  # playlists: the client's own network timeout bounds them
             return send()
         slow = TooSlow(f"{group} {url}: cut off after {time_limit}s")
@@ -176,10 +179,12 @@ class _App(FastHttpUser):
         except TooSlow as cut_off:
             if cut_off is not slow:
                 raise
-            # Locust never saw it finish: record it as the failed request it is.
+            # Locust never saw it finish: record it as the failed request it is, or
+            # as one the player abandoned (a real player's ABR does, and no server failed).
             self.environment.events.request.fire(
                 request_type=method, name=group, response_time=time_limit * 1000,
-                response_length=0, exception=cut_off, context={}, response=None, url=url)
+                response_length=0, exception=None if abandon else cut_off,
+                context={"abandoned": True} if abandon else {}, response=None, url=url)
             raise
 
     def request(self, method: str, url: str, *, group: str,

@@ -75,7 +75,9 @@ slos:
     assert overall["attempts"] >= 4 and overall["start_failure_reasons"] == {}
     assert overall["metrics"]["video_start_failure_ratio"] == 0
     assert overall["metrics"]["startup_time_p50"] > 0
-    assert overall["errors"] == {}
+    # none failed but (web viewers, as dash.js, ask for a segment the moment the MPD's clock
+    # says it is out, and ffmpeg may write it a moment later) a few segments at the live edge
+    assert set(overall["errors"]) <= {"segment 404"}
     assert overall["protocols"] == {"dash": overall["attempts"]}  # the MPD playback-info named
     # per-group stats follow the journey's names, besides the player's own
     groups = PLATFORM_GROUPS | {"playlist", "segment"}
@@ -83,7 +85,8 @@ slos:
     assert set(s["request_groups"]) == groups
     for group in groups:
         assert overall["metrics"][f"requests_per_second.{group}"] > 0, group
-        assert overall["metrics"][f"error_ratio.{group}"] == 0, group
+        assert overall["metrics"][f"error_ratio.{group}"] <= (0.05 if group == "segment" else 0), \
+            group
     # an SLO on one of the journey's groups is judged like any other
     (token,) = [row for row in s["verdict"]["slos"] if row["metric"] == "error_ratio.token"]
     assert token["observed"] == 0 and token["result"] == "pass", token

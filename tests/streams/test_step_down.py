@@ -72,6 +72,9 @@ def test_a_bandwidth_toxic_below_the_middle_rendition_steps_viewers_down(tmp_pat
                          timeout=90, env=own_state(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     (run_dir,) = (tmp_path / "results").iterdir()
+    # downloads the viewers gave up to step down are no request errors (no server failed)
+    errors = json.loads((run_dir / "summary.json").read_text())["overall"]["errors"]
+    assert not any(reason.endswith("TooSlow") for reason in errors), errors
     seconds = [json.loads(line) for line in (run_dir / "windows.jsonl").read_text().splitlines()]
     before = bitrate(seconds, -45, FAULT_AT)
     late_in_fault = bitrate(seconds, (FAULT_AT + END) / 2, END)

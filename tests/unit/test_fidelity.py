@@ -42,7 +42,8 @@ class Origin:
         self.now = 0.0
         self.asked: list[tuple[str, str, str | None]] = []  # path, group, Range
 
-    def get(self, url: str, group: str, limit: float | None, headers=None) -> bytes:
+    def get(self, url: str, group: str, limit: float | None, headers=None,
+            abandon: bool = False) -> bytes:
         self.now += 0.1
         wanted = (headers or {}).get("Range")
         self.asked.append((url.removeprefix("http://h/"), group, wanted))
@@ -120,8 +121,10 @@ def test_a_first_bytes_request_that_outlasts_the_abandon_limit_steps_down():
              **{f"{name}.m3u8": MEDIA.replace("s{n}", name) for name in ("low", "mid", "top")}}
     origin = Origin(files)
 
-    def slow_in_the_middle(url: str, group: str, limit: float | None, headers=None) -> bytes:
-        if url.endswith("mid.ts"):  # the middle rendition's segments: cut off at the limit
+    def slow_in_the_middle(url: str, group: str, limit: float | None, headers=None,
+                           abandon: bool = False) -> bytes:
+        if url.endswith("mid.ts"):  # the middle rendition's segments: given up at the limit
+            assert abandon  # a step down, not a failed request
             origin.now += limit
             raise TooSlow(url)
         return origin.get(url, group, limit, headers)

@@ -70,7 +70,8 @@ class Origin:
         self.now = 0.0
         self.asked: list[tuple[str, str | None]] = []
 
-    def get(self, url: str, group: str, limit: float | None, headers=None) -> bytes:
+    def get(self, url: str, group: str, limit: float | None, headers=None,
+            abandon: bool = False) -> bytes:
         self.now += 0.1
         self.asked.append((url.removeprefix("http://h/"), (headers or {}).get("Range")))
         return self.files.get(url, "x" * 1000).encode()

@@ -40,7 +40,8 @@ class Origin:
         self.asked: list[str] = []
         self.refused: set[str] = set()
 
-    def get(self, url: str, group: str, limit: float | None, headers=None) -> bytes:
+    def get(self, url: str, group: str, limit: float | None, headers=None,
+            abandon: bool = False) -> bytes:
         self.now += self.seconds
         path = url.removeprefix("http://h/")
         self.asked.append(path)
