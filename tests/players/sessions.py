@@ -12,6 +12,7 @@ more than the time of one.
 from __future__ import annotations
 
 import json
+import math
 import urllib.request
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -51,12 +52,21 @@ def _api(api: str, method: str, path: str, body: dict) -> None:
     urllib.request.urlopen(request, timeout=5).close()
 
 
+UP_FACTOR = 0.7  # hls.js abrBandWidthUpFactor: climbs to a rendition that fits 0.7 of its estimate
+
+
 def limit_kbps(ladder: Sequence[int]) -> float:
-    """A bandwidth between the two top renditions (bits/s), as kbit/s: half way;
-    with one rendition, half as much again as it needs."""
+    """A bandwidth between the two top renditions (bits/s), as kbit/s, where the
+    rung a player settles on does not turn on a few percent of measured throughput:
+    the geometric middle of what hls.js needs to climb to each of them (below the
+    top one's own rate, else half way); with one rendition, half as much again as it
+    needs. Half way between the two top rungs is a knife's edge: climbing to the
+    lower one then takes 88% of the link on ffmpeg's ladder here."""
     if len(ladder) == 1:
         return 1.5 * ladder[0] / 1000
-    return (ladder[-1] + ladder[-2]) / 2 / 1000
+    lower, top = ladder[-2], ladder[-1]
+    clear = math.sqrt(lower * top) / UP_FACTOR
+    return (clear if clear < top else (lower + top) / 2) / 1000
 
 
 def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float) -> None:
