@@ -11,7 +11,7 @@ import yaml
 
 from kickoff_stack.topology import COMPONENTS, LINKS, ZONES
 
-from harness import scenario
+from harness import overrides, scenario
 from harness.errors import InvalidInput
 from harness.faults.registry import KINDS
 from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
@@ -1007,6 +1007,16 @@ def test_smoke_is_ci_sized_and_the_headline_fits_a_small_machine():
     assert headline.timeline.peak == "kickoff-rush"
     (half_time,) = headline.audience.leaving  # a share leaves for the home screen, comes back
     assert half_time.flow == "home" and half_time.back is not None
+    # the demo is the product's question: a component dies at kickoff
+    (crash,) = headline.faults
+    assert crash.at == 0 and crash.target == "origin-a"
+
+
+def test_no_faults_runs_the_audience_alone():
+    path = SCENARIOS_DIR / "kickoff-free-to-air.yaml"
+    demand = overrides.load(path, no_faults=True)
+    assert demand.faults == () and demand.audience == overrides.load(path).audience
+    assert demand.wall_duration < scenario.load(path).wall_duration  # nothing at real time
 
 
 def docs_example() -> str:
