@@ -121,12 +121,16 @@ def threshold_of(written: float | str) -> float:
 # --- spans ----------------------------------------------------------------------
 
 def _fault_span(fault: dict, window: str, end: float) -> tuple[float, float] | None:
-    """[start, stop) wall seconds of during:/recovery: of a fault; None if never injected."""
+    """[start, stop) wall seconds of during:/recovery: of a fault; None if never injected.
+    A fault held until the end is in effect to the end, unless the stack heals it by
+    itself (a crash a supervisor restarts): then only until its recovery budget ends."""
     injected = fault.get("injected_second")
     if injected is None:
         return None
     reverted = None if fault.get("lasts_until_end") else fault.get("reverted_second")
     if window == "during":
+        if reverted is None and fault.get("recovery_from") == "inject":
+            return injected, min(end, injected + fault["recovery_budget_s"])
         return injected, reverted if reverted is not None else end
     reference = injected if fault.get("recovery_from") == "inject" or reverted is None \
         else reverted
