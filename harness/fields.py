@@ -344,7 +344,8 @@ class Record(Field):
             return None
         if not isinstance(value, dict):
             return self._wrong(value, where, document, "a mapping", hint)
-        if where == () and value and not set(map(str, value)) & set(self.fields):
+        if where == () and value and self.extra is None \
+                and not set(map(str, value)) & set(self.fields):
             # Not one known key: some other file, whose keys are not shown (they may be secrets).
             document.problem(where, f"the file is not {self.description}: none of its "
                                     f"{len(value)} keys is one it has ({hint})")
