@@ -57,6 +57,9 @@ class _Argument(Text):
                                            f"outside any fault and may use only {{target}}")
         return text
 
+    def schema(self) -> dict:
+        return {"type": ["string", "number"], "description": self.description}
+
 
 def _argv(description: str, *, only: tuple[str, ...] | None = None) -> Items:
     return Items(f"{description}: an argv list, the program then its arguments (no shell)",

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import gevent
 import pytest
 
 from harness import commands, scenario
@@ -17,8 +18,10 @@ from harness.faults.chaos import expand
 from harness.faults.journal import Journal
 from harness.faults.registry import KINDS, driver
 from harness.faults.reset import reset
+from harness.faults.timeline import FaultTimeline
 from harness.platforms.registry import stack_of
-from harness.scenario import Fault
+from harness.platforms.stack import Stack
+from harness.scenario import Fault, loads
 from harness.summary import fault_output_lines
 from harness.targets import load_targets
 from tests.unit.test_scenario import MINIMAL, write
@@ -262,3 +265,71 @@ def test_the_console_shows_what_each_command_said():
                "revert_output": {"exit_code": 0, "last_lines": []}}, {"name": "cut"}]
     assert fault_output_lines(faults) == ["api-down inject: exit 0: b",
                                           "api-down revert: exit 0"]
+
+
+def _recipes() -> list[str]:
+    docs = Path(__file__).parents[2] / "docs" / "faults.md"
+    section = docs.read_text().split("\n## Command faults\n", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in section.split("```yaml\n")[1:]]
+    return [block for block in blocks if block.startswith(("commands:", "# targets.yaml"))]
+
+
+def test_every_command_recipe_in_the_docs_is_a_valid_targets_file_and_scenario(tmp_path):
+    recipes = _recipes()
+    assert len(recipes) == 6
+    for number, recipe in enumerate(recipes):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        targets = write(folder, "edge: http://127.0.0.1:9\n" + recipe, "targets.yaml")
+        assert load_targets(targets).commands
+        written = recipe.split("# scenario: ", 1)[1].replace("\n#", "") if "# scenario: " in \
+            recipe else None
+        if written:
+            path = write(folder, MINIMAL + "platform: external\ntargets: targets.yaml\n"
+                         f"faults:\n  - {written}", "s.yaml")
+            assert scenario.load(path).faults[0].kind == "command"
+
+
+def _timeline(context: dict, fault: Fault, journal: Journal, events: list) -> FaultTimeline:
+    scenario = loads("name: t\ntimeline: {start: 0s, end: 1m}\n"
+                     "audience: {viewers: [{at: 0s, viewers: 1}]}\n", Path("t.yaml"))
+    stack = Stack("test", None, None, (), (), {"command": context})
+    return FaultTimeline(scenario, (fault,), lambda kind, _, **fields: events.append(
+        (kind, fields)), stack, journal)
+
+
+def _commands(tmp_path: Path, inject: str, revert: str) -> dict:
+    return {"driver": "command", "targets": {"api": {
+        "inject": [PY, "-c", inject], "revert": [PY, "-c", revert], "env": {},
+        "cwd": str(tmp_path), "timeout": 10}}}
+
+
+def test_a_failed_inject_fails_the_fault_and_its_revert_still_runs(tmp_path):
+    journal, events = Journal(tmp_path / "journal.json"), []
+    context = _commands(tmp_path, "print('half of it'); open('half', 'w'); exit(2)",
+                        "import os; os.remove('half'); print('undone')")
+    faults = _timeline(context, Fault("api-down", "command", "api", 0.0, 5.0, {}, 30.0),
+                       journal, events)
+    faults.start(time.perf_counter())
+    gevent.joinall(faults._greenlets, timeout=20)
+    assert [kind for kind, _ in events] == ["fault_scheduled", "fault_failed"]
+    assert events[1][1]["error"] == "the inject command for api failed: exit 2: half of it"
+    assert not (tmp_path / "half").exists() and journal.entries() == {}
+    assert faults.stop() == []
+
+
+def test_a_revert_that_fails_at_its_moment_is_loud_and_stays_journalled(tmp_path):
+    journal, events = Journal(tmp_path / "journal.json"), []
+    context = _commands(tmp_path, "print('down')", "print('host unreachable'); exit(255)")
+    faults = _timeline(context, Fault("api-down", "command", "api", 0.0, 0.2, {}, 30.0),
+                       journal, events)
+    faults.start(time.perf_counter())
+    gevent.joinall(faults._greenlets, timeout=20)
+    assert [kind for kind, _ in events] == ["fault_scheduled", "fault_injected",
+                                            "fault_revert_failed"]
+    assert events[1][1]["output"] == {"command": "inject", "exit_code": 0,
+                                      "last_lines": ["down"]}
+    error = "the revert command for api failed: exit 255: host unreachable"
+    assert events[2][1]["error"] == error
+    assert faults.stop() == [f"api-down: {error}"]  # the run's end tried again
+    assert [entry["fault"] for entry in journal.entries().values()] == ["api-down"]
