@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import commands
+from harness.document import Where
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import FaultKind
@@ -74,7 +76,7 @@ class CommandDriver(Driver):
     def reset(self) -> list[str]:
         return []  # a command fault is known only from its journal entry, reverted before this
 
-    def probes(self) -> dict:
+    def probes(self) -> dict[str, Callable[[], str]]:
         return {target: partial(self._probe, target, spec) for target, spec in
                 self.targets.items() if "check" in spec}
 
@@ -93,7 +95,7 @@ def _found(program: str, cwd: str) -> bool:
     return shutil.which(program) is not None
 
 
-def _problems(target: str, params: dict, context: dict) -> list:
+def _problems(target: str, params: dict, context: dict) -> list[tuple[Where, str]]:
     return commands.fault_problems(target, params, context["targets"])
 
 

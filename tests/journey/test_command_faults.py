@@ -145,6 +145,7 @@ slos:
     assert judged["why"].startswith("SLOs held; viewers noticed it after ")
     assert "api-down inject: exit 0: stopped api (pid " in result.stdout
     assert "api-down revert: exit 0: started api (pid " in result.stdout
+    assert "api-down inject: exit 0: stopped api (pid " in (folder / "report.html").read_text()
     assert healthy(env)
 
 
