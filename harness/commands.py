@@ -224,7 +224,8 @@ def _last_lines(output: bytes) -> tuple[str, ...]:
 
 def run(command: dict) -> Outcome:
     """Run a filled-in command (filled()) to its end or its timeout; on the
-    timeout its whole process group is killed. Its output goes to a file, so a
+    timeout, or when the caller is stopped while it waits, its whole process
+    group is killed (an inject cut short is then reverted like any other). Its output goes to a file, so a
     command that leaves a server running (a revert starting one) is not waited
     for, and a chatty one costs no memory."""
     with tempfile.TemporaryFile() as output:
@@ -242,6 +243,9 @@ def run(command: dict) -> Outcome:
         except subprocess.TimeoutExpired:
             _kill_group(process)
             problem = f"timed out after {command['timeout']:g}s (killed)"
+        except BaseException:  # the run ends mid-command (its greenlet killed): so does it
+            _kill_group(process)
+            raise
         output.seek(max(0, output.seek(0, os.SEEK_END) - _TAIL_BYTES))
         lines = _last_lines(output.read())
     return Outcome(None if problem else process.returncode, lines, problem)

@@ -24,6 +24,7 @@ from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads
 from harness.summary import fault_output_lines
 from harness.targets import load_targets
+from tests.cli import assert_one_line_error, harness
 from tests.unit.test_scenario import MINIMAL, write
 
 PY = sys.executable
@@ -166,22 +167,37 @@ def test_a_command_ends_with_its_exit_code_and_last_lines(tmp_path):
     assert outcome.describe() == f"exit 3: v {tmp_path}"
 
 
+def _sleeper(tmp_path: Path, timeout: float) -> dict:
+    """A command whose child sleeps on in its process group; the child's pid in child.pid."""
+    return {"argv": ["sh", "-c", f"sleep 30 & echo $! > {tmp_path / 'child.pid'}; "
+                                 f"echo waiting; wait"],
+            "env": {}, "cwd": str(tmp_path), "timeout": timeout}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def test_a_command_past_its_timeout_is_killed_with_its_process_group(tmp_path):
-    child = tmp_path / "child.pid"
     started = time.monotonic()
-    outcome = commands.run({"argv": ["sh", "-c", f"sleep 30 & echo $! > {child}; echo waiting; "
-                                                 f"wait"],
-                            "env": {}, "cwd": str(tmp_path), "timeout": 0.5})
+    outcome = commands.run(_sleeper(tmp_path, 0.5))
     assert time.monotonic() - started < 10
     assert outcome.exit_code is None and outcome.last_lines == ("waiting",)
     assert outcome.describe() == "timed out after 0.5s (killed): waiting"
-    pid = int(child.read_text())
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] \
-            != "Z" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pid}").exists() or \
-        Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # the sleep went with it
+    assert _gone(int((tmp_path / "child.pid").read_text()))  # the sleep went with it
+
+
+def test_a_command_whose_run_is_stopped_is_killed_with_its_process_group(tmp_path):
+    waiting = gevent.spawn(commands.run, _sleeper(tmp_path, 20))
+    deadline = time.monotonic() + 10
+    child = tmp_path / "child.pid"
+    while not (child.exists() and child.read_text().strip()) and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    waiting.kill()  # as the fault timeline's stop() kills a fault's greenlet
+    assert _gone(int(child.read_text()))
 
 
 def test_a_program_that_is_not_there_is_said_so(tmp_path):
@@ -333,3 +349,11 @@ def test_a_revert_that_fails_at_its_moment_is_loud_and_stays_journalled(tmp_path
     assert events[2][1]["error"] == error
     assert faults.stop() == [f"api-down: {error}"]  # the run's end tried again
     assert [entry["fault"] for entry in journal.entries().values()] == ["api-down"]
+
+
+def test_harness_validate_names_a_command_faults_problem_in_one_line_exit_2(tmp_path):
+    write(tmp_path, TARGETS, "targets.yaml")
+    path = write(tmp_path, MINIMAL + "platform: external\ntargets: targets.yaml\nfaults:\n"
+                 "  - {name: f, kind: command, target: api, at: 0s}\n", "s.yaml")
+    assert_one_line_error(harness("validate", str(path)), 2, f"{path}:9: faults[0].params: the "
+                          f"commands for api use {{replicas}}: give it in params")
