@@ -508,7 +508,9 @@ def test_every_kind_loads_on_each_platform_that_offers_its_driver(tmp_path):
         loaded = scenario.load(write(tmp_path, MINIMAL + f"platform: {platform}\nfaults:\n"
                                      + faults))
         assert [f.kind for f in loaded.faults] == [kind.name for kind in offered]
-    assert {kind.driver for kind in KINDS.values()} == {"toxiproxy", "docker", "process"}
+    # command faults run the operator's commands: only a targets file gives them
+    assert {kind.driver for kind in KINDS.values()} == {"toxiproxy", "docker", "process",
+                                                       "command"}
 
 
 def test_random_mode_has_params_for_every_kind_that_requires_some():
@@ -536,7 +538,7 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].kind: unknown fault kind 'kill' (choose from latency, bandwidth, slow_close, "
      "timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
      "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
-     "process-pause, random)"),
+     "process-pause, command, random)"),
     # targets: a link kind hits a link, a component kind a component or zone
     ("{name: a, kind: cut, target: origin-a, at: 0s}",
      ":8: faults[0].target: 'origin-a' is a component, and cut hits a link (target a link, or "
@@ -611,7 +613,7 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].params.kinds[0]: unknown fault kind 'random' (choose from latency, bandwidth, "
      "slow_close, timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
      "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
-     "process-pause)"),
+     "process-pause, command)"),
     ("{name: a, kind: random, target: edge-orgin-a, at: 0s, params: {every: 1m, kinds: [cut]}}",
      ":8: faults[0].target: the stack has no component or link named 'edge-orgin-a' (did you mean "
      "'edge-origin-a'?)"),
