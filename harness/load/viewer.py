@@ -208,7 +208,8 @@ class _App(FastHttpUser):
                 answer.success()
             else:
                 answer.failure(f"HTTP {status}" if status else error)
-                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__)
+                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__,
+                                 status or None)
         names = {name.lower() for name in answer.headers.keys()}
         return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
                         answer.content or b"", cookies_set(answer.headers.getlist("set-cookie")))

@@ -175,7 +175,8 @@ STEP = Record("an HTTP request the app makes", {
                          "first; audience.newcomers) or viewers with an account only (false)"),
     }),
     "tries": Number("tries before the step fails (default 4 before playing, with backoff; 1 "
-                    "in repeated flows)", integer=True, minimum=1, maximum=10),
+                    "in repeated flows); only no answer, a 5xx, 408 or 429 is tried again",
+                    integer=True, minimum=1, maximum=10),
 }, required=("group", "url"))
 _STEPS = Items("steps in order", STEP)
 FORMAT = Record("what the app does before and while playing", {

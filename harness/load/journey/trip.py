@@ -16,7 +16,7 @@ from harness.load.journey.code import Journey
 from harness.load.journey.http import Fetch
 from harness.load.journey.model import CodeJourney, DataJourney, Step, Viewer
 from harness.load.journey.template import Template, TemplateError
-from harness.load.retry import TRIES, FetchError, with_retries
+from harness.load.retry import TRIES, FetchError, journey_step
 
 Sleep = Callable[[float], None]
 Repeats = list[tuple[float, Callable[[], None]]]  # (seconds between rounds, one round)
@@ -82,7 +82,7 @@ class DataTrip:
                 raise FetchError(f"extract: {error}") from None
 
         try:
-            self.variables.update(with_retries(call, self.sleep, tries))
+            self.variables.update(journey_step(tries).call(call, self.sleep))
         except FetchError as error:
             raise JourneyFailed(f"journey step {step.name!r}: {error}", step.group) from None
 
