@@ -209,3 +209,11 @@ def test_a_journey_step_is_tried_again_only_after_a_failure_that_may_pass(status
         journey_step(4).call(fails, waits.append)
     assert len(calls) == tried  # no answer, 5xx, 408 and 429 again; a 401 or a bad body never
     assert waits == [0.5, 1, 2][:tried - 1]
+
+
+def test_a_code_journey_cannot_fetch_under_a_group_name_its_run_could_not_read_back():
+    sent = []
+    app = Journey(lambda *args, **kwargs: sent.append(args), Viewer(0, "web", False, None, None))
+    with pytest.raises(ValueError, match=r"group 'Login Page' is not a request group name"):
+        app.fetch("GET", "/login", group="Login Page")
+    assert sent == []  # refused before any request

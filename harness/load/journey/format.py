@@ -19,6 +19,7 @@ from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extrac
                                         Step)
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.template import Template, TemplateError, parse
+from harness.metrics import GROUP_PATTERN, GROUP_RULE
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 SOURCES = ("json", "header", "cookie", "regex")
@@ -154,7 +155,8 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
 
 STEP = Record("an HTTP request the app makes", {
     "name": Text("names the step in failure reasons (default: its group)"),
-    "group": Text("the request group it counts under (any name; per-group stats and SLOs)"),
+    "group": Text("the request group it counts under (per-group stats and SLOs)",
+                  pattern=GROUP_PATTERN, rule=GROUP_RULE),
     "method": Choice("default GET, or POST with a json or form body", METHODS,
                      noun="HTTP method"),
     "url": TemplateText("relative to the stack's edge, or absolute"),
