@@ -41,6 +41,7 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "metrics": metrics_of([s.window for s in seconds], groups),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
+        "playback_failure_reasons": _most_first(total.playback_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
         "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
@@ -92,7 +93,7 @@ def protocols_line(span: dict) -> str | None:
 
 
 def _most_first(counts: dict[str, int]) -> dict[str, int]:
-    """Failed requests by why ("auth 503"), or failed starts by why, most first."""
+    """Failed requests, starts or playbacks by why ("auth 503"), most first."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -217,6 +218,9 @@ def console_tables(summary: dict) -> str:
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
+    broken = summary["overall"].get("playback_failure_reasons")
+    if broken:
+        requests += "\nfailed playbacks: " + ", ".join(f"{why} x{n}" for why, n in broken.items())
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                                booking_line(summary["overall"])) if line]
     machine = generator_line(summary)

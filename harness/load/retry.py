@@ -23,11 +23,13 @@ FIRST_BACKOFF = 0.5  # seconds, doubled after each failed try: 0.5, 1, 2
 class FetchError(Exception):
     """One request failed (connection error, timeout, non-2xx, unusable body).
     `status` is the HTTP status of the answer, None when there was none (refused,
-    reset, broken off) or the answer was fine but unusable (0)."""
+    reset, broken off) or the answer was fine but unusable (0). `reason` says
+    why in a few words that hold no URL (a URL may hold an account's values):
+    "segment 503", "playlist ConnectionRefusedError"; "player" when not told."""
 
-    def __init__(self, message: str, status: int | None = 0) -> None:
+    def __init__(self, message: str, status: int | None = 0, reason: str = "player") -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.reason = status, reason
 
 
 class TooSlow(Exception):

@@ -1,9 +1,17 @@
 """What a new user meets first on their own platform: a wrong password is
-refused once per start, not retried, and leads the verdict's headline."""
+refused once per start, not retried, and leads the verdict's headline; an
+outage of their API and stream shows, live and after, the viewers whose
+stream broke and why their playbacks failed."""
 
 from __future__ import annotations
 
+import json
+import os
+
+from tests.cli import harness
+from tests.journey.conftest import LINK
 from tests.journey.test_journey_runs import groups_requested, run, scenario_for
+from tests.run.helpers import run_dir, summary
 
 
 def test_a_refused_login_is_tried_once_per_start_and_leads_the_headline(
@@ -31,3 +39,35 @@ play: /media/none.mpd
     headline = s["verdict"]["headline"]
     assert headline.startswith(f"FAIL — {sum(reasons.values())} start(s) failed on a 4xx answer: "
                                f"journey step 'token': HTTP 401 x"), headline
+
+
+def test_an_outage_shows_viewers_waiting_to_retry_and_why_playbacks_failed(
+        platform_api, accounts_csv, toxiproxy, tmp_path):
+    proxy, edge = toxiproxy
+    scenario = scenario_for(tmp_path, edge, "myplatform.yaml", accounts_csv, targets=(
+        f"toxiproxy: {proxy.api}\nlinks: [{LINK}]\n"), extra=f"""\
+faults:
+  - {{name: outage, kind: cut, target: {LINK}, at: 5s, for: 8s}}
+""").read_text().replace("end: 9s", "end: 22s")
+    (tmp_path / "outage.yaml").write_text(scenario)
+    result = harness("run", str(tmp_path / "outage.yaml"), "--results-dir",
+                     str(tmp_path / "results"),
+                     env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode in (0, 1), result.stderr
+    folder = run_dir(tmp_path / "results")
+    overall = summary(folder)["overall"]
+
+    # playbacks broke in the outage, each with a reason that holds no URL
+    windows = [json.loads(line)["window"] for line in
+               (folder / "windows.jsonl").read_text().splitlines()]
+    broken = overall["playback_failure_reasons"]
+    assert broken and sum(broken.values()) == sum(w["playback_failures"] for w in windows)
+    assert all(reason.split()[0] in {"segment", "playlist"} and "/" not in reason
+               for reason in broken), broken
+    assert "\nfailed playbacks: " in result.stdout, result.stdout
+    # while nobody plays, the viewers whose stream broke wait to retry; then they recover
+    assert any(w["playing"] == 0 and w["waiting_to_retry"] > 0 for w in windows)
+    assert max(w["recovering"] for w in windows) > 0
+    # and the status line shows them (plain lines: not a terminal)
+    assert " waiting to retry" in result.stderr, result.stderr
