@@ -1,5 +1,6 @@
-"""What a new user meets first on their own platform: a wrong password is
-refused once per start, not retried, and leads the verdict's headline; an
+"""What a new user meets first on their own platform: a wrong password (a
+journey variant given with --journey) is refused once per start, not
+retried, and leads the verdict's headline; an
 outage of their API and stream shows, live and after, the viewers whose
 stream broke and why their playbacks failed."""
 
@@ -10,7 +11,7 @@ import os
 
 from tests.cli import harness
 from tests.journey.conftest import LINK
-from tests.journey.test_journey_runs import groups_requested, run, scenario_for
+from tests.journey.test_journey_runs import groups_requested, scenario_for
 from tests.run.helpers import run_dir, summary
 
 
@@ -27,8 +28,14 @@ steps:
       access_token: {json: $.access_token}
 play: /media/none.mpd
 """)
-    scenario = scenario_for(tmp_path, platform_api, "refused.yaml", accounts_csv)
-    s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
+    # the scenario plays; --journey swaps in the variant with a mistyped password
+    scenario = scenario_for(tmp_path, platform_api, "myplatform.yaml", accounts_csv)
+    result = harness("run", str(scenario), "--journey", "refused.yaml", "--results-dir",
+                     "results", cwd=tmp_path,
+                     env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    folder = run_dir(tmp_path / "results")
+    s = summary(folder)
 
     overall = s["overall"]
     reasons = overall["start_failure_reasons"]
