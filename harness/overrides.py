@@ -30,7 +30,7 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     written = data if isinstance(data, dict) else {}
     changes = _stack(written, platform, targets)
     if journey is not None:
-        changes["journey"] = _journey(written, journey)
+        changes["journey"] = _journey(journey)
     changes.update({key: value for key, value in (("time_scale", time_scale),
                                                   ("fault_time_scale", fault_time_scale),
                                                   ("seed", seed))
@@ -38,16 +38,11 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     return scenario.load(path, changes)
 
 
-def _journey(written: dict, journey: Path) -> str:
-    """--journey's file, for the scenario's `journey`, checked against what the file says."""
+def _journey(journey: Path) -> str:
+    """--journey's file, for the scenario's `journey`."""
     if not journey.is_file():
         raise InvalidInput(f"--journey: no file {journey} (a relative path is read from the "
                            f"current directory)")
-    audience = written.get("audience")
-    if isinstance(audience, dict) and audience.get("stream"):
-        raise InvalidInput("--journey: the scenario's viewers play a bare stream without a "
-                           "journey (audience.stream); remove stream from the scenario to give "
-                           "them one")
     return str(journey.resolve())
 
 

@@ -57,10 +57,3 @@ def test_every_command_that_reads_a_scenario_takes_the_option(folder, command):
     result = harness(command, "variants.yaml", "--journey", "nope.yaml", cwd=folder)
     assert_one_line_error(result, 2, "--journey: no file nope.yaml", "current directory")
 
-
-def test_a_bare_stream_scenario_is_told_to_drop_its_stream(folder):
-    (folder / "bare.yaml").write_text(
-        "name: bare\nplatform: external\ntargets: targets.yaml\ntimeline: {start: 0s, end: 10s}\n"
-        "audience: {viewers: [{at: 0s, viewers: 1}], stream: 'http://127.0.0.1:1/m.m3u8'}\n")
-    assert_one_line_error(harness("validate", "bare.yaml", "--journey", "token.yaml",
-                                  cwd=folder), 2, "--journey:", "audience.stream")
