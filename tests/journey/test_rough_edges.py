@@ -2,16 +2,18 @@
 journey variant given with --journey) is refused once per start, not
 retried, and leads the verdict's headline; an
 outage of their API and stream shows, live and after, the viewers whose
-stream broke and why their playbacks failed."""
+stream broke and why their playbacks failed; an extraction that finds
+nothing shows what the answer held, its token hidden."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 
 from tests.cli import harness
 from tests.journey.conftest import LINK
-from tests.journey.test_journey_runs import groups_requested, scenario_for
+from tests.journey.test_journey_runs import groups_requested, run, scenario_for
 from tests.run.helpers import run_dir, summary
 
 
@@ -78,3 +80,33 @@ faults:
     assert max(w["recovering"] for w in windows) > 0
     # and the status line shows them (plain lines: not a terminal)
     assert " waiting to retry" in result.stderr, result.stderr
+
+
+def test_an_extraction_that_finds_nothing_shows_the_answer_with_its_token_hidden(
+        platform_api, accounts_csv, tmp_path):
+    (tmp_path / "misspelt.yaml").write_text("""\
+accounts: accounts.csv
+steps:
+  - group: token
+    url: /oauth/token
+    form: {grant_type: password, username: "{account.username}",
+           password: "{account.password}"}
+    extract:
+      access_token: {json: $.accessToken}
+play: /media/none.mpd
+""")
+    scenario = scenario_for(tmp_path, platform_api, "misspelt.yaml", accounts_csv)
+    s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
+
+    reasons = s["overall"]["start_failure_reasons"]
+    # the platform answered a token (16 hex digits, a new one each time): it never shows
+    assert list(reasons) == ["journey step 'token': extract: $.accessToken found nothing; the "
+                             'answer (HTTP 200): {"access_token": "***", "token_type": "***"}'], \
+        reasons
+    assert files_with_tokens(folder) == 0
+
+
+def files_with_tokens(folder) -> int:
+    """Files of the run folder holding a 16-hex-digit string, as the platform's tokens are."""
+    return sum(bool(re.search(r'[" ][0-9a-f]{16}\b', path.read_text(errors="replace")))
+               for path in folder.iterdir() if path.suffix in (".json", ".jsonl", ".xml"))
