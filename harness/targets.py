@@ -97,9 +97,9 @@ _FORMAT = Record("how to reach a stack kickoff did not start", {
     "edge": _Url("the base URL viewers' journeys use (default none: viewers play a bare stream)",
                  ("http", "https"), EDGE, blank=(
                      "write the base URL your app's calls start from, its API or CDN host: e.g. "
-                     "https://staging.example.com, its host also in allow_hosts, or "
-                     "http://127.0.0.1:PORT for a platform on this machine; or delete edge: "
-                     "when viewers play a bare stream (audience.stream)")),
+                     "https://staging.example.com, its host also in allow_hosts, or the "
+                     "address and port of a platform on this machine; or delete edge: when "
+                     "viewers play a bare stream (audience.stream)")),
     "toxiproxy": _Url("Toxiproxy's API, used as given: scheme, host, port and path prefix",
                       ("http", "https"), TOXIPROXY_API),
     "toxiproxy_ca": _CaBundle("the PEM CA bundle an https toxiproxy's certificate is checked "

@@ -34,7 +34,7 @@ def test_the_starter_edge_is_left_to_fill_in_and_validate_says_what_to_write(tmp
     line = (tmp_path / "targets.yaml").read_text().splitlines().index("edge:") + 1
     assert_one_line_error(harness("validate", str(tmp_path / "scenario.yaml")), 2,
                           f"targets.yaml:{line}: edge: has no value", "base URL",
-                          "allow_hosts", "http://127.0.0.1:PORT")
+                          "allow_hosts", "a platform on this machine")
     targets = tmp_path / "targets.yaml"
     targets.write_text(targets.read_text().replace("\nedge:\n", "\nedge: http://127.0.0.1:1\n"))
     assert load_targets(targets).edge == "http://127.0.0.1:1"
