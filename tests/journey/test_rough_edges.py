@@ -17,19 +17,24 @@ from tests.journey.test_journey_runs import groups_requested, run, scenario_for
 from tests.run.helpers import run_dir, summary
 
 
-def test_a_refused_login_is_tried_once_per_start_and_leads_the_headline(
-        platform_api, accounts_csv, tmp_path):
-    (tmp_path / "refused.yaml").write_text("""\
+def token_journey(password: str, token_path: str) -> str:
+    """A journey of one token step: this password, the token taken from this JSONPath."""
+    return f"""\
 accounts: accounts.csv
 steps:
   - group: token
     url: /oauth/token
-    form: {grant_type: password, username: "{account.username}",
-           password: "{account.password}-mistyped"}
+    form: {{grant_type: password, username: "{{account.username}}", password: "{password}"}}
     extract:
-      access_token: {json: $.access_token}
+      access_token: {{json: {token_path}}}
 play: /media/none.mpd
-""")
+"""
+
+
+def test_a_refused_login_is_tried_once_per_start_and_leads_the_headline(
+        platform_api, accounts_csv, tmp_path):
+    (tmp_path / "refused.yaml").write_text(token_journey("{account.password}-mistyped",
+                                                         "$.access_token"))
     # the scenario plays; --journey swaps in the variant with a mistyped password
     scenario = scenario_for(tmp_path, platform_api, "myplatform.yaml", accounts_csv)
     result = harness("run", str(scenario), "--journey", "refused.yaml", "--results-dir",
@@ -84,17 +89,7 @@ faults:
 
 def test_an_extraction_that_finds_nothing_shows_the_answer_with_its_token_hidden(
         platform_api, accounts_csv, tmp_path):
-    (tmp_path / "misspelt.yaml").write_text("""\
-accounts: accounts.csv
-steps:
-  - group: token
-    url: /oauth/token
-    form: {grant_type: password, username: "{account.username}",
-           password: "{account.password}"}
-    extract:
-      access_token: {json: $.accessToken}
-play: /media/none.mpd
-""")
+    (tmp_path / "misspelt.yaml").write_text(token_journey("{account.password}", "$.accessToken"))
     scenario = scenario_for(tmp_path, platform_api, "misspelt.yaml", accounts_csv)
     s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
 
