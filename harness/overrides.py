@@ -20,11 +20,13 @@ from harness.platforms.registry import PLATFORMS
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
          journey: Path | None = None, time_scale: float | None = None,
-         fault_time_scale: float | None = None, seed: int | None = None) -> scenario.Scenario:
+         fault_time_scale: float | None = None, seed: int | None = None,
+         no_faults: bool = False) -> scenario.Scenario:
     """The scenario at `path` with the options given, validated as one.
 
     `targets` and `journey` are read from the current directory (the scenario's
-    own from the scenario's folder). InvalidInput lists the problems.
+    own from the scenario's folder). `no_faults`: the audience alone, none of
+    the scenario's faults. InvalidInput lists the problems.
     """
     data = read_document(path).data
     written = data if isinstance(data, dict) else {}
@@ -35,6 +37,8 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
                                                   ("fault_time_scale", fault_time_scale),
                                                   ("seed", seed))
                     if value is not None})
+    if no_faults:
+        changes["faults"] = None  # removed: the demand alone
     return scenario.load(path, changes)
 
 
