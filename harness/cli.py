@@ -133,7 +133,8 @@ def _validate(args: argparse.Namespace) -> int:
     invalid = 0
     for file in args.files:
         try:
-            chosen = overrides.load(file, platform=args.platform, targets=args.targets)
+            chosen = overrides.load(file, platform=args.platform, targets=args.targets,
+                                     journey=args.journey)
             print(f"ok  {file}  ({scenario.describe(chosen)})")
             _print_warnings(file, chosen)
         except InvalidInput as error:
@@ -244,6 +245,7 @@ def _run(args: argparse.Namespace) -> int:
 
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            journey=args.journey,
                             time_scale=args.time_scale,
                             fault_time_scale=args.fault_time_scale, seed=args.seed,
                             no_faults=args.no_faults)
@@ -356,6 +358,9 @@ def _stack_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--targets", type=Path, metavar="FILE",
                          help="with platform external: the targets file to use instead of the "
                               "scenario's (relative to the current directory)")
+    command.add_argument("--journey", type=Path, metavar="FILE",
+                         help="a journey file to use instead of the scenario's (relative to the "
+                              "current directory)")
 
 
 def _time_scale_options(command: argparse.ArgumentParser) -> None:
@@ -435,6 +440,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if not 0 <= args.joining < 1:
         raise InvalidInput(f"--joining: {args.joining:g} is not a share below 1 (e.g. 25%)")
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            journey=args.journey,
                             time_scale=args.time_scale,
                             fault_time_scale=args.fault_time_scale, seed=args.seed)
     from harness.scenario.horizon import short_fault
@@ -494,6 +500,7 @@ def _capacity(args: argparse.Namespace) -> int:
 
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
+                            journey=args.journey,
                             time_scale=args.time_scale,
                             fault_time_scale=args.fault_time_scale, seed=args.seed)
     logging.getLogger("locust").setLevel(logging.WARNING)

@@ -1,10 +1,11 @@
 """The command line's overrides of a scenario file: --platform, --targets,
---time-scale, --fault-time-scale and --seed.
+--journey, --time-scale, --fault-time-scale and --seed.
 
 They replace the file's values before validation, so any scenario runs against
-a stack kickoff did not start with `--platform external --targets FILE`. Their
+a stack kickoff did not start with `--platform external --targets FILE`, and
+with another journey (`--journey FILE`) without a copy of the scenario. Their
 mistakes are the command line's and say so (`--targets: ...`), never a line of
-the scenario file.
+the scenario file; a journey file's own mistakes name that file's lines.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from harness.platforms.registry import PLATFORMS
 
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
-         time_scale: float | None = None, fault_time_scale: float | None = None,
-         seed: int | None = None, no_faults: bool = False) -> scenario.Scenario:
+         journey: Path | None = None, time_scale: float | None = None,
+         fault_time_scale: float | None = None, seed: int | None = None,
+         no_faults: bool = False) -> scenario.Scenario:
     """The scenario at `path` with the options given, validated as one.
 
-    `targets` is read from the current directory (the scenario's own `targets`
-    from the scenario's folder). `no_faults`: the audience alone, none of the
-    scenario's faults. InvalidInput lists the problems.
+    `targets` and `journey` are read from the current directory (the scenario's
+    own from the scenario's folder). `no_faults`: the audience alone, none of
+    the scenario's faults. InvalidInput lists the problems.
     """
-    changes = _stack(path, platform, targets)
+    data = read_document(path).data
+    written = data if isinstance(data, dict) else {}
+    changes = _stack(written, platform, targets)
+    if journey is not None:
+        changes["journey"] = _journey(journey)
     changes.update({key: value for key, value in (("time_scale", time_scale),
                                                   ("fault_time_scale", fault_time_scale),
                                                   ("seed", seed))
@@ -36,10 +42,16 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     return scenario.load(path, changes)
 
 
-def _stack(path: Path | str, platform: str | None, targets: Path | None) -> dict[str, object]:
+def _journey(journey: Path) -> str:
+    """--journey's file, for the scenario's `journey`."""
+    if not journey.is_file():
+        raise InvalidInput(f"--journey: no file {journey} (a relative path is read from the "
+                           f"current directory)")
+    return str(journey.resolve())
+
+
+def _stack(written: dict, platform: str | None, targets: Path | None) -> dict[str, object]:
     """The platform and targets changes, checked against what the file says."""
-    data = read_document(path).data
-    written = data if isinstance(data, dict) else {}
     in_file = written.get("platform", "local")
     chosen = platform or in_file
     readers = ", ".join(name for name, spec in PLATFORMS.items() if spec.reads_targets)

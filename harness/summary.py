@@ -37,10 +37,14 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "to_match_s": seconds[-1].match_s if seconds else None,
         "peak_viewers": max((s.viewers for s in seconds), default=0),
         "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
-        "attempts": sum(s.window.attempts for s in seconds),
+        "attempts": sum(s.window.attempts for s in seconds),  # begun in the span
+        # ended in the span (first frame, start failure, gave up): the start ratios' whole
+        "attempts_ended": sum(s.window.starts + s.window.start_failures
+                              + s.window.exits_before_start for s in seconds),
         "metrics": metrics_of([s.window for s in seconds], groups),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
+        "playback_failure_reasons": _most_first(total.playback_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
         "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
@@ -92,7 +96,7 @@ def protocols_line(span: dict) -> str | None:
 
 
 def _most_first(counts: dict[str, int]) -> dict[str, int]:
-    """Failed requests by why ("auth 503"), or failed starts by why, most first."""
+    """Failed requests, starts or playbacks by why ("auth 503"), most first."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -187,6 +191,12 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f}"
 
 
+# An attempt counts where it began, its end (and the start ratios) where it ended: an attempt
+# begun late in a phase ends in the next one.
+ATTEMPTS = ("attempts begun", "ended")
+ATTEMPTS_NOTE = ("attempts begun: counted in the phase they began in; ended: those that reached "
+                 "their first frame, failed or gave up in the phase, of which start failures and "
+                 "exits before start are shares")
 VIEWER_COLUMNS = (("startup_time_p50", "startup p50"), ("startup_time_p95", "startup p95"),
                   ("video_start_failure_ratio", "start failures"),
                   ("exit_before_video_start_ratio", "exits before start"),
@@ -202,11 +212,12 @@ def console_tables(summary: dict) -> str:
     viewer_rows = [
         [span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
          f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
-         f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"]]
+         f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"],
+         span["attempts_ended"]]
         + [_fmt(span["metrics"][key], known_metric(key).unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]
-    viewers = tabulate(viewer_rows, headers=["phase", "match time", "viewers/target", "attempts"]
-                       + [label for _, label in VIEWER_COLUMNS])
+    viewers = tabulate(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
+                       + [label for _, label in VIEWER_COLUMNS]) + "\n" + ATTEMPTS_NOTE
     request_rows = [[label] + [_fmt(value, unit) for value, unit in cells]
                     for label, cells in request_figures(summary)]
     requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
@@ -217,6 +228,9 @@ def console_tables(summary: dict) -> str:
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
+    broken = summary["overall"].get("playback_failure_reasons")
+    if broken:
+        requests += "\nfailed playbacks: " + ", ".join(f"{why} x{n}" for why, n in broken.items())
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                                booking_line(summary["overall"])) if line]
     machine = generator_line(summary)

@@ -39,12 +39,18 @@ class Targets:
 
 
 class _Url(Text):
+    """A URL of one of `schemes`; `blank` says what to write when the key is
+    there with no value (a starter file's key left to fill in)."""
+
     def __init__(self, description: str, schemes: tuple[str, ...], example: str, *,
-                 host: bool = True) -> None:
+                 host: bool = True, blank: str | None = None) -> None:
         super().__init__(description)
         self.schemes, self.example, self.host = schemes, example, host
+        self.if_blank = blank or f"write e.g. {example}"
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
+        if value is None or isinstance(value, str) and not value.strip():
+            return document.problem(where, f"has no value ({self.if_blank})")
         text = super().read(value, where, document)
         if text is None:
             return None
@@ -91,7 +97,11 @@ class _CaBundle(Text):
 
 _FORMAT = Record("how to reach a stack kickoff did not start", {
     "edge": _Url("the base URL viewers' journeys use (default none: viewers play a bare stream)",
-                 ("http", "https"), EDGE),
+                 ("http", "https"), EDGE, blank=(
+                     "write the base URL your app's calls start from, its API or CDN host: e.g. "
+                     "https://staging.example.com, its host also in allow_hosts, or the "
+                     "address and port of a platform on this machine; or delete edge: when "
+                     "viewers play a bare stream (audience.stream)")),
     "toxiproxy": _Url("Toxiproxy's API, used as given: scheme, host, port and path prefix",
                       ("http", "https"), TOXIPROXY_API),
     "toxiproxy_ca": _CaBundle("the PEM CA bundle an https toxiproxy's certificate is checked "

@@ -48,9 +48,12 @@ fails, else generator-bound if any is, degraded if any fault is degraded,
 else pass. Exit code (exit_code): 1 fail (or degraded, when strict), 3
 generator-bound (no verdict on the stack), else 0.
 
-The headline names the first broken SLOs and, when any broke, what they
-tell of and what held ("booking broke, video held": harness.metrics.area_of),
-so that getting in, the services and the video read apart.
+The headline names the first broken SLOs (those that failed before those
+without data, which mostly follow from them: no start, no startup time) and,
+when any broke, what they tell of and what held ("booking broke, video held":
+harness.metrics.area_of), so that getting in, the services and the video read
+apart. Starts that failed on a 4xx answer (a refused login, a wrong request:
+the set-up, not the platform's strength) lead it, with their reasons.
 
 A group with no SLOs of its own is judged on defaults (DEFAULT_*, marked as
 such in every report); docs/results.md#defaults gives their sources. A default that
@@ -60,6 +63,7 @@ names a request group applies only to a run that has that group.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
@@ -337,7 +341,7 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
     if outcome != "completed" or incomplete:
         overall = FAIL
     headline = _headline(overall, demand, rows, fault_results, outcome,
-                         _generator_words(found, len(seconds)))
+                         _generator_words(found, len(seconds)), _refused_starts(seconds))
     if incomplete:
         headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
     return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
@@ -388,12 +392,31 @@ def _generator_words(found: Marks, recorded: int) -> str:
     return ", ".join(parts)
 
 
+# A start failure reason of a 4xx answer: "journey step 'token': HTTP 401".
+_CLIENT_ERROR = re.compile(r"\bHTTP 4\d\d\b")
+
+
+def _refused_starts(seconds: Sequence[Second]) -> dict[str, int]:
+    """Start failure reasons of a 4xx answer over the run, most first."""
+    found: dict[str, int] = {}
+    for second in seconds:
+        for reason, n in second.window.start_failure_reasons.items():
+            if _CLIENT_ERROR.search(reason):
+                found[reason] = found.get(reason, 0) + n
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+
 def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[dict],
-              outcome: str, generator: str) -> str:
-    """generator: what the load generator's marks were (_generator_words)."""
+              outcome: str, generator: str, refused: dict[str, int]) -> str:
+    """generator: what the load generator's marks were (_generator_words);
+    refused: start failures on a 4xx answer (_refused_starts)."""
     parts = []
     if outcome != "completed":
         parts.append(f"the run did not complete ({outcome})")
+    if refused:
+        shown = ", ".join(f"{reason} x{n}" for reason, n in list(refused.items())[:2])
+        more = f" and {len(refused) - 2} more reason(s)" if len(refused) > 2 else ""
+        parts.append(f"{sum(refused.values())} start(s) failed on a 4xx answer: {shown}{more}")
     unjudged = sum(r["result"] == GENERATOR_BOUND for r in rows)
     unjudged_faults = sum(f["result"] == GENERATOR_BOUND for f in faults)
     if unjudged or unjudged_faults:
@@ -401,7 +424,8 @@ def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[
                                                            (unjudged_faults, "fault(s)")) if n)
         parts.append(f"the load generator ({generator}) could have changed the verdict of "
                      f"{what}: generator-bound, not judged on the stack")
-    broken = [r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)]
+    broken = sorted((r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)),
+                    key=lambda r: r["result"] == NO_DATA)
     for row in broken[:2]:
         bound = "<=" if row["op"] == "max" else ">="
         parts.append(f"{row['metric']} {_shown(row['observed'], row['unit'])} (wanted "

@@ -58,8 +58,8 @@ class ClientStarts:
 _CLIENT_COUNTS = ("attempts", "starts", "start_failures", "exits_before_start")
 
 # Fields that are not plain numbers: merged and written out one by one.
-_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "protocols", "generator",
-           "clients")
+_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "playback_failure_reasons",
+           "protocols", "generator", "clients")
 
 
 @dataclass
@@ -69,6 +69,11 @@ class Window:
     joining: int = 0
     playing: int = 0
     stalled: int = 0
+    # Full viewers whose last attempt failed (an error, or gave up waiting): between
+    # attempts, waiting to press play again; and in an attempt again, before its
+    # first frame (these are counted in `joining` too). 0 in older runs.
+    waiting_to_retry: int = 0
+    recovering: int = 0
     # Events during the second.
     attempts: int = 0  # viewing attempts begun (press play)
     starts: int = 0  # attempts that reached the first frame
@@ -99,6 +104,9 @@ class Window:
     errors: dict[str, int] = field(default_factory=dict)  # "auth 503": failed requests
     # "journey step 'login': HTTP 401", "player": why attempts failed before the first frame
     start_failure_reasons: dict[str, int] = field(default_factory=dict)
+    # "segment 503", "playlist ConnectionRefusedError": why playbacks failed after the first
+    # frame (harness.load.retry.FetchError.reason; absent in older runs: empty)
+    playback_failure_reasons: dict[str, int] = field(default_factory=dict)
     protocols: dict[str, int] = field(default_factory=dict)  # attempts by stream protocol
     # The load generator's own CPU and loop lag this second (harness/generator/truth.py);
     # None: not measured (runs recorded before it was).
@@ -137,6 +145,7 @@ class Window:
             self.tally(group).merge(tally)
         for mine, theirs in ((self.errors, other.errors),
                              (self.start_failure_reasons, other.start_failure_reasons),
+                             (self.playback_failure_reasons, other.playback_failure_reasons),
                              (self.protocols, other.protocols)):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
@@ -160,6 +169,7 @@ class Window:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
         data["errors"] = dict(self.errors)
         data["start_failure_reasons"] = dict(self.start_failure_reasons)
+        data["playback_failure_reasons"] = dict(self.playback_failure_reasons)
         data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
         data["generator"] = None if self.generator is None else self.generator.to_json()
@@ -190,6 +200,8 @@ class Window:
                    errors=shapes.counts(data.get("errors", {}), "window.errors"),
                    start_failure_reasons=shapes.counts(data.get("start_failure_reasons", {}),
                                                        "window.start_failure_reasons"),
+                   playback_failure_reasons=shapes.counts(
+                       data.get("playback_failure_reasons", {}), "window.playback_failure_reasons"),
                    protocols=shapes.counts(data.get("protocols", {}), "window.protocols"),
                    generator=None if data.get("generator") is None else
                    GeneratorTruth.from_json(data["generator"], "window.generator"),

@@ -25,6 +25,8 @@ class Collector:
         self._monitor.start()
         self._watched: dict[int, tuple[Playback, Totals]] = {}
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
+        self._recovering: set[int] = set()  # attempts of viewers whose last attempt failed
+        self._waiting = 0  # viewers between attempts whose last attempt failed
         self._manifest = ManifestTier(self)
         self._away = 0  # viewer users not in the audience now (on a break, or a pool's idle)
 
@@ -39,14 +41,22 @@ class Collector:
 
     # --- events, as they happen -----------------------------------------------
 
-    def attempt(self, playback: Playback, client: str | None = None) -> None:
+    def attempt(self, playback: Playback, client: str | None = None,
+                recovering: bool = False) -> None:
         """A viewer pressed play; `playback` is followed until it ends. `client`:
-        its client type, whose new-viewer tally (Window.clients) counts it too."""
+        its client type, whose new-viewer tally (Window.clients) counts it too;
+        `recovering`: the viewer's last attempt failed."""
         self._open.attempts += 1
         if client is not None:
             self._open.client(client).attempts += 1
         self._watched[id(playback)] = (playback, Totals())
         self._unnamed.add(id(playback))
+        if recovering:
+            self._recovering.add(id(playback))
+
+    def waiting(self, viewers: int) -> None:
+        """`viewers` more (or fewer) viewers wait to press play again after a failed attempt."""
+        self._waiting += viewers
 
     def _count_protocol(self, playback: Playback) -> None:
         """Count the attempt under its stream's protocol, once the player knows it."""
@@ -82,8 +92,11 @@ class Collector:
         self._open.booking_attempts += 1
         self._open.booking_failures += failed
 
-    def playback_failed(self) -> None:
+    def playback_failed(self, reason: str = "player") -> None:
+        """An error after the first frame; `reason` says which ("segment 503")."""
         self._open.playback_failures += 1
+        reasons = self._open.playback_failure_reasons
+        reasons[reason] = reasons.get(reason, 0) + 1
 
     def presence(self, arrived: int = 0, departed: int = 0, away: int = 0) -> None:
         """Viewers came into the audience or left it; `away` changes the users
@@ -110,6 +123,7 @@ class Collector:
         if entry is not None:
             self._count_protocol(playback)
             self._unnamed.discard(id(playback))
+            self._recovering.discard(id(playback))
             playback.end(now)
             self._add_time(*entry)
 
@@ -139,6 +153,8 @@ class Collector:
             window.joining += playback.state == JOINING
             window.playing += playback.state == PLAYING
             window.stalled += playback.state == STALLED
+            window.recovering += playback.state == JOINING and key in self._recovering
+        window.waiting_to_retry = self._waiting
         window.manifest_viewers = self._manifest.watching
         window.away = self._away
         self._open = Window(second + 1)
@@ -163,9 +179,13 @@ class ManifestTier:
         """Manifest viewers in an attempt now (joining or past the first frame)."""
         return len(self._attempting)
 
-    def attempt(self, playback: Playback, client: str | None = None) -> None:
+    def attempt(self, playback: Playback, client: str | None = None,
+                recovering: bool = False) -> None:
         self._collector.window.manifest_attempts += 1
         self._attempting.add(id(playback))
+
+    def waiting(self, viewers: int) -> None:
+        """The viewer gauges are full viewers' only."""
 
     def started(self, startup_time: float, client: str | None = None) -> None:
         """A first frame: no startup time of the manifest tier counts."""
@@ -180,7 +200,7 @@ class ManifestTier:
         """Getting in counts for full viewers only; a failure is one of this tier's."""
         self._collector.window.manifest_failures += failed
 
-    def playback_failed(self) -> None:
+    def playback_failed(self, reason: str = "player") -> None:
         self._collector.window.manifest_failures += 1
 
     def ended(self, playback: Playback, now: float) -> None:

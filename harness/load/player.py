@@ -176,7 +176,7 @@ class Player:
             try:
                 return _parsed(parse, body.decode("utf-8", "replace"), url)
             except ManifestError as error:
-                raise FetchError(f"{url}: {error}") from None
+                raise FetchError(f"{url}: {error}", reason="unusable manifest") from None
 
         return self.model.manifest_retry.call(fetch, self._sleep)
 
@@ -324,7 +324,7 @@ class Player:
                 return self._media(segment.uri, limit, keys, segment.byterange, not lowest)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
-                    raise FetchError(str(slow)) from None
+                    raise FetchError(str(slow), reason=f"segment cut off after {limit:g} s") from None
                 raise
 
         started = self._clock()

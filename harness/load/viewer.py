@@ -111,6 +111,12 @@ def is_newcomer(number: int, subscribers: float, newcomers: float) -> bool:
     return is_subscriber(number - int(number * subscribers), share)
 
 
+def _why(group: str, status: int, error: BaseException | None) -> str:
+    """A failed request in a few words without its URL: "segment 503",
+    "playlist ConnectionRefusedError"."""
+    return f"{group} {status or error.__class__.__name__}"
+
+
 class _App(FastHttpUser):
     """HTTP the way an app does it: a request group per call, bounded waits,
     a cookie jar of its own (the client's)."""
@@ -132,7 +138,8 @@ class _App(FastHttpUser):
             error = getattr(response, "error", None)  # set only when the request failed
             if error is not None or not 200 <= response.status_code < 300:
                 raise FetchError(f"{group} {url}: {response.status_code or error}",
-                                 response.status_code or None)
+                                 response.status_code or None,
+                                 _why(group, response.status_code, error))
             return response.content
 
         return self._within(time_limit, method, url, group, send)
@@ -152,14 +159,15 @@ class _App(FastHttpUser):
                 if error is not None or not 200 <= answer.status_code < 300:
                     answer.failure(error or f"HTTP {answer.status_code}")
                     raise FetchError(f"{group} {url}: {answer.status_code or error}",
-                                     answer.status_code or None)
+                                     answer.status_code or None,
+                                     _why(group, answer.status_code, error))
                 try:
                     received = drain(answer)
                 except FAILURE_EXCEPTIONS as broken:  # the connection broke mid-body
                     answer.request_meta["response_length"] = 0
                     answer.failure(broken)
                     raise FetchError(f"{group} {url}: {broken.__class__.__name__}",
-                                     None) from None
+                                     None, _why(group, 0, broken)) from None
                 answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
                 answer.request_meta["response_length"] = received
                 return received
@@ -208,7 +216,8 @@ class _App(FastHttpUser):
                 answer.success()
             else:
                 answer.failure(f"HTTP {status}" if status else error)
-                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__)
+                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__,
+                                 status or None)
         names = {name.lower() for name in answer.headers.keys()}
         return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
                         answer.content or b"", cookies_set(answer.headers.getlist("set-cookie")))
@@ -265,10 +274,17 @@ class Viewer(_App):
             self.gone = True
 
     def watch_on(self) -> None:
-        """Attempt after attempt, until the viewer is stopped or leaves."""
+        """Attempt after attempt, until the viewer is stopped or leaves; after
+        a failed one the viewer is waiting to retry, then recovering."""
+        failed = False
         while True:
-            self.attempt()
-            gevent.sleep(self.rng.uniform(*REPLAY_AFTER))
+            failed = self.attempt(recovering=failed)
+            tier = self.settings.collector.tier(self.fidelity)
+            tier.waiting(int(failed))
+            try:
+                gevent.sleep(self.rng.uniform(*REPLAY_AFTER))
+            finally:  # also when the viewer leaves or is stopped meanwhile
+                tier.waiting(-int(failed))
 
     def visit(self, visits: Sequence[Stay]) -> None:
         """Away until each stay starts, watching during it; on leaving, the
@@ -302,13 +318,15 @@ class Viewer(_App):
                 return
         trip.leave(flow)
 
-    def attempt(self) -> None:
+    def attempt(self, recovering: bool = False) -> bool:
+        """One attempt, counted; whether it failed (an error, or gave up waiting).
+        `recovering`: the viewer's last attempt failed."""
         collector = self.settings.collector.tier(self.fidelity)
         # the player sets its model's buffers once the manifest says the protocol
         playback = Playback(time.monotonic(), startup_buffer=0.0, resume_buffer=0.0)
         self.playback = playback
         client = self.profile.name  # the new-viewer tallies are by client type
-        collector.attempt(playback, client)
+        collector.attempt(playback, client, recovering)
         player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
                                         self.profile, cmcd=self.settings.cmcd, count=self.count)
         self.player = player
@@ -328,16 +346,17 @@ class Viewer(_App):
         except journey.JourneyFailed as failure:
             if not entry.done(collector, failure.group, failed=True):
                 collector.start_failed(failure.reason, client)
-        except FetchError:
+        except FetchError as error:
             if playback.started_at is None:
                 collector.start_failed(PLAYER_FAILED, client)
             else:
-                collector.playback_failed()
+                collector.playback_failed(error.reason)
         except StreamEnded:
-            pass
+            return False
         finally:
             collector.ended(playback, time.monotonic())
             self.playback = None
+        return True
 
     def stream(self, fetch: Fetch) -> tuple[journey.trip.DataTrip | journey.trip.CodeTrip | None,
                                             str]:

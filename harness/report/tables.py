@@ -11,8 +11,8 @@ from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
-from harness.summary import (VIEWER_COLUMNS, booking_line, protocols_line, request_figures,
-                             tiers_line)
+from harness.summary import (ATTEMPTS, ATTEMPTS_NOTE, VIEWER_COLUMNS, booking_line,
+                             protocols_line, request_figures, tiers_line)
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -179,10 +179,12 @@ def phase_tables(summary: dict) -> str:
                   "number"),
             _cell(f"{span['peak_viewers']}/{span['peak_target_viewers']}", "number"),
             _cell(span["attempts"], "number"),
+            _cell(span["attempts_ended"], "number"),
             *(_cell(format_value(span["metrics"][key], _unit(key)), "number")
               for key, _ in VIEWER_COLUMNS)]))
-    viewers = _table("phases", ["phase", "match time", "viewers / target", "attempts"]
+    viewers = _table("phases", ["phase", "match time", "viewers / target", *ATTEMPTS]
                      + [label for _, label in VIEWER_COLUMNS], rows)
+    viewers += f'<p class="protocols">{escape(ATTEMPTS_NOTE)}</p>\n'
     for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                  booking_line(summary["overall"])):
         if line:

@@ -22,9 +22,13 @@ slos:
 """
 
 
-def test_the_starter_files_validate(installed, tmp_path):
+def test_the_starter_files_validate_once_their_edge_is_filled_in(installed, tmp_path):
     before = installed.read_from_checkout()
     assert installed.run("harness", "init", "project", cwd=tmp_path).returncode == 0
+    result = installed.run("harness", "validate", "project/scenario.yaml", cwd=tmp_path)
+    assert result.returncode == 2 and "edge: has no value" in result.stderr, result.stderr
+    targets = tmp_path / "project" / "targets.yaml"
+    targets.write_text(targets.read_text().replace("\nedge:\n", "\nedge: http://127.0.0.1:1\n"))
     result = installed.run("harness", "validate", "project/scenario.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert installed.read_from_checkout() == before

@@ -73,6 +73,8 @@ def test_installed_kickoff_works_outside_the_checkout(installed, tmp_path):
 
     assert installed.run("harness", "init", "project", cwd=tmp_path).returncode == 0
     assert (tmp_path / "project" / "scenario.yaml").is_file()
+    targets = tmp_path / "project" / "targets.yaml"  # its edge filled in, as a user would
+    targets.write_text(targets.read_text().replace("\nedge:\n", "\nedge: http://127.0.0.1:1\n"))
     shipped = sorted(str(path) for path in Path(found["scenarios"]).glob("*.yaml"))
     result = installed.run("harness", "validate", *shipped, cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.count("ok  ") == len(shipped), result.stderr

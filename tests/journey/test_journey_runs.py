@@ -97,7 +97,7 @@ slos:
 
 
 def test_broken_journeys_fail_their_starts_by_step_and_the_fault_is_reverted(
-        platform_api, accounts_csv, toxiproxy, tmp_path):
+        platform_api, accounts_csv, toxiproxy, stream_path, tmp_path):
     proxy, edge = toxiproxy
     scenario = scenario_for(tmp_path, edge, "broken.yaml", accounts_csv, targets=(
         f"toxiproxy: {proxy.api}\nlinks: [{LINK}]\n"), extra=f"""\
@@ -107,9 +107,12 @@ faults:
     s, folder = run(scenario, tmp_path / "results", state=tmp_path / "state")
 
     reasons = s["overall"]["start_failure_reasons"]
+    # an extraction that found nothing shows what the answer held
     assert set(reasons) == {"journey step 'entitle': HTTP 500",
                             "journey step 'playback-info': extract: $.sources[?(@.type == "
-                            "'mpd')].url found nothing"}, reasons
+                            "'mpd')].url found nothing; the answer (HTTP 200): "
+                            '{"sources": [{"type": "hls", "url": "/media/none.m3u8"}, '
+                            f'{{"type": "dash", "url": "{stream_path}"}}]}}'}, reasons
     assert sum(reasons.values()) == s["overall"]["attempts"] - _unfinished(folder)
     assert s["overall"]["metrics"]["video_start_failure_ratio"] == 1
     assert s["overall"]["errors"].get("entitle 500", 0) >= 2  # two tries per web attempt

@@ -12,7 +12,7 @@ from harness.aggregate import client_metrics, merged
 from harness.load.collector import Collector
 from harness.load.playback import Playback
 from harness.recorder import Second
-from harness.summary import summarize
+from harness.summary import console_tables, summarize
 from harness.window import ClientStarts, Window
 
 
@@ -106,3 +106,27 @@ def test_client_metrics_of_a_span_and_in_the_summary():
     summary = summarize(scenario, seconds, [])
     assert summary["overall"]["clients"] == figures
     assert summary["phases"][0]["clients"]["web"]["attempts"] == 4
+
+
+def test_attempts_count_where_they_began_and_the_start_ratios_where_they_ended():
+    # 9 attempts begin in the rush; one fails there, the other 8 reach their first frame in
+    # the next phase
+    began = Window(0, attempts=9, start_failures=1, start_failure_reasons={"player": 1})
+    started = Window(1, starts=8)
+    for _ in range(8):
+        started.startup.add(1.5)
+    seconds = [Second(began, 1.7e9, 0.0, "rush", 9, 9),
+               Second(started, 1.7e9 + 1, 1.0, "first-half", 9, 9)]
+    summary = summarize({"name": "s", "timeline": {"peak": "rush"}}, seconds, [])
+    rush, half = summary["phases"]
+    assert (rush["attempts"], rush["attempts_ended"]) == (9, 1)
+    assert rush["metrics"]["video_start_failure_ratio"] == 1.0  # of the one that ended
+    assert (half["attempts"], half["attempts_ended"]) == (0, 8)
+    assert (summary["overall"]["attempts"], summary["overall"]["attempts_ended"]) == (9, 9)
+    table = console_tables(summary).splitlines()
+    header = next(line for line in table if line.startswith("phase"))
+    assert "attempts begun" in header and "ended" in header
+    assert any(line.startswith("attempts begun: counted in the phase they began in")
+               for line in table)
+    row = next(line for line in table if line.startswith("rush"))
+    assert row.split()[3:6] == ["9/9", "9", "1"], row

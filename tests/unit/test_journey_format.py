@@ -3,6 +3,7 @@ mistake in one reported as FILE:LINE: field: problem (hint), all at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -13,7 +14,9 @@ from harness import scenario
 from harness.document import parse_document
 from harness.errors import InvalidInput
 from harness.load.journey import CodeJourney, DataJourney, read_journey
+from harness.load.journey.code import LoadError, load_class
 from harness.paths import REFERENCE_JOURNEY
+from harness.window import Window
 from tests.cli import harness
 
 ACCOUNTS = "username,password,region\nalice,pw-1,north\nbob,pw-2,south\n"
@@ -153,6 +156,9 @@ BAD = [
     ("steps:\n  - {group: a, url: '/u/{account.username}'}\nplay: /p\n",
      [":2: steps[0].url: {account.username} needs accounts (add accounts: FILE, a CSV file with "
       "username,password,... columns)"]),
+    ("steps:\n  - {group: Login Page, url: /login}\nplay: /p\n",
+     [":2: steps[0].group: 'Login Page' is not a request group name (lowercase letters, digits, "
+      "'_' and '-', starting with a letter or digit)"]),
     ("accounts: accounts.csv\nsteps:\n  - {group: a, url: '/u/{account.usernme}'}\nplay: /p\n",
      [":3: steps[0].url: unknown variable {account.usernme} (did you mean "
       "'account.username'?)"]),
@@ -308,3 +314,36 @@ def test_an_slo_on_a_group_the_journey_lacks_is_reported_on_its_line_with_the_gr
     assert result.stderr.splitlines() == [
         f"error: {path}:8: slos[1].metric: the scenario has no request group 'entitlement' "
         f"(its groups: heartbeat, info, token, playlist, segment)"], result.stderr
+
+
+@pytest.mark.parametrize("group", ["login-page", "token_2", "0auth", "Login Page", "Token",
+                                   "-token", "tök", "a.b", ""])
+def test_a_group_name_a_journey_takes_is_one_a_run_folder_reads_back(tmp_path, group):
+    """One rule for a request group's name: the journey, the code journey's
+    groups and the reader of a run's windows agree on every name."""
+    try:
+        read(tmp_path, f"steps:\n  - {{group: '{group}', url: /x}}\nplay: /p\n")
+        journey_ok = True
+    except InvalidInput as error:
+        assert "steps[0].group:" in str(error)
+        journey_ok = False
+    window = Window(0)
+    window.tally(group).add(0.1, ok=True)
+    try:
+        Window.from_json(json.loads(json.dumps(window.to_json())))
+        read_back = True
+    except ValueError as error:
+        assert "is not a request group name" in str(error)
+        read_back = False
+    (tmp_path / "app.py").write_text(textwrap.dedent(f"""\
+        from harness.load.journey import Journey
+        class App(Journey):
+            groups = ({group!r},)
+        """))
+    try:
+        load_class("app.py:App", tmp_path)
+        class_ok = True
+    except LoadError as error:
+        assert "App.groups:" in str(error) and "is not a request group name" in str(error)
+        class_ok = False
+    assert journey_ok == read_back == class_ok, (journey_ok, read_back, class_ok)

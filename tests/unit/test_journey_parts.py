@@ -16,6 +16,7 @@ from harness.load.journey.http import cookies_set
 from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import Condition, Extraction
 from harness.load.journey.template import TemplateError, parse
+from harness.load.retry import FetchError, journey_step
 
 CATALOG = {"events": [{"id": "a", "free_to_air": False, "tags": ["x"], "meta": {"rank": 2}},
                       {"id": "b", "free_to_air": True, "meta": {"rank": 1}, "n": 1},
@@ -193,3 +194,26 @@ def test_a_journey_class_that_cannot_load_is_a_clean_error(tmp_path, source, spe
     with pytest.raises(LoadError) as error:
         load_class(spec, tmp_path)
     assert str(error.value).startswith(problem.format(folder=tmp_path))
+
+
+@pytest.mark.parametrize("status, tried", [(None, 4), (500, 4), (503, 4), (408, 4), (429, 4),
+                                           (401, 1), (403, 1), (404, 1), (400, 1), (0, 1)])
+def test_a_journey_step_is_tried_again_only_after_a_failure_that_may_pass(status, tried):
+    calls, waits = [], []
+
+    def fails() -> None:
+        calls.append(1)
+        raise FetchError(f"HTTP {status}", status)
+
+    with pytest.raises(FetchError):
+        journey_step(4).call(fails, waits.append)
+    assert len(calls) == tried  # no answer, 5xx, 408 and 429 again; a 401 or a bad body never
+    assert waits == [0.5, 1, 2][:tried - 1]
+
+
+def test_a_code_journey_cannot_fetch_under_a_group_name_its_run_could_not_read_back():
+    sent = []
+    app = Journey(lambda *args, **kwargs: sent.append(args), Viewer(0, "web", False, None, None))
+    with pytest.raises(ValueError, match=r"group 'Login Page' is not a request group name"):
+        app.fetch("GET", "/login", group="Login Page")
+    assert sent == []  # refused before any request

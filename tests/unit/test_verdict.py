@@ -219,3 +219,21 @@ def test_a_fault_never_injected_fails_and_an_incomplete_run_fails():
     halted = judge([slo("error_ratio", "1%")], seconds(10), [], "match",
                    outcome="halted: error_ratio above 50% for 30 s")
     assert halted["result"] == "fail" and "did not complete" in halted["headline"]
+
+
+def test_starts_refused_with_a_4xx_lead_the_headline_before_what_followed_from_them():
+    data = seconds(10)
+    for s in data[2:]:
+        s.window.attempts = s.window.start_failures = 3
+        s.window.start_failure_reasons = {"journey step 'token': HTTP 401": 2, "player": 1}
+    verdict = judge([slo("startup_time_p95", "4s"), slo("video_start_failure_ratio", "1%")],
+                    data, [], "match")
+    assert verdict["headline"].startswith(
+        "FAIL — 16 start(s) failed on a 4xx answer: journey step 'token': HTTP 401 x16; "
+        "video_start_failure_ratio 100.00% (wanted <= 1.00%) in overall; "
+        "startup_time_p95 no data"), verdict["headline"]
+    # a 5xx is the platform's answer under load, judged by the SLOs alone
+    for s in data[2:]:
+        s.window.start_failure_reasons = {"journey step 'token': HTTP 503": 3}
+    verdict = judge([slo("video_start_failure_ratio", "1%")], data, [], "match")
+    assert verdict["headline"].startswith("FAIL — video_start_failure_ratio 100.00%")

@@ -26,6 +26,7 @@ from typing import Any
 
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import Viewer
+from harness.metrics import GROUP_RULE, is_group
 
 
 class Journey:
@@ -53,7 +54,10 @@ class Journey:
               accept: Collection[int] | None = None) -> Response:
         """One request, recorded under `group` like every request of the run.
         `url` is relative to the stack's edge, or absolute; `data` is a form
-        body. Raises FetchError unless the status is in `accept` (default any 2xx)."""
+        body. Raises FetchError unless the status is in `accept` (default any 2xx),
+        ValueError when `group` is not a request group name (GROUP_RULE)."""
+        if not is_group(group):  # every file of the run must read back
+            raise ValueError(f"group {group!r} is not {GROUP_RULE}")
         return self._fetch(method, url, group=group, headers=headers, params=params, json=json,
                            data=data, accept=accept)
 
@@ -96,6 +100,9 @@ def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
                         f"{', '.join(classes) or 'none'})")
     if not issubclass(cls, Journey):
         raise LoadError(f"{name} is not a subclass of harness.load.journey.Journey")
+    malformed = [group for group in cls.groups if not isinstance(group, str) or not is_group(group)]
+    if malformed:
+        raise LoadError(f"{name}.groups: {malformed[0]!r} is not {GROUP_RULE}")
     return path, cls
 
 

@@ -19,6 +19,7 @@ from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extrac
                                         Step)
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.template import Template, TemplateError, parse
+from harness.metrics import GROUP_PATTERN, GROUP_RULE
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 SOURCES = ("json", "header", "cookie", "regex")
@@ -154,7 +155,8 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
 
 STEP = Record("an HTTP request the app makes", {
     "name": Text("names the step in failure reasons (default: its group)"),
-    "group": Text("the request group it counts under (any name; per-group stats and SLOs)"),
+    "group": Text("the request group it counts under (per-group stats and SLOs)",
+                  pattern=GROUP_PATTERN, rule=GROUP_RULE),
     "method": Choice("default GET, or POST with a json or form body", METHODS,
                      noun="HTTP method"),
     "url": TemplateText("relative to the stack's edge, or absolute"),
@@ -175,7 +177,8 @@ STEP = Record("an HTTP request the app makes", {
                          "first; audience.newcomers) or viewers with an account only (false)"),
     }),
     "tries": Number("tries before the step fails (default 4 before playing, with backoff; 1 "
-                    "in repeated flows)", integer=True, minimum=1, maximum=10),
+                    "in repeated flows); only no answer, a 5xx, 408 or 429 is tried again",
+                    integer=True, minimum=1, maximum=10),
 }, required=("group", "url"))
 _STEPS = Items("steps in order", STEP)
 FORMAT = Record("what the app does before and while playing", {

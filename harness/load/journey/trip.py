@@ -4,7 +4,8 @@ stream URL, the flows repeated while watching, an API user's rounds.
 Whatever stops a viewer before the player is a JourneyFailed naming the
 step (or the class) and why, e.g. "journey step 'login': HTTP 401": the
 window's start-failure reasons show it. Nothing in a reason comes from an
-account or a URL.
+account or a URL; an extraction that found nothing shows the start of the
+answer, its secrets and the journey's values hidden (excerpt.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from harness.load.journey.code import Journey
+from harness.load.journey.excerpt import excerpt
 from harness.load.journey.http import Fetch
-from harness.load.journey.model import CodeJourney, DataJourney, Step, Viewer
+from harness.load.journey.model import BUILT_IN, CodeJourney, DataJourney, Step, Viewer
 from harness.load.journey.template import Template, TemplateError
-from harness.load.retry import TRIES, FetchError, with_retries
+from harness.load.retry import TRIES, FetchError, journey_step
 
 Sleep = Callable[[float], None]
 Repeats = list[tuple[float, Callable[[], None]]]  # (seconds between rounds, one round)
@@ -79,12 +81,17 @@ class DataTrip:
             try:
                 return {e.variable: e.value(response, self.jar) for e in step.extract}
             except (LookupError, ValueError) as error:  # ValueError: the body is not JSON
-                raise FetchError(f"extract: {error}") from None
+                raise FetchError(f"extract: {error}; the answer (HTTP {response.status}): "
+                                 f"{excerpt(response.body, self._secrets())}") from None
 
         try:
-            self.variables.update(with_retries(call, self.sleep, tries))
+            self.variables.update(journey_step(tries).call(call, self.sleep))
         except FetchError as error:
             raise JourneyFailed(f"journey step {step.name!r}: {error}", step.group) from None
+
+    def _secrets(self) -> list[str]:
+        """The journey's values that an excerpt must not show: all but the built-ins."""
+        return [value for name, value in self.variables.items() if name not in BUILT_IN]
 
     def _request(self, step: Step) -> dict:
         url = step.url.render(self.variables)

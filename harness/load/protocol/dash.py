@@ -196,7 +196,8 @@ class DashStream:
             self.live = mpd.dynamic
         rep = next((r for r in mpd.representations if r.id == track.id), None)
         if rep is None:
-            raise FetchError(f"{self._url}: Representation {track.id} is gone from the MPD")
+            raise FetchError(f"{self._url}: Representation {track.id} is gone from the MPD",
+                             reason="Representation gone from the MPD")
         utc = now + self._utc_minus_clock
         segments = segments_at(rep, mpd, utc, self._live.margin_s)
         start, offset = live_start(segments, mpd, self._live,
