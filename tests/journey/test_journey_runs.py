@@ -85,7 +85,8 @@ slos:
     assert set(s["request_groups"]) == groups
     for group in groups:
         assert overall["metrics"][f"requests_per_second.{group}"] > 0, group
-        assert overall["metrics"][f"error_ratio.{group}"] <= (0.05 if group == "segment" else 0), \
+        # segments: only those 404s (a few in a short run, so up to one in six)
+        assert overall["metrics"][f"error_ratio.{group}"] <= (0.15 if group == "segment" else 0), \
             group
     # an SLO on one of the journey's groups is judged like any other
     (token,) = [row for row in s["verdict"]["slos"] if row["metric"] == "error_ratio.token"]

@@ -67,7 +67,8 @@ def live(request, tmp_path_factory) -> Iterator[Live]:
         yield Live(request.param, f"{base}/{manifest}", log)
 
 
-def get(url: str, group: str, limit: float | None, headers=None) -> bytes:
+def get(url: str, group: str, limit: float | None, headers=None,
+        abandon: bool = False) -> bytes:
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),
                                 timeout=limit or 10) as response:
         return response.read()
