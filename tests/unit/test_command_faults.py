@@ -183,10 +183,11 @@ def _gone(pid: int) -> bool:
 
 def test_a_command_past_its_timeout_is_killed_with_its_process_group(tmp_path):
     started = time.monotonic()
-    outcome = commands.run(_sleeper(tmp_path, 0.5))
+    # 2 s: time for the shell to start and write, on a busy machine too
+    outcome = commands.run(_sleeper(tmp_path, 2))
     assert time.monotonic() - started < 10
     assert outcome.exit_code is None and outcome.last_lines == ("waiting",)
-    assert outcome.describe() == "timed out after 0.5s (killed): waiting"
+    assert outcome.describe() == "timed out after 2s (killed): waiting"
     assert _gone(int((tmp_path / "child.pid").read_text()))  # the sleep went with it
 
 
