@@ -302,14 +302,17 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
+    from harness.faults.journal import journals_dir
     from harness.faults.reset import reset
 
-    done, failed = reset()
-    for line in done or ["nothing to reset: no fault journalled, no stack running"]:
+    found = reset()
+    print(f"fault journals: {journals_dir()} (KICKOFF_STATE_DIR={journals_dir().parent})")
+    for line in found.done + found.left or ["nothing to reset: no run that is over left a "
+                                            "fault, no stack running"]:
         print(line)
-    for line in failed:
+    for line in found.failed:
         print(f"error: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if found.failed else 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -603,8 +606,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     report.set_defaults(handler=_report)
 
-    reset = commands.add_parser("reset", help="revert every fault left behind (the fault "
-                                "journal) and reset the stack's links and components")
+    reset = commands.add_parser("reset", help="revert every fault runs that are over left "
+                                "behind (their fault journals) and reset the links and "
+                                "components of stacks no live run has faults on")
     reset.set_defaults(handler=_reset)
 
     validate = commands.add_parser("validate", help="check scenario files: every problem, one "
