@@ -32,6 +32,7 @@ from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
+from harness.faults.marks import MarkInbox
 from harness.faults.owner import this_run
 from harness.faults.registry import driver
 from harness.faults.side_by_side import check_before_run
@@ -230,6 +231,8 @@ class Session:
         self.journal = Journal(owner=this_run(run_dir, scenario.name, stack, names))
         self.journal.open()
         self.faults = FaultTimeline(scenario, faults, self.recorder.event, stack, self.journal)
+        self.marks = MarkInbox(self.journal, self.recorder.event, names,
+                               lambda: time.perf_counter() - self.zero, scenario.match)
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
         self.watch = HealthWatch(stack.checks, self.recorder.event,
                                  lambda: time.perf_counter() - self.zero)
@@ -262,6 +265,7 @@ class Session:
         second = Second(measured.window, time.time() - late, match_s, self.phase,
                         self.target_at(wall_s), viewers)
         self.recorder.second(second)
+        self.marks.take()
         self.status.show(second)
         halted = self.halts.check(second)
         if halted:
@@ -272,6 +276,7 @@ class Session:
         """Rollback first (the stack is whole again before anything else); the
         faults it could not revert."""
         unreverted = self.faults.stop()
+        self.marks.take()  # a mark given in the last second
         self.journal.finish()
         components = self.usage.stop() if self.usage is not None else None
         if components is not None:

@@ -1,7 +1,9 @@
 """Each fault of a run as the summary reports it, computed from events.jsonl
 (when it was due, injected, reverted; the components' health, and which
 components tell that its target is back, as the run's stack said) and the
-recorded seconds (impact and recovery), so it can be computed again later."""
+recorded seconds (impact and recovery), so it can be computed again later.
+Faults marked by hand (harness/faults/marks.py) come the same way, with
+`marked_by_hand` true."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ def _status(fault: dict) -> str:
     if fault.get("injected_second") is None:
         return "not injected (the run ended first)"
     if fault.get("reverted_second") is None:
-        return "injected, never reverted (see harness reset)"
+        return "no end marked" if fault.get("marked_by_hand") else \
+            "injected, never reverted (see harness reset)"
     return "reverted"
 
 
@@ -57,8 +60,9 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             found = recovery(seconds, window, others)
             fault.update(found.to_json())
             reference = window.injected if found.recovery_from == "inject" else window.reverted
-            fault["component_healthy_after_s"] = healthy_after(
-                transitions, hit[name], window.injected, reference)
+            if hit[name]:  # a fault marked by hand names no component the run watches
+                fault["component_healthy_after_s"] = healthy_after(
+                    transitions, hit[name], window.injected, reference)
         summaries.append(fault)
     return summaries
 
