@@ -215,8 +215,9 @@ def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.Any
 
 class Session:
     """One run's collaborators, in the spirit of Locust's Environment: the
-    window source (the viewers), the fault timeline, the health watch, halt
-    conditions, the recorder and the status line. start(), tick() once a
+    window source (the viewers), the run's fault journal, the fault timeline,
+    the marks of faults done by hand, the health watch, halt conditions, the
+    recorder and the status line. start(), tick() once a
     second, stop() (the rollback) however the run ends."""
 
     def __init__(self, scenario: Scenario, source: WindowSource, stack: Stack, run_dir: Path,
