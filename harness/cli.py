@@ -629,8 +629,9 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("name", metavar="NAME", help="the fault's name in the run's reports")
     mark.add_argument("--run", metavar="PID|FOLDER", help="which run, when several are going "
                       "(its PID or its run folder)")
-    mark.add_argument("--recover-within", type=_seconds, default=30.0, metavar="DURATION",
-                      help="start: the recovery budget from the end mark (default 30s)")
+    mark.add_argument("--recover-within", type=_seconds, metavar="DURATION",
+                      help="start: the recovery budget from the end mark (default: the "
+                           "scenario's faults_by_hand, else 30s)")
     mark.add_argument("--target", default="-", metavar="WHAT",
                       help="start: what was broken, for the fault table")
     mark.set_defaults(handler=_mark)

@@ -232,7 +232,8 @@ class Session:
         self.journal = Journal(owner=this_run(run_dir, scenario.name, stack, names))
         self.journal.open()
         self.faults = FaultTimeline(scenario, faults, self.recorder.event, stack, self.journal)
-        self.marks = MarkInbox(self.journal, self.recorder.event, names,
+        self.marks = MarkInbox(self.journal, self.recorder.event,
+                               {f.name: f.recover_within for f in scenario.faults_by_hand}, names,
                                lambda: time.perf_counter() - self.zero, scenario.match)
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
         self.watch = HealthWatch(stack.checks, self.recorder.event,
@@ -248,6 +249,7 @@ class Session:
             self.usage.start()
         self.zero = self.source.start()
         self.faults.start(self.zero)
+        self.marks.announce(self.scenario.timeline.start)
         self.watch.start()
 
     def tick(self, number: int) -> str | None:

@@ -51,9 +51,10 @@ def running_run(choice: str | None) -> Journal:
     return live[0]
 
 
-def mark(journal: Journal, action: str, name: str, budget_s: float = DEFAULT_BUDGET_S,
+def mark(journal: Journal, action: str, name: str, budget_s: float | None = None,
          target: str = "-") -> dict:
-    """Give the run a mark and wait for its answer: what it recorded."""
+    """Give the run a mark and wait for its answer: what it recorded. budget_s:
+    the recovery budget (None: the scenario's faults_by_hand says, else 30 s)."""
     request = {"id": uuid.uuid4().hex[:12], "action": action, "name": name, "epoch": time.time(),
                "recovery_budget_s": budget_s, "target": target}
     journal.ask(request)
@@ -75,15 +76,31 @@ def mark(journal: Journal, action: str, name: str, budget_s: float = DEFAULT_BUD
 # --- the run's side -------------------------------------------------------------
 
 class MarkInbox:
-    """The run's end: takes new marks and records them as faults.
-    `second`: the run's wall second now; `match`: match time of a wall second."""
+    """The run's end: takes new marks and records them as faults. `declared`:
+    the scenario's faults_by_hand (name: recovery budget), announced when the
+    run starts so one never marked is judged as never injected; `scheduled`:
+    the names of the timeline's faults; `second`: the run's wall second now;
+    `match`: match time of a wall second."""
 
-    def __init__(self, journal: Journal, event: Event, scheduled: list[str],
-                 second: Callable[[], float], match: Callable[[float], float]) -> None:
+    def __init__(self, journal: Journal, event: Event, declared: dict[str, float],
+                 scheduled: list[str], second: Callable[[], float],
+                 match: Callable[[float], float]) -> None:
         self.journal, self.event, self.second, self.match = journal, event, second, match
-        self.scheduled = set(scheduled)
+        self.declared, self.scheduled = declared, set(scheduled)
         self.open: set[str] = set()  # started, not yet ended
         self.ended: set[str] = set()
+
+    def announce(self, match_s: float) -> None:
+        """The declared faults, at the run's start (`match_s`)."""
+        for name, budget in self.declared.items():
+            self._scheduled(name, match_s, None, "-", budget)
+
+    def _scheduled(self, name: str, match_s: float, second: float | None, target: str,
+                   budget: float) -> None:
+        self.event("fault_scheduled", match_s, fault=name, fault_kind=MARKED, target=target,
+                   driver=MARKED, components_hit=[], scheduled_second=second,
+                   revert_scheduled_second=None, lasts_until_end=False, self_healing=False,
+                   recovery_budget_s=budget, marked_by_hand=True)
 
     def take(self) -> None:
         """Record every mark given since the last call."""
@@ -102,11 +119,9 @@ class MarkInbox:
         match_s = self.match(second)
         if action == "start":
             self.open.add(name)
-            self.event("fault_scheduled", match_s, fault=name, fault_kind=MARKED,
-                       target=request["target"], driver=MARKED, components_hit=[],
-                       scheduled_second=second, revert_scheduled_second=None,
-                       lasts_until_end=False, self_healing=False,
-                       recovery_budget_s=request["recovery_budget_s"], marked_by_hand=True)
+            if name not in self.declared:
+                self._scheduled(name, match_s, second, request["target"],
+                                request["recovery_budget_s"] or DEFAULT_BUDGET_S)
             self.event("fault_injected", match_s, fault=name, fault_kind=MARKED,
                        target=request["target"], second=second, scheduled_second=second,
                        delay_ms=None)

@@ -19,7 +19,8 @@ def _status(fault: dict) -> str:
     if "error" in fault:
         return f"failed: {fault['error']}"
     if fault.get("injected_second") is None:
-        return "not injected (the run ended first)"
+        return "never marked" if fault.get("marked_by_hand") else \
+            "not injected (the run ended first)"
     if fault.get("reverted_second") is None:
         return "no end marked" if fault.get("marked_by_hand") else \
             "injected, never reverted (see harness reset)"
@@ -34,13 +35,16 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
         kind = event["kind"]
         if kind == "fault_scheduled":
             faults[event["fault"]] = {k: v for k, v in event.items() if k not in _NOT_REPORTED}
-            faults[event["fault"]]["scheduled_match_s"] = event["match_s"]
+            # a fault marked by hand had no planned moment
+            faults[event["fault"]]["scheduled_match_s"] = None if event.get("marked_by_hand") \
+                else event["match_s"]
             hit[event["fault"]] = event.get("components_hit", [event["target"]])
         elif kind == "fault_injected":
-            faults[event["fault"]].update(injected_second=event["second"],
-                                          injected_match_s=event["match_s"],
-                                          inject_delay_ms=event["delay_ms"],
-                                          inject_took_ms=event.get("took_ms"))
+            fault = faults[event["fault"]]
+            # (the start mark of a fault by hand the scenario declared says what it hit)
+            fault.update(target=event.get("target", fault["target"]),
+                         injected_second=event["second"], injected_match_s=event["match_s"],
+                         inject_delay_ms=event["delay_ms"], inject_took_ms=event.get("took_ms"))
         elif kind == "fault_reverted":
             faults[event["fault"]].update(reverted_second=event["second"],
                                           reverted_match_s=event["match_s"],

@@ -121,3 +121,37 @@ def test_a_mark_goes_to_the_only_live_run_or_the_one_chosen(state, sleeper):
     assert running_run("two").path == second.path
     with pytest.raises(InvalidInput, match="--run three: no running run"):
         running_run("three")
+
+
+BY_HAND = """\
+name: by-hand
+timeline: {start: 0s, end: 1m}
+audience: {viewers: [{at: 0s, viewers: 1}]}
+faults:
+  - {name: cut-a, kind: cut, target: edge-origin-a, at: 10s, for: 10s}
+faults_by_hand:
+  - {name: api-down, recover_within: 1m}
+slos:
+  - {metric: rebuffering_ratio, max: 1%, phase: "recovery:api-down"}
+  - {metric: rebuffering_ratio, max: 1%, phase: "during:api-down"}
+"""
+
+
+def test_slos_name_a_declared_fault_by_hand_and_its_name_is_unique(tmp_path):
+    from harness.errors import InvalidInput
+    from harness.scenario import FaultByHand, loads
+
+    loaded = loads(BY_HAND, tmp_path / "s.yaml")
+    assert loaded.faults_by_hand == (FaultByHand("api-down", 60.0),)
+    assert loads(yaml_of(loaded), tmp_path / "s.yaml") == loaded  # written out and read back
+    with pytest.raises(InvalidInput, match=r":8: faults_by_hand\[1\].name: another fault is "
+                                           r"already named 'cut-a'"):
+        loads(BY_HAND.replace("  - {name: api-down, recover_within: 1m}\n",
+                              "  - {name: api-down, recover_within: 1m}\n  - {name: cut-a}\n"),
+              tmp_path / "s.yaml")
+
+
+def yaml_of(loaded) -> str:
+    import yaml
+
+    return yaml.safe_dump(loaded.to_dict(), sort_keys=False)
