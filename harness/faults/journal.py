@@ -93,10 +93,14 @@ class Journal:
         with self._locked() as data:
             return dict(data["entries"])
 
-    def ask(self, mark: dict) -> None:
-        """A fault marked by hand, for the run to take (harness/faults/marks.py)."""
+    def ask(self, mark: dict) -> bool:
+        """A fault marked by hand, for the run to take (harness/faults/marks.py);
+        False when the journal is gone (its run ended)."""
         with self._locked() as data:
+            if not self.path.exists():
+                return False
             data["marks"].append(mark)
+            return True
 
     def answer(self, mark_id: str, answer: dict) -> None:
         """The run's answer to a mark: what it recorded, or why it did not."""

@@ -24,7 +24,7 @@ from harness.faults.owner import is_live, who
 
 MARKED = "marked by hand"  # the kind of fault a mark makes
 DEFAULT_BUDGET_S = 30.0  # a marked fault's recovery budget, as a scheduled fault's default
-ANSWER_WITHIN_S = 5.0  # the run takes its inbox once a second
+ANSWER_WITHIN_S = 5.0  # the run takes new marks once a second
 Event = Callable[..., None]  # recorder.event(kind, match_s, **fields)
 
 
@@ -57,7 +57,9 @@ def mark(journal: Journal, action: str, name: str, budget_s: float | None = None
     the recovery budget (None: the scenario's faults_by_hand says, else 30 s)."""
     request = {"id": uuid.uuid4().hex[:12], "action": action, "name": name, "epoch": time.time(),
                "recovery_budget_s": budget_s, "target": target}
-    journal.ask(request)
+    owner = journal.owner
+    if not journal.ask(request):
+        raise InfrastructureMissing(f"{who(owner)} ended before it could take the mark")
     deadline = time.monotonic() + ANSWER_WITHIN_S
     while time.monotonic() < deadline:
         answer = next((m.get("answer") for m in journal.marks() if m["id"] == request["id"]),
@@ -69,7 +71,7 @@ def mark(journal: Journal, action: str, name: str, budget_s: float | None = None
         if not is_live(journal.owner):
             break
         time.sleep(0.1)
-    raise InfrastructureMissing(f"{who(journal.owner)} did not take the mark within "
+    raise InfrastructureMissing(f"{who(owner)} did not take the mark within "
                                 f"{ANSWER_WITHIN_S:g} s (is it still going?)")
 
 
