@@ -13,6 +13,7 @@ journal (taken, or why not), which `harness mark` waits for.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, who
 
+log = logging.getLogger(__name__)
 MARKED = "marked by hand"  # the kind of fault a mark makes
 DEFAULT_BUDGET_S = 30.0  # a marked fault's recovery budget, as a scheduled fault's default
 ANSWER_WITHIN_S = 5.0  # the run takes new marks once a second
@@ -133,6 +135,7 @@ class MarkInbox:
             self.event("fault_reverted", match_s, fault=name, second=second,
                        scheduled_second=None, delay_ms=None)
         self.journal.answer(request["id"], {"second": second, "match_s": match_s})
+        log.info("%s: %s marked by hand at %g s of the run", name, action, second)
 
     def _problem(self, name: str, action: str) -> str | None:
         if action not in ("start", "end"):
