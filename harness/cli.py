@@ -245,7 +245,8 @@ def _run(args: argparse.Namespace) -> int:
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
                             time_scale=args.time_scale,
-                            fault_time_scale=args.fault_time_scale, seed=args.seed)
+                            fault_time_scale=args.fault_time_scale, seed=args.seed,
+                            no_faults=args.no_faults)
     _print_warnings(args.scenario, chosen)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = run.RunOptions(duration=args.duration, strict=args.strict,
@@ -406,6 +407,8 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--duration", type=_seconds,
                      help="stop after this much wall-clock time (e.g. 90s), even mid-timeline")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--no-faults", action="store_true",
+                     help="the audience alone: none of the scenario's faults (the demand)")
     run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                      help=f"where run folders go (default: {RESULTS_DIR}/ in the current "
                           f"directory)")

@@ -29,11 +29,15 @@ _FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
                         "lasts_until_end": shapes.flag, "recovery_budget_s": shapes.duration,
                         "scheduled_second": _optional(shapes.duration),
                         "revert_scheduled_second": _optional(shapes.duration)},
+    # output: what the driver said of the change (a command's exit code and last lines)
     "fault_injected": {"fault": shapes.text, "second": shapes.duration,
-                       "delay_ms": _optional(shapes.seconds), "took_ms": shapes.duration},
+                       "delay_ms": _optional(shapes.seconds), "took_ms": shapes.duration,
+                       "output": shapes.mapping},
     "fault_reverted": {"fault": shapes.text, "second": shapes.duration,
-                       "delay_ms": _optional(shapes.seconds), "took_ms": shapes.duration},
+                       "delay_ms": _optional(shapes.seconds), "took_ms": shapes.duration,
+                       "output": shapes.mapping},
     "fault_failed": {"fault": shapes.text, "error": shapes.text},
+    "fault_revert_failed": {"fault": shapes.text, "error": shapes.text},
     "component_health": {"second": shapes.duration, "component": shapes.text,
                          "healthy": shapes.flag},
     # each component's mean cores and CPU limit over the run (managed platforms)
@@ -49,7 +53,7 @@ _REQUIRED = {"run_ended": ("outcome",), "phase": ("phase",),
                                  "recovery_budget_s"),
              "fault_injected": ("fault", "second", "match_s", "delay_ms"),
              "fault_reverted": ("fault", "second", "match_s", "delay_ms"),
-             "fault_failed": ("fault", "error"),
+             "fault_failed": ("fault", "error"), "fault_revert_failed": ("fault", "error"),
              "component_health": ("second", "component", "healthy"),
              "component_usage": ("components",),
              "worker_lost": ("worker", "viewers")}
@@ -80,7 +84,8 @@ def check_fault_order(events: Sequence[dict], path: Path) -> None:
     for line, event in enumerate(events, start=1):
         if event["kind"] == "fault_scheduled":
             scheduled.add(event["fault"])
-        elif event["kind"] in ("fault_injected", "fault_reverted", "fault_failed") \
+        elif event["kind"] in ("fault_injected", "fault_reverted", "fault_failed",
+                               "fault_revert_failed") \
                 and event["fault"] not in scheduled:
             raise InvalidInput(f"{path}:{line}: {event['kind']} of {event['fault']!r} before "
                                f"its fault_scheduled")

@@ -326,12 +326,15 @@ class Items(Field):
 
 
 class Record(Field):
-    """A mapping with known keys: unknown ones are errors (with a did-you-mean)."""
+    """A mapping with known keys: unknown ones are errors (with a did-you-mean),
+    unless `extra` says what they hold."""
 
     def __init__(self, description: str, fields: dict[str, Field], *,
-                 required: Sequence[str] = (), exactly_one: Sequence[str] = ()) -> None:
+                 required: Sequence[str] = (), exactly_one: Sequence[str] = (),
+                 extra: Field | None = None) -> None:
         super().__init__(description)
         self.fields, self.required, self.exactly_one = fields, tuple(required), tuple(exactly_one)
+        self.extra = extra  # what a key not in `fields` holds (None: such a key is an error)
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         hint = f"its keys include {', '.join(list(self.fields)[:3])}"
@@ -341,7 +344,8 @@ class Record(Field):
             return None
         if not isinstance(value, dict):
             return self._wrong(value, where, document, "a mapping", hint)
-        if where == () and value and not set(map(str, value)) & set(self.fields):
+        if where == () and value and self.extra is None \
+                and not set(map(str, value)) & set(self.fields):
             # Not one known key: some other file, whose keys are not shown (they may be secrets).
             document.problem(where, f"the file is not {self.description}: none of its "
                                     f"{len(value)} keys is one it has ({hint})")
@@ -350,6 +354,8 @@ class Record(Field):
         for key, item in value.items():
             if key in self.fields:
                 record[key] = self.fields[key].read(item, where + (key,), document)
+            elif self.extra is not None:
+                record[key] = self.extra.read(item, where + (key,), document)
             else:
                 unknown(document, where + (key,), "unknown key", key, list(self.fields))
         for key in self.required:
@@ -362,7 +368,7 @@ class Record(Field):
     def schema(self) -> dict:
         schema = {"type": "object", "description": self.description,
                   "properties": {key: field.schema() for key, field in self.fields.items()},
-                  "additionalProperties": False}
+                  "additionalProperties": False if self.extra is None else self.extra.schema()}
         if self.required:
             schema["required"] = list(self.required)
         if self.exactly_one:

@@ -19,17 +19,20 @@ from harness.platforms.registry import PLATFORMS
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
          time_scale: float | None = None, fault_time_scale: float | None = None,
-         seed: int | None = None) -> scenario.Scenario:
+         seed: int | None = None, no_faults: bool = False) -> scenario.Scenario:
     """The scenario at `path` with the options given, validated as one.
 
     `targets` is read from the current directory (the scenario's own `targets`
-    from the scenario's folder). InvalidInput lists the problems.
+    from the scenario's folder). `no_faults`: the audience alone, none of the
+    scenario's faults. InvalidInput lists the problems.
     """
     changes = _stack(path, platform, targets)
     changes.update({key: value for key, value in (("time_scale", time_scale),
                                                   ("fault_time_scale", fault_time_scale),
                                                   ("seed", seed))
                     if value is not None})
+    if no_faults:
+        changes["faults"] = None  # removed: the demand alone
     return scenario.load(path, changes)
 
 

@@ -237,7 +237,7 @@ class Session:
                                lambda: time.perf_counter() - self.zero, scenario.match)
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
         self.watch = HealthWatch(stack.checks, self.recorder.event,
-                                 lambda: time.perf_counter() - self.zero)
+                                 lambda: time.perf_counter() - self.zero, self.faults.probes())
         self.halts = HaltWatch(scenario.halt_if)
         self.status = StatusLine()
         self.phase: str | None = None

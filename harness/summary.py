@@ -224,7 +224,8 @@ def console_tables(summary: dict) -> str:
         machine += "\n" + usage_line(summary.get("components"))
     tables = [viewers + "".join(f"\n{line}" for line in notes), requests, machine]
     if summary["faults"]:
-        tables.append(_faults_table(summary["faults"]))
+        tables.append(_faults_table(summary["faults"]) + "".join(
+            f"\n{line}" for line in fault_output_lines(summary["faults"])))
     if "verdict" in summary:
         tables.append(slo_table(summary["verdict"]["slos"]))
     if "attribution" in summary:
@@ -353,6 +354,20 @@ def _faults_table(faults: list[dict]) -> str:
     return tabulate(rows, headers=["fault", "kind", "target", "scheduled", "injected",
                                    "reverted", "impact after", "recovered after",
                                    "component healthy after", "status"])
+
+
+def fault_output_lines(faults: list[dict]) -> list[str]:
+    """What the drivers said of each change (a command's exit code and last
+    line), one line each: `api-down inject: exit 0: stopped api`."""
+    lines = []
+    for fault in faults:
+        for step in ("inject", "revert"):
+            said = fault.get(f"{step}_output")
+            if said is not None:
+                last = said.get("last_lines") or []
+                lines.append(f"{fault['name']} {step}: exit {said.get('exit_code')}"
+                             + (f": {last[-1]}" if last else ""))
+    return lines
 
 
 def regression_line(summary: dict) -> str | None:

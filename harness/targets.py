@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import ssl
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from harness.commands import CommandTargets
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
 from harness.fields import Items, Record, Text, did_you_mean, shown
@@ -34,6 +35,7 @@ class Targets:
     allow_hosts: tuple[str, ...]  # hosts besides loopback that traffic may go to
     source: Path
     toxiproxy_ca: str | None = None  # the CA bundle for an https API (absolute); None: the system's
+    commands: dict[str, dict] = field(default_factory=dict)  # by target (harness/commands.py)
 
 
 class _Url(Text):
@@ -100,6 +102,8 @@ _FORMAT = Record("how to reach a stack kickoff did not start", {
     "components": Items("component names faults may target", Text("a component")),
     "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
     "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
+    "commands": CommandTargets("the operator's commands that break and mend each target, for "
+                               "faults of kind command (see docs/faults.md)"),
 })
 
 
@@ -118,7 +122,7 @@ def load_targets(path: Path | str) -> Targets:
                    docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
                    components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
                    allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path),
-                   toxiproxy_ca=raw.get("toxiproxy_ca"))
+                   toxiproxy_ca=raw.get("toxiproxy_ca"), commands=raw.get("commands") or {})
 
 
 def _check_is_targets(document: Document) -> None:

@@ -120,13 +120,17 @@ def threshold_of(written: float | str) -> float:
 
 # --- spans ----------------------------------------------------------------------
 
-def _fault_span(fault: dict, window: str, end: float) -> tuple[float, float] | None:
-    """[start, stop) wall seconds of during:/recovery: of a fault; None if never injected."""
+def fault_window(fault: dict, window: str, end: float) -> tuple[float, float] | None:
+    """[start, stop) wall seconds of during:/recovery: of a fault; None if never injected.
+    A fault held until the end is in effect to the end, unless the stack heals it by
+    itself (a crash a supervisor restarts): then only until its recovery budget ends."""
     injected = fault.get("injected_second")
     if injected is None:
         return None
     reverted = None if fault.get("lasts_until_end") else fault.get("reverted_second")
     if window == "during":
+        if reverted is None and fault.get("recovery_from") == "inject":
+            return injected, min(end, injected + fault["recovery_budget_s"])
         return injected, reverted if reverted is not None else end
     reference = injected if fault.get("recovery_from") == "inject" or reverted is None \
         else reverted
@@ -138,8 +142,8 @@ def _disturbed(faults: Sequence[dict], end: float) -> list[tuple[float, float]]:
     back in its band (as measured; else until the recovery budget ran out)."""
     spans = []
     for fault in faults:
-        during = _fault_span(fault, "during", end)
-        recovery = _fault_span(fault, "recovery", end)
+        during = fault_window(fault, "during", end)
+        recovery = fault_window(fault, "recovery", end)
         if during and recovery:
             recovered = fault.get("recovered_after_s")
             back = recovery[1] if recovered is None else recovery[0] + recovered
@@ -160,7 +164,7 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
     window, colon, name = phase.partition(":")
     if colon:
         fault = next((f for f in faults if f["name"] == name), None)
-        span = _fault_span(fault, window, end) if fault else None
+        span = fault_window(fault, window, end) if fault else None
         if span is None:
             return f"{phase} (never injected)", []
         return (f"{phase} ({format_time(round(span[0], 1))}..{format_time(round(span[1], 1))} "

@@ -20,7 +20,13 @@ def targets(kind: str, pool: str, stack: Stack) -> list[str]:
     """What a fault of `kind` may hit in `pool` ("any", "zone:<zone>" or one
     name) on `stack`: links for a link kind; for a component kind, the
     components random mode may pick (never the fault tools' own parts)."""
-    hits_link = KINDS[kind].hits == "link"
+    found = _pool(KINDS[kind].hits == "link", pool, stack)
+    # Only targets the kind's driver can hit with the params random mode gives it.
+    return [target for target in found
+            if not KINDS[kind].problems_on(target, KINDS[kind].picked, stack.contexts)]
+
+
+def _pool(hits_link: bool, pool: str, stack: Stack) -> list[str]:
     links = [link.name for link in stack.links]
     if pool == "any":
         return links if hits_link else [c.name for c in stack.components if c.picked]

@@ -35,12 +35,19 @@ class Driver(ABC):
         """How to undo the fault (JSON-able), found before anything changes."""
 
     @abstractmethod
-    def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
-        """Inject the fault."""
+    def apply(self, kind: FaultKind, params: dict, undo: dict) -> dict | None:
+        """Inject the fault; what the driver has to say about it for the
+        fault_injected event (JSON-able; None: nothing)."""
 
     @abstractmethod
-    def revert(self, undo: dict) -> None:
-        """Undo the fault; harmless if already undone."""
+    def revert(self, undo: dict) -> dict | None:
+        """Undo the fault; harmless if already undone. What the driver has to
+        say about it for the fault_reverted event, as apply."""
+
+    def probes(self) -> dict[str, Callable[[], str]]:
+        """Health probes this driver can ask, by component: each answers as
+        harness.health.probe does ('healthy', 'unhealthy: why', 'down: why')."""
+        return {}
 
     @abstractmethod
     def reset(self) -> list[str]:

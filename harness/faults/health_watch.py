@@ -1,10 +1,13 @@
 """Watches the stack's components during a run: each with a health check
-(the stack descriptor's) is probed twice a second, and every change between healthy and not is an event (with its
+(the stack descriptor's URL, or a probe a fault driver can ask, such as a
+command target's check) is probed twice a second (a slow probe slows the
+round), and every change between healthy and not is an event (with its
 second), so a fault's report can say when the component itself was back."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import gevent
 import gevent.pool
@@ -16,9 +19,12 @@ PROBE_EVERY = 0.5
 
 class HealthWatch:
     def __init__(self, checks: dict[str, str], event: Callable[..., None],
-                 now: Callable[[], float]) -> None:
-        self.checks = dict(checks)  # health-check URL by component
-        self.components = list(checks)
+                 now: Callable[[], float],
+                 probes: dict[str, Callable[[], str]] | None = None) -> None:
+        # A probe per component: its health-check URL's, else one a fault driver can ask.
+        self.probes = {**(probes or {}), **{component: partial(health.probe, check)
+                                            for component, check in checks.items()}}
+        self.components = list(self.probes)
         self.event = event
         self.now = now
         self.transitions: list[tuple[float, str, bool]] = []  # (second, component, healthy)
@@ -33,7 +39,8 @@ class HealthWatch:
         pool = gevent.pool.Pool(len(self.components))
         while True:
             started = self.now()
-            results = dict(zip(self.components, pool.map(health.probe, self.checks.values())))
+            results = dict(zip(self.components, pool.map(lambda probe: probe(),
+                                                         self.probes.values())))
             for component, result in results.items():
                 healthy = result == "healthy"
                 if healthy != self._healthy[component]:

@@ -9,9 +9,10 @@ component or a whole zone (`zone:<zone>`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.document import Document
+from harness.document import Document, Where
 from harness.errors import InvalidInput
 from harness.fields import Choice, Record
 
@@ -29,6 +30,18 @@ class FaultKind:
     params: Record
     description: str
     picked: dict = field(default_factory=dict)  # the params random mode gives it when picked
+    # What only its driver's context can tell is wrong with a fault (its target,
+    # its params): (target, params, context) -> [(where under the fault, problem)].
+    context_problems: Callable[[str, dict, dict], list[tuple[Where, str]]] | None = None
+
+    def problems_on(self, target: str, params: dict, contexts: dict[str, dict]
+                    ) -> list[tuple[Where, str]]:
+        """What a stack with these drivers' contexts finds wrong with a fault of
+        this kind on `target` with `params` (nothing, without its context)."""
+        context = contexts.get(self.driver)
+        if self.context_problems is None or context is None:
+            return []
+        return self.context_problems(target, params, context)
 
     def heals_itself(self, duration: float | None) -> bool:
         """Whether the stack brings a fault of this kind back by itself; a

@@ -48,7 +48,7 @@ def is_live(owner: dict | None) -> bool:
 def who(owner: dict | None) -> str:
     """The owner for messages: 'run PID 1234 (results/2026..._kickoff)'."""
     if not owner:
-        return "a run nobody is named for"
+        return "an unnamed run"
     where = "" if owner.get("host") == socket.gethostname() else f" on {owner.get('host')}"
     return f"run PID {owner['pid']}{where} ({owner['run_dir']})"
 

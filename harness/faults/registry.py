@@ -5,12 +5,12 @@ _DECLARED. Validation, the fault timeline and `harness reset` read this."""
 
 from __future__ import annotations
 
-from harness.faults import docker, process, toxiproxy
+from harness.faults import command, docker, process, toxiproxy
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import FaultKind
 from harness.fields import Choice, Items, Record, Time
 
-_DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER)
+_DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
 KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}
 

@@ -12,20 +12,13 @@ started and reconnected, local processes continued and started.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from harness.errors import HarnessError
 from harness.faults.journal import Journal, run_journals
 from harness.faults.owner import described, is_live, who
 from harness.faults.registry import driver
 from harness.platforms.registry import PLATFORMS
-
-
-@dataclass
-class ResetDone:
-    done: list[str] = field(default_factory=list)  # what was reverted or reset
-    failed: list[str] = field(default_factory=list)  # what could not be (still journalled)
-    left: list[str] = field(default_factory=list)  # what belongs to runs still going
 
 
 def _stack_contexts() -> list[dict]:
@@ -36,44 +29,65 @@ def _stack_contexts() -> list[dict]:
     return contexts
 
 
-def _revert_journal(journal: Journal, found: ResetDone, contexts: list[dict]) -> None:
-    for entry_id, entry in journal.entries().items():
-        what = f"{entry['fault']} ({entry['kind']} on {entry['target']})"
-        try:
-            driver(entry["context"]).revert(entry["undo"])
-        except HarnessError as error:
-            found.failed.append(f"could not revert {what} of {who(journal.owner)}: {error}")
-            continue
-        journal.remove(entry_id)
-        found.done.append(f"reverted {what} of {who(journal.owner)}")
-        if entry["context"] not in contexts:
-            contexts.append(entry["context"])
-    journal.forget()
+class Reset:
+    """What a reset did (`done`), could not do (`failed`: still journalled)
+    and left to runs still going (`left`), one line each."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.failed: list[str] = []
+        self.left: list[str] = []
+        self._touched: list[dict] = []  # the contexts reverts went through
+        self._busy: list[tuple[dict, dict]] = []  # (context, the live run with faults on it)
+
+    def journals(self, journals: Sequence[Journal]) -> None:
+        """Revert what the journals of runs that are over hold; note the live ones."""
+        for journal in journals:
+            owner = journal.owner
+            if not is_live(owner):
+                self._revert(journal)
+                continue
+            if owner.get("faults"):
+                self._busy += [(context, owner) for context in owner.get("stack", [])]
+            names = sorted({e["fault"] for e in journal.entries().values()})
+            if names:
+                self.left.append(f"not reverted: {', '.join(names)} of {who(owner)}: that run "
+                                 f"is still going and reverts its own faults")
+
+    def _revert(self, journal: Journal) -> None:
+        whose = who(journal.owner)
+        for entry_id, entry in journal.entries().items():
+            what = f"{entry['fault']} ({entry['kind']} on {entry['target']}) of {whose}"
+            try:
+                driver(entry["context"]).revert(entry["undo"])
+            except HarnessError as error:
+                self.failed.append(f"could not revert {what}: {error}")
+                continue
+            journal.remove(entry_id)
+            self.done.append(f"reverted {what}")
+            if entry["context"] not in self._touched:
+                self._touched.append(entry["context"])
+        journal.forget()
+
+    def stacks(self) -> None:
+        """Reset each stack running here, and each a revert went through,
+        unless a live run has faults on it."""
+        running = _stack_contexts()
+        for context in running + [c for c in self._touched if c not in running]:
+            owner = next((o for c, o in self._busy if c == context), None)
+            if owner is not None:
+                self.left.append(f"not reset: {described(context)}: {who(owner)} is still "
+                                 f"going with faults on it")
+                continue
+            try:
+                self.done += driver(context).reset()
+            except HarnessError as error:
+                self.failed.append(f"{context['driver']}: {error}")
 
 
-def reset() -> ResetDone:
-    """Revert what runs that are over left; the journal keeps what failed."""
-    found, contexts = ResetDone(), _stack_contexts()
-    busy: list[tuple[dict, dict]] = []  # (context, the live run with faults planned on it)
-    for journal in run_journals():
-        owner = journal.owner
-        if not is_live(owner):
-            _revert_journal(journal, found, contexts)
-            continue
-        if owner.get("faults"):
-            busy += [(context, owner) for context in owner.get("stack", [])]
-        names = sorted({e["fault"] for e in journal.entries().values()})
-        if names:
-            found.left.append(f"not reverted: {', '.join(names)} of {who(owner)}: that run is "
-                              f"still going and reverts its own faults")
-    for context in contexts:
-        owner = next((o for c, o in busy if c == context), None)
-        if owner is not None:
-            found.left.append(f"not reset: {described(context)}: {who(owner)} is still going "
-                              f"with faults on it")
-            continue
-        try:
-            found.done += driver(context).reset()
-        except HarnessError as error:
-            found.failed.append(f"{context['driver']}: {error}")
+def reset() -> Reset:
+    """Revert what runs that are over left, then reset the stacks (see the module)."""
+    found = Reset()
+    found.journals(run_journals())
+    found.stacks()
     return found

@@ -17,14 +17,23 @@ _NOT_REPORTED = ("kind", "time_utc", "epoch", "fault", "match_s", "components_hi
 
 def _status(fault: dict) -> str:
     if "error" in fault:
-        return f"failed: {fault['error']}"
+        also = f"; its revert failed too: {fault['revert_error']} (see harness reset)" \
+            if "revert_error" in fault else ""
+        return f"failed: {fault['error']}{also}"
     if fault.get("injected_second") is None:
         return "never marked" if fault.get("marked_by_hand") else \
             "not injected (the run ended first)"
     if fault.get("reverted_second") is None:
-        return "no end marked" if fault.get("marked_by_hand") else \
-            "injected, never reverted (see harness reset)"
+        if fault.get("marked_by_hand"):
+            return "no end marked"
+        failed = f": {fault['revert_error']}" if "revert_error" in fault else ""
+        return f"injected, never reverted{failed} (see harness reset)"
     return "reverted"
+
+
+def _said(key: str, event: dict) -> dict:
+    """The driver's word on a change (a command's exit code and last lines), if any."""
+    return {key: event["output"]} if "output" in event else {}
 
 
 def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[dict]:
@@ -44,14 +53,19 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             # (the start mark of a fault by hand the scenario declared says what it hit)
             fault.update(target=event.get("target", fault["target"]),
                          injected_second=event["second"], injected_match_s=event["match_s"],
-                         inject_delay_ms=event["delay_ms"], inject_took_ms=event.get("took_ms"))
+                         inject_delay_ms=event["delay_ms"], inject_took_ms=event.get("took_ms"),
+                         **_said("inject_output", event))
         elif kind == "fault_reverted":
             faults[event["fault"]].update(reverted_second=event["second"],
                                           reverted_match_s=event["match_s"],
                                           revert_delay_ms=event["delay_ms"],
-                                          revert_took_ms=event.get("took_ms"))
+                                          revert_took_ms=event.get("took_ms"),
+                                          **_said("revert_output", event))
+            faults[event["fault"]].pop("revert_error", None)  # a later try went through
         elif kind == "fault_failed":
             faults[event["fault"]]["error"] = event["error"]
+        elif kind == "fault_revert_failed":
+            faults[event["fault"]]["revert_error"] = event["error"]
         elif kind == "component_health":
             transitions.append((event["second"], event["component"], event["healthy"]))
     windows = {name: _window(fault) for name, fault in faults.items()}

@@ -53,6 +53,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def _output(said: dict | None) -> dict:
+    """A driver's word on a change, as an event's `output` field (none: no field)."""
+    return {} if said is None else {"output": said}
+
+
 def _ms_since(happened_second: float, since_second: float) -> int:
     """Milliseconds from `since` to when a step was done: from its planned
     moment, its lateness (delay_ms); from the driver's start, took_ms."""
@@ -109,7 +114,10 @@ class FaultTimeline:
         self._inject(run, params)
         if run.revert_scheduled_second is not None and run.status == "injected":
             self._sleep_until(run.revert_scheduled_second)
-            self._revert(run, due=run.revert_scheduled_second)
+            try:
+                self._revert(run, due=run.revert_scheduled_second)
+            except HarnessError as error:  # still journalled: the run's end tries it again
+                self._revert_failed(run, error)
 
     def _prepare(self, run: FaultRun) -> dict | None:
         """The fault's params, with its undo planned and journalled; None if it failed."""
@@ -131,7 +139,7 @@ class FaultTimeline:
         fault, kind = run.fault, run.kind
         started = self._now()
         try:
-            self.drivers[kind.driver].apply(kind, params, run.undo)
+            said = self.drivers[kind.driver].apply(kind, params, run.undo)
         except HarnessError as error:
             self._failed(run, error)
             return
@@ -141,7 +149,7 @@ class FaultTimeline:
                    fault_kind=kind.name, target=fault.target, second=round(run.injected_second, 3),
                    scheduled_second=round(run.scheduled_second, 3),
                    delay_ms=_ms_since(run.injected_second, run.scheduled_second),
-                   took_ms=_ms_since(run.injected_second, started))
+                   took_ms=_ms_since(run.injected_second, started), **_output(said))
 
     def _failed(self, run: FaultRun, error: HarnessError) -> None:
         run.status = f"failed: {error}"
@@ -150,7 +158,12 @@ class FaultTimeline:
         try:
             self._revert(run)  # whatever part of it happened
         except HarnessError as revert_error:  # the journal keeps it for `harness reset`
-            self.event("fault_revert_failed", None, fault=run.fault.name, error=str(revert_error))
+            self._revert_failed(run, revert_error)
+
+    def _revert_failed(self, run: FaultRun, error: HarnessError) -> None:
+        self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
+        log.error("fault %s could not be reverted: %s (it stays in the fault journal; "
+                  "`harness reset` tries again)", run.fault.name, error)
 
     def _revert(self, run: FaultRun, due: float | None = None) -> None:
         """Undo the fault if anything of it may have happened; an injected
@@ -159,7 +172,7 @@ class FaultTimeline:
         if run.undo is None:
             return
         started = self._now()
-        self.drivers[run.kind.driver].revert(run.undo)
+        said = self.drivers[run.kind.driver].revert(run.undo)
         self.journal.remove(run.entry_id)
         run.undo = None
         if run.status != "injected":  # failed, or the run ended before its moment
@@ -170,7 +183,7 @@ class FaultTimeline:
                    fault=run.fault.name, second=round(run.reverted_second, 3),
                    scheduled_second=None if due is None else round(due, 3),
                    delay_ms=None if due is None else _ms_since(run.reverted_second, due),
-                   took_ms=_ms_since(run.reverted_second, started))
+                   took_ms=_ms_since(run.reverted_second, started), **_output(said))
 
     def stop(self) -> list[str]:
         """Cancel what is still to come and revert what is still injected, all
@@ -187,5 +200,10 @@ class FaultTimeline:
             if not isinstance(error, HarnessError):
                 raise error
             problems.append(f"{run.fault.name}: {error}")
-            self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
+            self._revert_failed(run, error)
         return problems
+
+    def probes(self) -> dict[str, Callable[[], str]]:
+        """The health probes the drivers can ask, by component."""
+        return {component: probe for driver_ in self.drivers.values()
+                for component, probe in driver_.probes().items()}

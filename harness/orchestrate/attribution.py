@@ -11,7 +11,8 @@ span, a demand row on the control's seconds the experiment's faults did not
 disturb.
 
 Causes: **load** (the control breaks the SLO too), **both** (the control
-breaks it, and the fault made it worse beyond the regression tolerance),
+breaks it, and the fault made it worse beyond the regression tolerance; never
+when no fault was injected: two runs of one audience differ by chance alone),
 **fault** (only the experiment breaks it), **unknown** (a control has no
 data in that span, or its load generator's shortfall could have changed
 whether the control breaks the SLO: generator-bound by harness.verdict's
@@ -87,12 +88,12 @@ def _figure(row: dict, control: Control, faults: Sequence[dict], peak: str) -> d
             "breaks": value is not None and _breaks(value, row["op"], row["threshold"])}
 
 
-def _cause(row: dict, figures: Sequence[dict]) -> tuple[str, dict]:
-    """(cause, the control figure it rests on)."""
+def _cause(row: dict, figures: Sequence[dict], faulted: bool) -> tuple[str, dict]:
+    """(cause, the control figure it rests on); `faulted`: a fault was injected."""
     broken = [f for f in figures if f["breaks"] and not f["generator_bound"]]
     if broken:
         worst = max(broken, key=lambda f: f["value"] * (1 if row["op"] == "max" else -1))
-        if row["observed"] is None:
+        if row["observed"] is None or not faulted:  # no fault to make it worse
             return LOAD, worst
         unit = known_metric(row["metric"]).unit
         beyond = _worse_by(row, worst["value"])
@@ -108,11 +109,12 @@ def attribute(verdict: dict, faults: Sequence[dict], peak: str,
               controls: Sequence[Control]) -> dict:
     """The attribution block of summary.json: one entry per failed SLO row."""
     rows = []
+    faulted = any(f.get("injected_second") is not None for f in faults)
     for row in verdict["slos"]:
         if row["result"] not in (FAIL, NO_DATA):
             continue
         figures = [_figure(row, control, faults, peak) for control in controls]
-        cause, control = _cause(row, figures)
+        cause, control = _cause(row, figures, faulted)
         difference = None if row["observed"] is None or control["value"] is None \
             else row["observed"] - control["value"]
         entry = {"judged_for": row["judged_for"], "metric": row["metric"],

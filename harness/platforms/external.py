@@ -1,7 +1,8 @@
 """Platform external: somebody's stack that kickoff neither starts nor stops,
 described by a targets file (harness/targets.py). Its components and links
-are only the names the file lists; it offers the fault drivers the file gives
-the means for (Toxiproxy's API, a Docker engine and compose project)."""
+are only the names the file lists (and the targets of its commands); it offers
+the fault drivers the file gives the means for (Toxiproxy's API, a Docker
+engine and compose project, the operator's commands)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ def external_stack(targets: Path | None) -> Stack:
     if described.docker_host:
         contexts["docker"] = {"driver": "docker", "host": described.docker_host,
                               "project": described.compose_project or PROJECT}
+    if described.commands:
+        contexts["command"] = {"driver": "command", "targets": described.commands}
+    # A target of the operator's commands is a component faults may hit.
+    names = dict.fromkeys([*described.components, *described.commands])
     return Stack(platform="external", edge=described.edge, toxiproxy=described.toxiproxy,
-                 components=tuple(Component(name) for name in described.components),
+                 components=tuple(Component(name) for name in names),
                  links=tuple(Link(name) for name in described.links), contexts=contexts,
                  allow_hosts=described.allow_hosts, journey=None)
 
@@ -36,5 +41,6 @@ def external_stack(targets: Path | None) -> Stack:
 PLATFORM = PlatformSpec(
     name="external", description="a stack kickoff did not start, described by a targets file",
     drivers={"toxiproxy": "toxiproxy: in its targets file",
-             "docker": "docker_host: in its targets file"},
+             "docker": "docker_host: in its targets file",
+             "command": "commands: in its targets file"},
     stack=external_stack, reads_targets=True)

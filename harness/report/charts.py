@@ -13,6 +13,7 @@ from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
 from harness.report.timeline import Bin, bins
 from harness.report.units import format_value
 from harness.quantities import match_clock
+from harness.verdict import fault_window
 
 # Okabe-Ito colours: told apart with every common colour vision deficiency.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -26,11 +27,24 @@ SATURATED = ("load generator saturated: SLOs are judged without these seconds to
              "generator-bound where that changes their verdict")
 
 
-def _spans(faults: Sequence[dict], end: float) -> list[Span]:
-    """Fault windows from injection to revert; one not reverted lasts to the end."""
-    return [Span(f["name"], f["injected_match_s"],
-                 end if f.get("reverted_match_s") is None else f["reverted_match_s"])
-            for f in faults if f.get("injected_match_s") is not None]
+def _spans(faults: Sequence[dict], seconds: Sequence[Second], end: float) -> list[Span]:
+    """Fault windows in match time, as the verdict reads them (verdict.fault_window):
+    from injection to revert; one not reverted lasts to the end; a crash the stack
+    heals by itself, until its recovery budget ends."""
+    last = seconds[-1].window.second + 1
+    spans = []
+    for fault in faults:
+        window = fault_window(fault, "during", last)
+        if window is None or fault.get("injected_match_s") is None:
+            continue
+        if window[1] == fault.get("reverted_second"):
+            stop = fault["reverted_match_s"]
+        elif window[1] >= last:
+            stop = end
+        else:  # the match time of the second the window ends in
+            stop = next(s.match_s for s in seconds if s.window.second + 1 >= window[1])
+        spans.append(Span(fault["name"], fault["injected_match_s"], stop))
+    return spans
 
 
 def _spans_of(seconds: Sequence[Second], start: float) -> list[tuple[Second, Span]]:
@@ -123,7 +137,7 @@ def charts(summary: dict, seconds: Sequence[Second],
     start = min([points[0].match_s] + [span.start for span in saturated + stalls])
     end = max(points[-1].match_s, points[0].match_s + 1)
     frame = Frame([b.match_s for b in points], start, end, match_clock,
-                  _spans(summary.get("faults") or [], end),
+                  _spans(summary.get("faults") or [], seconds, end),
                   _markers(summary.get("phases") or [], start, end), saturated, stalls)
     specs = [
         ("viewers", "Viewers: target, joining, playing and stalled; arrivals and departures", [

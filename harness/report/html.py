@@ -11,7 +11,7 @@ from harness.report.charts import charts
 from harness.report.tables import (attribution_table, badge, event_table, fault_table,
                                    phase_tables, regression_table, slo_table)
 from harness.platforms.usage import usage_line
-from harness.summary import generator_line
+from harness.summary import fault_output_lines, generator_line
 
 STYLE = """
 :root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --pass: #15803d;
@@ -197,8 +197,10 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
     result = (verdict or {}).get("result") or "not evaluated"
     body = [_banner(summary), _slos(summary)]
     if faults:
+        said = "".join(f'<p class="note">{escape(line)}</p>'
+                       for line in fault_output_lines(faults))
         body.append(_section("faults", "Faults", '<div class="scroll">' + fault_table(
-            faults, (verdict or {}).get("faults", [])) + "</div>"))
+            faults, (verdict or {}).get("faults", [])) + "</div>" + said))
     if "attribution" in summary:
         body.append(attribution_section(summary["attribution"]))
     if regressions:

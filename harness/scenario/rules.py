@@ -321,15 +321,16 @@ class _Targets:
     links: list[str] | None
     zones: list[str]
     drivers: tuple[str, ...] | None
+    contexts: dict[str, dict]  # the drivers' contexts, for what only they can tell
 
 
 def _fault_targets(stack: Stack | None) -> _Targets:
     if stack is None:
-        return _Targets(None, None, [], None)
+        return _Targets(None, None, [], None, {})
     named = bool(stack.components or stack.links)  # a targets file that names none: anything
     return _Targets([c.name for c in stack.components] if named else None,
                     [link.name for link in stack.links] if named else None,
-                    list(stack.zones), stack.drivers)
+                    list(stack.zones), stack.drivers, stack.contexts)
 
 
 
@@ -361,14 +362,19 @@ def _check_fault_kind(fault: dict, stack: _Targets, platform: str, where: Where,
     kind = KINDS[fault["kind"]]
     if stack.drivers is not None and kind.driver not in stack.drivers:
         document.problem(where + ("kind",), _unsupported(kind.name, kind.driver, platform))
+    known = document.problem_count
     _check_target(fault.get("target"), kind.name, kind.hits, stack, where + ("target",), document)
+    target_known = document.problem_count == known
     params = fault.get("params", {})  # left out: none given, so required ones are missing
-    if params and not kind.params.fields:
+    if params and not kind.params.fields and kind.params.extra is None:
         document.problem(where + ("params",), f"{kind.name} takes no params (remove params)")
     elif params is not None:  # None: already reported
         kind.params.read(params, where + ("params",), document)
         if kind.name == "resource-squeeze" and not {"cpus", "memory"} & set(params):
             document.problem(where + ("params",), "resource-squeeze needs cpus, memory or both")
+    if target_known and isinstance(fault.get("target"), str) and isinstance(params, dict):
+        for place, message in kind.problems_on(fault["target"], params, stack.contexts):
+            document.problem(where + place, message)
 
 
 def _unsupported(kind: str, driver: str, platform: str) -> str:

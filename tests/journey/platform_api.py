@@ -23,8 +23,9 @@ the delay, and clears the ledger; GET /test/ledger tells what happened since:
 The stream is the dash source (an MPD); the hls source names no file, so a
 journey plays only if it picks the source by its type.
 
-Run as `python platform_api.py ACCOUNTS_CSV MEDIA_DIR STREAM_PATH`; it binds
-127.0.0.1 on a free port and prints the port on its first line.
+Run as `python platform_api.py ACCOUNTS_CSV MEDIA_DIR STREAM_PATH [PORT]`; it
+binds 127.0.0.1 on PORT (default: a free one) and prints the port on its
+first line.
 """
 
 from __future__ import annotations
@@ -146,20 +147,21 @@ def add_booking(app: web.Application, tokens: set[str], newcomers: dict[str, str
     app.router.add_get("/test/ledger", read_ledger)
 
 
-async def serve(app: web.Application) -> None:
+async def serve(app: web.Application, port: int = 0) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     print(site._server.sockets[0].getsockname()[1], flush=True)
 
 
 def main() -> None:
     accounts_csv, media, stream_path = sys.argv[1:4]
+    port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     with open(accounts_csv, newline="") as file:
         accounts = {row["username"]: row["password"] for row in csv.DictReader(file)}
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(serve(make_app(accounts, Path(media), stream_path)))
+    loop.run_until_complete(serve(make_app(accounts, Path(media), stream_path), port))
     loop.run_forever()
 
 

@@ -76,6 +76,9 @@ def test_a_breach_much_worse_than_the_controls_is_load_made_worse_by_the_fault()
     (row,) = _attributed([slo("error_ratio", "1%")], experiment, [control])
     assert row["cause"] == BOTH
     assert row["cause_words"] == "caused by load, made worse by the fault cut-auth"
+    # with no fault injected, nothing made it worse: two runs of one audience differ by chance
+    (row,) = _attributed([slo("error_ratio", "1%")], experiment, [control], faults=())
+    assert row["cause"] == LOAD
 
 
 def test_nothing_broken_nothing_attributed_and_the_headline_says_so():

@@ -13,7 +13,7 @@ from junitparser import Failure, JUnitXml
 from lxml import etree
 from lxml import html as lxml_html
 
-from harness.report import write_reports
+from harness.report import charts, write_reports
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.timeline import MAX_POINTS
@@ -265,3 +265,11 @@ def test_a_long_run_is_charted_in_at_most_max_points(tmp_path):
         assert len(svg) < 120_000, chart.get("data-chart")
         for path in chart.xpath(".//g[@class='series']/path"):
             assert len(re.findall(r"[ML]", path.get("d"))) <= MAX_POINTS
+
+
+def test_a_fault_the_stack_heals_is_shaded_until_its_budget_ends_not_to_the_end():
+    recorded = sample.seconds(200)
+    crash, cut = charts._spans(sample.FAULTS, recorded, recorded[-1].match_s)
+    assert crash.end == 60.05  # reverted: shaded until its revert
+    # self-healing, never reverted: injected at 90.02 s of the run, a 60 s budget
+    assert cut.start == 150.1 and cut.end == sample.match_s(150) < recorded[-1].match_s

@@ -11,7 +11,7 @@ import yaml
 
 from kickoff_stack.topology import COMPONENTS, LINKS, ZONES
 
-from harness import scenario
+from harness import overrides, scenario
 from harness.errors import InvalidInput
 from harness.faults.registry import KINDS
 from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
@@ -508,7 +508,9 @@ def test_every_kind_loads_on_each_platform_that_offers_its_driver(tmp_path):
         loaded = scenario.load(write(tmp_path, MINIMAL + f"platform: {platform}\nfaults:\n"
                                      + faults))
         assert [f.kind for f in loaded.faults] == [kind.name for kind in offered]
-    assert {kind.driver for kind in KINDS.values()} == {"toxiproxy", "docker", "process"}
+    # command faults run the operator's commands: only a targets file gives them
+    assert {kind.driver for kind in KINDS.values()} == {"toxiproxy", "docker", "process",
+                                                       "command"}
 
 
 def test_random_mode_has_params_for_every_kind_that_requires_some():
@@ -536,7 +538,7 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].kind: unknown fault kind 'kill' (choose from latency, bandwidth, slow_close, "
      "timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
      "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
-     "process-pause, random)"),
+     "process-pause, command, random)"),
     # targets: a link kind hits a link, a component kind a component or zone
     ("{name: a, kind: cut, target: origin-a, at: 0s}",
      ":8: faults[0].target: 'origin-a' is a component, and cut hits a link (target a link, or "
@@ -611,7 +613,7 @@ def test_fault_params_are_kept_as_written(tmp_path):
      ":8: faults[0].params.kinds[0]: unknown fault kind 'random' (choose from latency, bandwidth, "
      "slow_close, timeout, reset_peer, slicer, limit_data, cut, container-kill, container-stop, "
      "container-restart, container-pause, network-disconnect, resource-squeeze, process-kill, "
-     "process-pause)"),
+     "process-pause, command)"),
     ("{name: a, kind: random, target: edge-orgin-a, at: 0s, params: {every: 1m, kinds: [cut]}}",
      ":8: faults[0].target: the stack has no component or link named 'edge-orgin-a' (did you mean "
      "'edge-origin-a'?)"),
@@ -1007,6 +1009,16 @@ def test_smoke_is_ci_sized_and_the_headline_fits_a_small_machine():
     assert headline.timeline.peak == "kickoff-rush"
     (half_time,) = headline.audience.leaving  # a share leaves for the home screen, comes back
     assert half_time.flow == "home" and half_time.back is not None
+    # the demo is the product's question: a component dies at kickoff
+    (crash,) = headline.faults
+    assert crash.at == 0 and crash.target == "origin-a"
+
+
+def test_no_faults_runs_the_audience_alone():
+    path = SCENARIOS_DIR / "kickoff-free-to-air.yaml"
+    demand = overrides.load(path, no_faults=True)
+    assert demand.faults == () and demand.audience == overrides.load(path).audience
+    assert demand.wall_duration < scenario.load(path).wall_duration  # nothing at real time
 
 
 def docs_example() -> str:

@@ -154,6 +154,12 @@ def test_a_self_healing_fault_recovers_from_its_injection():
     _, recovery = span_of("recovery:f", seconds(30), faults, "match")
     assert [s.window.second for s in recovery] == list(range(10, 20))
     assert judge([], seconds(30), faults, "match")["faults"][0]["result"] == "pass"
+    # it is in effect until its budget ends, not to the end of the run (nothing reverts
+    # a crash the supervisor restarts until the run is over): the demand after it counts
+    _, during = span_of("during:f", seconds(30), faults, "match")
+    assert [s.window.second for s in during] == list(range(10, 20))
+    _, overall = span_of("overall", seconds(30), faults, "match")
+    assert [s.window.second for s in overall] == list(range(10)) + list(range(20, 30))
 
 
 def test_overlapping_faults_are_each_judged_on_their_own_window():
