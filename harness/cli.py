@@ -305,14 +305,28 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
+    from harness.faults.journal import journals_dir
     from harness.faults.reset import reset
 
-    done, failed = reset()
-    for line in done or ["nothing to reset: no fault journalled, no stack running"]:
+    found = reset()
+    print(f"fault journals: {journals_dir()} (KICKOFF_STATE_DIR={journals_dir().parent})")
+    for line in found.done + found.left or ["nothing to reset: no run that is over left a "
+                                            "fault, no stack running"]:
         print(line)
-    for line in failed:
+    for line in found.failed:
         print(f"error: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if found.failed else 0
+
+
+def _mark(args: argparse.Namespace) -> int:
+    from harness.faults.marks import mark, running_run
+    from harness.faults.owner import who
+
+    journal = running_run(args.run)
+    taken = mark(journal, args.action, args.name, args.recover_within, args.target)
+    print(f"{args.name}: {args.action} marked by hand in {who(journal.owner)} at "
+          f"{taken['second']:g} s of the run (match time {taken['match_s']:g} s)")
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -613,9 +627,24 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     report.set_defaults(handler=_report)
 
-    reset = commands.add_parser("reset", help="revert every fault left behind (the fault "
-                                "journal) and reset the stack's links and components")
+    reset = commands.add_parser("reset", help="revert every fault runs that are over left "
+                                "behind (their fault journals) and reset the links and "
+                                "components of stacks no live run has faults on")
     reset.set_defaults(handler=_reset)
+
+    mark = commands.add_parser("mark", help="record in the running run a fault done by hand, "
+                               "outside kickoff: `mark start NAME` when it begins, `mark end "
+                               "NAME` when it is undone; judged like any fault")
+    mark.add_argument("action", choices=("start", "end"))
+    mark.add_argument("name", metavar="NAME", help="the fault's name in the run's reports")
+    mark.add_argument("--run", metavar="PID|FOLDER", help="which run, when several are going "
+                      "(its PID or its run folder)")
+    mark.add_argument("--recover-within", type=_seconds, metavar="DURATION",
+                      help="start: the recovery budget from the end mark (default: the "
+                           "scenario's faults_by_hand, else 30s)")
+    mark.add_argument("--target", default="-", metavar="WHAT",
+                      help="start: what was broken, for the fault table")
+    mark.set_defaults(handler=_mark)
 
     validate = commands.add_parser("validate", help="check scenario files: every problem, one "
                                    "line each")

@@ -32,7 +32,10 @@ from harness.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
+from harness.faults.marks import MarkInbox
+from harness.faults.owner import this_run
 from harness.faults.registry import driver
+from harness.faults.side_by_side import check_before_run
 from harness.faults.timeline import FaultTimeline
 from harness.halt import HaltWatch
 from harness.generator.audience import target_at
@@ -157,16 +160,6 @@ class SignalStop:
             handler.cancel()
 
 
-def check_journal() -> None:
-    """Refuse to run over faults a killed harness left behind."""
-    left = Journal().entries()
-    if left:
-        names = ", ".join(sorted({entry["fault"] for entry in left.values()}))
-        raise InfrastructureMissing(f"the fault journal still holds {len(left)} unreverted "
-                                    f"fault(s) ({names}) from a run that did not finish; run "
-                                    f"`harness reset` to revert them first")
-
-
 def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions()) -> RunResult:
     """Run `scenario` for its timeline (or options.duration wall seconds at most)."""
     stack = stack_of(scenario.platform, scenario.targets)
@@ -174,7 +167,7 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     spec = journey_spec(scenario, stack)
     viewers_journey = scenario_journey(scenario, spec)
     base = viewers_base(scenario, stack)
-    check_journal()
+    check_before_run(stack, len(scenario.faults))
     wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
     # Workers join before the stack is touched: without them there is no run.
     source = open_source(options.generator, scenario, viewers_journey, spec, base,
@@ -222,8 +215,9 @@ def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.Any
 
 class Session:
     """One run's collaborators, in the spirit of Locust's Environment: the
-    window source (the viewers), the fault timeline, the health watch, halt
-    conditions, the recorder and the status line. start(), tick() once a
+    window source (the viewers), the run's fault journal, the fault timeline,
+    the marks of faults done by hand, the health watch, halt conditions, the
+    recorder and the status line. start(), tick() once a
     second, stop() (the rollback) however the run ends."""
 
     def __init__(self, scenario: Scenario, source: WindowSource, stack: Stack, run_dir: Path,
@@ -231,7 +225,16 @@ class Session:
         self.scenario, self.source, self.wall_duration = scenario, source, wall_duration
         self.target_at = target_at(scenario)
         self.recorder = Recorder(run_dir, scenario.groups)
-        self.faults = FaultTimeline(scenario, expand(scenario, stack), self.recorder.event, stack)
+        faults = expand(scenario, stack)
+        # The run's journal names it from the start: other runs and `harness
+        # reset` see it is going, and `harness mark` finds it.
+        names = [fault.name for fault in faults]
+        self.journal = Journal(owner=this_run(run_dir, scenario.name, stack, names))
+        self.journal.open()
+        self.faults = FaultTimeline(scenario, faults, self.recorder.event, stack, self.journal)
+        self.marks = MarkInbox(self.journal, self.recorder.event,
+                               {f.name: f.recover_within for f in scenario.faults_by_hand}, names,
+                               lambda: time.perf_counter() - self.zero, scenario.match)
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
         self.watch = HealthWatch(stack.checks, self.recorder.event,
                                  lambda: time.perf_counter() - self.zero, self.faults.probes())
@@ -246,6 +249,7 @@ class Session:
             self.usage.start()
         self.zero = self.source.start()
         self.faults.start(self.zero)
+        self.marks.announce(self.scenario.timeline.start)
         self.watch.start()
 
     def tick(self, number: int) -> str | None:
@@ -264,6 +268,7 @@ class Session:
         second = Second(measured.window, time.time() - late, match_s, self.phase,
                         self.target_at(wall_s), viewers)
         self.recorder.second(second)
+        self.marks.take()
         self.status.show(second)
         halted = self.halts.check(second)
         if halted:
@@ -274,6 +279,8 @@ class Session:
         """Rollback first (the stack is whole again before anything else); the
         faults it could not revert."""
         unreverted = self.faults.stop()
+        self.marks.take()  # a mark given in the last second
+        self.journal.finish()
         components = self.usage.stop() if self.usage is not None else None
         if components is not None:
             self.recorder.event("component_usage", components=components)

@@ -362,7 +362,8 @@ def _faults_table(faults: list[dict]) -> str:
              ("no baseline" if f.get("baseline_seconds") == 0 else
               _seconds_or(f.get("recovered_after_s"), "not recovered")
               + f" (from {f['recovery_from']})") if "recovery_from" in f else "-",
-             _seconds_or(f.get("component_healthy_after_s"), "still down"), f["status"]]
+             _seconds_or(f["component_healthy_after_s"], "still down")
+             if "component_healthy_after_s" in f else "-", f["status"]]
             for f in faults]
     return tabulate(rows, headers=["fault", "kind", "target", "scheduled", "injected",
                                    "reverted", "impact after", "recovered after",

@@ -1,16 +1,22 @@
-"""harness reset: take back whatever faults are left on the stack.
+"""harness reset: take back whatever faults runs that are over left on the stack.
 
-First every fault the journal holds (what a killed harness left behind) is
-reverted with the driver it was injected with; then, to be sure, every
-driver resets each stack a platform runs here (the registry's platforms say
-which): Toxiproxy without a toxic and with every link enabled, containers
-unpaused, started and reconnected, local processes continued and started.
+First every fault in the journal of a run that is over (ended, or its
+process gone: what a killed harness left behind) is reverted with the
+driver it was injected with; a run still going keeps its faults (it reverts
+them itself), and `harness reset` says whose they are. Then, to be sure,
+every driver resets each stack a platform runs here (the registry's
+platforms say which), except a stack a live run has faults planned on:
+Toxiproxy without a toxic and with every link enabled, containers unpaused,
+started and reconnected, local processes continued and started.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness.errors import HarnessError
-from harness.faults.journal import Journal
+from harness.faults.journal import Journal, run_journals
+from harness.faults.owner import described, is_live, who
 from harness.faults.registry import driver
 from harness.platforms.registry import PLATFORMS
 
@@ -23,25 +29,65 @@ def _stack_contexts() -> list[dict]:
     return contexts
 
 
-def reset(journal: Journal | None = None) -> tuple[list[str], list[str]]:
-    """(what was done, what could not be done); the journal keeps the latter."""
-    journal = journal or Journal()
-    done, failed = [], []
-    contexts = _stack_contexts()
-    for entry_id, entry in journal.entries().items():
-        what = f"{entry['fault']} ({entry['kind']} on {entry['target']})"
-        try:
-            driver(entry["context"]).revert(entry["undo"])
-        except HarnessError as error:
-            failed.append(f"could not revert {what}: {error}")
-            continue
-        journal.remove(entry_id)
-        done.append(f"reverted {what}")
-        if entry["context"] not in contexts:
-            contexts.append(entry["context"])
-    for context in contexts:
-        try:
-            done += driver(context).reset()
-        except HarnessError as error:
-            failed.append(f"{context['driver']}: {error}")
-    return done, failed
+class Reset:
+    """What a reset did (`done`), could not do (`failed`: still journalled)
+    and left to runs still going (`left`), one line each."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.failed: list[str] = []
+        self.left: list[str] = []
+        self._touched: list[dict] = []  # the contexts reverts went through
+        self._busy: list[tuple[dict, dict]] = []  # (context, the live run with faults on it)
+
+    def journals(self, journals: Sequence[Journal]) -> None:
+        """Revert what the journals of runs that are over hold; note the live ones."""
+        for journal in journals:
+            owner = journal.owner
+            if not is_live(owner):
+                self._revert(journal)
+                continue
+            if owner.get("faults"):
+                self._busy += [(context, owner) for context in owner.get("stack", [])]
+            names = sorted({e["fault"] for e in journal.entries().values()})
+            if names:
+                self.left.append(f"not reverted: {', '.join(names)} of {who(owner)}: that run "
+                                 f"is still going and reverts its own faults")
+
+    def _revert(self, journal: Journal) -> None:
+        whose = who(journal.owner)
+        for entry_id, entry in journal.entries().items():
+            what = f"{entry['fault']} ({entry['kind']} on {entry['target']}) of {whose}"
+            try:
+                driver(entry["context"]).revert(entry["undo"])
+            except HarnessError as error:
+                self.failed.append(f"could not revert {what}: {error}")
+                continue
+            journal.remove(entry_id)
+            self.done.append(f"reverted {what}")
+            if entry["context"] not in self._touched:
+                self._touched.append(entry["context"])
+        journal.forget()
+
+    def stacks(self) -> None:
+        """Reset each stack running here, and each a revert went through,
+        unless a live run has faults on it."""
+        running = _stack_contexts()
+        for context in running + [c for c in self._touched if c not in running]:
+            owner = next((o for c, o in self._busy if c == context), None)
+            if owner is not None:
+                self.left.append(f"not reset: {described(context)}: {who(owner)} is still "
+                                 f"going with faults on it")
+                continue
+            try:
+                self.done += driver(context).reset()
+            except HarnessError as error:
+                self.failed.append(f"{context['driver']}: {error}")
+
+
+def reset() -> Reset:
+    """Revert what runs that are over left, then reset the stacks (see the module)."""
+    found = Reset()
+    found.journals(run_journals())
+    found.stacks()
+    return found

@@ -1,7 +1,9 @@
 """Each fault of a run as the summary reports it, computed from events.jsonl
 (when it was due, injected, reverted; the components' health, and which
 components tell that its target is back, as the run's stack said) and the
-recorded seconds (impact and recovery), so it can be computed again later."""
+recorded seconds (impact and recovery), so it can be computed again later.
+Faults marked by hand (harness/faults/marks.py) come the same way, with
+`marked_by_hand` true."""
 
 from __future__ import annotations
 
@@ -19,8 +21,11 @@ def _status(fault: dict) -> str:
             if "revert_error" in fault else ""
         return f"failed: {fault['error']}{also}"
     if fault.get("injected_second") is None:
-        return "not injected (the run ended first)"
+        return "never marked" if fault.get("marked_by_hand") else \
+            "not injected (the run ended first)"
     if fault.get("reverted_second") is None:
+        if fault.get("marked_by_hand"):
+            return "no end marked"
         failed = f": {fault['revert_error']}" if "revert_error" in fault else ""
         return f"injected, never reverted{failed} (see harness reset)"
     return "reverted"
@@ -39,14 +44,17 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
         kind = event["kind"]
         if kind == "fault_scheduled":
             faults[event["fault"]] = {k: v for k, v in event.items() if k not in _NOT_REPORTED}
-            faults[event["fault"]]["scheduled_match_s"] = event["match_s"]
+            # a fault marked by hand had no planned moment
+            faults[event["fault"]]["scheduled_match_s"] = None if event.get("marked_by_hand") \
+                else event["match_s"]
             hit[event["fault"]] = event.get("components_hit", [event["target"]])
         elif kind == "fault_injected":
-            faults[event["fault"]].update(injected_second=event["second"],
-                                          injected_match_s=event["match_s"],
-                                          inject_delay_ms=event["delay_ms"],
-                                          inject_took_ms=event.get("took_ms"),
-                                          **_said("inject_output", event))
+            fault = faults[event["fault"]]
+            # (the start mark of a fault by hand the scenario declared says what it hit)
+            fault.update(target=event.get("target", fault["target"]),
+                         injected_second=event["second"], injected_match_s=event["match_s"],
+                         inject_delay_ms=event["delay_ms"], inject_took_ms=event.get("took_ms"),
+                         **_said("inject_output", event))
         elif kind == "fault_reverted":
             faults[event["fault"]].update(reverted_second=event["second"],
                                           reverted_match_s=event["match_s"],
@@ -70,8 +78,9 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             found = recovery(seconds, window, others)
             fault.update(found.to_json())
             reference = window.injected if found.recovery_from == "inject" else window.reverted
-            fault["component_healthy_after_s"] = healthy_after(
-                transitions, hit[name], window.injected, reference)
+            if hit[name]:  # a fault marked by hand names no component the run watches
+                fault["component_healthy_after_s"] = healthy_after(
+                    transitions, hit[name], window.injected, reference)
         summaries.append(fault)
     return summaries
 

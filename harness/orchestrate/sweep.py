@@ -27,6 +27,7 @@ from pathlib import Path
 
 from harness import health
 from harness.errors import InvalidInput
+from harness.faults.side_by_side import check_before_run
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import Journey, journeys_of
 from harness.orchestrate.sweep_matrix import (FAIL, failing_by_second, row_cells,
@@ -38,7 +39,7 @@ from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import read_seconds, utc
 from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, SignalStop, acquire_target,
-                         check_journal, make_run_dir, run)
+                         make_run_dir, run)
 from harness.scenario import Scenario
 
 SWEEP = "sweep.json"
@@ -83,7 +84,7 @@ def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> Swee
                            f"can break on platform {scenario.platform} (docs/sweep.md)")
     runs = [(fault, variant(scenario, fault, options)) for fault in faults]  # exit 2 first
     journeys = journeys_of(scenario)
-    check_journal()
+    check_before_run(stack, len(faults))
     folder = make_run_dir(results_root, named(scenario, f"{scenario.name}-sweep"), time.time())
     report = {"scenario": scenario.name, "platform": scenario.platform,
               "started_utc": utc(time.time()), "peak_viewers": peak_viewers(scenario),

@@ -87,11 +87,12 @@ def with_component_down(scenario: Scenario, component: str, kind: str) -> Scenar
 
 
 def with_faults(scenario: Scenario, faults: Sequence[Fault]) -> Scenario:
-    """The scenario with exactly `faults` (none: a control run of it). SLOs
-    judged during or after a fault it no longer has are left out."""
+    """The scenario with exactly `faults` (none: a control run of it) and no
+    fault done by hand. SLOs judged during or after a fault it no longer has
+    are left out."""
     kept = {f.name for f in faults}
     slos = tuple(s for s in scenario.slos if fault_of(s.phase) in kept | {None})
-    return scenarios.replace(scenario, faults=tuple(faults), slos=slos)
+    return scenarios.replace(scenario, faults=tuple(faults), faults_by_hand=(), slos=slos)
 
 
 def control_of(scenario: Scenario) -> Scenario:
@@ -132,4 +133,4 @@ def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
     timeline = Timeline(0.0, ramp + hold, (Phase(peak, 0.0),), peak)
     slos = tuple(s for s in scenario.slos if s.phase in (*SLO_PHASES, peak))
     return scenarios.replace(scenario, audience=audience, timeline=timeline, faults=(),
-                             halt_if=(), slos=slos)
+                             faults_by_hand=(), halt_if=(), slos=slos)

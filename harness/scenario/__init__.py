@@ -17,7 +17,7 @@ from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
 from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
                                     DEFAULT_RECOVERY_BUDGET, ApiUsers, ArrivalPoint, Audience,
-                                    AudiencePoint, Fault, HaltCondition, Leaving, Phase, Push,
+                                    AudiencePoint, Fault, FaultByHand, HaltCondition, Leaving, Phase, Push,
                                     Scenario, Slo, Timeline, Watch, default_peak, default_phases)
 from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
@@ -122,6 +122,9 @@ def _build(document: Document, source: Path) -> Scenario:
                            f.get("params", {}),
                            f.get("recover_within", DEFAULT_RECOVERY_BUDGET))
                      for f in values.get("faults", ())),
+        faults_by_hand=tuple(FaultByHand(f["name"], f.get("recover_within",
+                                                            DEFAULT_RECOVERY_BUDGET))
+                             for f in values.get("faults_by_hand", ())),
         halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
                                     h["below"][0] if "below" in h else None, h["for"])
                       for h in values.get("halt_if", ())),
@@ -133,5 +136,5 @@ def _build(document: Document, source: Path) -> Scenario:
 
 __all__ = ["CLIENT_TYPES", "ApiUsers", "ArrivalPoint", "Audience", "AudiencePoint", "Leaving",
            "Push", "Watch",
-           "Fault", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
+           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
            "loads", "replace", "request_groups"]

@@ -147,6 +147,15 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class FaultByHand:
+    """A fault someone does outside kickoff while the run goes, marked with
+    `harness mark` (harness/faults/marks.py); declared, so SLOs can name it."""
+
+    name: str
+    recover_within: float = DEFAULT_RECOVERY_BUDGET
+
+
+@dataclass(frozen=True)
 class HaltCondition:
     """Stop the run when a per-second metric stays beyond a limit for a while."""
 
@@ -177,6 +186,7 @@ class Scenario:
     groups: tuple[str, ...] = field(default=(), compare=False)
     # How many times faster than real time faults and the spans judged around them run.
     fault_time_scale: float = 1.0
+    faults_by_hand: tuple[FaultByHand, ...] = ()
 
     @functools.cached_property
     def time_map(self) -> TimeMap:
@@ -249,6 +259,10 @@ class Scenario:
                            **({"for": format_time(f.duration)} if f.duration is not None else {}),
                            "recover_within": format_time(f.recover_within),
                            "params": copy.deepcopy(f.params)} for f in self.faults]
+        if self.faults_by_hand:
+            data["faults_by_hand"] = [{"name": f.name,
+                                       "recover_within": format_time(f.recover_within)}
+                                      for f in self.faults_by_hand]
         data["halt_if"] = [{"metric": h.metric,
                             **{bound: _threshold(value, known_metric(h.metric))
                                for bound, value in (("above", h.above), ("below", h.below))

@@ -105,6 +105,11 @@ _FAULT = Record("a fault injected at a moment and reverted after a while", {
                            "kinds); default 30s", duration=True),
     "params": FreeMapping("settings of the fault's kind (default none)"),
 }, required=("name", "kind", "target", "at"))
+_BY_HAND = Record("a fault someone does outside kickoff while the run goes, marked with "
+                  "`harness mark start|end NAME` (docs/faults.md)", {
+    "name": Text("unique among all faults; SLO phases during:<name> and recovery:<name>"),
+    "recover_within": Time("the recovery budget from the end mark; default 30s", duration=True),
+}, required=("name",))
 _HALT = Record("stop the run (reverting every fault) when this holds for a while", {
     "metric": MetricName("the per-second metric watched (like an SLO's metric)"),
     "above": Threshold("halt while the metric is above this"),
@@ -132,6 +137,8 @@ FORMAT = Record("a kickoff match-day scenario", {
     "audience": _AUDIENCE,
     "slos": Items("service level objectives (default none)", _SLO),
     "faults": Items("faults on the timeline (default none)", _FAULT),
+    "faults_by_hand": Items("faults done by hand during the run, for SLOs to judge (default "
+                            "none)", _BY_HAND),
     "halt_if": Items("abort conditions (default none)", _HALT),
     "cmcd": Choice("players send CTA-5004 client data with every request, as a query "
                    "argument or as headers (default off)", CMCD_MODES, noun="CMCD mode"),
@@ -163,10 +170,11 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
     check_edge(values, stack, document)
     faults = _check_faults(values.get("faults") or [], span, _fault_targets(stack),
                            values.get("platform", "local"), document)
+    by_hand = _check_by_hand(values.get("faults_by_hand") or [], faults, document)
     journey = check_viewers(values, stack, source, document)
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey, _manifest_tier(values))
-    _check_slos(values.get("slos") or [], phase_names, faults, groups, document)
+    _check_slos(values.get("slos") or [], phase_names, faults, by_hand, groups, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
 
@@ -425,8 +433,22 @@ def _check_random(fault: dict, stack: _Targets, platform: str, where: Where,
                 f"{target!r}", target, ["any", *stack.components, *stack.links])
 
 
+def _check_by_hand(faults: list, scheduled: dict[str, dict] | None,
+                   document: Document) -> set[str]:
+    """The names of the faults done by hand; a name another fault has is a problem."""
+    names: set[str] = set()
+    for index, fault in enumerate(faults):
+        name = (fault or {}).get("name")
+        if name is not None and (name in names or name in (scheduled or {})):
+            document.problem(("faults_by_hand", index, "name"), f"another fault is already "
+                                                                f"named {name!r} (fault names "
+                                                                f"are unique)")
+        names.add(name)
+    return names
+
+
 def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dict] | None,
-                groups: tuple[str, ...] | None, document: Document) -> None:
+                by_hand: set[str], groups: tuple[str, ...] | None, document: Document) -> None:
     for index, slo in enumerate(slos):
         if slo is None:
             continue
@@ -435,8 +457,8 @@ def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dic
         for bound in ("max", "min"):
             if found and slo.get(bound):
                 _check_threshold(*slo[bound], found, where + (bound,), document)
-        _check_slo_phase(slo.get("phase", "overall"), phase_names, faults, where + ("phase",),
-                         document)
+        _check_slo_phase(slo.get("phase", "overall"), phase_names, faults, by_hand,
+                         where + ("phase",), document)
 
 
 def _check_threshold(value: float, written: str, metric: Metric, where: Where,
@@ -454,14 +476,18 @@ def _check_threshold(value: float, written: str, metric: Metric, where: Where,
 
 
 def _check_slo_phase(phase: str | None, phase_names: list[str] | None,
-                     faults: dict[str, dict] | None, where: Where, document: Document) -> None:
+                     faults: dict[str, dict] | None, by_hand: set[str], where: Where,
+                     document: Document) -> None:
     if phase is None or phase in SLO_PHASES:
         return
     window, colon, fault = phase.partition(":")
     if colon and window in ("during", "recovery"):
+        if fault in by_hand:  # judged from its start mark, and from its end mark
+            return
         if faults is not None and fault not in faults:
-            unknown(document, where, f"no fault is named {fault!r}", fault, list(faults),
-                    None if faults else "the scenario has no faults")
+            unknown(document, where, f"no fault is named {fault!r}", fault,
+                    [*faults, *sorted(by_hand)], None if faults or by_hand else
+                    "the scenario has no faults")
         elif faults is not None and window == "recovery" and "for" not in faults[fault] \
                 and not getattr(KINDS.get(faults[fault].get("kind")), "self_healing", False):
             document.problem(where, f"fault {fault!r} lasts until the end, so it has no "

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from harness.faults.journal import Journal
+from harness.faults.journal import unreverted
 from harness.platforms.local import process_start_time
 
 
@@ -50,7 +50,7 @@ def untouched(decoy_process, decoy_container):
         decoy_container.reload()
         assert decoy_container.status == "running", "the decoy container was touched"
         assert decoy_container.attrs["RestartCount"] == 0
-    assert Journal().entries() == {}
+    assert unreverted() == {}
 
 
 def _state(pid: int) -> str:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness.faults.journal import Journal
+from harness.faults.journal import unreverted
 from tests.reference import probe, toxiproxy
 from tests.cli import harness
 from tests.faults.helpers import pid_of, process_state
@@ -58,7 +58,7 @@ def assert_stack_clean(stack) -> None:
         assert proxy["enabled"], f"link {name} left cut"
         assert links.toxics(name) == [], f"toxic left on {name}"
     assert not catalog_frozen(stack)
-    assert Journal().entries() == {}
+    assert unreverted() == {}
 
 
 def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
@@ -116,7 +116,7 @@ def test_after_kill_9_the_run_refuses_and_reset_restores(stack, untouched, tmp_p
     process.communicate(timeout=10)
     # The faults outlive the harness, and the journal knows them.
     assert catalog_frozen(stack) and not toxiproxy().is_enabled("auth-redis")
-    assert {e["fault"] for e in Journal().entries().values()} == {"slow-a", "cut-auth",
+    assert {e["fault"] for e in unreverted().values()} == {"slow-a", "cut-auth",
                                                                   "freeze-catalog"}
     refused = harness("run", str(scenario), "--results-dir", str(tmp_path / "again"))
     assert refused.returncode == 3 and "harness reset" in refused.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.faults.journal import run_journals, unreverted
 from tests.cli import HARNESS, harness
 from tests.run.helpers import events, number, run_dir, summary, timeseries, write_scenario
 from tests.streams.servers import MANIFEST, free_port, nginx, own_state, wait_for
@@ -166,13 +167,13 @@ def test_harness_reset_runs_the_journalled_revert_after_kill_9(tmp_path, platfor
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=30)
     assert not healthy(env)  # nothing reverted it
-    journal = json.loads((tmp_path / "state" / "fault-journal.json").read_text())
-    assert [entry["fault"] for entry in journal.values()] == ["api-held"]
+    journals = tmp_path / "state" / "runs"
+    assert [entry["fault"] for entry in unreverted(journals).values()] == ["api-held"]
     reset = harness("reset", env=state)
     assert reset.returncode == 0, reset.stdout + reset.stderr
     assert "reverted api-held (command on api)" in reset.stdout
     assert healthy(env)
-    assert json.loads((tmp_path / "state" / "fault-journal.json").read_text()) == {}
+    assert run_journals(journals) == []  # the killed run's journal is gone with its faults
 
 
 def _injected(results: Path) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import health
-from harness.faults.journal import Journal
+from harness.faults.journal import unreverted
 from tests.cli import HARNESS, harness
 from tests.reference import CHECKS
 
@@ -63,7 +63,7 @@ def _verdicts(row: dict) -> dict[str, str]:
 def _assert_clean() -> None:
     """Nothing journalled, nothing for `harness reset` to revert, every component healthy
     (within a few seconds of the last revert)."""
-    assert Journal().entries() == {}
+    assert unreverted() == {}
     reset = harness("reset")
     assert reset.returncode == 0, reset.stderr
     assert "reverted" not in reset.stdout, reset.stdout
@@ -141,9 +141,9 @@ def test_a_signal_while_a_fault_is_in_reverts_it_and_starts_no_other(stack, tmp_
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
-    while not Journal().entries() and time.monotonic() < deadline:  # until redis is down
+    while not unreverted() and time.monotonic() < deadline:  # until redis is down
         time.sleep(0.1)
-    assert [e["target"] for e in Journal().entries().values()] == ["redis"]
+    assert [e["target"] for e in unreverted().values()] == ["redis"]
     process.send_signal(sig)
     out, err = process.communicate(timeout=60)
     assert process.returncode == code, out + err

@@ -17,7 +17,7 @@ from harness.errors import HarnessError, InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.journal import Journal
 from harness.faults.registry import KINDS, driver
-from harness.faults.reset import reset
+from harness.faults.reset import Reset
 from harness.faults.timeline import FaultTimeline
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
@@ -252,13 +252,15 @@ def test_harness_reset_runs_a_journalled_revert(tmp_path):
     command, stack = _driver_and_fault(tmp_path)
     fault = Fault("api-down", "command", "api", 0.0, 10.0, {"replicas": 0}, 30.0)
     undo = command.plan(fault, KINDS["command"], {"replicas": "0"})
-    journal = Journal(tmp_path / "state" / "fault-journal.json")
+    journal = Journal(tmp_path / "state" / "runs" / "killed.json")
     journal.add("x:api-down:1", {"fault": "api-down", "kind": "command", "target": "api",
                                  "context": stack.contexts["command"], "undo": undo})
     command.apply(KINDS["command"], {"replicas": "0"}, undo)
     assert (tmp_path / "down").exists()
-    done, failed = reset(journal)
-    assert "reverted api-down (command on api)" in done and failed == []
+    found = Reset()
+    found.journals([journal])  # (not the stacks: those of this machine are not the test's)
+    assert found.done == ["reverted api-down (command on api) of an unnamed run"]
+    assert found.failed == []
     assert not (tmp_path / "down").exists() and journal.entries() == {}
 
 
@@ -268,12 +270,13 @@ def test_a_revert_that_fails_stays_in_the_journal(tmp_path):
         "env": {}, "cwd": str(tmp_path), "timeout": 5}}}
     undo = driver(context).plan(Fault("f", "command", "api", 0.0, None, {}, 30.0),
                                 KINDS["command"], {})
-    journal = Journal(tmp_path / "state" / "fault-journal.json")
+    journal = Journal(tmp_path / "state" / "runs" / "killed.json")
     journal.add("x:f:1", {"fault": "f", "kind": "command", "target": "api",
                           "context": context, "undo": undo})
-    done, failed = reset(journal)
-    assert failed == ["could not revert f (command on api): the revert command for api "
-                      "failed: exit 255: unreachable"]
+    found = Reset()
+    found.journals([journal])
+    assert found.failed == ["could not revert f (command on api) of an unnamed run: the revert "
+                            "command for api failed: exit 255: unreachable"]
     assert list(journal.entries()) == ["x:f:1"]
 
 
