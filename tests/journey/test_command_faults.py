@@ -94,6 +94,9 @@ journey:
         - {login.replace("name: token, group: token", "name: refresh, group: refresh")}
 audience:
   event: ch-1
+  # apps: web viewers ask for a DASH segment the moment it is due and ffmpeg may write it
+  # a moment later; those 404s in the band impact is measured against would hide the fault
+  clients: {{app: 1}}
   viewers:
     - {{at: 0s, viewers: {VIEWERS}}}
 faults:
