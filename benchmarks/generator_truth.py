@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT))  # the journey tests' platform and the stream test
 
 from kickoff_stack.edge import CMCD_LOG_FORMAT  # noqa: E402
 from measure import load_average, stack, wait_until  # noqa: E402
+from tests.hogs import cpu_hogs  # noqa: E402
 from tests.streams.servers import (NGINX_CONF, free_port, live_encoder, nginx_config,  # noqa: E402
                                    wait_for, wait_for_window)
 
@@ -112,18 +113,6 @@ def _run(scenario: Path, results: Path, *extra: str, while_running: Callable[[su
     return Run(process.returncode, summary["verdict"]["result"], summary["generator"])
 
 
-@contextmanager
-def cpu_hog(count: int) -> Iterator[None]:
-    """`count` busy loops at normal priority: a core's worth of someone else's work each."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
-
-
 def _repeat(name: str, count: int, once: Callable[[Path], Run], folder: Path) -> list[Run]:
     runs = []
     for index in range(count):
@@ -147,7 +136,7 @@ def _outcomes(runs: list[Run]) -> str:
 # --- the parts ----------------------------------------------------------------------
 
 def beside_hog(name: str, scenario: Path, count: int, folder: Path, hogs: int) -> list:
-    with cpu_hog(hogs):
+    with cpu_hogs(hogs):
         runs = _repeat(name, count, lambda results: _run(scenario, results), folder)
     bound = sum(run.verdict == BOUND for run in runs)
     return [f"{name} beside {_hogs(hogs)}: generator-bound runs", f"{bound} of {len(runs)}",
@@ -160,7 +149,7 @@ def _hogs(count: int) -> str:
 
 def capacity(folder: Path, hogs: int) -> list:
     results = folder / "capacity"
-    with cpu_hog(hogs):
+    with cpu_hogs(hogs):
         done = subprocess.run([HARNESS, "-q", "capacity", str(SCENARIOS / "capacity-small.yaml"),
                                "--results-dir", str(results)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True, timeout=3600)

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from contextlib import contextmanager
 
 from tests.cli import harness
+from tests.hogs import cpu_hogs
 from tests.journey.test_journey_runs import scenario_for
 from tests.run.helpers import number, run_dir, summary, timeseries
 
@@ -39,19 +37,6 @@ def _run(scenario, tmp_path):
                      env={**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "state")})
     assert "Traceback" not in result.stderr, result.stderr
     return result, run_dir(tmp_path / "results")
-
-
-@contextmanager
-def cpu_hogs(count: int):
-    """`count` busy loops at normal priority, one per core."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-            for _ in range(count)]
-    try:
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
 
 
 def test_a_starved_generator_is_flagged_and_the_console_says_its_loop_was_blocked(
