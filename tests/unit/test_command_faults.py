@@ -174,11 +174,20 @@ def _sleeper(tmp_path: Path, timeout: float) -> dict:
             "env": {}, "cwd": str(tmp_path), "timeout": timeout}
 
 
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+def _gone(pid: int, within: float = 5.0) -> bool:
+    """Whether the process is gone (or a zombie) within `within` seconds: a signal
+    is delivered, and a process ends, a moment after kill() returns."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def test_a_command_past_its_timeout_is_killed_with_its_process_group(tmp_path):
