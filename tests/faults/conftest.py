@@ -4,6 +4,7 @@ with decoys that must never be touched."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -31,13 +32,16 @@ def decoy_container(platform):
         return
     from harness.platforms import images
 
+    # A name of this test run's own, removed by the engine when its sleep ends: a run
+    # killed half way leaves nothing that blocks the next one.
     container = platform.client.containers.run(
-        images.stack_image(), ["sleep", "3600"], detach=True, name="kickoff-decoy-origin-a",
+        images.stack_image(), ["sleep", "3600"], detach=True, auto_remove=True,
+        name=f"kickoff-decoy-origin-a-{os.getpid()}",
         labels={"kickoff.component": "origin-a", "kickoff.zone": "a"})
     yield container
     container.reload()
     assert container.status == "running", "the decoy container was touched"
-    container.remove(force=True)
+    container.stop(timeout=0)
 
 
 @pytest.fixture
