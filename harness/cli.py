@@ -29,6 +29,7 @@ from tabulate import tabulate  # noqa: E402
 from harness import __version__  # noqa: E402
 from harness.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.paths import RESULTS_DIR  # noqa: E402
+from harness.shown import escaped  # noqa: E402
 from harness.platforms.base import STACK_SIZES  # noqa: E402
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 
@@ -135,7 +136,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             chosen = overrides.load(file, platform=args.platform, targets=args.targets,
                                      journey=args.journey)
-            print(f"ok  {file}  ({scenario.describe(chosen)})")
+            print(escaped(f"ok  {file}  ({scenario.describe(chosen)})"))
             _print_warnings(file, chosen)
         except InvalidInput as error:
             _print_error(error)
@@ -148,7 +149,7 @@ def _print_warnings(file: str | Path, chosen: Scenario) -> None:
     from harness.scenario.horizon import short_faults
 
     for warning in short_faults(chosen):
-        print(f"warning: {file}: {warning}", file=sys.stderr)
+        print(escaped(f"warning: {file}: {warning}"), file=sys.stderr)
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -287,7 +288,7 @@ def _report(args: argparse.Namespace) -> int:
 
     summary = write_results(args.run_dir)
     print(console_tables(summary))
-    print(f"\n{summary['verdict']['headline']}")
+    print(f"\n{escaped(summary['verdict']['headline'])}")
     print(f"reports written to {args.run_dir} (summary.json, report.html, junit.xml)")
     return exit_code(summary["verdict"])
 
@@ -361,9 +362,10 @@ def _calibrate_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _print_error(error: HarnessError) -> None:
-    # One line per problem: a scenario's InvalidInput lists all of them.
-    for line in str(error).splitlines():
-        print(f"error: {line}", file=sys.stderr)
+    # One line per problem: a scenario's InvalidInput lists all of them. Each is
+    # escaped again here, so no message can carry a file's ESC or bidi characters.
+    for line in str(error).split("\n"):
+        print(f"error: {escaped(line)}", file=sys.stderr)
 
 
 def _stack_options(command: argparse.ArgumentParser) -> None:
@@ -461,7 +463,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     warning = short_fault("--fault-for", args.fault_for, chosen)
     if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(escaped(f"warning: {warning}"), file=sys.stderr)
     logging.getLogger("locust").setLevel(logging.WARNING)
     options = SweepOptions(fault_for=args.fault_for, after=args.after, gap=args.gap,
                            healthy_within=args.healthy_within, joining=args.joining, only=only,

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.document import Document, Where
-from harness.fields import Field, Items, Record, Text, Time, did_you_mean, shown
+from harness.fields import Field, Items, Record, Text, Time, did_you_mean
 from harness.load.journey.template import TemplateError, parse
+from harness.shown import shown
 
 STEPS = ("inject", "revert", "check")
 BUILT_IN = ("target", "fault")  # the template values every fault gives its commands

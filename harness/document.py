@@ -15,6 +15,7 @@ import yaml
 
 from harness.document_loader import Loader as _Loader, construct as _construct
 from harness.errors import InvalidInput
+from harness.shown import escaped
 
 MAX_BYTES = 2_000_000  # a scenario with an audience point every second for days is far smaller
 # C0 controls besides tab, line feed and carriage return, and DEL: never in a hand-written file.
@@ -59,8 +60,9 @@ class Document:
         line = None if origin else self.line(where)
         place = origin or (f"{self.name}:{line}" if line else self.name)
         field = where_text(where[1:] if origin else where)
-        self._problems.append((line or 0, f"{place}: {field}: {message}" if field
-                               else f"{place}: {message}"))
+        # One line, escaped: a key or value may hold a newline and a forged line after it.
+        self._problems.append((line or 0, escaped(f"{place}: {field}: {message}" if field
+                                                  else f"{place}: {message}")))
 
     @property
     def problem_count(self) -> int:
@@ -90,35 +92,36 @@ def read_text(path: Path | str) -> str:
     """The text of the regular file at `path`, checked before any parser sees it:
     at most MAX_BYTES, UTF-8, no control characters. A named pipe, a device or
     a folder is refused before it is opened, so reading never blocks."""
+    name = escaped(path)  # a path a file named may hold any character
     try:
-        _check_regular(path, os.stat(path))
+        _check_regular(name, os.stat(path))
         # O_NONBLOCK: should the path become a pipe after the check, opening it does not wait.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(descriptor, "rb") as file:
-            _check_regular(path, os.fstat(file.fileno()))  # still the file just checked
+            _check_regular(name, os.fstat(file.fileno()))  # still the file just checked
             data = file.read(MAX_BYTES + 1)
     except OSError as error:
-        raise InvalidInput(f"{path}: cannot read: {error.strerror or error}") from None
+        raise InvalidInput(f"{name}: cannot read: {error.strerror or error}") from None
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
+        raise InvalidInput(f"{name}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise InvalidInput(f"{path}:{line}: cannot read: not UTF-8 text") from None
+        raise InvalidInput(f"{name}:{line}: cannot read: not UTF-8 text") from None
     control = _CONTROL.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
-        raise InvalidInput(f"{path}:{line}: cannot read: control character "
+        raise InvalidInput(f"{name}:{line}: cannot read: control character "
                            f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)")
     return text
 
 
-def _check_regular(path: Path | str, status: os.stat_result) -> None:
+def _check_regular(name: str, status: os.stat_result) -> None:
     if not stat.S_ISREG(status.st_mode):
-        raise InvalidInput(f"{path}: cannot read: not a regular file")
+        raise InvalidInput(f"{name}: cannot read: not a regular file")
     if status.st_size > MAX_BYTES:
-        raise InvalidInput(f"{path}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
+        raise InvalidInput(f"{name}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
 
 
 def read_document(path: Path | str, *, quote: bool = True) -> Document:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from harness import quantities
 from harness.document import Document, Where
+from harness.shown import kind, shown
 
 MAX_MATCH_TIME = 7 * 24 * 3600.0  # times and durations: at most a week (a tournament day is less)
 _OFFSET_HINT = "write e.g. -5m, 0s, 90s or 1h30m"
@@ -29,20 +30,6 @@ _DURATION_HINT = "write e.g. 30s, 2m or 1h30m"
 def did_you_mean(word: object, options: Sequence[str]) -> str | None:
     close = difflib.get_close_matches(str(word), list(options), n=1)
     return f"did you mean {close[0]!r}?" if close else None
-
-
-def shown(value: object) -> str:
-    """A value as a one-line message shows it (YAML spelling where it differs)."""
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int) and abs(value) >= 10 ** 40:  # repr refuses ints past 4,300 digits
-        return f"a number of about {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def unknown(document: Document, where: Where, problem: str, name: object,
@@ -70,15 +57,6 @@ class Field(ABC):
             document.problem(where, f"has no value (expected {what}{f'; {hint}' if hint else ''})")
         else:
             document.problem(where, f"{shown(value)} is not {what}{f' ({hint})' if hint else ''}")
-
-
-def _kind(value: object) -> str:
-    """What a YAML document is, in words, without its content."""
-    if isinstance(value, str):
-        return "one piece of text"
-    if isinstance(value, list):
-        return "a list"
-    return "a " + type(value).__name__
 
 
 class Text(Field):
@@ -340,7 +318,7 @@ class Record(Field):
         hint = f"its keys include {', '.join(list(self.fields)[:3])}"
         if not isinstance(value, dict) and where == () and value is not None:
             # The whole file: never quote it (it may be any file, /etc/shadow included).
-            document.problem(where, f"the file is {_kind(value)}, not a mapping ({hint})")
+            document.problem(where, f"the file is {kind(value)}, not a mapping ({hint})")
             return None
         if not isinstance(value, dict):
             return self._wrong(value, where, document, "a mapping", hint)

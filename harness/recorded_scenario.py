@@ -46,7 +46,7 @@ def read_scenario(path: Path) -> dict:
     if scenario is None:
         raise InvalidInput(f"{path}: empty (a run writes its resolved scenario here)")
     try:
-        shapes.mapping(scenario, "the file")
+        shapes.whole(scenario, "YAML")
         shapes.text(scenario.get("name"), "name")
         shapes.text(scenario.get("description", ""), "description")
         shapes.text(scenario.get("platform", "local"), "platform")

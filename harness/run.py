@@ -49,6 +49,7 @@ from harness.recorder import Recorder, Second
 from harness.regression import TOLERANCE
 from harness.results import SCENARIO, write_results
 from harness.scenario import Scenario
+from harness.shown import escaped
 from harness.status_line import StatusLine
 from harness.summary import console_tables, regression_line
 from harness.verdict import exit_code as verdict_exit_code
@@ -340,8 +341,8 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
 
 def print_result(result: RunResult) -> None:
     print(console_tables(result.summary))
-    print(f"\n{result.summary['verdict']['headline']}")
+    print(f"\n{escaped(result.summary['verdict']['headline'])}")
     if regression_line(result.summary):
-        print(regression_line(result.summary))
-    print(f"{result.summary['scenario']}: {result.outcome}; results in {result.run_dir} "
-          f"(report.html, junit.xml, summary.json)")
+        print(escaped(regression_line(result.summary)))
+    print(escaped(f"{result.summary['scenario']}: {result.outcome}; results in "
+                  f"{result.run_dir} (report.html, junit.xml, summary.json)"))

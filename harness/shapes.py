@@ -5,11 +5,11 @@ so a damaged file is named, never a traceback."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from harness.metrics import is_group
+from harness.shown import escaped, kind, shown
 
 # The latest wall clock a run can carry (the end of year 9999): later ones
 # cannot be written as a date.
@@ -21,32 +21,23 @@ MOST = 10**15
 LONGEST_S = 10.0**7
 
 
-def _shown(value: Any) -> str:
-    """The value as the file writes it (null, [], "x"), cut short."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError, RecursionError):  # a YAML file's dates, sets ...
-        text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def number(value: Any, where: str, low: float = -math.inf, high: float = math.inf) -> float:
     """A finite int or float within [low, high] (a bool is not a number)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: {_shown(value)} is not a number")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not a number")
     if isinstance(value, int) and abs(value) > MOST * 1000:
-        raise ValueError(f"{where}: {_shown(value)} is out of range")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is out of range")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{where}: {_shown(value)} is not between {low:.15g} and {high:.15g}")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not between {low:.15g} and {high:.15g}")
     return value
 
 
 def count(value: Any, where: str) -> int:
     """A whole number from 0 to MOST."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: {_shown(value)} is not a whole number")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not a whole number")
     if not 0 <= value <= MOST:
-        raise ValueError(f"{where}: {_shown(value)} is not between 0 and {MOST}")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not between 0 and {MOST}")
     return value
 
 
@@ -66,13 +57,13 @@ def duration(value: Any, where: str) -> float:
 def group(value: Any, where: str) -> str:
     """A request group's name, well-formed as a scenario declares it."""
     if not is_group(text(value, where)):
-        raise ValueError(f"{where}: {_shown(value)} is not a request group name")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not a request group name")
     return value
 
 
 def _typed(value: Any, where: str, kind: type, noun: str) -> Any:
     if not isinstance(value, kind):
-        raise ValueError(f"{where}: {_shown(value)} is not {noun}")
+        raise ValueError(f"{escaped(where)}: {shown(value)} is not {noun}")
     return value
 
 
@@ -86,6 +77,14 @@ def flag(value: Any, where: str) -> bool:
 
 def mapping(value: Any, where: str) -> dict:
     return _typed(value, where, dict, "an object")
+
+
+def whole(value: Any, language: str) -> dict:
+    """A whole file's data as an object; when it is not one, its kind is told,
+    never its content (it may be another file: an .env, /etc/passwd)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"the file is {kind(value, language)}, not a mapping")
+    return value
 
 
 def listing(value: Any, where: str) -> list:

@@ -24,6 +24,7 @@ from harness.aggregate import metrics_of
 from harness.generator.saturation import SATURATED, STALL, Streak
 from harness.quantities import match_clock
 from harness.recorder import Second
+from harness.shown import escaped
 from harness.window import Window
 
 PLAIN_EVERY = 5  # seconds between lines when not on a terminal
@@ -52,11 +53,12 @@ def describe(second: Second, mark: str | None = None,
     w = second.window
     metrics = metrics_of(recent or [w])
     errors = metrics["error_ratio"]
-    return (f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
+    line = (f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
             f"{second.target_viewers} (joining {w.joining - w.recovering}, playing {w.playing}, "
             f"stalled {w.stalled}{_broken(w)})  {metrics['requests_per_second'] or 0:.0f} req/s"
             f"  errors " + ("-" if errors is None else f"{errors:.1%}")
             + _generator(second, mark))
+    return escaped(line)  # the phase's name is the scenario's
 
 
 class StatusLine:

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from itertools import groupby
 from pathlib import Path
 
-from tabulate import tabulate
-
 from harness.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.faults.summary import fault_summaries
 from harness.generator.cause import words as cause_words
@@ -18,6 +16,7 @@ from harness.metrics import known_metric, metric_names
 from harness.platforms.usage import usage_line
 from harness.quantities import match_clock
 from harness.recorder import Second, utc
+from harness.shown import escaped, table
 
 # 3: request groups are the run's (request_groups), not a fixed four;
 # 4: generator truth ("generator", SLO rows "generator-bound");
@@ -216,30 +215,30 @@ def console_tables(summary: dict) -> str:
          span["attempts_ended"]]
         + [_fmt(span["metrics"][key], known_metric(key).unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]
-    viewers = tabulate(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
+    viewers = table(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
                        + [label for _, label in VIEWER_COLUMNS]) + "\n" + ATTEMPTS_NOTE
     request_rows = [[label] + [_fmt(value, unit) for value, unit in cells]
                     for label, cells in request_figures(summary)]
-    requests = tabulate(request_rows, headers=["requests (overall)", "per second", "errors",
+    requests = table(request_rows, headers=["requests (overall)", "per second", "errors",
                                                "p50", "p95", "p99"])
     errors = summary["overall"]["errors"]
     if errors:
-        requests += "\nfailed requests: " + ", ".join(f"{why} x{n}" for why, n in errors.items())
+        requests += "\nfailed requests: " + escaped(", ".join(f"{why} x{n}" for why, n in errors.items()))
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
-        requests += "\nfailed starts: " + ", ".join(f"{why} x{n}" for why, n in reasons.items())
+        requests += "\nfailed starts: " + escaped(", ".join(f"{why} x{n}" for why, n in reasons.items()))
     broken = summary["overall"].get("playback_failure_reasons")
     if broken:
-        requests += "\nfailed playbacks: " + ", ".join(f"{why} x{n}" for why, n in broken.items())
+        requests += "\nfailed playbacks: " + escaped(", ".join(f"{why} x{n}" for why, n in broken.items()))
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                                booking_line(summary["overall"])) if line]
-    machine = generator_line(summary)
+    machine = escaped(generator_line(summary))
     if usage_line(summary.get("components")):
-        machine += "\n" + usage_line(summary.get("components"))
-    tables = [viewers + "".join(f"\n{line}" for line in notes), requests, machine]
+        machine += "\n" + escaped(usage_line(summary.get("components")))
+    tables = [viewers + "".join(f"\n{escaped(line)}" for line in notes), requests, machine]
     if summary["faults"]:
         tables.append(_faults_table(summary["faults"]) + "".join(
-            f"\n{line}" for line in fault_output_lines(summary["faults"])))
+            f"\n{escaped(line)}" for line in fault_output_lines(summary["faults"])))
     if "verdict" in summary:
         tables.append(slo_table(summary["verdict"]["slos"]))
     if "attribution" in summary:
@@ -304,7 +303,7 @@ def clean_text(row: dict) -> str:
 
 
 def slo_table(rows: list[dict]) -> str:
-    return tabulate([[r["judged_for"], r["span"], r["metric"] + (" (default)" if r["default"]
+    return table([[r["judged_for"], r["span"], r["metric"] + (" (default)" if r["default"]
                                                                  else ""),
                       _threshold_text(r), _fmt(r["observed"], r["unit"]), clean_text(r),
                       r["result"].upper()]
@@ -324,7 +323,7 @@ def attribution_table(attribution: dict) -> str:
              "-" if r["difference"] is None else
              ("+" if r["difference"] > 0 else "") + _fmt(r["difference"], r["unit"]),
              r["cause_words"]] for r in attribution["rows"]]
-    return tabulate(rows, headers=["judged for", "phase", "SLO broken", "experiment",
+    return table(rows, headers=["judged for", "phase", "SLO broken", "experiment",
                                    f"control {controls}", "difference", "cause"])
 
 
@@ -339,7 +338,7 @@ def delta_table(rows: list[dict], against: str) -> str:
         bound = row.get("generator_bound")
         return f"GENERATOR-BOUND ({bound})" if bound else "WORSE" if row["worse"] else ""
 
-    return tabulate([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
+    return table([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
                       _fmt(r["observed"], r["unit"]), change(r), mark(r)] for r in rows],
                     headers=["judged for", "phase", "metric", against, "this run", "change",
                              f"beyond {rows[0]['tolerance']:.0%}" if rows else ""])
@@ -365,7 +364,7 @@ def _faults_table(faults: list[dict]) -> str:
              _seconds_or(f["component_healthy_after_s"], "still down")
              if "component_healthy_after_s" in f else "-", f["status"]]
             for f in faults]
-    return tabulate(rows, headers=["fault", "kind", "target", "scheduled", "injected",
+    return table(rows, headers=["fault", "kind", "target", "scheduled", "injected",
                                    "reverted", "impact after", "recovered after",
                                    "component healthy after", "status"])
 

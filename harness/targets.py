@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from harness.commands import CommandTargets
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
-from harness.fields import Items, Record, Text, did_you_mean, shown
+from harness.fields import Items, Record, Text, did_you_mean
 from harness.platforms.hosts import host_problem
 from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
+from harness.shown import shown
 
 _HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
 

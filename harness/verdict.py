@@ -73,6 +73,7 @@ from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import area_of, group_of, known_metric
 from harness.quantities import format_time, parse_percent, parse_time
 from harness.recorder import Second
+from harness.shown import escaped
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
 EXIT_GENERATOR_BOUND = 3  # the load was not produced: like missing infrastructure
@@ -345,7 +346,8 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
     if incomplete:
         headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
     return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
-            "slos": rows, "incomplete": list(incomplete), "headline": headline}
+            "slos": rows, "incomplete": list(incomplete),
+            "headline": escaped(headline)}  # it quotes names and reasons from files
 
 
 def _demand(results: Sequence[str]) -> str:

@@ -5,10 +5,7 @@ SLO against its threshold). Everything comes from capacity.json's document."""
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
-
-from tabulate import tabulate
 
 from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
                                                  STOPPED_BOUND)
@@ -16,6 +13,7 @@ from harness.report.html import STYLE
 from harness.report.svg import Axis, Frame, Series, line_chart
 from harness.report.tables import badge
 from harness.report.units import format_value
+from harness.shown import markup, table
 from harness.summary import generator_line
 
 REPORT = "report.html"
@@ -87,9 +85,9 @@ def level_table(document: dict) -> str:
              level["result"].upper() + (" (run twice)" if level.get("first_try") else ""),
              *_figures(level), _broken(level) or "-", level["run"]]
             for index, level in enumerate(document["levels"], start=1)]
-    return tabulate(rows, headers=["#", document["axis"], "peak viewers", "level",
-                                   "startup p95 (peak)", "errors (peak)", "req/s (peak)",
-                                   "SLOs broken", "run folder"])
+    return table(rows, headers=["#", document["axis"], "peak viewers", "level",
+                                "startup p95 (peak)", "errors (peak)", "req/s (peak)",
+                                "SLOs broken", "run folder"])
 
 
 def console(document: dict) -> str:
@@ -144,26 +142,26 @@ def render(document: dict) -> str:
     answer = document["answer"]
     state = "pass" if answer and answer["capacity"] is not None else (
         "generator-bound" if answer and answer["stop"] == STOPPED_BOUND else "fail")
-    words = "".join(f"<p>{escape(line)}</p>" for line in answer_lines(document)) if answer else ""
+    words = "".join(f"<p>{markup(line)}</p>" for line in answer_lines(document)) if answer else ""
     rows = "".join(
-        f"<tr><td>{escape(_value(document, level['value']))}</td><td>{level['viewers']}</td>"
+        f"<tr><td>{markup(_value(document, level['value']))}</td><td>{level['viewers']}</td>"
         f"<td>{badge(level['result'])}</td>"
-        + "".join(f"<td>{escape(figure)}</td>" for figure in _figures(level))
-        + f"<td>{escape(_broken(level) or '-')}</td><td><a href=\"{escape(level['run'])}/"
-          f"report.html\">{escape(level['run'])}</a></td></tr>" for level in document["levels"])
+        + "".join(f"<td>{markup(figure)}</td>" for figure in _figures(level))
+        + f"<td>{markup(_broken(level) or '-')}</td><td><a href=\"{markup(level['run'])}/"
+          f"report.html\">{markup(level['run'])}</a></td></tr>" for level in document["levels"])
     table = ("<table><thead><tr><th>level</th><th>peak viewers</th><th>result</th>"
              "<th>startup p95</th><th>errors</th><th>req/s</th><th>SLOs broken</th>"
              f"<th>run</th></tr></thead><tbody>{rows}</tbody></table>")
-    figures = "".join(f"<figure><h3>{escape(title)}</h3>{svg}</figure>"
+    figures = "".join(f"<figure><h3>{markup(title)}</h3>{svg}</figure>"
                       for title, svg in _charts(document))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(document['scenario'])}: capacity (kickoff report)</title>"
+            f"<title>{markup(document['scenario'])}: capacity (kickoff report)</title>"
             f"<style>{STYLE}{LEVEL_STYLE}</style></head><body><main>"
-            f'<header class="banner {state}"><h1>{escape(document["scenario"])}: capacity</h1>'
+            f'<header class="banner {state}"><h1>{markup(document["scenario"])}: capacity</h1>'
             f'<div class="verdict"><span class="headline">{words}</span></div></header>'
             f'<section id="levels"><h2>Levels</h2><div class="scroll">{table}</div></section>'
             f'<section id="curves"><h2>Curves over the levels</h2><p class="note">x: '
-            f'{escape(document["unit"])}</p>{figures}</section>'
+            f'{markup(document["unit"])}</p>{figures}</section>'
             "<footer>Generated from <code>capacity.json</code> by <code>harness capacity"
             "</code>.</footer></main></body></html>\n")
 

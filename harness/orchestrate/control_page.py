@@ -5,19 +5,19 @@ as a run's report (harness.report.html)."""
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from harness.report import HTML
 from harness.report.html import STYLE, attribution_section
 from harness.report.tables import badge
+from harness.shown import markup
 
 
 def _runs(data: dict) -> str:
     rows = "".join(
-        f'<tr><td>{escape(run["role"])}</td><td><a href="{escape(run["folder"])}/{HTML}">'
-        f'{escape(run["folder"])}</a></td><td>{badge(run["verdict"])}</td>'
-        f'<td>{escape(run["headline"])}</td></tr>' for run in data["runs"])
+        f'<tr><td>{markup(run["role"])}</td><td><a href="{markup(run["folder"])}/{HTML}">'
+        f'{markup(run["folder"])}</a></td><td>{badge(run["verdict"])}</td>'
+        f'<td>{markup(run["headline"])}</td></tr>' for run in data["runs"])
     return ('<section id="runs"><h2>Runs, in the order they ran</h2><div class="scroll">'
             "<table><thead><tr><th>role</th><th>run folder</th><th>verdict</th>"
             f"<th>headline</th></tr></thead><tbody>{rows}</tbody></table></div></section>")
@@ -37,8 +37,8 @@ def render_page(data: dict) -> str:
                           '<section><p class="note">The experiment did not run.</p></section>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)} (kickoff)</title><style>{STYLE}</style></head><body><main>"
-            f'<header class="banner {escape(_result(data))}"><h1>{escape(title)}</h1></header>'
+            f"<title>{markup(title)} (kickoff)</title><style>{STYLE}</style></head><body><main>"
+            f'<header class="banner {markup(_result(data))}"><h1>{markup(title)}</h1></header>'
             f"{body}"
             "<footer>Generated from <code>control.json</code>; each run's own report is in "
             "its folder.</footer></main></body></html>\n")

@@ -4,7 +4,6 @@ linked to its run's own report)."""
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from tabulate import tabulate
@@ -17,6 +16,7 @@ from harness.report.junit import case, document
 from harness.report.svg import Axis, Frame, Series, Span, line_chart
 from harness.report.tables import badge
 from harness.report.units import format_value
+from harness.shown import escaped, markup
 
 BOUNDS = {"max": "<=", "min": ">="}
 
@@ -61,11 +61,11 @@ def console_table(sweep: dict) -> str:
     journeys = exercised(sweep)
     rows = []
     for row in sweep["rows"]:
-        cells = [row.get("error", "")] if row.get("error") else [
+        cells = [escaped(row["error"])] if row.get("error") else [
             "\n".join(filter(None, (cell["verdict"].upper(), figure(cell), recovery(cell))))
             for cell in (row["cells"][j["key"]] for j in journeys)]
-        rows.append([row["fault"], *cells])
-    table = tabulate(rows, headers=["fault", *(j["name"] for j in journeys)])
+        rows.append([escaped(row["fault"]), *cells])  # cells: lines of kickoff's own words
+    table = tabulate(rows, headers=["fault", *(escaped(j["name"]) for j in journeys)])
     return "\n".join([*spof_lines(sweep), "", table, "", f"sweep: {sweep['outcome']}"])
 
 
@@ -96,21 +96,21 @@ def junit(sweep: dict) -> str:
 
 def _matrix(sweep: dict) -> str:
     journeys = exercised(sweep)
-    head = "".join(f"<th>{escape(j['name'])}</th>" for j in journeys)
+    head = "".join(f"<th>{markup(j['name'])}</th>" for j in journeys)
     body = []
     for row in sweep["rows"]:
-        link = f'<a href="{escape(row["run_dir"])}/report.html">{escape(row["fault"])}</a>'
+        link = f'<a href="{markup(row["run_dir"])}/report.html">{markup(row["fault"])}</a>'
         if row.get("error"):
-            cells = f'<td colspan="{len(journeys)}">{escape(row["error"])}</td>'
+            cells = f'<td colspan="{len(journeys)}">{markup(row["error"])}</td>'
         else:
             cells = "".join(
-                f"<td>{badge(c['verdict'])}<small>{escape(figure(c))}</small>"
-                f"<small>{escape(recovery(c))}</small></td>"
+                f"<td>{badge(c['verdict'])}<small>{markup(figure(c))}</small>"
+                f"<small>{markup(recovery(c))}</small></td>"
                 for c in (row["cells"][j["key"]] for j in journeys))
         failing = any(c["verdict"] == FAIL for c in row["cells"].values())
         what = f"{row['kind']} {row['target']}"
         body.append(f'<tr class="{"failing" if failing else ""}"><td>{link}'
-                    f"<small>{escape(what)}</small></td>{cells}</tr>")
+                    f"<small>{markup(what)}</small></td>{cells}</tr>")
     return (f'<div class="scroll"><table class="matrix"><thead><tr><th>fault</th>{head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
@@ -125,7 +125,7 @@ def _chart(sweep: dict, row: dict) -> str:
                      failing[journey["key"]], dashed=index >= len(JOURNEY_COLOURS))
               for index, journey in enumerate(exercised(sweep))]
     title = f"{row['fault']}: share failing per journey, by second of its run"
-    return (f"<figure><h3>{escape(title)}</h3>"
+    return (f"<figure><h3>{markup(title)}</h3>"
             + line_chart(row["fault"], title, frame, series,
                          Axis("failing", lambda v: format_value(v, "ratio"))) + "</figure>")
 
@@ -138,13 +138,13 @@ def html(sweep: dict) -> str:
              f"{format_value(sweep['fault_for_s'], 's')} of match time at time scale "
              f"{sweep.get('fault_time_scale', sweep['time_scale']):g} (the rest at "
              f"{sweep['time_scale']:g}); {sweep['outcome']}")
-    lines = "".join(f"<li>{escape(line)}</li>" for line in spof_lines(sweep))
+    lines = "".join(f"<li>{markup(line)}</li>" for line in spof_lines(sweep))
     charts = "".join(_chart(sweep, row) for row in sweep["rows"] if "failing_by_second" in row)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(sweep['scenario'])}: sweep (kickoff report)</title>"
+            f"<title>{markup(sweep['scenario'])}: sweep (kickoff report)</title>"
             f"<style>{STYLE}</style></head><body><main>"
-            f'<header class="banner {result}"><h1>{escape(sweep["scenario"])}: single '
-            f'points of failure</h1><p class="description">{escape(facts)}</p></header>'
+            f'<header class="banner {result}"><h1>{markup(sweep["scenario"])}: single '
+            f'points of failure</h1><p class="description">{markup(facts)}</p></header>'
             f'<section id="spof"><h2>Single points of failure</h2><ul>{lines}</ul></section>'
             f'<section id="matrix"><h2>Blast radius: fault × user journey</h2>'
             f"{_matrix(sweep)}</section>"

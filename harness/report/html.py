@@ -4,13 +4,13 @@ nothing fetched), readable with the network off and attachable to a ticket."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from harness.recorder import Second
 from harness.report.charts import charts
 from harness.report.tables import (attribution_table, badge, event_table, fault_table,
                                    phase_tables, regression_table, slo_table)
 from harness.platforms.usage import usage_line
+from harness.shown import markup
 from harness.summary import fault_output_lines, generator_line
 
 STYLE = """
@@ -116,14 +116,14 @@ def _banner(summary: dict) -> str:
              ("peak viewers", f"{audience.get('peak_viewers', '-')} of "
                               f"{audience.get('peak_target_viewers', '-')} wanted", ""),
              _generator_fact(summary.get("generator"))]
-    items = "".join(f'<div><dt>{escape(name)}</dt><dd class="{css}">{escape(str(value))}</dd>'
+    items = "".join(f'<div><dt>{markup(name)}</dt><dd class="{css}">{markup(str(value))}</dd>'
                     "</div>" for name, value, css in facts)
-    return (f'<header class="banner {escape(result or "not-evaluated")}">'
-            f"<h1>{escape(summary['scenario'])}</h1>"
-            + (f'<p class="description">{escape(description)}</p>' if description else "")
+    return (f'<header class="banner {markup(result or "not-evaluated")}">'
+            f"<h1>{markup(summary['scenario'])}</h1>"
+            + (f'<p class="description">{markup(description)}</p>' if description else "")
             + f'<div class="verdict"><span class="result">'
-              f'{escape((result or "not evaluated").upper())}</span>'
-              f'<span class="headline">{escape(headline)}</span></div>'
+              f'{markup((result or "not evaluated").upper())}</span>'
+              f'<span class="headline">{markup(headline)}</span></div>'
               f'<dl class="facts">{items}</dl></header>')
 
 
@@ -141,7 +141,7 @@ def _generator_fact(truth: dict | None) -> tuple[str, str, str]:
 
 
 def _section(key: str, title: str, body: str) -> str:
-    return f'<section id="{key}"><h2>{escape(title)}</h2>{body}</section>'
+    return f'<section id="{key}"><h2>{markup(title)}</h2>{body}</section>'
 
 
 def _slos(summary: dict) -> str:
@@ -153,16 +153,16 @@ def _slos(summary: dict) -> str:
     demand = f'<p>demand: {badge(verdict["demand"])}{strict}</p>' if "demand" in verdict else ""
     truth = summary.get("generator") or {}
     saturated = " saturated" if truth.get("seconds_saturated") or truth.get("stalls") else ""
-    generator = f'<p class="generator{saturated}">{escape(generator_line(summary))}</p>'
+    generator = f'<p class="generator{saturated}">{markup(generator_line(summary))}</p>'
     if usage_line(summary.get("components")):
-        generator += f'<p class="components">{escape(usage_line(summary["components"]))}</p>'
+        generator += f'<p class="components">{markup(usage_line(summary["components"]))}</p>'
     return _section("slos", "Service level objectives", demand + generator
                     + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
 
 
 def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) -> str:
     started = next((e.get("match_s") for e in events if e["kind"] == "run_started"), None)
-    figures = "".join(f"<figure><h3>{escape(title)}</h3>{svg}</figure>"
+    figures = "".join(f"<figure><h3>{markup(title)}</h3>{svg}</figure>"
                       for title, svg in charts(summary, seconds, started))
     truth = summary.get("generator") or {}
     if truth.get("seconds_saturated") or truth.get("stalls"):
@@ -179,7 +179,7 @@ def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) 
 
 def attribution_section(attribution: dict) -> str:
     """The SLO breaches of an experiment, each caused by the fault or by load."""
-    controls = escape(", ".join(attribution["controls"]))
+    controls = markup(", ".join(attribution["controls"]))
     note = (f'<p class="note">Each SLO breach judged again on the control run ({controls}): '
             "the same audience and seed without faults, over the same span of the "
             "timeline.</p>")
@@ -197,7 +197,7 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
     result = (verdict or {}).get("result") or "not evaluated"
     body = [_banner(summary), _slos(summary)]
     if faults:
-        said = "".join(f'<p class="note">{escape(line)}</p>'
+        said = "".join(f'<p class="note">{markup(line)}</p>'
                        for line in fault_output_lines(faults))
         body.append(_section("faults", "Faults", '<div class="scroll">' + fault_table(
             faults, (verdict or {}).get("faults", [])) + "</div>" + said))
@@ -215,6 +215,6 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
               "<code>events.jsonl</code> by <code>harness report RUN_DIR</code>.</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(summary['scenario'])}: {escape(result)} (kickoff report)</title>"
+            f"<title>{markup(summary['scenario'])}: {markup(result)} (kickoff report)</title>"
             f"<style>{STYLE}</style></head><body><main>{''.join(body)}{footer}</main>"
             "</body></html>\n")

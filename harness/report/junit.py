@@ -15,20 +15,21 @@ from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.regression import compared
 from harness.report.units import format_value
+from harness.shown import escaped
 
 ALLOWS = {"max": "<=", "min": ">="}
 BREAKS = {"max": ">", "min": "<"}
-# Characters XML 1.0 cannot carry at all, escaped or not (an exception's text may hold them).
+# Characters XML 1.0 cannot carry at all, escaped or not (what `escaped` leaves of them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def case(classname: str, name: str, failure: tuple[str, str] | None = None) -> ET.Element:
     """A test case; failure: (type, message); type generator-bound is an error."""
-    element = ET.Element("testcase", classname=classname, name=name, time="0")
+    element = ET.Element("testcase", classname=escaped(classname), name=escaped(name), time="0")
     if failure:
         kind, message = failure
         ET.SubElement(element, "error" if kind == GENERATOR_BOUND else "failure",
-                      message=message, type=kind).text = message
+                      message=escaped(message), type=kind).text = escaped(message)
     return element
 
 
@@ -121,13 +122,13 @@ def document(suite: str, cases: list[ET.Element], properties: dict[str, object],
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
               "time": f"{seconds:.3f}"}
     root = ET.Element("testsuites", name="kickoff", **counts)
-    testsuite = ET.SubElement(root, "testsuite", name=suite, **counts, skipped="0",
+    testsuite = ET.SubElement(root, "testsuite", name=escaped(suite), **counts, skipped="0",
                               **_timestamp(started_utc))
     listed = ET.SubElement(testsuite, "properties")
     for name, value in properties.items():
-        ET.SubElement(listed, "property", name=name, value="" if value is None else str(value))
+        ET.SubElement(listed, "property", name=name, value="" if value is None else escaped(value))
     testsuite.extend(cases)
-    ET.SubElement(testsuite, "system-out").text = out
+    ET.SubElement(testsuite, "system-out").text = escaped(out)
     ET.indent(root)
     return _NOT_XML.sub("", '<?xml version="1.0" encoding="UTF-8"?>\n'
                         + ET.tostring(root, encoding="unicode") + "\n")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
+
+from harness.shown import markup
 
 WIDTH, HEIGHT = 960, 290
 TOP, BOTTOM, LEFT = 52, 34, 66
@@ -110,7 +111,7 @@ def _text(x: float, y: float, text: str, css: str, anchor: str = "start",
           rotate: bool = False) -> str:
     transform = f' transform="rotate(-90 {_num(x)} {_num(y)})"' if rotate else ""
     return (f'<text x="{_num(x)}" y="{_num(y)}" class="{css}" text-anchor="{anchor}"'
-            f'{transform}>{escape(text)}</text>')
+            f'{transform}>{markup(text)}</text>')
 
 
 def _label_rows(labels: Sequence[tuple[float, str]], rows: Sequence[float]) -> list[float | None]:
@@ -128,7 +129,7 @@ def _label_rows(labels: Sequence[tuple[float, str]], rows: Sequence[float]) -> l
 
 
 def _label(x: float, y: float | None, text: str, css: str) -> str:
-    return _text(x + 4, y, text, css) if y is not None else f"<title>{escape(text)}</title>"
+    return _text(x + 4, y, text, css) if y is not None else f"<title>{markup(text)}</title>"
 
 
 def _line(points: list[tuple[float, float | None]], series: Series) -> str:
@@ -147,7 +148,7 @@ def _line(points: list[tuple[float, float | None]], series: Series) -> str:
              f'stroke-linejoin="round"{dash}/>'] if path else []
     parts += [f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2" fill="{series.colour}"/>'
               for run in runs if len(run) == 1 for x, y in run]
-    return f'<g class="series" data-series="{escape(series.label)}">{"".join(parts)}</g>'
+    return f'<g class="series" data-series="{markup(series.label)}">{"".join(parts)}</g>'
 
 
 def _legend(series: Sequence[Series]) -> str:
@@ -179,19 +180,19 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     if right:
         scales[True] = _Scale(right, values(True), top, bottom)
 
-    parts = [f"<title>{escape(title)}</title>",
+    parts = [f"<title>{markup(title)}</title>",
              f'<rect x="{LEFT}" y="{top}" width="{_num(plot_right - LEFT)}" '
              f'height="{bottom - top}" class="plot"/>']
     for span in frame.saturated:
         x1, shaded = px(span.start), _num(max(px(span.end) - px(span.start), 2))
-        parts.append(f'<g class="saturated"><title>{escape(span.label)}</title>'
+        parts.append(f'<g class="saturated"><title>{markup(span.label)}</title>'
                      f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" '
                      f'height="{bottom - top}" class="saturated-window"/>'
                      f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" height="5" '
                      f'class="saturated-strip"/></g>')
     for span in frame.stalls:
         x1 = px(span.start)
-        parts.append(f'<g class="stall"><title>{escape(span.label)}</title>'
+        parts.append(f'<g class="stall"><title>{markup(span.label)}</title>'
                      f'<rect x="{_num(x1)}" y="{top}" '
                      f'width="{_num(max(px(span.end) - x1, 2))}" height="9" '
                      f'class="stall-mark"/></g>')
@@ -199,7 +200,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
                              (top + 28, top + 42))
     for span, row in zip(frame.spans, fault_rows):
         x1, x2 = px(span.start), px(span.end)
-        parts.append(f'<g class="fault" data-fault="{escape(span.label)}">'
+        parts.append(f'<g class="fault" data-fault="{markup(span.label)}">'
                      f'<rect x="{_num(x1)}" y="{top}" width="{_num(max(x2 - x1, 2))}" '
                      f'height="{bottom - top}" class="fault-window"/>'
                      + _label(x1, row, span.label, "fault-label") + "</g>")
@@ -227,7 +228,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     for marker in frame.markers:
         x = px(marker.x)
         row = top + 13 if marker.kind == "kickoff" else phase_rows.pop(0)
-        parts.append(f'<g class="marker {marker.kind}" data-marker="{escape(marker.label)}">'
+        parts.append(f'<g class="marker {marker.kind}" data-marker="{markup(marker.label)}">'
                      f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}"/>'
                      + _label(x, row, marker.label, f"{marker.kind}-label") + "</g>")
     for s in series:
@@ -237,5 +238,5 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     parts.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{_num(plot_right)}" y2="{bottom}" '
                  f'class="axis"/>')
     parts.append(_legend(series))
-    return (f'<svg data-chart="{escape(key)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+    return (f'<svg data-chart="{markup(key)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'class="chart">{"".join(parts)}</svg>')

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from html import escape
 
 from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
 from harness.report.units import format_change, format_value
 from harness.quantities import match_clock
+from harness.shown import markup
 from harness.summary import (ATTEMPTS, ATTEMPTS_NOTE, VIEWER_COLUMNS, booking_line,
                              protocols_line, request_figures, tiers_line)
 
@@ -24,7 +24,7 @@ Cell = tuple[str, str]  # its HTML and its class ("number": right-aligned, on on
 
 def _cell(text: object, css: str = "") -> Cell:
     """A cell whose content is plain text from the data."""
-    return escape(str(text)), css
+    return markup(str(text)), css
 
 
 def _html_cell(content: str, css: str = "") -> Cell:
@@ -38,13 +38,13 @@ def _td(cell: Cell) -> str:
 
 def badge(result: str | None) -> str:
     text = result or "not evaluated"
-    return f'<span class="badge {escape(text.replace(" ", "-"))}">{escape(text)}</span>'
+    return f'<span class="badge {markup(text.replace(" ", "-"))}">{markup(text)}</span>'
 
 
 def _table(css: str, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]]) -> str:
     """rows: (the row's class, its cells); a header is aligned like its column's cells."""
     aligned = [cell_css for _, cell_css in rows[0][1]] if rows else [""] * len(headers)
-    head = "".join(f'<th class="{a}">{escape(h)}</th>' if a else f"<th>{escape(h)}</th>"
+    head = "".join(f'<th class="{a}">{markup(h)}</th>' if a else f"<th>{markup(h)}</th>"
                    for h, a in zip(headers, aligned))
     body = "".join(f'<tr class="{row_css}">{"".join(map(_td, cells))}</tr>' if row_css
                    else f'<tr>{"".join(map(_td, cells))}</tr>' for row_css, cells in rows)
@@ -62,7 +62,7 @@ def slo_table(slos: Sequence[dict]) -> str:
         unit = slo.get("unit") or _unit(slo["metric"])
         span = slo.get("span")
         phase = slo["phase"] + (f" ({span})" if span and span != slo["phase"] else "")
-        metric = escape(slo["metric"]) + (' <span class="tag">default</span>'
+        metric = markup(slo["metric"]) + (' <span class="tag">default</span>'
                                           if slo.get("default") else "")
         css = "failing" if slo["result"] in FAILING else \
             "bound" if slo["result"] == GENERATOR_BOUND else ""
@@ -71,7 +71,7 @@ def slo_table(slos: Sequence[dict]) -> str:
             _cell(f"{BOUND[slo['op']]} {format_value(slo['threshold'], unit)}", "number"),
             _cell(format_value(slo.get("observed"), unit), "number"),
             _html_cell(_clean(slo, unit), "number"),
-            _html_cell(badge(slo["result"]) + (f"<small>{escape(slo['generator_why'])}</small>"
+            _html_cell(badge(slo["result"]) + (f"<small>{markup(slo['generator_why'])}</small>"
                                                if slo.get("generator_why") else ""))]))
     return _table("slos", ["judged for", "phase", "metric", "threshold", "observed",
                            "without the generator's shortfall", "result"], rows)
@@ -85,7 +85,7 @@ def _clean(slo: dict, unit: str) -> str:
     left = [f"{slo['saturated_seconds']} s saturated"] if slo.get("saturated_seconds") else []
     if slo.get("stall_seconds"):
         left.append(f"stall {format_value(slo['stall_s'], 's')}")
-    return escape(format_value(slo["clean"], unit)) + f"<small>{escape(', '.join(left))}</small>"
+    return markup(format_value(slo["clean"], unit)) + f"<small>{markup(', '.join(left))}</small>"
 
 
 def attribution_table(rows: Sequence[dict]) -> str:
@@ -98,10 +98,10 @@ def attribution_table(rows: Sequence[dict]) -> str:
         body.append(("failing" if r["cause"] in ("fault", "both") else "", [
             _cell(r["judged_for"]), _cell(r["span"]), _cell(r["metric"]),
             _cell(f"{BOUND[r['op']]} {format_value(r['threshold'], unit)}", "number"),
-            _html_cell(f"{escape(format_value(r['experiment'], unit))}"
+            _html_cell(f"{markup(format_value(r['experiment'], unit))}"
                        f"<small>{r['experiment_seconds']} s</small>", "number"),
-            _html_cell(f"{escape(format_value(r['control'], unit))}"
-                       f"<small>{r['control_seconds']} s of {escape(r['control_run'])}</small>",
+            _html_cell(f"{markup(format_value(r['control'], unit))}"
+                       f"<small>{r['control_seconds']} s of {markup(r['control_run'])}</small>",
                        "number"),
             _cell(difference, "number"), _cell(r["words"])]))
     return _table("attribution", ["judged for", "phase", "SLO", "threshold", "experiment",
@@ -121,7 +121,7 @@ def _moment(match_s: float | None, delay_ms: float | None) -> str:
         return "-"
     late = f"<small>+{format_value(delay_ms / 1000, 's')}</small>" if delay_ms is not None \
         else ""
-    return escape(match_clock(match_s)) + late
+    return markup(match_clock(match_s)) + late
 
 
 def fault_table(faults: Sequence[dict], judged: Sequence[dict]) -> str:
@@ -130,10 +130,10 @@ def fault_table(faults: Sequence[dict], judged: Sequence[dict]) -> str:
     for f in faults:
         reverted = _moment(f.get("reverted_match_s"), f.get("revert_delay_ms"))
         if f.get("reverted_match_s") is None and f.get("status"):
-            reverted = f'<span class="status">{escape(f["status"])}</span>'
-        recovered = escape(_after(f, "recovered_after_s", "never"))
+            reverted = f'<span class="status">{markup(f["status"])}</span>'
+        recovered = markup(_after(f, "recovered_after_s", "never"))
         if f.get("recovery_from") and f.get("recovered_after_s") is not None:
-            recovered += f"<small>from {escape(f['recovery_from'])}</small>"
+            recovered += f"<small>from {markup(f['recovery_from'])}</small>"
         result = results.get(f["name"])
         rows.append(("failing" if result == "fail" else "bound" if result == GENERATOR_BOUND
                      else "", [
@@ -174,7 +174,7 @@ def phase_tables(summary: dict) -> str:
     for span in summary["phases"] + [summary["overall"]]:
         peak = span["name"] == summary.get("peak_phase")
         rows.append(("peak" if peak else "", [
-            _html_cell(escape(span["name"]) + (' <span class="tag">peak</span>' if peak else "")),
+            _html_cell(markup(span["name"]) + (' <span class="tag">peak</span>' if peak else "")),
             _cell(f"{match_clock(span['from_match_s'])} … {match_clock(span['to_match_s'])}",
                   "number"),
             _cell(f"{span['peak_viewers']}/{span['peak_target_viewers']}", "number"),
@@ -184,11 +184,11 @@ def phase_tables(summary: dict) -> str:
               for key, _ in VIEWER_COLUMNS)]))
     viewers = _table("phases", ["phase", "match time", "viewers / target", *ATTEMPTS]
                      + [label for _, label in VIEWER_COLUMNS], rows)
-    viewers += f'<p class="protocols">{escape(ATTEMPTS_NOTE)}</p>\n'
+    viewers += f'<p class="protocols">{markup(ATTEMPTS_NOTE)}</p>\n'
     for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                  booking_line(summary["overall"])):
         if line:
-            viewers += f'<p class="protocols">{escape(line)}</p>\n'
+            viewers += f'<p class="protocols">{markup(line)}</p>\n'
     rows = [("", [_cell(label)] + [_cell(format_value(value, unit), "number")
                                    for value, unit in cells])
             for label, cells in request_figures(summary)]

@@ -10,10 +10,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.document import Document
-from harness.fields import shown, unknown
+from harness.fields import unknown
 from harness.load.journey import AnyJourney, read_journey
 from harness.platforms.hosts import host_problem
 from harness.platforms.stack import Stack
+from harness.shown import shown
 
 
 def check_viewers(values: dict, stack: Stack | None, source: Path,

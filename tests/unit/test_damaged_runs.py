@@ -147,7 +147,7 @@ def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
 
 
 @pytest.mark.parametrize(("edit", "words"), [
-    (lines("windows.jsonl", lambda found: found.insert(9, b"[]")), ("windows.jsonl:10:", "[]")),
+    (lines("windows.jsonl", lambda found: found.insert(9, b"[]")), ("windows.jsonl:10:", "a list is not an object")),
     (lines("windows.jsonl", lambda found: found.insert(9, b"[" * 100_000)),
      ("windows.jsonl:10:", "nested too deeply")),
     (window_field(5, "epoch", 1e300), ("windows.jsonl:5:", "epoch")),
@@ -166,7 +166,7 @@ def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
                                                         b'"delay_ms": 1}')),
      ("events.jsonl:2:", "before its fault_scheduled")),
     (put("scenario.yaml", "name: [unclosed\n"), ("scenario.yaml:2:", "YAML syntax error")),
-    (put("scenario.yaml", "- a list\n"), ("scenario.yaml:", "not an object")),
+    (put("scenario.yaml", "- a list\n"), ("scenario.yaml:", "the file is a YAML list, not a mapping")),
     (put("scenario.yaml", b"name: \xff\n"), ("scenario.yaml:", "not UTF-8")),
     (put("scenario.yaml", "seed: !!int abc\n"), ("scenario.yaml:1:", "YAML syntax error")),
     (_unknown_metric, ("scenario.yaml:", "slos[2].metric", "'goals_per_minute' is not a metric")),

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 from harness.document import Document, Where
-from harness.fields import (Choice, Field, FreeMapping, Items, Number, Record, Text, Time, shown,
+from harness.fields import (Choice, Field, FreeMapping, Items, Number, Record, Text, Time,
                             unknown)
 from harness.load.clients import CLIENTS
+from harness.shown import shown
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
