@@ -377,6 +377,10 @@ def _stack_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--journey", type=Path, metavar="FILE",
                          help="a journey file to use instead of the scenario's (relative to the "
                               "current directory)")
+    command.add_argument("--allow-code-outside", action="store_true",
+                         help="let a code journey's module come from outside the folder of the "
+                              "file naming it (its module is imported and run; see "
+                              "docs/journeys.md)")
 
 
 def _time_scale_options(command: argparse.ArgumentParser) -> None:
@@ -670,6 +674,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="kickoff: %(message)s", stream=sys.stderr)
+    if getattr(args, "allow_code_outside", False):
+        from harness.load.journey.code import allow_outside
+
+        allow_outside(True)
     try:
         return args.handler(args)
     except HarnessError as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
 from harness.load.journey.code import Journey, LoadError, load_class
+from harness.load.journey.contained import described_class
 from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import CodeJourney, DataJourney, Viewer
@@ -23,11 +24,13 @@ from harness.load.journey.trip import JourneyFailed, start
 AnyJourney = DataJourney | CodeJourney
 
 
-def read_journey(value: object, where: Where, folder: Path,
-                 document: Document) -> AnyJourney | None:
+def read_journey(value: object, where: Where, folder: Path, document: Document, *,
+                 run_here: bool = False) -> AnyJourney | None:
     """The journey `value` names: a file (relative to `folder`), or a mapping
     (inline steps, or {python: FILE:Class}). Problems go to `document` (a
-    journey file's own, with its lines, included); None if there are any."""
+    journey file's own, with its lines, included); None if there are any.
+    A code journey's module is imported in a child process (contained.py),
+    or with `run_here` into this one, to be run."""
     if isinstance(value, str):
         path = folder / value
         if not path.is_file():
@@ -35,23 +38,24 @@ def read_journey(value: object, where: Where, folder: Path,
                                            f"scenario's folder)")
         try:
             inner = read_document(path)
-            journey = _read(inner.data, (), path.parent, inner, str(path))
+            journey = _read(inner.data, (), path.parent, inner, str(path), run_here)
             inner.check()
         except InvalidInput as error:
             return document.include(error)
         return journey
-    return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}")
+    return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}",
+                 run_here)
 
 
 def _read(data: object, where: Where, folder: Path, document: Document,
-          source: str) -> AnyJourney | None:
+          source: str, run_here: bool) -> AnyJourney | None:
     if isinstance(data, dict) and "python" in data:
         values = CODE.read(data, where, document) or {}
         accounts = read_accounts_field(values, where, folder, document)
         if not values.get("python"):
             return None
         try:
-            path, cls = load_class(values["python"], folder)
+            path, cls = (load_class if run_here else described_class)(values["python"], folder)
         except LoadError as error:
             return document.problem(where + ("python",), str(error))
         return CodeJourney(values["python"], path, cls, accounts or None)
@@ -71,9 +75,10 @@ def resolved(value: str | dict, folder: Path) -> str | dict:
 
 
 def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
-    """A journey already validated with its scenario, read again for a run."""
+    """A journey already validated with its scenario, read again for a run (a
+    code journey's module imported into this process)."""
     document = Document(name, None, {})
-    journey = read_journey(value, ("journey",), folder, document)
+    journey = read_journey(value, ("journey",), folder, document, run_here=True)
     document.check()
     return journey
 

@@ -27,6 +27,7 @@ from typing import Any
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import Viewer
 from harness.metrics import GROUP_RULE, is_group
+from harness.shown import shown
 
 
 class Journey:
@@ -79,19 +80,50 @@ class Journey:
         raise NotImplementedError(f"{type(self).__name__} has no leaving()")
 
 
+_LONGEST_ERROR = 300  # characters of an import error's message that are shown
+
+
 class LoadError(ValueError):
     """A journey class that cannot be loaded."""
 
 
-def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
-    """(file, class) of `FILE.py:Class`, FILE relative to `folder`."""
+# Code from outside the folder of the file that names it is refused unless
+# the command line allows it (--allow-code-outside): a journey's module runs.
+_outside_allowed = False
+
+
+def allow_outside(allowed: bool) -> None:
+    """Whether a code journey may come from outside the folder of the file
+    naming it (absolute paths, ../, symlinks that lead out): --allow-code-outside."""
+    global _outside_allowed
+    _outside_allowed = allowed
+
+
+def located(spec: str, folder: Path) -> tuple[Path, str]:
+    """(file, class name) of `FILE.py:Class`, FILE relative to `folder` and, unless
+    allowed, inside it once every symlink is followed; nothing is imported."""
     file, colon, name = spec.rpartition(":")
     if not colon or not file.endswith(".py") or not name.isidentifier():
-        raise LoadError(f"{spec!r} is not FILE.py:Class (write e.g. journeys/myapp.py:MyApp)")
+        raise LoadError(f"{shown(spec)} is not FILE.py:Class (write e.g. journeys/myapp.py:MyApp)")
     path = (folder / file).resolve()
     if not path.is_file():
         raise LoadError(f"no file {path} (a relative path is read from the scenario's folder)")
-    module = _import(path)
+    if not _outside_allowed and not path.is_relative_to(folder.resolve()):
+        raise LoadError(f"{file} leads outside {folder.resolve()} (to {path}); a code journey's "
+                        f"module is imported and run, so it must lie in the folder of the file "
+                        f"naming it (--allow-code-outside allows it elsewhere)")
+    return path, name
+
+
+def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
+    """(file, class) of `FILE.py:Class`, FILE relative to `folder`, imported
+    into this process (located() first)."""
+    path, name = located(spec, folder)
+    return path, journey_class(imported(path), spec.rpartition(":")[0], name)
+
+
+def journey_class(module: object, file: str, name: str) -> type[Journey]:
+    """Class `name` of the imported `module`, checked to be a journey class."""
     cls = getattr(module, name, None)
     if not isinstance(cls, type):
         classes = [k for k, v in vars(module).items() if isinstance(v, type)
@@ -102,11 +134,12 @@ def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
         raise LoadError(f"{name} is not a subclass of harness.load.journey.Journey")
     malformed = [group for group in cls.groups if not isinstance(group, str) or not is_group(group)]
     if malformed:
-        raise LoadError(f"{name}.groups: {malformed[0]!r} is not {GROUP_RULE}")
-    return path, cls
+        raise LoadError(f"{name}.groups: {shown(malformed[0])} is not {GROUP_RULE}")
+    return cls
 
 
-def _import(path: Path) -> object:
+def imported(path: Path) -> object:
+    """The module at `path`, run once per process (again: the same module)."""
     name = f"kickoff_journey_{abs(hash(str(path)))}"
     if name in sys.modules:  # validated already: the same class at run time
         return sys.modules[name]
@@ -117,7 +150,7 @@ def _import(path: Path) -> object:
     except (Exception, SystemExit) as error:
         line = _line_in(error, path)
         raise LoadError(f"{path.name}{f':{line}' if line else ''} does not import: "
-                        f"{error.__class__.__name__}: {error}") from None
+                        f"{error.__class__.__name__}: {str(error)[:_LONGEST_ERROR]}") from None
     sys.modules[name] = module
     return module
 
