@@ -670,10 +670,19 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class _EscapedFormatter(logging.Formatter):
+    """Log lines escaped: they quote fault, phase and component names from files."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escaped(super().formatMessage(record))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_EscapedFormatter("kickoff: %(message)s"))
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="kickoff: %(message)s", stream=sys.stderr)
+                        handlers=[handler])
     if getattr(args, "allow_code_outside", False):
         from harness.load.journey.code import allow_outside
 

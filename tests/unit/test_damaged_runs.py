@@ -147,7 +147,8 @@ def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
 
 
 @pytest.mark.parametrize(("edit", "words"), [
-    (lines("windows.jsonl", lambda found: found.insert(9, b"[]")), ("windows.jsonl:10:", "a list is not an object")),
+    (lines("windows.jsonl", lambda found: found.insert(9, b"[]")),
+     ("windows.jsonl:10:", "a list is not an object")),
     (lines("windows.jsonl", lambda found: found.insert(9, b"[" * 100_000)),
      ("windows.jsonl:10:", "nested too deeply")),
     (window_field(5, "epoch", 1e300), ("windows.jsonl:5:", "epoch")),
@@ -166,12 +167,13 @@ def _scheduled_fault(budget: float) -> Callable[[list[bytes]], None]:
                                                         b'"delay_ms": 1}')),
      ("events.jsonl:2:", "before its fault_scheduled")),
     (put("scenario.yaml", "name: [unclosed\n"), ("scenario.yaml:2:", "YAML syntax error")),
-    (put("scenario.yaml", "- a list\n"), ("scenario.yaml:", "the file is a YAML list, not a mapping")),
+    (put("scenario.yaml", "- a list\n"),
+     ("scenario.yaml:", "the file is a YAML list, not a mapping")),
     (put("scenario.yaml", b"name: \xff\n"), ("scenario.yaml:", "not UTF-8")),
     (put("scenario.yaml", "seed: !!int abc\n"), ("scenario.yaml:1:", "YAML syntax error")),
     (_unknown_metric, ("scenario.yaml:", "slos[2].metric", "'goals_per_minute' is not a metric")),
     (lines("windows.jsonl", _requests_group("no such group")),
-     ("windows.jsonl:21:", '"no such group" is not a request group name')),
+     ("windows.jsonl:21:", "'no such group' is not a request group name")),
     (lines("windows.jsonl", _requests_field("latency", {"999": 1, "2000": 1})),
      ("windows.jsonl:21:", "bucket '2000' is not a bucket number")),
     (lines("windows.jsonl", _window_of(30, "played_s", 1e308)),
@@ -255,7 +257,8 @@ def _without_slos(summary: dict) -> dict:
 
 @pytest.mark.parametrize(("edit", "words"), [
     (_summary(_without_slos), ("summary.json: verdict.slos:", "not a list")),
-    (_summary(_string_observed), ("summary.json: verdict.slos[1].observed:", '"fast"')),
+    (_summary(_string_observed),
+     ("summary.json: verdict.slos[1].observed:", "'fast' is not a number")),
     (put("summary.json", "[" * 100_000 + "]" * 100_000), ("summary.json:", "nested too deeply")),
 ], ids=["no-verdict-slos", "string-observed", "deep-nesting"])
 def test_compare_refuses_a_damaged_summary_with_one_line(judged, tmp_path, edit, words):

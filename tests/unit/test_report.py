@@ -137,7 +137,7 @@ def test_junit_stays_well_formed_with_any_text_in_the_data(tmp_path):
     [suite] = list(xml)
     [case] = list(suite)
     assert suite.name == 'kickoff.a<b>&"c"' and suite.timestamp is None
-    assert case.result[0].message == "run failed: OSError: [31mbroken pipe & <more>"
+    assert case.result[0].message == "run failed: OSError: \\x1b[31mbroken\\x00 pipe & <more>"
 
 
 def test_the_schema_rejects_what_ci_servers_would_not_read():

@@ -422,7 +422,7 @@ audience: {viewers: [{at: -2m, viewers: 1}]}
     # YAML itself
     (MINIMAL + "seed: 1\nseed: 2\n", ":7: seed: duplicate key (first given on line 6; keep one)"),
     ("", ":1: has no value (expected a mapping; its keys include name, description, platform)"),
-    ("- name: t\n", ":1: the file is a list, not a mapping (its keys include name, description, "
+    ("- name: t\n", ":1: the file is a YAML list, not a mapping (its keys include name, description, "
                     "platform)"),
 ])
 def test_each_rule_reports_its_line_field_and_fix(tmp_path, text, expected):
