@@ -12,8 +12,11 @@ app's requests in code (a Locust task, a test client).
             return info["url"]
 
 The class is loaded from a file next to the scenario
-(`journey: {python: journeys/myapp.py:MyApp}`); one instance per viewing
-attempt. docs/journeys.md is the user's reference.
+(`journey: {python: journeys/myapp.py:MyApp}`), inside the folder of the file
+naming it unless --allow-code-outside; one instance per viewing attempt.
+Loading imports the module, that is runs it: validation does so in a child
+process (contained.py), a run in its own. docs/journeys.md is the user's
+reference.
 """
 
 from __future__ import annotations
@@ -80,9 +83,6 @@ class Journey:
         raise NotImplementedError(f"{type(self).__name__} has no leaving()")
 
 
-_LONGEST_ERROR = 300  # characters of an import error's message that are shown
-
-
 class LoadError(ValueError):
     """A journey class that cannot be loaded."""
 
@@ -90,6 +90,7 @@ class LoadError(ValueError):
 # Code from outside the folder of the file that names it is refused unless
 # the command line allows it (--allow-code-outside): a journey's module runs.
 _outside_allowed = False
+_LONGEST_ERROR = 300  # characters of an import error's message that are shown
 
 
 def allow_outside(allowed: bool) -> None:
