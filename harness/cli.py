@@ -313,9 +313,9 @@ def _reset(args: argparse.Namespace) -> int:
     print(f"fault journals: {journals_dir()} (KICKOFF_STATE_DIR={journals_dir().parent})")
     for line in found.done + found.left or ["nothing to reset: no run that is over left a "
                                             "fault, no stack running"]:
-        print(line)
+        print(escaped(line))  # names from fault journals
     for line in found.failed:
-        print(f"error: {line}", file=sys.stderr)
+        print(f"error: {escaped(line)}", file=sys.stderr)
     return 1 if found.failed else 0
 
 

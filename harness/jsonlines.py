@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import InvalidInput
+from harness.shown import escaped
 
 T = TypeVar("T")
 MAX_BYTES = 1 << 30  # a day-long run at 1,000 viewers writes well under this
@@ -48,7 +49,7 @@ def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[s
         try:
             records.append(_record(line, parse))
         except ValueError as error:
-            problems.append(f"{path}:{number}: {error}")
+            problems.append(escaped(f"{path}:{number}: {error}"))  # it may quote a key
     if torn:
         try:
             records.append(_record(torn, parse))

@@ -167,3 +167,15 @@ def test_a_run_folders_scenario_that_is_not_a_mapping_is_told_by_kind_never_quot
     assert f"the file is {told}, not a mapping" in str(refused.value)
     assert content.strip()[2:12] not in str(refused.value)
     assert kind(yaml.safe_load(content)) == told
+
+
+def test_a_damaged_line_quoting_a_forged_key_stays_one_escaped_line(recorded, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(recorded, run_dir)
+    windows = run_dir / "windows.jsonl"
+    forged = json.dumps("k\nerror: other.yaml:1: name: forged\u202e")
+    windows.write_text(windows.read_text().replace('"window":{', f'"window":{{{forged}:0,', 1))
+    with pytest.raises(InvalidInput) as refused:
+        write_results(run_dir)
+    assert_clean(str(refused.value), lines_start=f"{windows}:1: ")
+    assert "k\\nerror: other.yaml:1: name: forged\\u202e" in str(refused.value)
