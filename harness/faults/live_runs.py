@@ -64,10 +64,9 @@ def register(name: str, owner: dict) -> None:
     temporary = f".{name}.tmp"
     with _opened() as folder:
         try:
-            file = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
-                           dir_fd=folder)
-            os.fchmod(file, 0o644)  # every user's reset reads it, whatever the umask
-            with open(file, "w") as out:
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                              dir_fd=folder), "w") as out:
+                os.fchmod(out.fileno(), 0o644)  # every user's reset reads it, whatever the umask
                 json.dump(owner, out, indent=1)
             os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)  # never half one
         except OSError as error:
@@ -83,13 +82,14 @@ def unregister(name: str) -> None:
 
 
 def _read(name: str, folder: int) -> dict | None:
-    """A record, or None for a file this registry did not write."""
-    with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)) as record:
+    """A record, or None for a file this registry did not write (never
+    through a symlink; a FIFO reads as empty instead of blocking)."""
+    with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)) as file:
         try:
-            owner = json.load(record)
+            owner = json.load(file)
         except ValueError:
             return None
-    return owner if isinstance(owner, dict) and "pid" in owner else None
+    return owner if isinstance(owner, dict) and isinstance(owner.get("pid"), int) else None
 
 
 def live_runs() -> list[dict]:

@@ -153,9 +153,10 @@ def test_a_record_whose_run_is_gone_is_ignored_and_removed(state, sleeper, tmp_p
     outside = tmp_path / "outside.json"
     outside.write_text("{}")
     (live_runs.FOLDER / "link.json").symlink_to(outside)
+    os.mkfifo(live_runs.FOLDER / "fifo.json")  # nobody writes to it: reading must not wait
     alive = journal_of({**this_run(Path("/results/alive"), "s", stack(THERE), ["f"])})
     assert records() == sorted([dead.path.name, "reused.json", "junk.json", "link.json",
-                                alive.path.name])
+                                "fifo.json", alive.path.name])
     assert sorted(o["run_dir"] for o in live_runs.live_runs()) == ["/results/alive",
                                                                     "/results/killed"]
     assert records() == sorted([dead.path.name, alive.path.name])
