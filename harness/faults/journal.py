@@ -4,7 +4,9 @@ platform and the stack its faults go to: harness/faults/owner.py) and holds
 every fault on disk before it is applied, off disk once it is reverted. A
 run that ends with nothing left in it removes it; what a killed harness left
 behind is what a dead owner's journal holds, and `harness reset` reverts it
-(harness/faults/side_by_side.py says whose journal stops whom).
+(harness/faults/side_by_side.py says whose journal stops whom). A run with
+faults planned is also on the machine's registry of live runs while it goes
+(harness/faults/live_runs.py), for resets under any state folder.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness.faults import live_runs
 from harness.platforms.base import state_dir
 
 
@@ -57,18 +60,25 @@ class Journal:
                 temporary.replace(self.path)  # atomic: never half a journal
 
     def open(self) -> None:
-        """Write the journal with its owner and nothing in it yet (a run starting)."""
+        """Write the journal with its owner and nothing in it yet (a run
+        starting); a run with faults planned goes on the machine's registry."""
+        if (self._owner or {}).get("faults"):
+            live_runs.register(self.path.name, self._owner)
         with self._locked() as data:
             data["owner"] = self._owner
 
     def finish(self) -> None:
         """The run is over: its journal goes if nothing is left in it, else it
-        stays for `harness reset`, marked as ended whatever its PID does next."""
+        stays for `harness reset`, marked as ended whatever its PID does next;
+        it leaves the machine's registry either way."""
         with self._locked() as data:
+            planned = (data["owner"] or {}).get("faults")
             if data["entries"]:
                 data["owner"] = {**(data["owner"] or {}), "ended": True}
             else:
                 data["gone"] = True
+        if planned:
+            live_runs.unregister(self.path.name)
 
     def forget(self) -> None:
         """Remove the journal if nothing is left in it (after `harness reset`)."""

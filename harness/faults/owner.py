@@ -1,8 +1,9 @@
 """Who a fault journal belongs to: the run's process (its PID with the
 kernel's start time and boot, so a later process that got the same PID is
 not taken for it), the run's folder and scenario, its platform, and the
-drivers' contexts of its stack (what its faults go through). Whether that
-run is still going decides what another run and `harness reset` may do."""
+drivers' contexts of its stack (what its faults go through), and the state
+folder of its journal. Whether that run is still going decides what another
+run and `harness reset` may do."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import socket
 from pathlib import Path
 
+from harness.platforms.base import state_dir
 from harness.platforms.process_tree import process_start_time
 from harness.platforms.stack import Stack
 
@@ -29,8 +31,9 @@ def this_run(run_dir: Path, scenario: str, stack: Stack, faults: list[str]) -> d
     pid = os.getpid()
     return {"pid": pid, "process_start": process_start_time(pid), "boot_id": _boot_id(),
             "host": socket.gethostname(), "run_dir": str(run_dir.resolve()),
-            "scenario": scenario, "platform": stack.platform,
-            "stack": list(stack.contexts.values()), "faults": faults, "ended": False}
+            "state_dir": str(state_dir().absolute()), "scenario": scenario,
+            "platform": stack.platform, "stack": list(stack.contexts.values()), "faults": faults,
+            "ended": False}
 
 
 def is_live(owner: dict | None) -> bool:

@@ -5,9 +5,11 @@ process gone: what a killed harness left behind) is reverted with the
 driver it was injected with; a run still going keeps its faults (it reverts
 them itself), and `harness reset` says whose they are. Then, to be sure,
 every driver resets each stack a platform runs here (the registry's
-platforms say which), except a stack a live run has faults planned on:
-Toxiproxy without a toxic and with every link enabled, containers unpaused,
-started and reconnected, local processes continued and started.
+platforms say which), except a stack a live run has faults planned on,
+whatever KICKOFF_STATE_DIR it uses (the machine's registry of live runs:
+harness/faults/live_runs.py): Toxiproxy without a toxic and with every link
+enabled, containers unpaused, started and reconnected, local processes
+continued and started.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from collections.abc import Sequence
 
 from harness.errors import HarnessError
 from harness.faults.journal import Journal, run_journals
+from harness.faults.live_runs import live_runs
 from harness.faults.owner import described, is_live, who
 from harness.faults.registry import driver
+from harness.platforms.base import state_dir
 from harness.platforms.registry import PLATFORMS
 
 
@@ -38,7 +42,7 @@ class Reset:
         self.failed: list[str] = []
         self.left: list[str] = []
         self._touched: list[dict] = []  # the contexts reverts went through
-        self._busy: list[tuple[dict, dict]] = []  # (context, the live run with faults on it)
+        self._busy: list[dict] = []  # the owners of live runs with faults planned
 
     def journals(self, journals: Sequence[Journal]) -> None:
         """Revert what the journals of runs that are over hold; note the live ones."""
@@ -48,7 +52,7 @@ class Reset:
                 self._revert(journal)
                 continue
             if owner.get("faults"):
-                self._busy += [(context, owner) for context in owner.get("stack", [])]
+                self._busy.append(owner)  # of this state folder, perhaps of another host
             names = sorted({e["fault"] for e in journal.entries().values()})
             if names:
                 self.left.append(f"not reverted: {', '.join(names)} of {who(owner)}: that run "
@@ -71,13 +75,20 @@ class Reset:
 
     def stacks(self) -> None:
         """Reset each stack running here, and each a revert went through,
-        unless a live run has faults on it."""
+        unless a live run has faults on it (under any state folder)."""
+        try:
+            busy = self._busy + live_runs()
+        except HarnessError as error:  # which stacks live runs use cannot be told
+            self.failed.append(f"no stack reset: {error}")
+            return
         running = _stack_contexts()
         for context in running + [c for c in self._touched if c not in running]:
-            owner = next((o for c, o in self._busy if c == context), None)
+            owner = next((o for o in busy if context in o.get("stack", [])), None)
             if owner is not None:
                 self.left.append(f"not reset: {described(context)}: {who(owner)} is still "
-                                 f"going with faults on it")
+                                 f"going with faults on it (its KICKOFF_STATE_DIR="
+                                 f"{owner.get('state_dir', state_dir())}); reset again once "
+                                 f"it is over")
                 continue
             try:
                 self.done += driver(context).reset()

@@ -4,22 +4,30 @@ faults on the reference stack and an external run on a platform of its own
 (tests/streams/external.py) both go through; after `kill -9` of the first,
 a run with faults on its stack is refused (naming the killed run and
 KICKOFF_STATE_DIR), and `harness reset` reverts only the killed run's faults,
-leaving the live run's fault and journal alone until it ends by itself."""
+leaving the live run's fault and journal alone until it ends by itself.
+A `harness reset` under another KICKOFF_STATE_DIR, which sees none of the
+tier's journals, leaves a live run's fault in place all the same, naming the
+run and its state folder, and resets the stack once that run is over."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import urllib.request
 
 import pytest
 
 from harness.faults.journal import run_journals, unreverted
+from harness.faults.live_runs import live_runs
+from harness.platforms.base import state_dir
+from harness.platforms.reference import TOXIPROXY_API
 from tests.cli import HARNESS, harness
-from tests.faults.helpers import wait_until
+from tests.faults.helpers import injected, wait_until
 from tests.faults.test_fault_runs import LINK_FAULTS, scenario_text
 from tests.reference import toxiproxy
-from tests.run.helpers import write_scenario
+from tests.run.helpers import run_dir, write_scenario
 from tests.streams.external import external_platform, external_scenario
 
 pytestmark = pytest.mark.only_on("local")  # the journals are the same on either platform
@@ -119,3 +127,43 @@ faults:
     assert toxiproxy().is_enabled("auth-redis") and toxiproxy().toxics("edge-origin-a") == []
     assert live.returncode in (0, 1), out + err  # a verdict: it went to its end
     assert run_journals() == []
+
+
+def slow_a_on() -> bool:
+    """the run's latency on edge-origin-a in force"""
+    return bool(toxiproxy().toxics("edge-origin-a"))
+
+
+def test_a_reset_under_another_state_folder_leaves_a_live_runs_fault(stack, untouched, tmp_path):
+    faulty = write_scenario(tmp_path, "faulty", scenario_text(stack.name, "2m", """\
+  - {name: slow-a, kind: latency, target: edge-origin-a, at: 3s, for: 60s, params: {latency: 50ms}}
+"""))
+    elsewhere = {**os.environ, "KICKOFF_STATE_DIR": str(tmp_path / "elsewhere")}
+    run = start(faulty, tmp_path / "results")
+    try:
+        wait_until(slow_a_on, 40)
+        registered = [o for o in live_runs() if o["pid"] == run.pid]
+        refused = harness("reset", env=elsewhere)
+        assert slow_a_on()  # seen from Toxiproxy: the live run's fault is still there
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 143, out + err
+    assert toxiproxy().toxics("edge-origin-a") == []  # reverted by its own run
+    assert all(o["pid"] != run.pid for o in live_runs())  # off the registry as it ended
+    folder = run_dir(tmp_path / "results").resolve()
+    assert [o["run_dir"] for o in registered] == [str(folder)]
+    assert refused.returncode == 0, refused.stderr
+    assert "elsewhere" in refused.stdout  # it read its own, empty, journals
+    for words in (f"not reset: toxiproxy {TOXIPROXY_API}", f"run PID {run.pid} ({folder})",
+                  f"KICKOFF_STATE_DIR={state_dir().absolute()}"):
+        assert words in refused.stdout, refused.stdout
+    assert "every toxic removed" not in refused.stdout
+
+    # Once the run is over, a reset there resets the stack: a toxic nobody owns goes.
+    with injected(stack.name, "latency", "edge-origin-a", hold=True, latency="50ms"):
+        assert slow_a_on()
+        reset = harness("reset", env=elsewhere)
+        assert not slow_a_on(), reset.stdout + reset.stderr
+    assert reset.returncode == 0 and "toxiproxy: every toxic removed" in reset.stdout, reset.stdout

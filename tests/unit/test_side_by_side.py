@@ -1,17 +1,21 @@
 """Fault journals of runs side by side: whose journal stops a run (a run
 that is over and left faults on the same stack), whose never does (a run
-still going; any journal, for a run without faults), and how a run's owner
-is told from a later process that got its PID. The owners are real
-processes; the journals real files in a state folder of the test's own."""
+still going; any journal, for a run without faults), how a run's owner
+is told from a later process that got its PID, and the machine's registry
+of live runs: who is on it, which records are stale. The owners are real
+processes; the journals and records real files in folders of the test's own."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness.errors import InfrastructureMissing
+from harness.faults import live_runs
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, this_run
 from harness.faults.side_by_side import check_before_run
@@ -28,7 +32,9 @@ def stack(*contexts: dict) -> Stack:
 
 @pytest.fixture
 def state(tmp_path, monkeypatch) -> Path:
+    """A state folder, and a registry of live runs, of the test's own."""
     monkeypatch.setenv("KICKOFF_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(live_runs, "FOLDER", tmp_path / "live")
     return tmp_path / "state"
 
 
@@ -121,6 +127,56 @@ def test_a_mark_goes_to_the_only_live_run_or_the_one_chosen(state, sleeper):
     assert running_run("two").path == second.path
     with pytest.raises(InvalidInput, match="--run three: no running run"):
         running_run("three")
+
+
+def records() -> list[str]:
+    return sorted(os.listdir(live_runs.FOLDER))
+
+
+def test_a_run_with_faults_planned_is_on_the_registry_until_it_finishes(state, sleeper):
+    owner = owned_by(sleeper, HERE, "/results/a")
+    journal = journal_of(owner, "cut-a")
+    journal_of({**owner, "faults": []})  # nothing planned: not on it
+    assert live_runs.live_runs() == [owner] and records() == [journal.path.name]
+    assert owner["state_dir"] == str(state.absolute())
+    assert stat.S_IMODE(live_runs.FOLDER.stat().st_mode) == 0o1777  # shared like /tmp
+    assert stat.S_IMODE((live_runs.FOLDER / journal.path.name).stat().st_mode) == 0o644
+    journal.finish()  # ended with a fault left: over, off the registry
+    assert live_runs.live_runs() == [] and records() == []
+
+
+def test_a_record_whose_run_is_gone_is_ignored_and_removed(state, sleeper, tmp_path):
+    dead = journal_of(owned_by(sleeper, HERE, "/results/killed"), "cut-a")
+    reused = owned_by(sleeper, THERE, "/results/reused")
+    live_runs.register("reused.json", {**reused, "process_start": reused["process_start"] + 1})
+    (live_runs.FOLDER / "junk.json").write_text("{not json")
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    (live_runs.FOLDER / "link.json").symlink_to(outside)
+    os.mkfifo(live_runs.FOLDER / "fifo.json")  # nobody writes to it: reading must not wait
+    alive = journal_of({**this_run(Path("/results/alive"), "s", stack(THERE), ["f"])})
+    assert records() == sorted([dead.path.name, "reused.json", "junk.json", "link.json",
+                                "fifo.json", alive.path.name])
+    assert sorted(o["run_dir"] for o in live_runs.live_runs()) == ["/results/alive",
+                                                                    "/results/killed"]
+    assert records() == sorted([dead.path.name, alive.path.name])
+    assert outside.read_text() == "{}"  # a symlink's target is never read or removed
+    sleeper.kill()  # kill -9: nothing unregisters it
+    sleeper.wait()
+    assert [o["run_dir"] for o in live_runs.live_runs()] == ["/results/alive"]
+    assert records() == [alive.path.name]
+
+
+def test_the_registry_is_a_real_folder_it_can_trust(state, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    live_runs.FOLDER.symlink_to(elsewhere)
+    with pytest.raises(InfrastructureMissing, match=f"{live_runs.FOLDER}: .*must be a folder"):
+        live_runs.live_runs()
+    live_runs.FOLDER.unlink()
+    live_runs.FOLDER.mkdir(mode=0o700)  # ours, as a umask of 077 leaves it: opened up
+    assert live_runs.live_runs() == []
+    assert stat.S_IMODE(live_runs.FOLDER.stat().st_mode) == 0o1777
 
 
 BY_HAND = """\
