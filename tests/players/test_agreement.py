@@ -8,15 +8,13 @@ players side by side on proxies of their own (tests/players/sessions.py);
 the bounds are harness/calibrate/agreement.py's.
 
 Every figure is printed; those kickoff's model cannot follow on a stream
-are shown and not held, each for the reason docs/calibration.md measures:
-on ffmpeg's live DASH (suggestedPresentationDelay one segment) dash.js's
+are shown and not held, for the reason docs/calibration.md measures: on
+ffmpeg's live DASH (suggestedPresentationDelay one segment) dash.js's
 startup, stalls, stalled time and rung turn on millisecond timing and on
 the media itself, and two dash.js disagree with each other as much (there,
 kickoff and the real players must all start, and kickoff must fail no
-attempt the real players survive); on the reference stack hls.js takes
-about a second to get its first segment into the buffer, which kickoff's
-startup does not include, and which slows hls.js's first throughput sample
-and so its climb to the higher renditions."""
+attempt the real players survive). On HLS, the reference stack's included,
+every figure is held."""
 
 from __future__ import annotations
 
@@ -40,7 +38,6 @@ STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
 HELD = {"hls": FIGURES, "dash": ()}  # the figures held against kickoff, by player
-REFERENCE_HELD = ("stalls", "stalled")
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
 
@@ -98,5 +95,5 @@ def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
     compared = sessions.compare(yardstick, "hls", parts.netloc, url[len(f"{parts.scheme}://"
                                                                        f"{parts.netloc}"):],
                                 [v.bandwidth for v in hls.parse_master(master, url)],
-                                together=False, figures=REFERENCE_HELD)
+                                together=False, figures=HELD["hls"])
     judged("reference stack", compared, tmp_path)

@@ -4,9 +4,11 @@ Segment n covers [n*D, (n+1)*D) seconds of Unix time and becomes available
 when it is complete. Both origins compute the same playlist at the same
 moment, so the edge can fail over between them without the player noticing.
 Segment n plays loop file n % LOOP_SEGMENTS, its timestamps moved on by the
-loops before it (mpegts.py), so time runs on; every loop point is announced
-with EXT-X-DISCONTINUITY, and EXT-X-DISCONTINUITY-SEQUENCE counts the loop
-points that have slid out of the window.
+loops before it (mpegts.py): one continuous timeline, as a packager that
+restamps its input publishes, so a loop point is no discontinuity and the
+playlists carry none. (Counted from the Unix epoch, a discontinuity every
+loop would number in the tens of millions, and hls.js, which keeps state in
+arrays indexed by that number, spends a second copying one at startup.)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import time
 from datetime import datetime, timezone
 
-from .media import CODECS, LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
+from .media import CODECS, RENDITIONS, SEGMENT_SECONDS
 
 WINDOW_SEGMENTS = 6
 DVR_SEGMENTS = 900  # how far back segments stay fetchable (30 min at 2 s)
@@ -55,13 +57,9 @@ def media_playlist(token: str, durations: list[float], now: float | None = None)
         "#EXT-X-VERSION:3",
         f"#EXT-X-TARGETDURATION:{math.ceil(max(durations))}",
         f"#EXT-X-MEDIA-SEQUENCE:{first}",
-        f"#EXT-X-DISCONTINUITY-SEQUENCE:{first // LOOP_SEGMENTS}",
         f"#EXT-X-PROGRAM-DATE-TIME:{_program_date_time(first)}",
     ]
     for sequence in range(first, last + 1):
-        if sequence != first and sequence % LOOP_SEGMENTS == 0:
-            lines.append("#EXT-X-DISCONTINUITY")
-            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_program_date_time(sequence)}")
-        lines.append(f"#EXTINF:{durations[sequence % LOOP_SEGMENTS]:.3f},")
+        lines.append(f"#EXTINF:{durations[sequence % len(durations)]:.3f},")
         lines.append(f"{sequence}.ts?token={token}")
     return "\n".join(lines) + "\n"
