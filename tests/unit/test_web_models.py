@@ -1,8 +1,9 @@
 """The web viewer's players on hand-made streams and clocks: hls.js and
 dash.js as harness/load/clients.py models them (first frame after the
 browser's pipeline, the start point inside a segment, hls.js's start-up
-switch and failover, dash.js waiting for a segment that failed), and what a
-bare media playlist's viewer reports for bitrate."""
+switch and failover, dash.js waiting for a segment that failed and reloading
+its MPD on a timer of its own), and what a bare media playlist's viewer
+reports for bitrate."""
 
 from __future__ import annotations
 
@@ -175,6 +176,27 @@ def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second()
     asked = [path for path in origin.asked if path.endswith(".m4s")]
     assert asked[1].endswith("-51.m4s")
     assert origin.now - stalled_at <= DASH_JS.live.poll_s + 2 * origin.seconds
+
+
+def test_a_dash_js_viewer_reloads_the_mpd_on_a_timer_of_its_own():
+    # dash.js's ManifestUpdater loads the MPD again minimumUpdatePeriod after the last
+    # load, whatever its tracks are doing; a track looking for a segment does not time it
+    origin = Origin({"live.mpd": MPD.replace('"PT500S"', '"PT1S"')})
+    loads: list[float] = []
+    get = origin.get
+
+    def timed(url: str, *args, **kwargs) -> bytes:
+        if url.endswith("live.mpd"):
+            loads.append(origin.now)  # the moment the request is made
+        return get(url, *args, **kwargs)
+
+    origin.get = timed
+    player, playback = web(origin, "http://h/live.mpd")
+    while origin.now < 8:
+        player.step()
+    gaps = [later - earlier for earlier, later in zip(loads, loads[1:])]
+    assert len(gaps) >= 6
+    assert gaps == pytest.approx([1 + origin.seconds] * len(gaps))  # 1 s after each load is in
 
 
 def test_a_dash_js_viewer_waits_out_a_cut_instead_of_failing():
