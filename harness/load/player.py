@@ -197,6 +197,8 @@ class Player:
         self.playback.first_frame_s = self.model.first_frame_s
         self.abr = self.model.abr()
         self.current = self.abr.first(self._bitrates)
+        if self.model.setup_s:  # the browser player sets up before it works out where to start
+            self._sleep(self.model.setup_s)
         self._lanes = [_Lane(track) for track in self.stream.renditions[self.current].tracks]
         for lane in self._lanes:
             lane.window = self.stream.window(lane.track)

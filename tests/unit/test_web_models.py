@@ -1,9 +1,9 @@
 """The web viewer's players on hand-made streams and clocks: hls.js and
-dash.js as harness/load/clients.py models them (first frame after the
-browser's pipeline, the start point inside a segment, hls.js's start-up
-switch and failover, dash.js waiting for a segment that failed and reloading
-its MPD on a timer of its own), and what a bare media playlist's viewer
-reports for bitrate."""
+dash.js as harness/load/clients.py models them (setting up, first frame
+after the browser's pipeline, the start point inside a segment, hls.js's
+start-up switch and failover, dash.js waiting for a segment that failed and
+reloading its MPD on a timer of its own), and what a bare media playlist's
+viewer reports for bitrate."""
 
 from __future__ import annotations
 
@@ -152,15 +152,20 @@ MPD = """\
 
 
 def test_a_dash_js_viewer_starts_at_the_live_point_inside_its_segment():
-    # 100.3 s after availabilityStartTime; 2 s behind is 98.3: 0.3 s into the segment
-    # [98, 100) (number 50), so 1.7 s of it is to play
+    # the MPD read 100.3 s after availabilityStartTime; dash.js sets up for 0.2 s, then
+    # 2 s behind is 98.5: 0.5 s into the segment [98, 100) (number 50), so 1.5 s of it
+    # is to play
     origin = Origin({"live.mpd": MPD})
     player, playback = web(origin, "http://h/live.mpd")
     assert player.model is DASH_JS and player.current == 1  # the highest at or under 1000 kb/s
+    assert DASH_JS.setup_s == 0.2
     while playback.state == JOINING:
         player.step()
     assert [path for path in origin.asked if path.endswith(".m4s")] == ["vb-50.m4s"]
-    assert playback.level == pytest.approx(1.7)
+    assert playback.level == pytest.approx(1.5)
+    # the first frame: the setup, the MPD and the segment, then the browser's pipeline
+    assert playback.startup_time == pytest.approx(0.2 + 2 * origin.seconds +
+                                                  DASH_JS.first_frame_s)
 
 
 def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second():
