@@ -194,6 +194,7 @@ class Player:
         self.playback.protocol = self.stream.protocol
         self.playback.startup_buffer = self.model.startup_buffer
         self.playback.resume_buffer = self.model.resume_buffer
+        self.playback.resume_most = self.model.resume_doubles_to
         self.playback.first_frame_s = self.model.first_frame_s
         self.abr = self.model.abr()
         self.current = self.abr.first(self._bitrates)

@@ -40,7 +40,7 @@ WINDOW = 6  # segments of each rendition out before the players come
 STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
-HELD = {"hls": FIGURES, "dash": ("startup",)}  # the figures held against kickoff, by player
+HELD = {"hls": FIGURES, "dash": ("startup", "rung")}  # the figures held against kickoff, by player
 REFERENCE_HELD = ("stalls", "stalled")
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
