@@ -9,11 +9,11 @@ the bounds are harness/calibrate/agreement.py's.
 
 Every figure is printed; those kickoff's model cannot follow on a stream
 are shown and not held, each for the reason docs/calibration.md measures:
-on ffmpeg's live DASH (suggestedPresentationDelay one segment) startup is
-held, but dash.js's stalls, stalled time and rung turn on how Chromium's
-media pipeline rides the live edge by tens of milliseconds (it plays on
-through most of the short falls kickoff counts as stalls) and on fast
-switching, which kickoff does not model (there, kickoff and the real players
+on ffmpeg's live DASH (suggestedPresentationDelay one segment) startup and
+rung are held, but stalls and stalled time turn on milliseconds at the live
+edge (which half-second look finds a segment, fast switching, Chromium's
+gaps between AAC segments) and, after the cut, on whether an init segment
+was asked for while the link was down (there, kickoff and the real players
 must all start, and kickoff must fail no attempt the real players survive);
 on the reference stack hls.js takes about a second to get its first segment
 into the buffer, which kickoff's startup does not include, and which slows

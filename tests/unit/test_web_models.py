@@ -2,8 +2,8 @@
 dash.js as harness/load/clients.py models them (setting up, first frame
 after the browser's pipeline, the start point inside a segment, hls.js's
 start-up switch and failover, dash.js waiting for a segment that failed and
-reloading its MPD on a timer of its own), and what a bare media playlist's
-viewer reports for bitrate."""
+reloading its MPD on a timer of its own, Chromium's play threshold), and what
+a bare media playlist's viewer reports for bitrate."""
 
 from __future__ import annotations
 
@@ -242,6 +242,29 @@ def test_the_first_frame_waits_for_the_pipeline_and_an_empty_buffer_resumes_on_a
     assert playback.state == STALLED
     playback.add(0.5, kbps=500, now=1.8)  # any media plays on
     assert playback.state == PLAYING and playback.totals.stalled_s == pytest.approx(0.2)
+
+
+def test_a_browser_plays_on_after_a_stall_only_with_twice_the_last_threshold_buffered():
+    # Chromium's audio renderer: 0.2 s before the first frame, doubled after every
+    # underflow, at most 3 s
+    playback = Playback(0.0, startup_buffer=0.0, resume_buffer=0.0)
+    playback.startup_buffer = playback.resume_buffer = HLS_JS.startup_buffer
+    playback.resume_most = HLS_JS.resume_doubles_to
+    assert DASH_JS.resume_doubles_to == HLS_JS.resume_doubles_to == 3.0
+    playback.add(0.1, kbps=500, now=0.0)
+    assert playback.state == JOINING  # 0.1 s is not enough for the first frame
+    playback.add(0.1, kbps=500, now=0.1)
+    assert playback.state == PLAYING
+    now = 0.1
+    for needed in (0.4, 0.8, 1.6, 3.0, 3.0):
+        now += playback.level + 0.5
+        playback.advance(now)  # dry: a stall
+        assert playback.state == STALLED
+        playback.add(needed - 0.1, kbps=500, now=now)
+        assert playback.state == STALLED  # not yet
+        playback.add(0.1, kbps=500, now=now)
+        assert playback.state == PLAYING
+    assert playback.totals.stalls == 5
 
 
 def test_a_dash_js_viewer_whose_init_segment_fails_for_good_freezes_to_the_end():
