@@ -14,9 +14,10 @@ rung are held clean and under the bandwidth limit; stalls and stalled time
 turn on milliseconds at the live edge (which half-second look finds a
 segment, fast switching, Chromium's gaps between AAC segments), and after
 the cut on whether an init segment was asked for while the link was down,
-which decides the rung too (the cut's players also start beside two others,
-which slows dash.js's setting up); there, kickoff and the real players must
-all start, and kickoff must fail no attempt the real players survive;
+which decides the rung too (the cut's players also start last, beside two
+others playing, where dash.js's setting up varies most); there, kickoff and
+the real players must all start, and kickoff must fail no attempt the real
+players survive;
 on the reference stack hls.js takes about a second to get its first segment
 into the buffer, which kickoff's startup does not include, and which slows
 hls.js's first throughput sample and so its climb to the higher renditions."""
@@ -44,7 +45,7 @@ SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": 
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
 # the figures held against kickoff, by player (and on DASH by condition: after the cut, whether
 # an init segment was asked for while the link was down decides the rung, and the cut's
-# players start last, beside two others, which slows dash.js's setting up)
+# players start last, beside two others playing, where dash.js's setting up varies most)
 HELD = {"hls": FIGURES,
         "dash": {"clean": ("startup", "rung"), "bandwidth": ("startup", "rung"), "cut": ()}}
 REFERENCE_HELD = ("stalls", "stalled")
