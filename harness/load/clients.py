@@ -92,7 +92,8 @@ class ClientProfile:
 # is buffered; dash.js shows its first frame 0.08 s after its first video and audio
 # segments are in, a track's next segment comes in 0.012 s later than a segment's
 # duration after the last one, and its first (init) segment is in 0.2 s after it is
-# handed the URL (0.09-0.60 s measured; it grows with what else the machine runs).
+# handed the URL (the median of clean plays; 0.08-0.75 s measured, more when the machine
+# is busy).
 # Chromium plays only with its audio renderer's queue filled to a threshold: 0.2 s at first,
 # doubled after every underflow, up to 3 s (media/filters/audio_renderer_algorithm.cc:
 # kStartingCapacityInMs, kMaxCapacityInSeconds, IncreasePlaybackThreshold). A browser
