@@ -42,7 +42,7 @@ class Playback:
         self.startup_buffer = startup_buffer
         self.resume_buffer = resume_buffer
         self.first_frame_s = first_frame_s
-        self.resume_most: float | None = None  # after each stall the resume buffer doubles, up to it
+        self.resume_most: float | None = None  # the resume buffer doubles after each stall, to it
         self.joined_at = now
         self.clock = now
         self.state = JOINING
