@@ -43,6 +43,12 @@ class PlayerModel:
     live: LiveStart  # where a newcomer starts in a live window, when a DASH segment is asked for
     segment_retry: Retry = KICKOFF
     manifest_retry: Retry = KICKOFF
+    # after each stall the resume buffer doubles, up to this many seconds (None: it stays)
+    resume_doubles_to: float | None = None
+    # seconds from the manifest being read to the player computing its start point and
+    # asking for media: a browser player's setting up (dash.js: its clock sync, Media
+    # Source Extensions opening, the codecs' capability checks) (0: not modelled)
+    setup_s: float = 0.0
     # seconds from the startup buffer being there to the first frame: a browser
     # decoding it (0: not modelled)
     first_frame_s: float = 0.0
@@ -84,26 +90,39 @@ class ClientProfile:
 # every run): hls.js's first segment takes 0.15 s from its last byte to FRAG_BUFFERED, a
 # later one 0.004 s, and the first frame (`playing`) comes 0.12 s after the start segment
 # is buffered; dash.js shows its first frame 0.08 s after its first video and audio
-# segments are in, and a track's next segment comes in 0.012 s later than a segment's
-# duration after the last one.
+# segments are in, a track's next segment comes in 0.012 s later than a segment's
+# duration after the last one, and its first (init) segment is in 0.2 s after it is
+# handed the URL (the median of clean plays; 0.08-0.75 s measured, more when the machine
+# is busy).
+# Chromium plays only with its audio renderer's queue filled to a threshold: 0.2 s at first,
+# doubled after every underflow, up to 3 s (media/filters/audio_renderer_algorithm.cc:
+# kStartingCapacityInMs, kMaxCapacityInSeconds, IncreasePlaybackThreshold). A browser
+# player's first frame needs that much buffered at its start point, and after each stall
+# twice as much as before.
+CHROMIUM_PLAY_QUEUE_S = 0.2
+CHROMIUM_PLAY_QUEUE_MOST_S = 3.0
 HLS_JS_PROCESSING_S = (0.15, 0.004)
 HLS_JS_FIRST_FRAME_S = 0.12
 DASH_JS_FIRST_FRAME_S = 0.08
 DASH_JS_RESCHEDULE_S = 0.012
+DASH_JS_SETUP_S = 0.2
 
 
 HLS_JS = PlayerModel(
-    "hls.js", startup_buffer=0.0, resume_buffer=0.0, abr=HlsJsAbr,
+    "hls.js", startup_buffer=CHROMIUM_PLAY_QUEUE_S, resume_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S, abr=HlsJsAbr,
     live=LiveStart(segments_behind=3, at_the_point=True),  # liveSyncDurationCount 3
     segment_retry=HLS_JS_SEGMENT, manifest_retry=HLS_JS_PLAYLIST,
     first_frame_s=HLS_JS_FIRST_FRAME_S, processing_s=HLS_JS_PROCESSING_S, refetch_start=True,
     failover=True)
 DASH_JS = PlayerModel(
-    "dash.js", startup_buffer=0.0, resume_buffer=0.0, abr=DashJsAbr,
+    "dash.js", startup_buffer=CHROMIUM_PLAY_QUEUE_S, resume_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S, abr=DashJsAbr,
     # liveDelayFragmentCount 4 without a suggested delay; scheduling.defaultTimeout 0.5 s
     live=LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5),
     segment_retry=DASH_JS_SEGMENT, manifest_retry=DASH_JS_MPD,
-    first_frame_s=DASH_JS_FIRST_FRAME_S, reschedule_s=DASH_JS_RESCHEDULE_S, keep_trying=True,
+    setup_s=DASH_JS_SETUP_S, first_frame_s=DASH_JS_FIRST_FRAME_S,
+    reschedule_s=DASH_JS_RESCHEDULE_S, keep_trying=True,
     init_failure_stops=True)
 
 

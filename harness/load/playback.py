@@ -4,7 +4,9 @@ Downloaded segments go into the buffer; once playing, the buffer drains in
 real time. Playback starts when the startup buffer is full (a buffer of 0:
 as soon as any media is in), the first frame `first_frame_s` later (a
 browser's demuxing, appending and decoding); an empty buffer is a stall that
-lasts until the resume buffer is full again (0: until any media is in).
+lasts until the resume buffer is full again (0: until any media is in). A
+browser raises its resume buffer after every stall (`resume_most`: twice the
+last, up to that).
 Everything is exact arithmetic on the times given, so it is tested with
 hand-made clocks.
 """
@@ -40,6 +42,7 @@ class Playback:
         self.startup_buffer = startup_buffer
         self.resume_buffer = resume_buffer
         self.first_frame_s = first_frame_s
+        self.resume_most: float | None = None  # the resume buffer doubles after each stall, to it
         self.joined_at = now
         self.clock = now
         self.state = JOINING
@@ -75,6 +78,8 @@ class Playback:
             if played < elapsed - EPSILON:  # ran dry (not a float's last bit short)
                 self.state = STALLED
                 self.totals.stalls += 1
+                if self.resume_most is not None:
+                    self.resume_buffer = min(2 * self.resume_buffer, self.resume_most)
                 self.totals.stalled_s += elapsed - played
 
     def _drain(self, seconds: float) -> float:

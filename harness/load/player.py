@@ -194,9 +194,12 @@ class Player:
         self.playback.protocol = self.stream.protocol
         self.playback.startup_buffer = self.model.startup_buffer
         self.playback.resume_buffer = self.model.resume_buffer
+        self.playback.resume_most = self.model.resume_doubles_to
         self.playback.first_frame_s = self.model.first_frame_s
         self.abr = self.model.abr()
         self.current = self.abr.first(self._bitrates)
+        if self.model.setup_s:  # the browser player sets up before it works out where to start
+            self._sleep(self.model.setup_s)
         self._lanes = [_Lane(track) for track in self.stream.renditions[self.current].tracks]
         for lane in self._lanes:
             lane.window = self.stream.window(lane.track)
@@ -237,12 +240,18 @@ class Player:
     def _poll(self, going: list[_Lane]) -> None:
         """The due track with the least buffered fetches its next segment if it
         is out, else looks again `poll_s` later; with none due, wait for one.
+        The MPD is reloaded on a timer of its own, when it is due, not when a
+        track happens to look (a track's look would time the reload to the
+        moment a segment comes out, before the MPD lists every track's).
         The video rendition is chosen at each look (dash.js's schedule asks its
         ABR then), with what is buffered at that moment."""
         now = self._clock()
+        if now >= self.stream.reload_at:  # the MPD's own refresh timer (dash.js's ManifestUpdater)
+            self._reload(self._lanes[0])
+            return
         due = [lane for lane in going if lane.look_at <= now]
         if not due:
-            self._sleep(min(lane.look_at for lane in going) - now)
+            self._sleep(min(min(lane.look_at for lane in going), self.stream.reload_at) - now)
             return
         lane = min(due, key=lambda candidate: candidate.fetched)
         if lane is self._lanes[0]:

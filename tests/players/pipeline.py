@@ -37,14 +37,18 @@ def hls_js(trace: list) -> dict[str, float]:
 
 
 def dash_js(trace: list) -> dict[str, float]:
-    """dash.js: the first frame after its first media segments (video and audio)
-    are in, and how much later than a segment's duration after the last one a track's
+    """dash.js: its setting up (the URL handed over to its first segment, an
+    init segment, in), the first frame after its first media segments (video
+    and audio) are in, and how much later than a segment's duration after the last one a track's
     next segment comes in (its schedule timer starts again once a segment is
     in and processed: that much drift a segment)."""
     playing = next((e[0] for e in trace if e[1] == "playing"), None)
     media = [e for e in trace if e[1] == "fragment_loaded" and e[2][1] == "MediaSegment"
              and e[2][6] is None]
     figures = {}
+    first_in = next((e[0] for e in trace if e[1] == "fragment_loaded"), None)
+    if first_in is not None:
+        figures["setup"] = first_in  # the trace's times are from the URL handed over
     firsts = [next((e[0] for e in media if e[2][0] == kind), None) for kind in ("video", "audio")]
     firsts = [at for at in firsts if at is not None]
     if playing is not None and firsts and max(firsts) <= playing:

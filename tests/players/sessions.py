@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import urllib.request
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import gevent
@@ -87,11 +87,13 @@ def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float)
 
 def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
             ladder: Sequence[int], together: bool = True,
-            figures: Collection[str] = FIGURES) -> list[Compared]:
+            figures: Collection[str] | Mapping[str, Collection[str]] = FIGURES
+            ) -> list[Compared]:
     """The stream at `upstream` (host:port) + `path` (and query), with
     renditions `ladder` (announced bits/s), under each condition: at once
     (staggered), or one after another where decoding it takes the cores.
-    The bounds of `figures` are held against kickoff, the others shown."""
+    The bounds of `figures` (in every condition, or by condition) are held
+    against kickoff, the others shown."""
     names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
     rate = limit_kbps(ladder)
     with toxiproxies(upstream, tuple(names)) as (api, proxies):
@@ -106,7 +108,8 @@ def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
             kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:])
             changing.join()
             return Compared(condition, kickoff, reals,
-                            judge(kickoff, reals, SECONDS, figures=figures),
+                            judge(kickoff, reals, SECONDS, figures=figures.get(condition, ())
+                                  if isinstance(figures, Mapping) else figures),
                             rate if condition == "bandwidth" else None)
 
         if not together:

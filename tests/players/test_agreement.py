@@ -8,13 +8,19 @@ players side by side on proxies of their own (tests/players/sessions.py);
 the bounds are harness/calibrate/agreement.py's.
 
 Every figure is printed; those kickoff's model cannot follow on a stream
-are shown and not held, for the reason docs/calibration.md measures: on
-ffmpeg's live DASH (suggestedPresentationDelay one segment) dash.js's
-startup, stalls, stalled time and rung turn on millisecond timing and on
-the media itself, and two dash.js disagree with each other as much (there,
-kickoff and the real players must all start, and kickoff must fail no
-attempt the real players survive). On HLS, the reference stack's included,
-every figure is held."""
+are shown and not held, each for the reason docs/calibration.md measures:
+on ffmpeg's live DASH (suggestedPresentationDelay one segment) the rung is
+held clean (under the limit dash.js plays the lowest or the middle rung
+longest, as often one as the other; after the cut, whether an init segment
+was asked for while the link was down decides it); startup turns on whether
+the start point falls in the last 0.2 s of a segment (then the first frame
+waits about a second for the next one), which kickoff and dash.js, starting
+a few hundred milliseconds apart, do not always share; stalls and stalled
+time turn on milliseconds at the live edge (which half-second look finds a
+segment, fast switching, Chromium's gaps between AAC segments) and on that
+init segment; there, kickoff and the real players must all start, and
+kickoff must fail no attempt the real players survive. On HLS, the
+reference stack's included, every figure is held."""
 
 from __future__ import annotations
 
@@ -37,7 +43,11 @@ WINDOW = 6  # segments of each rendition out before the players come
 STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
-HELD = {"hls": FIGURES, "dash": ()}  # the figures held against kickoff, by player
+# the figures held against kickoff, by player (and on DASH by condition: the rung played
+# clean; under the limit dash.js plays the lowest rung or the middle one longest, as often
+# one as the other, and after the cut whether an init segment was asked for while the link
+# was down decides it)
+HELD = {"hls": FIGURES, "dash": {"clean": ("rung",), "bandwidth": (), "cut": ()}}
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
 

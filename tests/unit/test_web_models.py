@@ -1,8 +1,9 @@
 """The web viewer's players on hand-made streams and clocks: hls.js and
-dash.js as harness/load/clients.py models them (first frame after the
-browser's pipeline, the start point inside a segment, hls.js's start-up
-switch and failover, dash.js waiting for a segment that failed), and what a
-bare media playlist's viewer reports for bitrate."""
+dash.js as harness/load/clients.py models them (setting up, first frame
+after the browser's pipeline, the start point inside a segment, hls.js's
+start-up switch and failover, dash.js waiting for a segment that failed and
+reloading its MPD on a timer of its own, Chromium's play threshold), and what
+a bare media playlist's viewer reports for bitrate."""
 
 from __future__ import annotations
 
@@ -151,15 +152,20 @@ MPD = """\
 
 
 def test_a_dash_js_viewer_starts_at_the_live_point_inside_its_segment():
-    # 100.3 s after availabilityStartTime; 2 s behind is 98.3: 0.3 s into the segment
-    # [98, 100) (number 50), so 1.7 s of it is to play
+    # the MPD read 100.3 s after availabilityStartTime; dash.js sets up for 0.2 s, then
+    # 2 s behind is 98.5: 0.5 s into the segment [98, 100) (number 50), so 1.5 s of it
+    # is to play
     origin = Origin({"live.mpd": MPD})
     player, playback = web(origin, "http://h/live.mpd")
     assert player.model is DASH_JS and player.current == 1  # the highest at or under 1000 kb/s
+    assert DASH_JS.setup_s == 0.2
     while playback.state == JOINING:
         player.step()
     assert [path for path in origin.asked if path.endswith(".m4s")] == ["vb-50.m4s"]
-    assert playback.level == pytest.approx(1.7)
+    assert playback.level == pytest.approx(1.5)
+    # the first frame: the setup, the MPD and the segment, then the browser's pipeline
+    assert playback.startup_time == pytest.approx(0.2 + 2 * origin.seconds +
+                                                  DASH_JS.first_frame_s)
 
 
 def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second():
@@ -175,6 +181,27 @@ def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second()
     asked = [path for path in origin.asked if path.endswith(".m4s")]
     assert asked[1].endswith("-51.m4s")
     assert origin.now - stalled_at <= DASH_JS.live.poll_s + 2 * origin.seconds
+
+
+def test_a_dash_js_viewer_reloads_the_mpd_on_a_timer_of_its_own():
+    # dash.js's ManifestUpdater loads the MPD again minimumUpdatePeriod after the last
+    # load, whatever its tracks are doing; a track looking for a segment does not time it
+    origin = Origin({"live.mpd": MPD.replace('"PT500S"', '"PT1S"')})
+    loads: list[float] = []
+    get = origin.get
+
+    def timed(url: str, *args, **kwargs) -> bytes:
+        if url.endswith("live.mpd"):
+            loads.append(origin.now)  # the moment the request is made
+        return get(url, *args, **kwargs)
+
+    origin.get = timed
+    player, playback = web(origin, "http://h/live.mpd")
+    while origin.now < 8:
+        player.step()
+    gaps = [later - earlier for earlier, later in zip(loads, loads[1:])]
+    assert len(gaps) >= 6
+    assert gaps == pytest.approx([1 + origin.seconds] * len(gaps))  # 1 s after each load is in
 
 
 def test_a_dash_js_viewer_waits_out_a_cut_instead_of_failing():
@@ -215,6 +242,29 @@ def test_the_first_frame_waits_for_the_pipeline_and_an_empty_buffer_resumes_on_a
     assert playback.state == STALLED
     playback.add(0.5, kbps=500, now=1.8)  # any media plays on
     assert playback.state == PLAYING and playback.totals.stalled_s == pytest.approx(0.2)
+
+
+def test_a_browser_plays_on_after_a_stall_only_with_twice_the_last_threshold_buffered():
+    # Chromium's audio renderer: 0.2 s before the first frame, doubled after every
+    # underflow, at most 3 s
+    playback = Playback(0.0, startup_buffer=0.0, resume_buffer=0.0)
+    playback.startup_buffer = playback.resume_buffer = HLS_JS.startup_buffer
+    playback.resume_most = HLS_JS.resume_doubles_to
+    assert DASH_JS.resume_doubles_to == HLS_JS.resume_doubles_to == 3.0
+    playback.add(0.1, kbps=500, now=0.0)
+    assert playback.state == JOINING  # 0.1 s is not enough for the first frame
+    playback.add(0.1, kbps=500, now=0.1)
+    assert playback.state == PLAYING
+    now = 0.1
+    for needed in (0.4, 0.8, 1.6, 3.0, 3.0):
+        now += playback.level + 0.5
+        playback.advance(now)  # dry: a stall
+        assert playback.state == STALLED
+        playback.add(needed - 0.1, kbps=500, now=now)
+        assert playback.state == STALLED  # not yet
+        playback.add(0.1, kbps=500, now=now)
+        assert playback.state == PLAYING
+    assert playback.totals.stalls == 5
 
 
 def test_a_dash_js_viewer_whose_init_segment_fails_for_good_freezes_to_the_end():

@@ -187,10 +187,20 @@ class DashStream:
                 return server - self._clock()
         return time.time() - self._clock()
 
+    @property
+    def reload_at(self) -> float:
+        """When the MPD is due again: minimumUpdatePeriod after it was last
+        loaded (never for a static MPD or one without the attribute). A player
+        that keeps its own refresh timer (dash.js) loads it then, whether or not
+        a track is looking for a segment."""
+        update = self._mpd.minimum_update_period
+        if not self._mpd.dynamic or update is None:
+            return math.inf
+        return self._loaded_at + max(update, MIN_UPDATE)
+
     def window(self, track: Track) -> Listing:
         mpd, now = self._mpd, self._clock()
-        update = mpd.minimum_update_period
-        if mpd.dynamic and update is not None and now >= self._loaded_at + max(update, MIN_UPDATE):
+        if now >= self.reload_at:
             self._mpd, self._loaded_at = self._load(self._url, parse_mpd, "m"), self._clock()
             mpd, now = self._mpd, self._loaded_at
             self.live = mpd.dynamic
