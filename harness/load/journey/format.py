@@ -18,6 +18,7 @@ from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
                                         Step)
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
+from harness.load.journey.pattern import PatternError, compile_pattern
 from harness.load.journey.template import Template, TemplateError, parse
 from harness.metrics import GROUP_PATTERN, GROUP_RULE
 
@@ -145,10 +146,10 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
         if source == "json":
             return Extraction(variable, source, expression, path=compile_path(expression))
         if source == "regex":
-            return Extraction(variable, source, expression, pattern=re.compile(expression))
+            return Extraction(variable, source, expression, pattern=compile_pattern(expression))
     except PathError as error:
         return document.problem(where + (source,), f"bad JSONPath: {error}")
-    except re.error as error:
+    except PatternError as error:
         return document.problem(where + (source,), f"bad regular expression: {error}")
     return Extraction(variable, source, expression)
 
