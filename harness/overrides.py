@@ -15,6 +15,7 @@ from pathlib import Path
 from harness import scenario
 from harness.document import read_document
 from harness.errors import InvalidInput
+from harness.file_names import file_problem, name_problem
 from harness.platforms.registry import PLATFORMS
 
 
@@ -44,9 +45,10 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
 
 def _journey(journey: Path) -> str:
     """--journey's file, for the scenario's `journey`."""
-    if not journey.is_file():
-        raise InvalidInput(f"--journey: no file {journey} (a relative path is read from the "
-                           f"current directory)")
+    problem = name_problem(str(journey)) or file_problem(journey)
+    if problem:
+        raise InvalidInput(f"--journey: {problem} (a relative path is read from the current "
+                           f"directory)")
     return str(journey.resolve())
 
 
@@ -63,9 +65,10 @@ def _stack(written: dict, platform: str | None, targets: Path | None) -> dict[st
         if not reads_targets:
             raise InvalidInput(f"--targets: is only read with platform {readers} (the scenario "
                                f"runs on {chosen}; add --platform {readers})")
-        if not targets.is_file():
-            raise InvalidInput(f"--targets: no file {targets} (a relative path is read from the "
-                               f"current directory)")
+        problem = name_problem(str(targets)) or file_problem(targets)
+        if problem:
+            raise InvalidInput(f"--targets: {problem} (a relative path is read from the current "
+                               f"directory)")
         changes["targets"] = str(targets.resolve())
     elif not reads_targets and "platform" in changes:
         changes["targets"] = None  # an external scenario's targets mean nothing elsewhere

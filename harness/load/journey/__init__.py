@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
+from harness.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
@@ -30,8 +31,9 @@ def read_journey(value: object, where: Where, folder: Path,
     journey file's own, with its lines, included); None if there are any."""
     if isinstance(value, str):
         path = folder / value
-        if not path.is_file():
-            return document.problem(where, f"no file {path} (a relative path is read from the "
+        problem = file_problem(path)
+        if problem:
+            return document.problem(where, f"{problem} (a relative path is read from the "
                                            f"scenario's folder)")
         try:
             inner = read_document(path)

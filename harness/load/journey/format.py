@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 from harness.document import Document, Where
-from harness.fields import (Choice, Field, FreeMapping, Items, Number, Record, Text, Time, shown,
-                            unknown)
+from harness.fields import (Choice, Field, FileName, FreeMapping, Items, Number, Record, Text,
+                            Time, shown, unknown)
+from harness.file_names import name_problem
 from harness.load.clients import CLIENTS
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
@@ -183,7 +184,7 @@ STEP = Record("an HTTP request the app makes", {
 }, required=("group", "url"))
 _STEPS = Items("steps in order", STEP)
 FORMAT = Record("what the app does before and while playing", {
-    "accounts": Text("a CSV file of accounts (username,password,... columns), relative to "
+    "accounts": FileName("a CSV file of accounts (username,password,... columns), relative to "
                      "this file; used round robin by viewer number"),
     "steps": _STEPS,
     "play": TemplateText("the stream the player opens, e.g. \"{playback_url}\""),
@@ -199,9 +200,9 @@ _API_FLOW = Record("a named flow: what an API user does each interval, or an app
                    "viewer leaves", {
     "steps": Items("steps in order", STEP, at_least=1)}, required=("steps",))
 CODE = Record("a journey as a Python class", {
-    "python": Text("FILE.py:Class, relative to this file; Class subclasses "
+    "python": FileName("FILE.py:Class, relative to this file; Class subclasses "
                    "harness.load.journey.Journey"),
-    "accounts": Text("a CSV file of accounts, relative to this file"),
+    "accounts": FileName("a CSV file of accounts, relative to this file"),
 }, required=("python",))
 
 
@@ -338,7 +339,10 @@ class JourneySpec(Field):
     """A scenario's `journey:`: a file name, or a mapping (inline, or {python: ...})."""
 
     def read(self, value: object, where: Where, document: Document) -> str | dict | None:
-        if isinstance(value, str) and value.strip() or isinstance(value, dict):
+        if isinstance(value, str) and value.strip():
+            problem = name_problem(value)
+            return document.problem(where, problem) if problem else value
+        if isinstance(value, dict):
             return value
         return self._wrong(value, where, document, "a journey", "write a file name, the steps "
                            "inline, or {python: FILE.py:Class}; see docs/journeys.md")
