@@ -15,13 +15,12 @@ from collections.abc import Iterator
 
 import gevent
 import pytest
-from locust.env import Environment
 
 from harness.document import parse_document
 from harness.load import journey
 from harness.load.journey.http import BODY_BYTES, JSON_DEPTH
 from harness.load.journey.pattern import SEARCH_SECONDS
-from harness.load.viewer import _App
+from tests.streams.test_media_bodies import app
 
 ANSWERS: dict[str, tuple[bytes, dict[str, str]]] = {
     "/fine": (b'{"token": "t-1", "ids": [1, 2]}', {}),
@@ -65,15 +64,6 @@ def platform() -> Iterator[str]:
         server.server_close()
 
 
-def viewer_app(host: str) -> tuple[_App, list[dict]]:
-    """A viewer's HTTP side in a Locust environment of its own, and the requests it made."""
-    user_class = type("Probe", (_App,), {"abstract": False, "host": host})
-    environment = Environment(user_classes=[user_class])
-    seen: list[dict] = []
-    environment.events.request.add_listener(lambda **request: seen.append(request))
-    return user_class(environment), seen
-
-
 def one_step(path: str, extraction: str) -> journey.DataJourney:
     text = (f"steps:\n  - {{name: hostile, group: api, url: {path}, tries: 1, "
             f"extract: {{v: {extraction}}}}}\nplay: '/media/{{v}}.mpd'\n")
@@ -86,10 +76,10 @@ def one_step(path: str, extraction: str) -> journey.DataJourney:
 def start_in_a_greenlet(host: str, path: str, extraction: str) -> tuple[str, list[dict]]:
     """(the stream URL or the failure reason, the requests made), the trip
     run in a greenlet of its own as a viewer's is; the greenlet must end cleanly."""
-    app, seen = viewer_app(host)
+    viewer, seen = app(host)  # a viewer's HTTP client, as in the streams tier
 
     def attempt() -> str:
-        trip = journey.start(one_step(path, extraction), app.request,
+        trip = journey.start(one_step(path, extraction), viewer.request,
                              journey.Viewer(0, "web", False, None, None), lambda _: None)
         try:
             return trip.playback_url()
