@@ -108,7 +108,8 @@ def test_a_filter_literal_never_nests(depth, opening):
 
 
 def test_journey_paths_are_refused_at_their_line(tmp_path):
-    for extraction in ('{json: "$[?(@.a == ' + " " * 5000 + 'x"}', '{json: "$[' + "9" * 4400 + ']"}',
+    for extraction in ('{json: "$[?(@.a == ' + " " * 5000 + 'x"}',
+                       '{json: "$[' + "9" * 4400 + ']"}',
                        '{json: "$[?(@.a == ' + "[" * 300 + ')]"}'):
         lines = refused(tmp_path, journey_with(extraction))
         assert len(lines) == 1 and ":7: journey.steps[0].extract.x.json: bad JSONPath" in lines[0]
