@@ -29,7 +29,9 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     own from the scenario's folder). `no_faults`: the audience alone, none of
     the scenario's faults. InvalidInput lists the problems.
     """
-    data = read_document(path).data
+    # The file's platform matters only to --platform and --targets: without them the
+    # file is read once, by scenario.load (a large file costs seconds to parse).
+    data = read_document(path).data if platform is not None or targets is not None else {}
     written = data if isinstance(data, dict) else {}
     changes = _stack(written, platform, targets)
     if journey is not None:
