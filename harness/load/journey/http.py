@@ -18,8 +18,8 @@ import re
 import zlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from itertools import accumulate
 from http.cookies import CookieError, SimpleCookie
+from itertools import accumulate
 from typing import Any, Protocol
 
 BODY_BYTES = 1 << 20  # 1 MiB: far above an API answer, far below a viewer's memory
