@@ -6,6 +6,7 @@ behaviour is asserted by counting operations, never by the clock."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from harness.errors import SHOWN_PROBLEMS, InvalidInput
 from harness.file_names import NAME_MAX
 from harness.jsonlines import read_records
 from harness.load.arrivals import rates
+from harness.load.journey.http import nesting
 from harness.load.journey.jsonpath import (MAX_INDEX_DIGITS, MAX_PATH_CHARS, PathError,
                                            compile_path)
 from harness.load.journey.pattern import PATTERN_CHARS, PatternError, compile_pattern
@@ -238,3 +240,27 @@ def test_a_file_with_many_problems_lists_the_first_ones(tmp_path):
     lines = refused(tmp_path, VALID + "journey:\n  play: /p\n  steps:\n" + steps)
     assert len(lines) == SHOWN_PROBLEMS + 1
     assert lines[-1] == f"... and {60 - SHOWN_PROBLEMS} more problems (fix these first)"
+
+
+# --- answers: nesting measured without parsing ---------------------------------------------------
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ a,:'),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(alphabet='[]{}"\\a'), inner, max_size=3),
+                    max_leaves=30)
+
+
+def depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    return 0
+
+
+@BOUNDED
+@given(document=JSON)
+def test_the_nesting_of_an_answer_is_its_json_depth_whatever_its_strings_hold(document):
+    """Brackets and escaped quotes inside strings do not count: a valid answer is
+    never refused as too deep when it is not."""
+    assert nesting(json.dumps(document).encode()) == depth(document)
