@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from harness.document_loader import Loader as _Loader, construct as _construct
-from harness.errors import InvalidInput
+from harness.errors import InvalidInput, problem_lines
 from harness.shown import escaped
 
 MAX_BYTES = 2_000_000  # a scenario with an audience point every second for days is far smaller
@@ -74,10 +74,11 @@ class Document:
         self._problems += [(math.inf, line) for line in str(error).splitlines()]
 
     def check(self) -> None:
-        """Raise InvalidInput listing every problem in line order, if there is any."""
+        """Raise InvalidInput listing the problems in line order (at most SHOWN_PROBLEMS
+        of them, then how many more), if there is any."""
         if self._problems:
-            raise InvalidInput("\n".join(text for _, text in sorted(self._problems,
-                                                                     key=lambda p: p[0])))
+            raise InvalidInput(problem_lines([text for _, text in sorted(self._problems,
+                                                                         key=lambda p: p[0])]))
 
     def line(self, where: Where) -> int | None:
         """The line of the field at `where`, else of the nearest mapping holding it."""

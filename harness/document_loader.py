@@ -3,7 +3,8 @@ without YAML 1.1's surprises.
 
 - Nesting deeper than MAX_DEPTH, or a document that expands (aliases counted
   as often as they are used) to more than MAX_NODES nodes, is refused while it
-  is composed: an alias bomb ("billion laughs") stops within its first nodes.
+  is composed, as soon as the count passes the budget: an alias bomb ("billion
+  laughs") stops within its first nodes, a 900,000-item list at its 200,001st.
 - Dates and base-60 numbers are not resolved: `2024-13-45` and `190:20:30`
   stay text, for the fields to judge.
 - A value its tag cannot read (`!!int abc`, a 5,000-digit number) is a YAML
@@ -46,6 +47,7 @@ class Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._count = 0  # nodes composed so far, an alias counting as the nodes it repeats
         self._sizes: dict[int, int] = {}  # id(node) -> nodes it expands to, once composed
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
@@ -55,17 +57,19 @@ class Loader(yaml.SafeLoader):
             if anchored is not None and id(anchored) not in self._sizes:
                 raise yaml.MarkedYAMLError(problem="an alias refers to itself",
                                            problem_mark=event.start_mark)
+        self._count += self._sizes[id(anchored)] if isinstance(event, yaml.AliasEvent) \
+            and anchored is not None else 1
+        if self._count > MAX_NODES:
+            raise yaml.MarkedYAMLError(problem=f"expands to more than {MAX_NODES:,} values "
+                                       "(aliases count each time they are used)",
+                                       problem_mark=event.start_mark)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
                                        problem_mark=event.start_mark)
         node = super().compose_node(parent, index)
         self._depth -= 1
-        self._sizes[id(node)] = size = self._size(node)
-        if size > MAX_NODES:
-            raise yaml.MarkedYAMLError(problem=f"expands to more than {MAX_NODES:,} values "
-                                       "(aliases count each time they are used)",
-                                       problem_mark=event.start_mark)
+        self._sizes[id(node)] = self._size(node)
         return node
 
     def _size(self, node: yaml.Node) -> int:

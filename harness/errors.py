@@ -15,6 +15,19 @@ class InvalidInput(HarnessError):
     exit_code = 2
 
 
+SHOWN_PROBLEMS = 20  # a file's problems listed at most; the rest are counted
+
+
+def problem_lines(problems: list[str], total: int | None = None) -> str:
+    """The first SHOWN_PROBLEMS of `total` problems (default: all of `problems`), one
+    a line, and how many more there are."""
+    total = len(problems) if total is None else total
+    shown = problems[:SHOWN_PROBLEMS]
+    if total > len(shown):
+        shown.append(f"... and {total - len(shown):,} more problems (fix these first)")
+    return "\n".join(shown)
+
+
 class InfrastructureMissing(HarnessError):
     """The stack, Toxiproxy, Docker or a program is not there (exit 3)."""
 

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from harness import quantities
+from harness.file_names import name_problem
 from harness.document import Document, Where
 from harness.shown import kind, shown
 
@@ -86,6 +87,15 @@ class Text(Field):
         if self.longest is not None:
             schema["maxLength"] = self.longest
         return schema
+
+
+class FileName(Text):
+    """A file's name, relative to the file it is written in: bounded as names are."""
+
+    def read(self, value: object, where: Where, document: Document) -> str | None:
+        text = super().read(value, where, document)
+        problem = name_problem(text) if text is not None else None
+        return document.problem(where, problem) if problem else text
 
 
 class Choice(Field):

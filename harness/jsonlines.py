@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.errors import InvalidInput
+from harness.errors import SHOWN_PROBLEMS, InvalidInput, problem_lines
 from harness.shown import escaped
 
 T = TypeVar("T")
@@ -19,6 +19,8 @@ MAX_BYTES = 1 << 30  # a day-long run at 1,000 viewers writes well under this
 
 def _record(line: bytes, parse: Callable[[Any], T]) -> T:
     """One line's record; ValueError saying what is wrong with it."""
+    if not line.strip():
+        raise ValueError("an empty line (each line holds one record)")
     try:
         data = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -36,7 +38,8 @@ def _record(line: bytes, parse: Callable[[Any], T]) -> T:
 def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[str]]:
     """(the records of every line, notes on what was dropped: a torn last line).
     parse turns a line's JSON into a record, raising ValueError("where: problem").
-    Raises InvalidInput with one `FILE:LINE: problem` line per damaged line."""
+    Raises InvalidInput with one `FILE:LINE: problem` line per damaged line (the
+    first SHOWN_PROBLEMS of them, then how many more)."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InvalidInput(f"{path}: larger than {MAX_BYTES >> 20} MB: not a run's file")
@@ -45,11 +48,14 @@ def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[s
         raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
     torn = lines.pop()  # b"" when the file ends with a newline, as the recorder leaves it
     records, problems, notes = [], [], []
+    damaged = 0  # problems beyond the ones shown are counted, not kept
     for number, line in enumerate(lines, start=1):
         try:
             records.append(_record(line, parse))
         except ValueError as error:
-            problems.append(escaped(f"{path}:{number}: {error}"))  # it may quote a key
+            damaged += 1
+            if damaged <= SHOWN_PROBLEMS:
+                problems.append(escaped(f"{path}:{number}: {error}"))  # it may quote a key
     if torn:
         try:
             records.append(_record(torn, parse))
@@ -57,5 +63,5 @@ def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[s
             notes.append(f"{path}:{len(lines) + 1}: last line torn (the run was stopped while "
                          f"writing it): dropped")
     if problems:
-        raise InvalidInput("\n".join(problems))
+        raise InvalidInput(problem_lines(problems, damaged))
     return records, notes

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness import scenario
 from harness.document import read_document
 from harness.errors import InvalidInput
+from harness.file_names import file_problem, name_problem
 from harness.platforms.registry import PLATFORMS
 
 
@@ -28,7 +29,9 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     own from the scenario's folder). `no_faults`: the audience alone, none of
     the scenario's faults. InvalidInput lists the problems.
     """
-    data = read_document(path).data
+    # The file's platform matters only to --platform and --targets: without them the
+    # file is read once, by scenario.load (a large file costs seconds to parse).
+    data = read_document(path).data if platform is not None or targets is not None else {}
     written = data if isinstance(data, dict) else {}
     changes = _stack(written, platform, targets)
     if journey is not None:
@@ -44,9 +47,10 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
 
 def _journey(journey: Path) -> str:
     """--journey's file, for the scenario's `journey`."""
-    if not journey.is_file():
-        raise InvalidInput(f"--journey: no file {journey} (a relative path is read from the "
-                           f"current directory)")
+    problem = name_problem(str(journey)) or file_problem(journey)
+    if problem:
+        raise InvalidInput(f"--journey: {problem} (a relative path is read from the current "
+                           f"directory)")
     return str(journey.resolve())
 
 
@@ -63,9 +67,10 @@ def _stack(written: dict, platform: str | None, targets: Path | None) -> dict[st
         if not reads_targets:
             raise InvalidInput(f"--targets: is only read with platform {readers} (the scenario "
                                f"runs on {chosen}; add --platform {readers})")
-        if not targets.is_file():
-            raise InvalidInput(f"--targets: no file {targets} (a relative path is read from the "
-                               f"current directory)")
+        problem = name_problem(str(targets)) or file_problem(targets)
+        if problem:
+            raise InvalidInput(f"--targets: {problem} (a relative path is read from the current "
+                               f"directory)")
         changes["targets"] = str(targets.resolve())
     elif not reads_targets and "platform" in changes:
         changes["targets"] = None  # an external scenario's targets mean nothing elsewhere

@@ -3,7 +3,9 @@ again: `-5m`, `0s`, `90s`, `1h30m`, `500ms`, `1%`, `1.2M`.
 
 Both directions use decimal arithmetic on the float's shortest text, so a
 value written out and read back is the same float: a resolved scenario that
-a run saved loads to an equal Scenario.
+a run saved loads to an equal Scenario. Text longer than MAX_CHARS is not
+read at all (a million digits would overflow the decimal context, or take
+seconds): it is no time, share or count.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+MAX_CHARS = 40  # `1h30m15.125s` is 12; nobody writes a time with 30 digits
 _AMOUNT = r"(\d+(?:\.\d+)?)"
 # Hours, minutes, seconds, milliseconds, each at most once and in that order;
 # `m(?!s)` keeps the minutes from eating the `m` of `ms`. The lookahead and
@@ -26,7 +29,7 @@ _UNIT_SECONDS = (Decimal(3600), Decimal(60), Decimal(1), Decimal("0.001"))
 
 def parse_time(text: str) -> float | None:
     """Seconds written as `-5m`, `1h30m`, `500ms` ..., or None if written otherwise."""
-    match = re.fullmatch(OFFSET_PATTERN, text, re.ASCII)  # `５m` is no time
+    match = len(text) <= MAX_CHARS and re.fullmatch(OFFSET_PATTERN, text, re.ASCII)  # not `５m`
     if not match:
         return None
     sign, *amounts = match.groups()
@@ -48,14 +51,14 @@ def format_time(seconds: float) -> str:
 
 def parse_percent(text: str) -> float | None:
     """The ratio written as `1%` or `0.5%`, or None if written otherwise."""
-    match = re.fullmatch(PERCENT_PATTERN, text, re.ASCII)
+    match = len(text) <= MAX_CHARS and re.fullmatch(PERCENT_PATTERN, text, re.ASCII)
     return float(Decimal(match[1]) / 100) if match else None
 
 
 def parse_count(text: str) -> float | None:
     """A count written as `250k` or `1.2M` (thousands, millions), or None if
     written otherwise; not necessarily whole (`1.0005k`): the caller decides."""
-    match = re.fullmatch(COUNT_PATTERN, text, re.ASCII)
+    match = len(text) <= MAX_CHARS and re.fullmatch(COUNT_PATTERN, text, re.ASCII)
     return float(Decimal(match[1]) * _COUNT_UNITS[match[2]]) if match else None
 
 

@@ -27,6 +27,7 @@ import itertools
 import math
 import random
 import time
+import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -44,7 +45,7 @@ from harness.load.collector import Collector
 from harness.load.drain import drain
 from harness.load.entry import Entry
 from harness.load.fidelity import FULL, PLAYERS
-from harness.load.journey.http import Fetch, Response, cookies_set
+from harness.load.journey.http import Fetch, Response, cookies_set, read_body
 from harness.load.journey.newcomers import newcomer, run_token
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
@@ -207,11 +208,23 @@ class _App(FastHttpUser):
             url += ("&" if "?" in url else "?") + urlencode(params)
         if data is not None:
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        started = time.perf_counter()
         with self.client.request(method, url, name=group, headers=headers, json=json,
                                  data=urlencode(data) if data is not None else None,
-                                 catch_response=True) as answer:
+                                 stream=True, catch_response=True) as answer:
             # No status: the request itself failed (refused, reset, timed out).
             status, error = answer.status_code or 0, getattr(answer, "error", None)
+            body, whole = b"", True
+            if status:
+                try:  # at most BODY_BYTES: a hostile answer's size costs nothing more
+                    body, whole = read_body(answer._response.read,
+                                            answer.headers.get("content-encoding") or "")
+                except (*FAILURE_EXCEPTIONS, zlib.error) as broken:  # cut short, or not gzip
+                    status, error = 0, broken
+                if not whole:
+                    answer._response.release()  # closed: the rest is never read
+                answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
+                answer.request_meta["response_length"] = len(body)
             if status and (status in accept if accept else 200 <= status < 300):
                 answer.success()
             else:
@@ -220,7 +233,7 @@ class _App(FastHttpUser):
                                  status or None)
         names = {name.lower() for name in answer.headers.keys()}
         return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
-                        answer.content or b"", cookies_set(answer.headers.getlist("set-cookie")))
+                        body, cookies_set(answer.headers.getlist("set-cookie")), whole)
 
 
 class Viewer(_App):

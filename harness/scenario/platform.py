@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.document import Document
 from harness.errors import InvalidInput
+from harness.file_names import file_problem
 from harness.platforms.registry import PLATFORMS
 from harness.platforms.stack import Stack
 
@@ -31,8 +32,9 @@ def scenario_stack(values: dict, source: Path, document: Document) -> Stack | No
     if values.get("targets") is None:
         return None
     path = source.parent / values["targets"]
-    if not path.is_file():
-        document.problem(("targets",), f"no file {path} (a relative path is read from the "
+    problem = file_problem(path)
+    if problem:
+        document.problem(("targets",), f"{problem} (a relative path is read from the "
                                        f"scenario's folder)")
         return None
     try:

@@ -14,8 +14,8 @@ from pathlib import Path
 from harness.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.fields import (Choice, Count, FreeMapping, Items, Number, Record, Shares, Text,
-                            Threshold, Time, unknown)
+from harness.fields import (Choice, Count, FileName, FreeMapping, Items, Number, Record, Shares,
+                            Text, Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.metrics import Metric
@@ -122,7 +122,7 @@ FORMAT = Record("a kickoff match-day scenario", {
                       "or digit)"),
     "description": Text("what the scenario shows", blank=True),
     "platform": Choice("where the stack runs (default local)", tuple(PLATFORMS), noun="platform"),
-    "targets": Text("with platform external: the targets file, relative to this file"),
+    "targets": FileName("with platform external: the targets file, relative to this file"),
     "journey": JourneySpec("what the app does before the player: a journey file (relative to "
                            "this file), the steps inline, or {python: FILE.py:Class}; see "
                            "docs/journeys.md"),

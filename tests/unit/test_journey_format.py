@@ -126,8 +126,7 @@ BAD = [
      [":2: steps[0].extract.v.json: bad JSONPath: cannot read '[?(@.b > 1)]' (character 4); the "
       "subset is .name, ['name'], [index], [*] and [?(@.key == value)]"]),
     ("steps:\n  - {group: a, url: /x, extract: {v: {regex: 'id=(\\d+'}}}\nplay: '{v}'\n",
-     [":2: steps[0].extract.v.regex: bad regular expression: missing ), unterminated subpattern "
-      "at position 3"]),
+     [":2: steps[0].extract.v.regex: bad regular expression: missing ) at position 7"]),
     ("steps:\n  - {group: a, url: /x, extract: {v: {json: $.a, header: B}}}\nplay: /p\n",
      [":2: steps[0].extract.v: give exactly one of json or header or cookie or regex"]),
     ("steps:\n  - {group: a, url: /x, extract: {client: {json: $.a}}}\nplay: /p\n",

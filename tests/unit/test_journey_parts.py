@@ -4,7 +4,6 @@ user's journey class."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 import pytest
@@ -14,6 +13,7 @@ from harness.load.journey.accounts import AccountsError, read_accounts
 from harness.load.journey.code import LoadError, load_class
 from harness.load.journey.http import cookies_set
 from harness.load.journey.jsonpath import PathError, compile_path
+from harness.load.journey.pattern import compile_pattern
 from harness.load.journey.model import Condition, Extraction
 from harness.load.journey.template import TemplateError, parse
 from harness.load.retry import FetchError, journey_step
@@ -88,8 +88,8 @@ ANSWER = Response(200, {"etag": '"v7"', "content-type": "application/json"},
     (Extraction("v", "header", "ETag"), '"v7"'),
     (Extraction("v", "cookie", "sid"), "s1"),
     (Extraction("v", "cookie", "kept"), "from-the-jar"),
-    (Extraction("v", "regex", r"id=(\d+)", pattern=re.compile(r"id=(\d+)")), "42"),
-    (Extraction("v", "regex", r"id=\d+", pattern=re.compile(r"id=\d+")), "id=42"),
+    (Extraction("v", "regex", r"id=(\d+)", pattern=compile_pattern(r"id=(\d+)")), "42"),
+    (Extraction("v", "regex", r"id=\d+", pattern=compile_pattern(r"id=\d+")), "id=42"),
 ])
 def test_extractions_take_values_from_the_body_headers_and_cookies(extraction, value):
     assert extraction.value(ANSWER, {"kept": "from-the-jar"}) == value
@@ -99,7 +99,7 @@ def test_extractions_take_values_from_the_body_headers_and_cookies(extraction, v
     Extraction("v", "json", "$.nope", path=compile_path("$.nope")),
     Extraction("v", "header", "X-Missing"),
     Extraction("v", "cookie", "nope"),
-    Extraction("v", "regex", "zzz", pattern=re.compile("zzz")),
+    Extraction("v", "regex", "zzz", pattern=compile_pattern("zzz")),
 ])
 def test_an_extraction_that_finds_nothing_says_so(extraction):
     with pytest.raises(LookupError):

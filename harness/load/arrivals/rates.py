@@ -11,9 +11,14 @@ in who arrives and how long they stay (schedule.py), not in when.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from harness.scenario.model import ArrivalPoint
+
+
+def _at(point: ArrivalPoint) -> float:
+    return point.at
 
 
 def rate_at(points: Sequence[ArrivalPoint], match_s: float) -> float:
@@ -22,7 +27,7 @@ def rate_at(points: Sequence[ArrivalPoint], match_s: float) -> float:
         return points[0].per_second
     if match_s >= points[-1].at:
         return points[-1].per_second
-    right = next(i for i, p in enumerate(points) if p.at >= match_s)
+    right = bisect_left(points, match_s, key=_at)  # points are in time order: log n, not n
     a, b = points[right - 1], points[right]
     return a.per_second + (b.per_second - a.per_second) * (match_s - a.at) / (b.at - a.at)
 

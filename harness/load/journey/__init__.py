@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.document import Document, Where, read_document
 from harness.errors import InvalidInput
+from harness.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
 from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
@@ -33,8 +34,9 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
     or with `run_here` into this one, to be run."""
     if isinstance(value, str):
         path = folder / value
-        if not path.is_file():
-            return document.problem(where, f"no file {path} (a relative path is read from the "
+        problem = file_problem(path)
+        if problem:
+            return document.problem(where, f"{problem} (a relative path is read from the "
                                            f"scenario's folder)")
         try:
             inner = read_document(path)

@@ -27,6 +27,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.file_names import file_problem
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import Viewer
 from harness.metrics import GROUP_RULE, is_group
@@ -106,9 +107,10 @@ def located(spec: str, folder: Path) -> tuple[Path, str]:
     file, colon, name = spec.rpartition(":")
     if not colon or not file.endswith(".py") or not name.isidentifier():
         raise LoadError(f"{shown(spec)} is not FILE.py:Class (write e.g. journeys/myapp.py:MyApp)")
+    problem = file_problem(folder / file)  # before resolving: a loop of links is no path
+    if problem:
+        raise LoadError(f"{problem} (a relative path is read from the scenario's folder)")
     path = (folder / file).resolve()
-    if not path.is_file():
-        raise LoadError(f"no file {path} (a relative path is read from the scenario's folder)")
     if not _outside_allowed and not path.is_relative_to(folder.resolve()):
         raise LoadError(f"{file} leads outside {folder.resolve()} (to {path}); a code journey's "
                         f"module is imported and run, so it must lie in the folder of the file "

@@ -19,21 +19,30 @@ EXCERPT_BYTES = 200
 HIDDEN = "***"
 _READ_BYTES = 65_536  # the most of a body searched for secrets (the excerpt is its start)
 # A name that says its value is a secret: access_token, refreshToken, X-Api-Key, sid ...
-_SECRET = r"(?:[\w-]*(?:token|passw(?:or)?d|pwd|secret|session|cookie|auth|api[_-]?key|" \
-          r"credential|signature)[\w-]*|sid)"
-_JSON_FIELD = re.compile(rf'("{_SECRET}"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
-_PAIR = re.compile(rf"(\b{_SECRET}=)[^&\s\"';,]+", re.IGNORECASE)
-_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[\w.~+/=-]+", re.IGNORECASE)
-_COOKIE = re.compile(r"\b((?:set-)?cookie\s*:\s*)[^\r\n\"]+", re.IGNORECASE)
+_SECRET_WORD = re.compile(r"token|passw(?:or)?d|pwd|secret|session|cookie|auth|api[_-]?key|"
+                          r"credential|signature", re.IGNORECASE)
+# Names are whole runs of [\w-] (never part of one) taken possessively, and every
+# repeat below has one way to match: each search is linear in the body, whatever
+# a hostile platform answers (`a-a-a-...` took seconds a few KiB in when a name
+# was a backtracking [\w-]*(token|...)[\w-]*).
+_NAME = r"(?<![\w-])[\w-]++"
+_JSON_FIELD = re.compile(rf'"({_NAME})"(\s*+:\s*+)"(?:[^"\\]++|\\.)*+"')
+_PAIR = re.compile(rf"({_NAME})=[^&\s\"';,]++")
+_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s++[\w.~+/=-]++", re.IGNORECASE)
+_COOKIE = re.compile(r"\b((?:set-)?cookie\s*+:\s*+)[^\r\n\"]++", re.IGNORECASE)
 _SHORTEST = 4  # journey values shorter than this are not hidden (numbers, "web", "true")
+
+
+def _secret(name: str) -> bool:
+    return bool(_SECRET_WORD.search(name)) or "sid" in name.lower().split("-")
 
 
 def redacted(text: str, known: Iterable[str] = ()) -> str:
     """`text` with the secrets the module's docstring names replaced by ***."""
     for value in sorted({v for v in known if len(v) >= _SHORTEST}, key=len, reverse=True):
         text = text.replace(value, HIDDEN)
-    text = _JSON_FIELD.sub(rf'\1"{HIDDEN}"', text)
-    text = _PAIR.sub(rf"\1{HIDDEN}", text)
+    text = _JSON_FIELD.sub(lambda m: f'"{m[1]}"{m[2]}"{HIDDEN}"' if _secret(m[1]) else m[0], text)
+    text = _PAIR.sub(lambda m: f"{m[1]}={HIDDEN}" if _secret(m[1]) else m[0], text)
     text = _CREDENTIAL.sub(rf"\1 {HIDDEN}", text)
     return _COOKIE.sub(rf"\1{HIDDEN}", text)
 

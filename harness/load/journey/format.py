@@ -10,17 +10,19 @@ import re
 from pathlib import Path
 
 from harness.document import Document, Where
-from harness.fields import (Choice, Field, FreeMapping, Items, Number, Record, Text, Time,
-                            unknown)
+from harness.fields import (Choice, Field, FileName, FreeMapping, Items, Number, Record, Text,
+                            Time, unknown)
+from harness.file_names import name_problem
 from harness.load.clients import CLIENTS
-from harness.shown import shown
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
                                         Step)
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
+from harness.load.journey.pattern import PatternError, compile_pattern
 from harness.load.journey.template import Template, TemplateError, parse
 from harness.metrics import GROUP_PATTERN, GROUP_RULE
+from harness.shown import shown
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 SOURCES = ("json", "header", "cookie", "regex")
@@ -146,10 +148,10 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
         if source == "json":
             return Extraction(variable, source, expression, path=compile_path(expression))
         if source == "regex":
-            return Extraction(variable, source, expression, pattern=re.compile(expression))
+            return Extraction(variable, source, expression, pattern=compile_pattern(expression))
     except PathError as error:
         return document.problem(where + (source,), f"bad JSONPath: {error}")
-    except re.error as error:
+    except PatternError as error:
         return document.problem(where + (source,), f"bad regular expression: {error}")
     return Extraction(variable, source, expression)
 
@@ -183,7 +185,7 @@ STEP = Record("an HTTP request the app makes", {
 }, required=("group", "url"))
 _STEPS = Items("steps in order", STEP)
 FORMAT = Record("what the app does before and while playing", {
-    "accounts": Text("a CSV file of accounts (username,password,... columns), relative to "
+    "accounts": FileName("a CSV file of accounts (username,password,... columns), relative to "
                      "this file; used round robin by viewer number"),
     "steps": _STEPS,
     "play": TemplateText("the stream the player opens, e.g. \"{playback_url}\""),
@@ -199,9 +201,9 @@ _API_FLOW = Record("a named flow: what an API user does each interval, or an app
                    "viewer leaves", {
     "steps": Items("steps in order", STEP, at_least=1)}, required=("steps",))
 CODE = Record("a journey as a Python class", {
-    "python": Text("FILE.py:Class, relative to this file; Class subclasses "
+    "python": FileName("FILE.py:Class, relative to this file; Class subclasses "
                    "harness.load.journey.Journey"),
-    "accounts": Text("a CSV file of accounts, relative to this file"),
+    "accounts": FileName("a CSV file of accounts, relative to this file"),
 }, required=("python",))
 
 
@@ -338,7 +340,10 @@ class JourneySpec(Field):
     """A scenario's `journey:`: a file name, or a mapping (inline, or {python: ...})."""
 
     def read(self, value: object, where: Where, document: Document) -> str | dict | None:
-        if isinstance(value, str) and value.strip() or isinstance(value, dict):
+        if isinstance(value, str) and value.strip():
+            problem = name_problem(value)
+            return document.problem(where, problem) if problem else value
+        if isinstance(value, dict):
             return value
         return self._wrong(value, where, document, "a journey", "write a file name, the steps "
                            "inline, or {python: FILE.py:Class}; see docs/journeys.md")

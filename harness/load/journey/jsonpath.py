@@ -10,6 +10,12 @@
 
 `compile_path` rejects anything else with a message saying where; `first`
 returns the first value a path finds, in document order.
+
+The path is read by a hand-written reader, one character at a time, so a
+hostile path costs time in proportion to its length (a backtracking pattern
+could take minutes on a few thousand spaces). It is bounded: at most
+MAX_PATH_CHARS characters, indexes of at most MAX_INDEX_DIGITS digits, and a
+filter compares with a plain value only (no list or mapping: nothing nests).
 """
 
 from __future__ import annotations
@@ -19,11 +25,16 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
-_STEP = re.compile(
-    rf"\.(?P<dot>{_NAME}|\*)"
-    r"|\[\s*(?:'(?P<single>[^']*)'|\"(?P<double>[^\"]*)\"|(?P<index>-?\d+)|(?P<star>\*)"
-    rf"|\?\(\s*@(?P<member>(?:\.{_NAME})+)\s*(?P<op>==|!=)\s*(?P<literal>[^)]*?)\s*\))\s*\]")
+MAX_PATH_CHARS = 1000
+MAX_INDEX_DIGITS = 9  # an index up to 999,999,999
+MAX_NUMBER_CHARS = 40  # a number a filter compares with, as written
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_REST = _NAME_START | frozenset("0123456789-")
+_DIGITS = frozenset("0123456789")
+# A JSON number; unambiguous (each part has one way to match), so linear in its length.
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_WORDS = {"true": True, "false": False, "null": None}
+_SUBSET = "the subset is .name, ['name'], [index], [*] and [?(@.key == value)]"
 _MISSING = object()
 
 Selector = Callable[[object], Iterator[object]]
@@ -53,29 +64,160 @@ class JsonPath:
 
 
 def compile_path(text: str) -> JsonPath:
+    if len(text) > MAX_PATH_CHARS:
+        raise PathError(f"is {len(text):,} characters long; a JSONPath here has at most "
+                        f"{MAX_PATH_CHARS:,}")
     if not text.startswith("$"):
         raise PathError("a JSONPath starts with $ (e.g. $.events[0].id)")
-    selectors, at = [], 1
-    while at < len(text):
-        match = _STEP.match(text, at)
-        if match is None:
-            raise PathError(f"cannot read {text[at:]!r} (character {at + 1}); the subset is .name, "
-                            f"['name'], [index], [*] and [?(@.key == value)]")
-        selectors.append(_selector(match))
-        at = match.end()
+    reader = _Reader(text)
+    selectors = []
+    while not reader.done():
+        selectors.append(reader.step())
     return JsonPath(text, tuple(selectors))
 
 
-def _selector(match: re.Match) -> Selector:
-    name = match["dot"] or match["single"] or match["double"]
-    if name == "*" or match["star"]:
-        return _every
-    if name is not None:
-        return lambda value: iter([value[name]] if isinstance(value, dict) and name in value
-                                  else [])
-    if match["index"] is not None:
-        return _index(int(match["index"]))
-    return _filter(match["member"][1:].split("."), match["op"], _literal(match["literal"]))
+class _Reader:
+    """Reads a path's steps left to right; every character is looked at a bounded
+    number of times."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.at = text, 1  # after the $
+
+    def done(self) -> bool:
+        return self.at >= len(self.text)
+
+    def step(self) -> Selector:
+        start = self.at
+        try:
+            if self._take("."):
+                if self._take("*"):
+                    return _every
+                return _member(self._name())
+            if self._take("["):
+                selector = self._bracket()
+                self._spaces()
+                self._expect("]")
+                return selector
+        except _Unreadable:
+            pass
+        raise PathError(f"cannot read {_shown(self.text[start:])} (character {start + 1}); "
+                        f"{_SUBSET}")
+
+    def _bracket(self) -> Selector:
+        self._spaces()
+        if self._take("*"):
+            return _every
+        if self._peek() in ("'", '"'):
+            return _member(self._string())
+        if self._take("?"):
+            return self._filter()
+        return _index(self._integer())
+
+    def _filter(self) -> Selector:
+        self._expect("(")
+        self._spaces()
+        self._expect("@")
+        member = []
+        while self._take("."):
+            member.append(self._name())
+        if not member:
+            raise _Unreadable
+        self._spaces()
+        op = self.text[self.at:self.at + 2]
+        if op not in ("==", "!="):
+            raise _Unreadable
+        self.at += 2
+        self._spaces()
+        wanted = self._literal()
+        self._spaces()
+        self._expect(")")
+        return _filter(member, op, wanted)
+
+    def _literal(self) -> object:
+        start = self.at
+        if self._peek() in ("'", '"'):
+            return self._string()
+        number = _NUMBER.match(self.text, self.at, min(len(self.text),
+                                                       self.at + MAX_NUMBER_CHARS + 1))
+        if number and number.end() - start <= MAX_NUMBER_CHARS and \
+                self._peek(number.end()) not in _DIGITS:
+            self.at = number.end()
+            return json.loads(number[0])
+        for word, value in _WORDS.items():
+            if self.text.startswith(word, self.at):
+                self.at += len(word)
+                return value
+        end = self.text.find(")", start)
+        raise PathError(f"{_shown(self.text[start:end if end >= 0 else None].strip())} is not a "
+                        f"value to compare with (write 'text', a number of at most "
+                        f"{MAX_NUMBER_CHARS} characters, true, false or null)")
+
+    def _string(self) -> str:
+        """'text' (as written) or "text" (a JSON string, with its escapes)."""
+        quote, start = self.text[self.at], self.at
+        self.at += 1
+        while not self.done() and self.text[self.at] != quote:
+            self.at += 2 if quote == '"' and self.text[self.at] == "\\" else 1
+        if self.done():
+            raise _Unreadable
+        self.at += 1
+        if quote == "'":
+            return self.text[start + 1:self.at - 1]
+        try:
+            return json.loads(self.text[start:self.at])
+        except ValueError:
+            raise _Unreadable from None
+
+    def _integer(self) -> int:
+        start = self.at
+        self._take("-")
+        while self._peek() in _DIGITS:
+            self.at += 1
+        digits = self.at - start - (self._peek(start) == "-")
+        if digits == 0:
+            raise _Unreadable
+        if digits > MAX_INDEX_DIGITS:
+            raise PathError(f"an index of {digits:,} digits (character {start + 1}); an index "
+                            f"has at most {MAX_INDEX_DIGITS}")
+        return int(self.text[start:self.at])
+
+    def _name(self) -> str:
+        start = self.at
+        if self._peek() not in _NAME_START:
+            raise _Unreadable
+        while self._peek() in _NAME_REST:
+            self.at += 1
+        return self.text[start:self.at]
+
+    def _spaces(self) -> None:
+        while self._peek().isspace():
+            self.at += 1
+
+    def _peek(self, at: int | None = None) -> str:
+        at = self.at if at is None else at
+        return self.text[at] if at < len(self.text) else ""
+
+    def _take(self, char: str) -> bool:
+        if self._peek() == char:
+            self.at += 1
+            return True
+        return False
+
+    def _expect(self, char: str) -> None:
+        if not self._take(char):
+            raise _Unreadable
+
+
+class _Unreadable(Exception):
+    """The step cannot be read: reported with the rest of the path."""
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _member(name: str) -> Selector:
+    return lambda value: iter([value[name]] if isinstance(value, dict) and name in value else [])
 
 
 def _every(value: object) -> Iterator[object]:
@@ -90,16 +232,6 @@ def _index(index: int) -> Selector:
         if isinstance(value, list) and -len(value) <= index < len(value):
             yield value[index]
     return select
-
-
-def _literal(text: str) -> object:
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1]
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise PathError(f"{text!r} is not a value to compare with (write 'text', a number, "
-                        f"true, false or null)") from None
 
 
 def _filter(member: list[str], op: str, wanted: object) -> Selector:

@@ -5,7 +5,6 @@ repeated flows. Built (and checked) by format.py from YAML.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from harness.load.journey.accounts import Accounts
 from harness.load.journey.http import Response
 from harness.load.journey.jsonpath import JsonPath
 from harness.load.journey.newcomers import Newcomer
+from harness.load.journey.pattern import Pattern
 from harness.load.journey.template import Template
 
 
@@ -62,7 +62,7 @@ class Extraction:
     source: str  # "json", "header", "cookie" or "regex"
     expression: str  # as written: a JSONPath, header or cookie name, or a pattern
     path: JsonPath | None = None
-    pattern: re.Pattern | None = None
+    pattern: Pattern | None = None
 
     def value(self, response: Response, jar: dict[str, str]) -> str:
         """The value from `response`; LookupError (or ValueError) when it is not there."""
@@ -70,10 +70,7 @@ class Extraction:
             found = self.path.first(response.json())
             return found if isinstance(found, str) else _json_text(found)
         if self.pattern is not None:
-            match = self.pattern.search(response.text)
-            if match is None:
-                raise LookupError(f"/{self.expression}/ matches nothing in the body")
-            return match.group(1) if self.pattern.groups else match.group(0)
+            return self.pattern.first(response.text)
         found = (response.headers.get(self.expression.lower()) if self.source == "header"
                  else response.cookies.get(self.expression, jar.get(self.expression)))
         if found is None:
