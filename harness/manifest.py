@@ -71,6 +71,15 @@ def read_manifest(run_dir: Path) -> dict | None:
     return manifest
 
 
+def digest(run_dir: Path) -> str | None:
+    """The SHA-256 of the folder's manifest as it is now (None: it has none, or
+    it cannot be read): a summary keeps the one it was computed under."""
+    try:
+        return hashlib.sha256(read_regular(run_dir / MANIFEST, MAX_MANIFEST_BYTES)).hexdigest()
+    except InvalidInput:
+        return None
+
+
 def _file_problem(run_dir: Path, name: str, entry: dict) -> str | None:
     path = run_dir / name
     if not path.exists() and not path.is_symlink():

@@ -7,7 +7,7 @@ folder `harness run` writes, with or without a manifest.
   and its match time is where the run's time map puts the end of it;
 - wall times fall between 2020 and a day from now, match times within the
   timeline, viewer counts and per-second counts under MAX_COUNT;
-- no more seconds than the run's wall duration allows.
+- as many seconds as the run's wall duration when it completed, never more.
 Each problem is one line, naming the file and line of its first instance."""
 
 from __future__ import annotations
@@ -90,8 +90,13 @@ def problems(seconds: Sequence[Second], events: Sequence[dict]) -> list[str]:
     wall_duration = started.get("wall_duration_s")
     wall_duration = wall_duration if isinstance(wall_duration, (int, float)) else None
     found = []
+    ended = next((e for e in reversed(events) if e["kind"] == "run_ended"), {})
     if wall_duration is not None and len(seconds) > math.ceil(wall_duration):
         found.append(f"{WINDOWS}: {len(seconds)} seconds in a run of {wall_duration:g} s")
+    elif wall_duration is not None and ended.get("outcome") == "completed" and \
+            len(seconds) < math.ceil(wall_duration):
+        found.append(f"{WINDOWS}: {len(seconds)} seconds of a run of {wall_duration:g} s that "
+                     f"completed (seconds lost)")
     for line, second in enumerate(seconds, start=1):
         problem = _second_problem(second, seconds[0], line, time_map, wall_duration)
         if problem:

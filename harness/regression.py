@@ -133,8 +133,13 @@ def losses(run_dir: Path) -> list[str]:
     verdict = summary.get("verdict")
     said = verdict.get("incomplete") if isinstance(verdict, dict) else None
     said = [str(line)[:300] for line in said] if isinstance(said, list) else []
-    return said + [line for line in manifest.problems(run_dir, summary.get("run_id"), None)
-                   if line not in said]
+    found = said + [line for line in manifest.problems(run_dir, summary.get("run_id"), None)
+                    if line not in said]
+    now = manifest.digest(run_dir)
+    if now is not None and summary.get("manifest_sha256") != now:
+        found.append(f"{run_dir / 'summary.json'}: computed from other data than the folder "
+                     f"holds now (run `harness report` on it)")
+    return found
 
 
 def latest_pass(results_root: Path, scenario: str, before: str | None = None) -> Path:

@@ -39,7 +39,8 @@ def write_results(run_dir: Path) -> dict:
     """Compute the summary, verdict and regressions from the folder's data (and
     the options the run was started with, from its events), write them and
     the reports; return the summary."""
-    missing = [name for name in (SCENARIO, WINDOWS, EVENTS) if not (run_dir / name).is_file()]
+    missing = [name for name in (SCENARIO, WINDOWS, EVENTS)
+               if not (run_dir / name).exists() and not (run_dir / name).is_symlink()]
     if missing:
         raise InvalidInput(f"{run_dir}: not a run folder ({', '.join(missing)} missing)")
     scenario = read_scenario(run_dir / SCENARIO)
@@ -51,6 +52,7 @@ def write_results(run_dir: Path) -> dict:
     lost = (torn + manifest.problems(run_dir, options.get("run_id"), len(seconds))
             + plausible.problems(seconds, events))
     summary["run_id"] = options.get("run_id")
+    summary["manifest_sha256"] = manifest.digest(run_dir)  # what `harness compare` checks
     # The columns the run wrote: its declared groups (a folder from before: the summary's).
     write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
     summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],

@@ -45,10 +45,11 @@ def read_regular(path: Path, limit: int) -> bytes:
         if os.path.islink(path):
             raise _not_regular(path, stat.S_IFLNK) from None
         raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise _not_regular(path, status.st_mode)
     with os.fdopen(descriptor, "rb") as file:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise _not_regular(path, status.st_mode)
         if status.st_size > limit:
             raise InvalidInput(f"{path}: {status.st_size:,} bytes, larger than the "
                                f"{limit:,} a run writes here")

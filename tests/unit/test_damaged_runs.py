@@ -208,6 +208,7 @@ def test_a_torn_last_line_is_dropped_and_fails_the_verdict_as_incomplete(recorde
     def tear(run_dir: Path) -> None:
         data = (run_dir / "windows.jsonl").read_bytes()
         (run_dir / "windows.jsonl").write_bytes(data[:-len(data.split(b"\n")[-2]) // 2])
+        lines("events.jsonl", lambda found: found.pop(-2))(run_dir)  # no run_ended
         (run_dir / MANIFEST).unlink()
     run_dir = damaged(recorded, tmp_path, tear)
     result = harness("report", str(run_dir), timeout=60)
