@@ -59,12 +59,15 @@ class Outcome:
 
 
 def sample_runs(root: Path) -> list[Path]:
-    """Two judged run folders made with the recorder: the sample, and another run of it."""
+    """Two judged run folders made with the recorder: the sample, and a run of another
+    scenario a day later."""
     first = sample.recorded_run(root / "sample")
     second = sample.recorded_run(root / "sample-again")
     for name in ("windows.jsonl", "events.jsonl"):  # its own id, a day later
         text = (second / name).read_text().replace(sample.RUN_ID, "f" * 32)
         (second / name).write_text(text.replace("178000", "178008"))
+    sample.with_scenario(second, {**sample.SCENARIO, "name": "another-match",
+                                  "slos": sample.PASSING_SLOS[:1]})
     seal(second, "f" * 32, sample.SECONDS)
     for run in (first, second):
         write_results(run)
