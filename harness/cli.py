@@ -268,16 +268,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from harness.regression import compared, deltas, slo_rows
+    from harness.regression import compared, deltas, losses, slo_rows
     from harness.summary import delta_table
 
     rows = deltas(slo_rows(args.run_b), slo_rows(args.run_a), args.tolerance)
+    lost = [f"INCOMPLETE: {run}: {line}" for run in (args.run_a, args.run_b)
+            for line in losses(run)]
     if not compared(rows):
         print("the two runs share no SLO rows (same metric, phase and fault) to compare")
     if rows:
         print(f"{args.run_a.name} -> {args.run_b.name}")
         print(delta_table(rows, args.run_a.name))
-    return 0
+    for line in lost:
+        print(line)
+    return 1 if lost else 0  # figures of lost data are never a clean comparison
 
 
 def _report(args: argparse.Namespace) -> int:

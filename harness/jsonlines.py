@@ -1,7 +1,8 @@
 """Reading a run folder's JSON-lines files (windows.jsonl, events.jsonl)
 strictly: every line must be a whole, well-formed record, except a torn last
 line (no newline at its end: the harness was killed mid-write), which is
-dropped and said. Any other damaged line is an error naming FILE:LINE."""
+dropped and said. Any other damaged line is an error naming FILE:LINE; a file
+that is not a regular one, or over MAX_BYTES, is refused (harness.safe_files)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import SHOWN_PROBLEMS, InvalidInput, problem_lines
+from harness.safe_files import read_regular
 from harness.shown import escaped
 
 T = TypeVar("T")
@@ -40,12 +42,7 @@ def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[s
     parse turns a line's JSON into a record, raising ValueError("where: problem").
     Raises InvalidInput with one `FILE:LINE: problem` line per damaged line (the
     first SHOWN_PROBLEMS of them, then how many more)."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: larger than {MAX_BYTES >> 20} MB: not a run's file")
-        lines = path.read_bytes().split(b"\n")
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
+    lines = read_regular(path, MAX_BYTES).split(b"\n")
     torn = lines.pop()  # b"" when the file ends with a newline, as the recorder leaves it
     records, problems, notes = [], [], []
     damaged = 0  # problems beyond the ones shown are counted, not kept

@@ -7,8 +7,12 @@
   data counts in the all-requests columns; windows.jsonl keeps it apart).
   Its generator marks are those known so far while the run goes, and the
   whole run's when it is written again at the end (write_timeseries);
-- events.jsonl: what happened when (run start/end, phase changes, faults).
-Every line is flushed as it is written.
+- events.jsonl: what happened when (run start/end, phase changes, faults);
+  its run_started event carries the run's id;
+- manifest.json, when the recorder closes: the run's id, its seconds and the
+  size and hash of every file it recorded (harness.manifest).
+Every line is flushed as it is written. Files are created inside the folder
+only, never through a link (harness.safe_files).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from harness.aggregate import metrics_of
 from harness.events import checked_event
 from harness.generator.saturation import SATURATED, STALL, Streak, marks
 from harness.jsonlines import read_records
+from harness.manifest import new_run_id, seal
 from harness.metrics import metric_names
+from harness.safe_files import open_new, replacing
 from harness.window import Window
 
 WINDOWS = "windows.jsonl"
@@ -124,10 +130,10 @@ class Recorder:
         """groups: the request groups the run declares (its scenario's)."""
         self.run_dir = run_dir
         self.groups = tuple(groups)
-        self._windows = open(run_dir / WINDOWS, "a", encoding="utf-8")
-        self._events = open(run_dir / EVENTS, "a", encoding="utf-8")
-        self._timeseries_file: IO[str] = open(run_dir / TIMESERIES, "w", newline="",
-                                              encoding="utf-8")
+        self.run_id = new_run_id()
+        self._windows = open_new(run_dir / WINDOWS, append=True)
+        self._events = open_new(run_dir / EVENTS, append=True)
+        self._timeseries_file: IO[str] = open_new(run_dir / TIMESERIES, newline="")
         self._timeseries = csv.writer(self._timeseries_file)
         self._timeseries.writerow(columns(self.groups))
         self._timeseries_file.flush()
@@ -139,6 +145,8 @@ class Recorder:
         record = {"time_utc": utc(now), "epoch": now, "kind": kind}
         if match_s is not None:
             record["match_s"] = round(match_s, 3)
+        if kind == "run_started":  # the id the manifest binds the folder's files with
+            record["run_id"] = self.run_id
         record.update(fields)
         self._events.write(json.dumps(record) + "\n")
         self._events.flush()
@@ -152,20 +160,20 @@ class Recorder:
         self._timeseries_file.flush()
 
     def close(self) -> None:
+        """Close the files and seal them in the folder's manifest: the run ended."""
         for handle in (self._windows, self._events, self._timeseries_file):
             handle.close()
+        seal(self.run_dir, self.run_id, len(self.seconds))
 
 
 def write_timeseries(run_dir: Path, seconds: Iterable[Second], groups: Iterable[str]) -> None:
     """timeseries.csv again, with the whole run's generator marks."""
     seconds, groups = list(seconds), tuple(groups)
     found = marks((s.window.second, s.window.generator) for s in seconds)
-    path = run_dir / TIMESERIES
-    with open(path.with_suffix(".tmp"), "w", newline="", encoding="utf-8") as handle:
+    with replacing(run_dir / TIMESERIES, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns(groups))
         writer.writerows(timeseries_row(s, groups, found.of(s.window.second)) for s in seconds)
-    path.with_suffix(".tmp").replace(path)
 
 
 def read_seconds(run_dir: Path) -> list[Second]:

@@ -5,7 +5,8 @@ doubles is still noise). A row only one run has (an SLO on a request group
 the other run's journey did not have, an SLO added since) is listed as
 such, never compared and never worse. Nor is a row either run judged
 generator-bound (its load generator's shortfall could have changed it): its
-figure says nothing about the stack, so it is shown, marked, and never worse."""
+figure says nothing about the stack, so it is shown, marked, and never worse.
+A run folder that lost data (losses()) is compared, and said to be INCOMPLETE."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import shapes
+from harness import manifest, shapes
 from harness.errors import InvalidInput
 from harness.generator.truth import GENERATOR_BOUND
 from harness.metrics import known_metric
+from harness.safe_files import read_regular
 
 TOLERANCE = 0.2  # relative: 20% worse than the baseline
 MAX_SUMMARY_BYTES = 64 << 20  # a summary is tens of kilobytes
@@ -85,12 +87,12 @@ def read_summary(run_dir: Path) -> dict:
     """A run folder's summary.json as an object; InvalidInput("FILE: problem")."""
     path = run_dir / "summary.json"
     try:
-        if path.stat().st_size > MAX_SUMMARY_BYTES:
-            raise InvalidInput(f"{path}: larger than {MAX_SUMMARY_BYTES >> 20} MB: not a run's "
-                               f"summary")
-        summary = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as error:
-        raise InvalidInput(f"{path}: not a run's summary ({error.strerror})") from None
+        data = read_regular(path, MAX_SUMMARY_BYTES)
+    except InvalidInput as error:
+        raise InvalidInput(f"{path}: not a run's summary "
+                           f"({str(error).removeprefix(f'{path}: ')})") from None
+    try:
+        summary = json.loads(data.decode("utf-8"))
     except RecursionError:
         raise InvalidInput(f"{path}: not a run's summary (nested too deeply)") from None
     except ValueError as error:  # also UnicodeDecodeError
@@ -122,6 +124,22 @@ def slo_rows(run_dir: Path) -> list[dict]:
     except ValueError as error:
         hint = " (run `harness report` on it)" if "verdict" not in summary else ""
         raise InvalidInput(f"{run_dir / 'summary.json'}: {error}{hint}") from None
+
+
+def losses(run_dir: Path) -> list[str]:
+    """What a run folder lost, one line each: what its verdict says it lost,
+    and what its manifest finds now (harness.manifest); none: it is whole."""
+    summary = read_summary(run_dir)
+    verdict = summary.get("verdict")
+    said = verdict.get("incomplete") if isinstance(verdict, dict) else None
+    said = [str(line)[:300] for line in said] if isinstance(said, list) else []
+    found = said + [line for line in manifest.problems(run_dir, summary.get("run_id"), None)
+                    if line not in said]
+    now = manifest.digest(run_dir)
+    if now is not None and summary.get("manifest_sha256") != now:
+        found.append(f"{run_dir / 'summary.json'}: computed from other data than the folder "
+                     f"holds now (run `harness report` on it)")
+    return found
 
 
 def latest_pass(results_root: Path, scenario: str, before: str | None = None) -> Path:

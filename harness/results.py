@@ -6,14 +6,20 @@ seconds in controls/) and nothing else. `harness run` writes them at its end,
 `harness report RUN_DIR` again at any time, with the same result.
 
 Damaged data is refused (InvalidInput, one `FILE:LINE: problem` per damaged
-line); only a torn last line (the harness killed mid-write) is dropped, and
-named in the verdict, which then fails (docs/results.md)."""
+line); only a torn last line (the harness killed mid-write) is dropped. Data
+lost without a trace in its lines (a file cut at a line, spliced from another
+run, renumbered; no manifest: the run was killed) is found against the
+folder's manifest (harness.manifest) and the run's own clocks
+(harness.plausible). Each loss is one line of the verdict's `incomplete`,
+which then fails as INCOMPLETE, never a pass (docs/results.md). Every file is
+written inside the folder, replacing what has its name (harness.safe_files)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from harness import manifest, plausible
 from harness.errors import InvalidInput
 from harness.events import check_fault_order
 from harness.orchestrate.attribution import attribute, mark, read_controls
@@ -21,6 +27,7 @@ from harness.recorded_scenario import read_scenario
 from harness.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
 from harness.regression import TOLERANCE, deltas, slo_rows
 from harness.report import write_reports
+from harness.safe_files import write_replacing
 from harness.summary import summarize
 from harness.verdict import judge
 
@@ -32,7 +39,8 @@ def write_results(run_dir: Path) -> dict:
     """Compute the summary, verdict and regressions from the folder's data (and
     the options the run was started with, from its events), write them and
     the reports; return the summary."""
-    missing = [name for name in (SCENARIO, WINDOWS, EVENTS) if not (run_dir / name).is_file()]
+    missing = [name for name in (SCENARIO, WINDOWS, EVENTS)
+               if not (run_dir / name).exists() and not (run_dir / name).is_symlink()]
     if missing:
         raise InvalidInput(f"{run_dir}: not a run folder ({', '.join(missing)} missing)")
     scenario = read_scenario(run_dir / SCENARIO)
@@ -41,12 +49,16 @@ def write_results(run_dir: Path) -> dict:
     check_fault_order(events, run_dir / EVENTS)
     summary = summarize(scenario, seconds, events)
     options = next((e for e in events if e["kind"] == "run_started"), {})
+    lost = (torn + manifest.problems(run_dir, options.get("run_id"), len(seconds))
+            + plausible.problems(seconds, events))
+    summary["run_id"] = options.get("run_id")
+    summary["manifest_sha256"] = manifest.digest(run_dir)  # what `harness compare` checks
     # The columns the run wrote: its declared groups (a folder from before: the summary's).
     write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
     summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],
                                summary["peak_phase"], summary["outcome"],
                                strict=options.get("strict", False),
-                               groups=summary["request_groups"], incomplete=torn)
+                               groups=summary["request_groups"], incomplete=lost)
     controls = read_controls(run_dir)  # an experiment of `harness run --control`
     if controls:
         summary["attribution"] = attribute(summary["verdict"], summary["faults"],
@@ -58,7 +70,7 @@ def write_results(run_dir: Path) -> dict:
         summary["regressions"] = deltas(summary["verdict"]["slos"],
                                         slo_rows(Path(baseline)),
                                         options.get("regression_tolerance", TOLERANCE))
-    (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+    write_replacing(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
     write_reports(run_dir, summary)
     return summary
 

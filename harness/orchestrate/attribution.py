@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.jsonlines import read_records
+from harness.manifest import CONTROLS, reseal
 from harness.metrics import known_metric
 from harness.recorder import WINDOWS, Second
 from harness.regression import NOISE, TOLERANCE
@@ -38,7 +39,6 @@ from harness.report.units import format_value
 from harness.generator.truth import GENERATOR_BOUND
 from harness.verdict import FAIL, NO_DATA, judged, run_marks, span_of
 
-CONTROLS = "controls"  # the folder, inside the experiment's run folder
 SUFFIX = ".windows.jsonl"
 FAULT, LOAD, BOTH, UNKNOWN = "fault", "load", "both", "unknown"
 ORDER = (FAULT, BOTH, LOAD, UNKNOWN)  # what the headline says first
@@ -53,6 +53,7 @@ def store_controls(run_dir: Path, control_dirs: Sequence[Path]) -> None:
     folder.mkdir(exist_ok=True)
     for control in control_dirs:
         shutil.copyfile(control / WINDOWS, folder / f"{control.name}{SUFFIX}")
+    reseal(run_dir)  # they are part of what the experiment's folder proves
 
 
 def read_controls(run_dir: Path) -> list[Control]:

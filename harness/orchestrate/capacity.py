@@ -35,6 +35,7 @@ from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.recorder import utc
 from harness.run import RunOptions, acquire_target, fresh_folder, run
+from harness.safe_files import write_replacing
 from harness.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class _Search:
             "usl": _usl(self.levels.values()) if on_viewers else {
                 "problem": "not fitted on the arrival axis: every level has the same peak "
                            "concurrency, and the law is throughput against concurrency"}}
-        (self.folder / CAPACITY_JSON).write_text(json.dumps(document, indent=2) + "\n")
+        write_replacing(self.folder / CAPACITY_JSON, json.dumps(document, indent=2) + "\n")
         return document
 
 

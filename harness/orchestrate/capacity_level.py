@@ -100,10 +100,12 @@ def read_level(value: float, viewers: int, run: RunResult, without: str | None) 
     (its failing health check is the condition, not news)."""
     slos = [s for s in read_scenario(run.run_dir / SCENARIO).get("slos", [])
             if fault_of(s.get("phase", "overall")) is None]
-    seconds, events, torn = read_recorded(run.run_dir)
+    seconds, events, _ = read_recorded(run.run_dir)
     summary = run.summary
+    # What its folder lost, as the run's own verdict found it (harness.results).
     verdict = judge(slos, seconds, [], summary["peak_phase"], summary["outcome"],
-                    groups=summary["request_groups"], incomplete=torn)
+                    groups=summary["request_groups"],
+                    incomplete=summary["verdict"]["incomplete"])
     unhealthy = dict.fromkeys(e["component"] for e in events
                               if e["kind"] == "component_health" and not e["healthy"]
                               and e["component"] != without)

@@ -13,6 +13,7 @@ from harness.report.html import STYLE
 from harness.report.svg import Axis, Frame, Series, line_chart
 from harness.report.tables import badge
 from harness.report.units import format_value
+from harness.safe_files import write_replacing
 from harness.shown import markup, table
 from harness.summary import generator_line
 
@@ -168,5 +169,5 @@ def render(document: dict) -> str:
 
 def write_report(folder: Path, document: dict) -> Path:
     path = folder / REPORT
-    path.write_text(render(document), encoding="utf-8")
+    write_replacing(path, render(document))
     return path

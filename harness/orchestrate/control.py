@@ -34,6 +34,7 @@ from harness.platforms.registry import stack_of
 from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, fresh_folder,
                          run)
 from harness.run import print_result as print_run
+from harness.safe_files import write_replacing
 from harness.scenario import Scenario
 
 CONTROL_JSON = "control.json"
@@ -123,7 +124,7 @@ def record(done: ControlResult) -> dict:
 
 def write_record(done: ControlResult) -> None:
     data = record(done)
-    (done.folder / CONTROL_JSON).write_text(json.dumps(data, indent=2) + "\n")
+    write_replacing(done.folder / CONTROL_JSON, json.dumps(data, indent=2) + "\n")
     write_page(done.folder, data)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from harness.report import HTML
 from harness.report.html import STYLE, attribution_section
 from harness.report.tables import badge
+from harness.safe_files import write_replacing
 from harness.shown import markup
 
 
@@ -45,4 +46,4 @@ def render_page(data: dict) -> str:
 
 
 def write_page(folder: Path, data: dict) -> None:
-    (folder / HTML).write_text(render_page(data), encoding="utf-8")
+    write_replacing(folder / HTML, render_page(data))

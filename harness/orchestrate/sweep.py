@@ -40,6 +40,7 @@ from harness.platforms.stack import Stack
 from harness.recorder import read_seconds, utc
 from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, SignalStop, acquire_target,
                          make_run_dir, run)
+from harness.safe_files import write_replacing
 from harness.scenario import Scenario
 
 SWEEP = "sweep.json"
@@ -198,6 +199,4 @@ def _progress_line(row: dict) -> str:
 
 
 def _write(folder: Path, report: dict) -> None:
-    path = folder / SWEEP
-    path.with_suffix(".tmp").write_text(json.dumps(report, indent=2) + "\n")
-    path.with_suffix(".tmp").replace(path)
+    write_replacing(folder / SWEEP, json.dumps(report, indent=2) + "\n")

@@ -16,6 +16,7 @@ from harness.report.junit import case, document
 from harness.report.svg import Axis, Frame, Series, Span, line_chart
 from harness.report.tables import badge
 from harness.report.units import format_value
+from harness.safe_files import write_replacing
 from harness.shown import escaped, markup
 
 BOUNDS = {"max": "<=", "min": ">="}
@@ -156,6 +157,6 @@ def html(sweep: dict) -> str:
 def write_reports(folder: Path, sweep: dict) -> list[Path]:
     """report.html and junit.xml of the sweep, into its folder."""
     page, tests = folder / HTML, folder / JUNIT
-    page.write_text(html(sweep), encoding="utf-8")
-    tests.write_text(junit(sweep), encoding="utf-8")
+    write_replacing(page, html(sweep))
+    write_replacing(tests, junit(sweep))
     return [page, tests]

@@ -1,5 +1,6 @@
 """A run's reports, rendered from its folder alone: report.html for people,
-junit.xml for CI. Pure renderers; the verdict they show is computed elsewhere."""
+junit.xml for CI. Pure renderers; the verdict they show is computed elsewhere.
+Both replace what has their name in the folder (harness.safe_files)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from harness.recorder import read_events, read_seconds
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.safe_files import write_replacing
 
 HTML, JUNIT = "report.html", "junit.xml"
 
@@ -15,7 +17,6 @@ HTML, JUNIT = "report.html", "junit.xml"
 def write_reports(run_dir: Path, summary: dict) -> list[Path]:
     """Writes report.html and junit.xml into the run folder; returns their paths."""
     html, junit = run_dir / HTML, run_dir / JUNIT
-    html.write_text(render_html(summary, read_seconds(run_dir), read_events(run_dir)),
-                    encoding="utf-8")
-    junit.write_text(render_junit(summary), encoding="utf-8")
+    write_replacing(html, render_html(summary, read_seconds(run_dir), read_events(run_dir)))
+    write_replacing(junit, render_junit(summary))
     return [html, junit]

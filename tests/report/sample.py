@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.manifest import seal
 from harness.recorder import EVENTS, Recorder, Second, read_events, read_seconds, utc
 from harness.summary import summarize
 from harness.window import Window
@@ -19,6 +20,7 @@ START_EPOCH = 1_780_000_000.0
 TIME_SCALE = 5
 FIRST_MATCH_S = -300.0
 SECONDS = 120
+RUN_ID = "5a3c0ffee0000000000000000000beef"
 GAP_SECOND = 30  # nobody requested anything in this second
 FAULT_SECONDS = range(62, 75)  # origin-a is dead: failures, stalls, slow starts
 # Request groups: (name, requests per viewer and second, latency in s); a run
@@ -135,8 +137,10 @@ def _event(epoch: float, kind: str, **fields) -> dict:
 
 def events(recorded: list[Second], requests: Requests = REQUESTS) -> list[dict]:
     """The events of a run of these seconds, as the recorder writes them (on fixed clocks)."""
-    found = [_event(START_EPOCH, "run_started", match_s=FIRST_MATCH_S, scenario=SCENARIO["name"],
-                    edge="http://127.0.0.1:8080",
+    found = [_event(START_EPOCH, "run_started", match_s=FIRST_MATCH_S, run_id=RUN_ID,
+                    scenario=SCENARIO["name"], edge="http://127.0.0.1:8080",
+                    wall_duration_s=float(SECONDS),
+                    time_map=[[FIRST_MATCH_S, FIRST_MATCH_S + SECONDS * TIME_SCALE, TIME_SCALE]],
                     request_groups=[group for group, _, _ in requests])]
     for before, second in zip([None, *recorded], recorded):
         if before is None or second.phase != before.phase:
@@ -163,6 +167,7 @@ def build_run(run_dir: Path, requests: Requests = REQUESTS, **parts) -> dict:
     (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in events(recorded,
                                                                                requests)))
     assert read_events(run_dir) == events(recorded, requests)
+    seal(run_dir, RUN_ID, len(recorded))  # as the recorder does when the run ends
     summary = summary_of(read_seconds(run_dir), requests, **parts)
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
@@ -183,6 +188,11 @@ def recorded_run(run_dir: Path) -> Path:
     (scenario.yaml, windows.jsonl, events.jsonl), of a run that passes."""
     build_run(run_dir)
     (run_dir / "summary.json").unlink()
-    scenario = {**SCENARIO, "slos": PASSING_SLOS}
+    return with_scenario(run_dir, {**SCENARIO, "slos": PASSING_SLOS})
+
+
+def with_scenario(run_dir: Path, scenario: dict) -> Path:
+    """The run folder with this resolved scenario, sealed as the run would have."""
     (run_dir / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    seal(run_dir, RUN_ID, SECONDS)
     return run_dir

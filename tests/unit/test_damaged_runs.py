@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from harness.errors import InvalidInput
+from harness.manifest import MANIFEST, NO_MANIFEST
 from harness.recorded_scenario import read_scenario
 from harness.regression import slo_rows
 from harness.results import write_results
@@ -204,10 +205,13 @@ def test_every_damaged_line_is_named(recorded, tmp_path):
 
 
 def test_a_torn_last_line_is_dropped_and_fails_the_verdict_as_incomplete(recorded, tmp_path):
-    """A run killed mid-write: readable up to its last full second, said so."""
+    """A run killed mid-write (so before its manifest): readable up to its last
+    full second, said so."""
     def tear(run_dir: Path) -> None:
         data = (run_dir / "windows.jsonl").read_bytes()
         (run_dir / "windows.jsonl").write_bytes(data[:-len(data.split(b"\n")[-2]) // 2])
+        lines("events.jsonl", lambda found: found.pop(-2))(run_dir)  # no run_ended
+        (run_dir / MANIFEST).unlink()
     run_dir = damaged(recorded, tmp_path, tear)
     result = harness("report", str(run_dir), timeout=60)
     assert result.returncode == 1, result.stderr
@@ -219,7 +223,7 @@ def test_a_torn_last_line_is_dropped_and_fails_the_verdict_as_incomplete(recorde
     assert summary["seconds_recorded"] == sample.SECONDS - 1
     assert summary["verdict"]["incomplete"] == [
         f"{run_dir / 'windows.jsonl'}:{sample.SECONDS}: last line torn (the run was stopped "
-        f"while writing it): dropped"]
+        f"while writing it): dropped", NO_MANIFEST]
 
 
 def test_a_torn_last_event_is_dropped_and_the_run_counts_as_killed(recorded, tmp_path):
@@ -231,11 +235,15 @@ def test_a_torn_last_event_is_dropped_and_the_run_counts_as_killed(recorded, tmp
 
 
 def test_a_complete_last_line_without_its_newline_is_kept(recorded, tmp_path):
-    run_dir = damaged(recorded, tmp_path, lambda d: put(
-        "windows.jsonl", (d / "windows.jsonl").read_bytes()[:-1])(d))
-    summary = write_results(run_dir)
+    """A run killed between a line and its newline: every second is kept, and
+    the verdict still says the run did not finish."""
+    def kill(run_dir: Path) -> None:
+        put("windows.jsonl", (run_dir / "windows.jsonl").read_bytes()[:-1])(run_dir)
+        (run_dir / MANIFEST).unlink()
+    summary = write_results(damaged(recorded, tmp_path, kill))
     assert summary["seconds_recorded"] == sample.SECONDS
-    assert summary["verdict"]["result"] == "pass" and summary["verdict"]["incomplete"] == []
+    assert summary["verdict"]["result"] == "fail"
+    assert summary["verdict"]["incomplete"] == [NO_MANIFEST]
 
 
 def _summary(change: Callable[[dict], object]) -> Edit:

@@ -19,6 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from harness.generator.truth import GeneratorTruth
+from harness.manifest import reseal
 from harness.recorder import WINDOWS, Recorder, Second, read_seconds, write_timeseries
 from harness.report.html import render_html
 from harness.regression import deltas
@@ -52,6 +53,7 @@ def rewrite_windows(run_dir: Path, change) -> None:
         change(record["window"])
         lines.append(json.dumps(record))
     (run_dir / WINDOWS).write_text("\n".join(lines) + "\n")
+    reseal(run_dir)  # as if the run had recorded them so
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from lxml import html as lxml_html
 
 from harness.halt import HaltWatch
@@ -38,9 +37,7 @@ SLOS = [{"metric": "error_ratio.token", "max": "5%", "phase": "overall"},
 def _run_folder(run_dir: Path, requests: sample.Requests, slos: list[dict]) -> Path:
     """A run folder as `harness run` leaves it, with its scenario's SLOs."""
     sample.build_run(run_dir, requests)
-    scenario = {**sample.SCENARIO, "slos": slos}
-    (run_dir / "scenario.yaml").write_text(yaml.safe_dump(scenario))
-    return run_dir
+    return sample.with_scenario(run_dir, {**sample.SCENARIO, "slos": slos})
 
 
 @pytest.fixture(scope="module")
