@@ -1,5 +1,5 @@
 """A load generator starved by its own journey (a code journey whose API
-user, every second, hashes for 0.5 s without yielding): its seconds are
+user holds its loop hashing for 0.5 s of every second): its seconds are
 marked saturated in timeseries.csv, the verdict says generator-bound
 instead of judging the stack, the run exits 3, and the console says it was
 work blocking the process's loop; beside a CPU hog on every core the same
