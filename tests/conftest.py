@@ -55,6 +55,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+LAST_STACK_USER = pytest.StashKey[str]()
+
+
+def _last_stack_user(items: list[pytest.Item]) -> str:
+    """The node id of the session's last test that uses a stack ("" if none)."""
+    users = [item for item in items if "platform" in getattr(item, "fixturenames", ())]
+    return users[-1].nodeid if users else ""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last test that uses a stack, the stack goes down: the tiers
+    after it (real players, streams, journeys) then have the cores to
+    themselves, as a viewer's device or a load generator would, instead of
+    sharing them with a stack nobody uses any more (about a fifth of the
+    machine, its encoders and health checks)."""
+    stash = item.session.stash
+    if LAST_STACK_USER not in stash:
+        stash[LAST_STACK_USER] = _last_stack_user(item.session.items)
+    if item.nodeid == stash[LAST_STACK_USER]:
+        for name in ("local", "docker"):
+            _ensure_down(name)
+
+
 @pytest.fixture(scope="session", params=["local", pytest.param("docker", marks=pytest.mark.docker)])
 def platform(request: pytest.FixtureRequest):
     name = request.param
