@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.load import journey
 from harness.load.journey import code, contained
 from harness.load.journey.code import LoadError, load_class, located
 from harness.load.journey.contained import described_class
@@ -109,12 +110,15 @@ def outside(tmp_path) -> Path:
 
 @pytest.mark.parametrize("where", ["../outside/app.py", "{outside}/app.py", "link/app.py"],
                          ids=["dot-dot", "absolute", "symlink"])
-def test_a_module_outside_the_folder_is_refused_unless_allowed(outside, where):
+def test_a_module_outside_the_folder_is_refused_unless_allowed(outside, where, monkeypatch):
     folder, python = outside.parent / "scenario", where.format(outside=outside)
-    for load in (located, load_class, described_class):  # validate's, run's
+    for load in (located, load_class, described_class):
         with pytest.raises(LoadError, match=f"{python} leads outside {folder} .*"
                                             f"--allow-code-outside"):
             load(f"{python}:App", folder)
+    # a run (or a worker) reads again what validation allowed, without the command line
+    assert journey.load({"python": f"{python}:App"}, folder, "s.yaml").cls.__name__ == "App"
+    monkeypatch.setattr(code, "_outside_allowed", False)
     code.allow_outside(True)
     assert described_class(f"{python}:App", folder)[1].groups == ("token", "playback-info")
 

@@ -31,7 +31,9 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
     (inline steps, or {python: FILE:Class}). Problems go to `document` (a
     journey file's own, with its lines, included); None if there are any.
     A code journey's module is imported in a child process (contained.py),
-    or with `run_here` into this one, to be run."""
+    or with `run_here` into this one, to be run: validated already, where
+    its module lies was checked then (a worker, started without the command
+    line that allowed a module elsewhere, loads what its master validated)."""
     if isinstance(value, str):
         path = folder / value
         problem = file_problem(path)
@@ -57,7 +59,8 @@ def _read(data: object, where: Where, folder: Path, document: Document,
         if not values.get("python"):
             return None
         try:
-            path, cls = (load_class if run_here else described_class)(values["python"], folder)
+            path, cls = (load_class(values["python"], folder, contained=False) if run_here
+                         else described_class(values["python"], folder))
         except LoadError as error:
             return document.problem(where + ("python",), str(error))
         return CodeJourney(values["python"], path, cls, accounts or None)

@@ -101,9 +101,10 @@ def allow_outside(allowed: bool) -> None:
     _outside_allowed = allowed
 
 
-def located(spec: str, folder: Path) -> tuple[Path, str]:
-    """(file, class name) of `FILE.py:Class`, FILE relative to `folder` and, unless
-    allowed, inside it once every symlink is followed; nothing is imported."""
+def located(spec: str, folder: Path, *, contained: bool = True) -> tuple[Path, str]:
+    """(file, class name) of `FILE.py:Class`, FILE relative to `folder` and, if
+    `contained` and the command line does not allow otherwise, inside it once
+    every symlink is followed; nothing is imported."""
     file, colon, name = spec.rpartition(":")
     if not colon or not file.endswith(".py") or not name.isidentifier():
         raise LoadError(f"{shown(spec)} is not FILE.py:Class (write e.g. journeys/myapp.py:MyApp)")
@@ -111,17 +112,17 @@ def located(spec: str, folder: Path) -> tuple[Path, str]:
     if problem:
         raise LoadError(f"{problem} (a relative path is read from the scenario's folder)")
     path = (folder / file).resolve()
-    if not _outside_allowed and not path.is_relative_to(folder.resolve()):
+    if contained and not _outside_allowed and not path.is_relative_to(folder.resolve()):
         raise LoadError(f"{file} leads outside {folder.resolve()} (to {path}); a code journey's "
                         f"module is imported and run, so it must lie in the folder of the file "
                         f"naming it (--allow-code-outside allows it elsewhere)")
     return path, name
 
 
-def load_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
+def load_class(spec: str, folder: Path, *, contained: bool = True) -> tuple[Path, type[Journey]]:
     """(file, class) of `FILE.py:Class`, FILE relative to `folder`, imported
     into this process (located() first)."""
-    path, name = located(spec, folder)
+    path, name = located(spec, folder, contained=contained)
     return path, journey_class(imported(path), spec.rpartition(":")[0], name)
 
 
