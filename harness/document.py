@@ -6,15 +6,14 @@ list item (from the parser's marks), and its problems reported as
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 from pathlib import Path
 
 import yaml
 
 from harness.document_loader import Loader as _Loader, construct as _construct
 from harness.errors import InvalidInput, problem_lines
+from harness.safe_files import NotRegular, regular_bytes
 from harness.shown import escaped
 
 MAX_BYTES = 2_000_000  # a scenario with an audience point every second for days is far smaller
@@ -90,21 +89,17 @@ class Document:
 
 
 def read_text(path: Path | str) -> str:
-    """The text of the regular file at `path`, checked before any parser sees it:
-    at most MAX_BYTES, UTF-8, no control characters. A named pipe, a device or
-    a folder is refused before it is opened, so reading never blocks."""
+    """The text of the regular file at `path` (through symbolic links), checked
+    before any parser sees it: at most MAX_BYTES, UTF-8, no control characters.
+    A named pipe, a device or a folder is refused before it is opened, so
+    reading never blocks."""
     name = escaped(path)  # a path a file named may hold any character
     try:
-        _check_regular(name, os.stat(path))
-        # O_NONBLOCK: should the path become a pipe after the check, opening it does not wait.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as file:
-            _check_regular(name, os.fstat(file.fileno()))  # still the file just checked
-            data = file.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise InvalidInput(f"{name}: cannot read: {error.strerror or error}") from None
-    if len(data) > MAX_BYTES:
-        raise InvalidInput(f"{name}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
+        data = regular_bytes(path, MAX_BYTES, follow_links=True)
+    except NotRegular as refused:
+        problem = "not a regular file" if refused.kind else \
+            f"larger than {MAX_BYTES // 1_000_000} MB" if refused.size else refused.reason
+        raise InvalidInput(f"{name}: cannot read: {problem}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -116,13 +111,6 @@ def read_text(path: Path | str) -> str:
         raise InvalidInput(f"{name}:{line}: cannot read: control character "
                            f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)")
     return text
-
-
-def _check_regular(name: str, status: os.stat_result) -> None:
-    if not stat.S_ISREG(status.st_mode):
-        raise InvalidInput(f"{name}: cannot read: not a regular file")
-    if status.st_size > MAX_BYTES:
-        raise InvalidInput(f"{name}: cannot read: larger than {MAX_BYTES // 1_000_000} MB")
 
 
 def read_document(path: Path | str, *, quote: bool = True) -> Document:

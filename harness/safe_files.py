@@ -35,31 +35,58 @@ def _not_regular(path: Path, mode: int) -> InvalidInput:
     return InvalidInput(f"{path}: {_kind(mode)}, not a regular file: a run writes plain files here")
 
 
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path` (at most `limit` of them), never
-    through a symbolic link; InvalidInput("FILE: problem") otherwise."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+class NotRegular(Exception):
+    """Why a file was not read: it is of another kind (`kind`), larger than
+    asked (`size`), or the system said no (`reason`); the caller words it."""
+
+    def __init__(self, *, kind: str = "", size: int = 0, reason: str = "") -> None:
+        super().__init__(kind or reason or f"{size} bytes")
+        self.kind, self.size, self.reason = kind, size, reason
+
+
+def regular_bytes(path: Path | str, limit: int, *, follow_links: bool) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them; through
+    symbolic links only with `follow_links` (a scenario may be one; a run
+    folder's file may not). Nothing else is opened: a named pipe, a device or
+    a folder is refused on its status first, and the open never blocks
+    should one take the file's place in between. NotRegular otherwise."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_links else os.O_NOFOLLOW)
     try:
-        descriptor = os.open(path, flags)
+        status = os.stat(path) if follow_links else os.lstat(path)
+        if stat.S_ISREG(status.st_mode):
+            descriptor = os.open(path, flags)
     except OSError as error:
-        if os.path.islink(path):
-            raise _not_regular(path, stat.S_IFLNK) from None
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
-    status = os.fstat(descriptor)
+        raise NotRegular(reason=error.strerror or str(error)) from None
     if not stat.S_ISREG(status.st_mode):
-        os.close(descriptor)
-        raise _not_regular(path, status.st_mode)
+        raise NotRegular(kind=_kind(status.st_mode))
     with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())  # still a regular file, and its size now
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegular(kind=_kind(status.st_mode))
         if status.st_size > limit:
-            raise InvalidInput(f"{path}: {status.st_size:,} bytes, larger than the "
-                               f"{limit:,} a run writes here")
+            raise NotRegular(size=status.st_size)
         try:
             data = file.read(limit + 1)
         except OSError as error:
-            raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
+            raise NotRegular(reason=error.strerror or str(error)) from None
     if len(data) > limit:  # grew while it was read
-        raise InvalidInput(f"{path}: larger than the {limit:,} bytes a run writes here")
+        raise NotRegular(size=len(data))
     return data
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (at most `limit` of them), never
+    through a symbolic link; InvalidInput("FILE: problem") otherwise."""
+    try:
+        return regular_bytes(path, limit, follow_links=False)
+    except NotRegular as refused:
+        if refused.kind:
+            raise InvalidInput(f"{path}: {refused.kind}, not a regular file: a run writes "
+                               f"plain files here") from None
+        if refused.size:
+            raise InvalidInput(f"{path}: {refused.size:,} bytes, larger than the {limit:,} a "
+                               f"run writes here") from None
+        raise InvalidInput(f"{path}: cannot be read ({refused.reason})") from None
 
 
 @contextlib.contextmanager

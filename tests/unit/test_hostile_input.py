@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from harness import cli, scenario
+from harness.document import read_text
 from harness.errors import InvalidInput
 from harness.paths import SCENARIOS_DIR
+from harness.safe_files import read_regular
 from tests.cli import assert_one_line_error, harness
 
 # A valid name, timeline and audience: lines 1 to 3; the case under test follows on line 4.
@@ -140,6 +142,14 @@ def test_a_named_pipe_or_folder_is_refused_without_blocking(tmp_path):
 def test_harness_validate_reports_a_hostile_file_in_one_line(tmp_path, text, words):
     path = written(tmp_path, text)
     assert_one_line_error(harness("validate", str(path), timeout=30), 2, str(path), *words)
+
+
+def test_a_scenario_may_be_a_symbolic_link_where_a_run_folders_file_may_not(tmp_path):
+    (tmp_path / "real.yaml").write_text(VALID)
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
+    assert read_text(tmp_path / "link.yaml") == VALID
+    with pytest.raises(InvalidInput, match="link.yaml: a symbolic link, not a regular file"):
+        read_regular(tmp_path / "link.yaml", 1_000_000)
 
 
 def test_harness_validate_refuses_a_named_pipe_without_blocking(tmp_path):
