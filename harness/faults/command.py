@@ -17,18 +17,15 @@ import shutil
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from harness import commands
 from harness.document import Where
 from harness.errors import HarnessError, InfrastructureMissing
 from harness.faults.driver import Driver, DriverSpec
+from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind
 from harness.fields import Record
 from harness.load.journey.template import TemplateError
-
-if TYPE_CHECKING:
-    from harness.scenario import Fault
 
 
 class CommandDriver(Driver):

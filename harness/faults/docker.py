@@ -16,18 +16,15 @@ from functools import partial
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
-from typing import TYPE_CHECKING
-
 from harness.errors import HarnessError
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
+from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.faults.together import all_at_once
 from harness.fields import Number, Record, Text, Time
 from harness.platforms.docker import DockerPlatform
 
-if TYPE_CHECKING:
-    from harness.scenario import Fault
 
 ZONE_LABEL = "kickoff.zone"
 UNLIMITED_CPU = -1  # CpuQuota -1: no limit (0 would mean "leave as it is")

@@ -14,12 +14,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind
-
-if TYPE_CHECKING:  # the scenario package reads the registry: no import at run time
-    from harness.scenario import Fault
 
 
 class Driver(ABC):

@@ -6,16 +6,13 @@ state folder."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
+from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.fields import Record
 from harness.platforms.local import LocalPlatform
-
-if TYPE_CHECKING:
-    from harness.scenario import Fault
 
 
 class ProcessDriver(Driver):

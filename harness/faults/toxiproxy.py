@@ -3,16 +3,13 @@ context is Toxiproxy's API URL and, for an https one, the CA bundle to trust."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from harness.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
+from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind, no_params
 from harness.fields import Choice, Number, Record, Time
 from harness.links import STREAMS, Links
 
-if TYPE_CHECKING:
-    from harness.scenario import Fault
 
 _MS = 1000.0
 

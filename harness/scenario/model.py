@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
 from harness.load.fidelity import FULL
 from harness.metrics import Metric, known_metric
 from harness.quantities import format_percent, format_time
@@ -23,7 +24,6 @@ CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
 DEFAULT_FIDELITY = dict.fromkeys(CLIENT_TYPES, FULL)  # every client type downloads segments
 KICKOFF_WINDOW = -60.0  # where the default kickoff phase starts
-DEFAULT_RECOVERY_BUDGET = 30.0  # seconds a fault's recovery may take, unless it says otherwise
 
 
 @dataclass(frozen=True)
@@ -133,17 +133,6 @@ class Slo:
     max: float | None  # exactly one of max and min is set
     min: float | None
     phase: str  # overall, baseline, peak, during:<fault>, recovery:<fault> or a timeline phase
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    kind: str
-    target: str  # a component or link name
-    at: float  # match seconds
-    duration: float | None  # YAML `for`; None: until the end
-    params: dict
-    recover_within: float = DEFAULT_RECOVERY_BUDGET  # seconds the stack may take to recover
 
 
 @dataclass(frozen=True)
