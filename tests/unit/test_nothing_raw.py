@@ -164,8 +164,9 @@ def test_a_run_folders_scenario_that_is_not_a_mapping_is_told_by_kind_never_quot
     (run_dir / "scenario.yaml").write_text(content)
     with pytest.raises(InvalidInput) as refused:
         write_results(run_dir)
-    assert f"the file is {told}, not a mapping" in str(refused.value)
-    assert content.strip()[2:12] not in str(refused.value)
+    told_after_the_name = str(refused.value).replace(str(run_dir), "")  # its path holds digits
+    assert f"the file is {told}, not a mapping" in told_after_the_name
+    assert content.strip()[2:12] not in told_after_the_name
     assert kind(yaml.safe_load(content)) == told
 
 
