@@ -58,9 +58,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 LAST_STACK_USER = pytest.StashKey[str]()
 
 
+def _uses_a_stack(item: pytest.Item) -> bool:
+    """Whether `item` uses the `platform` fixture below (a test's own parameter
+    or fixture that is also called `platform` is no stack)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("platform", ()) if info else ()
+    return bool(definitions) and getattr(definitions[-1].func, "__module__", None) == __name__
+
+
 def _last_stack_user(items: list[pytest.Item]) -> str:
     """The node id of the session's last test that uses a stack ("" if none)."""
-    users = [item for item in items if "platform" in getattr(item, "fixturenames", ())]
+    users = [item for item in items if _uses_a_stack(item)]
     return users[-1].nodeid if users else ""
 
 

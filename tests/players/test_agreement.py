@@ -112,3 +112,6 @@ def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
                                 [v.bandwidth for v in hls.parse_master(master, url)],
                                 together=False, figures=HELD["hls"])
     judged("reference stack", compared, tmp_path)
+    for c in compared:  # the stack's own stream plays: players agreeing it does not is no pass
+        assert c.kickoff.startup_s is not None and all(r.startup_s is not None for r in c.reals), \
+            c.condition
