@@ -49,9 +49,9 @@ from pathlib import Path
 
 import locust  # noqa: F401  (gevent's patching before anything imports ssl)
 
-from harness import cli
+from harness.cli import main as cli
 from harness.load.journey.pattern import PATTERN_CHARS
-from harness.paths import SCENARIOS_DIR
+from harness.spec.paths import SCENARIOS_DIR
 
 HARNESS = str(Path(sys.executable).parent / "harness")
 VALID = "name: t\ntimeline: {start: 0s, end: 1m}\naudience: {viewers: [{at: 0s, viewers: 1}]}\n"

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))  # the report tests' sample and damages
 
 import locust  # noqa: E402,F401  (gevent's patching before ssl, as the CLI does)
 
-from harness.manifest import seal  # noqa: E402
-from harness.results import write_results  # noqa: E402
+from harness.runfolder.manifest import seal  # noqa: E402
+from harness.report.results import write_results  # noqa: E402
 from tests.report import damage, sample  # noqa: E402
 
 HARNESS = str(Path(sys.executable).with_name("harness"))

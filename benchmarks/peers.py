@@ -36,8 +36,8 @@ from typing import Protocol
 
 from tabulate import tabulate
 
-from harness.aggregate import metrics_of
-from harness.recorder import read_seconds
+from harness.measure.aggregate import metrics_of
+from harness.runfolder.recorder import read_seconds
 from measure import LOWEST, TOP, Rendition, load_average, renditions, sample, stack
 
 BIN = Path(sys.executable).parent

@@ -28,7 +28,7 @@ import time
 from tabulate import tabulate
 
 from harness.load.protocol.hls import parse_master, parse_media
-from harness.paths import REFERENCE_JOURNEY
+from harness.spec.paths import REFERENCE_JOURNEY
 from harness.platforms.base import STACK_SIZES, Platform
 from harness.platforms.reference import EDGE, free_to_air_url
 from harness.platforms.registry import get_platform

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from harness.aggregate import metrics_of
-from harness.recorder import WINDOWS, read_seconds
+from harness.measure.aggregate import metrics_of
+from harness.runfolder.recorder import WINDOWS, read_seconds
 from measure import (LOWEST, TOP, Rendition, Sample, load_average, renditions, sample, stack,
                      wait_until)
 

@@ -17,7 +17,7 @@ import os  # noqa: E402
 
 import pytest  # noqa: E402
 
-from harness.errors import InfrastructureMissing  # noqa: E402
+from harness.spec.errors import InfrastructureMissing  # noqa: E402
 from harness.platforms.registry import get_platform  # noqa: E402
 
 

@@ -3,8 +3,8 @@ health checks, its ports on this machine and its Toxiproxy."""
 
 from __future__ import annotations
 
-from harness import health
-from harness.links import Links
+from harness.platforms import health
+from harness.platforms.links import Links
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack
 
 CHECKS = reference_stack("local", {}).checks

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 
 # The player versions kickoff's web viewer is compared with (tests/players/package.json pins
 # the same, with its package-lock.json).

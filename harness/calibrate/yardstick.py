@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from harness.calibrate.figures import Figures
 from harness.calibrate.installed import Yardstick
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.platforms.hosts import LOOPBACK
 
 PAGE = Path(__file__).resolve().parent

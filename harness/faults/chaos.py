@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from harness.document import Document
+from harness.spec.document import Document
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.platforms.stack import Stack

@@ -1,7 +1,7 @@
 """Command faults: the operator's own commands break and mend a component of a
 stack kickoff did not start (kubectl, systemctl over ssh, docker on another
 host, a script). The commands come only from the targets file's `commands:`
-(harness/commands.py); a scenario names the target and gives the values.
+(harness/platforms/commands.py); a scenario names the target and gives the values.
 
 The plan fills in both commands, so the journal holds the exact revert and
 `harness reset` can run it from another process. Each command is bounded by
@@ -18,13 +18,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from harness import commands
-from harness.document import Where
-from harness.errors import HarnessError, InfrastructureMissing
+from harness.platforms import commands
+from harness.spec.document import Where
+from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind
-from harness.fields import Record
+from harness.spec.fields import Record
 from harness.load.journey.template import TemplateError
 
 

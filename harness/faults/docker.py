@@ -16,13 +16,13 @@ from functools import partial
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.faults.together import all_at_once
-from harness.fields import Number, Record, Text, Time
+from harness.spec.fields import Number, Record, Text, Time
 from harness.platforms.docker import DockerPlatform
 
 

@@ -43,7 +43,7 @@ class Driver(ABC):
 
     def probes(self) -> dict[str, Callable[[], str]]:
         """Health probes this driver can ask, by component: each answers as
-        harness.health.probe does ('healthy', 'unhealthy: why', 'down: why')."""
+        harness.platforms.health.probe does ('healthy', 'unhealthy: why', 'down: why')."""
         return {}
 
     @abstractmethod

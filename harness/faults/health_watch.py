@@ -12,7 +12,7 @@ from functools import partial
 import gevent
 import gevent.pool
 
-from harness import health
+from harness.platforms import health
 
 PROBE_EVERY = 0.5
 

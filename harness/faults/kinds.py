@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.document import Document, Where
-from harness.errors import InvalidInput
-from harness.fields import Choice, Record
+from harness.spec.document import Document, Where
+from harness.spec.errors import InvalidInput
+from harness.spec.fields import Choice, Record
 
 RANDOM = "random"
 SIGNALS = ("SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGABRT", "SIGSEGV")

@@ -18,7 +18,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.faults.owner import is_live
 
 # Not tempfile.gettempdir(): TMPDIR differs between users and shells, and

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.errors import InfrastructureMissing, InvalidInput
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, who
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
-from harness.fields import Record
+from harness.spec.fields import Record
 from harness.platforms.local import LocalPlatform
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from harness.faults import command, docker, process, toxiproxy
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import FaultKind
-from harness.fields import Choice, Items, Record, Time
+from harness.spec.fields import Choice, Items, Record, Time
 
 _DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}

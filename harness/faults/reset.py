@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.faults.journal import Journal, run_journals
 from harness.faults.live_runs import live_runs
 from harness.faults.owner import described, is_live, who

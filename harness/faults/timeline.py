@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import gevent
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.faults.journal import Journal
 from harness.faults.kinds import FaultKind, parsed_params
 from harness.faults.registry import KINDS, driver

@@ -3,12 +3,12 @@ context is Toxiproxy's API URL and, for an https one, the CA bundle to trust."""
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind, no_params
-from harness.fields import Choice, Number, Record, Time
-from harness.links import STREAMS, Links
+from harness.spec.fields import Choice, Number, Record, Time
+from harness.platforms.links import STREAMS, Links
 
 
 _MS = 1000.0

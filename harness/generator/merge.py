@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.window import Window
+from harness.measure.window import Window
 
 
 @dataclass(frozen=True)

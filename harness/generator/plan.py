@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from harness import scenario as scenarios
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.load import journey
 from harness.scenario import Scenario
 from harness.scenario.model import real_time_spans

@@ -17,7 +17,7 @@ from locust.env import Environment
 
 from harness.generator import audience
 from harness.load.collector import Collector
-from harness.window import Window
+from harness.measure.window import Window
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from locust.env import Environment
 from locust.rpc import Message
 from locust.runners import WorkerRunner
 
-from harness.errors import HarnessError, InfrastructureMissing
+from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.generator import audience
 from harness.generator.address import Address
 from harness.generator.master import PLAN, PLAN_PLEASE, READY, REFUSED, START, WINDOW

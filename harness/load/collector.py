@@ -3,19 +3,19 @@
 Viewers report events as they happen (an attempt, a first frame, a failure,
 a request); playbacks being watched are asked for their time played and
 stalled when the window closes. Each process has one collector; windows of
-the same second from several processes merge (harness.window). Viewers of the
+the same second from several processes merge (harness.measure.window). Viewers of the
 manifest tier (harness.load.fidelity) report to `collector.tier(MANIFEST)`
 instead: counted apart, never in the QoE figures. The collector also measures
-its process (harness/generator/truth.py), so every window says whether the
+its process (harness/measure/truth.py), so every window says whether the
 process that made it kept up.
 """
 
 from __future__ import annotations
 
-from harness.generator.truth import Monitor
+from harness.measure.truth import Monitor
 from harness.load.fidelity import MANIFEST
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
-from harness.window import Window
+from harness.measure.window import Window
 
 
 class Collector:
@@ -87,7 +87,7 @@ class Collector:
             self._open.client(client).exits_before_start += 1
 
     def booking(self, failed: bool) -> None:
-        """An attempt whose journey signed up or booked (harness.metrics.BOOKING_GROUPS) is
+        """An attempt whose journey signed up or booked (harness.measure.metrics.BOOKING_GROUPS) is
         through with it; `failed`: it failed there, and is no start failure nor exit."""
         self._open.booking_attempts += 1
         self._open.booking_failures += failed

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from harness.load.journey.http import Fetch, Response
-from harness.metrics import BOOKING_GROUPS
+from harness.measure.metrics import BOOKING_GROUPS
 
 
 class Counts(Protocol):

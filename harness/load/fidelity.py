@@ -24,7 +24,7 @@ down, as it would a full player. Its CMCD requests carry no `mtp` either.
 from __future__ import annotations
 
 from harness.load.player import Player
-from harness.metrics import RANGE_GROUP
+from harness.measure.metrics import RANGE_GROUP
 
 FULL, MANIFEST = "full", "manifest"
 FIDELITIES = (FULL, MANIFEST)

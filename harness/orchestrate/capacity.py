@@ -3,7 +3,7 @@
 One axis at a time: `viewers` scales the audience curve to each level's peak
 of concurrent viewers; `arrival` keeps the peak and makes the curve's
 steepest rise add each level's viewers per second (variants.at_rush_rate).
-Every level is one normal run (harness.run.run, same seed) into the capacity
+Every level is one normal run (harness.run.session.run, same seed) into the capacity
 folder `results/<UTC stamp>_<scenario>-capacity/`; the search
 (capacity_search) steps up, then bisects. A level the load generator could
 not make (generator-bound) is run once more with the same seed before the
@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.faults.registry import KINDS
-from harness.fields import did_you_mean
+from harness.spec.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
 from harness.orchestrate.capacity_report import write_report
@@ -33,9 +33,9 @@ from harness.orchestrate.capacity_search import (BOUND, BROKE, HELD, Found, Plan
                                                  Step, search)
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
-from harness.recorder import utc
-from harness.run import RunOptions, acquire_target, fresh_folder, run
-from harness.safe_files import write_replacing
+from harness.runfolder.recorder import utc
+from harness.run.session import RunOptions, acquire_target, fresh_folder, run
+from harness.spec.safe_files import write_replacing
 from harness.scenario import Scenario
 
 log = logging.getLogger(__name__)

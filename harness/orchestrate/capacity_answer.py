@@ -16,8 +16,8 @@ import math
 from harness.orchestrate.capacity_level import Level
 from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
                                                  STOPPED_BOUND, Found)
-from harness.report.units import format_value
-from harness.run import EXIT_ON_SIGNAL
+from harness.measure.units import format_value
+from harness.run.session import EXIT_ON_SIGNAL
 
 EXIT_ANSWERED, EXIT_LOWEST_BROKE, EXIT_BOUND = 0, 1, 3
 UNIT = "one copy of the stack as measured (all its components, at the size and on the " \

@@ -3,7 +3,7 @@ search judges it, the figures its table and curves show, and what the stack's
 components did in it.
 
 The search judges a level on demand: the scenario's demand SLOs (or the
-default ones) over all of the level's seconds, by harness.verdict.judge with
+default ones) over all of the level's seconds, by harness.judge.verdict.judge with
 no fault windows. Without --without that is the run's own verdict. With
 --without, the component is down for the whole run by a fault, which the
 run's own verdict judges as a fault (so demand there has no undisturbed
@@ -20,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness.generator.truth import GENERATOR_BOUND
+from harness.measure.truth import GENERATOR_BOUND
 from harness.orchestrate.capacity_search import BOUND, BROKE, HELD, INTERRUPTED
 from harness.orchestrate.variants import fault_of
-from harness.recorded_scenario import read_scenario
-from harness.recorder import read_recorded
-from harness.results import SCENARIO
-from harness.run import EXIT_ON_SIGNAL, RunResult
-from harness.verdict import PASS, judge
+from harness.judge.recorded_scenario import read_scenario
+from harness.runfolder.recorder import read_recorded
+from harness.report.results import SCENARIO
+from harness.run.session import EXIT_ON_SIGNAL, RunResult
+from harness.judge.verdict import PASS, judge
 
 PEAK_FIGURES = ("startup_time_p95", "error_ratio", "requests_per_second")
 
@@ -37,7 +37,7 @@ class Level:
     value: float  # on the search's axis: viewers at peak, or viewers joining per second
     viewers: int  # concurrent viewers at the peak the level asked for
     run: RunResult
-    verdict: dict  # harness.verdict.judge's result on demand (see the module's docstring)
+    verdict: dict  # harness.judge.verdict.judge's result on demand (see the module's docstring)
     unhealthy: tuple[str, ...]  # components whose health check failed in the level
     first: Level | None = None  # a generator-bound run of the level before this one
 
@@ -102,7 +102,7 @@ def read_level(value: float, viewers: int, run: RunResult, without: str | None) 
             if fault_of(s.get("phase", "overall")) is None]
     seconds, events, _ = read_recorded(run.run_dir)
     summary = run.summary
-    # What its folder lost, as the run's own verdict found it (harness.results).
+    # What its folder lost, as the run's own verdict found it (harness.report.results).
     verdict = judge(slos, seconds, [], summary["peak_phase"], summary["outcome"],
                     groups=summary["request_groups"],
                     incomplete=summary["verdict"]["incomplete"])

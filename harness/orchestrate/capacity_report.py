@@ -12,10 +12,10 @@ from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_L
 from harness.report.html import STYLE
 from harness.report.svg import Axis, Frame, Series, line_chart
 from harness.report.tables import badge
-from harness.report.units import format_value
-from harness.safe_files import write_replacing
-from harness.shown import markup, table
-from harness.summary import generator_line
+from harness.measure.units import format_value
+from harness.spec.safe_files import write_replacing
+from harness.spec.shown import markup, table
+from harness.judge.summary import generator_line
 
 REPORT = "report.html"
 # The level badges, in the verdict's colours (harness.report.html's STYLE).

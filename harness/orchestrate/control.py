@@ -3,7 +3,7 @@ no faults, on the same time map (the control), then the scenario itself (the exp
 normal run folder inside `results/<UTC stamp>_<scenario>-control/`. The
 experiment's folder keeps the controls' seconds, so its summary, verdict and
 reports attribute every breach to the fault or to load
-(harness.orchestrate.attribution); the parent folder gets `control.json` and
+(harness.judge.attribution); the parent folder gets `control.json` and
 a `report.html` with the attribution and links to both runs.
 
 Designs:
@@ -26,15 +26,15 @@ import json
 import time
 from pathlib import Path
 
-from harness.orchestrate.attribution import store_controls
+from harness.judge.attribution import store_controls
 from harness.orchestrate.control_page import write_page
 from harness.orchestrate.variants import control_of, named
-from harness.results import write_results
+from harness.report.results import write_results
 from harness.platforms.registry import stack_of
-from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target, fresh_folder,
-                         run)
-from harness.run import print_result as print_run
-from harness.safe_files import write_replacing
+from harness.run.session import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target,
+                                 fresh_folder, run)
+from harness.run.session import print_result as print_run
+from harness.spec.safe_files import write_replacing
 from harness.scenario import Scenario
 
 CONTROL_JSON = "control.json"

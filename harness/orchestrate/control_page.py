@@ -10,8 +10,8 @@ from pathlib import Path
 from harness.report import HTML
 from harness.report.html import STYLE, attribution_section
 from harness.report.tables import badge
-from harness.safe_files import write_replacing
-from harness.shown import markup
+from harness.spec.safe_files import write_replacing
+from harness.spec.shown import markup
 
 
 def _runs(data: dict) -> str:

@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import health
-from harness.errors import InvalidInput
+from harness.platforms import health
+from harness.spec.errors import InvalidInput
 from harness.faults.side_by_side import check_before_run
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import Journey, journeys_of
@@ -37,10 +37,10 @@ from harness.orchestrate.sweep_truth import generator_bound
 from harness.orchestrate.variants import held_at_peak, named, peak_viewers, with_faults
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
-from harness.recorder import read_seconds, utc
-from harness.run import (EXIT_ON_SIGNAL, RunOptions, RunResult, SignalStop, acquire_target,
+from harness.runfolder.recorder import read_seconds, utc
+from harness.run.session import (EXIT_ON_SIGNAL, RunOptions, RunResult, SignalStop, acquire_target,
                          make_run_dir, run)
-from harness.safe_files import write_replacing
+from harness.spec.safe_files import write_replacing
 from harness.scenario import Scenario
 
 SWEEP = "sweep.json"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.faults.chaos import targets
 from harness.faults.registry import KINDS
 from harness.platforms.stack import Stack

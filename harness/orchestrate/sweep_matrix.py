@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 
 from harness.orchestrate.sweep_journeys import GROUP, Check, Journey
-from harness.recorder import Second
+from harness.runfolder.recorder import Second
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
 NOT_EXERCISED = "not exercised"  # no request of the group in the whole run: not this audience's

@@ -15,9 +15,9 @@ from harness.report.charts import JOURNEY_COLOURS
 from harness.report.junit import case, document
 from harness.report.svg import Axis, Frame, Series, Span, line_chart
 from harness.report.tables import badge
-from harness.report.units import format_value
-from harness.safe_files import write_replacing
-from harness.shown import escaped, markup
+from harness.measure.units import format_value
+from harness.spec.safe_files import write_replacing
+from harness.spec.shown import escaped, markup
 
 BOUNDS = {"max": "<=", "min": ">="}
 

@@ -1,5 +1,5 @@
 """Whether the load generator could have changed a sweep cell's verdict, by
-the verdict's rule (harness.verdict, harness.generator.saturation) on the
+the verdict's rule (harness.judge.verdict, harness.measure.saturation) on the
 seconds of the fault's run.
 
 A cell (harness.orchestrate.sweep_matrix) is judged as observed; steady,
@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from harness.generator.saturation import in_span
+from harness.measure.saturation import in_span
 from harness.orchestrate.sweep_journeys import Journey
 from harness.orchestrate.sweep_matrix import DEGRADED, FAIL, PASS, cell
-from harness.recorder import Second
-from harness.verdict import run_marks
+from harness.runfolder.recorder import Second
+from harness.judge.verdict import run_marks
 
 
 RANK = {FAIL: 0, DEGRADED: 1, PASS: 2}  # the verdicts a stall can only have made worse

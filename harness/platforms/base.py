@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from kickoff_stack.sizes import NORMAL, SIZES
 
-from harness import health
-from harness.errors import InfrastructureMissing, InvalidInput
+from harness.platforms import health
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.platforms.stack import Stack
 
 UP_TIMEOUT = 90.0

@@ -23,8 +23,8 @@ from docker.models.containers import Container
 from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 
 from harness.platforms import images
-from harness.errors import HarnessError, InfrastructureMissing
-from harness.paths import COMPOSE_DIR
+from harness.spec.errors import HarnessError, InfrastructureMissing
+from harness.spec.paths import COMPOSE_DIR
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
 from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack

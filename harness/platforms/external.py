@@ -1,5 +1,5 @@
 """Platform external: somebody's stack that kickoff neither starts nor stops,
-described by a targets file (harness/targets.py). Its components and links
+described by a targets file (harness/platforms/targets.py). Its components and links
 are only the names the file lists (and the targets of its commands); it offers
 the fault drivers the file gives the means for (Toxiproxy's API, a Docker
 engine and compose project, the operator's commands)."""
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.platforms.base import PlatformSpec
 from harness.platforms.docker import PROJECT
 from harness.platforms.stack import Component, Link, Stack
-from harness.targets import load_targets
+from harness.platforms.targets import load_targets
 
 
 def external_stack(targets: Path | None) -> Stack:

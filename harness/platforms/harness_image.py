@@ -26,7 +26,7 @@ import docker
 from docker.errors import APIError, ContainerError
 
 import harness
-from harness.errors import HarnessError, InfrastructureMissing
+from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.platforms import images
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,10 @@ import docker
 import kickoff_stack
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
-from harness import prerequisites
+from harness.platforms import prerequisites
 from harness.platforms import ssh
-from harness.errors import HarnessError, InfrastructureMissing
-from harness.paths import COMPOSE_DIR
+from harness.spec.errors import HarnessError, InfrastructureMissing
+from harness.spec.paths import COMPOSE_DIR
 from harness.platforms.base import state_dir
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 from kickoff_stack.topology import (BY_NAME, COMPONENTS, LINKS, link_environment,
                                     toxiproxy_config)
 
-from harness import health, prerequisites
-from harness.errors import HarnessError, InfrastructureMissing
+from harness.platforms import health, prerequisites
+from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.platforms import cpu_quota, proc_cpu
 from harness.platforms.base import (STACK_SIZES, Platform, PlatformSpec, stack_size,
                                     state_dir)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from kickoff_stack import stream_url
 from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
 
-from harness import health
-from harness.errors import HarnessError
-from harness.paths import REFERENCE_JOURNEY
+from harness.platforms import health
+from harness.spec.errors import HarnessError
+from harness.spec.paths import REFERENCE_JOURNEY
 from harness.platforms.stack import Component, Link, Stack
 
 HOST = "127.0.0.1"

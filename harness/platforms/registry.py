@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.platforms import docker, external, local
 from harness.platforms.base import Platform, PlatformSpec
 from harness.platforms.stack import Stack

@@ -15,7 +15,7 @@ import docker
 import gevent
 from docker.errors import DockerException
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 
 CONNECT_TIMEOUT = 30.0  # seconds to log in and reach the engine; the SDK sets none for ssh
 

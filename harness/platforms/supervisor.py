@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.spec.errors import HarnessError
 from harness.platforms.local import LocalPlatform
 
 POLL_SECONDS = 0.25

@@ -1,15 +1,15 @@
 """A run's reports, rendered from its folder alone: report.html for people,
 junit.xml for CI. Pure renderers; the verdict they show is computed elsewhere.
-Both replace what has their name in the folder (harness.safe_files)."""
+Both replace what has their name in the folder (harness.spec.safe_files)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.recorder import read_events, read_seconds
+from harness.runfolder.recorder import read_events, read_seconds
 from harness.report.html import render_html
 from harness.report.junit import render_junit
-from harness.safe_files import write_replacing
+from harness.spec.safe_files import write_replacing
 
 HTML, JUNIT = "report.html", "junit.xml"
 

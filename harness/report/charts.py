@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.generator.saturation import SATURATED as SATURATED_MARK, marks
-from harness.metrics import PLAYER_GROUPS
-from harness.recorder import Second
+from harness.measure.saturation import SATURATED as SATURATED_MARK, marks
+from harness.measure.metrics import PLAYER_GROUPS
+from harness.runfolder.recorder import Second
 from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
 from harness.report.timeline import Bin, bins
-from harness.report.units import format_value
-from harness.quantities import match_clock
-from harness.verdict import fault_window
+from harness.measure.units import format_value
+from harness.spec.quantities import match_clock
+from harness.judge.verdict import fault_window
 
 # Okabe-Ito colours: told apart with every common colour vision deficiency.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -61,7 +61,7 @@ def _spans_of(seconds: Sequence[Second], start: float) -> list[tuple[Second, Spa
 
 def saturated_spans(seconds: Sequence[Second], start: float) -> list[Span]:
     """Stretches of seconds in which the load generator was saturated, in match
-    time (harness.generator.saturation); start: the run's timeline start."""
+    time (harness.measure.saturation); start: the run's timeline start."""
     found = marks((s.window.second, s.window.generator) for s in seconds)
     spans: list[Span] = []
     for second, span in _spans_of(seconds, start):

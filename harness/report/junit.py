@@ -11,11 +11,11 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from harness.generator.truth import GENERATOR_BOUND
-from harness.metrics import known_metric
-from harness.regression import compared
-from harness.report.units import format_value
-from harness.shown import escaped
+from harness.measure.truth import GENERATOR_BOUND
+from harness.measure.metrics import known_metric
+from harness.judge.regression import compared
+from harness.measure.units import format_value
+from harness.spec.shown import escaped
 
 ALLOWS = {"max": "<=", "min": ">="}
 BREAKS = {"max": ">", "min": "<"}

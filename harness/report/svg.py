@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.shown import markup
+from harness.spec.shown import markup
 
 WIDTH, HEIGHT = 960, 290
 TOP, BOTTOM, LEFT = 52, 34, 66

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from harness.generator.truth import GENERATOR_BOUND
-from harness.metrics import known_metric
-from harness.report.units import format_change, format_value
-from harness.quantities import match_clock
-from harness.shown import markup
-from harness.summary import (ATTEMPTS, ATTEMPTS_NOTE, VIEWER_COLUMNS, booking_line,
+from harness.measure.truth import GENERATOR_BOUND
+from harness.measure.metrics import known_metric
+from harness.measure.units import format_change, format_value
+from harness.spec.quantities import match_clock
+from harness.spec.shown import markup
+from harness.judge.summary import (ATTEMPTS, ATTEMPTS_NOTE, VIEWER_COLUMNS, booking_line,
                              protocols_line, request_figures, tiers_line)
 
 BOUND = {"max": "≤", "min": "≥"}

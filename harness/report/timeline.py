@@ -9,8 +9,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from harness.aggregate import merged, metrics_of
-from harness.recorder import Second
+from harness.measure.aggregate import merged, metrics_of
+from harness.runfolder.recorder import Second
 
 MAX_POINTS = 600
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from harness.document import Document, parse_document, read_document
+from harness.spec.document import Document, parse_document, read_document
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
 from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
                                     DEFAULT_RECOVERY_BUDGET, ApiUsers, ArrivalPoint, Audience,
-                                    AudiencePoint, Fault, FaultByHand, HaltCondition, Leaving, Phase, Push,
-                                    Scenario, Slo, Timeline, Watch, default_peak, default_phases)
+                                    AudiencePoint, Fault, FaultByHand, HaltCondition, Leaving,
+                                    Phase, Push, Scenario, Slo, Timeline, Watch, default_peak,
+                                    default_phases)
 from harness.scenario.groups import request_groups
 from harness.scenario.rules import FORMAT, check
 

@@ -6,10 +6,10 @@ harness/load/arrivals does the maths; docs/scenarios.md is the user's reference.
 
 from __future__ import annotations
 
-from harness.document import Document, Where
-from harness.fields import Choice, Items, Number, Record, Text, Time
+from harness.spec.document import Document, Where
+from harness.spec.fields import Choice, Items, Number, Record, Text, Time
 from harness.load.arrivals.rates import arrivals_between
-from harness.quantities import format_time
+from harness.spec.quantities import format_time
 from harness.scenario.model import CLIENT_TYPES, ArrivalPoint
 
 MAX_RATE = 10_000_000  # viewers a second, at full scale

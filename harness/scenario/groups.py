@@ -1,5 +1,5 @@
 """The request groups a scenario's viewers count their requests under: the
-player's own (harness.metrics.PLAYER_GROUPS) and those its journey names.
+player's own (harness.measure.metrics.PLAYER_GROUPS) and those its journey names.
 SLOs and halt conditions may name `<kind>.<group>` metrics of these groups
 only; the run declares them to the recorder and the summary."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import difflib
 
-from harness.document import Document, Where
-from harness.fields import Text, unknown
+from harness.spec.document import Document, Where
+from harness.spec.fields import Text, unknown
 from harness.load.journey import AnyJourney
-from harness.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, RANGE_GROUP, REQUEST_KINDS,
-                             VIEWER_METRICS, Metric, group_of, is_group, known_metric, metric,
-                             metric_names, ordered_groups)
+from harness.measure.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, RANGE_GROUP,
+                                     REQUEST_KINDS, VIEWER_METRICS, Metric, group_of, is_group,
+                                     known_metric, metric, metric_names, ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
 from harness.load.fidelity import FULL
-from harness.metrics import Metric, known_metric
-from harness.quantities import format_percent, format_time
+from harness.measure.metrics import Metric, known_metric
+from harness.spec.quantities import format_percent, format_time
 from harness.scenario.time_map import Span, TimeMap, spans_of
 
 CLIENT_TYPES = ("web", "app", "tv")
@@ -129,7 +129,7 @@ class Audience:
 
 @dataclass(frozen=True)
 class Slo:
-    metric: str  # a metric of harness.metrics for the scenario's groups
+    metric: str  # a metric of harness.measure.metrics for the scenario's groups
     max: float | None  # exactly one of max and min is set
     min: float | None
     phase: str  # overall, baseline, peak, during:<fault>, recovery:<fault> or a timeline phase
@@ -148,7 +148,7 @@ class FaultByHand:
 class HaltCondition:
     """Stop the run when a per-second metric stays beyond a limit for a while."""
 
-    metric: str  # a metric of harness.metrics for the scenario's groups
+    metric: str  # a metric of harness.measure.metrics for the scenario's groups
     above: float | None  # exactly one of above and below is set
     below: float | None
     lasting: float  # YAML `for`: wall seconds the condition must hold

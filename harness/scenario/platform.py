@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.document import Document
-from harness.errors import InvalidInput
-from harness.file_names import file_problem
+from harness.spec.document import Document
+from harness.spec.errors import InvalidInput
+from harness.spec.file_names import file_problem
 from harness.platforms.registry import PLATFORMS
 from harness.platforms.stack import Stack
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.document import Document, Where
+from harness.spec.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.fields import (Choice, Count, FileName, FreeMapping, Items, Number, Record, Shares,
-                            Text, Threshold, Time, unknown)
+from harness.spec.fields import (Choice, Count, FileName, FreeMapping, Items, Number, Record,
+                                 Shares, Text, Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
-from harness.metrics import Metric
+from harness.measure.metrics import Metric
 from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
-from harness.quantities import format_time
+from harness.spec.quantities import format_time
 from harness.scenario.arrivals import FIELDS as OPEN_MODEL, check_open_model
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, DEFAULT_CLIENTS, default_phases

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.document import Document
-from harness.fields import unknown
+from harness.spec.document import Document
+from harness.spec.fields import unknown
 from harness.load.journey import AnyJourney, read_journey
 from harness.platforms.hosts import host_problem
 from harness.platforms.stack import Stack
-from harness.shown import shown
+from harness.spec.shown import shown
 
 
 def check_viewers(values: dict, stack: Stack | None, source: Path,

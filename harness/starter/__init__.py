@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 
 FILES = ("scenario.yaml", "journey.yaml", "targets.yaml")  # the scenario names the other two
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from harness.paths import COMPOSE_DIR
+from harness.spec.paths import COMPOSE_DIR
 from harness.platforms import harness_image
 from harness.platforms.docker import compose_command
 from tests.run.helpers import events, run_dir, summary, write_scenario

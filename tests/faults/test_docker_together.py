@@ -15,7 +15,7 @@ from pathlib import Path
 import gevent
 import pytest
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.faults.journal import Journal
 from harness.faults.timeline import PREPARED_AHEAD_S, FaultTimeline
 from harness.platforms import images

@@ -21,8 +21,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.recorder import read_seconds
-from harness.window import Window
+from harness.runfolder.recorder import read_seconds
+from harness.measure.window import Window
 from tests.cli import HARNESS, harness
 from tests.run.helpers import events, run_dir, summary, timeseries, write_scenario
 

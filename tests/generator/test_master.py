@@ -15,7 +15,7 @@ import psutil
 
 import pytest
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.generator import audience
 from harness.generator.address import Address
 from harness.generator.master import GRACE, MasterSource

@@ -48,7 +48,7 @@ def test_the_wheel_carries_the_stack_scenarios_journeys_and_every_module(wheel):
 
 
 def _installed_paths(installed, cwd: Path) -> dict[str, Path]:
-    script = ("import harness, harness.paths as p, kickoff_stack, harness.starter as s\n"
+    script = ("import harness, harness.spec.paths as p, kickoff_stack, harness.starter as s\n"
               "from harness.platforms import images\n"
               "for name, path in (('harness', harness.__file__), ('compose', p.COMPOSE_DIR),\n"
               "    ('scenarios', p.SCENARIOS_DIR), ('journey', p.REFERENCE_JOURNEY),\n"

@@ -18,7 +18,7 @@ from tests.streams.servers import MANIFEST, free_port, live_encoder, wait_for, w
 
 HERE = Path(__file__).parent
 ACCOUNTS = [("viewer-a", "pw-a-secret"), ("viewer-b", "pw-b-secret"), ("viewer-c", "pw-c-secret")]
-# harness.links accepts only the reference stack's link names until links come from the
+# harness.platforms.links accepts only the reference stack's link names until links come from the
 # stack descriptor: the proxy in front of the test platform borrows one of them.
 LINK = "edge-auth"
 SHAPE = "dash-number"  # live DASH, as playback-info answers

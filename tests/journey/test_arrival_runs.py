@@ -13,7 +13,7 @@ from pathlib import Path
 from harness import scenario as scenarios
 from harness.load.arrivals.leaving import leaves
 from harness.load.arrivals.schedule import Schedule
-from harness.results import SCENARIO
+from harness.report.results import SCENARIO
 from tests.journey.conftest import ACCOUNTS
 from tests.journey.test_journey_runs import DATA, run
 from tests.run.helpers import timeseries, write_scenario

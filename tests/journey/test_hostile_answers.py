@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import gevent
 import pytest
 
-from harness.document import parse_document
+from harness.spec.document import parse_document
 from harness.load import journey
 from harness.load.journey.http import BODY_BYTES, JSON_DEPTH
 from harness.load.journey.pattern import SEARCH_SECONDS

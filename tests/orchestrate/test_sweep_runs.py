@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import health
+from harness.platforms import health
 from harness.faults.journal import unreverted
 from tests.cli import HARNESS, harness
 from tests.reference import CHECKS

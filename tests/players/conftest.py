@@ -16,7 +16,7 @@ import pytest
 
 from harness.calibrate.agreement import table
 from harness.calibrate.installed import Yardstick, find
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from tests.players.pipeline import medians
 
 HERE = Path(__file__).resolve().parent

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.faults.registry import KINDS, driver
 from harness.platforms import images
 from harness.platforms.docker import PROJECT_LABEL
@@ -123,7 +123,7 @@ def test_an_ssh_engine_that_cannot_be_reached_says_why(server, tmp_path, monkeyp
 
 
 BLOCKED = ("import sys; sys.modules['paramiko'] = None; sys.argv[0] = 'harness'; "
-           "from harness.cli import main; sys.exit(main())")
+           "from harness.cli.main import main; sys.exit(main())")
 
 
 def test_without_paramiko_a_run_names_the_missing_piece(tmp_path):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.faults.registry import KINDS, driver
-from harness.links import Links
+from harness.platforms.links import Links
 from harness.platforms.external import external_stack
 from harness.scenario.model import Fault
 from tests.cli import assert_one_line_error, harness

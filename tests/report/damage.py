@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.manifest import MANIFEST, reseal
+from harness.runfolder.manifest import MANIFEST, reseal
 
 Damage = Callable[[Path, Path, Path, float, float], bool]
 INPUTS = ("windows.jsonl", "events.jsonl", "scenario.yaml", "summary.json", MANIFEST,

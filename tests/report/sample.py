@@ -11,10 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from harness.manifest import seal
-from harness.recorder import EVENTS, Recorder, Second, read_events, read_seconds, utc
-from harness.summary import summarize
-from harness.window import Window
+from harness.runfolder.manifest import seal
+from harness.runfolder.recorder import EVENTS, Recorder, Second, read_events, read_seconds, utc
+from harness.judge.summary import summarize
+from harness.measure.window import Window
 
 START_EPOCH = 1_780_000_000.0
 TIME_SCALE = 5

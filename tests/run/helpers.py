@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from harness.recorder import columns
+from harness.runfolder.recorder import columns
 
 
 def write_scenario(folder: Path, name: str, body: str) -> Path:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.paths import REFERENCE_JOURNEY
+from harness.spec.paths import REFERENCE_JOURNEY
 from tests.reference import toxiproxy
-from harness.recorder import read_seconds
+from harness.runfolder.recorder import read_seconds
 from harness.scenario import load
 from tests.cli import HARNESS, harness
 from tests.run.helpers import events, number, run_dir, summary, timeseries, write_scenario

@@ -17,7 +17,7 @@ import pytest
 from junitparser import JUnitXml
 
 from tests.reference import toxiproxy
-from harness.paths import SCENARIOS_DIR
+from harness.spec.paths import SCENARIOS_DIR
 from tests.cli import harness
 from tests.run.helpers import number, run_dir, summary, timeseries, write_scenario
 from tests.run.test_run import start_run, wait_for_seconds

@@ -9,11 +9,11 @@ import pytest
 from kickoff_stack.sizes import NORMAL, SMALL, SIZES
 
 from harness.orchestrate.variants import at_peak
-from harness.paths import SCENARIOS_DIR
+from harness.spec.paths import SCENARIOS_DIR
 from harness.platforms import cpu_quota
 from harness.platforms.usage import nearest_limit
-from harness.run import RunOptions, acquire_target, run
-from harness.verdict import EXIT_GENERATOR_BOUND, FAIL
+from harness.run.session import RunOptions, acquire_target, run
+from harness.judge.verdict import EXIT_GENERATOR_BOUND, FAIL
 from harness.scenario import load, replace
 
 WALL_SECONDS = 6.0  # the pre-match seconds, the rush and a few seconds after it

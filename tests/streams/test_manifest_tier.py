@@ -21,7 +21,7 @@ import pytest
 from harness.load.clients import CLIENTS
 from harness.load.fidelity import FIRST_BYTES, ManifestPlayer
 from harness.load.playback import PLAYING, Playback
-from harness.metrics import RANGE_GROUP
+from harness.measure.metrics import RANGE_GROUP
 from tests.cli import harness
 from tests.streams import announced as stream
 from tests.streams.servers import access_log, live_encoder, nginx, own_state, wait_for_window

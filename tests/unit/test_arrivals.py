@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import scenario
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.load.arrivals.leaving import Stay, leaves, present_share, stays
 from harness.load.arrivals.rates import arrival_times, arrivals_between, rate_at
 from harness.load.arrivals.schedule import ARRIVING_FROM, Schedule, watched

@@ -14,14 +14,14 @@ import json
 import pytest
 from junitparser import JUnitXml
 
-from harness.errors import InvalidInput
-from harness.generator.truth import GeneratorTruth
-from harness.orchestrate.attribution import (BOTH, FAULT, LOAD, UNKNOWN, attribute, mark,
+from harness.spec.errors import InvalidInput
+from harness.measure.truth import GeneratorTruth
+from harness.judge.attribution import (BOTH, FAULT, LOAD, UNKNOWN, attribute, mark,
                                              read_controls, store_controls)
-from harness.recorder import WINDOWS
+from harness.runfolder.recorder import WINDOWS
 from harness.report.junit import render_junit
-from harness.summary import attribution_table
-from harness.verdict import judge
+from harness.judge.summary import attribution_table
+from harness.judge.verdict import judge
 from tests.unit.test_verdict import fault, second, seconds, slo
 
 RUSH = fault("cut-auth", injected=10.0, reverted=20.0, recovered=1.0, budget=5.0)

@@ -14,17 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import document_loader, scenario
-from harness.document import parse_document
-from harness.errors import SHOWN_PROBLEMS, InvalidInput
-from harness.file_names import NAME_MAX
-from harness.jsonlines import read_records
+from harness.spec import document_loader
+from harness import scenario
+from harness.spec.document import parse_document
+from harness.spec.errors import SHOWN_PROBLEMS, InvalidInput
+from harness.spec.file_names import NAME_MAX
+from harness.spec.jsonlines import read_records
 from harness.load.arrivals import rates
 from harness.load.journey.http import nesting
 from harness.load.journey.jsonpath import (MAX_INDEX_DIGITS, MAX_PATH_CHARS, PathError,
                                            compile_path)
 from harness.load.journey.pattern import PATTERN_CHARS, PatternError, compile_pattern
-from harness.quantities import MAX_CHARS, parse_count, parse_percent, parse_time
+from harness.spec.quantities import MAX_CHARS, parse_count, parse_percent, parse_time
 from harness.scenario import ArrivalPoint
 
 BOUNDED = settings(derandomize=True, max_examples=60, deadline=None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import scenario
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.orchestrate import capacity_search as cs
 from harness.orchestrate import usl, variants
 from harness.orchestrate.capacity import down_kind
@@ -191,7 +191,7 @@ def test_headroom_and_the_component_nearest_its_limit():
     (("--start", "20", "--max", "10"), "0 < start <= max"),
 ])
 def test_capacity_bad_input_is_one_line_and_exit_2_before_any_run(options, words, capsys):
-    from harness.cli import main
+    from harness.cli.main import main
 
     assert main(["capacity", str(SCENARIOS / "smoke.yaml"), *options]) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]

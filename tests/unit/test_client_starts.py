@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from harness.aggregate import client_metrics, merged
+from harness.measure.aggregate import client_metrics, merged
 from harness.load.collector import Collector
 from harness.load.playback import Playback
-from harness.recorder import Second
-from harness.summary import console_tables, summarize
-from harness.window import ClientStarts, Window
+from harness.runfolder.recorder import Second
+from harness.judge.summary import console_tables, summarize
+from harness.measure.window import ClientStarts, Window
 
 
 def _playback() -> Playback:

@@ -12,8 +12,9 @@ from pathlib import Path
 import gevent
 import pytest
 
-from harness import commands, scenario
-from harness.errors import HarnessError, InfrastructureMissing, InvalidInput
+from harness.platforms import commands
+from harness import scenario
+from harness.spec.errors import HarnessError, InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.journal import Journal
 from harness.faults.registry import KINDS, driver
@@ -22,8 +23,8 @@ from harness.faults.timeline import FaultTimeline
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads
-from harness.summary import fault_output_lines
-from harness.targets import load_targets
+from harness.judge.summary import fault_output_lines
+from harness.platforms.targets import load_targets
 from tests.cli import assert_one_line_error, harness
 from tests.unit.test_scenario import MINIMAL, write
 

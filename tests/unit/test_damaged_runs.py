@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.errors import InvalidInput
-from harness.manifest import MANIFEST, NO_MANIFEST
-from harness.recorded_scenario import read_scenario
-from harness.regression import slo_rows
-from harness.results import write_results
+from harness.spec.errors import InvalidInput
+from harness.runfolder.manifest import MANIFEST, NO_MANIFEST
+from harness.judge.recorded_scenario import read_scenario
+from harness.judge.regression import slo_rows
+from harness.report.results import write_results
 from tests.cli import assert_one_line_error, harness
 from tests.report import sample
 

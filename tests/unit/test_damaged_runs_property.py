@@ -17,9 +17,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from harness.errors import InvalidInput
-from harness.regression import slo_rows
-from harness.results import write_results
+from harness.spec.errors import InvalidInput
+from harness.judge.regression import slo_rows
+from harness.report.results import write_results
 from tests.report import sample
 
 FILES = ("windows.jsonl", "events.jsonl", "scenario.yaml", "summary.json")

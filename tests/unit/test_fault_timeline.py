@@ -16,7 +16,7 @@ import requests
 
 from harness.faults.journal import Journal
 from harness.faults.timeline import PREPARED_AHEAD_S, FaultTimeline
-from harness.links import Links
+from harness.platforms.links import Links
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads
 from tests.streams.servers import free_port, toxiproxy

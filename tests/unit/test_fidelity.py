@@ -15,10 +15,10 @@ from harness.load.fidelity import FIRST_BYTES, MANIFEST, ManifestPlayer, first_b
 from harness.load.playback import PLAYING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import TooSlow
-from harness.metrics import PLAYER_GROUPS, RANGE_GROUP
-from harness.recorder import Second, columns, timeseries_row
-from harness.summary import console_tables, summarize, tiers_line
-from harness.window import Window
+from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP
+from harness.runfolder.recorder import Second, columns, timeseries_row
+from harness.judge.summary import console_tables, summarize, tiers_line
+from harness.measure.window import Window
 from tests.unit.test_player import AUDIO, MASTER, MPD, VIDEO
 
 LADDER = """\

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness import scenario
-from harness.metrics import PLAYER_GROUPS, RANGE_GROUP
+from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP
 from tests.cli import harness
 from tests.unit.test_scenario import MINIMAL, problems, write
 

@@ -10,16 +10,16 @@ import textwrap
 
 import pytest
 
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.generator import audience
 from harness.generator.address import DEFAULT_PORT, parse_address
 from harness.generator.merge import Merger
 from harness.generator.plan import Plan, plan_of, unpack
 from harness.load import journey
 from harness.load.collector import Collector
-from harness.run import scenario_journey
+from harness.run.session import scenario_journey
 from harness.scenario import loads
-from harness.window import Window
+from harness.measure.window import Window
 
 
 def window(second: int, attempts: int, latencies: list[float], playing: int) -> Window:

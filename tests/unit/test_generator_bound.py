@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.generator.saturation import SATURATED, STALL, Streak, in_span, marks, run_summary
-from harness.generator.truth import GeneratorTruth
-from harness.histogram import Histogram
-from harness.status_line import StatusLine, describe
-from harness.summary import generator_line
-from harness.verdict import exit_code, judge
+from harness.measure.saturation import SATURATED, STALL, Streak, in_span, marks, run_summary
+from harness.measure.truth import GeneratorTruth
+from harness.measure.histogram import Histogram
+from harness.run.status_line import StatusLine, describe
+from harness.judge.summary import generator_line
+from harness.judge.verdict import exit_code, judge
 from tests.unit.test_verdict import fault, second, slo
 
 LAG = 0.4  # a stall's size: the loop held up 0.4 s

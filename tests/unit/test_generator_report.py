@@ -18,14 +18,14 @@ from junitparser import Error, JUnitXml
 from lxml import etree
 from lxml import html as lxml_html
 
-from harness.generator.truth import GeneratorTruth
-from harness.manifest import reseal
-from harness.recorder import WINDOWS, Recorder, Second, read_seconds, write_timeseries
+from harness.measure.truth import GeneratorTruth
+from harness.runfolder.manifest import reseal
+from harness.runfolder.recorder import WINDOWS, Recorder, Second, read_seconds, write_timeseries
 from harness.report.html import render_html
-from harness.regression import deltas
-from harness.results import write_results
-from harness.summary import delta_table
-from harness.window import Window
+from harness.judge.regression import deltas
+from harness.report.results import write_results
+from harness.judge.summary import delta_table
+from harness.measure.window import Window
 from tests.cli import harness
 from tests.report import sample
 

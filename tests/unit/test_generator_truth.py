@@ -18,12 +18,12 @@ import gevent
 import pytest
 from gevent import monkey
 
-from harness.generator.machine import MachineMeter, MachineSecond
-from harness.generator.saturation import run_summary
-from harness.generator.truth import (CPU_BOUND, LAG_BOUND_S, GeneratorTruth, Monitor, merged,
+from harness.measure.machine import MachineMeter, MachineSecond
+from harness.measure.saturation import run_summary
+from harness.measure.truth import (CPU_BOUND, LAG_BOUND_S, GeneratorTruth, Monitor, merged,
                                      p99)
 from harness.load.collector import Collector
-from harness.window import Window
+from harness.measure.window import Window
 
 blocking_sleep = monkey.get_original("time", "sleep")  # the loop cannot run meanwhile
 

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
-from harness.errors import InvalidInput
-from harness.manifest import MANIFEST, NO_MANIFEST, seal
-from harness.regression import losses, slo_rows
-from harness.results import write_results
-from harness.verdict import exit_code
+from harness.spec.errors import InvalidInput
+from harness.runfolder.manifest import MANIFEST, NO_MANIFEST, seal
+from harness.judge.regression import losses, slo_rows
+from harness.report.results import write_results
+from harness.judge.verdict import exit_code
 from tests.cli import assert_one_line_error, harness
 from tests.report import damage, sample
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import cli, scenario
-from harness.document import read_text
-from harness.errors import InvalidInput
-from harness.paths import SCENARIOS_DIR
-from harness.safe_files import read_regular
+from harness.cli import main as cli
+from harness import scenario
+from harness.spec.document import read_text
+from harness.spec.errors import InvalidInput
+from harness.spec.paths import SCENARIOS_DIR
+from harness.spec.safe_files import read_regular
 from tests.cli import assert_one_line_error, harness
 
 # A valid name, timeline and audience: lines 1 to 3; the case under test follows on line 4.

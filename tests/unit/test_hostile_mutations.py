@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness import scenario
-from harness.errors import InvalidInput
-from harness.paths import SCENARIOS_DIR
+from harness.spec.errors import InvalidInput
+from harness.spec.paths import SCENARIOS_DIR
 
 SHIPPED = sorted(SCENARIOS_DIR.glob("*.yaml"))
 PIECES = [b"&a ", b"*a", b"<<: *a\n", b"!!int ", b"!!float ", b"!!bool ", b"!!timestamp ",

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from harness import scenario
-from harness.document import parse_document
-from harness.errors import InvalidInput
+from harness.spec.document import parse_document
+from harness.spec.errors import InvalidInput
 from harness.load.journey import CodeJourney, DataJourney, read_journey
 from harness.load.journey.code import LoadError, load_class
-from harness.paths import REFERENCE_JOURNEY
-from harness.window import Window
+from harness.spec.paths import REFERENCE_JOURNEY
+from harness.measure.window import Window
 from tests.cli import harness
 
 ACCOUNTS = "username,password,region\nalice,pw-1,north\nbob,pw-2,south\n"

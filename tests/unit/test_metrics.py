@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from harness.aggregate import groups_of, merged, metrics_of
-from harness.metrics import (PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS, group_of, is_group,
-                             known_metric, metric, metric_names, ordered_groups)
-from harness.window import Window
+from harness.measure.aggregate import groups_of, merged, metrics_of
+from harness.measure.metrics import (PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS, group_of,
+                                     is_group, known_metric, metric, metric_names, ordered_groups)
+from harness.measure.window import Window
 
 GROUPS = ("token", "playback-info", *PLAYER_GROUPS)
 

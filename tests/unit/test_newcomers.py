@@ -13,17 +13,17 @@ import pytest
 from kickoff_stack.seed import EVENTS
 
 from harness import scenario
-from harness.aggregate import merged, metrics_of
+from harness.measure.aggregate import merged, metrics_of
 from harness.load.entry import Entry
 from harness.load.journey import Journey, Viewer
 from harness.load.journey.model import Condition
 from harness.load.journey.newcomers import newcomer, run_token
 from harness.load.viewer import is_newcomer, is_subscriber
-from harness.paths import SCENARIOS_DIR
-from harness.recorder import Second, columns, timeseries_row
-from harness.summary import booking_line
-from harness.verdict import judge
-from harness.window import Window
+from harness.spec.paths import SCENARIOS_DIR
+from harness.runfolder.recorder import Second, columns, timeseries_row
+from harness.judge.summary import booking_line
+from harness.judge.verdict import judge
+from harness.measure.window import Window
 from tests.unit.test_journey_format import problems as journey_problems
 from tests.unit.test_scenario import MINIMAL, problem, problems
 

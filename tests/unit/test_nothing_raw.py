@@ -19,10 +19,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from harness import scenario
-from harness.errors import InvalidInput
-from harness.results import write_results
-from harness.shown import escaped, kind, shown
-from harness.summary import console_tables
+from harness.spec.errors import InvalidInput
+from harness.report.results import write_results
+from harness.spec.shown import escaped, kind, shown
+from harness.judge.summary import console_tables
 from tests.cli import harness
 from tests.report import sample
 

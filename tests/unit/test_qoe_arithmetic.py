@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from harness.aggregate import merged, metrics_of
-from harness.histogram import Histogram
+from harness.measure.aggregate import merged, metrics_of
+from harness.measure.histogram import Histogram
 from harness.load.collector import Collector
 from harness.load.playback import Playback
-from harness.window import Window
+from harness.measure.window import Window
 
 
 def test_histogram_percentiles_are_within_two_percent_and_nearest_rank():

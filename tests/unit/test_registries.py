@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from kickoff_stack.topology import COMPONENTS, LINKS
 
-from harness import cli, scenario
-from harness.errors import InvalidInput
+from harness.cli import main as cli
+from harness import scenario
+from harness.spec.errors import InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.driver import Driver
 from harness.faults.registry import DRIVERS, KINDS, driver
-from harness.paths import REFERENCE_JOURNEY
+from harness.spec.paths import REFERENCE_JOURNEY
 from harness.platforms.base import PlatformSpec
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform, stack_of
 from harness.platforms.stack import Stack

@@ -17,7 +17,7 @@ from harness.report import charts, write_reports
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.timeline import MAX_POINTS
-from harness.report.units import format_change, format_value
+from harness.measure.units import format_change, format_value
 from tests.report import sample
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "junit.xsd")))

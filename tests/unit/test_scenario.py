@@ -11,15 +11,16 @@ import yaml
 
 from kickoff_stack.topology import COMPONENTS, LINKS, ZONES
 
-from harness import overrides, scenario
-from harness.errors import InvalidInput
+from harness.cli import overrides
+from harness import scenario
+from harness.spec.errors import InvalidInput
 from harness.faults.registry import KINDS
-from harness.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
-from harness.paths import SCENARIOS_DIR
-from harness.quantities import format_percent, format_time, parse_percent, parse_time
+from harness.measure.metrics import GROUP_PATTERN, PLAYER_GROUPS, REQUEST_KINDS, VIEWER_METRICS
+from harness.spec.paths import SCENARIOS_DIR
+from harness.spec.quantities import format_percent, format_time, parse_percent, parse_time
 from harness.scenario import (ApiUsers, Audience, AudiencePoint, Fault, Phase, Scenario, Slo,
                               Timeline)
-from harness.targets import Targets, load_targets
+from harness.platforms.targets import Targets, load_targets
 from tests.cli import harness
 
 # What the reference stack's fault targets are, as a problem lists them.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import InfrastructureMissing
+from harness.spec.errors import InfrastructureMissing
 from harness.faults import live_runs
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, this_run
@@ -112,7 +112,7 @@ def test_a_run_that_ends_with_faults_left_is_over_whatever_its_pid_does(state, s
 
 
 def test_a_mark_goes_to_the_only_live_run_or_the_one_chosen(state, sleeper):
-    from harness.errors import InvalidInput
+    from harness.spec.errors import InvalidInput
     from harness.faults.marks import running_run
 
     with pytest.raises(InfrastructureMissing, match="no run is going.*KICKOFF_STATE_DIR"):
@@ -194,7 +194,7 @@ slos:
 
 
 def test_slos_name_a_declared_fault_by_hand_and_its_name_is_unique(tmp_path):
-    from harness.errors import InvalidInput
+    from harness.spec.errors import InvalidInput
     from harness.scenario import FaultByHand, loads
 
     loaded = loads(BY_HAND, tmp_path / "s.yaml")

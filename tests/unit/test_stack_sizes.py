@@ -18,11 +18,11 @@ from kickoff_stack.sizes import NORMAL, SMALL, SIZES, UNLIMITED, limits
 from kickoff_stack.topology import BY_NAME
 
 from harness import scenario
-from harness.errors import InvalidInput
+from harness.spec.errors import InvalidInput
 from harness.platforms import local
 from harness.platforms.base import stack_size
 from harness.platforms.usage import Sample, mean_cores, nearest_limit, usage_line
-from harness.summary import summarize
+from harness.judge.summary import summarize
 from tests.streams.servers import _answers, _stop, free_port, wait_for
 
 SCENARIO = """\

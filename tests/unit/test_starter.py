@@ -6,7 +6,7 @@ import yaml
 
 from harness.platforms.reference import EDGE
 from harness.starter import FILES
-from harness.targets import load_targets
+from harness.platforms.targets import load_targets
 from tests.cli import assert_one_line_error, harness
 
 

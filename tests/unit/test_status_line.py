@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from harness.load.collector import Collector
 from harness.load.playback import Playback
-from harness.recorder import Second
-from harness.status_line import SMOOTH_S, StatusLine, describe
-from harness.window import Window
+from harness.runfolder.recorder import Second
+from harness.run.status_line import SMOOTH_S, StatusLine, describe
+from harness.measure.window import Window
 
 
 def _second(n: int, requests: int, failures: int = 0, **gauges: int) -> Second:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness import scenario as scenarios
-from harness.errors import InvalidInput
-from harness.paths import SCENARIOS_DIR
+from harness.spec.errors import InvalidInput
+from harness.spec.paths import SCENARIOS_DIR
 from harness.orchestrate.sweep import SweepOptions, _each_fault, variant
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import journeys_of
@@ -22,9 +22,9 @@ from harness.orchestrate.sweep_matrix import (failing_by_second, row_cells,
 from harness.orchestrate.sweep_report import console_table, html, junit
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Component, Link, Stack
-from harness.recorder import Second
-from harness.run import SignalStop
-from harness.window import ClientStarts, RequestTally, Window
+from harness.runfolder.recorder import Second
+from harness.run.session import SignalStop
+from harness.measure.window import ClientStarts, RequestTally, Window
 from tests.cli import assert_one_line_error, harness
 
 SCENARIO = """\

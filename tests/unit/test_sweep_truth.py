@@ -7,7 +7,7 @@ failures (or the only doubts) are the generator's."""
 
 from __future__ import annotations
 
-from harness.generator.truth import GeneratorTruth
+from harness.measure.truth import GeneratorTruth
 from harness.orchestrate.sweep import _verdict_code
 from harness.orchestrate.sweep_journeys import journeys_of
 from harness.orchestrate.sweep_matrix import row_cells

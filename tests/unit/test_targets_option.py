@@ -3,7 +3,7 @@ start. Their mistakes are the command line's, one line each, never a line of the
 
 from pathlib import Path
 
-from harness.paths import SCENARIOS_DIR
+from harness.spec.paths import SCENARIOS_DIR
 from tests.cli import assert_one_line_error, harness
 
 SMOKE = str(SCENARIOS_DIR / "smoke.yaml")

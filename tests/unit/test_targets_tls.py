@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import InvalidInput
-from harness.targets import load_targets
+from harness.spec.errors import InvalidInput
+from harness.platforms.targets import load_targets
 from tests.remote.servers import certificate
 
 HTTPS = "toxiproxy: https://127.0.0.1:8443/toxiproxy/\n"

@@ -11,7 +11,7 @@ from kickoff_stack import edge
 from kickoff_stack.topology import (BY_NAME, CLIENT_URLS, COMPONENTS, LINKS, link_environment,
                                     toxiproxy_config)
 
-from harness.paths import COMPOSE_DIR
+from harness.spec.paths import COMPOSE_DIR
 
 
 def compose() -> dict:

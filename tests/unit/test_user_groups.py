@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from harness.halt import HaltWatch
-from harness.metrics import PLAYER_GROUPS, REQUEST_KINDS, metric_names
-from harness.recorder import TIMESERIES, Second, columns
-from harness.regression import compared, deltas
+from harness.run.halt import HaltWatch
+from harness.measure.metrics import PLAYER_GROUPS, REQUEST_KINDS, metric_names
+from harness.runfolder.recorder import TIMESERIES, Second, columns
+from harness.judge.regression import compared, deltas
 from harness.report.charts import JOURNEY_COLOURS, PLAYER_COLOURS, _group_series
 from harness.report.junit import render_junit
 from harness.report.timeline import bins
 from harness.scenario import HaltCondition
-from harness.summary import console_tables, delta_table
-from harness.window import Window
+from harness.judge.summary import console_tables, delta_table
+from harness.measure.window import Window
 from tests.cli import harness
 from tests.report import sample
 

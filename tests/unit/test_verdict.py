@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from harness.metrics import PLAYER_GROUPS
-from harness.recorder import Second
-from harness.verdict import DEFAULT_DEMAND, exit_code, judge, span_of
-from harness.window import Window
+from harness.measure.metrics import PLAYER_GROUPS
+from harness.runfolder.recorder import Second
+from harness.judge.verdict import DEFAULT_DEMAND, exit_code, judge, span_of
+from harness.measure.window import Window
 
 
 def second(n: int, phase: str = "match", errors: int = 0, requests: int = 100,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.document import Document, Where, read_document
-from harness.errors import InvalidInput
-from harness.file_names import file_problem
+from harness.spec.document import Document, Where, read_document
+from harness.spec.errors import InvalidInput
+from harness.spec.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
 from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data

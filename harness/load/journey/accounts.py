@@ -11,8 +11,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.document import read_text
-from harness.errors import InvalidInput
+from harness.spec.document import read_text
+from harness.spec.errors import InvalidInput
 
 REQUIRED_COLUMNS = ("username", "password")
 

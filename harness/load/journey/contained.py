@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from harness.load.journey.code import Journey, LoadError, imported, journey_class, located
-from harness.shown import escaped
+from harness.spec.shown import escaped
 
 IMPORT_LIMIT_S = 5.0  # a module that takes longer to import is stopped and reported
 _OUTPUT_LIMIT = 1_000_000  # bytes the child may write to its output file (RLIMIT_FSIZE)

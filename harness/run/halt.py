@@ -1,0 +1,39 @@
+"""Abort conditions: "halt if X for Y seconds", watched once a second."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.measure.aggregate import metrics_of
+from harness.measure.metrics import group_of, known_metric
+from harness.runfolder.recorder import Second
+from harness.scenario import HaltCondition
+
+
+def describe(condition: HaltCondition) -> str:
+    unit = known_metric(condition.metric).unit
+    bound, value = (("above", condition.above) if condition.above is not None
+                    else ("below", condition.below))
+    shown = f"{value:.0%}" if unit == "ratio" else f"{value:g}{' s' if unit == 's' else ''}"
+    return f"{condition.metric} {bound} {shown} for {condition.lasting:g} s"
+
+
+class HaltWatch:
+    def __init__(self, conditions: Sequence[HaltCondition]) -> None:
+        self.conditions = list(conditions)
+        self._held = [0] * len(self.conditions)  # consecutive seconds each has held
+        # A group named by a condition but not requested this second still has figures.
+        self._groups = [group for c in self.conditions if (group := group_of(c.metric))]
+
+    def check(self, second: Second) -> str | None:
+        """The condition that has now held long enough, described; else None.
+        A second without a value (no requests, no viewers) breaks the streak."""
+        values = metrics_of([second.window], self._groups) if self.conditions else {}
+        for index, condition in enumerate(self.conditions):
+            value = values[condition.metric]
+            breached = value is not None and (
+                value > condition.above if condition.above is not None else value < condition.below)
+            self._held[index] = self._held[index] + 1 if breached else 0
+            if self._held[index] >= condition.lasting:
+                return describe(condition)
+        return None

@@ -1,0 +1,101 @@
+"""harness/ reads as the data flows (docs/architecture.md): each folder is a
+stage, and no import, at a module's top or inside a function, runs back up
+from a stage to a later one. The stages, earliest first, are STAGES; the
+scenario and what it is checked against (load, platforms, generator, faults)
+are still one stage, MODEL, whose folders import each other both ways."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import harness
+
+PACKAGE = Path(harness.__file__).parent
+STAGES = ("spec", "measure", "model", "runfolder", "judge", "report", "run", "orchestrate",
+          "calibrate", "starter", "cli")
+MODEL = {"scenario", "load", "platforms", "generator", "faults"}
+ROOT_FILES = {"__init__.py": "spec", "__main__.py": "cli"}  # the version; `python -m harness`
+
+
+def stage_of(root: Path, path: Path) -> str:
+    """The stage of the module at `path` under the package folder `root`."""
+    parts = path.relative_to(root).parts
+    if len(parts) == 1:
+        return ROOT_FILES[parts[0]]
+    return "model" if parts[0] in MODEL else parts[0]
+
+
+def module_path(root: Path, name: str) -> Path | None:
+    """The file of the module `name` (harness.x.y) under `root`, if it is one."""
+    relative = Path(*name.split(".")[1:])
+    if not relative.parts:
+        return root / "__init__.py"
+    for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported(root: Path, path: Path) -> list[tuple[int, Path]]:
+    """(line, file) of every harness module `path` imports, wherever in it."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] == root.name:
+            for alias in node.names:
+                target = module_path(root, f"{node.module}.{alias.name}") or \
+                    module_path(root, node.module)
+                found += [(node.lineno, target)] if target else []
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                target = module_path(root, alias.name) if alias.name.startswith(
+                    f"{root.name}.") else None
+                found += [(node.lineno, target)] if target else []
+    return found
+
+
+def upward(root: Path) -> list[str]:
+    """Every import from a stage to a later one, as FILE:LINE: from -> to."""
+    rank = {name: index for index, name in enumerate(STAGES)}
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        here = stage_of(root, path)
+        for line, target in imported(root, path):
+            there = stage_of(root, target)
+            if rank[there] > rank[here]:
+                problems.append(f"{path.relative_to(root)}:{line}: {here} -> {there} "
+                                f"({target.relative_to(root)})")
+    return problems
+
+
+def test_every_folder_is_a_stage_and_nothing_lies_loose():
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert folders == (set(STAGES) - {"model"}) | MODEL
+    assert {p.name for p in PACKAGE.glob("*.py")} == set(ROOT_FILES)
+
+
+def test_no_import_runs_back_up_a_stage():
+    assert upward(PACKAGE) == []
+
+
+@pytest.mark.parametrize("planted, caught", [
+    ("from harness.judge.verdict import judge\n", True),  # measure -> judge
+    ("def late():\n    from harness.judge import verdict\n", True),  # inside a function too
+    ("import harness.run.session\n", True),
+    ("from harness.spec.errors import InvalidInput\n", False),  # down a stage: fine
+])
+def test_a_planted_upward_import_is_caught(tmp_path, planted, caught):
+    root = tmp_path / "harness"
+    for folder in ("spec", "measure", "judge", "run"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("")
+    (root / "__init__.py").write_text("")
+    (root / "spec" / "errors.py").write_text("class InvalidInput(Exception): ...\n")
+    (root / "judge" / "verdict.py").write_text("def judge(): ...\n")
+    (root / "run" / "session.py").write_text("")
+    (root / "measure" / "window.py").write_text('"""A module."""\n' + planted)
+    problems = upward(root)
+    assert bool(problems) == caught and all(p.startswith("measure/window.py:") for p in problems)
