@@ -42,6 +42,9 @@ from harness.generator.audience import target_at
 from harness.generator.choice import Generator, open_source
 from harness.generator.source import WindowSource
 from harness.load import journey
+from harness.outputs.hooks import RunEvents
+from harness.outputs.registry import attach_all
+from harness.platforms.base import PlatformSpec
 from harness.platforms.registry import platform_spec, stack_of
 from harness.platforms.stack import Stack
 from harness.platforms.usage import UsageMeter
@@ -217,37 +220,71 @@ def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.Any
 class Session:
     """One run's collaborators, in the spirit of Locust's Environment: the
     window source (the viewers), the run's fault journal, the fault timeline,
-    the marks of faults done by hand, the health watch, halt conditions, the
-    recorder and the status line. start(), tick() once a
-    second, stop() (the rollback) however the run ends."""
+    the marks of faults done by hand and the health watch; and its events
+    (harness.outputs.hooks), which the recorder, the status line, the halt
+    watch, the component usage meter and every output listen to, the recorder
+    first. start(), tick() once a second, stop() (the rollback) however the
+    run ends, then end()."""
 
     def __init__(self, scenario: Scenario, source: WindowSource, stack: Stack, run_dir: Path,
                  wall_duration: float) -> None:
         self.scenario, self.source, self.wall_duration = scenario, source, wall_duration
+        self.run_dir = run_dir
         self.target_at = target_at(scenario)
+        self.events = RunEvents()
         self.recorder = Recorder(run_dir, scenario.groups)
+        self.events.event_recorded.add_listener(self.recorder.event)
+        self.events.second_recorded.add_listener(lambda second: self.recorder.second(second))
         faults = expand(scenario, stack)
         # The run's journal names it from the start: other runs and `harness
         # reset` see it is going, and `harness mark` finds it.
         names = [fault.name for fault in faults]
         self.journal = Journal(owner=this_run(run_dir, scenario.name, stack, names))
         self.journal.open()
-        self.faults = FaultTimeline(scenario, faults, self.recorder.event, stack, self.journal)
-        self.marks = MarkInbox(self.journal, self.recorder.event,
+        self.faults = FaultTimeline(scenario, faults, self.event, stack, self.journal)
+        self.marks = MarkInbox(self.journal, self.event,
                                {f.name: f.recover_within for f in scenario.faults_by_hand}, names,
                                lambda: time.perf_counter() - self.zero, scenario.match)
+        # a mark given during the second is taken as the second is recorded
+        self.events.second_recorded.add_listener(lambda second: self.marks.take())
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
-        self.watch = HealthWatch(stack.checks, self.recorder.event,
+        self.watch = HealthWatch(stack.checks, self.event,
                                  lambda: time.perf_counter() - self.zero, self.faults.probes())
-        self.halts = HaltWatch(scenario.halt_if)
-        self.status = StatusLine()
         self.phase: str | None = None
-        spec = platform_spec(stack.platform)
-        self.usage = UsageMeter(spec.manager()) if spec.manager is not None else None
+        self.halted: str | None = None  # the halt condition that held, once one has
+        self._listen(HaltWatch(scenario.halt_if), StatusLine(), platform_spec(stack.platform))
+        attach_all(self.events, run_dir, scenario.groups)
+
+    def _listen(self, halts: HaltWatch, status: StatusLine, spec: PlatformSpec) -> None:
+        """The run's own listeners besides the recorder: halt conditions, the
+        status line and (on a platform kickoff manages) the components' CPU use."""
+        def halt_check(second: Second) -> None:
+            met = halts.check(second)
+            if met and self.halted is None:
+                self.halted = met
+                self.event("halt", second.match_s, condition=met)
+
+        self.events.second_recorded.add_listener(lambda second: status.show(second))
+        self.events.second_recorded.add_listener(halt_check)
+        self.events.run_stopping.add_listener(status.close)
+        if spec.manager is None:
+            return
+        usage = UsageMeter(spec.manager())
+
+        def usage_recorded() -> None:
+            components = usage.stop()
+            if components is not None:
+                self.event("component_usage", components=components)
+
+        self.events.run_started.add_listener(usage.start)
+        self.events.run_stopping.add_listener(usage_recorded)
+
+    def event(self, kind: str, match_s: float | None = None, **fields: object) -> None:
+        """An event of the run (events.jsonl and every listener)."""
+        self.events.event_recorded.fire(kind=kind, match_s=match_s, **fields)
 
     def start(self) -> None:
-        if self.usage is not None:
-            self.usage.start()
+        self.events.run_started.fire()
         self.zero = self.source.start()
         self.faults.start(self.zero)
         self.marks.announce(self.scenario.timeline.start)
@@ -260,21 +297,16 @@ class Session:
         wall_s = min(number + 1, self.wall_duration)  # the second's end, on the run's timeline
         match_s = self.scenario.match(wall_s)
         for note in measured.notes:
-            self.recorder.event(note.kind, match_s, **note.fields)
+            self.event(note.kind, match_s, **note.fields)
         if self.scenario.phase_at(match_s) != self.phase:
             self.phase = self.scenario.phase_at(match_s)
-            self.recorder.event("phase", match_s, phase=self.phase)
+            self.event("phase", match_s, phase=self.phase)
         # Viewer users on a break or idle in the arrivals' pool are not in the audience.
         viewers = max(0, measured.viewers - measured.window.away)
         second = Second(measured.window, time.time() - late, match_s, self.phase,
                         self.target_at(wall_s), viewers)
-        self.recorder.second(second)
-        self.marks.take()
-        self.status.show(second)
-        halted = self.halts.check(second)
-        if halted:
-            self.recorder.event("halt", match_s, condition=halted)
-        return halted
+        self.events.second_recorded.fire(second=second)
+        return self.halted
 
     def stop(self) -> list[str]:
         """Rollback first (the stack is whole again before anything else); the
@@ -282,13 +314,18 @@ class Session:
         unreverted = self.faults.stop()
         self.marks.take()  # a mark given in the last second
         self.journal.finish()
-        components = self.usage.stop() if self.usage is not None else None
-        if components is not None:
-            self.recorder.event("component_usage", components=components)
+        self.events.run_stopping.fire()
         self.watch.stop()
         self.source.stop()
-        self.status.close()
         return unreverted
+
+    def end(self, outcome: str) -> dict:
+        """The run's last event, its folder sealed and judged; the summary."""
+        self.event("run_ended", outcome=outcome)
+        self.recorder.close()
+        summary = write_results(self.run_dir)
+        self.events.run_ended.fire(run_dir=self.run_dir, outcome=outcome, summary=summary)
+        return summary
 
 
 def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_root: Path,
@@ -301,7 +338,7 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
         raise
     stop = SignalStop()
     outcome, exit_code = "completed", 0
-    session.recorder.event(
+    session.event(
         "run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
         wall_duration_s=wall_duration, time_scale=scenario.time_scale,
         fault_time_scale=scenario.fault_time_scale,
@@ -329,9 +366,7 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
         if unreverted:
             outcome += "; NOT reverted: " + "; ".join(unreverted) + " (run `harness reset`)"
             exit_code = exit_code or 1
-        session.recorder.event("run_ended", outcome=outcome)
-        session.recorder.close()
-        summary = write_results(run_dir)
+        summary = session.end(outcome)
     if exit_code == 0:  # the run itself went through: the verdict decides
         exit_code = verdict_exit_code(summary["verdict"])
         if options.fail_on_regression and any(r["worse"] for r in summary.get("regressions", [])):

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from harness.spec.paths import REFERENCE_JOURNEY
 from tests.reference import toxiproxy
@@ -115,6 +116,11 @@ def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tm
                                                                    "match"]
     assert load(folder / "scenario.yaml").platform == run_stack.name
     assert "kickoff-rush (peak)" in result.stdout and "startup p95" in result.stdout
+    # openmetrics.txt, an output listening to the run, has the seconds timeseries.csv has
+    families = {f.name: f for f in text_string_to_metric_families(
+        (folder / "openmetrics.txt").read_text())}
+    assert [s.value for s in families["kickoff_viewers"].samples] == \
+        [float(row["viewers"]) for row in rows]
 
 
 def test_a_throttled_origin_link_shows_stalls_and_viewers_step_down(run_stack, tmp_path):

@@ -14,8 +14,8 @@ import pytest
 import harness
 
 PACKAGE = Path(harness.__file__).parent
-STAGES = ("spec", "measure", "model", "runfolder", "judge", "report", "run", "orchestrate",
-          "calibrate", "starter", "cli")
+STAGES = ("spec", "measure", "model", "runfolder", "judge", "report", "outputs", "run",
+          "orchestrate", "calibrate", "starter", "cli")
 MODEL = {"scenario", "load", "platforms", "generator", "faults"}
 ROOT_FILES = {"__init__.py": "spec", "__main__.py": "cli"}  # the version; `python -m harness`
 

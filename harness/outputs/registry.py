@@ -1,0 +1,22 @@
+"""The outputs a run writes beside the run folder's own files, each one module
+ending in `OUTPUT = Output(name, attach)` (harness.outputs.hooks): `attach(events, run_dir, groups)`
+adds its listeners to a run's events (harness.outputs.hooks.RunEvents). To
+add one: a module in this folder and its line in _DECLARED."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from harness.outputs import openmetrics
+from harness.outputs.hooks import Output, RunEvents
+
+
+_DECLARED = (openmetrics.OUTPUT,)
+OUTPUTS: dict[str, Output] = {output.name: output for output in _DECLARED}
+
+
+def attach_all(events: RunEvents, run_dir: Path, groups: Iterable[str]) -> None:
+    """Every output listens to this run."""
+    for output in OUTPUTS.values():
+        output.attach(events, run_dir, tuple(groups))
