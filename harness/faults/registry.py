@@ -1,16 +1,26 @@
 """The fault drivers, by name, and every kind of fault they carry out. Each
 driver declares itself (DriverSpec: its kinds, how it is built from a
 context) in its own module; a new driver is that module plus one entry in
-_DECLARED. Validation, the fault timeline and `harness reset` read this."""
+_DECLARED, or an installed plugin (entry point group kickoff.fault_drivers,
+harness/spec/plugins.py). Validation, the fault timeline and `harness reset`
+read this."""
 
 from __future__ import annotations
 
 from harness.faults import command, docker, process, toxiproxy
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import FaultKind
+from harness.spec import plugins
 from harness.spec.fields import Choice, Items, Record, Time
 
-_DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
+_OWN = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
+_OWN_KINDS = {kind.name for spec in _OWN for kind in spec.kinds}
+# A plugin's kinds must not take a kind name either: scenarios name kinds alone.
+_DECLARED = _OWN + tuple(plugins.loaded(
+    "kickoff.fault_drivers",
+    lambda value: isinstance(value, DriverSpec) and not _OWN_KINDS & {k.name for k in value.kinds},
+    "a DriverSpec whose kinds' names are not kickoff's own", lambda spec: spec.name,
+    {spec.name for spec in _OWN}).values())
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
 KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}
 

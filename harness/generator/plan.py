@@ -77,8 +77,8 @@ def _files(viewers_journey: journey.AnyJourney | None, spec: str | dict | None) 
     files = set()
     if isinstance(spec, str):
         files.add(Path(spec))
-    if isinstance(viewers_journey, journey.CodeJourney):
-        files.add(viewers_journey.path)
+    if isinstance(viewers_journey, journey.CodeJourney) and not viewers_journey.from_plugin:
+        files.add(viewers_journey.path)  # a plugin's is installed where the workers run
     accounts = getattr(viewers_journey, "accounts", None)
     if accounts:
         files.add(Path(accounts.path))

@@ -370,16 +370,23 @@ def _faults_table(faults: list[dict]) -> str:
 
 
 def fault_output_lines(faults: list[dict]) -> list[str]:
-    """What the drivers said of each change (a command's exit code and last
-    line), one line each: `api-down inject: exit 0: stopped api`."""
+    """What the drivers said of each change, one line each: a command's exit
+    code and last line (`api-down inject: exit 0: stopped api`), another
+    driver's words as it gave them (`noted inject: wrote=catalog.down`)."""
     lines = []
     for fault in faults:
         for step in ("inject", "revert"):
             said = fault.get(f"{step}_output")
-            if said is not None:
-                last = said.get("last_lines") or []
-                lines.append(f"{fault['name']} {step}: exit {said.get('exit_code')}"
-                             + (f": {last[-1]}" if last else ""))
+            if said is None:
+                continue
+            if not isinstance(said, dict) or "exit_code" not in said:
+                words = " ".join(f"{key}={value}" for key, value in said.items()) \
+                    if isinstance(said, dict) else str(said)
+                lines.append(f"{fault['name']} {step}: {words}")
+                continue
+            last = said.get("last_lines") or []
+            lines.append(f"{fault['name']} {step}: exit {said.get('exit_code')}"
+                         + (f": {last[-1]}" if last else ""))
     return lines
 
 

@@ -1,7 +1,8 @@
 """The outputs a run writes beside the run folder's own files, each one module
 ending in `OUTPUT = Output(name, attach)` (harness.outputs.hooks): `attach(events, run_dir, groups)`
 adds its listeners to a run's events (harness.outputs.hooks.RunEvents). To
-add one: a module in this folder and its line in _DECLARED."""
+add one: a module in this folder and its line in _DECLARED, or an installed
+plugin (entry point group kickoff.outputs, harness/spec/plugins.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from pathlib import Path
 
 from harness.outputs import openmetrics
 from harness.outputs.hooks import Output, RunEvents
+from harness.spec import plugins
 
 
-_DECLARED = (openmetrics.OUTPUT,)
+_OWN = (openmetrics.OUTPUT,)
+_DECLARED = _OWN + tuple(plugins.loaded(
+    "kickoff.outputs", lambda value: isinstance(value, Output), "an Output",
+    lambda output: output.name, {output.name for output in _OWN}).values())
 OUTPUTS: dict[str, Output] = {output.name: output for output in _DECLARED}
 
 

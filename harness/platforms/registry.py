@@ -1,17 +1,23 @@
 """The platforms a scenario can run on, by name. Each platform declares itself
 (PlatformSpec) in its own module; a new platform is that module plus one line
-in _DECLARED. Validation, the run, `harness reset` and the CLI read this."""
+in _DECLARED, or an installed plugin (entry point group kickoff.platforms,
+harness/spec/plugins.py). Validation, the run, `harness reset` and the CLI
+read this."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from harness.spec import plugins
 from harness.spec.errors import InvalidInput
 from harness.platforms import docker, external, local
 from harness.platforms.base import Platform, PlatformSpec
 from harness.platforms.stack import Stack
 
-_DECLARED = (local.PLATFORM, docker.PLATFORM, external.PLATFORM)
+_OWN = (local.PLATFORM, docker.PLATFORM, external.PLATFORM)
+_DECLARED = _OWN + tuple(plugins.loaded(
+    "kickoff.platforms", lambda value: isinstance(value, PlatformSpec), "a PlatformSpec",
+    lambda spec: spec.name, {spec.name for spec in _OWN}).values())
 PLATFORMS: dict[str, PlatformSpec] = {spec.name: spec for spec in _DECLARED}
 MANAGED = tuple(name for name, spec in PLATFORMS.items() if spec.managed)
 

@@ -47,10 +47,12 @@ class Installed:
     site: Path  # the fresh virtualenv's site-packages
     audit_log: Path
 
-    def run(self, program: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-        """One of the virtualenv's programs (harness, python), audited, as a user runs it."""
+    def run(self, program: str, *args: str, cwd: Path,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """One of the virtualenv's programs (harness, python), audited, as a user runs it
+        (with the variables `env` sets besides the environment's)."""
         env = {key: value for key, value in os.environ.items()
-               if key not in ("PYTHONPATH", "PYTHONHOME")}
+               if key not in ("PYTHONPATH", "PYTHONHOME")} | (env or {})
         env.update(KICKOFF_AUDIT_ROOT=str(REPO), KICKOFF_AUDIT_SKIP=sys.prefix,
                    KICKOFF_AUDIT_LOG=str(self.audit_log), PYTHONNOUSERSITE="1")
         return subprocess.run([str(self.venv / "bin" / program), *args], cwd=cwd, env=env,
@@ -75,9 +77,9 @@ def wheel(tmp_path_factory) -> Path:
     return found
 
 
-@pytest.fixture(scope="session")
-def installed(wheel, tmp_path_factory) -> Installed:
-    root = tmp_path_factory.mktemp("fresh")
+def fresh_install(wheel: Path, root: Path, *more: Path) -> Installed:
+    """A fresh virtualenv in `root` with the wheel installed, and the distributions
+    whose source folders `more` names (built from copies, so nothing is left behind)."""
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
                    timeout=120)
@@ -88,8 +90,15 @@ def installed(wheel, tmp_path_factory) -> Installed:
     (site / "_kickoff_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (site / "_kickoff_audit.py").write_text(_AUDIT)
     (site / "_kickoff_audit.pth").write_text("import _kickoff_audit\n")
+    copies = [shutil.copytree(source, root / "sources" / source.name, ignore=_NOT_SOURCE)
+              for source in more]
     result = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q",
-                             "--no-deps", "--no-index", str(wheel)], capture_output=True,
-                            text=True, timeout=300)
+                             "--no-deps", "--no-index", "--no-build-isolation", str(wheel),
+                             *map(str, copies)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return Installed(venv, site, root / "opened-in-checkout.txt")
+
+
+@pytest.fixture(scope="session")
+def installed(wheel, tmp_path_factory) -> Installed:
+    return fresh_install(wheel, tmp_path_factory.mktemp("fresh"))

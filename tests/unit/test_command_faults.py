@@ -295,6 +295,9 @@ def test_the_console_shows_what_each_command_said():
                "revert_output": {"exit_code": 0, "last_lines": []}}, {"name": "cut"}]
     assert fault_output_lines(faults) == ["api-down inject: exit 0: b",
                                           "api-down revert: exit 0"]
+    # another driver's words (a plugin's: harness/spec/plugins.py) as it gave them
+    assert fault_output_lines([{"name": "noted", "inject_output": {"wrote": "api.down"}}]) == \
+        ["noted inject: wrote=api.down"]
 
 
 def _recipes() -> list[str]:

@@ -2,7 +2,8 @@
 
 A journey is data (YAML: steps, conditions, extractions, repeated flows;
 format.py) or code (a subclass of `Journey`, the public base class: import it
-as `harness.load.journey.Journey`; code.py). Either way the viewer gets a trip
+as `harness.load.journey.Journey`; code.py), in a file or given by an
+installed plugin (entry point group kickoff.journeys, harness/spec/plugins.py). Either way the viewer gets a trip
 (trip.py) with four calls: playback_url(), repeats(), api_round(kind) and
 leave(flow).
 docs/journeys.md is the user's reference.
@@ -10,19 +11,32 @@ docs/journeys.md is the user's reference.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from pathlib import Path
 
 from harness.spec.document import Document, Where, read_document
+from harness.spec import plugins
 from harness.spec.errors import InvalidInput
 from harness.spec.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
-from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
+from harness.load.journey.format import (CODE, PLUGIN, JourneySpec, read_accounts_field,
+                                         read_data)
 from harness.load.journey.http import Fetch, Response
-from harness.load.journey.model import CodeJourney, DataJourney, Viewer
+from harness.load.journey.model import PLUGIN_SOURCE, CodeJourney, DataJourney, Viewer
 from harness.load.journey.trip import JourneyFailed, start
 
 AnyJourney = DataJourney | CodeJourney
+
+
+@functools.cache
+def plugin_journeys() -> dict[str, type[Journey]]:
+    """The journeys installed plugins give, by the name a scenario uses ({plugin:
+    NAME}); loaded when first asked for, with every harness module there to import."""
+    return plugins.loaded(
+        "kickoff.journeys", lambda value: isinstance(value, type) and issubclass(value, Journey),
+        "a subclass of harness.load.journey.Journey", None, ())
 
 
 def read_journey(value: object, where: Where, folder: Path, document: Document, *,
@@ -53,6 +67,8 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
 
 def _read(data: object, where: Where, folder: Path, document: Document,
           source: str, run_here: bool) -> AnyJourney | None:
+    if isinstance(data, dict) and "plugin" in data:
+        return _plugin(data, where, folder, document)
     if isinstance(data, dict) and "python" in data:
         values = CODE.read(data, where, document) or {}
         accounts = read_accounts_field(values, where, folder, document)
@@ -65,6 +81,23 @@ def _read(data: object, where: Where, folder: Path, document: Document,
             return document.problem(where + ("python",), str(error))
         return CodeJourney(values["python"], path, cls, accounts or None)
     return read_data(data, where, folder, document, source)
+
+
+def _plugin(data: dict, where: Where, folder: Path, document: Document) -> CodeJourney | None:
+    """The journey an installed plugin gives under the name `data` has; it is
+    installed code, so it is imported as any module kickoff uses."""
+    values = PLUGIN.read(data, where, document) or {}
+    accounts = read_accounts_field(values, where, folder, document)
+    name = values.get("plugin")
+    if not name:
+        return None
+    cls = plugin_journeys().get(name)
+    if cls is None:
+        return document.problem(where + ("plugin",), f"no installed plugin gives a journey "
+                                f"named {name!r} (installed: "
+                                f"{', '.join(plugin_journeys()) or 'none'})")
+    return CodeJourney(f"{PLUGIN_SOURCE}{name}", Path(inspect.getfile(cls)), cls,
+                       accounts or None)
 
 
 def resolved(value: str | dict, folder: Path) -> str | dict:

@@ -205,6 +205,10 @@ CODE = Record("a journey as a Python class", {
                    "harness.load.journey.Journey"),
     "accounts": FileName("a CSV file of accounts, relative to this file"),
 }, required=("python",))
+PLUGIN = Record("a journey an installed plugin gives (entry point group kickoff.journeys)", {
+    "plugin": Text("the journey's name, as the plugin's entry point gives it"),
+    "accounts": FileName("a CSV file of accounts, relative to this file"),
+}, required=("plugin",))
 
 
 def read_data(data: object, where: Where, folder: Path, document: Document,
@@ -337,7 +341,8 @@ def _step(values: dict) -> Step:
 
 
 class JourneySpec(Field):
-    """A scenario's `journey:`: a file name, or a mapping (inline, or {python: ...})."""
+    """A scenario's `journey:`: a file name, or a mapping (inline, {python: ...}
+    or {plugin: ...})."""
 
     def read(self, value: object, where: Where, document: Document) -> str | dict | None:
         if isinstance(value, str) and value.strip():
@@ -346,8 +351,10 @@ class JourneySpec(Field):
         if isinstance(value, dict):
             return value
         return self._wrong(value, where, document, "a journey", "write a file name, the steps "
-                           "inline, or {python: FILE.py:Class}; see docs/journeys.md")
+                           "inline, {python: FILE.py:Class} or {plugin: NAME}; see "
+                           "docs/journeys.md")
 
     def schema(self) -> dict:
-        return {"anyOf": [{"type": "string", "minLength": 1}, FORMAT.schema(), CODE.schema()],
+        return {"anyOf": [{"type": "string", "minLength": 1}, FORMAT.schema(), CODE.schema(),
+                          PLUGIN.schema()],
                 "description": self.description}

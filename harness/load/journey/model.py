@@ -135,12 +135,20 @@ class DataJourney:
         return tuple(self.leaving)
 
 
+PLUGIN_SOURCE = "plugin:"  # a code journey's source when an installed plugin gives it
+
+
 @dataclass(frozen=True)
 class CodeJourney:
-    source: str  # FILE:CLASS as written
+    source: str  # FILE:CLASS as written, or plugin:NAME
     path: Path
     cls: type  # a subclass of harness.load.journey.Journey
     accounts: Accounts | None = None
+
+    @property
+    def from_plugin(self) -> bool:
+        """Given by an installed plugin (which the workers of a run have installed too)."""
+        return self.source.startswith(PLUGIN_SOURCE)
 
     @property
     def groups(self) -> tuple[str, ...]:
