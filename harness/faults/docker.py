@@ -11,11 +11,13 @@ restart policies take as an operator's stop.
 from __future__ import annotations
 
 import signal
+from dataclasses import dataclass
 from functools import partial
 
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
+from harness.spec.document import Where
 from harness.spec.errors import HarnessError
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
@@ -66,21 +68,8 @@ class DockerDriver(Driver):
 
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         containers = self._targets(fault.target)
-        undo: dict = {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()}}
-        if kind.name == "network-disconnect":
-            undo["networks"] = {
-                c.id: {net: (info.get("Aliases") or [])
-                       for net, info in c.attrs["NetworkSettings"]["Networks"].items()}
-                for c in containers.values()}
-        if kind.name == "resource-squeeze":
-            undo["resources"] = {c.id: {k: c.attrs["HostConfig"][k] for k in
-                                        ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}
-                                 for c in containers.values()}
-            unlimited = [n for n, c in containers.items() if not c.attrs["HostConfig"]["Memory"]]
-            if "memory" in params and unlimited:
-                raise HarnessError(f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
-                                   f"no memory limit to go back to (give it mem_limit)")
-        return undo
+        return {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()},
+                **_KINDS[kind.name].planned(containers, params)}
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
         # A zone's containers all at once: its last one goes down with its first.
@@ -92,39 +81,9 @@ class DockerDriver(Driver):
         if container is None:
             raise HarnessError(f"container {container_id[:12]} is gone")
         try:
-            self._apply_one(kind, params, container, undo)
+            _KINDS[kind.name].inject(self.platform, container, params, undo)
         except APIError as error:
             raise HarnessError(f"{kind.name} on {container.name}: {error.explanation}") from None
-
-    def _apply_one(self, kind: FaultKind, params: dict, container: Container, undo: dict) -> None:
-        name = kind.name
-        if name == "container-kill":
-            self._crash(container, params.get("signal", "SIGKILL"))
-        elif name == "container-stop":
-            container.stop(timeout=round(params.get("grace", 1)))
-        elif name == "container-restart":
-            container.restart(timeout=1)
-        elif name == "container-pause":
-            container.pause()
-        elif name == "network-disconnect":
-            for network in undo["networks"][container.id]:
-                self.platform.client.networks.get(network).disconnect(container, force=True)
-        elif name == "resource-squeeze":
-            limits: dict = {}
-            if "cpus" in params:
-                limits.update(cpu_period=100_000, cpu_quota=round(params["cpus"] * 100_000))
-            if "memory" in params:
-                memory = _memory_bytes(params["memory"])
-                limits.update(mem_limit=memory, memswap_limit=memory)
-            container.update(**limits)
-        else:
-            raise AssertionError(f"{name} is not a docker fault")
-
-    @staticmethod
-    def _crash(container: Container, signal_name: str) -> None:
-        pid = container.attrs["State"]["Pid"]
-        if not signal_main_process(container.id, pid, signal.Signals[signal_name]):
-            container.kill(signal=signal_name)  # not provably this machine's process
 
     def revert(self, undo: dict) -> None:
         all_at_once([partial(self._revert_to, undo, container_id)
@@ -134,36 +93,10 @@ class DockerDriver(Driver):
         container = self._container(container_id)
         if container is not None:
             try:
-                self._revert_one(undo, container)
+                _KINDS[undo["kind"]].undo(self.platform, container, undo)
             except APIError as error:
                 raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
                                    f"{error.explanation}") from None
-
-    def _revert_one(self, undo: dict, container: Container) -> None:
-        kind = undo["kind"]
-        if kind == "container-pause":
-            if container.status == "paused":
-                container.unpause()
-        elif kind == "network-disconnect":
-            self._reconnect(container, undo["networks"][container.id])
-        elif kind == "resource-squeeze":
-            self._restore(container, undo["resources"][container.id])
-        elif container.status not in ("running", "restarting", "paused"):
-            container.start()  # kill, stop, restart: it runs again at the latest now
-
-    def _reconnect(self, container: Container, networks: dict[str, list[str]]) -> None:
-        connected = container.attrs["NetworkSettings"]["Networks"]
-        for network, aliases in networks.items():
-            if network not in connected:
-                self.platform.client.networks.get(network).connect(container, aliases=aliases)
-
-    @staticmethod
-    def _restore(container: Container, previous: dict) -> None:
-        container.update(cpu_period=previous["CpuPeriod"] or 100_000,
-                         cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
-                         **({"mem_limit": previous["Memory"],
-                             "memswap_limit": previous["MemorySwap"]}
-                            if previous["Memory"] else {}))
 
     def reset(self) -> list[str]:
         done = []
@@ -185,26 +118,128 @@ class DockerDriver(Driver):
         return done
 
 
+@dataclass(frozen=True)
+class ContainerKind(FaultKind):
+    """A kind the docker driver carries out: what it does to each container
+    (inject), what it must note first to undo that (planned), and the undo.
+    By default the undo starts the container if it does not run."""
+
+    def planned(self, containers: dict[str, Container], params: dict) -> dict:
+        return {}
+
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        raise NotImplementedError
+
+    def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
+        if container.status not in ("running", "restarting", "paused"):
+            container.start()  # it runs again at the latest now
+
+
+class ContainerKill(ContainerKind):
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        signal_name = params.get("signal", "SIGKILL")
+        pid = container.attrs["State"]["Pid"]
+        if not signal_main_process(container.id, pid, signal.Signals[signal_name]):
+            container.kill(signal=signal_name)  # not provably this machine's process
+
+
+class ContainerStop(ContainerKind):
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        container.stop(timeout=round(params.get("grace", 1)))
+
+
+class ContainerRestart(ContainerKind):
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        container.restart(timeout=1)
+
+
+class ContainerPause(ContainerKind):
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        container.pause()
+
+    def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
+        if container.status == "paused":
+            container.unpause()
+
+
+class NetworkDisconnect(ContainerKind):
+    def planned(self, containers: dict[str, Container], params: dict) -> dict:
+        return {"networks": {c.id: {net: (info.get("Aliases") or []) for net, info in
+                                    c.attrs["NetworkSettings"]["Networks"].items()}
+                             for c in containers.values()}}
+
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        for network in undo["networks"][container.id]:
+            platform.client.networks.get(network).disconnect(container, force=True)
+
+    def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
+        connected = container.attrs["NetworkSettings"]["Networks"]
+        for network, aliases in undo["networks"][container.id].items():
+            if network not in connected:
+                platform.client.networks.get(network).connect(container, aliases=aliases)
+
+
+class ResourceSqueeze(ContainerKind):
+    def params_problems(self, params: dict) -> list[tuple[Where, str]]:
+        return [] if {"cpus", "memory"} & set(params) else \
+            [((), "resource-squeeze needs cpus, memory or both")]
+
+    def planned(self, containers: dict[str, Container], params: dict) -> dict:
+        unlimited = [n for n, c in containers.items() if not c.attrs["HostConfig"]["Memory"]]
+        if "memory" in params and unlimited:
+            raise HarnessError(f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
+                               f"no memory limit to go back to (give it mem_limit)")
+        return {"resources": {c.id: {k: c.attrs["HostConfig"][k] for k in
+                                     ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}
+                              for c in containers.values()}}
+
+    def inject(self, platform: DockerPlatform, container: Container, params: dict,
+               undo: dict) -> None:
+        limits: dict = {}
+        if "cpus" in params:
+            limits.update(cpu_period=100_000, cpu_quota=round(params["cpus"] * 100_000))
+        if "memory" in params:
+            memory = _memory_bytes(params["memory"])
+            limits.update(mem_limit=memory, memswap_limit=memory)
+        container.update(**limits)
+
+    def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
+        previous = undo["resources"][container.id]
+        container.update(cpu_period=previous["CpuPeriod"] or 100_000,
+                         cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
+                         **({"mem_limit": previous["Memory"],
+                             "memswap_limit": previous["MemorySwap"]}
+                            if previous["Memory"] else {}))
+
+
 KINDS = (
-    FaultKind("container-kill", "docker", "component", True, Record("container-kill params", {
-        "signal": SIGNAL}), "sends a signal to the container; its restart policy decides "
-                            "whether it comes back"),
-    FaultKind("container-stop", "docker", "component", False, Record("container-stop params", {
-        "grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)}),
-              "stops the container (started again at revert)"),
-    FaultKind("container-restart", "docker", "component", True, no_params(
+    ContainerKill("container-kill", "docker", "component", True, Record(
+        "container-kill params", {"signal": SIGNAL}),
+        "sends a signal to the container; its restart policy decides whether it comes back"),
+    ContainerStop("container-stop", "docker", "component", False, Record(
+        "container-stop params", {
+            "grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)}),
+        "stops the container (started again at revert)", outage=True),
+    ContainerRestart("container-restart", "docker", "component", True, no_params(
         "container-restart takes no params"), "restarts the container"),
-    FaultKind("container-pause", "docker", "component", False, no_params(
+    ContainerPause("container-pause", "docker", "component", False, no_params(
         "container-pause takes no params"), "freezes the container (a hung machine)"),
-    FaultKind("network-disconnect", "docker", "component", False, no_params(
+    NetworkDisconnect("network-disconnect", "docker", "component", False, no_params(
         "network-disconnect takes no params"), "disconnects the container from its network "
                                                "(a dead NIC)"),
-    FaultKind("resource-squeeze", "docker", "component", False, Record(
+    ResourceSqueeze("resource-squeeze", "docker", "component", False, Record(
         "resource-squeeze params", {
             "cpus": Number("CPUs the container may use", above=0),
             "memory": Text("memory limit, e.g. 64m or 1g", pattern="^[0-9]+[bkmg]?$",
                            rule="a memory size like 64m or 1g"),
         }), "squeezes the container's CPU and memory", {"cpus": 0.1, "memory": "64m"}),
 )
+_KINDS: dict[str, ContainerKind] = {kind.name: kind for kind in KINDS}  # journals name kinds
 DRIVER = DriverSpec("docker", KINDS, lambda context: DockerDriver(
     DockerPlatform(context["project"], context["host"])))

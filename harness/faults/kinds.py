@@ -30,6 +30,9 @@ class FaultKind:
     params: Record
     description: str
     picked: dict = field(default_factory=dict)  # the params random mode gives it when picked
+    # With a `for`, its target is out of service until the revert (a component held
+    # down, a link refusing every connection): what a sweep and `capacity --without` use.
+    outage: bool = False
     # What only its driver's context can tell is wrong with a fault (its target,
     # its params): (target, params, context) -> [(where under the fault, problem)].
     context_problems: Callable[[str, dict, dict], list[tuple[Where, str]]] | None = None
@@ -43,10 +46,15 @@ class FaultKind:
             return []
         return self.context_problems(target, params, context)
 
+    def params_problems(self, params: dict) -> list[tuple[Where, str]]:
+        """What is wrong with a fault's params as a whole, beyond each field's
+        own rule: (where under params, problem); nothing, unless a kind says."""
+        return []
+
     def heals_itself(self, duration: float | None) -> bool:
-        """Whether the stack brings a fault of this kind back by itself; a
-        process-kill with a duration is held down until its revert instead."""
-        return self.self_healing and not (self.name == "process-kill" and duration is not None)
+        """Whether the stack brings a fault of this kind back by itself; an
+        outage with a duration is held until its revert instead."""
+        return self.self_healing and not (self.outage and duration is not None)
 
 
 def no_params(description: str) -> Record:

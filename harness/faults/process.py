@@ -5,6 +5,7 @@ state folder."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.spec.errors import HarnessError
@@ -13,6 +14,18 @@ from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.spec.fields import Record
 from harness.platforms.local import LocalPlatform
+
+
+@dataclass(frozen=True)
+class ProcessKind(FaultKind):
+    """A kind carried out by signalling the component's process group."""
+
+    # SIGSTOP at inject and SIGCONT at revert; else the group gets the kind's
+    # signal and the component is started again at revert
+    freezes: bool = False
+
+    def signal(self, params: dict) -> str:
+        return "SIGSTOP" if self.freezes else params.get("signal", "SIGKILL")
 
 
 class ProcessDriver(Driver):
@@ -33,10 +46,10 @@ class ProcessDriver(Driver):
         # A kill with a `for` keeps the component down until the revert; without
         # one it is a crash, and the supervisor brings it back.
         return {"kind": kind.name, "components": components,
-                "hold": kind.name == "process-kill" and fault.duration is not None}
+                "hold": kind.outage and fault.duration is not None}
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
-        signal_name = params.get("signal", "SIGKILL") if kind.name == "process-kill" else "SIGSTOP"
+        signal_name = _KINDS[kind.name].signal(params)
         for component in undo["components"]:
             if undo["hold"]:
                 self.platform.hold(component)
@@ -44,7 +57,7 @@ class ProcessDriver(Driver):
 
     def revert(self, undo: dict) -> None:
         for component in undo["components"]:
-            if undo["kind"] == "process-pause":
+            if _KINDS[undo["kind"]].freezes:
                 if component in self.platform.handles():
                     self.platform.kill(component, "SIGCONT")
                 continue
@@ -68,11 +81,14 @@ class ProcessDriver(Driver):
 
 
 KINDS = (
-    FaultKind("process-kill", "process", "component", True, Record("process-kill params", {
+    ProcessKind("process-kill", "process", "component", True, Record("process-kill params", {
         "signal": SIGNAL}), "signals the process group; without `for` the local supervisor "
-                            "restarts it, with `for` it stays down until the revert"),
-    FaultKind("process-pause", "process", "component", False, no_params(
-        "process-pause takes no params"), "freezes the process group (SIGSTOP, SIGCONT at revert)"),
+                            "restarts it, with `for` it stays down until the revert",
+                outage=True),
+    ProcessKind("process-pause", "process", "component", False, no_params(
+        "process-pause takes no params"), "freezes the process group (SIGSTOP, SIGCONT at revert)",
+                freezes=True),
 )
+_KINDS = {kind.name: kind for kind in KINDS}  # a journal names the kind of what it undoes
 DRIVER = DriverSpec("process", KINDS, lambda context: ProcessDriver(
     LocalPlatform(root=Path(context["state_dir"]))))

@@ -7,6 +7,8 @@ read this."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from harness.faults import command, docker, process, toxiproxy
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.kinds import FaultKind
@@ -31,6 +33,14 @@ RANDOM_PARAMS = Record("random mode: every `every`, a seeded pick of one kind an
     "kinds": Items("the kinds to pick from (each with the params listed in docs/faults.md)",
                    Choice("a fault kind", tuple(KINDS), noun="fault kind"), at_least=1),
 }, required=("every", "kinds"))
+
+
+def outage_kind(drivers: Collection[str], hits: str) -> FaultKind | None:
+    """The first kind, in the registry's order, of the `drivers` offered that
+    puts a target of its sort (`hits`: component or link) out of service for a
+    fault's whole `for` (FaultKind.outage); None: none of them can."""
+    return next((kind for kind in KINDS.values()
+                 if kind.outage and kind.hits == hits and kind.driver in drivers), None)
 
 
 def driver(context: dict) -> Driver:

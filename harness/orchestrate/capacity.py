@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.spec.errors import InvalidInput
-from harness.faults.registry import KINDS
+from harness.faults.registry import KINDS, outage_kind
 from harness.spec.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
@@ -44,8 +44,6 @@ SCHEMA_VERSION = 1
 AXES = {"viewers": "concurrent viewers at the peak",
         "arrival": "viewers joining per second in the rush (net growth of concurrent viewers "
                    "in the audience curve's steepest rise, per wall second of the run)"}
-# Kinds that keep a component down for a fault's whole `for`, by preference.
-DOWN_KINDS = ("process-kill", "container-stop")
 DEFAULT_REACH = 8  # without --max: up to this many times the start
 SETTLE_S = 2.0  # between levels: connections of the last one drain
 
@@ -76,11 +74,12 @@ def down_kind(stack: Stack, platform: str, component: str) -> str:
         hint = did_you_mean(component, names) or f"choose from {', '.join(names) or '(none)'}"
         raise InvalidInput(f"--without: the {platform} stack has no component named "
                            f"{component!r} ({hint})")
-    kind = next((k for k in DOWN_KINDS if KINDS[k].driver in stack.drivers), None)
+    kind = outage_kind(stack.drivers, "component")
     if kind is None:
+        down = sorted(k.name for k in KINDS.values() if k.outage and k.hits == "component")
         raise InvalidInput(f"--without: platform {platform} offers no fault that keeps a "
-                           f"component down (one of {', '.join(DOWN_KINDS)} is needed)")
-    return kind
+                           f"component down (one of {', '.join(down)} is needed)")
+    return kind.name
 
 
 def _base(scenario: Scenario, options: CapacityOptions) -> tuple[Scenario, str | None]:

@@ -3,10 +3,11 @@ cut, one at a time, from the run's stack descriptor (on an external
 platform: what its targets file names, with the drivers it offers).
 
 The targets are those random mode may hit (harness.faults.chaos.targets:
-never the fault tools' own parts); the kind is the first of KILLS, or of
-CUTS, whose driver the stack offers. A kill is held down for the fault's
-whole duration and undone at its revert, so every component is lost for
-the same time whatever its platform would do by itself.
+never the fault tools' own parts); the kind is the first the stack offers
+that takes a component, or a link, out of service for the fault's whole
+duration (harness.faults.registry.outage_kind: a kill held down, a cut),
+undone at its revert, so every component is lost for the same time whatever
+its platform would do by itself.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from dataclasses import dataclass
 
 from harness.spec.errors import InvalidInput
 from harness.faults.chaos import targets
-from harness.faults.registry import KINDS
+from harness.faults.registry import outage_kind
 from harness.platforms.stack import Stack
 from harness.scenario import Fault
 
-KILLS = ("process-kill", "container-stop")  # the local platform's, then Docker's
-CUTS = ("cut",)
 VERBS = {"component": "kill", "link": "cut"}
 
 
@@ -43,20 +42,16 @@ class SweepFault:
         return Fault(self.name, self.kind, self.target, at, duration, {})
 
 
-def _kind(preferred: Sequence[str], stack: Stack) -> str | None:
-    """The first kind of `preferred` whose driver the stack offers."""
-    return next((kind for kind in preferred if KINDS[kind].driver in stack.drivers), None)
-
-
 def sweep_faults(stack: Stack, only: Sequence[str] = ()) -> list[SweepFault]:
     """Every component kill, then every link cut, the stack allows; `only`:
     just those targets, in the stack's order (InvalidInput for a name the
     stack does not have, or has no driver to break)."""
     faults = []
-    for preferred, hits in ((KILLS, "component"), (CUTS, "link")):
-        kind = _kind(preferred, stack)
+    for hits in ("component", "link"):
+        kind = outage_kind(stack.drivers, hits)
         if kind is not None:
-            faults += [SweepFault(target, kind, hits) for target in targets(kind, "any", stack)]
+            faults += [SweepFault(target, kind.name, hits)
+                       for target in targets(kind.name, "any", stack)]
     if not only:
         return faults
     offered = {fault.target for fault in faults}

@@ -370,8 +370,9 @@ def _check_fault_kind(fault: dict, stack: _Targets, platform: str, where: Where,
         document.problem(where + ("params",), f"{kind.name} takes no params (remove params)")
     elif params is not None:  # None: already reported
         kind.params.read(params, where + ("params",), document)
-        if kind.name == "resource-squeeze" and not {"cpus", "memory"} & set(params):
-            document.problem(where + ("params",), "resource-squeeze needs cpus, memory or both")
+        if isinstance(params, dict):
+            for place, message in kind.params_problems(params):
+                document.problem(where + ("params",) + place, message)
     if target_known and isinstance(fault.get("target"), str) and isinstance(params, dict):
         for place, message in kind.problems_on(fault["target"], params, stack.contexts):
             document.problem(where + place, message)
