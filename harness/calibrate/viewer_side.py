@@ -20,8 +20,7 @@ from locust.env import Environment
 from harness.calibrate.figures import Figures
 from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
-from harness.load.viewer import (REPLAY_AFTER, AudienceSettings, Viewer, user_classes,
-                                  viewer_rng)
+from harness.load.viewer import REPLAY_AFTER, AudienceSettings, Viewer, user_classes, viewer_rng
 
 SAMPLE_S = 0.1  # how often the rung on screen is looked at
 SEED = 0  # the viewer's seed (its replay waits): one viewer, one run

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 from harness.calibrate.figures import Figures
 from harness.calibrate.installed import Yardstick
-from harness.spec.errors import InfrastructureMissing
 from harness.platforms.hosts import LOOPBACK
+from harness.spec.errors import InfrastructureMissing
 
 PAGE = Path(__file__).resolve().parent
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 
-from harness.spec.document import Document
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
+from harness.spec.document import Document
 
 
 def targets(kind: str, pool: str, stack: Stack) -> list[str]:
@@ -32,7 +32,7 @@ def _pool(hits_link: bool, pool: str, stack: Stack) -> list[str]:
         return links if hits_link else [c.name for c in stack.components if c.picked]
     if pool.startswith("zone:"):
         members = stack.zones.get(pool.removeprefix("zone:"), ())
-        return [l.name for l in stack.links if l.target in members] if hits_link \
+        return [link.name for link in stack.links if link.target in members] if hits_link \
             else list(members)
     return [pool] if (pool in links) == hits_link else []
 

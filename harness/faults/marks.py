@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, who
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 log = logging.getLogger(__name__)
 MARKED = "marked by hand"  # the kind of fault a mark makes

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
-from harness.spec.fields import Record
 from harness.platforms.local import LocalPlatform
+from harness.spec.errors import HarnessError
+from harness.spec.fields import Record
 
 
 class ProcessDriver(Driver):

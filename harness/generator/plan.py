@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 
 from harness import scenario as scenarios
-from harness.spec.errors import InvalidInput
 from harness.load import journey
 from harness.scenario import Scenario
 from harness.scenario.model import real_time_spans
+from harness.spec.errors import InvalidInput
 
 # Keys of a resolved scenario that only the master acts on.
 MASTER_ONLY = ("platform", "targets", "slos", "faults", "halt_if")
@@ -51,8 +51,9 @@ class Plan:
             plan = cls(dict(data["document"]), data["edge"], files, int(data["stride"]),
                        int(data["index"]))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise InvalidInput(f"the master sent no usable plan ({error.__class__.__name__}: "
-                               f"{error}); are master and worker the same kickoff version?")
+            raise InvalidInput(
+                f"the master sent no usable plan ({error.__class__.__name__}: "
+                f"{error}); are master and worker the same kickoff version?") from error
         if not 0 <= plan.index < plan.stride:
             raise InvalidInput(f"the master sent slot {plan.index} of {plan.stride}; a slot is "
                                f"0 to the number of workers - 1")

@@ -30,14 +30,14 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.spec.jsonlines import read_records
-from harness.runfolder.manifest import CONTROLS, reseal
-from harness.measure.metrics import known_metric
-from harness.runfolder.recorder import WINDOWS, Second
 from harness.judge.regression import NOISE, TOLERANCE
-from harness.measure.units import format_value
-from harness.measure.truth import GENERATOR_BOUND
 from harness.judge.verdict import FAIL, NO_DATA, judged, run_marks, span_of
+from harness.measure.metrics import known_metric
+from harness.measure.truth import GENERATOR_BOUND
+from harness.measure.units import format_value
+from harness.runfolder.manifest import CONTROLS, reseal
+from harness.runfolder.recorder import WINDOWS, Second
+from harness.spec.jsonlines import read_records
 
 SUFFIX = ".windows.jsonl"
 FAULT, LOAD, BOTH, UNKNOWN = "fault", "load", "both", "unknown"

@@ -68,11 +68,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from harness.measure.aggregate import groups_of, metrics_of
+from harness.measure.metrics import area_of, group_of, known_metric
 from harness.measure.saturation import Marks, SpanMarks, in_span, marks
 from harness.measure.truth import GENERATOR_BOUND
-from harness.measure.metrics import area_of, group_of, known_metric
-from harness.spec.quantities import format_time, parse_percent, parse_time
 from harness.runfolder.recorder import Second
+from harness.spec.quantities import format_time, parse_percent, parse_time
 from harness.spec.shown import escaped
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
@@ -181,7 +181,8 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
     if phase == "baseline":
         first = min((f["injected_second"] for f in faults
                      if f.get("injected_second") is not None), default=math.inf)
-        return "baseline (before the first fault)", [s for s in calm if s.window.second + 1 <= first]
+        return ("baseline (before the first fault)",
+                [s for s in calm if s.window.second + 1 <= first])
     named = peak if phase == "peak" else phase
     return (f"peak ({named})" if phase == "peak" else named), [s for s in calm if s.phase == named]
 
@@ -291,7 +292,8 @@ def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dic
         result = FAIL
         why = ("recovery could not be measured (no baseline band)" if fault.get(
             "baseline_seconds") == 0 else f"not back in its band within {budget:g} s"
-            if recovered is None else f"recovered after {recovered:g} s, over its {budget:g} s budget")
+            if recovered is None
+            else f"recovered after {recovered:g} s, over its {budget:g} s budget")
     elif bound:
         result = GENERATOR_BOUND
         why = (f"the load generator could have changed {len(bound)} of its SLOs: not judged; "

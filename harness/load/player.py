@@ -36,8 +36,16 @@ from harness.load import cmcd
 from harness.load.clients import ClientProfile, PlayerModel
 from harness.load.playback import JOINING, Playback
 from harness.load.protocol import open_stream
-from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, Segment, Stream,
-                                         Track, Listing)
+from harness.load.protocol.model import (
+    AUDIO,
+    MUXED,
+    Listing,
+    ManifestError,
+    Resource,
+    Segment,
+    Stream,
+    Track,
+)
 from harness.load.retry import FetchError, TooSlow
 
 Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
@@ -333,7 +341,8 @@ class Player:
                 return self._media(segment.uri, limit, keys, segment.byterange, not lowest)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
-                    raise FetchError(str(slow), reason=f"segment cut off after {limit:g} s") from None
+                    raise FetchError(str(slow),
+                                     reason=f"segment cut off after {limit:g} s") from None
                 raise
 
         started = self._clock()
@@ -397,7 +406,10 @@ class Player:
         if rendition == self.current:
             return
         self.current = rendition
-        for lane, track in zip(self._lanes, self.stream.renditions[rendition].tracks):
+        # Renditions may differ in track count (muxed or with separate audio): the
+        # lanes the player has follow the new rendition's tracks as far as they go.
+        tracks = self.stream.renditions[rendition].tracks
+        for lane, track in zip(self._lanes, tracks, strict=False):
             if lane.track != track:
                 lane.track = track
                 self._reload(lane)

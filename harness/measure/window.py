@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field, fields
 
 from harness.measure import shapes
-from harness.measure.truth import GeneratorTruth, merged as merged_truth
 from harness.measure.histogram import Histogram
 from harness.measure.metrics import is_group
+from harness.measure.truth import GeneratorTruth
+from harness.measure.truth import merged as merged_truth
 
 
 @dataclass

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.spec.errors import InvalidInput
 from harness.faults.chaos import targets
 from harness.faults.registry import KINDS
 from harness.platforms.stack import Stack
 from harness.scenario import Fault
+from harness.spec.errors import InvalidInput
 
 KILLS = ("process-kill", "container-stop")  # the local platform's, then Docker's
 CUTS = ("cut",)

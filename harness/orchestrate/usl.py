@@ -54,7 +54,7 @@ class Fit:
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None:
     """Gaussian elimination with partial pivoting; None when singular."""
     size = len(vector)
-    rows = [row[:] + [value] for row, value in zip(matrix, vector)]
+    rows = [row[:] + [value] for row, value in zip(matrix, vector, strict=True)]
     for column in range(size):
         pivot = max(range(column, size), key=lambda r: abs(rows[r][column]))
         if abs(rows[pivot][column]) < 1e-12 * max(1.0, max(abs(v) for v in rows[pivot])):
@@ -62,7 +62,7 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None
         rows[column], rows[pivot] = rows[pivot], rows[column]
         for row in range(column + 1, size):
             factor = rows[row][column] / rows[column][column]
-            rows[row] = [a - factor * b for a, b in zip(rows[row], rows[column])]
+            rows[row] = [a - factor * b for a, b in zip(rows[row], rows[column], strict=True)]
     solution = [0.0] * size
     for row in reversed(range(size)):
         known = sum(rows[row][k] * solution[k] for k in range(row + 1, size))
@@ -78,7 +78,7 @@ def _least_squares(points: Sequence[tuple[float, float]]) -> list[float] | None:
         design.append([weight, weight * (n - 1), weight * n * (n - 1)])
         target.append(weight * n / x)  # = 1: each level's relative error in X
     normal = [[sum(r[i] * r[j] for r in design) for j in range(3)] for i in range(3)]
-    right = [sum(r[i] * t for r, t in zip(design, target)) for i in range(3)]
+    right = [sum(r[i] * t for r, t in zip(design, target, strict=True)) for i in range(3)]
     return _solve(normal, right)
 
 

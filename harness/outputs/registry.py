@@ -11,7 +11,6 @@ from pathlib import Path
 from harness.outputs import openmetrics
 from harness.outputs.hooks import Output, RunEvents
 
-
 _DECLARED = (openmetrics.OUTPUT,)
 OUTPUTS: dict[str, Output] = {output.name: output for output in _DECLARED}
 

@@ -20,9 +20,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.load.journey.template import TemplateError, parse
 from harness.spec.document import Document, Where
 from harness.spec.fields import Field, Items, Record, Text, Time, did_you_mean
-from harness.load.journey.template import TemplateError, parse
 from harness.spec.shown import shown
 
 STEPS = ("inject", "revert", "check")
@@ -226,8 +226,8 @@ def _last_lines(output: bytes) -> tuple[str, ...]:
 def run(command: dict) -> Outcome:
     """Run a filled-in command (filled()) to its end or its timeout; on the
     timeout, or when the caller is stopped while it waits, its whole process
-    group is killed (an inject cut short is then reverted like any other). Its output goes to a file, so a
-    command that leaves a server running (a revert starting one) is not waited
+    group is killed (an inject cut short is then reverted like any other). Its output goes
+    to a file, so a command that leaves a server running (a revert starting one) is not waited
     for, and a chatty one costs no memory."""
     with tempfile.TemporaryFile() as output:
         try:

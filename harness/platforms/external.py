@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec.errors import InvalidInput
 from harness.platforms.base import PlatformSpec
 from harness.platforms.docker import PROJECT
 from harness.platforms.stack import Component, Link, Stack
 from harness.platforms.targets import load_targets
+from harness.spec.errors import InvalidInput
 
 
 def external_stack(targets: Path | None) -> Stack:

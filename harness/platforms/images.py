@@ -20,14 +20,13 @@ import tempfile
 from pathlib import Path
 
 import docker
-import kickoff_stack
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
-from harness.platforms import prerequisites
-from harness.platforms import ssh
+import kickoff_stack
+from harness.platforms import prerequisites, ssh
+from harness.platforms.base import state_dir
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.paths import COMPOSE_DIR
-from harness.platforms.base import state_dir
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec.errors import InvalidInput
 from harness.platforms import docker, external, local
 from harness.platforms.base import Platform, PlatformSpec
 from harness.platforms.stack import Stack
+from harness.spec.errors import InvalidInput
 
 _DECLARED = (local.PLATFORM, docker.PLATFORM, external.PLATFORM)
 PLATFORMS: dict[str, PlatformSpec] = {spec.name: spec for spec in _DECLARED}

@@ -15,11 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.platforms.commands import CommandTargets
+from harness.platforms.hosts import host_problem
+from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput
 from harness.spec.fields import Items, Record, Text, did_you_mean
-from harness.platforms.hosts import host_problem
-from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.shown import shown
 
 _HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
@@ -58,7 +58,7 @@ class _Url(Text):
             return None
         try:
             parts = urlsplit(text)
-            parts.port  # raises ValueError when the port is not a number in 0..65535
+            _ = parts.port  # raises ValueError when the port is not a number in 0..65535
         except ValueError:
             parts = None
         if parts is None or parts.scheme not in self.schemes or (self.host and not parts.hostname):

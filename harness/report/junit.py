@@ -11,9 +11,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from harness.measure.truth import GENERATOR_BOUND
-from harness.measure.metrics import known_metric
 from harness.judge.regression import compared
+from harness.measure.metrics import known_metric
+from harness.measure.truth import GENERATOR_BOUND
 from harness.measure.units import format_value
 from harness.spec.shown import escaped
 

@@ -198,7 +198,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
                      f'class="stall-mark"/></g>')
     fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans],
                              (top + 28, top + 42))
-    for span, row in zip(frame.spans, fault_rows):
+    for span, row in zip(frame.spans, fault_rows, strict=True):
         x1, x2 = px(span.start), px(span.end)
         parts.append(f'<g class="fault" data-fault="{markup(span.label)}">'
                      f'<rect x="{_num(x1)}" y="{top}" width="{_num(max(x2 - x1, 2))}" '
@@ -234,7 +234,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     for s in series:
         scale = scales[s.right]
         parts.append(_line([(px(x), None if v is None else scale.y(v))
-                            for x, v in zip(frame.xs, s.values)], s))
+                            for x, v in zip(frame.xs, s.values, strict=True)], s))
     parts.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{_num(plot_right)}" y2="{bottom}" '
                  f'class="axis"/>')
     parts.append(_legend(series))

@@ -22,10 +22,10 @@ from typing import TextIO
 
 from harness.measure.aggregate import metrics_of
 from harness.measure.saturation import SATURATED, STALL, Streak
-from harness.spec.quantities import match_clock
-from harness.runfolder.recorder import Second
-from harness.spec.shown import escaped
 from harness.measure.window import Window
+from harness.runfolder.recorder import Second
+from harness.spec.quantities import match_clock
+from harness.spec.shown import escaped
 
 PLAIN_EVERY = 5  # seconds between lines when not on a terminal
 SMOOTH_S = 4  # seconds of requests behind req/s and errors: two 2 s segments' worth

@@ -12,16 +12,33 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from harness.spec.document import Document, parse_document, read_document
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
-from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
-                                    DEFAULT_RECOVERY_BUDGET, ApiUsers, ArrivalPoint, Audience,
-                                    AudiencePoint, Fault, FaultByHand, HaltCondition, Leaving,
-                                    Phase, Push, Scenario, Slo, Timeline, Watch, default_peak,
-                                    default_phases)
 from harness.scenario.groups import request_groups
+from harness.scenario.model import (
+    CLIENT_TYPES,
+    DEFAULT_CLIENTS,
+    DEFAULT_FIDELITY,
+    DEFAULT_RECOVERY_BUDGET,
+    ApiUsers,
+    ArrivalPoint,
+    Audience,
+    AudiencePoint,
+    Fault,
+    FaultByHand,
+    HaltCondition,
+    Leaving,
+    Phase,
+    Push,
+    Scenario,
+    Slo,
+    Timeline,
+    Watch,
+    default_peak,
+    default_phases,
+)
 from harness.scenario.rules import FORMAT, check
+from harness.spec.document import Document, parse_document, read_document
 
 
 def load(path: Path | str, overrides: dict[str, object] | None = None) -> Scenario:
@@ -137,5 +154,5 @@ def _build(document: Document, source: Path) -> Scenario:
 
 __all__ = ["CLIENT_TYPES", "ApiUsers", "ArrivalPoint", "Audience", "AudiencePoint", "Leaving",
            "Push", "Watch",
-           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
-           "loads", "replace", "request_groups"]
+           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline",
+           "describe", "json_schema", "load", "loads", "replace", "request_groups"]

@@ -17,8 +17,8 @@ from pathlib import Path
 from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
 from harness.load.fidelity import FULL
 from harness.measure.metrics import Metric, known_metric
-from harness.spec.quantities import format_percent, format_time
 from harness.scenario.time_map import Span, TimeMap, spans_of
+from harness.spec.quantities import format_percent, format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
@@ -170,7 +170,8 @@ class Scenario:
     cmcd: str = "off"  # "query" or "headers": players send CTA-5004 data; "off": they do not
     stack_size: str | None = None  # the managed stack's size for the run; None: as it runs
     journey: str | dict | None = None  # a journey file or an inline journey, paths absolute
-    source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
+    # The file it was read from; the same scenario read from another file is equal.
+    source: Path = field(default=Path("scenario.yaml"), compare=False)
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
     groups: tuple[str, ...] = field(default=(), compare=False)
     # How many times faster than real time faults and the spans judged around them run.

@@ -11,23 +11,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.spec.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.spec.fields import (Choice, Count, FileName, FreeMapping, Items, Number, Record,
-                                 Shares, Text, Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.measure.metrics import Metric
 from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
-from harness.spec.quantities import format_time
-from harness.scenario.arrivals import FIELDS as OPEN_MODEL, check_open_model
+from harness.scenario.arrivals import FIELDS as OPEN_MODEL
+from harness.scenario.arrivals import check_open_model
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, DEFAULT_CLIENTS, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
 from harness.scenario.viewers import check_viewers
+from harness.spec.document import Document, Where
+from harness.spec.fields import (
+    Choice,
+    Count,
+    FileName,
+    FreeMapping,
+    Items,
+    Number,
+    Record,
+    Shares,
+    Text,
+    Threshold,
+    Time,
+    unknown,
+)
+from harness.spec.quantities import format_time
 
 CMCD_MODES = ("off", "query", "headers")
 MAX_VIEWERS = 10_000_000  # per audience point, scaled: more than any distributed run could hold

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 Span = tuple[float, float]  # [from, to) in match seconds
 
@@ -65,7 +66,7 @@ class TimeMap:
         slow_starts = {a for a, _ in self.slow}
         self.stretches: list[Stretch] = []
         wall = 0.0
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in pairwise(cuts):
             if b <= a:
                 continue
             slow = a in slow_starts

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.spec.document import Document
-from harness.spec.fields import unknown
 from harness.load.journey import AnyJourney, read_journey
 from harness.platforms.hosts import host_problem
 from harness.platforms.stack import Stack
+from harness.spec.document import Document
+from harness.spec.fields import unknown
 from harness.spec.shown import shown
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.spec.document_loader import Loader as _Loader, construct as _construct
+from harness.spec.document_loader import Loader as _Loader
+from harness.spec.document_loader import construct as _construct
 from harness.spec.errors import InvalidInput, problem_lines
 from harness.spec.safe_files import NotRegular, regular_bytes
 from harness.spec.shown import escaped

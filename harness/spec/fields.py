@@ -19,8 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from harness.spec import quantities
-from harness.spec.file_names import name_problem
 from harness.spec.document import Document, Where
+from harness.spec.file_names import name_problem
 from harness.spec.shown import kind, shown
 
 MAX_MATCH_TIME = 7 * 24 * 3600.0  # times and durations: at most a week (a tournament day is less)

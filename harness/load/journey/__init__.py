@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec.document import Document, Where, read_document
-from harness.spec.errors import InvalidInput
-from harness.spec.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
 from harness.load.journey.format import CODE, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import CodeJourney, DataJourney, Viewer
 from harness.load.journey.trip import JourneyFailed, start
+from harness.spec.document import Document, Where, read_document
+from harness.spec.errors import InvalidInput
+from harness.spec.file_names import file_problem
 
 AnyJourney = DataJourney | CodeJourney
 

@@ -9,19 +9,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness.spec.document import Document, Where
-from harness.spec.fields import (Choice, Field, FileName, FreeMapping, Items, Number, Record, Text,
-                            Time, unknown)
-from harness.spec.file_names import name_problem
 from harness.load.clients import CLIENTS
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
-from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
-                                        Step)
+from harness.load.journey.model import BUILT_IN, Condition, DataJourney, Extraction, Repeat, Step
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.pattern import PatternError, compile_pattern
 from harness.load.journey.template import Template, TemplateError, parse
 from harness.measure.metrics import GROUP_PATTERN, GROUP_RULE
+from harness.spec.document import Document, Where
+from harness.spec.fields import (
+    Choice,
+    Field,
+    FileName,
+    FreeMapping,
+    Items,
+    Number,
+    Record,
+    Text,
+    Time,
+    unknown,
+)
+from harness.spec.file_names import name_problem
 from harness.spec.shown import shown
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -19,8 +19,19 @@ import time
 from collections.abc import Callable
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, VIDEO, Listing, LiveStart, Load, ManifestError,
-                                         Rendition, Resource, Segment, Track, ascending)
+from harness.load.protocol.model import (
+    AUDIO,
+    VIDEO,
+    Listing,
+    LiveStart,
+    Load,
+    ManifestError,
+    Rendition,
+    Resource,
+    Segment,
+    Track,
+    ascending,
+)
 from harness.load.protocol.mpd import Mpd, Representation, Template, date, expand, parse_mpd
 from harness.load.retry import FetchError
 

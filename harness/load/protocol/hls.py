@@ -18,9 +18,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, MUXED, VIDEO, Listing, LiveStart, Load,
-                                         ManifestError, Rendition, Resource, Segment, Track,
-                                         ascending)
+from harness.load.protocol.model import (
+    AUDIO,
+    MUXED,
+    VIDEO,
+    Listing,
+    LiveStart,
+    Load,
+    ManifestError,
+    Rendition,
+    Resource,
+    Segment,
+    Track,
+    ascending,
+)
 
 PROTOCOL = "hls"
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
