@@ -51,11 +51,13 @@ class _Argument(Text):
         try:
             names = parse(text).names
         except TemplateError as error:
-            return document.problem(where, str(error))
+            document.problem(where, str(error))
+            return None
         strangers = [n for n in names if self.only is not None and n not in self.only]
         if strangers:
-            return document.problem(where, f"{{{strangers[0]}}} has no value here: a check runs "
-                                           f"outside any fault and may use only {{target}}")
+            document.problem(where, f"{{{strangers[0]}}} has no value here: a check runs "
+                                    f"outside any fault and may use only {{target}}")
+            return None
         return text
 
     def schema(self) -> dict:
@@ -76,8 +78,9 @@ class _Folder(Text):
             return None
         path = (Path(document.name).parent / text).absolute()
         if not path.is_dir():
-            return document.problem(where, f"no folder {shown(text)} (a relative path is read "
-                                           f"from the targets file's folder)")
+            document.problem(where, f"no folder {shown(text)} (a relative path is read "
+                                    f"from the targets file's folder)")
+            return None
         return str(path)
 
 
@@ -86,7 +89,8 @@ class _Environment(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping of NAME: value")
+            self._wrong(value, where, document, "a mapping of NAME: value")
+            return None
         environment = {}
         for name, text in value.items():
             if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
@@ -109,7 +113,8 @@ class _Value(Field):
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            return self._wrong(value, where, document, "text or a number")
+            self._wrong(value, where, document, "text or a number")
+            return None
         return str(value)
 
     def schema(self) -> dict:
@@ -136,8 +141,9 @@ class CommandTargets(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict) or not value:
-            return self._wrong(value, where, document, "a mapping of target names to commands",
-                               "e.g. api: {inject: [...], revert: [...]}")
+            self._wrong(value, where, document, "a mapping of target names to commands",
+                        "e.g. api: {inject: [...], revert: [...]}")
+            return None
         targets = {}
         for name, spec in value.items():
             here = where + (name,)

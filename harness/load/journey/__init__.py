@@ -38,14 +38,16 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
         path = folder / value
         problem = file_problem(path)
         if problem:
-            return document.problem(where, f"{problem} (a relative path is read from the "
-                                           f"scenario's folder)")
+            document.problem(where, f"{problem} (a relative path is read from the "
+                                    f"scenario's folder)")
+            return None
         try:
             inner = read_document(path)
             journey = _read(inner.data, (), path.parent, inner, str(path), run_here)
             inner.check()
         except InvalidInput as error:
-            return document.include(error)
+            document.include(error)
+            return None
         return journey
     return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}",
                  run_here)
@@ -62,7 +64,8 @@ def _read(data: object, where: Where, folder: Path, document: Document,
             path, cls = (load_class(values["python"], folder, contained=False) if run_here
                          else described_class(values["python"], folder))
         except LoadError as error:
-            return document.problem(where + ("python",), str(error))
+            document.problem(where + ("python",), str(error))
+            return None
         return CodeJourney(values["python"], path, cls, accounts or None)
     return read_data(data, where, folder, document, source)
 

@@ -49,7 +49,8 @@ class TemplateText(Text):
         try:
             return parse(text) if text is not None else None
         except TemplateError as error:
-            return document.problem(where, str(error))
+            document.problem(where, str(error))
+            return None
 
 
 class TemplateMap(FreeMapping):
@@ -84,8 +85,10 @@ class JsonBody(Field):
 
 class Flag(Field):
     def read(self, value: object, where: Where, document: Document) -> bool | None:
-        return value if isinstance(value, bool) else self._wrong(value, where, document,
-                                                                 "true or false")
+        if isinstance(value, bool):
+            return value
+        self._wrong(value, where, document, "true or false")
+        return None
 
     def schema(self) -> dict:
         return {"type": "boolean", "description": self.description}
@@ -128,8 +131,9 @@ class Extract(Field):
 
     def read(self, value: object, where: Where, document: Document) -> list | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping of variables",
-                               "e.g. {token: {json: $.access_token}}")
+            self._wrong(value, where, document, "a mapping of variables",
+                        "e.g. {token: {json: $.access_token}}")
+            return None
         extractions = []
         for variable, spec in value.items():
             here = where + (variable,)
@@ -159,9 +163,11 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
         if source == "regex":
             return Extraction(variable, source, expression, pattern=compile_pattern(expression))
     except PathError as error:
-        return document.problem(where + (source,), f"bad JSONPath: {error}")
+        document.problem(where + (source,), f"bad JSONPath: {error}")
+        return None
     except PatternError as error:
-        return document.problem(where + (source,), f"bad regular expression: {error}")
+        document.problem(where + (source,), f"bad regular expression: {error}")
+        return None
     return Extraction(variable, source, expression)
 
 
@@ -351,11 +357,15 @@ class JourneySpec(Field):
     def read(self, value: object, where: Where, document: Document) -> str | dict | None:
         if isinstance(value, str) and value.strip():
             problem = name_problem(value)
-            return document.problem(where, problem) if problem else value
+            if problem:
+                document.problem(where, problem)
+                return None
+            return value
         if isinstance(value, dict):
             return value
-        return self._wrong(value, where, document, "a journey", "write a file name, the steps "
-                           "inline, or {python: FILE.py:Class}; see docs/journeys.md")
+        self._wrong(value, where, document, "a journey", "write a file name, the steps "
+                    "inline, or {python: FILE.py:Class}; see docs/journeys.md")
+        return None
 
     def schema(self) -> dict:
         return {"anyOf": [{"type": "string", "minLength": 1}, FORMAT.schema(), CODE.schema()],
