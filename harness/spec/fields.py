@@ -83,7 +83,7 @@ class Text(Field):
         return value
 
     def schema(self) -> dict:
-        schema = {"type": "string", "description": self.description}
+        schema: dict = {"type": "string", "description": self.description}
         if not self.blank:
             schema["minLength"] = 1
         if self.pattern:
@@ -136,7 +136,7 @@ class Number(Field):
         if isinstance(value, int) and not isinstance(value, bool) and finite(value) is None:
             document.problem(where, f"{shown(value)} is too large")
             return None
-        if (finite(value) is None
+        if (not isinstance(value, (int, float)) or finite(value) is None
                 or (self.integer and isinstance(value, float) and not value.is_integer())):
             self._wrong(value, where, document, what)
             return None
@@ -149,16 +149,19 @@ class Number(Field):
         return number
 
     def schema(self) -> dict:
-        schema = {"type": "integer" if self.integer else "number", "description": self.description}
+        schema: dict = {"type": "integer" if self.integer else "number",
+                        "description": self.description}
         schema.update((keyword, bound) for bound, _, _, keyword in self._bounds())
         return schema
 
     def _bounds(self) -> list[tuple[float, str, Callable[[float, float], bool], str]]:
         """(bound, symbol, test, JSON Schema keyword) of each bound that is set."""
-        return [bound for bound in ((self.minimum, ">=", operator.ge, "minimum"),
-                                    (self.above, ">", operator.gt, "exclusiveMinimum"),
-                                    (self.maximum, "<=", operator.le, "maximum"))
-                if bound[0] is not None]
+        candidates: tuple[tuple[float | None, str, Callable[[float, float], bool], str], ...] = (
+            (self.minimum, ">=", operator.ge, "minimum"),
+            (self.above, ">", operator.gt, "exclusiveMinimum"),
+            (self.maximum, "<=", operator.le, "maximum"))
+        return [(bound, symbol, test, keyword) for bound, symbol, test, keyword in candidates
+                if bound is not None]
 
 
 class Count(Field):
@@ -285,8 +288,11 @@ class Shares(Field):
                 unknown(document, where + (part,), "unknown key", part, self.parts)
                 complete = False
                 continue
-            shares[part] = self._share.read(share, where + (part,), document)
-            complete = complete and shares[part] is not None
+            read = self._share.read(share, where + (part,), document)
+            if read is None:
+                complete = False
+            else:
+                shares[part] = read
         if not complete:
             return None
         total = sum(shares.values())
@@ -331,7 +337,8 @@ class Items(Field):
                 for index, item in enumerate(value)]
 
     def schema(self) -> dict:
-        schema = {"type": "array", "description": self.description, "items": self.item.schema()}
+        schema: dict = {"type": "array", "description": self.description,
+                        "items": self.item.schema()}
         if self.at_least:
             schema["minItems"] = self.at_least
         return schema
@@ -379,9 +386,10 @@ class Record(Field):
         return record
 
     def schema(self) -> dict:
-        schema = {"type": "object", "description": self.description,
-                  "properties": {key: field.schema() for key, field in self.fields.items()},
-                  "additionalProperties": False if self.extra is None else self.extra.schema()}
+        schema: dict = {
+            "type": "object", "description": self.description,
+            "properties": {key: field.schema() for key, field in self.fields.items()},
+            "additionalProperties": False if self.extra is None else self.extra.schema()}
         if self.required:
             schema["required"] = list(self.required)
         if self.exactly_one:
