@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
@@ -58,7 +59,7 @@ def loads(text: str, source: Path) -> Scenario:
     return _build(parse_document(text, str(source)), Path(source))
 
 
-def replace(scenario: Scenario, **changes: object) -> Scenario:
+def replace(scenario: Scenario, **changes: Any) -> Scenario:
     """dataclasses.replace, then every rule again: for overrides such as the CLI's
     platform, time_scale or seed. Problems name the file but no line."""
     changed = dataclasses.replace(scenario, **changes)

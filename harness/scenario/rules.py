@@ -161,7 +161,7 @@ FORMAT = Record("a kickoff match-day scenario", {
 }, required=("name", "timeline", "audience"))
 
 
-def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
+def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...] | None]:
     """The file's values, read and checked, and the scenario's request groups;
     every problem is reported to `document`. Keys left out stay out (defaults
     are the model's)."""
@@ -250,7 +250,8 @@ def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document
         found = check_metric(halt.get("metric"), groups, ("halt_if", index, "metric"), document)
         for bound in ("above", "below"):
             if found and halt.get(bound):
-                _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
+                value, written = halt[bound]
+                _check_threshold(value, written, found, ("halt_if", index, bound), document)
 
 
 
@@ -416,7 +417,7 @@ def _check_target(target: str | None, kind: str, hits: str, stack: _Targets, whe
             unknown(document, where, f"the stack has no zone {zone!r}", zone,
                     stack.zones or ["(none)"], None if stack.zones else
                     "this stack's description names no zones")
-    elif stack.components is not None and target in stack.links:
+    elif stack.links is not None and target in stack.links:  # links: None with components
         document.problem(where, f"{target!r} is a link, and {kind} hits a component or zone "
                                 f"(target one of those, or choose a kind that hits links)")
     elif stack.components is not None and target not in stack.components:
@@ -441,7 +442,8 @@ def _check_random(fault: dict, stack: _Targets, platform: str, where: Where,
         return
     if target.startswith("zone:"):
         _check_target(target, RANDOM, "component", stack, where + ("target",), document)
-    elif stack.components is not None and target not in stack.components + stack.links:
+    elif (stack.components is not None and stack.links is not None
+          and target not in stack.components + stack.links):
         unknown(document, where + ("target",), f"the stack has no component or link named "
                 f"{target!r}", target, ["any", *stack.components, *stack.links])
 
@@ -452,7 +454,9 @@ def _check_by_hand(faults: list, scheduled: dict[str, dict] | None,
     names: set[str] = set()
     for index, fault in enumerate(faults):
         name = (fault or {}).get("name")
-        if name is not None and (name in names or name in (scheduled or {})):
+        if name is None:
+            continue
+        if name in names or name in (scheduled or {}):
             document.problem(("faults_by_hand", index, "name"), f"another fault is already "
                                                                 f"named {name!r} (fault names "
                                                                 f"are unique)")
@@ -469,7 +473,8 @@ def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dic
         found = check_metric(slo.get("metric"), groups, where + ("metric",), document)
         for bound in ("max", "min"):
             if found and slo.get(bound):
-                _check_threshold(*slo[bound], found, where + (bound,), document)
+                value, written = slo[bound]
+                _check_threshold(value, written, found, where + (bound,), document)
         _check_slo_phase(slo.get("phase", "overall"), phase_names, faults, by_hand,
                          where + ("phase",), document)
 
@@ -502,7 +507,7 @@ def _check_slo_phase(phase: str | None, phase_names: list[str] | None,
                     [*faults, *sorted(by_hand)], None if faults or by_hand else
                     "the scenario has no faults")
         elif faults is not None and window == "recovery" and "for" not in faults[fault] \
-                and not getattr(KINDS.get(faults[fault].get("kind")), "self_healing", False):
+                and not getattr(KINDS.get(faults[fault].get("kind") or ""), "self_healing", False):
             document.problem(where, f"fault {fault!r} lasts until the end, so it has no "
                                     f"recovery (give it a `for`)")
     elif phase_names is not None and phase not in phase_names:

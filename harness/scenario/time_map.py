@@ -69,8 +69,8 @@ class TimeMap:
         for a, b in pairwise(cuts):
             if b <= a:
                 continue
-            slow = a in slow_starts
-            stretch = Stretch(a, b, wall, slow_scale if slow else scale, slow)
+            is_slow = a in slow_starts
+            stretch = Stretch(a, b, wall, slow_scale if is_slow else scale, is_slow)
             self.stretches.append(stretch)
             wall = stretch.wall_end
         self._starts = [s.start for s in self.stretches]
