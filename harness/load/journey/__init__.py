@@ -88,6 +88,7 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
     document = Document(name, None, {})
     journey = read_journey(value, ("journey",), folder, document, run_here=True)
     document.check()
+    assert journey is not None  # None comes with a problem, and check() raised it
     return journey
 
 

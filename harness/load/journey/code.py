@@ -148,6 +148,8 @@ def imported(path: Path) -> object:
     if name in sys.modules:  # validated already: the same class at run time
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # a name Python does not import (not a .py)
+        raise LoadError(f"{path}: not a Python module")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from harness.load.clients import CLIENTS
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
@@ -39,13 +40,20 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIXED = ("viewer", "client", "subscriber")  # built-ins no step may set (event it may)
 
 
-class TemplateText(Text):
+class TemplateText(Field):
     """Text with {variables}: read as a Template."""
+
+    def __init__(self, description: str, *, blank: bool = False) -> None:
+        super().__init__(description)
+        self._text = Text(description, blank=blank)
+
+    def schema(self) -> dict:
+        return self._text.schema()
 
     def read(self, value: object, where: Where, document: Document) -> Template | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        text = super().read(value, where, document)
+        text = self._text.read(value, where, document)
         try:
             return parse(text) if text is not None else None
         except TemplateError as error:
@@ -250,8 +258,9 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
         source, tuple(_step(s) for s in values.get("steps", ())), values["play"],
         tuple(Repeat(r["every"], tuple(_step(s) for s in r["steps"]))
               for r in values.get("while_watching", ())),
-        {kind: tuple(_step(s) for s in steps) for kind, steps in flows.items()} or None, accounts,
-        leaving={name: tuple(_step(s) for s in steps) for name, steps in leaving.items()})
+        {kind: tuple(_step(s) for s in steps or ()) for kind, steps in flows.items()} or None,
+        accounts or None,  # False (unusable) came with a problem
+        leaving={name: tuple(_step(s) for s in steps or ()) for name, steps in leaving.items()})
 
 
 def _flows(values: dict, key: str, where: Where, document: Document) -> dict[str, list | None]:
@@ -265,7 +274,7 @@ def _flows(values: dict, key: str, where: Where, document: Document) -> dict[str
 
 
 def read_accounts_field(values: dict, where: Where, folder: Path,
-                        document: Document) -> Accounts | None | bool:
+                        document: Document) -> Accounts | Literal[False] | None:
     """The accounts named by `values`; None when none are named, False when unusable."""
     if values.get("accounts") is None:
         return False if "accounts" in values else None
@@ -277,12 +286,13 @@ def read_accounts_field(values: dict, where: Where, folder: Path,
         return False
 
 
-def _known(accounts: Accounts | None | bool) -> set[str]:
+def _known(accounts: Accounts | Literal[False] | None) -> set[str]:
     return set(BUILT_IN) | {f"account.{c}" for c in (accounts.columns if accounts else ())}
 
 
-def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts | None | bool,
-                 document: Document, newcomers: bool = True) -> set[str]:
+def _check_steps(steps: list, where: Where, known: set[str],
+                 accounts: Accounts | Literal[False] | None, document: Document,
+                 newcomers: bool = True) -> set[str]:
     """Check each step's templates against the variables set before it; return
     the variables known after the last step. newcomers: whether the steps'
     runners can be newcomers (API users cannot)."""
@@ -318,7 +328,7 @@ def _json_templates(value: object, where: Where) -> list[tuple[Where, Template]]
 
 
 def _check_templates(templates: list[tuple[Where, Template]], known: set[str],
-                     accounts: Accounts | None | bool, document: Document) -> None:
+                     accounts: Accounts | Literal[False] | None, document: Document) -> None:
     for where, template in templates:
         for name in template.names:
             if name in known or (name.startswith("account.") and accounts is False):
