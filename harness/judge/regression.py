@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.measure import shapes
-from harness.measure.metrics import known_metric
+from harness.measure.metrics import checked_metric, known_metric
 from harness.measure.truth import GENERATOR_BOUND
 from harness.runfolder import manifest
 from harness.spec.errors import InvalidInput
@@ -43,7 +43,7 @@ def deltas(current: Sequence[dict], baseline: Sequence[dict],
         if old is None:
             found.append(_one_sided(row, "this run", tolerance))
             continue
-        metric = known_metric(row["metric"])
+        metric = checked_metric(row["metric"])
         new_value, old_value = row["observed"], old["observed"]
         change = None
         worse = False

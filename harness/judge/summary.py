@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.judge.fault_summary import fault_summaries
 from harness.measure.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.measure.cause import words as cause_words
-from harness.measure.metrics import known_metric, metric_names
+from harness.measure.metrics import checked_metric, metric_names
 from harness.measure.saturation import run_summary
 from harness.platforms.usage import usage_line
 from harness.runfolder.recorder import Second, utc
@@ -163,7 +163,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "phases": phases,
         "overall": overall,
         "request_groups": list(groups),
-        "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
+        "metric_units": {name: checked_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
         "generator": run_summary((s.window.second, s.window.generator) for s in seconds),
@@ -213,7 +213,7 @@ def console_tables(summary: dict) -> str:
          f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
          f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"],
          span["attempts_ended"]]
-        + [_fmt(span["metrics"][key], known_metric(key).unit) for key, _ in VIEWER_COLUMNS]
+        + [_fmt(span["metrics"][key], checked_metric(key).unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]
     viewers = table(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
                        + [label for _, label in VIEWER_COLUMNS]) + "\n" + ATTEMPTS_NOTE
@@ -285,7 +285,7 @@ def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, s
     rows = []
     for label, suffix in [*((g, f".{g}") for g in summary["request_groups"]),
                           ("all requests", "")]:
-        rows.append((label, [(metrics[f"{kind}{suffix}"], known_metric(kind).unit)
+        rows.append((label, [(metrics[f"{kind}{suffix}"], checked_metric(kind).unit)
                              for kind in REQUEST_COLUMNS]))
     return rows
 

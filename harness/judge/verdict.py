@@ -68,7 +68,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from harness.measure.aggregate import groups_of, metrics_of
-from harness.measure.metrics import area_of, group_of, known_metric
+from harness.measure.metrics import area_of, checked_metric, group_of
 from harness.measure.saturation import Marks, SpanMarks, in_span, marks
 from harness.measure.truth import GENERATOR_BOUND
 from harness.runfolder.recorder import Second
@@ -214,7 +214,7 @@ def _clean(metric: str, steady_seconds: Sequence[Second], steady: float | None,
     """The steady figure without the stalls' effect (see the module's docstring)."""
     if steady is None or not span.stalls:
         return steady
-    if known_metric(metric).unit == "s":
+    if checked_metric(metric).unit == "s":
         delays = span.delays
         return figure_of(metric, [replace(s, window=s.window.shortened(delays[s.window.second]))
                                   if s.window.second in delays else s for s in steady_seconds])
@@ -261,7 +261,7 @@ def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], fault
     span, chosen = span_of(objective.phase, seconds, faults, peak)
     return {"judged_for": judged_for, "phase": objective.phase, "span": span,
             "seconds": len(chosen), "metric": objective.metric,
-            "unit": known_metric(objective.metric).unit, "op": objective.op,
+            "unit": checked_metric(objective.metric).unit, "op": objective.op,
             "threshold": objective.threshold,
             **judged(objective.metric, objective.op, objective.threshold, chosen, found),
             "default": objective.default}

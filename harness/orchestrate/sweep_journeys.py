@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from harness.judge.verdict import DEFAULT_DEMAND, DEFAULT_FAULT
 from harness.measure.aggregate import client_metrics, metrics_of
-from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP, group_of, known_metric
+from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP, checked_metric, group_of
 from harness.measure.window import Window
 from harness.orchestrate.variants import fault_of
 from harness.scenario import Scenario
@@ -54,7 +54,7 @@ class Check:
 
     @property
     def unit(self) -> str:
-        return known_metric(self.metric).unit
+        return checked_metric(self.metric).unit
 
     @property
     def label(self) -> str:

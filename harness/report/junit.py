@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from harness.judge.regression import compared
-from harness.measure.metrics import known_metric
+from harness.measure.metrics import checked_metric
 from harness.measure.truth import GENERATOR_BOUND
 from harness.measure.units import format_value
 from harness.spec.shown import escaped
@@ -40,7 +40,7 @@ def _bound(slo: dict) -> tuple[str, str]:
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
-    unit = slo.get("unit") or known_metric(slo["metric"]).unit
+    unit = slo.get("unit") or checked_metric(slo["metric"]).unit
     threshold = format_value(slo["threshold"], unit)
     failure = None
     if slo["result"] == GENERATOR_BOUND:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.measure.aggregate import metrics_of
-from harness.measure.metrics import group_of, known_metric
+from harness.measure.metrics import checked_metric, group_of
 from harness.runfolder.recorder import Second
 from harness.scenario import HaltCondition
 
 
 def describe(condition: HaltCondition) -> str:
-    unit = known_metric(condition.metric).unit
+    unit = checked_metric(condition.metric).unit
     bound, value = (("above", condition.above) if condition.above is not None
                     else ("below", condition.below))
     shown = f"{value:.0%}" if unit == "ratio" else f"{value:g}{' s' if unit == 's' else ''}"
