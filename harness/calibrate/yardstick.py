@@ -139,7 +139,9 @@ class RealPlayer:
         if not self._page.posted.wait(self._seconds + RESULT_GRACE_S):
             raise InfrastructureMissing(f"the player page posted no figures within "
                                         f"{self._seconds + RESULT_GRACE_S:g}s: {self._stderr()}")
-        result = dict(self._page.result)
+        posted = self._page.result
+        assert posted is not None  # posted: the page sent its figures
+        result = dict(posted)
         result["played_by_rung"] = {int(rung): seconds
                                     for rung, seconds in result["played_by_rung"].items()}
         return Figures(**result)
