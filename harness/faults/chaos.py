@@ -47,6 +47,7 @@ def expand(scenario: Scenario, stack: Stack) -> tuple[Fault, ...]:
         document = Document(f"params of {fault.name}", fault.params, {})
         params = RANDOM_PARAMS.read(fault.params, (), document)
         document.check()
+        assert params is not None  # None comes with a problem, and check() raised it
         rng = random.Random(f"{scenario.seed}:{fault.name}")
         end = fault.at + fault.duration if fault.duration else scenario.timeline.end
         lasting = params.get("lasting", params["every"] / 2)

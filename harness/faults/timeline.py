@@ -138,6 +138,7 @@ class FaultTimeline:
     def _inject(self, run: FaultRun, params: dict) -> None:
         fault, kind = run.fault, run.kind
         started = self._now()
+        assert run.undo is not None  # _prepare planned it
         try:
             said = self.drivers[kind.driver].apply(kind, params, run.undo)
         except HarnessError as error:
@@ -173,6 +174,7 @@ class FaultTimeline:
             return
         started = self._now()
         said = self.drivers[run.kind.driver].revert(run.undo)
+        assert run.entry_id is not None  # journalled as soon as its undo was planned
         self.journal.remove(run.entry_id)
         run.undo = None
         if run.status != "injected":  # failed, or the run ended before its moment

@@ -17,11 +17,11 @@ def _attributes(kind: str, params: dict) -> dict:
     """Toxiproxy's attributes of a toxic from a fault's params (seconds -> ms, µs)."""
     get = params.get
     if kind == "latency":
-        return {"latency": round(get("latency") * _MS), "jitter": round(get("jitter", 0) * _MS)}
+        return {"latency": round(params["latency"] * _MS), "jitter": round(get("jitter", 0) * _MS)}
     if kind == "bandwidth":
         return {"rate": get("rate")}
     if kind == "slow_close":
-        return {"delay": round(get("delay") * _MS)}
+        return {"delay": round(params["delay"] * _MS)}
     if kind in ("timeout", "reset_peer"):
         return {"timeout": round(get("timeout", 0) * _MS)}
     if kind == "slicer":
