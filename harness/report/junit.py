@@ -121,9 +121,9 @@ def document(suite: str, cases: list[ET.Element], properties: dict[str, object],
     errors = sum(element.find("error") is not None for element in cases)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
               "time": f"{seconds:.3f}"}
-    root = ET.Element("testsuites", name="kickoff", **counts)
-    testsuite = ET.SubElement(root, "testsuite", name=escaped(suite), **counts, skipped="0",
-                              **_timestamp(started_utc))
+    root = ET.Element("testsuites", {"name": "kickoff", **counts})
+    testsuite = ET.SubElement(root, "testsuite", {"name": escaped(suite), **counts, "skipped": "0",
+                                                  **_timestamp(started_utc)})
     listed = ET.SubElement(testsuite, "properties")
     for name, value in properties.items():
         ET.SubElement(listed, "property", name=name, value="" if value is None else escaped(value))

@@ -112,8 +112,9 @@ def _cell(value: float | int | str | None) -> str | float | int:
 def timeseries_row(second: Second, groups: Iterable[str], mark: str | None = None) -> list:
     """mark: the generator's mark of the second (SATURATED, STALL or None)."""
     w = second.window
-    row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
-           second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
+    row: list[float | int | str | None] = [
+        w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
+        second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in (*COUNTS, *TIERS, *BOOKING)]
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]
