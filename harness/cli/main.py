@@ -40,11 +40,12 @@ if TYPE_CHECKING:
 
 
 def _stack_up(args: argparse.Namespace) -> int:
+    from harness.platforms.local import LocalPlatform
     from harness.platforms.reference import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
-        if args.platform != "local":
+        if not isinstance(platform, LocalPlatform):
             raise InvalidInput("--restart-after is for the local platform (Docker restarts "
                                "containers by their restart policy)")
         platform.restart_after = args.restart_after

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,7 +44,7 @@ class Plan:
                           for path, data in self.files.items()}}
 
     @classmethod
-    def from_message(cls, data: object) -> Plan:
+    def from_message(cls, data: Any) -> Plan:  # whatever arrived: every use is checked
         """The plan the master sent; InvalidInput when it is not one."""
         try:
             files = {str(path): base64.b64decode(text, validate=True)

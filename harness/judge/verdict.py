@@ -120,7 +120,12 @@ def threshold_of(written: float | str) -> float:
     if isinstance(written, (int, float)):
         return float(written)
     ratio = parse_percent(written)
-    return ratio if ratio is not None else parse_time(written)
+    if ratio is not None:
+        return ratio
+    seconds = parse_time(written)
+    if seconds is None:  # the scenario was validated: a threshold is a ratio or a time
+        raise ValueError(f"{written!r} is not a threshold")
+    return seconds
 
 
 # --- spans ----------------------------------------------------------------------

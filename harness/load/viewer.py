@@ -432,7 +432,8 @@ class ApiUser(_App):
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                  shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str, fidelity: Mapping[str, str] | None = None) -> list[type[_App]]:
+                 host: str | None, fidelity: Mapping[str, str] | None = None
+                 ) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
     weighted by its share, of its `fidelity` tier (default full), and a
     fixed number of each kind of API user."""

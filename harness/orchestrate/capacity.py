@@ -103,6 +103,8 @@ def _base(scenario: Scenario, options: CapacityOptions) -> tuple[Scenario, str |
 def _plan(base: Scenario, options: CapacityOptions) -> Plan:
     """The search's plan; InvalidInput for levels the scenario cannot run."""
     on_viewers = options.axis == "viewers"
+    own: float  # where the search starts by default; the level it steps down to at most
+    lowest: float
     if on_viewers:
         own, lowest = variants.peak_viewers(base), 1.0
     else:

@@ -175,7 +175,7 @@ def _row(fault: SweepFault, result: RunResult, journeys: list[Journey]) -> dict:
            "seconds": result.summary["seconds_recorded"],
            "generator_saturated_s": (result.summary.get("generator") or {}).get(
                "seconds_saturated", 0), "cells": {}}
-    measured = next((f for f in result.summary["faults"] if f["name"] == fault.name), {})
+    measured: dict = next((f for f in result.summary["faults"] if f["name"] == fault.name), {})
     injected, reverted = measured.get("injected_second"), measured.get("reverted_second")
     if injected is None or reverted is None:
         row["error"] = measured.get("status", "not injected")

@@ -185,9 +185,9 @@ def fault_problems(target: str, params: dict, targets: dict[str, dict]) -> list[
             problems.append((("params", name), f"{{{name}}} is the fault's own; a param "
                                                f"cannot be named so"))
         elif name not in used:
-            hint = did_you_mean(name, sorted(used - set(BUILT_IN)))
+            close = did_you_mean(name, sorted(used - set(BUILT_IN)))
             problems.append((("params", name), f"the commands for {target} do not use "
-                                               f"{{{name}}}" + (f" ({hint})" if hint else "")))
+                                               f"{{{name}}}" + (f" ({close})" if close else "")))
     missing = sorted(used - set(BUILT_IN) - set(params))
     if missing:
         problems.append((("params",), f"the commands for {target} use "

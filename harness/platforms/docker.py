@@ -119,7 +119,7 @@ class DockerPlatform(Platform):
         them with the file's own limits)."""
         for name, container in self.containers().items():
             allowed = limits(size, name)
-            quotas = {}
+            quotas: dict[str, object] = {}
             if allowed.cpus:
                 quotas.update(cpu_period=CPU_PERIOD_US,
                               cpu_quota=round(allowed.cpus * CPU_PERIOD_US))

@@ -21,7 +21,7 @@ def external_stack(targets: Path | None) -> Stack:
         raise InvalidInput("platform external needs a targets file describing the stack "
                            "(see docs/scenarios.md)")
     described = load_targets(targets)
-    contexts = {}
+    contexts: dict[str, dict[str, object]] = {}
     if described.toxiproxy:
         contexts["toxiproxy"] = {"driver": "toxiproxy", "api": described.toxiproxy,
                                  "ca": described.toxiproxy_ca}

@@ -172,7 +172,9 @@ def _toxiproxy_offline(client: docker.DockerClient) -> None:
     prerequisites.require(prerequisites.TOXIPROXY)
     with tempfile.TemporaryDirectory() as context:
         shutil.copy(COMPOSE_DIR / "images" / "toxiproxy" / "Dockerfile", context)
-        shutil.copy(shutil.which("toxiproxy-server"), Path(context) / "toxiproxy-server")
+        server = shutil.which("toxiproxy-server")
+        assert server is not None  # prerequisites.require() found it
+        shutil.copy(server, Path(context) / "toxiproxy-server")
         docker_build(client, Path(context), OFFLINE_TOXIPROXY, buildargs={"BASE_IMAGE": BASE_IMAGE})
 
 

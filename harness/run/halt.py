@@ -31,8 +31,12 @@ class HaltWatch:
         values = metrics_of([second.window], self._groups) if self.conditions else {}
         for index, condition in enumerate(self.conditions):
             value = values[condition.metric]
-            breached = value is not None and (
-                value > condition.above if condition.above is not None else value < condition.below)
+            if value is None:
+                breached = False
+            elif condition.above is not None:
+                breached = value > condition.above
+            else:  # a condition has above or below
+                breached = condition.below is not None and value < condition.below
             self._held[index] = self._held[index] + 1 if breached else 0
             if self._held[index] >= condition.lasting:
                 return describe(condition)

@@ -350,8 +350,10 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
         session.start()
         for number in range(math.ceil(wall_duration)):
             if stop.event.wait(timeout=max(0.0, session.zero + number + 1 - time.perf_counter())):
-                outcome = f"interrupted ({stop.signal.name})"
-                exit_code = EXIT_ON_SIGNAL[stop.signal]
+                caught = stop.signal
+                assert caught is not None  # the event is set when a signal is caught
+                outcome = f"interrupted ({caught.name})"
+                exit_code = EXIT_ON_SIGNAL[caught]
                 break
             halted = session.tick(number)
             if halted:
