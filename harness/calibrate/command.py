@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 from harness.calibrate.agreement import held, judge, table
 from harness.calibrate.installed import find
 from harness.calibrate.side_by_side import play_both
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.load.protocol import PROTOCOLS
 from harness.platforms.hosts import host_problem
 from harness.platforms.targets import load_targets
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 READ_TIMEOUT_S = 10.0  # for the one look at the manifest
 

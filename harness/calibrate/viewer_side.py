@@ -20,8 +20,8 @@ from locust.env import Environment
 from harness.calibrate.figures import Figures
 from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
-from harness.load.viewer import (REPLAY_AFTER, AudienceSettings, Viewer, user_classes,
-                                  viewer_rng)
+from harness.load.playback import Playback
+from harness.load.viewer import REPLAY_AFTER, AudienceSettings, Viewer, user_classes, viewer_rng
 
 SAMPLE_S = 0.1  # how often the rung on screen is looked at
 SEED = 0  # the viewer's seed (its replay waits): one viewer, one run
@@ -49,7 +49,7 @@ class _Watch:
         self.played_by_rung: dict[int, float] = {}
         self.last_rung: int | None = None
         self._played = 0.0  # of the playback looked at last
-        self._playback = None
+        self._playback: Playback | None = None
 
     def look(self, viewer: Viewer) -> None:
         playback = viewer.playback
@@ -73,6 +73,7 @@ def play(url: str, seconds: float, client: str = "web",
     collector = Collector()
     settings = AudienceSettings(collector, None, 0.0, SEED, stream=url)
     (viewer_class,) = user_classes(settings, CLIENTS, {client: 1.0}, [], _origin(url))
+    assert issubclass(viewer_class, Viewer)  # one client type and no API users: its viewers
     environment = Environment(user_classes=[viewer_class], host=_origin(url))
     received = [0]
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 from harness.calibrate.figures import Figures
 from harness.calibrate.installed import Yardstick
-from harness.spec.errors import InfrastructureMissing
 from harness.platforms.hosts import LOOPBACK
+from harness.spec.errors import InfrastructureMissing
 
 PAGE = Path(__file__).resolve().parent
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -139,7 +139,9 @@ class RealPlayer:
         if not self._page.posted.wait(self._seconds + RESULT_GRACE_S):
             raise InfrastructureMissing(f"the player page posted no figures within "
                                         f"{self._seconds + RESULT_GRACE_S:g}s: {self._stderr()}")
-        result = dict(self._page.result)
+        posted = self._page.result
+        assert posted is not None  # posted: the page sent its figures
+        result = dict(posted)
         result["played_by_rung"] = {int(rung): seconds
                                     for rung, seconds in result["played_by_rung"].items()}
         return Figures(**result)

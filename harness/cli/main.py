@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from harness import __version__  # noqa: E402
+from harness.platforms.base import STACK_SIZES  # noqa: E402
+from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 from harness.spec.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.spec.paths import RESULTS_DIR  # noqa: E402
 from harness.spec.shown import escaped  # noqa: E402
-from harness.platforms.base import STACK_SIZES  # noqa: E402
-from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 
 if TYPE_CHECKING:
     from harness.generator.address import Address
@@ -40,11 +40,12 @@ if TYPE_CHECKING:
 
 
 def _stack_up(args: argparse.Namespace) -> int:
+    from harness.platforms.local import LocalPlatform
     from harness.platforms.reference import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
-        if args.platform != "local":
+        if not isinstance(platform, LocalPlatform):
             raise InvalidInput("--restart-after is for the local platform (Docker restarts "
                                "containers by their restart policy)")
         platform.restart_after = args.restart_after
@@ -97,7 +98,8 @@ def _stack_build(args: argparse.Namespace) -> int:
     from harness.platforms import images
 
     made = images.build(mode=args.mode, force=args.force)
-    print("built: " + (", ".join(made) if made else "nothing (every image exists; --force rebuilds)"))
+    print("built: "
+          + (", ".join(made) if made else "nothing (every image exists; --force rebuilds)"))
     return 0
 
 
@@ -129,9 +131,8 @@ def _build_options(build: argparse.ArgumentParser, offline: str, connected: str,
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
-
     from harness import scenario
+    from harness.cli import overrides
     invalid = 0
     for file in args.files:
         try:
@@ -222,7 +223,6 @@ def _address(port_required: bool) -> Callable[[str], Address]:
 
 def _generator(args: argparse.Namespace) -> Generator:
     from harness.generator.choice import Generator
-    from harness.scenario import Scenario
 
     if args.workers and args.expect_workers:
         raise InvalidInput("--workers starts workers here, --expect-workers waits for workers "
@@ -244,7 +244,6 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from harness.cli import overrides
-
     from harness.run import session as run
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,
@@ -287,10 +286,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from harness.report.results import write_results
     from harness.judge.summary import console_tables
-
     from harness.judge.verdict import exit_code
+    from harness.report.results import write_results
 
     summary = write_results(args.run_dir)
     print(console_tables(summary))
@@ -455,9 +453,9 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
 
 def _sweep(args: argparse.Namespace) -> int:
     from harness.cli import overrides
-    from harness.run import session as run
     from harness.orchestrate.sweep import SweepOptions, sweep
     from harness.orchestrate.sweep_report import console_table
+    from harness.run import session as run
 
     generator = _generator(args)
     only = tuple(name.strip() for name in (args.only or "").split(",") if name.strip())
@@ -522,9 +520,9 @@ def _orchestrator_options(command: argparse.ArgumentParser, folder: str) -> None
 
 def _capacity(args: argparse.Namespace) -> int:
     from harness.cli import overrides
-    from harness.run import session as run
     from harness.orchestrate.capacity import CapacityOptions, capacity
     from harness.orchestrate.capacity_report import console
+    from harness.run import session as run
 
     generator = _generator(args)
     chosen = overrides.load(args.scenario, platform=args.platform, targets=args.targets,

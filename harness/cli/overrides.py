@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import scenario
+from harness.platforms.registry import PLATFORMS
 from harness.spec.document import read_document
 from harness.spec.errors import InvalidInput
 from harness.spec.file_names import file_problem, name_problem
-from harness.platforms.registry import PLATFORMS
 
 
 def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 
-from harness.spec.document import Document
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
+from harness.spec.document import Document
 
 
 def targets(kind: str, pool: str, stack: Stack) -> list[str]:
@@ -32,7 +32,7 @@ def _pool(hits_link: bool, pool: str, stack: Stack) -> list[str]:
         return links if hits_link else [c.name for c in stack.components if c.picked]
     if pool.startswith("zone:"):
         members = stack.zones.get(pool.removeprefix("zone:"), ())
-        return [l.name for l in stack.links if l.target in members] if hits_link \
+        return [link.name for link in stack.links if link.target in members] if hits_link \
             else list(members)
     return [pool] if (pool in links) == hits_link else []
 
@@ -47,6 +47,7 @@ def expand(scenario: Scenario, stack: Stack) -> tuple[Fault, ...]:
         document = Document(f"params of {fault.name}", fault.params, {})
         params = RANDOM_PARAMS.read(fault.params, (), document)
         document.check()
+        assert params is not None  # None comes with a problem, and check() raised it
         rng = random.Random(f"{scenario.seed}:{fault.name}")
         end = fault.at + fault.duration if fault.duration else scenario.timeline.end
         lasting = params.get("lasting", params["every"] / 2)

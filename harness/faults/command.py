@@ -18,14 +18,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from harness.platforms import commands
-from harness.spec.document import Where
-from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind
-from harness.spec.fields import Record
 from harness.load.journey.template import TemplateError
+from harness.platforms import commands
+from harness.spec.document import Where
+from harness.spec.errors import HarnessError, InfrastructureMissing
+from harness.spec.fields import Record
 
 
 class CommandDriver(Driver):

@@ -17,16 +17,15 @@ from functools import partial
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
-from harness.spec.document import Where
-from harness.spec.errors import HarnessError
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
 from harness.faults.together import all_at_once
-from harness.spec.fields import Number, Record, Text, Time
 from harness.platforms.docker import DockerPlatform
-
+from harness.spec.document import Where
+from harness.spec.errors import HarnessError
+from harness.spec.fields import Number, Record, Text, Time
 
 ZONE_LABEL = "kickoff.zone"
 UNLIMITED_CPU = -1  # CpuQuota -1: no limit (0 would mean "leave as it is")

@@ -22,7 +22,7 @@ from harness.faults.kinds import FaultKind
 class Driver(ABC):
     name: str
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 (a hook: a driver with nothing to ask keeps it)
         """Raise a HarnessError saying why when the driver's channel to the stack
         (an API, an engine) does not answer; a run on a stack it did not start
         asks this before it begins."""

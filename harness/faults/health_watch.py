@@ -40,7 +40,7 @@ class HealthWatch:
         while True:
             started = self.now()
             results = dict(zip(self.components, pool.map(lambda probe: probe(),
-                                                         self.probes.values())))
+                                                         self.probes.values()), strict=True))
             for component, result in results.items():
                 healthy = result == "healthy"
                 if healthy != self._healthy[component]:

@@ -62,8 +62,9 @@ class Journal:
     def open(self) -> None:
         """Write the journal with its owner and nothing in it yet (a run
         starting); a run with faults planned goes on the machine's registry."""
-        if (self._owner or {}).get("faults"):
-            live_runs.register(self.path.name, self._owner)
+        owner = self._owner
+        if owner and owner.get("faults"):
+            live_runs.register(self.path.name, owner)
         with self._locked() as data:
             data["owner"] = self._owner
 

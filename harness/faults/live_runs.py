@@ -18,8 +18,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.spec.errors import InfrastructureMissing
 from harness.faults.owner import is_live
+from harness.spec.errors import InfrastructureMissing
 
 # Not tempfile.gettempdir(): TMPDIR differs between users and shells, and
 # there must be one registry per machine.

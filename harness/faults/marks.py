@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.faults.journal import Journal, journals_dir, run_journals
 from harness.faults.owner import is_live, who
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 log = logging.getLogger(__name__)
 MARKED = "marked by hand"  # the kind of fault a mark makes
@@ -40,9 +40,7 @@ def running_run(choice: str | None) -> Journal:
     if not live:
         raise InfrastructureMissing(f"no run is going to mark a fault in {where}")
     if choice is not None:
-        chosen = [j for j in live if choice == str(j.owner["pid"]) or
-                  Path(choice).resolve() == Path(j.owner["run_dir"]) or
-                  choice.rstrip("/") == Path(j.owner["run_dir"]).name]
+        chosen = [j for j in live if _names(choice, j.owner or {})]
         if len(chosen) != 1:
             raise InvalidInput(f"--run {choice}: {'several' if chosen else 'no'} running run(s) "
                                f"match; going: {'; '.join(who(j.owner) for j in live)}")
@@ -147,3 +145,9 @@ class MarkInbox:
         if action == "end" and name not in self.open:
             return f"{name!r} was not started (harness mark start {name} first)"
         return None
+
+
+def _names(choice: str, owner: dict) -> bool:
+    """Whether `choice` names the run of `owner` by its PID or run folder."""
+    return (choice == str(owner["pid"]) or Path(choice).resolve() == Path(owner["run_dir"])
+            or choice.rstrip("/") == Path(owner["run_dir"]).name)

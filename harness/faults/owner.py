@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import TypeGuard
 
 from harness.platforms.base import state_dir
 from harness.platforms.process_tree import process_start_time
@@ -36,7 +37,7 @@ def this_run(run_dir: Path, scenario: str, stack: Stack, faults: list[str]) -> d
             "ended": False}
 
 
-def is_live(owner: dict | None) -> bool:
+def is_live(owner: dict | None) -> TypeGuard[dict]:
     """Whether the owner's run is still going: its process is there (the same
     one, not its PID reused) and it has not ended. A journal of another host
     (a state folder shared over the network) cannot be told: it counts as live."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.spec.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import SIGNAL, FaultKind, no_params
-from harness.spec.fields import Record
 from harness.platforms.local import LocalPlatform
+from harness.spec.errors import HarnessError
+from harness.spec.fields import Record
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.spec.errors import HarnessError
 from harness.faults.journal import Journal, run_journals
 from harness.faults.live_runs import live_runs
 from harness.faults.owner import described, is_live, who
 from harness.faults.registry import driver
 from harness.platforms.base import state_dir
 from harness.platforms.registry import PLATFORMS
+from harness.spec.errors import HarnessError
 
 
 def _stack_contexts() -> list[dict]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from harness.spec.errors import InfrastructureMissing
 from harness.faults.journal import journals_dir, run_journals
 from harness.faults.owner import is_live, same_stack, who
 from harness.platforms.stack import Stack
+from harness.spec.errors import InfrastructureMissing
 
 log = logging.getLogger(__name__)
 

@@ -15,18 +15,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
-from datetime import datetime, timezone
 
 import gevent
 
-from harness.spec.errors import HarnessError
 from harness.faults.journal import Journal
 from harness.faults.kinds import FaultKind, parsed_params
 from harness.faults.registry import KINDS, driver
 from harness.faults.together import at_once
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, Scenario
+from harness.spec.errors import HarnessError
 
 log = logging.getLogger(__name__)
 Event = Callable[..., None]  # recorder.event(kind, match_s, **fields)
@@ -129,7 +129,7 @@ class FaultTimeline:
             self.journal.add(run.entry_id, {
                 "fault": fault.name, "kind": kind.name, "target": fault.target,
                 "context": self.contexts[kind.driver], "undo": run.undo,
-                "journalled_utc": datetime.now(timezone.utc).isoformat()})
+                "journalled_utc": datetime.now(UTC).isoformat()})
         except HarnessError as error:
             self._failed(run, error)
             return None
@@ -138,6 +138,7 @@ class FaultTimeline:
     def _inject(self, run: FaultRun, params: dict) -> None:
         fault, kind = run.fault, run.kind
         started = self._now()
+        assert run.undo is not None  # _prepare planned it
         try:
             said = self.drivers[kind.driver].apply(kind, params, run.undo)
         except HarnessError as error:
@@ -173,6 +174,7 @@ class FaultTimeline:
             return
         started = self._now()
         said = self.drivers[run.kind.driver].revert(run.undo)
+        assert run.entry_id is not None  # journalled as soon as its undo was planned
         self.journal.remove(run.entry_id)
         run.undo = None
         if run.status != "injected":  # failed, or the run ended before its moment
@@ -194,7 +196,7 @@ class FaultTimeline:
                 run.status = "not injected (the run ended first)"
         problems = []
         outcomes = at_once([partial(self._revert, run) for run in self.runs])
-        for run, error in zip(self.runs, outcomes):
+        for run, error in zip(self.runs, outcomes, strict=True):
             if error is None:
                 continue
             if not isinstance(error, HarnessError):

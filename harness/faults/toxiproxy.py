@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.spec.errors import HarnessError
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind, no_params
-from harness.spec.fields import Choice, Number, Record, Time
 from harness.platforms.links import STREAMS, Links
-
+from harness.spec.errors import HarnessError
+from harness.spec.fields import Choice, Number, Record, Time
 
 _MS = 1000.0
 

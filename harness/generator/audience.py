@@ -60,8 +60,8 @@ def shape(scenario: Scenario, wall_duration: float, stride: int = 1) -> LoadTest
 
 def begin(user_classes: list[type], zero: float) -> None:
     """Tell the run's clock (if its viewers have one) the run's zero, time.monotonic()."""
-    clocks = {id(c.settings.clock): c.settings.clock for c in user_classes
-              if getattr(c, "settings", None) is not None and c.settings.clock is not None}
+    shared = [getattr(c, "settings", None) for c in user_classes]
+    clocks = {id(s.clock): s.clock for s in shared if s is not None and s.clock is not None}
     for clock in clocks.values():
         clock.begin(zero)
 
@@ -93,6 +93,7 @@ def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge
     found = user_classes(settings, CLIENTS, audience.clients, api_users, edge, audience.fidelity)
     schedule = Schedule(scenario)
     if schedule.arrivals:
+        assert clock is not None  # arrivals open the audience, which has the run's clock
         queue = ArrivalQueue(schedule.of_process(index, stride), clock)
         found.append(pool_class(settings, queue, schedule.pool(stride), CLIENTS,
                                 audience.fidelity, edge))

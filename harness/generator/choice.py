@@ -17,8 +17,8 @@ from harness.generator.plan import plan_of
 from harness.generator.source import LocalSource, WindowSource
 from harness.generator.spawn import LocalWorkers, free_port
 from harness.load import journey
-from harness.platforms.hosts import LOOPBACK
 from harness.load.collector import Collector
+from harness.platforms.hosts import LOOPBACK
 from harness.scenario import Scenario
 
 EXPECT_TIMEOUT = 60.0

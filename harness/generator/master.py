@@ -23,7 +23,6 @@ from locust.exception import RPCError
 from locust.rpc import Message
 from locust.runners import STATE_MISSING, MasterRunner
 
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.generator.address import Address
 from harness.generator.merge import Merger
 from harness.generator.plan import Plan
@@ -31,6 +30,7 @@ from harness.generator.source import Measured, Note
 from harness.generator.spawn import STOP_WAIT, LocalWorkers
 from harness.load.collector import Collector
 from harness.measure.window import Window
+from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 log = logging.getLogger(__name__)
 

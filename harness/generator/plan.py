@@ -15,14 +15,15 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from harness import scenario as scenarios
-from harness.spec.errors import InvalidInput
 from harness.load import journey
 from harness.scenario import Scenario
 from harness.scenario.model import real_time_spans
+from harness.spec.errors import InvalidInput
 
 # Keys of a resolved scenario that only the master acts on.
 MASTER_ONLY = ("platform", "targets", "slos", "faults", "halt_if")
@@ -43,7 +44,7 @@ class Plan:
                           for path, data in self.files.items()}}
 
     @classmethod
-    def from_message(cls, data: object) -> Plan:
+    def from_message(cls, data: Any) -> Plan:  # whatever arrived: every use is checked
         """The plan the master sent; InvalidInput when it is not one."""
         try:
             files = {str(path): base64.b64decode(text, validate=True)
@@ -51,8 +52,9 @@ class Plan:
             plan = cls(dict(data["document"]), data["edge"], files, int(data["stride"]),
                        int(data["index"]))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise InvalidInput(f"the master sent no usable plan ({error.__class__.__name__}: "
-                               f"{error}); are master and worker the same kickoff version?")
+            raise InvalidInput(
+                f"the master sent no usable plan ({error.__class__.__name__}: "
+                f"{error}); are master and worker the same kickoff version?") from error
         if not 0 <= plan.index < plan.stride:
             raise InvalidInput(f"the master sent slot {plan.index} of {plan.stride}; a slot is "
                                f"0 to the number of workers - 1")

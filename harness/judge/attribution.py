@@ -30,14 +30,14 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.spec.jsonlines import read_records
-from harness.runfolder.manifest import CONTROLS, reseal
-from harness.measure.metrics import known_metric
-from harness.runfolder.recorder import WINDOWS, Second
 from harness.judge.regression import NOISE, TOLERANCE
-from harness.measure.units import format_value
-from harness.measure.truth import GENERATOR_BOUND
 from harness.judge.verdict import FAIL, NO_DATA, judged, run_marks, span_of
+from harness.measure.metrics import checked_metric
+from harness.measure.truth import GENERATOR_BOUND
+from harness.measure.units import format_value
+from harness.runfolder.manifest import CONTROLS, reseal
+from harness.runfolder.recorder import WINDOWS, Second
+from harness.spec.jsonlines import read_records
 
 SUFFIX = ".windows.jsonl"
 FAULT, LOAD, BOTH, UNKNOWN = "fault", "load", "both", "unknown"
@@ -96,7 +96,7 @@ def _cause(row: dict, figures: Sequence[dict], faulted: bool) -> tuple[str, dict
         worst = max(broken, key=lambda f: f["value"] * (1 if row["op"] == "max" else -1))
         if row["observed"] is None or not faulted:  # no fault to make it worse
             return LOAD, worst
-        unit = known_metric(row["metric"]).unit
+        unit = checked_metric(row["metric"]).unit
         beyond = _worse_by(row, worst["value"])
         relative = beyond / abs(worst["value"]) if worst["value"] else 1.0
         return (BOTH if beyond > NOISE[unit] and relative > TOLERANCE else LOAD), worst

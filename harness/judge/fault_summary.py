@@ -77,7 +77,10 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             others = [w for other, w in windows.items() if other != name and w is not None]
             found = recovery(seconds, window, others)
             fault.update(found.to_json())
-            reference = window.injected if found.recovery_from == "inject" else window.reverted
+            # recovery counts from the revert only when there was one
+            reverted = window.reverted
+            reference = (reverted if found.recovery_from == "revert" and reverted is not None
+                         else window.injected)
             if hit[name]:  # a fault marked by hand names no component the run watches
                 fault["component_healthy_after_s"] = healthy_after(
                     transitions, hit[name], window.injected, reference)

@@ -9,11 +9,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from harness.judge.verdict import threshold_of
 from harness.measure import shapes
+from harness.measure.metrics import known_metric
 from harness.spec.document import read_document
 from harness.spec.errors import InvalidInput
-from harness.measure.metrics import known_metric
-from harness.judge.verdict import threshold_of
 
 
 def _load(path: Path) -> Any:

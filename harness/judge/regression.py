@@ -14,11 +14,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.runfolder import manifest
 from harness.measure import shapes
-from harness.spec.errors import InvalidInput
+from harness.measure.metrics import checked_metric, known_metric
 from harness.measure.truth import GENERATOR_BOUND
-from harness.measure.metrics import known_metric
+from harness.runfolder import manifest
+from harness.spec.errors import InvalidInput
 from harness.spec.safe_files import read_regular
 
 TOLERANCE = 0.2  # relative: 20% worse than the baseline
@@ -43,14 +43,16 @@ def deltas(current: Sequence[dict], baseline: Sequence[dict],
         if old is None:
             found.append(_one_sided(row, "this run", tolerance))
             continue
-        metric = known_metric(row["metric"])
+        metric = checked_metric(row["metric"])
         new_value, old_value = row["observed"], old["observed"]
         change = None
         worse = False
         if new_value is not None and old_value is not None:
-            difference = new_value - old_value if metric.better == "lower" else old_value - new_value
+            difference = (new_value - old_value if metric.better == "lower"
+                          else old_value - new_value)
             change = (new_value - old_value) / old_value if old_value else None
-            relative = difference / abs(old_value) if old_value else (1.0 if difference > 0 else 0.0)
+            relative = (difference / abs(old_value) if old_value
+                        else (1.0 if difference > 0 else 0.0))
             worse = difference > NOISE[metric.unit] and relative > tolerance
         bound = _generator_bound(row, old)
         found.append({"judged_for": row["judged_for"], "metric": row["metric"],

@@ -5,17 +5,17 @@ from the run folder (windows.jsonl) with the same result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
+from itertools import groupby, pairwise
 from pathlib import Path
 
-from harness.measure.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.judge.fault_summary import fault_summaries
+from harness.measure.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.measure.cause import words as cause_words
+from harness.measure.metrics import checked_metric, metric_names
 from harness.measure.saturation import run_summary
-from harness.measure.metrics import known_metric, metric_names
 from harness.platforms.usage import usage_line
-from harness.spec.quantities import match_clock
 from harness.runfolder.recorder import Second, utc
+from harness.spec.quantities import match_clock
 from harness.spec.shown import escaped, table
 
 # 3: request groups are the run's (request_groups), not a fixed four;
@@ -103,7 +103,7 @@ def shape_deviation(seconds: Sequence[Second]) -> int:
     """The most the viewer count strayed from the profile, allowing it one
     second to follow (the shape asks each second for the next second's count)."""
     worst = 0
-    for before, now in zip(seconds, seconds[1:]):
+    for before, now in pairwise(seconds):
         low = min(before.target_viewers, now.target_viewers)
         high = max(before.target_viewers, now.target_viewers)
         worst = max(worst, low - now.viewers, now.viewers - high)
@@ -163,7 +163,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "phases": phases,
         "overall": overall,
         "request_groups": list(groups),
-        "metric_units": {name: known_metric(name).unit for name in metric_names(groups)},
+        "metric_units": {name: checked_metric(name).unit for name in metric_names(groups)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
         "generator": run_summary((s.window.second, s.window.generator) for s in seconds),
@@ -213,7 +213,7 @@ def console_tables(summary: dict) -> str:
          f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
          f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"],
          span["attempts_ended"]]
-        + [_fmt(span["metrics"][key], known_metric(key).unit) for key, _ in VIEWER_COLUMNS]
+        + [_fmt(span["metrics"][key], checked_metric(key).unit) for key, _ in VIEWER_COLUMNS]
         for span in spans]
     viewers = table(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
                        + [label for _, label in VIEWER_COLUMNS]) + "\n" + ATTEMPTS_NOTE
@@ -223,13 +223,16 @@ def console_tables(summary: dict) -> str:
                                                "p50", "p95", "p99"])
     errors = summary["overall"]["errors"]
     if errors:
-        requests += "\nfailed requests: " + escaped(", ".join(f"{why} x{n}" for why, n in errors.items()))
+        requests += "\nfailed requests: " + escaped(
+            ", ".join(f"{why} x{n}" for why, n in errors.items()))
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
-        requests += "\nfailed starts: " + escaped(", ".join(f"{why} x{n}" for why, n in reasons.items()))
+        requests += "\nfailed starts: " + escaped(
+            ", ".join(f"{why} x{n}" for why, n in reasons.items()))
     broken = summary["overall"].get("playback_failure_reasons")
     if broken:
-        requests += "\nfailed playbacks: " + escaped(", ".join(f"{why} x{n}" for why, n in broken.items()))
+        requests += "\nfailed playbacks: " + escaped(
+            ", ".join(f"{why} x{n}" for why, n in broken.items()))
     notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
                                booking_line(summary["overall"])) if line]
     machine = escaped(generator_line(summary))
@@ -282,7 +285,7 @@ def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, s
     rows = []
     for label, suffix in [*((g, f".{g}") for g in summary["request_groups"]),
                           ("all requests", "")]:
-        rows.append((label, [(metrics[f"{kind}{suffix}"], known_metric(kind).unit)
+        rows.append((label, [(metrics[f"{kind}{suffix}"], checked_metric(kind).unit)
                              for kind in REQUEST_COLUMNS]))
     return rows
 

@@ -68,11 +68,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from harness.measure.aggregate import groups_of, metrics_of
+from harness.measure.metrics import area_of, checked_metric, group_of
 from harness.measure.saturation import Marks, SpanMarks, in_span, marks
 from harness.measure.truth import GENERATOR_BOUND
-from harness.measure.metrics import area_of, group_of, known_metric
-from harness.spec.quantities import format_time, parse_percent, parse_time
 from harness.runfolder.recorder import Second
+from harness.spec.quantities import format_time, parse_percent, parse_time
 from harness.spec.shown import escaped
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
@@ -120,7 +120,12 @@ def threshold_of(written: float | str) -> float:
     if isinstance(written, (int, float)):
         return float(written)
     ratio = parse_percent(written)
-    return ratio if ratio is not None else parse_time(written)
+    if ratio is not None:
+        return ratio
+    seconds = parse_time(written)
+    if seconds is None:  # the scenario was validated: a threshold is a ratio or a time
+        raise ValueError(f"{written!r} is not a threshold")
+    return seconds
 
 
 # --- spans ----------------------------------------------------------------------
@@ -181,7 +186,8 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
     if phase == "baseline":
         first = min((f["injected_second"] for f in faults
                      if f.get("injected_second") is not None), default=math.inf)
-        return "baseline (before the first fault)", [s for s in calm if s.window.second + 1 <= first]
+        return ("baseline (before the first fault)",
+                [s for s in calm if s.window.second + 1 <= first])
     named = peak if phase == "peak" else phase
     return (f"peak ({named})" if phase == "peak" else named), [s for s in calm if s.phase == named]
 
@@ -213,7 +219,7 @@ def _clean(metric: str, steady_seconds: Sequence[Second], steady: float | None,
     """The steady figure without the stalls' effect (see the module's docstring)."""
     if steady is None or not span.stalls:
         return steady
-    if known_metric(metric).unit == "s":
+    if checked_metric(metric).unit == "s":
         delays = span.delays
         return figure_of(metric, [replace(s, window=s.window.shortened(delays[s.window.second]))
                                   if s.window.second in delays else s for s in steady_seconds])
@@ -260,7 +266,7 @@ def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], fault
     span, chosen = span_of(objective.phase, seconds, faults, peak)
     return {"judged_for": judged_for, "phase": objective.phase, "span": span,
             "seconds": len(chosen), "metric": objective.metric,
-            "unit": known_metric(objective.metric).unit, "op": objective.op,
+            "unit": checked_metric(objective.metric).unit, "op": objective.op,
             "threshold": objective.threshold,
             **judged(objective.metric, objective.op, objective.threshold, chosen, found),
             "default": objective.default}
@@ -291,7 +297,8 @@ def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dic
         result = FAIL
         why = ("recovery could not be measured (no baseline band)" if fault.get(
             "baseline_seconds") == 0 else f"not back in its band within {budget:g} s"
-            if recovered is None else f"recovered after {recovered:g} s, over its {budget:g} s budget")
+            if recovered is None
+            else f"recovered after {recovered:g} s, over its {budget:g} s budget")
     elif bound:
         result = GENERATOR_BOUND
         why = (f"the load generator could have changed {len(bound)} of its SLOs: not judged; "

@@ -86,7 +86,7 @@ class TimedEstimate:
         if self._weight <= 0:
             return None
         return min(average / (1 - 0.5 ** (self._weight / half_life))
-                   for average, half_life in zip(self._averages, self._half_lives))
+                   for average, half_life in zip(self._averages, self._half_lives, strict=True))
 
 
 class Abr:

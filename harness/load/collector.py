@@ -12,9 +12,9 @@ process that made it kept up.
 
 from __future__ import annotations
 
-from harness.measure.truth import Monitor
 from harness.load.fidelity import MANIFEST
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback, Totals
+from harness.measure.truth import Monitor
 from harness.measure.window import Window
 
 

@@ -29,14 +29,17 @@ _SCRATCH = bytearray(CHUNK)  # written to only where MSG_TRUNC does not discard
 def drain(response: FastResponse) -> int:
     """Read the body of `response` to its end, dropping it; its length in bytes."""
     raw = response._response
+    assert raw is not None  # a response that came back has its HTTP message
     length = raw.content_length
     if length is None or raw.message_complete:
         return _through_parser(response)
     received = len(raw._body_buffer)  # what came with the headers
     raw._body_buffer.clear()
     try:
+        sock = raw._sock
+        assert sock is not None  # an unfinished message is on its connection
         while received < length:
-            got = raw._sock.recv_into(_SCRATCH, min(length - received, CHUNK), _DISCARD)
+            got = sock.recv_into(_SCRATCH, min(length - received, CHUNK), _DISCARD)
             if not got:
                 raise HTTPParseError(f"Incomplete response: {received} of {length} bytes")
             received += got

@@ -29,16 +29,28 @@ never holding a segment whole.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from harness.load import cmcd
 from harness.load.clients import ClientProfile, PlayerModel
 from harness.load.playback import JOINING, Playback
 from harness.load.protocol import open_stream
-from harness.load.protocol.model import (AUDIO, MUXED, ManifestError, Resource, Segment, Stream,
-                                         Track, Listing)
+from harness.load.protocol.model import (
+    AUDIO,
+    MUXED,
+    Listing,
+    ManifestError,
+    Resource,
+    Segment,
+    Stream,
+    Track,
+)
 from harness.load.retry import FetchError, TooSlow
+
+if TYPE_CHECKING:
+    from harness.load.protocol.dash import DashStream
 
 Get = Callable[..., bytes]  # (url, group, time_limit s, headers=None) -> body
 # (url, group, time_limit s, headers=None, abandon=False) -> bytes received
@@ -69,7 +81,7 @@ class _Lane:
     """One track being followed: video (or muxed), or the separate audio."""
 
     track: Track
-    window: Listing | None = None
+    window: Listing
     next: int | None = None  # position of the next segment to fetch
     fetched: float = 0.0  # seconds of media fetched so far
     look_at: float = 0.0  # player clock time this lane looks for its next segment (polling models)
@@ -86,6 +98,8 @@ class _Lane:
 
 
 class Player:
+    _cmcd: cmcd.Session | None
+
     def __init__(self, get: Get, clock: Callable[[], float], sleep: Callable[[float], None],
                  playback: Playback, profile: ClientProfile, cmcd: str | None = None,
                  count: Count | None = None) -> None:
@@ -113,27 +127,34 @@ class Player:
         return self.stream.protocol if self.stream else None
 
     @property
+    def _opened(self) -> Stream:
+        """The stream open() read: everything below runs after it."""
+        if self.stream is None:
+            raise RuntimeError("the player has no stream yet (open() comes first)")
+        return self.stream
+
+    @property
     def bandwidths(self) -> list[int]:
         """The renditions' announced bitrates (bits/s, audio included), lowest first."""
-        return [r.bandwidth for r in self.stream.renditions]
+        return [r.bandwidth for r in self._opened.renditions]
 
     @property
     def _bitrates(self) -> list[int]:
         """What the ABR compares: whole renditions, or their video alone."""
         if self.abr.video_only:
-            return [r.video.bandwidth for r in self.stream.renditions]
+            return [r.video.bandwidth for r in self._opened.renditions]
         return self.bandwidths
 
     # --- requests -------------------------------------------------------------
 
-    def _document(self, url: str, keys: dict[str, object]) -> bytes:
+    def _document(self, url: str, keys: Mapping[str, object]) -> bytes:
         """A playlist's or MPD's body."""
         url, headers = self._addressed(url, keys, None)
         return self._get(url, "playlist", None, headers=headers)
 
     media_group = "segment"  # the request group media bodies are counted under
 
-    def _media(self, url: str, limit: float | None, keys: dict[str, object],
+    def _media(self, url: str, limit: float | None, keys: Mapping[str, object],
                byterange: tuple[int, int] | None, abandon: bool = False) -> int:
         """A media body (segment, init segment, key): the bytes received. `abandon`:
         `limit` is when the player gives the download up to step down, not a failure."""
@@ -150,7 +171,7 @@ class Player:
         """A media download, for the throughput estimate."""
         self.abr.add(size_bytes, seconds)
 
-    def _addressed(self, url: str, keys: dict[str, object],
+    def _addressed(self, url: str, keys: Mapping[str, object],
                    byterange: tuple[int, int] | None) -> tuple[str, dict[str, str] | None]:
         """The URL and headers of a request: its byte range and CMCD data."""
         headers = {"Range": f"bytes={byterange[0]}-{byterange[1]}"} if byterange else {}
@@ -159,7 +180,7 @@ class Player:
             headers.update(extra)
         return url, headers or None
 
-    def _cmcd_keys(self, keys: dict[str, object]) -> dict[str, object]:
+    def _cmcd_keys(self, keys: Mapping[str, object]) -> dict[str, object]:
         stream = self.stream
         keys = {**keys, "su": self.playback.state == JOINING}
         if stream is not None:
@@ -190,8 +211,8 @@ class Player:
             self.model = self.profile.model(protocol)  # its retries load the rest
             return self.model.live
 
-        self.stream = open_stream(url, self._load, self._clock, live)
-        self.playback.protocol = self.stream.protocol
+        self.stream = stream = open_stream(url, self._load, self._clock, live)
+        self.playback.protocol = stream.protocol
         self.playback.startup_buffer = self.model.startup_buffer
         self.playback.resume_buffer = self.model.resume_buffer
         self.playback.resume_most = self.model.resume_doubles_to
@@ -200,9 +221,10 @@ class Player:
         self.current = self.abr.first(self._bitrates)
         if self.model.setup_s:  # the browser player sets up before it works out where to start
             self._sleep(self.model.setup_s)
-        self._lanes = [_Lane(track) for track in self.stream.renditions[self.current].tracks]
-        for lane in self._lanes:
-            lane.window = self.stream.window(lane.track)
+        self._lanes = []
+        for track in stream.renditions[self.current].tracks:
+            lane = _Lane(track, stream.window(track))
+            self._lanes.append(lane)
             lane.segment()
         # the media before the live point, in the first segment, is never played
         self._credited = self._lanes[0].window.live_offset
@@ -235,7 +257,7 @@ class Player:
     def _polls(self) -> bool:
         """Whether each track looks for its next segment on a timer of its own
         (dash.js: a schedule timer per media type)."""
-        return self.stream.protocol == "dash" and self.model.live.poll_s is not None
+        return self._opened.protocol == "dash" and self.model.live.poll_s is not None
 
     def _poll(self, going: list[_Lane]) -> None:
         """The due track with the least buffered fetches its next segment if it
@@ -245,13 +267,16 @@ class Player:
         moment a segment comes out, before the MPD lists every track's).
         The video rendition is chosen at each look (dash.js's schedule asks its
         ABR then), with what is buffered at that moment."""
+        stream = cast("DashStream", self._opened)  # only DASH tracks poll (_polls)
+        poll_s = self.model.live.poll_s
+        assert poll_s is not None  # _polls
         now = self._clock()
-        if now >= self.stream.reload_at:  # the MPD's own refresh timer (dash.js's ManifestUpdater)
+        if now >= stream.reload_at:  # the MPD's own refresh timer (dash.js's ManifestUpdater)
             self._reload(self._lanes[0])
             return
         due = [lane for lane in going if lane.look_at <= now]
         if not due:
-            self._sleep(min(min(lane.look_at for lane in going), self.stream.reload_at) - now)
+            self._sleep(min(min(lane.look_at for lane in going), stream.reload_at) - now)
             return
         lane = min(due, key=lambda candidate: candidate.fetched)
         if lane is self._lanes[0]:
@@ -261,12 +286,12 @@ class Player:
         if segment is not None and self._ahead(lane) < MAX_BUFFER:
             self._download(lane, segment)
         else:
-            lane.look_at = now + self.model.live.poll_s
+            lane.look_at = now + poll_s
 
     def _reload(self, lane: _Lane) -> None:
         """The lane's newer window; a failed load is the model's to handle."""
         try:
-            lane.window = self.stream.window(lane.track)
+            lane.window = self._opened.window(lane.track)
         except FetchError as error:
             self._failed_for_good(error)
 
@@ -274,16 +299,17 @@ class Player:
         """A request failed after the model's retries: another rendition
         (hls.js), or wait and ask again (dash.js: that track, at its next look),
         else the attempt fails."""
+        poll_s = self.model.live.poll_s
         if self.model.keep_trying:
-            if self._polls and lane is not None:
-                lane.look_at = self._clock() + self.model.live.poll_s
+            if self._polls and lane is not None and poll_s is not None:
+                lane.look_at = self._clock() + poll_s
             else:
-                self._sleep(self.model.live.poll_s or IDLE)
+                self._sleep(poll_s or IDLE)
             return
         if not self.model.failover:
             raise error
         self._failed.add(self.current)
-        count = len(self.stream.renditions)
+        count = len(self._opened.renditions)
         # hls.js's order: the next lower rendition first, then round from the top
         candidates = [(self.current - k) % count for k in range(1, count)]
         left = [rendition for rendition in candidates if rendition not in self._failed]
@@ -326,14 +352,15 @@ class Player:
         keys = {"ot": _OBJECT.get(lane.track.kind, cmcd.VIDEO), "d": round(segment.duration * 1000),
                 "br": cmcd.kbps(lane.track.bandwidth), "bl": cmcd.rounded_ms(self._ahead(lane)),
                 "tb": cmcd.kbps(lane.track.bandwidth if lane is not self._lanes[0] else
-                                max(r.video.bandwidth for r in self.stream.renditions))}
+                                max(r.video.bandwidth for r in self._opened.renditions))}
 
         def fetch() -> int:
             try:
                 return self._media(segment.uri, limit, keys, segment.byterange, not lowest)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
-                    raise FetchError(str(slow), reason=f"segment cut off after {limit:g} s") from None
+                    raise FetchError(str(slow),
+                                     reason=f"segment cut off after {limit:g} s") from None
                 raise
 
         started = self._clock()
@@ -373,7 +400,7 @@ class Player:
         lane.fetched += segment.duration
         lane.next = segment.position + 1
         # kbps of what plays: as announced, else (a bare media playlist) bytes over media time
-        announced = self.stream.renditions[self.current].bandwidth
+        announced = self._opened.renditions[self.current].bandwidth
         self._credit(finished, announced / 1000 if announced else
                      received * 8 / segment.duration / 1000)
         if not self._polls:  # a polling player chooses when it asks for the next one
@@ -397,7 +424,10 @@ class Player:
         if rendition == self.current:
             return
         self.current = rendition
-        for lane, track in zip(self._lanes, self.stream.renditions[rendition].tracks):
+        # Renditions may differ in track count (muxed or with separate audio): the
+        # lanes the player has follow the new rendition's tracks as far as they go.
+        tracks = self._opened.renditions[rendition].tracks
+        for lane, track in zip(self._lanes, tracks, strict=False):
             if lane.track != track:
                 lane.track = track
                 self._reload(lane)

@@ -19,6 +19,7 @@ from harness.scenario import AudiencePoint
 
 def viewers_at(points: Sequence[AudiencePoint], match_seconds: float, scale: float = 1.0) -> int:
     """Concurrent viewers the profile wants at a match offset."""
+    wanted: float
     if match_seconds <= points[0].at:
         wanted = points[0].viewers
     elif match_seconds >= points[-1].at:

@@ -46,7 +46,9 @@ from harness.load.drain import drain
 from harness.load.entry import Entry
 from harness.load.fidelity import FULL, PLAYERS
 from harness.load.journey.http import Fetch, Response, cookies_set, read_body
+from harness.load.journey.model import Viewer as JourneyViewer
 from harness.load.journey.newcomers import newcomer, run_token
+from harness.load.journey.trip import CodeTrip, DataTrip
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow
@@ -85,10 +87,17 @@ class AudienceSettings:
     leaving: Sequence[Leaving] = ()  # audience.leaving: moments viewers leave the player
     clock: RunClock | None = None  # the run's match time, with leaving moments or arrivals
 
-    def who(self, number: int, client: str, subscriber: bool) -> journey.Viewer:
+    def who(self, number: int, client: str, subscriber: bool) -> JourneyViewer:
         accounts = self.journey.accounts if self.journey else None
         return journey.Viewer(number, client, subscriber, self.event,
                               accounts.for_viewer(number) if accounts else None)
+
+    def start_trip(self, fetch: Fetch, who: JourneyViewer) -> DataTrip | CodeTrip:
+        """A viewer's trip through the run's journey (JourneyFailed when a class
+        will not start); only a run with a journey starts trips."""
+        if self.journey is None:
+            raise RuntimeError("a run without a journey starts no trips")
+        return journey.start(self.journey, fetch, who, gevent.sleep)
 
 
 def viewer_rng(seed: int, number: int) -> random.Random:
@@ -260,7 +269,7 @@ class Viewer(_App):
         self.attempts = 0
         self.playback: Playback | None = None
         self.player: Player | None = None  # the attempt's (harness calibrate looks at it)
-        self.trip: journey.trip.DataTrip | journey.trip.CodeTrip | None = None
+        self.trip: DataTrip | CodeTrip | None = None
 
     def on_stop(self) -> None:
         if self.playback is not None:  # stopped by the shape mid-attempt: a normal leave
@@ -302,12 +311,14 @@ class Viewer(_App):
     def visit(self, visits: Sequence[Stay]) -> None:
         """Away until each stay starts, watching during it; on leaving, the
         journey's leaving flow (if the stay names one)."""
+        clock = self.settings.clock
+        assert clock is not None  # stays are in match time: a run with them has its clock
         for stay in visits:
-            gevent.sleep(until(self.settings.clock, stay.start))
+            gevent.sleep(until(clock, stay.start))
             self.arrive()
             left = Left()
             try:
-                with gevent.Timeout(until(self.settings.clock, stay.end), left):
+                with gevent.Timeout(until(clock, stay.end), left):
                     self.watch_on()
             except Left as over:
                 if over is not left:
@@ -326,7 +337,7 @@ class Viewer(_App):
         trip = self.trip
         if trip is None:
             try:
-                trip = journey.start(self.settings.journey, self.request, self.who, gevent.sleep)
+                trip = self.settings.start_trip(self.request, self.who)
             except journey.JourneyFailed:  # a journey class that will not start
                 return
         trip.leave(flow)
@@ -351,7 +362,9 @@ class Viewer(_App):
                 player.open(url)
                 while playback.state == JOINING:
                     player.step()
-            collector.started(playback.startup_time, client)
+            startup = playback.startup_time
+            assert startup is not None  # out of JOINING: the first frame showed
+            collector.started(startup, client)
             self.keep_watching(player, trip.repeats() if trip else [])
         except GaveUp:
             if not entry.done(collector, failed=True):
@@ -371,8 +384,7 @@ class Viewer(_App):
             self.playback = None
         return True
 
-    def stream(self, fetch: Fetch) -> tuple[journey.trip.DataTrip | journey.trip.CodeTrip | None,
-                                            str]:
+    def stream(self, fetch: Fetch) -> tuple[DataTrip | CodeTrip | None, str]:
         """The trip through the journey (None for a bare stream), its requests
         made with `fetch`, and the stream's URL."""
         if self.settings.stream:
@@ -382,9 +394,9 @@ class Viewer(_App):
         if self.newcomer:  # a sign-up of this attempt's own
             who = dataclasses.replace(who, newcomer=newcomer(
                 self.settings.seed, self.settings.token, who.number, self.attempts))
-        trip = journey.start(self.settings.journey, fetch, who, gevent.sleep)
+        trip = self.settings.start_trip(fetch, who)
         self.trip = trip  # its variables so far serve a leaving flow
-        return trip, urljoin(self.host, trip.playback_url())
+        return trip, urljoin(self.host or "", trip.playback_url())
 
     def keep_watching(self, player: Player, repeats: journey.trip.Repeats) -> None:
         """Play on, running the journey's while-watching flows when they are
@@ -403,11 +415,12 @@ class ApiUser(_App):
 
     abstract = True
     kind: str
+    trip: DataTrip | CodeTrip | None
 
     def on_start(self) -> None:
         who = self.settings.who(next(self.settings.api_numbers), "", False)
         try:
-            self.trip = journey.start(self.settings.journey, self.request, who, gevent.sleep)
+            self.trip = self.settings.start_trip(self.request, who)
         except journey.JourneyFailed:  # a journey class that will not start: no rounds
             self.trip = None
 
@@ -419,7 +432,8 @@ class ApiUser(_App):
 
 def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
                  shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str, fidelity: Mapping[str, str] | None = None) -> list[type[_App]]:
+                 host: str | None, fidelity: Mapping[str, str] | None = None
+                 ) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
     weighted by its share, of its `fidelity` tier (default full), and a
     fixed number of each kind of API user."""

@@ -120,6 +120,15 @@ def known_metric(name: str) -> Metric | None:
     return metric(name, [group] if group is not None and is_group(group) else [])
 
 
+def checked_metric(name: str) -> Metric:
+    """known_metric() of a name checked before as a metric's (a validated
+    scenario's SLOs and halt conditions, a summary's rows)."""
+    found = known_metric(name)
+    if found is None:
+        raise ValueError(f"{name!r} is not a metric")
+    return found
+
+
 def metric_names(groups: Iterable[str]) -> list[str]:
     """Every metric's name for these groups, in catalogue order: viewer
     metrics, then each request kind over all requests and per group."""

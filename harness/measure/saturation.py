@@ -71,12 +71,14 @@ def marks(truths: Truths) -> Marks:
             if truth is not None and truth.over_bounds}
     sustained: set[int] = set()
     stretch: list[int] = []
-    for number in sorted(over) + [math.inf]:
+    for number in sorted(over):
         if stretch and number != stretch[-1] + 1:
             if len(stretch) >= SUSTAINED_S:
                 sustained.update(stretch)
             stretch = []
         stretch.append(number)
+    if len(stretch) >= SUSTAINED_S:
+        sustained.update(stretch)
     return Marks(over, frozenset(sustained))
 
 

@@ -34,6 +34,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
+from typing import TypeVar
 
 import gevent
 
@@ -59,7 +60,11 @@ def over_bounds(cpu_cores: float, lag_p99_s: float) -> bool:
     return cpu_cores >= CPU_BOUND or lag_p99_s > LAG_BOUND_S
 
 
-def _worst(values: Iterable[float | int | None], pick: Callable) -> float | int | None:
+_Number = TypeVar("_Number", int, float)
+
+
+def _worst(values: Iterable[_Number | None],
+           pick: Callable[[list[_Number]], _Number]) -> _Number | None:
     known = [v for v in values if v is not None]
     return pick(known) if known else None
 
@@ -114,16 +119,21 @@ class GeneratorTruth:
         if not required <= set(data) or not set(data) <= required | set(MACHINE_FIELDS):
             raise ValueError(f"{where}: wants {', '.join(sorted(required))} (and the "
                              f"machine's {', '.join(MACHINE_FIELDS)})")
+        def amount(name: str) -> float:
+            return shapes.number(data[name], f"{where}.{name}", 0.0, shapes.MOST)
+
+        def share(name: str) -> float | None:
+            return (None if data.get(name) is None
+                    else shapes.number(data[name], f"{where}.{name}", 0.0, 1.0))
+
+        def count(name: str) -> int | None:
+            return None if data.get(name) is None else shapes.count(data[name], f"{where}.{name}")
+
         truth = cls(shapes.count(data["processes"], f"{where}.processes"),
                     shapes.count(data["over_bounds"], f"{where}.over_bounds"),
-                    *(shapes.number(data[name], f"{where}.{name}", 0.0, shapes.MOST)
-                      for name in ("cpu_cores", "cpu_max_cores", "lag_p99_s")),
-                    *(None if data.get(name) is None else
-                      shapes.number(data[name], f"{where}.{name}", 0.0, 1.0)
-                      for name in ("machine_idle_share", "machine_steal_share")),
-                    *(None if data.get(name) is None else shapes.count(data[name],
-                                                                       f"{where}.{name}")
-                      for name in ("run_queue", "cpus")))
+                    amount("cpu_cores"), amount("cpu_max_cores"), amount("lag_p99_s"),
+                    share("machine_idle_share"), share("machine_steal_share"),
+                    count("run_queue"), count("cpus"))
         if truth.over_bounds > truth.processes:
             raise ValueError(f"{where}.over_bounds: {truth.over_bounds} is more than its "
                              f"{truth.processes} processes")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from harness.measure import shapes
-from harness.measure.truth import GeneratorTruth, merged as merged_truth
 from harness.measure.histogram import Histogram
 from harness.measure.metrics import is_group
+from harness.measure.truth import GeneratorTruth
+from harness.measure.truth import merged as merged_truth
 
 
 @dataclass
@@ -188,8 +190,9 @@ class Window:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"window.{unknown[0]}: not a field of a window")
-        plain = {name: check(data[name], f"window.{name}") for name, check in _PLAIN.items()
-                 if name in data}
+        # each field's own check gives it its type (a count, a number)
+        plain: dict[str, Any] = {name: check(data[name], f"window.{name}")
+                                 for name, check in _PLAIN.items() if name in data}
         if "second" not in plain:
             raise ValueError("window.second: missing")
         if plain.get("booking_failures", 0) > plain.get("booking_attempts", 0):

@@ -23,20 +23,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.spec.errors import InvalidInput
 from harness.faults.registry import KINDS, outage_kind
-from harness.spec.fields import did_you_mean
 from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
 from harness.orchestrate.capacity_report import write_report
-from harness.orchestrate.capacity_search import (BOUND, BROKE, HELD, Found, Plan, Resolution,
-                                                 Step, search)
+from harness.orchestrate.capacity_search import (
+    BOUND,
+    BROKE,
+    HELD,
+    Found,
+    Plan,
+    Resolution,
+    Step,
+    search,
+)
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
-from harness.runfolder.recorder import utc
 from harness.run.session import RunOptions, acquire_target, fresh_folder, run
-from harness.spec.safe_files import write_replacing
+from harness.runfolder.recorder import utc
 from harness.scenario import Scenario
+from harness.spec.errors import InvalidInput
+from harness.spec.fields import did_you_mean
+from harness.spec.safe_files import write_replacing
 
 log = logging.getLogger(__name__)
 CAPACITY_JSON = "capacity.json"
@@ -94,6 +102,8 @@ def _base(scenario: Scenario, options: CapacityOptions) -> tuple[Scenario, str |
 def _plan(base: Scenario, options: CapacityOptions) -> Plan:
     """The search's plan; InvalidInput for levels the scenario cannot run."""
     on_viewers = options.axis == "viewers"
+    own: float  # where the search starts by default; the level it steps down to at most
+    lowest: float
     if on_viewers:
         own, lowest = variants.peak_viewers(base), 1.0
     else:

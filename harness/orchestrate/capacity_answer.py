@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import math
 
-from harness.orchestrate.capacity_level import Level
-from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
-                                                 STOPPED_BOUND, Found)
 from harness.measure.units import format_value
+from harness.orchestrate.capacity_level import Level
+from harness.orchestrate.capacity_search import (
+    BISECTED,
+    LEVEL_LIMIT,
+    LOWEST_BROKE,
+    NO_BREAK,
+    STOPPED_BOUND,
+    Found,
+)
 from harness.run.session import EXIT_ON_SIGNAL
 
 EXIT_ANSWERED, EXIT_LOWEST_BROKE, EXIT_BOUND = 0, 1, 3

@@ -20,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from harness.judge.recorded_scenario import read_scenario
+from harness.judge.verdict import PASS, judge
 from harness.measure.truth import GENERATOR_BOUND
 from harness.orchestrate.capacity_search import BOUND, BROKE, HELD, INTERRUPTED
 from harness.orchestrate.variants import fault_of
-from harness.judge.recorded_scenario import read_scenario
-from harness.runfolder.recorder import read_recorded
 from harness.report.results import SCENARIO
 from harness.run.session import EXIT_ON_SIGNAL, RunResult
-from harness.judge.verdict import PASS, judge
+from harness.runfolder.recorder import read_recorded
 
 PEAK_FIGURES = ("startup_time_p95", "error_ratio", "requests_per_second")
 

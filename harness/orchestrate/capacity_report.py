@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.orchestrate.capacity_search import (BISECTED, LOWEST_BROKE, LEVEL_LIMIT, NO_BREAK,
-                                                 STOPPED_BOUND)
+from harness.judge.summary import generator_line
+from harness.measure.units import format_value
+from harness.orchestrate.capacity_search import (
+    BISECTED,
+    LEVEL_LIMIT,
+    LOWEST_BROKE,
+    NO_BREAK,
+    STOPPED_BOUND,
+)
 from harness.report.html import STYLE
 from harness.report.svg import Axis, Frame, Series, line_chart
 from harness.report.tables import badge
-from harness.measure.units import format_value
 from harness.spec.safe_files import write_replacing
 from harness.spec.shown import markup, table
-from harness.judge.summary import generator_line
 
 REPORT = "report.html"
 # The level badges, in the verdict's colours (harness.report.html's STYLE).

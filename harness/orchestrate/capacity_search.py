@@ -32,10 +32,16 @@ class Step:
     add: float | None = None
 
     def after(self, value: float) -> float:
-        return value * self.factor if self.factor is not None else value + self.add
+        if self.factor is not None:
+            return value * self.factor
+        assert self.add is not None  # a step is one or the other
+        return value + self.add
 
     def before(self, value: float) -> float:
-        return value / self.factor if self.factor is not None else value - self.add
+        if self.factor is not None:
+            return value / self.factor
+        assert self.add is not None  # a step is one or the other
+        return value - self.add
 
     def __str__(self) -> str:
         return f"{self.factor:g}x" if self.factor is not None else f"+{self.add:g}"
@@ -50,7 +56,10 @@ class Resolution:
 
     def reached(self, held: float, broke: float) -> bool:
         gap = broke - held
-        return gap <= (held * self.share if self.share is not None else self.amount)
+        if self.share is not None:
+            return gap <= held * self.share
+        assert self.amount is not None  # a resolution is one or the other
+        return gap <= self.amount
 
     def __str__(self) -> str:
         return f"{self.share:.0%}" if self.share is not None else f"{self.amount:g}"

@@ -29,13 +29,19 @@ from pathlib import Path
 from harness.judge.attribution import store_controls
 from harness.orchestrate.control_page import write_page
 from harness.orchestrate.variants import control_of, named
-from harness.report.results import write_results
 from harness.platforms.registry import stack_of
-from harness.run.session import (EXIT_ON_SIGNAL, RunOptions, RunResult, acquire_target,
-                                 fresh_folder, run)
+from harness.report.results import write_results
+from harness.run.session import (
+    EXIT_ON_SIGNAL,
+    RunOptions,
+    RunResult,
+    acquire_target,
+    fresh_folder,
+    run,
+)
 from harness.run.session import print_result as print_run
-from harness.spec.safe_files import write_replacing
 from harness.scenario import Scenario
+from harness.spec.safe_files import write_replacing
 
 CONTROL_JSON = "control.json"
 ORDER = {"before": ("control", "experiment"),  # the designs (the CLI's choices)

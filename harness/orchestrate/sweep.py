@@ -25,23 +25,34 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.platforms import health
-from harness.spec.errors import InvalidInput
 from harness.faults.side_by_side import check_before_run
 from harness.orchestrate.sweep_faults import SweepFault, sweep_faults
 from harness.orchestrate.sweep_journeys import Journey, journeys_of
-from harness.orchestrate.sweep_matrix import (FAIL, failing_by_second, row_cells,
-                                              single_points_of_failure)
+from harness.orchestrate.sweep_matrix import (
+    FAIL,
+    failing_by_second,
+    row_cells,
+    single_points_of_failure,
+)
 from harness.orchestrate.sweep_report import write_reports
 from harness.orchestrate.sweep_truth import generator_bound
 from harness.orchestrate.variants import held_at_peak, named, peak_viewers, with_faults
+from harness.platforms import health
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
+from harness.run.session import (
+    EXIT_ON_SIGNAL,
+    RunOptions,
+    RunResult,
+    SignalStop,
+    acquire_target,
+    make_run_dir,
+    run,
+)
 from harness.runfolder.recorder import read_seconds, utc
-from harness.run.session import (EXIT_ON_SIGNAL, RunOptions, RunResult, SignalStop, acquire_target,
-                         make_run_dir, run)
-from harness.spec.safe_files import write_replacing
 from harness.scenario import Scenario
+from harness.spec.errors import InvalidInput
+from harness.spec.safe_files import write_replacing
 
 SWEEP = "sweep.json"
 RAMP_S = 2.0  # wall seconds to the held audience
@@ -164,7 +175,7 @@ def _row(fault: SweepFault, result: RunResult, journeys: list[Journey]) -> dict:
            "seconds": result.summary["seconds_recorded"],
            "generator_saturated_s": (result.summary.get("generator") or {}).get(
                "seconds_saturated", 0), "cells": {}}
-    measured = next((f for f in result.summary["faults"] if f["name"] == fault.name), {})
+    measured: dict = next((f for f in result.summary["faults"] if f["name"] == fault.name), {})
     injected, reverted = measured.get("injected_second"), measured.get("reverted_second")
     if injected is None or reverted is None:
         row["error"] = measured.get("status", "not injected")

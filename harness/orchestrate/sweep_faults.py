@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.spec.errors import InvalidInput
 from harness.faults.chaos import targets
 from harness.faults.registry import outage_kind
 from harness.platforms.stack import Stack
 from harness.scenario import Fault
+from harness.spec.errors import InvalidInput
 
 VERBS = {"component": "kill", "link": "cut"}
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from harness.judge.verdict import DEFAULT_DEMAND, DEFAULT_FAULT
 from harness.measure.aggregate import client_metrics, metrics_of
-from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP, group_of, known_metric
+from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP, checked_metric, group_of
+from harness.measure.window import Window
 from harness.orchestrate.variants import fault_of
 from harness.scenario import Scenario
-from harness.judge.verdict import DEFAULT_DEMAND, DEFAULT_FAULT
-from harness.measure.window import Window
 
 _DEFAULTS = {o.metric: o.threshold for o in (*DEFAULT_DEMAND, *DEFAULT_FAULT)}
 # The verdict's own defaults: those for a fault's span where it has them.
@@ -54,7 +54,7 @@ class Check:
 
     @property
     def unit(self) -> str:
-        return known_metric(self.metric).unit
+        return checked_metric(self.metric).unit
 
     @property
     def label(self) -> str:

@@ -44,8 +44,8 @@ def _severity(check: Check, value: float) -> float:
 
 def worst(journey: Journey, figures: dict[str, float | None]) -> dict | None:
     """The checked figure nearest or furthest beyond its threshold; None without data."""
-    measured = [(check, figures[check.metric]) for check in journey.checks
-                if figures.get(check.metric) is not None]
+    measured = [(check, value) for check in journey.checks
+                if (value := figures.get(check.metric)) is not None]
     if not measured:
         return None
     check, value = max(measured, key=lambda pair: _severity(*pair))

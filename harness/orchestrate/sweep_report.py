@@ -8,14 +8,14 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from harness.measure.units import format_value
 from harness.orchestrate.sweep_matrix import FAIL, NO_DATA, NOT_EXERCISED
 from harness.report import HTML, JUNIT
-from harness.report.html import STYLE
 from harness.report.charts import JOURNEY_COLOURS
+from harness.report.html import STYLE
 from harness.report.junit import case, document
 from harness.report.svg import Axis, Frame, Series, Span, line_chart
 from harness.report.tables import badge
-from harness.measure.units import format_value
 from harness.spec.safe_files import write_replacing
 from harness.spec.shown import escaped, markup
 

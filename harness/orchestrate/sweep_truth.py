@@ -22,12 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from harness.judge.verdict import run_marks
 from harness.measure.saturation import in_span
 from harness.orchestrate.sweep_journeys import Journey
 from harness.orchestrate.sweep_matrix import DEGRADED, FAIL, PASS, cell
 from harness.runfolder.recorder import Second
-from harness.judge.verdict import run_marks
-
 
 RANK = {FAIL: 0, DEGRADED: 1, PASS: 2}  # the verdicts a stall can only have made worse
 

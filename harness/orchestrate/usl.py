@@ -37,6 +37,8 @@ class Fit:
     notes: tuple[str, ...] = field(default=())  # what to mind, in words
 
     def predict(self, n: float) -> float:
+        assert self.lam is not None and self.sigma is not None and self.kappa is not None, \
+            f"no fit to predict with: {self.problem}"
         return self.lam * n / (1 + self.sigma * (n - 1) + self.kappa * n * (n - 1))
 
     @property
@@ -48,13 +50,15 @@ class Fit:
     @property
     def extrapolation(self) -> float | None:
         """How far past the measurements the turn lies: peak_n / largest_n."""
-        return None if self.peak_n is None else self.peak_n / self.largest_n
+        if self.peak_n is None or self.largest_n is None:
+            return None
+        return self.peak_n / self.largest_n
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None:
     """Gaussian elimination with partial pivoting; None when singular."""
     size = len(vector)
-    rows = [row[:] + [value] for row, value in zip(matrix, vector)]
+    rows = [row[:] + [value] for row, value in zip(matrix, vector, strict=True)]
     for column in range(size):
         pivot = max(range(column, size), key=lambda r: abs(rows[r][column]))
         if abs(rows[pivot][column]) < 1e-12 * max(1.0, max(abs(v) for v in rows[pivot])):
@@ -62,7 +66,7 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None
         rows[column], rows[pivot] = rows[pivot], rows[column]
         for row in range(column + 1, size):
             factor = rows[row][column] / rows[column][column]
-            rows[row] = [a - factor * b for a, b in zip(rows[row], rows[column])]
+            rows[row] = [a - factor * b for a, b in zip(rows[row], rows[column], strict=True)]
     solution = [0.0] * size
     for row in reversed(range(size)):
         known = sum(rows[row][k] * solution[k] for k in range(row + 1, size))
@@ -78,7 +82,7 @@ def _least_squares(points: Sequence[tuple[float, float]]) -> list[float] | None:
         design.append([weight, weight * (n - 1), weight * n * (n - 1)])
         target.append(weight * n / x)  # = 1: each level's relative error in X
     normal = [[sum(r[i] * r[j] for r in design) for j in range(3)] for i in range(3)]
-    right = [sum(r[i] * t for r, t in zip(design, target)) for i in range(3)]
+    right = [sum(r[i] * t for r, t in zip(design, target, strict=True)) for i in range(3)]
     return _solve(normal, right)
 
 
@@ -128,11 +132,12 @@ def describe(result: Fit) -> list[str]:
              f"κ (coherency) {result.kappa:.4g}, λ {result.lam:.4g} req/s per viewer; "
              f"residuals rms {result.rms_residual:.1%} (largest "
              f"{max(abs(r) for r in result.residuals):.1%})"]
-    if result.peak_n is not None:
+    extrapolation = result.extrapolation
+    if result.peak_n is not None and extrapolation is not None:
         lines.append(f"predicted peak throughput {result.peak_x:,.1f} req/s at N = "
-                     f"{result.peak_n:,.0f} viewers, {result.extrapolation:.2g}x the largest "
+                     f"{result.peak_n:,.0f} viewers, {extrapolation:.2g}x the largest "
                      f"measured level ({result.largest_n:,.0f})"
-                     + ("; an extrapolation, not a measurement" if result.extrapolation > 1.5
+                     + ("; an extrapolation, not a measurement" if extrapolation > 1.5
                         else ""))
     lines += [f"USL: {note}" for note in result.notes]
     return lines

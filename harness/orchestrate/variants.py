@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 from harness import scenario as scenarios
 from harness.load.arrivals.schedule import Schedule
@@ -44,8 +45,9 @@ def rush(scenario: Scenario) -> tuple[int, float] | None:
     second of the run (scale and time_scale applied); None when the curve
     never rises."""
     points, audience = scenario.audience.points, scenario.audience
-    rates = [((b.viewers - a.viewers) * audience.scale / (scenario.wall(b.at) - scenario.wall(a.at)),
-              i) for i, (a, b) in enumerate(zip(points, points[1:])) if b.viewers > a.viewers]
+    rates = [((b.viewers - a.viewers) * audience.scale
+               / (scenario.wall(b.at) - scenario.wall(a.at)), i)
+             for i, (a, b) in enumerate(pairwise(points)) if b.viewers > a.viewers]
     if not rates:
         return None
     rate, index = max(rates)

@@ -13,7 +13,6 @@ from harness.outputs import openmetrics
 from harness.outputs.hooks import Output, RunEvents
 from harness.spec import plugins
 
-
 _OWN = (openmetrics.OUTPUT,)
 _DECLARED = _OWN + tuple(plugins.loaded(
     "kickoff.outputs", lambda value: isinstance(value, Output), "an Output",

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kickoff_stack.sizes import NORMAL, SIZES
-
 from harness.platforms import health
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.platforms.stack import Stack
+from harness.spec.errors import InfrastructureMissing, InvalidInput
+from kickoff_stack.sizes import NORMAL, SIZES
 
 UP_TIMEOUT = 90.0
 STACK_SIZES = tuple(SIZES)  # the sizes of the reference stack (kickoff_stack.sizes)

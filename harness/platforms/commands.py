@@ -20,9 +20,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.load.journey.template import TemplateError, parse
 from harness.spec.document import Document, Where
 from harness.spec.fields import Field, Items, Record, Text, Time, did_you_mean
-from harness.load.journey.template import TemplateError, parse
 from harness.spec.shown import shown
 
 STEPS = ("inject", "revert", "check")
@@ -51,11 +51,13 @@ class _Argument(Text):
         try:
             names = parse(text).names
         except TemplateError as error:
-            return document.problem(where, str(error))
+            document.problem(where, str(error))
+            return None
         strangers = [n for n in names if self.only is not None and n not in self.only]
         if strangers:
-            return document.problem(where, f"{{{strangers[0]}}} has no value here: a check runs "
-                                           f"outside any fault and may use only {{target}}")
+            document.problem(where, f"{{{strangers[0]}}} has no value here: a check runs "
+                                    f"outside any fault and may use only {{target}}")
+            return None
         return text
 
     def schema(self) -> dict:
@@ -76,8 +78,9 @@ class _Folder(Text):
             return None
         path = (Path(document.name).parent / text).absolute()
         if not path.is_dir():
-            return document.problem(where, f"no folder {shown(text)} (a relative path is read "
-                                           f"from the targets file's folder)")
+            document.problem(where, f"no folder {shown(text)} (a relative path is read "
+                                    f"from the targets file's folder)")
+            return None
         return str(path)
 
 
@@ -86,7 +89,8 @@ class _Environment(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping of NAME: value")
+            self._wrong(value, where, document, "a mapping of NAME: value")
+            return None
         environment = {}
         for name, text in value.items():
             if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
@@ -109,7 +113,8 @@ class _Value(Field):
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            return self._wrong(value, where, document, "text or a number")
+            self._wrong(value, where, document, "text or a number")
+            return None
         return str(value)
 
     def schema(self) -> dict:
@@ -136,8 +141,9 @@ class CommandTargets(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict) or not value:
-            return self._wrong(value, where, document, "a mapping of target names to commands",
-                               "e.g. api: {inject: [...], revert: [...]}")
+            self._wrong(value, where, document, "a mapping of target names to commands",
+                        "e.g. api: {inject: [...], revert: [...]}")
+            return None
         targets = {}
         for name, spec in value.items():
             here = where + (name,)
@@ -179,9 +185,9 @@ def fault_problems(target: str, params: dict, targets: dict[str, dict]) -> list[
             problems.append((("params", name), f"{{{name}}} is the fault's own; a param "
                                                f"cannot be named so"))
         elif name not in used:
-            hint = did_you_mean(name, sorted(used - set(BUILT_IN)))
+            close = did_you_mean(name, sorted(used - set(BUILT_IN)))
             problems.append((("params", name), f"the commands for {target} do not use "
-                                               f"{{{name}}}" + (f" ({hint})" if hint else "")))
+                                               f"{{{name}}}" + (f" ({close})" if close else "")))
     missing = sorted(used - set(BUILT_IN) - set(params))
     if missing:
         problems.append((("params",), f"the commands for {target} use "
@@ -226,8 +232,8 @@ def _last_lines(output: bytes) -> tuple[str, ...]:
 def run(command: dict) -> Outcome:
     """Run a filled-in command (filled()) to its end or its timeout; on the
     timeout, or when the caller is stopped while it waits, its whole process
-    group is killed (an inject cut short is then reverted like any other). Its output goes to a file, so a
-    command that leaves a server running (a revert starting one) is not waited
+    group is killed (an inject cut short is then reverted like any other). Its output goes
+    to a file, so a command that leaves a server running (a revert starting one) is not waited
     for, and a chatty one costs no memory."""
     with tempfile.TemporaryFile() as output:
         try:

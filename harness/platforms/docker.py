@@ -20,14 +20,14 @@ from pathlib import Path
 import docker
 from docker.errors import APIError
 from docker.models.containers import Container
-from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 
 from harness.platforms import images
-from harness.spec.errors import HarnessError, InfrastructureMissing
-from harness.spec.paths import COMPOSE_DIR
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
 from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
+from harness.spec.errors import HarnessError, InfrastructureMissing
+from harness.spec.paths import COMPOSE_DIR
+from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
 
 log = logging.getLogger(__name__)
 PROJECT = "kickoff"
@@ -73,8 +73,8 @@ class DockerPlatform(Platform):
         return f"{self.project}_default"
 
     def _compose(self, *args: str, size: str = NORMAL) -> None:
-        command = compose_command() + ["-p", self.project, "-f", str(COMPOSE_DIR / "docker-compose.yml"),
-                                       *args]
+        command = compose_command() + ["-p", self.project,
+                                       "-f", str(COMPOSE_DIR / "docker-compose.yml"), *args]
         env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
                    KICKOFF_STACK_IMAGE=images.stack_image(), **{SIZE_ENV: size})
         result = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -119,7 +119,7 @@ class DockerPlatform(Platform):
         them with the file's own limits)."""
         for name, container in self.containers().items():
             allowed = limits(size, name)
-            quotas = {}
+            quotas: dict[str, object] = {}
             if allowed.cpus:
                 quotas.update(cpu_period=CPU_PERIOD_US,
                               cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
@@ -137,7 +137,7 @@ class DockerPlatform(Platform):
         running = {name: c for name, c in self.containers().items() if c.status == "running"}
         # All at once: the engine answers each with its next sample, up to a second away.
         with ThreadPoolExecutor(max_workers=max(1, len(running))) as pool:
-            counters = dict(zip(running, pool.map(_cpu_counter, running.values())))
+            counters = dict(zip(running, pool.map(_cpu_counter, running.values()), strict=True))
         return {name: seconds for name, seconds in counters.items() if seconds is not None}
 
     def cpu_limits(self) -> dict[str, float | None]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec.errors import InvalidInput
 from harness.platforms.base import PlatformSpec
 from harness.platforms.docker import PROJECT
 from harness.platforms.stack import Component, Link, Stack
 from harness.platforms.targets import load_targets
+from harness.spec.errors import InvalidInput
 
 
 def external_stack(targets: Path | None) -> Stack:
@@ -21,7 +21,7 @@ def external_stack(targets: Path | None) -> Stack:
         raise InvalidInput("platform external needs a targets file describing the stack "
                            "(see docs/scenarios.md)")
     described = load_targets(targets)
-    contexts = {}
+    contexts: dict[str, dict[str, object]] = {}
     if described.toxiproxy:
         contexts["toxiproxy"] = {"driver": "toxiproxy", "api": described.toxiproxy,
                                  "ca": described.toxiproxy_ca}

@@ -26,8 +26,8 @@ import docker
 from docker.errors import APIError, ContainerError
 
 import harness
-from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.platforms import images
+from harness.spec.errors import HarnessError, InfrastructureMissing
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 PROBE_TIMEOUT = 2.0
 
 
-def _redis_ping(host: str, port: int) -> str:
+def _redis_ping(host: str | None, port: int) -> str:
     with socket.create_connection((host, port), timeout=PROBE_TIMEOUT) as sock:
         sock.sendall(b"PING\r\n")
         reply = sock.recv(64)
     return "healthy" if reply.startswith(b"+PONG") else f"unhealthy: {reply[:40]!r}"
 
 
-def _postgres_startup(host: str, port: int) -> str:
+def _postgres_startup(host: str | None, port: int) -> str:
     """A StartupMessage (protocol 3.0) as any client's first: a server that
     accepts connections asks to authenticate ('R'); one starting up, shutting
     down or recovering answers an error ('E') saying so."""

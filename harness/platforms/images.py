@@ -20,14 +20,13 @@ import tempfile
 from pathlib import Path
 
 import docker
-import kickoff_stack
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
-from harness.platforms import prerequisites
-from harness.platforms import ssh
+import kickoff_stack
+from harness.platforms import prerequisites, ssh
+from harness.platforms.base import state_dir
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.paths import COMPOSE_DIR
-from harness.platforms.base import state_dir
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +172,9 @@ def _toxiproxy_offline(client: docker.DockerClient) -> None:
     prerequisites.require(prerequisites.TOXIPROXY)
     with tempfile.TemporaryDirectory() as context:
         shutil.copy(COMPOSE_DIR / "images" / "toxiproxy" / "Dockerfile", context)
-        shutil.copy(shutil.which("toxiproxy-server"), Path(context) / "toxiproxy-server")
+        server = shutil.which("toxiproxy-server")
+        assert server is not None  # prerequisites.require() found it
+        shutil.copy(server, Path(context) / "toxiproxy-server")
         docker_build(client, Path(context), OFFLINE_TOXIPROXY, buildargs={"BASE_IMAGE": BASE_IMAGE})
 
 

@@ -100,6 +100,8 @@ class Links:
 
     def toxics(self, link: str) -> list[Toxic]:
         found = self._json(f"/proxies/{_name(link)}/toxics")
+        if not isinstance(found, list):
+            return []
         return [Toxic(link, t["name"], t["type"], t["stream"], t["toxicity"], t["attributes"])
                 for t in found]
 

@@ -24,19 +24,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kickoff_stack import media, postgres
-from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
-from kickoff_stack.topology import (BY_NAME, COMPONENTS, LINKS, link_environment,
-                                    toxiproxy_config)
-
-from harness.platforms import health, prerequisites
-from harness.spec.errors import HarnessError, InfrastructureMissing
-from harness.platforms import cpu_quota, proc_cpu
-from harness.platforms.base import (STACK_SIZES, Platform, PlatformSpec, stack_size,
-                                    state_dir)
+from harness.platforms import cpu_quota, health, prerequisites, proc_cpu
+from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size, state_dir
 from harness.platforms.process_tree import process_start_time, signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
+from harness.spec.errors import HarnessError, InfrastructureMissing
+from kickoff_stack import media, postgres
+from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
+from kickoff_stack.topology import BY_NAME, COMPONENTS, LINKS, link_environment, toxiproxy_config
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 5.0
@@ -164,7 +160,8 @@ class LocalPlatform(Platform):
             env["LOG_LEVEL"] = "warn"
             return ["toxiproxy-server", "-host", HOST, "-port", port, "-config", str(config)], env
         if component.kind == "nginx":
-            return [sys.executable, "-m", "kickoff_stack.edge", "--work-dir", str(self.root / "edge"),
+            return [sys.executable, "-m", "kickoff_stack.edge",
+                    "--work-dir", str(self.root / "edge"),
                     "--listen", f"{HOST}:{port}", "--upstream-host", HOST,
                     "--error-log", str(self.root / "logs" / "edge-error.log")], env
         if component.kind == "postgres":
@@ -188,7 +185,7 @@ class LocalPlatform(Platform):
     def _ports_of(self, name: str) -> list[int]:
         ports = [BY_NAME[name].port]
         if name == "toxiproxy":
-            ports += [l.listen_port for l in LINKS]
+            ports += [link.listen_port for link in LINKS]
         return ports
 
     def _launch(self, name: str, size: str) -> dict:

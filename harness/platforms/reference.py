@@ -4,13 +4,12 @@ local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
 
 from __future__ import annotations
 
-from kickoff_stack import stream_url
-from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
-
 from harness.platforms import health
+from harness.platforms.stack import Component, Link, Stack
 from harness.spec.errors import HarnessError
 from harness.spec.paths import REFERENCE_JOURNEY
-from harness.platforms.stack import Component, Link, Stack
+from kickoff_stack import stream_url
+from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
 
 HOST = "127.0.0.1"
 EDGE = f"http://{HOST}:{EDGE_PORT}"

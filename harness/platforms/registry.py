@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.spec import plugins
-from harness.spec.errors import InvalidInput
 from harness.platforms import docker, external, local
 from harness.platforms.base import Platform, PlatformSpec
 from harness.platforms.stack import Stack
+from harness.spec import plugins
+from harness.spec.errors import InvalidInput
 
 _OWN = (local.PLATFORM, docker.PLATFORM, external.PLATFORM)
 _DECLARED = _OWN + tuple(plugins.loaded(

@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness.spec.errors import HarnessError
 from harness.platforms.local import LocalPlatform
+from harness.spec.errors import HarnessError
 
 POLL_SECONDS = 0.25
 log = logging.getLogger("supervisor")

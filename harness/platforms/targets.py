@@ -15,11 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.platforms.commands import CommandTargets
+from harness.platforms.hosts import host_problem
+from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput
 from harness.spec.fields import Items, Record, Text, did_you_mean
-from harness.platforms.hosts import host_problem
-from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.shown import shown
 
 _HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
@@ -52,19 +52,21 @@ class _Url(Text):
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if value is None or isinstance(value, str) and not value.strip():
-            return document.problem(where, f"has no value ({self.if_blank})")
+            document.problem(where, f"has no value ({self.if_blank})")
+            return None
         text = super().read(value, where, document)
         if text is None:
             return None
         try:
             parts = urlsplit(text)
-            parts.port  # raises ValueError when the port is not a number in 0..65535
+            _ = parts.port  # raises ValueError when the port is not a number in 0..65535
         except ValueError:
             parts = None
         if parts is None or parts.scheme not in self.schemes or (self.host and not parts.hostname):
             kind = "/".join(self.schemes) + " URL" + (" with a host" if self.host else "")
-            return document.problem(where, f"{shown(text)} is not a {kind} (write e.g. "
-                                           f"{self.example})")
+            document.problem(where, f"{shown(text)} is not a {kind} (write e.g. "
+                                    f"{self.example})")
+            return None
         return text
 
     def schema(self) -> dict:
@@ -85,15 +87,18 @@ class _CaBundle(Text):
         try:
             status = os.stat(path)
             if not stat.S_ISREG(status.st_mode) or status.st_size > self.LARGEST:
-                return document.problem(where, f"{shown(text)} is not a regular file of at "
-                                               f"most 1 MB (give a PEM file of CA certificates)")
+                document.problem(where, f"{shown(text)} is not a regular file of at "
+                                        f"most 1 MB (give a PEM file of CA certificates)")
+                return None
             ssl.create_default_context(cafile=str(path))
         except FileNotFoundError:
-            return document.problem(where, f"no file {shown(text)} (a relative path is read "
-                                           f"from the targets file's folder)")
+            document.problem(where, f"no file {shown(text)} (a relative path is read "
+                                    f"from the targets file's folder)")
+            return None
         except (OSError, ssl.SSLError, ValueError):
-            return document.problem(where, f"{shown(text)} holds no PEM CA certificate (give "
-                                           f"the CA that signed Toxiproxy's certificate, PEM)")
+            document.problem(where, f"{shown(text)} holds no PEM CA certificate (give "
+                                    f"the CA that signed Toxiproxy's certificate, PEM)")
+            return None
         return str(path)
 
 

@@ -74,7 +74,7 @@ class UsageMeter:
 def nearest_limit(components: dict[str, dict]) -> str | None:
     """The component using the largest share of its CPU limit (None: no limits)."""
     shares = {name: c["cores"] / c["limit"] for name, c in components.items() if c.get("limit")}
-    return max(shares, key=shares.get) if shares else None
+    return max(shares, key=shares.__getitem__) if shares else None
 
 
 def usage_line(components: dict | None) -> str | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.runfolder.recorder import read_events, read_seconds
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.runfolder.recorder import read_events, read_seconds
 from harness.spec.safe_files import write_replacing
 
 HTML, JUNIT = "report.html", "junit.xml"

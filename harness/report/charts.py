@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.measure.saturation import SATURATED as SATURATED_MARK, marks
+from harness.judge.verdict import fault_window
 from harness.measure.metrics import PLAYER_GROUPS
-from harness.runfolder.recorder import Second
+from harness.measure.saturation import SATURATED as SATURATED_MARK
+from harness.measure.saturation import marks
+from harness.measure.units import format_value
 from harness.report.svg import Axis, Frame, Marker, Series, Span, line_chart
 from harness.report.timeline import Bin, bins
-from harness.measure.units import format_value
+from harness.runfolder.recorder import Second
 from harness.spec.quantities import match_clock
-from harness.judge.verdict import fault_window
 
 # Okabe-Ito colours: told apart with every common colour vision deficiency.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -21,7 +22,7 @@ SKY, PURPLE, GREY, BLACK = "#56B4E9", "#CC79A7", "#6b7280", "#1f2937"
 YELLOW = "#F0E442"
 # The player's groups keep their colours in every run; the journey's groups
 # take the others in order, and dashed lines once those run out.
-PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE)))
+PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE), strict=True))
 JOURNEY_COLOURS = (SKY, PURPLE, GREEN, VERMILLION, YELLOW, GREY)
 SATURATED = ("load generator saturated: SLOs are judged without these seconds too, and "
              "generator-bound where that changes their verdict")

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.runfolder.recorder import Second
-from harness.report.charts import charts
-from harness.report.tables import (attribution_table, badge, event_table, fault_table,
-                                   phase_tables, regression_table, slo_table)
-from harness.platforms.usage import usage_line
-from harness.spec.shown import markup
 from harness.judge.summary import fault_output_lines, generator_line
+from harness.platforms.usage import usage_line
+from harness.report.charts import charts
+from harness.report.tables import (
+    attribution_table,
+    badge,
+    event_table,
+    fault_table,
+    phase_tables,
+    regression_table,
+    slo_table,
+)
+from harness.runfolder.recorder import Second
+from harness.spec.shown import markup
 
 STYLE = """
 :root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --pass: #15803d;

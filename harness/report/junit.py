@@ -11,9 +11,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from harness.measure.truth import GENERATOR_BOUND
-from harness.measure.metrics import known_metric
 from harness.judge.regression import compared
+from harness.measure.metrics import checked_metric
+from harness.measure.truth import GENERATOR_BOUND
 from harness.measure.units import format_value
 from harness.spec.shown import escaped
 
@@ -40,7 +40,7 @@ def _bound(slo: dict) -> tuple[str, str]:
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
-    unit = slo.get("unit") or known_metric(slo["metric"]).unit
+    unit = slo.get("unit") or checked_metric(slo["metric"]).unit
     threshold = format_value(slo["threshold"], unit)
     failure = None
     if slo["result"] == GENERATOR_BOUND:
@@ -121,9 +121,9 @@ def document(suite: str, cases: list[ET.Element], properties: dict[str, object],
     errors = sum(element.find("error") is not None for element in cases)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
               "time": f"{seconds:.3f}"}
-    root = ET.Element("testsuites", name="kickoff", **counts)
-    testsuite = ET.SubElement(root, "testsuite", name=escaped(suite), **counts, skipped="0",
-                              **_timestamp(started_utc))
+    root = ET.Element("testsuites", {"name": "kickoff", **counts})
+    testsuite = ET.SubElement(root, "testsuite", {"name": escaped(suite), **counts, "skipped": "0",
+                                                  **_timestamp(started_utc)})
     listed = ET.SubElement(testsuite, "properties")
     for name, value in properties.items():
         ET.SubElement(listed, "property", name=name, value="" if value is None else escaped(value))

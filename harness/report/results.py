@@ -19,17 +19,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.runfolder import manifest, plausible
-from harness.spec.errors import InvalidInput
-from harness.runfolder.events import check_fault_order
 from harness.judge.attribution import attribute, mark, read_controls
 from harness.judge.recorded_scenario import read_scenario
-from harness.runfolder.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
 from harness.judge.regression import TOLERANCE, deltas, slo_rows
-from harness.report import write_reports
-from harness.spec.safe_files import write_replacing
 from harness.judge.summary import summarize
 from harness.judge.verdict import judge
+from harness.report import write_reports
+from harness.runfolder import manifest, plausible
+from harness.runfolder.events import check_fault_order
+from harness.runfolder.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
+from harness.spec.errors import InvalidInput
+from harness.spec.safe_files import write_replacing
 
 SCENARIO = "scenario.yaml"
 SUMMARY = "summary.json"

@@ -78,13 +78,17 @@ def _nice_step(span: float, ticks: int = 5) -> float:
 class _Scale:
     """Maps values of one axis to y pixels, with the ticks to label."""
 
+    low: float  # log axes: powers of ten
+    high: float
+
     def __init__(self, axis: Axis, values: list[float], top: float, bottom: float) -> None:
         self.axis, self.top, self.bottom = axis, top, bottom
         if axis.log:
             positive = [v for v in values if v > 0] or [1.0]
-            self.low = math.floor(math.log10(min(positive)))
-            self.high = max(self.low + 1, math.ceil(math.log10(max(positive))))
-            self.ticks = [10.0 ** k for k in range(self.low, self.high + 1)]
+            low = math.floor(math.log10(min(positive)))
+            high = max(low + 1, math.ceil(math.log10(max(positive))))
+            self.low, self.high = low, high
+            self.ticks = [10.0 ** k for k in range(low, high + 1)]
         else:
             # Headroom above the highest value keeps lines clear of the labels at the top.
             highest = max(values, default=0) * 1.1
@@ -198,7 +202,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
                      f'class="stall-mark"/></g>')
     fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans],
                              (top + 28, top + 42))
-    for span, row in zip(frame.spans, fault_rows):
+    for span, row in zip(frame.spans, fault_rows, strict=True):
         x1, x2 = px(span.start), px(span.end)
         parts.append(f'<g class="fault" data-fault="{markup(span.label)}">'
                      f'<rect x="{_num(x1)}" y="{top}" width="{_num(max(x2 - x1, 2))}" '
@@ -208,6 +212,8 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
         axis_x, anchor = (plot_right + 6, "start") if on_right else (LEFT - 6, "end")
         for tick in scale.ticks:
             y = scale.y(tick)
+            if y is None:  # ticks are on their axis (a log axis's are above 0)
+                continue
             if not on_right:
                 parts.append(f'<line x1="{LEFT}" y1="{_num(y)}" x2="{_num(plot_right)}" '
                              f'y2="{_num(y)}" class="grid"/>')
@@ -234,7 +240,7 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     for s in series:
         scale = scales[s.right]
         parts.append(_line([(px(x), None if v is None else scale.y(v))
-                            for x, v in zip(frame.xs, s.values)], s))
+                            for x, v in zip(frame.xs, s.values, strict=True)], s))
     parts.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{_num(plot_right)}" y2="{bottom}" '
                  f'class="axis"/>')
     parts.append(_legend(series))

@@ -6,13 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from harness.measure.truth import GENERATOR_BOUND
+from harness.judge.summary import (
+    ATTEMPTS,
+    ATTEMPTS_NOTE,
+    VIEWER_COLUMNS,
+    booking_line,
+    protocols_line,
+    request_figures,
+    tiers_line,
+)
 from harness.measure.metrics import known_metric
+from harness.measure.truth import GENERATOR_BOUND
 from harness.measure.units import format_change, format_value
 from harness.spec.quantities import match_clock
 from harness.spec.shown import markup
-from harness.judge.summary import (ATTEMPTS, ATTEMPTS_NOTE, VIEWER_COLUMNS, booking_line,
-                             protocols_line, request_figures, tiers_line)
 
 BOUND = {"max": "≤", "min": "≥"}
 FAILING = {"fail", "no data"}
@@ -45,7 +52,7 @@ def _table(css: str, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[
     """rows: (the row's class, its cells); a header is aligned like its column's cells."""
     aligned = [cell_css for _, cell_css in rows[0][1]] if rows else [""] * len(headers)
     head = "".join(f'<th class="{a}">{markup(h)}</th>' if a else f"<th>{markup(h)}</th>"
-                   for h, a in zip(headers, aligned))
+                   for h, a in zip(headers, aligned, strict=True))
     body = "".join(f'<tr class="{row_css}">{"".join(map(_td, cells))}</tr>' if row_css
                    else f'<tr>{"".join(map(_td, cells))}</tr>' for row_css, cells in rows)
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

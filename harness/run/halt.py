@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.measure.aggregate import metrics_of
-from harness.measure.metrics import group_of, known_metric
+from harness.measure.metrics import checked_metric, group_of
 from harness.runfolder.recorder import Second
 from harness.scenario import HaltCondition
 
 
 def describe(condition: HaltCondition) -> str:
-    unit = known_metric(condition.metric).unit
+    unit = checked_metric(condition.metric).unit
     bound, value = (("above", condition.above) if condition.above is not None
                     else ("below", condition.below))
     shown = f"{value:.0%}" if unit == "ratio" else f"{value:g}{' s' if unit == 's' else ''}"
@@ -31,8 +31,12 @@ class HaltWatch:
         values = metrics_of([second.window], self._groups) if self.conditions else {}
         for index, condition in enumerate(self.conditions):
             value = values[condition.metric]
-            breached = value is not None and (
-                value > condition.above if condition.above is not None else value < condition.below)
+            if value is None:
+                breached = False
+            elif condition.above is not None:
+                breached = value > condition.above
+            else:  # a condition has above or below
+                breached = condition.below is not None and value < condition.below
             self._held[index] = self._held[index] + 1 if breached else 0
             if self._held[index] >= condition.lasting:
                 return describe(condition)

@@ -20,7 +20,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,7 +28,6 @@ import gevent
 import gevent.event
 import yaml
 
-from harness.spec.errors import InfrastructureMissing, InvalidInput
 from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
@@ -37,10 +36,12 @@ from harness.faults.owner import this_run
 from harness.faults.registry import driver
 from harness.faults.side_by_side import check_before_run
 from harness.faults.timeline import FaultTimeline
-from harness.run.halt import HaltWatch
 from harness.generator.audience import target_at
 from harness.generator.choice import Generator, open_source
 from harness.generator.source import WindowSource
+from harness.judge.regression import TOLERANCE
+from harness.judge.summary import console_tables, regression_line
+from harness.judge.verdict import exit_code as verdict_exit_code
 from harness.load import journey
 from harness.outputs.hooks import RunEvents
 from harness.outputs.registry import attach_all
@@ -48,14 +49,13 @@ from harness.platforms.base import PlatformSpec
 from harness.platforms.registry import platform_spec, stack_of
 from harness.platforms.stack import Stack
 from harness.platforms.usage import UsageMeter
-from harness.runfolder.recorder import Recorder, Second
-from harness.judge.regression import TOLERANCE
 from harness.report.results import SCENARIO, write_results
-from harness.scenario import Scenario
-from harness.spec.shown import escaped
+from harness.run.halt import HaltWatch
 from harness.run.status_line import StatusLine
-from harness.judge.summary import console_tables, regression_line
-from harness.judge.verdict import exit_code as verdict_exit_code
+from harness.runfolder.recorder import Recorder, Second
+from harness.scenario import Scenario
+from harness.spec.errors import InfrastructureMissing, InvalidInput
+from harness.spec.shown import escaped
 
 log = logging.getLogger(__name__)
 EXIT_ON_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -127,7 +127,7 @@ def acquire_target(platform_name: str, stack: Stack,
 
 def fresh_folder(results_root: Path, name: str, started: float) -> Path:
     """A new folder `<UTC stamp>_<name>` in results_root (a run's, or an orchestrator's)."""
-    stamp = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromtimestamp(started, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = results_root / f"{stamp}_{name}"
     suffix = 1
     while folder.exists():  # two in one second
@@ -350,8 +350,10 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
         session.start()
         for number in range(math.ceil(wall_duration)):
             if stop.event.wait(timeout=max(0.0, session.zero + number + 1 - time.perf_counter())):
-                outcome = f"interrupted ({stop.signal.name})"
-                exit_code = EXIT_ON_SIGNAL[stop.signal]
+                caught = stop.signal
+                assert caught is not None  # the event is set when a signal is caught
+                outcome = f"interrupted ({caught.name})"
+                exit_code = EXIT_ON_SIGNAL[caught]
                 break
             halted = session.tick(number)
             if halted:

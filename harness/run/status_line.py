@@ -22,10 +22,10 @@ from typing import TextIO
 
 from harness.measure.aggregate import metrics_of
 from harness.measure.saturation import SATURATED, STALL, Streak
-from harness.spec.quantities import match_clock
-from harness.runfolder.recorder import Second
-from harness.spec.shown import escaped
 from harness.measure.window import Window
+from harness.runfolder.recorder import Second
+from harness.spec.quantities import match_clock
+from harness.spec.shown import escaped
 
 PLAIN_EVERY = 5  # seconds between lines when not on a terminal
 SMOOTH_S = 4  # seconds of requests behind req/s and errors: two 2 s segments' worth
@@ -34,8 +34,9 @@ SMOOTH_S = 4  # seconds of requests behind req/s and errors: two 2 s segments' w
 def _generator(second: Second, mark: str | None) -> str:
     if mark == SATURATED:
         return "  LOAD GENERATOR SATURATED"
-    if mark == STALL:
-        return f"  generator stalled {second.window.generator.lag_p99_s:.2f} s"
+    truth = second.window.generator
+    if mark == STALL and truth is not None:  # a stall is marked from the generator's truth
+        return f"  generator stalled {truth.lag_p99_s:.2f} s"
     return ""
 
 

@@ -90,7 +90,7 @@ def problems(seconds: Sequence[Second], events: Sequence[dict]) -> list[str]:
     wall_duration = started.get("wall_duration_s")
     wall_duration = wall_duration if isinstance(wall_duration, (int, float)) else None
     found = []
-    ended = next((e for e in reversed(events) if e["kind"] == "run_ended"), {})
+    ended: dict = next((e for e in reversed(events) if e["kind"] == "run_ended"), {})
     if wall_duration is not None and len(seconds) > math.ceil(wall_duration):
         found.append(f"{WINDOWS}: {len(seconds)} seconds in a run of {wall_duration:g} s")
     elif wall_duration is not None and ended.get("outcome") == "completed" and \

@@ -22,19 +22,19 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from harness.measure import shapes
 from harness.measure.aggregate import metrics_of
-from harness.runfolder.events import checked_event
-from harness.measure.saturation import SATURATED, STALL, Streak, marks
-from harness.spec.jsonlines import read_records
-from harness.runfolder.manifest import new_run_id, seal
 from harness.measure.metrics import metric_names
-from harness.spec.safe_files import open_new, replacing
+from harness.measure.saturation import SATURATED, STALL, Streak, marks
 from harness.measure.window import Window
+from harness.runfolder.events import checked_event
+from harness.runfolder.manifest import new_run_id, seal
+from harness.spec.jsonlines import read_records
+from harness.spec.safe_files import open_new, replacing
 
 WINDOWS = "windows.jsonl"
 TIMESERIES = "timeseries.csv"
@@ -69,7 +69,7 @@ def columns(groups: Iterable[str]) -> tuple[str, ...]:
 
 
 def utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds") \
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds") \
         .replace("+00:00", "Z")
 
 
@@ -112,8 +112,9 @@ def _cell(value: float | int | str | None) -> str | float | int:
 def timeseries_row(second: Second, groups: Iterable[str], mark: str | None = None) -> list:
     """mark: the generator's mark of the second (SATURATED, STALL or None)."""
     w = second.window
-    row = [w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
-           second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
+    row: list[float | int | str | None] = [
+        w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
+        second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
     row += [getattr(w, name) for name in (*COUNTS, *TIERS, *BOOKING)]
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]

@@ -11,17 +11,35 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
-from harness.spec.document import Document, parse_document, read_document
 from harness.load.journey import resolved
 from harness.platforms.registry import PLATFORMS
-from harness.scenario.model import (CLIENT_TYPES, DEFAULT_CLIENTS, DEFAULT_FIDELITY,
-                                    DEFAULT_RECOVERY_BUDGET, ApiUsers, ArrivalPoint, Audience,
-                                    AudiencePoint, Fault, FaultByHand, HaltCondition, Leaving,
-                                    Phase, Push, Scenario, Slo, Timeline, Watch, default_peak,
-                                    default_phases)
 from harness.scenario.groups import request_groups
+from harness.scenario.model import (
+    CLIENT_TYPES,
+    DEFAULT_CLIENTS,
+    DEFAULT_FIDELITY,
+    DEFAULT_RECOVERY_BUDGET,
+    ApiUsers,
+    ArrivalPoint,
+    Audience,
+    AudiencePoint,
+    Fault,
+    FaultByHand,
+    HaltCondition,
+    Leaving,
+    Phase,
+    Push,
+    Scenario,
+    Slo,
+    Timeline,
+    Watch,
+    default_peak,
+    default_phases,
+)
 from harness.scenario.rules import FORMAT, check
+from harness.spec.document import Document, parse_document, read_document
 
 
 def load(path: Path | str, overrides: dict[str, object] | None = None) -> Scenario:
@@ -41,7 +59,7 @@ def loads(text: str, source: Path) -> Scenario:
     return _build(parse_document(text, str(source)), Path(source))
 
 
-def replace(scenario: Scenario, **changes: object) -> Scenario:
+def replace(scenario: Scenario, **changes: Any) -> Scenario:
     """dataclasses.replace, then every rule again: for overrides such as the CLI's
     platform, time_scale or seed. Problems name the file but no line."""
     changed = dataclasses.replace(scenario, **changes)
@@ -137,5 +155,5 @@ def _build(document: Document, source: Path) -> Scenario:
 
 __all__ = ["CLIENT_TYPES", "ApiUsers", "ArrivalPoint", "Audience", "AudiencePoint", "Leaving",
            "Push", "Watch",
-           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline", "describe", "json_schema", "load",
-           "loads", "replace", "request_groups"]
+           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline",
+           "describe", "json_schema", "load", "loads", "replace", "request_groups"]

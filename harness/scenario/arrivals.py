@@ -6,11 +6,13 @@ harness/load/arrivals does the maths; docs/scenarios.md is the user's reference.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+from harness.load.arrivals.rates import arrivals_between
+from harness.scenario.model import CLIENT_TYPES, ArrivalPoint
 from harness.spec.document import Document, Where
 from harness.spec.fields import Choice, Items, Number, Record, Text, Time
-from harness.load.arrivals.rates import arrivals_between
 from harness.spec.quantities import format_time
-from harness.scenario.model import CLIENT_TYPES, ArrivalPoint
 
 MAX_RATE = 10_000_000  # viewers a second, at full scale
 MAX_ARRIVALS = 1_000_000  # arriving viewers in one run, scaled: each is drawn in every process
@@ -137,7 +139,7 @@ def _check_total(audience: dict, span: tuple[float, float], document: Document) 
     rates = [ArrivalPoint(p["at"], p.get("per_second") or p.get("per_minute") or 0.0,
                           "second" if "per_second" in p else "minute") for p in points]
     if len(rates) != len(audience.get("arrivals") or []) \
-            or any(b.at <= a.at for a, b in zip(rates, rates[1:])):
+            or any(b.at <= a.at for a, b in pairwise(rates)):
         return  # reported already
     scale = audience.get("scale") or 1.0
     total = arrivals_between(rates, *span) * scale if rates else 0.0

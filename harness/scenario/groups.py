@@ -7,12 +7,24 @@ from __future__ import annotations
 
 import difflib
 
+from harness.load.journey import AnyJourney
+from harness.measure.metrics import (
+    GROUP_PATTERN,
+    GROUP_RULE,
+    PLAYER_GROUPS,
+    RANGE_GROUP,
+    REQUEST_KINDS,
+    VIEWER_METRICS,
+    Metric,
+    group_of,
+    is_group,
+    known_metric,
+    metric,
+    metric_names,
+    ordered_groups,
+)
 from harness.spec.document import Document, Where
 from harness.spec.fields import Text, unknown
-from harness.load.journey import AnyJourney
-from harness.measure.metrics import (GROUP_PATTERN, GROUP_RULE, PLAYER_GROUPS, RANGE_GROUP,
-                                     REQUEST_KINDS, VIEWER_METRICS, Metric, group_of, is_group,
-                                     known_metric, metric, metric_names, ordered_groups)
 
 CATALOGUE_HINT = "see the metric catalogue in docs/scenarios.md"
 

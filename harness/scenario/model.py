@@ -16,9 +16,9 @@ from pathlib import Path
 
 from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
 from harness.load.fidelity import FULL
-from harness.measure.metrics import Metric, known_metric
-from harness.spec.quantities import format_percent, format_time
+from harness.measure.metrics import known_metric
 from harness.scenario.time_map import Span, TimeMap, spans_of
+from harness.spec.quantities import format_percent, format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
@@ -170,7 +170,8 @@ class Scenario:
     cmcd: str = "off"  # "query" or "headers": players send CTA-5004 data; "off": they do not
     stack_size: str | None = None  # the managed stack's size for the run; None: as it runs
     journey: str | dict | None = None  # a journey file or an inline journey, paths absolute
-    source: Path = field(default=Path("scenario.yaml"), compare=False)  # the same scenario read from another file is equal
+    # The file it was read from; the same scenario read from another file is equal.
+    source: Path = field(default=Path("scenario.yaml"), compare=False)
     # The request groups its viewers count requests under (scenario.groups), derived from the rest.
     groups: tuple[str, ...] = field(default=(), compare=False)
     # How many times faster than real time faults and the spans judged around them run.
@@ -206,7 +207,8 @@ class Scenario:
     def to_dict(self) -> dict:
         """The scenario in file format, defaults written out: loads to an equal Scenario."""
         timeline, audience = self.timeline, self.audience
-        data = {"name": self.name, "description": self.description, "platform": self.platform}
+        data: dict[str, object] = {"name": self.name, "description": self.description,
+                                   "platform": self.platform}
         if self.targets is not None:
             data["targets"] = str(self.targets)
         if self.stack_size is not None:
@@ -239,7 +241,7 @@ class Scenario:
                             **({"forecast": audience.forecast}
                                if audience.forecast is not None else {})}
         data["slos"] = [{"metric": s.metric,
-                         **{bound: _threshold(value, known_metric(s.metric))
+                         **{bound: _threshold(value, s.metric)
                             for bound, value in (("max", s.max), ("min", s.min))
                             if value is not None},
                          "phase": s.phase} for s in self.slos]
@@ -253,7 +255,7 @@ class Scenario:
                                        "recover_within": format_time(f.recover_within)}
                                       for f in self.faults_by_hand]
         data["halt_if"] = [{"metric": h.metric,
-                            **{bound: _threshold(value, known_metric(h.metric))
+                            **{bound: _threshold(value, h.metric)
                                for bound, value in (("above", h.above), ("below", h.below))
                                if value is not None},
                             "for": format_time(h.lasting)} for h in self.halt_if]
@@ -267,7 +269,7 @@ def real_time_spans(spans: tuple[Span, ...] | list[Span]) -> list[dict]:
 
 def _open_model(audience: Audience) -> dict:
     """The open model's keys of the file format, those that are set."""
-    data = {}
+    data: dict[str, object] = {}
     if audience.arrivals:
         data["arrivals"] = [{"at": format_time(p.at), f"per_{p.per}": _number(p.rate)}
                             for p in audience.arrivals]
@@ -313,7 +315,10 @@ def _number(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _threshold(value: float, metric: Metric) -> object:
+def _threshold(value: float, metric_name: str) -> object:
+    metric = known_metric(metric_name)
+    if metric is None:  # a scenario's metrics were checked when it was read
+        raise ValueError(f"unknown metric {metric_name!r}")
     if metric.unit == "s":
         return format_time(value)
     return format_percent(value) if metric.unit == "ratio" else _number(value)

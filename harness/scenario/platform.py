@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.platforms.registry import PLATFORMS
+from harness.platforms.stack import Stack
 from harness.spec.document import Document
 from harness.spec.errors import InvalidInput
 from harness.spec.file_names import file_problem
-from harness.platforms.registry import PLATFORMS
-from harness.platforms.stack import Stack
 
 
 def scenario_stack(values: dict, source: Path, document: Document) -> Stack | None:

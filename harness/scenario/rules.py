@@ -11,23 +11,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.spec.document import Document, Where
 from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
-from harness.spec.fields import (Choice, Count, FileName, FreeMapping, Items, Number, Record,
-                                 Shares, Text, Threshold, Time, unknown)
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.measure.metrics import Metric
 from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
-from harness.spec.quantities import format_time
-from harness.scenario.arrivals import FIELDS as OPEN_MODEL, check_open_model
+from harness.scenario.arrivals import FIELDS as OPEN_MODEL
+from harness.scenario.arrivals import check_open_model
 from harness.scenario.groups import MetricName, check_metric, request_groups
 from harness.scenario.model import CLIENT_TYPES, DEFAULT_CLIENTS, default_phases
 from harness.scenario.platform import check_edge, scenario_stack
 from harness.scenario.viewers import check_viewers
+from harness.spec.document import Document, Where
+from harness.spec.fields import (
+    Choice,
+    Count,
+    FileName,
+    FreeMapping,
+    Items,
+    Number,
+    Record,
+    Shares,
+    Text,
+    Threshold,
+    Time,
+    unknown,
+)
+from harness.spec.quantities import format_time
 
 CMCD_MODES = ("off", "query", "headers")
 MAX_VIEWERS = 10_000_000  # per audience point, scaled: more than any distributed run could hold
@@ -148,7 +161,7 @@ FORMAT = Record("a kickoff match-day scenario", {
 }, required=("name", "timeline", "audience"))
 
 
-def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...]]:
+def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...] | None]:
     """The file's values, read and checked, and the scenario's request groups;
     every problem is reported to `document`. Keys left out stay out (defaults
     are the model's)."""
@@ -237,7 +250,8 @@ def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document
         found = check_metric(halt.get("metric"), groups, ("halt_if", index, "metric"), document)
         for bound in ("above", "below"):
             if found and halt.get(bound):
-                _check_threshold(*halt[bound], found, ("halt_if", index, bound), document)
+                value, written = halt[bound]
+                _check_threshold(value, written, found, ("halt_if", index, bound), document)
 
 
 
@@ -404,7 +418,7 @@ def _check_target(target: str | None, kind: str, hits: str, stack: _Targets, whe
             unknown(document, where, f"the stack has no zone {zone!r}", zone,
                     stack.zones or ["(none)"], None if stack.zones else
                     "this stack's description names no zones")
-    elif stack.components is not None and target in stack.links:
+    elif stack.links is not None and target in stack.links:  # links: None with components
         document.problem(where, f"{target!r} is a link, and {kind} hits a component or zone "
                                 f"(target one of those, or choose a kind that hits links)")
     elif stack.components is not None and target not in stack.components:
@@ -429,7 +443,8 @@ def _check_random(fault: dict, stack: _Targets, platform: str, where: Where,
         return
     if target.startswith("zone:"):
         _check_target(target, RANDOM, "component", stack, where + ("target",), document)
-    elif stack.components is not None and target not in stack.components + stack.links:
+    elif (stack.components is not None and stack.links is not None
+          and target not in stack.components + stack.links):
         unknown(document, where + ("target",), f"the stack has no component or link named "
                 f"{target!r}", target, ["any", *stack.components, *stack.links])
 
@@ -440,7 +455,9 @@ def _check_by_hand(faults: list, scheduled: dict[str, dict] | None,
     names: set[str] = set()
     for index, fault in enumerate(faults):
         name = (fault or {}).get("name")
-        if name is not None and (name in names or name in (scheduled or {})):
+        if name is None:
+            continue
+        if name in names or name in (scheduled or {}):
             document.problem(("faults_by_hand", index, "name"), f"another fault is already "
                                                                 f"named {name!r} (fault names "
                                                                 f"are unique)")
@@ -457,7 +474,8 @@ def _check_slos(slos: list, phase_names: list[str] | None, faults: dict[str, dic
         found = check_metric(slo.get("metric"), groups, where + ("metric",), document)
         for bound in ("max", "min"):
             if found and slo.get(bound):
-                _check_threshold(*slo[bound], found, where + (bound,), document)
+                value, written = slo[bound]
+                _check_threshold(value, written, found, where + (bound,), document)
         _check_slo_phase(slo.get("phase", "overall"), phase_names, faults, by_hand,
                          where + ("phase",), document)
 
@@ -490,7 +508,7 @@ def _check_slo_phase(phase: str | None, phase_names: list[str] | None,
                     [*faults, *sorted(by_hand)], None if faults or by_hand else
                     "the scenario has no faults")
         elif faults is not None and window == "recovery" and "for" not in faults[fault] \
-                and not getattr(KINDS.get(faults[fault].get("kind")), "self_healing", False):
+                and not getattr(KINDS.get(faults[fault].get("kind") or ""), "self_healing", False):
             document.problem(where, f"fault {fault!r} lasts until the end, so it has no "
                                     f"recovery (give it a `for`)")
     elif phase_names is not None and phase not in phase_names:

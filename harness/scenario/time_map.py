@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 Span = tuple[float, float]  # [from, to) in match seconds
 
@@ -65,11 +66,11 @@ class TimeMap:
         slow_starts = {a for a, _ in self.slow}
         self.stretches: list[Stretch] = []
         wall = 0.0
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in pairwise(cuts):
             if b <= a:
                 continue
-            slow = a in slow_starts
-            stretch = Stretch(a, b, wall, slow_scale if slow else scale, slow)
+            is_slow = a in slow_starts
+            stretch = Stretch(a, b, wall, slow_scale if is_slow else scale, is_slow)
             self.stretches.append(stretch)
             wall = stretch.wall_end
         self._starts = [s.start for s in self.stretches]

@@ -7,18 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from harness.spec.document import Document
-from harness.spec.fields import unknown
 from harness.load.journey import AnyJourney, read_journey
 from harness.platforms.hosts import host_problem
 from harness.platforms.stack import Stack
+from harness.spec.document import Document
+from harness.spec.fields import unknown
 from harness.spec.shown import shown
 
 
 def check_viewers(values: dict, stack: Stack | None, source: Path,
-                  document: Document) -> AnyJourney | bool | None:
+                  document: Document) -> AnyJourney | Literal[False] | None:
     """Check the journey, the API users and the stream; the journey (None:
     there is none, False: it has problems, already reported)."""
     journey = _check_journey(values, stack, source, document)
@@ -53,7 +54,7 @@ _LEAVING = _FlowUse("leaving", "flow", lambda j: j.leaving_flows,
                     "the journey defines no leaving flows (see docs/journeys.md)")
 
 
-def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | bool | None,
+def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | Literal[False] | None,
                  document: Document) -> None:
     """Each flow the audience's `use.items` name is one the journey defines."""
     for index, item in enumerate((values.get("audience") or {}).get(use.items) or []):
@@ -70,7 +71,7 @@ def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | bool | None,
 
 
 def _check_journey(values: dict, stack: Stack | None, source: Path,
-                   document: Document) -> AnyJourney | bool | None:
+                   document: Document) -> AnyJourney | Literal[False] | None:
     """The scenario's journey (or its stack's default), checked; None when
     there is none, False when it has problems (already reported)."""
     if "journey" in values:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.spec.document_loader import Loader as _Loader, construct as _construct
+from harness.spec.document_loader import Loader as _Loader
+from harness.spec.document_loader import construct as _construct
 from harness.spec.errors import InvalidInput, problem_lines
 from harness.spec.safe_files import NotRegular, regular_bytes
 from harness.spec.shown import escaped
@@ -20,7 +21,7 @@ MAX_BYTES = 2_000_000  # a scenario with an audience point every second for days
 # C0 controls besides tab, line feed and carriage return, and DEL: never in a hand-written file.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-Where = tuple[str | int, ...]  # a field's path: ("audience", "viewers", 2, "at")
+Where = tuple[object, ...]  # a field's path: ("audience", "viewers", 2, "at"); keys as written
 _MERGE = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
@@ -41,7 +42,7 @@ class Document:
         self.data = data
         self._lines = lines
         self._problems: list[tuple[float, str]] = []  # (line to sort by, message line)
-        self._origins: dict[str, str] = {}  # top-level key -> where its value came from
+        self._origins: dict[object, str] = {}  # top-level key -> where its value came from
 
     def override(self, key: str, value: object, origin: str) -> None:
         """Set (None: remove) a top-level value that comes from elsewhere, such as a
@@ -125,13 +126,14 @@ def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
     try:
         loader = _Loader(text)
         root = loader.get_single_node()
-        lines = {(): root.start_mark.line + 1 if root else 1}
+        lines: dict[Where, int] = {(): root.start_mark.line + 1 if root else 1}
         data = _plain(loader, root, (), lines, duplicates) if root else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        if getattr(error, "context", None):
-            problem += f" ({error.context})"
+        context = getattr(error, "context", None)
+        if context:
+            problem += f" ({context})"
         if not quote:
             problem = "not shown, as it may quote the file"
         raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"

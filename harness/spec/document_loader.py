@@ -14,6 +14,7 @@ without YAML 1.1's surprises.
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 import yaml
 
@@ -50,13 +51,15 @@ class Loader(yaml.SafeLoader):
         self._count = 0  # nodes composed so far, an alias counting as the nodes it repeats
         self._sizes: dict[int, int] = {}  # id(node) -> nodes it expands to, once composed
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    # index: a sequence item's position or a mapping value's key node (the stubs say int).
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             anchored = self.anchors.get(event.anchor)
             if anchored is not None and id(anchored) not in self._sizes:
+                # the pure-Python composer's events carry yaml.error.Mark
                 raise yaml.MarkedYAMLError(problem="an alias refers to itself",
-                                           problem_mark=event.start_mark)
+                                           problem_mark=cast(yaml.error.Mark, event.start_mark))
         self._count += self._sizes[id(anchored)] if isinstance(event, yaml.AliasEvent) \
             and anchored is not None else 1
         if self._count > MAX_NODES:
@@ -68,6 +71,7 @@ class Loader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
                                        problem_mark=event.start_mark)
         node = super().compose_node(parent, index)
+        assert node is not None  # composing an event always makes a node
         self._depth -= 1
         self._sizes[id(node)] = self._size(node)
         return node

@@ -19,8 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from harness.spec import quantities
-from harness.spec.file_names import name_problem
 from harness.spec.document import Document, Where
+from harness.spec.file_names import name_problem
 from harness.spec.shown import kind, shown
 
 MAX_MATCH_TIME = 7 * 24 * 3600.0  # times and durations: at most a week (a tournament day is less)
@@ -68,18 +68,22 @@ class Text(Field):
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if not isinstance(value, str):
-            return self._wrong(value, where, document, "text")
+            self._wrong(value, where, document, "text")
+            return None
         if not (self.blank or value.strip()):
-            return document.problem(where, "is empty")
+            document.problem(where, "is empty")
+            return None
         if self.longest is not None and len(value) > self.longest:
-            return document.problem(where, f"is {len(value)} characters long; it may have at "
-                                           f"most {self.longest}")
+            document.problem(where, f"is {len(value)} characters long; it may have at "
+                                    f"most {self.longest}")
+            return None
         if self.pattern and not re.fullmatch(self.pattern, value):
-            return document.problem(where, f"{shown(value)} is not {self.rule}")
+            document.problem(where, f"{shown(value)} is not {self.rule}")
+            return None
         return value
 
     def schema(self) -> dict:
-        schema = {"type": "string", "description": self.description}
+        schema: dict = {"type": "string", "description": self.description}
         if not self.blank:
             schema["minLength"] = 1
         if self.pattern:
@@ -95,7 +99,10 @@ class FileName(Text):
     def read(self, value: object, where: Where, document: Document) -> str | None:
         text = super().read(value, where, document)
         problem = name_problem(text) if text is not None else None
-        return document.problem(where, problem) if problem else text
+        if problem:
+            document.problem(where, problem)
+            return None
+        return text
 
 
 class Choice(Field):
@@ -106,10 +113,12 @@ class Choice(Field):
 
     def read(self, value: object, where: Where, document: Document) -> str | None:
         if not isinstance(value, str):
-            return self._wrong(value, where, document, f"a {self.noun} name")
+            self._wrong(value, where, document, f"a {self.noun} name")
+            return None
         if value not in self.choices:
-            return unknown(document, where, f"unknown {self.noun} {shown(value)}", value,
-                           self.choices, self.hint)
+            unknown(document, where, f"unknown {self.noun} {shown(value)}", value,
+                    self.choices, self.hint)
+            return None
         return value
 
     def schema(self) -> dict:
@@ -125,28 +134,34 @@ class Number(Field):
     def read(self, value: object, where: Where, document: Document) -> int | float | None:
         what = "a whole number" if self.integer else "a number"
         if isinstance(value, int) and not isinstance(value, bool) and finite(value) is None:
-            return document.problem(where, f"{shown(value)} is too large")
-        if (finite(value) is None
+            document.problem(where, f"{shown(value)} is too large")
+            return None
+        if (not isinstance(value, (int, float)) or finite(value) is None
                 or (self.integer and isinstance(value, float) and not value.is_integer())):
-            return self._wrong(value, where, document, what)
+            self._wrong(value, where, document, what)
+            return None
         number = int(value) if self.integer else float(value)
         for bound, symbol, holds, _ in self._bounds():
             if not holds(number, bound):
                 shown_bound = f"{bound:g}" if abs(bound) < 1e6 else f"{int(bound):,}"
-                return document.problem(where, f"{shown(value)} must be {symbol} {shown_bound}")
+                document.problem(where, f"{shown(value)} must be {symbol} {shown_bound}")
+                return None
         return number
 
     def schema(self) -> dict:
-        schema = {"type": "integer" if self.integer else "number", "description": self.description}
+        schema: dict = {"type": "integer" if self.integer else "number",
+                        "description": self.description}
         schema.update((keyword, bound) for bound, _, _, keyword in self._bounds())
         return schema
 
     def _bounds(self) -> list[tuple[float, str, Callable[[float, float], bool], str]]:
         """(bound, symbol, test, JSON Schema keyword) of each bound that is set."""
-        return [bound for bound in ((self.minimum, ">=", operator.ge, "minimum"),
-                                    (self.above, ">", operator.gt, "exclusiveMinimum"),
-                                    (self.maximum, "<=", operator.le, "maximum"))
-                if bound[0] is not None]
+        candidates: tuple[tuple[float | None, str, Callable[[float, float], bool], str], ...] = (
+            (self.minimum, ">=", operator.ge, "minimum"),
+            (self.above, ">", operator.gt, "exclusiveMinimum"),
+            (self.maximum, "<=", operator.le, "maximum"))
+        return [(bound, symbol, test, keyword) for bound, symbol, test, keyword in candidates
+                if bound is not None]
 
 
 class Count(Field):
@@ -159,11 +174,13 @@ class Count(Field):
     def read(self, value: object, where: Where, document: Document) -> int | None:
         number = quantities.parse_count(value) if isinstance(value, str) else finite(value)
         if number is None or not float(number).is_integer():
-            return self._wrong(value, where, document, "a whole number",
-                               "write e.g. 1200000, 250k or 1.2M")
+            self._wrong(value, where, document, "a whole number",
+                        "write e.g. 1200000, 250k or 1.2M")
+            return None
         if not 1 <= number <= self.maximum:
-            return document.problem(where, f"{shown(value)} must be from 1 to "
-                                           f"{self.maximum:,}")
+            document.problem(where, f"{shown(value)} must be from 1 to "
+                                    f"{self.maximum:,}")
+            return None
         return int(number)
 
     def schema(self) -> dict:
@@ -201,13 +218,16 @@ class Time(Field):
                       else ("a time offset", _OFFSET_HINT))
         seconds = _seconds(value)
         if seconds is None:
-            return self._wrong(value, where, document, what, hint)
+            self._wrong(value, where, document, what, hint)
+            return None
         if self.duration and seconds <= 0:
-            return document.problem(where, f"{shown(value)} is not a duration; it must be "
-                                           f"longer than 0 ({hint})")
+            document.problem(where, f"{shown(value)} is not a duration; it must be "
+                                    f"longer than 0 ({hint})")
+            return None
         if abs(seconds) > MAX_MATCH_TIME:
-            return document.problem(where, f"{shown(value)} is more than 7 days (168h) "
-                                           f"{'long' if self.duration else 'from kickoff'}")
+            document.problem(where, f"{shown(value)} is more than 7 days (168h) "
+                                    f"{'long' if self.duration else 'from kickoff'}")
+            return None
         return seconds
 
     def schema(self) -> dict:
@@ -229,7 +249,8 @@ class Threshold(Field):
         number = finite(value)
         if number is not None:
             if number < 0:
-                return document.problem(where, f"{shown(value)} must be >= 0")
+                document.problem(where, f"{shown(value)} must be >= 0")
+                return None
             return number, "number"
         if isinstance(value, str):
             ratio, seconds = quantities.parse_percent(value), quantities.parse_time(value)
@@ -237,8 +258,9 @@ class Threshold(Field):
                 return ratio, "percent"
             if seconds is not None and 0 <= seconds <= MAX_MATCH_TIME:
                 return seconds, "duration"
-        return self._wrong(value, where, document, "a threshold", "write a number, a "
-                           "percentage like 1% or, for a time, a duration like 4s or 500ms")
+        self._wrong(value, where, document, "a threshold", "write a number, a "
+                    "percentage like 1% or, for a time, a duration like 4s or 500ms")
+        return None
 
     def schema(self) -> dict:
         return {"anyOf": [{"type": "number", "minimum": 0},
@@ -257,21 +279,26 @@ class Shares(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict[str, float] | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping of shares",
-                               f"e.g. {{{', '.join(f'{p}: 0.5' for p in self.parts[:2])}}}")
+            self._wrong(value, where, document, "a mapping of shares",
+                        f"e.g. {{{', '.join(f'{p}: 0.5' for p in self.parts[:2])}}}")
+            return None
         shares, complete = dict.fromkeys(self.parts, 0.0), True
         for part, share in value.items():
             if part not in self.parts:
                 unknown(document, where + (part,), "unknown key", part, self.parts)
                 complete = False
                 continue
-            shares[part] = self._share.read(share, where + (part,), document)
-            complete = complete and shares[part] is not None
+            read = self._share.read(share, where + (part,), document)
+            if read is None:
+                complete = False
+            else:
+                shares[part] = read
         if not complete:
             return None
         total = sum(shares.values())
         if abs(total - 1) > 0.001:
-            return document.problem(where, f"the shares add up to {total:g}; they must add up to 1")
+            document.problem(where, f"the shares add up to {total:g}; they must add up to 1")
+            return None
         return shares
 
     def schema(self) -> dict:
@@ -285,7 +312,8 @@ class FreeMapping(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping")
+            self._wrong(value, where, document, "a mapping")
+            return None
         return dict(value)
 
     def schema(self) -> dict:
@@ -299,15 +327,18 @@ class Items(Field):
 
     def read(self, value: object, where: Where, document: Document) -> list | None:
         if not isinstance(value, list):
-            return self._wrong(value, where, document, "a list")
+            self._wrong(value, where, document, "a list")
+            return None
         if len(value) < self.at_least:
-            return document.problem(where, f"lists {len(value)} entries; it needs at least "
-                                           f"{self.at_least}")
+            document.problem(where, f"lists {len(value)} entries; it needs at least "
+                                    f"{self.at_least}")
+            return None
         return [self.item.read(item, where + (index,), document)
                 for index, item in enumerate(value)]
 
     def schema(self) -> dict:
-        schema = {"type": "array", "description": self.description, "items": self.item.schema()}
+        schema: dict = {"type": "array", "description": self.description,
+                        "items": self.item.schema()}
         if self.at_least:
             schema["minItems"] = self.at_least
         return schema
@@ -331,7 +362,8 @@ class Record(Field):
             document.problem(where, f"the file is {kind(value)}, not a mapping ({hint})")
             return None
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping", hint)
+            self._wrong(value, where, document, "a mapping", hint)
+            return None
         if where == () and value and self.extra is None \
                 and not set(map(str, value)) & set(self.fields):
             # Not one known key: some other file, whose keys are not shown (they may be secrets).
@@ -354,9 +386,10 @@ class Record(Field):
         return record
 
     def schema(self) -> dict:
-        schema = {"type": "object", "description": self.description,
-                  "properties": {key: field.schema() for key, field in self.fields.items()},
-                  "additionalProperties": False if self.extra is None else self.extra.schema()}
+        schema: dict = {
+            "type": "object", "description": self.description,
+            "properties": {key: field.schema() for key, field in self.fields.items()},
+            "additionalProperties": False if self.extra is None else self.extra.schema()}
         if self.required:
             schema["required"] = list(self.required)
         if self.exactly_one:

@@ -28,7 +28,9 @@ class ArrivingViewer(Viewer):
         self.settings.collector.presence(away=1)
 
     def turn(self) -> None:
-        arrival = self.queue.take() if self.settings.clock.wait() else None
+        clock = self.settings.clock
+        assert clock is not None  # arrivals come in match time: the run has its clock
+        arrival = self.queue.take() if clock.wait() else None
         if arrival is None:
             gevent.sleep(IDLE_S)
             return

@@ -3,9 +3,10 @@
 Viewers run on time.monotonic(); stays are in match time. The clock learns
 the run's zero once it starts (one process: when the shape starts; a worker:
 from the master's start message) and maps match time onto this process's
-monotonic clock through the scenario's time map (harness/scenario/time_map.py). The queue hands this process's arrivals, in time order, to
-whichever pool user is free first (free users take the next arrival, so a
-pool as big as the most arrivals present at once starts each on time).
+monotonic clock through the scenario's time map (harness/scenario/time_map.py). The
+queue hands this process's arrivals, in time order, to whichever pool user is free
+first (free users take the next arrival, so a pool as big as the most arrivals
+present at once starts each on time).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import pairwise
 
 from harness.scenario.model import ArrivalPoint
 
@@ -36,7 +37,7 @@ def _segments(points: Sequence[ArrivalPoint], start: float,
               end: float) -> list[tuple[float, float, float, float]]:
     """(from, to, rate at from, rate at to) pieces of [start, end], linear within each."""
     knots = [start, *(p.at for p in points if start < p.at < end), end]
-    return [(a, b, rate_at(points, a), rate_at(points, b)) for a, b in zip(knots, knots[1:])]
+    return [(a, b, rate_at(points, a), rate_at(points, b)) for a, b in pairwise(knots)]
 
 
 def arrivals_between(points: Sequence[ArrivalPoint], start: float, end: float) -> float:

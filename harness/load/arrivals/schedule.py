@@ -53,8 +53,9 @@ def watched(watch: Watch | None, draw: random.Random) -> float:
 
 def _moments(audience: Audience, start: float, end: float) -> list[tuple[float, str | None]]:
     """(match time, client type or None: drawn by the shares) of every arrival, in order."""
-    moments = [(at, None) for at in (arrival_times(audience.arrivals, audience.scale, start, end)
-                                     if audience.arrivals else [])]
+    times = (arrival_times(audience.arrivals, audience.scale, start, end)
+             if audience.arrivals else [])
+    moments: list[tuple[float, str | None]] = [(at, None) for at in times]
     for push in audience.push:
         count = round(push.share * push.reach * audience.scale)
         moments += [(push.at + push.within * (j + 0.5) / count, push.audience)

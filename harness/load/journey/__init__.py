@@ -3,9 +3,9 @@
 A journey is data (YAML: steps, conditions, extractions, repeated flows;
 format.py) or code (a subclass of `Journey`, the public base class: import it
 as `harness.load.journey.Journey`; code.py), in a file or given by an
-installed plugin (entry point group kickoff.journeys, harness/spec/plugins.py). Either way the viewer gets a trip
-(trip.py) with four calls: playback_url(), repeats(), api_round(kind) and
-leave(flow).
+installed plugin (entry point group kickoff.journeys, harness/spec/plugins.py).
+Either way the viewer gets a trip (trip.py) with four calls: playback_url(),
+repeats(), api_round(kind) and leave(flow).
 docs/journeys.md is the user's reference.
 """
 
@@ -15,17 +15,16 @@ import functools
 import inspect
 from pathlib import Path
 
-from harness.spec.document import Document, Where, read_document
-from harness.spec import plugins
-from harness.spec.errors import InvalidInput
-from harness.spec.file_names import file_problem
 from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
-from harness.load.journey.format import (CODE, PLUGIN, JourneySpec, read_accounts_field,
-                                         read_data)
+from harness.load.journey.format import CODE, PLUGIN, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import PLUGIN_SOURCE, CodeJourney, DataJourney, Viewer
 from harness.load.journey.trip import JourneyFailed, start
+from harness.spec import plugins
+from harness.spec.document import Document, Where, read_document
+from harness.spec.errors import InvalidInput
+from harness.spec.file_names import file_problem
 
 AnyJourney = DataJourney | CodeJourney
 
@@ -52,14 +51,16 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
         path = folder / value
         problem = file_problem(path)
         if problem:
-            return document.problem(where, f"{problem} (a relative path is read from the "
-                                           f"scenario's folder)")
+            document.problem(where, f"{problem} (a relative path is read from the "
+                                    f"scenario's folder)")
+            return None
         try:
             inner = read_document(path)
             journey = _read(inner.data, (), path.parent, inner, str(path), run_here)
             inner.check()
         except InvalidInput as error:
-            return document.include(error)
+            document.include(error)
+            return None
         return journey
     return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}",
                  run_here)
@@ -78,7 +79,8 @@ def _read(data: object, where: Where, folder: Path, document: Document,
             path, cls = (load_class(values["python"], folder, contained=False) if run_here
                          else described_class(values["python"], folder))
         except LoadError as error:
-            return document.problem(where + ("python",), str(error))
+            document.problem(where + ("python",), str(error))
+            return None
         return CodeJourney(values["python"], path, cls, accounts or None)
     return read_data(data, where, folder, document, source)
 
@@ -93,9 +95,9 @@ def _plugin(data: dict, where: Where, folder: Path, document: Document) -> CodeJ
         return None
     cls = plugin_journeys().get(name)
     if cls is None:
-        return document.problem(where + ("plugin",), f"no installed plugin gives a journey "
-                                f"named {name!r} (installed: "
-                                f"{', '.join(plugin_journeys()) or 'none'})")
+        document.problem(where + ("plugin",), f"no installed plugin gives a journey named "
+                         f"{name!r} (installed: {', '.join(plugin_journeys()) or 'none'})")
+        return None
     return CodeJourney(f"{PLUGIN_SOURCE}{name}", Path(inspect.getfile(cls)), cls,
                        accounts or None)
 
@@ -118,6 +120,7 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
     document = Document(name, None, {})
     journey = read_journey(value, ("journey",), folder, document, run_here=True)
     document.check()
+    assert journey is not None  # None comes with a problem, and check() raised it
     return journey
 
 

@@ -32,7 +32,7 @@ class Accounts:
 
     def for_viewer(self, number: int) -> dict[str, str]:
         """The account of viewer `number`: rows are used round robin."""
-        return dict(zip(self.columns, self.rows[number % len(self.rows)]))
+        return dict(zip(self.columns, self.rows[number % len(self.rows)], strict=True))
 
 
 def read_accounts(path: Path) -> Accounts:

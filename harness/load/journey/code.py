@@ -27,10 +27,10 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.spec.file_names import file_problem
 from harness.load.journey.http import Fetch, Response
 from harness.load.journey.model import Viewer
 from harness.measure.metrics import GROUP_RULE, is_group
+from harness.spec.file_names import file_problem
 from harness.spec.shown import shown
 
 
@@ -148,6 +148,8 @@ def imported(path: Path) -> object:
     if name in sys.modules:  # validated already: the same class at run time
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # a name Python does not import (not a .py)
+        raise LoadError(f"{path}: not a Python module")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

@@ -100,8 +100,9 @@ def check(path: Path, name: str, file: str, result: Path) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (_OUTPUT_LIMIT, _OUTPUT_LIMIT))
     try:
         cls = journey_class(imported(path), file, name)
-        described = {key: [str(item) for item in getattr(cls, key)]
-                     for key in ("groups", "api_kinds", "leaving_flows")}
+        described: dict[str, list[str] | str] = {key: [str(item) for item in getattr(cls, key)]
+                                                  for key in ("groups", "api_kinds",
+                                                              "leaving_flows")}
     except LoadError as error:
         described = {"error": str(error)}
     except Exception as error:  # e.g. api_kinds that is not a list

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
-from harness.spec.document import Document, Where
-from harness.spec.fields import (Choice, Field, FileName, FreeMapping, Items, Number, Record, Text,
-                            Time, unknown)
-from harness.spec.file_names import name_problem
 from harness.load.clients import CLIENTS
 from harness.load.journey.accounts import Accounts, AccountsError, read_accounts
 from harness.load.journey.jsonpath import PathError, compile_path
-from harness.load.journey.model import (BUILT_IN, Condition, DataJourney, Extraction, Repeat,
-                                        Step)
+from harness.load.journey.model import BUILT_IN, Condition, DataJourney, Extraction, Repeat, Step
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.pattern import PatternError, compile_pattern
 from harness.load.journey.template import Template, TemplateError, parse
 from harness.measure.metrics import GROUP_PATTERN, GROUP_RULE
+from harness.spec.document import Document, Where
+from harness.spec.fields import (
+    Choice,
+    Field,
+    FileName,
+    FreeMapping,
+    Items,
+    Number,
+    Record,
+    Text,
+    Time,
+    unknown,
+)
+from harness.spec.file_names import name_problem
 from harness.spec.shown import shown
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -30,17 +40,25 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIXED = ("viewer", "client", "subscriber")  # built-ins no step may set (event it may)
 
 
-class TemplateText(Text):
+class TemplateText(Field):
     """Text with {variables}: read as a Template."""
+
+    def __init__(self, description: str, *, blank: bool = False) -> None:
+        super().__init__(description)
+        self._text = Text(description, blank=blank)
+
+    def schema(self) -> dict:
+        return self._text.schema()
 
     def read(self, value: object, where: Where, document: Document) -> Template | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        text = super().read(value, where, document)
+        text = self._text.read(value, where, document)
         try:
             return parse(text) if text is not None else None
         except TemplateError as error:
-            return document.problem(where, str(error))
+            document.problem(where, str(error))
+            return None
 
 
 class TemplateMap(FreeMapping):
@@ -75,8 +93,10 @@ class JsonBody(Field):
 
 class Flag(Field):
     def read(self, value: object, where: Where, document: Document) -> bool | None:
-        return value if isinstance(value, bool) else self._wrong(value, where, document,
-                                                                 "true or false")
+        if isinstance(value, bool):
+            return value
+        self._wrong(value, where, document, "true or false")
+        return None
 
     def schema(self) -> dict:
         return {"type": "boolean", "description": self.description}
@@ -119,8 +139,9 @@ class Extract(Field):
 
     def read(self, value: object, where: Where, document: Document) -> list | None:
         if not isinstance(value, dict):
-            return self._wrong(value, where, document, "a mapping of variables",
-                               "e.g. {token: {json: $.access_token}}")
+            self._wrong(value, where, document, "a mapping of variables",
+                        "e.g. {token: {json: $.access_token}}")
+            return None
         extractions = []
         for variable, spec in value.items():
             here = where + (variable,)
@@ -150,9 +171,11 @@ def _extraction(variable: str, source: str, expression: str, where: Where,
         if source == "regex":
             return Extraction(variable, source, expression, pattern=compile_pattern(expression))
     except PathError as error:
-        return document.problem(where + (source,), f"bad JSONPath: {error}")
+        document.problem(where + (source,), f"bad JSONPath: {error}")
+        return None
     except PatternError as error:
-        return document.problem(where + (source,), f"bad regular expression: {error}")
+        document.problem(where + (source,), f"bad regular expression: {error}")
+        return None
     return Extraction(variable, source, expression)
 
 
@@ -239,8 +262,9 @@ def read_data(data: object, where: Where, folder: Path, document: Document,
         source, tuple(_step(s) for s in values.get("steps", ())), values["play"],
         tuple(Repeat(r["every"], tuple(_step(s) for s in r["steps"]))
               for r in values.get("while_watching", ())),
-        {kind: tuple(_step(s) for s in steps) for kind, steps in flows.items()} or None, accounts,
-        leaving={name: tuple(_step(s) for s in steps) for name, steps in leaving.items()})
+        {kind: tuple(_step(s) for s in steps or ()) for kind, steps in flows.items()} or None,
+        accounts or None,  # False (unusable) came with a problem
+        leaving={name: tuple(_step(s) for s in steps or ()) for name, steps in leaving.items()})
 
 
 def _flows(values: dict, key: str, where: Where, document: Document) -> dict[str, list | None]:
@@ -254,7 +278,7 @@ def _flows(values: dict, key: str, where: Where, document: Document) -> dict[str
 
 
 def read_accounts_field(values: dict, where: Where, folder: Path,
-                        document: Document) -> Accounts | None | bool:
+                        document: Document) -> Accounts | Literal[False] | None:
     """The accounts named by `values`; None when none are named, False when unusable."""
     if values.get("accounts") is None:
         return False if "accounts" in values else None
@@ -266,12 +290,13 @@ def read_accounts_field(values: dict, where: Where, folder: Path,
         return False
 
 
-def _known(accounts: Accounts | None | bool) -> set[str]:
+def _known(accounts: Accounts | Literal[False] | None) -> set[str]:
     return set(BUILT_IN) | {f"account.{c}" for c in (accounts.columns if accounts else ())}
 
 
-def _check_steps(steps: list, where: Where, known: set[str], accounts: Accounts | None | bool,
-                 document: Document, newcomers: bool = True) -> set[str]:
+def _check_steps(steps: list, where: Where, known: set[str],
+                 accounts: Accounts | Literal[False] | None, document: Document,
+                 newcomers: bool = True) -> set[str]:
     """Check each step's templates against the variables set before it; return
     the variables known after the last step. newcomers: whether the steps'
     runners can be newcomers (API users cannot)."""
@@ -307,7 +332,7 @@ def _json_templates(value: object, where: Where) -> list[tuple[Where, Template]]
 
 
 def _check_templates(templates: list[tuple[Where, Template]], known: set[str],
-                     accounts: Accounts | None | bool, document: Document) -> None:
+                     accounts: Accounts | Literal[False] | None, document: Document) -> None:
     for where, template in templates:
         for name in template.names:
             if name in known or (name.startswith("account.") and accounts is False):
@@ -347,12 +372,15 @@ class JourneySpec(Field):
     def read(self, value: object, where: Where, document: Document) -> str | dict | None:
         if isinstance(value, str) and value.strip():
             problem = name_problem(value)
-            return document.problem(where, problem) if problem else value
+            if problem:
+                document.problem(where, problem)
+                return None
+            return value
         if isinstance(value, dict):
             return value
-        return self._wrong(value, where, document, "a journey", "write a file name, the steps "
-                           "inline, {python: FILE.py:Class} or {plugin: NAME}; see "
-                           "docs/journeys.md")
+        self._wrong(value, where, document, "a journey", "write a file name, the steps "
+                    "inline, {python: FILE.py:Class} or {plugin: NAME}; see docs/journeys.md")
+        return None
 
     def schema(self) -> dict:
         return {"anyOf": [{"type": "string", "minLength": 1}, FORMAT.schema(), CODE.schema(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.load.journey.accounts import Accounts
 from harness.load.journey.http import Response
@@ -14,6 +15,9 @@ from harness.load.journey.jsonpath import JsonPath
 from harness.load.journey.newcomers import Newcomer
 from harness.load.journey.pattern import Pattern
 from harness.load.journey.template import Template
+
+if TYPE_CHECKING:
+    from harness.load.journey.code import Journey
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,12 @@ class Extraction:
             return found if isinstance(found, str) else _json_text(found)
         if self.pattern is not None:
             return self.pattern.first(response.text)
-        found = (response.headers.get(self.expression.lower()) if self.source == "header"
-                 else response.cookies.get(self.expression, jar.get(self.expression)))
-        if found is None:
+        text: str | None = (
+            response.headers.get(self.expression.lower()) if self.source == "header"
+            else response.cookies.get(self.expression, jar.get(self.expression)))
+        if text is None:
             raise LookupError(f"no {self.source} {self.expression}")
-        return found
+        return text
 
 
 def _json_text(value: object) -> str:
@@ -142,7 +147,7 @@ PLUGIN_SOURCE = "plugin:"  # a code journey's source when an installed plugin gi
 class CodeJourney:
     source: str  # FILE:CLASS as written, or plugin:NAME
     path: Path
-    cls: type  # a subclass of harness.load.journey.Journey
+    cls: type[Journey]
     accounts: Accounts | None = None
 
     @property

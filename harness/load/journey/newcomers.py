@@ -29,7 +29,7 @@ class Newcomer:
         return "Newcomer(...)"
 
     def variables(self) -> dict[str, str]:
-        return dict(zip(VARIABLES, (self.username, self.password)))
+        return dict(zip(VARIABLES, (self.username, self.password), strict=True))
 
 
 def run_token() -> str:

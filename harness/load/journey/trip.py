@@ -10,6 +10,7 @@ answer, its secrets and the journey's values hidden (excerpt.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -50,11 +51,11 @@ class DataTrip:
             raise JourneyFailed(f"journey play: {error}") from None
 
     def repeats(self) -> Repeats:
-        return [(repeat.every[self.viewer.client], lambda steps=repeat.steps: self._round(steps))
+        return [(repeat.every[self.viewer.client], functools.partial(self._round, repeat.steps))
                 for repeat in self.journey.while_watching]
 
     def api_round(self, kind: str) -> None:
-        self._round(self.journey.api_users[kind])
+        self._round((self.journey.api_users or {})[kind])
 
     def leave(self, flow: str) -> None:
         """The leaving flow `flow`, with the variables the trip has so far."""
@@ -160,5 +161,6 @@ class CodeTrip:
 def start(journey: DataJourney | CodeJourney, fetch: Fetch, viewer: Viewer,
           sleep: Sleep) -> DataTrip | CodeTrip:
     """A viewer's trip through `journey` (JourneyFailed when a class will not start)."""
-    trip = DataTrip if isinstance(journey, DataJourney) else CodeTrip
-    return trip(journey, fetch, viewer, sleep)
+    if isinstance(journey, DataJourney):
+        return DataTrip(journey, fetch, viewer, sleep)
+    return CodeTrip(journey, fetch, viewer, sleep)

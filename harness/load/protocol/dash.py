@@ -17,10 +17,22 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, VIDEO, Listing, LiveStart, Load, ManifestError,
-                                         Rendition, Resource, Segment, Track, ascending)
+from harness.load.protocol.model import (
+    AUDIO,
+    VIDEO,
+    Listing,
+    LiveStart,
+    Load,
+    ManifestError,
+    Rendition,
+    Resource,
+    Segment,
+    Track,
+    ascending,
+)
 from harness.load.protocol.mpd import Mpd, Representation, Template, date, expand, parse_mpd
 from harness.load.retry import FetchError
 
@@ -59,9 +71,11 @@ def _numbered(template: Template, elapsed: float) -> list[tuple[int, int, int]]:
     if math.isinf(elapsed):
         raise ManifestError("a static MPD without mediaPresentationDuration needs a "
                             "SegmentTimeline")
-    count = math.floor(elapsed * template.timescale / template.duration + 1e-9)
-    return [(template.start_number + k, template.presentation_time_offset + k * template.duration,
-             template.duration) for k in range(max(0, count - MAX_SEGMENTS), count)]
+    length = template.duration
+    assert length is not None  # mpd._template: a template without a timeline has a duration
+    count = math.floor(elapsed * template.timescale / length + 1e-9)
+    return [(template.start_number + k, template.presentation_time_offset + k * length,
+             length) for k in range(max(0, count - MAX_SEGMENTS), count)]
 
 
 def segments_at(rep: Representation, mpd: Mpd, now: float,
@@ -137,10 +151,11 @@ def live_start(segments: list[Segment], mpd: Mpd, live: LiveStart = LiveStart(),
         return segments[index].position, 0.0
     point = elapsed - delay
     for segment in segments:
-        if point < segment.start_s + segment.duration:
-            return segment.position, max(0.0, point - segment.start_s)
+        start_s = cast(float, segment.start_s)  # every segment of a DASH window has one
+        if point < start_s + segment.duration:
+            return segment.position, max(0.0, point - start_s)
     last = segments[-1]  # the point is in a segment not out yet: start there when it is
-    return last.position + 1, max(0.0, point - last.start_s - last.duration)
+    return last.position + 1, max(0.0, point - segments[-1].start_s - last.duration)
 
 
 # --- the stream a player follows ------------------------------------------------

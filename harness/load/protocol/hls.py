@@ -18,9 +18,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
-from harness.load.protocol.model import (AUDIO, MUXED, VIDEO, Listing, LiveStart, Load,
-                                         ManifestError, Rendition, Resource, Segment, Track,
-                                         ascending)
+from harness.load.protocol.model import (
+    AUDIO,
+    MUXED,
+    VIDEO,
+    Listing,
+    LiveStart,
+    Load,
+    ManifestError,
+    Rendition,
+    Resource,
+    Segment,
+    Track,
+    ascending,
+)
 
 PROTOCOL = "hls"
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
@@ -125,9 +136,12 @@ def parse_media(text: str, base_url: str) -> MediaPlaylist:
 def _byterange(value: str, previous_end: int | None, what: str) -> tuple[int, int]:
     """`length[@offset]` as (first, last); no offset: right after the previous range."""
     length, at, offset = value.partition("@")
-    if not at and previous_end is None:
+    if at:
+        first = int(offset)
+    elif previous_end is not None:
+        first = previous_end
+    else:
         raise PlaylistError(f"{what} BYTERANGE {value} has no offset and follows no range")
-    first = int(offset) if at else previous_end
     return first, first + int(length) - 1
 
 

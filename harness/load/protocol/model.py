@@ -76,7 +76,8 @@ class Listing:
     ended: bool  # no segment will be added (HLS ENDLIST, a static MPD)
     live_start: int  # the position a newcomer starts at
     refresh_at: float  # player clock time when a newer window may exist
-    live_offset: float = 0.0  # seconds into the live_start segment where a newcomer's playhead starts
+    # Seconds into the live_start segment where a newcomer's playhead starts.
+    live_offset: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 from urllib.parse import urljoin
 
 from harness.load.protocol.model import AUDIO, VIDEO, ManifestError
@@ -57,6 +58,12 @@ class Mpd:
     representations: tuple[Representation, ...]
 
 
+@overload
+def duration(value: str) -> float: ...
+@overload
+def duration(value: None) -> None: ...
+@overload
+def duration(value: str | None) -> float | None: ...
 def duration(value: str | None) -> float | None:
     """xs:duration (PT1.5S, P1DT2H) in seconds."""
     if value is None:
@@ -96,9 +103,10 @@ def parse_mpd(text: str, url: str) -> Mpd:
     if root.tag.rpartition("}")[2] != "MPD":
         raise ManifestError(f"the root element is {root.tag}, not MPD")
     dynamic = root.get("type", "static") == "dynamic"
-    if dynamic and root.get("availabilityStartTime") is None:
+    available = root.get("availabilityStartTime")
+    if dynamic and available is None:
         raise ManifestError("a dynamic MPD without availabilityStartTime")
-    start = date(root.get("availabilityStartTime")) if root.get("availabilityStartTime") else 0.0
+    start = date(available) if available else 0.0
     representations = _period(root, url, dynamic, start)
     if not any(r.kind == VIDEO for r in representations) and \
             not any(r.kind == AUDIO for r in representations):
@@ -117,8 +125,9 @@ def _service_latency(root: ElementTree.Element) -> float | None:
     """The target latency a ServiceDescription asks players for (Latency@target, ms)."""
     for service in root.findall("{*}ServiceDescription"):
         latency = _child(service, "Latency")
-        if latency is not None and latency.get("target") is not None:
-            return _int(latency.get("target")) / 1000
+        target = latency.get("target") if latency is not None else None
+        if target is not None:
+            return _int(target) / 1000
     return None
 
 
@@ -135,9 +144,9 @@ def _period(root: ElementTree.Element, url: str, dynamic: bool,
         elapsed = time.time() - availability_start
         index = max((i for i, s in enumerate(starts) if s <= elapsed), default=0)
     period = periods[index]
+    length = period.get("duration")
     end = starts[index + 1] if index + 1 < len(periods) else \
-        (starts[index] + duration(period.get("duration")) if period.get("duration")
-         else total)
+        (starts[index] + duration(length) if length else total)
     base = _base(period, _base(root, url))
     found = []
     for adaptation in period.findall("{*}AdaptationSet"):
@@ -163,9 +172,10 @@ def _adaptation_set(adaptation: ElementTree.Element, base: str, start: float,
         own = _child(rep, "SegmentTemplate")
         if kind is None or (own is None and shared is None):
             continue  # subtitles, thumbnails, or SegmentBase/SegmentList (not supported)
-        if rep.get("id") is None or rep.get("bandwidth") is None:
+        rep_id, bandwidth = rep.get("id"), rep.get("bandwidth")
+        if rep_id is None or bandwidth is None:
             raise ManifestError("a Representation without id or bandwidth")
-        found.append(Representation(rep.get("id"), kind, _int(rep.get("bandwidth")),
+        found.append(Representation(rep_id, kind, _int(bandwidth),
                                     _base(rep, base), _template(shared, own), start, end))
     return found
 
@@ -187,7 +197,8 @@ def _template(shared: ElementTree.Element | None, own: ElementTree.Element | Non
     length = attribute("duration")
     if timeline is None and length is None:
         raise ManifestError("a SegmentTemplate with neither duration nor SegmentTimeline")
-    if (timeline is None and _int(length) <= 0) or _int(attribute("timescale") or "1") <= 0:
+    if ((timeline is None and length is not None and _int(length) <= 0)
+            or _int(attribute("timescale") or "1") <= 0):
         raise ManifestError("a SegmentTemplate with a duration or timescale that is not above 0")
     return Template(media, attribute("initialization"), _int(attribute("startNumber") or "1"),
                     _int(attribute("timescale") or "1"), _int(length) if length else None,
@@ -204,10 +215,11 @@ def _int(value: str) -> int:
 def _timeline(element: ElementTree.Element) -> tuple[tuple[int, int, int], ...]:
     entries, t = [], 0
     for s in element.findall("{*}S"):
-        if s.get("d") is None:
+        written_t, written_d = s.get("t"), s.get("d")
+        if written_d is None:
             raise ManifestError("a SegmentTimeline S without d")
-        t = _int(s.get("t")) if s.get("t") is not None else t
-        d, r = _int(s.get("d")), _int(s.get("r", "0"))
+        t = _int(written_t) if written_t is not None else t
+        d, r = _int(written_d), _int(s.get("r", "0"))
         if d <= 0:
             raise ManifestError(f"a SegmentTimeline S with d={d} (segments last a while)")
         entries.append((t, d, r))
