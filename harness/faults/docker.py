@@ -53,8 +53,9 @@ class DockerDriver(Driver):
         else:
             found = {n: c for n, c in containers.items() if n == target}
         if not found:
-            raise HarnessError(f"{target} has no container in compose project "
-                               f"{self.platform.project!r}")
+            raise HarnessError(
+                f"{target} has no container in compose project {self.platform.project!r}"
+            )
         return found
 
     def _container(self, container_id: str) -> Container | None:
@@ -67,13 +68,20 @@ class DockerDriver(Driver):
 
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         containers = self._targets(fault.target)
-        return {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()},
-                **_KINDS[kind.name].planned(containers, params)}
+        return {
+            "kind": kind.name,
+            "containers": {n: c.id for n, c in containers.items()},
+            **_KINDS[kind.name].planned(containers, params),
+        }
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
         # A zone's containers all at once: its last one goes down with its first.
-        all_at_once([partial(self._apply_to, kind, params, container_id, undo)
-                     for container_id in undo["containers"].values()])
+        all_at_once(
+            [
+                partial(self._apply_to, kind, params, container_id, undo)
+                for container_id in undo["containers"].values()
+            ]
+        )
 
     def _apply_to(self, kind: FaultKind, params: dict, container_id: str, undo: dict) -> None:
         container = self._container(container_id)
@@ -85,8 +93,12 @@ class DockerDriver(Driver):
             raise HarnessError(f"{kind.name} on {container.name}: {error.explanation}") from None
 
     def revert(self, undo: dict) -> None:
-        all_at_once([partial(self._revert_to, undo, container_id)
-                     for container_id in undo["containers"].values()])
+        all_at_once(
+            [
+                partial(self._revert_to, undo, container_id)
+                for container_id in undo["containers"].values()
+            ]
+        )
 
     def _revert_to(self, undo: dict, container_id: str) -> None:
         container = self._container(container_id)
@@ -94,8 +106,9 @@ class DockerDriver(Driver):
             try:
                 _KINDS[undo["kind"]].undo(self.platform, container, undo)
             except APIError as error:
-                raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
-                                   f"{error.explanation}") from None
+                raise HarnessError(
+                    f"reverting {undo['kind']} on {container.name}: {error.explanation}"
+                ) from None
 
     def reset(self) -> list[str]:
         done = []
@@ -126,8 +139,9 @@ class ContainerKind(FaultKind):
     def planned(self, containers: dict[str, Container], params: dict) -> dict:
         return {}
 
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         raise NotImplementedError
 
     def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
@@ -136,8 +150,9 @@ class ContainerKind(FaultKind):
 
 
 class ContainerKill(ContainerKind):
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         signal_name = params.get("signal", "SIGKILL")
         pid = container.attrs["State"]["Pid"]
         if not signal_main_process(container.id, pid, signal.Signals[signal_name]):
@@ -145,20 +160,23 @@ class ContainerKill(ContainerKind):
 
 
 class ContainerStop(ContainerKind):
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         container.stop(timeout=round(params.get("grace", 1)))
 
 
 class ContainerRestart(ContainerKind):
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         container.restart(timeout=1)
 
 
 class ContainerPause(ContainerKind):
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         container.pause()
 
     def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
@@ -168,12 +186,19 @@ class ContainerPause(ContainerKind):
 
 class NetworkDisconnect(ContainerKind):
     def planned(self, containers: dict[str, Container], params: dict) -> dict:
-        return {"networks": {c.id: {net: (info.get("Aliases") or []) for net, info in
-                                    c.attrs["NetworkSettings"]["Networks"].items()}
-                             for c in containers.values()}}
+        return {
+            "networks": {
+                c.id: {
+                    net: (info.get("Aliases") or [])
+                    for net, info in c.attrs["NetworkSettings"]["Networks"].items()
+                }
+                for c in containers.values()
+            }
+        }
 
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         for network in undo["networks"][container.id]:
             platform.client.networks.get(network).disconnect(container, force=True)
 
@@ -186,20 +211,32 @@ class NetworkDisconnect(ContainerKind):
 
 class ResourceSqueeze(ContainerKind):
     def params_problems(self, params: dict) -> list[tuple[Where, str]]:
-        return [] if {"cpus", "memory"} & set(params) else \
-            [((), "resource-squeeze needs cpus, memory or both")]
+        return (
+            []
+            if {"cpus", "memory"} & set(params)
+            else [((), "resource-squeeze needs cpus, memory or both")]
+        )
 
     def planned(self, containers: dict[str, Container], params: dict) -> dict:
         unlimited = [n for n, c in containers.items() if not c.attrs["HostConfig"]["Memory"]]
         if "memory" in params and unlimited:
-            raise HarnessError(f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
-                               f"no memory limit to go back to (give it mem_limit)")
-        return {"resources": {c.id: {k: c.attrs["HostConfig"][k] for k in
-                                     ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}
-                              for c in containers.values()}}
+            raise HarnessError(
+                f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
+                f"no memory limit to go back to (give it mem_limit)"
+            )
+        return {
+            "resources": {
+                c.id: {
+                    k: c.attrs["HostConfig"][k]
+                    for k in ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")
+                }
+                for c in containers.values()
+            }
+        }
 
-    def inject(self, platform: DockerPlatform, container: Container, params: dict,
-               undo: dict) -> None:
+    def inject(
+        self, platform: DockerPlatform, container: Container, params: dict, undo: dict
+    ) -> None:
         limits: dict = {}
         if "cpus" in params:
             limits.update(cpu_period=100_000, cpu_quota=round(params["cpus"] * 100_000))
@@ -210,35 +247,85 @@ class ResourceSqueeze(ContainerKind):
 
     def undo(self, platform: DockerPlatform, container: Container, undo: dict) -> None:
         previous = undo["resources"][container.id]
-        container.update(cpu_period=previous["CpuPeriod"] or 100_000,
-                         cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
-                         **({"mem_limit": previous["Memory"],
-                             "memswap_limit": previous["MemorySwap"]}
-                            if previous["Memory"] else {}))
+        container.update(
+            cpu_period=previous["CpuPeriod"] or 100_000,
+            cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
+            **(
+                {"mem_limit": previous["Memory"], "memswap_limit": previous["MemorySwap"]}
+                if previous["Memory"]
+                else {}
+            ),
+        )
 
 
 KINDS = (
-    ContainerKill("container-kill", "docker", "component", True, Record(
-        "container-kill params", {"signal": SIGNAL}),
-        "sends a signal to the container; its restart policy decides whether it comes back"),
-    ContainerStop("container-stop", "docker", "component", False, Record(
-        "container-stop params", {
-            "grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)}),
-        "stops the container (started again at revert)", outage=True),
-    ContainerRestart("container-restart", "docker", "component", True, no_params(
-        "container-restart takes no params"), "restarts the container"),
-    ContainerPause("container-pause", "docker", "component", False, no_params(
-        "container-pause takes no params"), "freezes the container (a hung machine)"),
-    NetworkDisconnect("network-disconnect", "docker", "component", False, no_params(
-        "network-disconnect takes no params"), "disconnects the container from its network "
-                                               "(a dead NIC)"),
-    ResourceSqueeze("resource-squeeze", "docker", "component", False, Record(
-        "resource-squeeze params", {
-            "cpus": Number("CPUs the container may use", above=0),
-            "memory": Text("memory limit, e.g. 64m or 1g", pattern="^[0-9]+[bkmg]?$",
-                           rule="a memory size like 64m or 1g"),
-        }), "squeezes the container's CPU and memory", {"cpus": 0.1, "memory": "64m"}),
+    ContainerKill(
+        "container-kill",
+        "docker",
+        "component",
+        True,
+        Record("container-kill params", {"signal": SIGNAL}),
+        "sends a signal to the container; its restart policy decides whether it comes back",
+    ),
+    ContainerStop(
+        "container-stop",
+        "docker",
+        "component",
+        False,
+        Record(
+            "container-stop params",
+            {"grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)},
+        ),
+        "stops the container (started again at revert)",
+        outage=True,
+    ),
+    ContainerRestart(
+        "container-restart",
+        "docker",
+        "component",
+        True,
+        no_params("container-restart takes no params"),
+        "restarts the container",
+    ),
+    ContainerPause(
+        "container-pause",
+        "docker",
+        "component",
+        False,
+        no_params("container-pause takes no params"),
+        "freezes the container (a hung machine)",
+    ),
+    NetworkDisconnect(
+        "network-disconnect",
+        "docker",
+        "component",
+        False,
+        no_params("network-disconnect takes no params"),
+        "disconnects the container from its network (a dead NIC)",
+    ),
+    ResourceSqueeze(
+        "resource-squeeze",
+        "docker",
+        "component",
+        False,
+        Record(
+            "resource-squeeze params",
+            {
+                "cpus": Number("CPUs the container may use", above=0),
+                "memory": Text(
+                    "memory limit, e.g. 64m or 1g",
+                    pattern="^[0-9]+[bkmg]?$",
+                    rule="a memory size like 64m or 1g",
+                ),
+            },
+        ),
+        "squeezes the container's CPU and memory",
+        {"cpus": 0.1, "memory": "64m"},
+    ),
 )
 _KINDS: dict[str, ContainerKind] = {kind.name: kind for kind in KINDS}  # journals name kinds
-DRIVER = DriverSpec("docker", KINDS, lambda context: DockerDriver(
-    DockerPlatform(context["project"], context["host"])))
+DRIVER = DriverSpec(
+    "docker",
+    KINDS,
+    lambda context: DockerDriver(DockerPlatform(context["project"], context["host"])),
+)

@@ -18,29 +18,48 @@ from harness.spec.fields import Choice, Items, Record, Time
 _OWN = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
 _OWN_KINDS = {kind.name for spec in _OWN for kind in spec.kinds}
 # A plugin's kinds must not take a kind name either: scenarios name kinds alone.
-_DECLARED = _OWN + tuple(plugins.loaded(
-    "kickoff.fault_drivers",
-    lambda value: isinstance(value, DriverSpec) and not _OWN_KINDS & {k.name for k in value.kinds},
-    "a DriverSpec whose kinds' names are not kickoff's own", lambda spec: spec.name,
-    {spec.name for spec in _OWN}).values())
+_DECLARED = _OWN + tuple(
+    plugins.loaded(
+        "kickoff.fault_drivers",
+        lambda value: (
+            isinstance(value, DriverSpec) and not _OWN_KINDS & {k.name for k in value.kinds}
+        ),
+        "a DriverSpec whose kinds' names are not kickoff's own",
+        lambda spec: spec.name,
+        {spec.name for spec in _OWN},
+    ).values()
+)
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
 KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}
 
-RANDOM_PARAMS = Record("random mode: every `every`, a seeded pick of one kind and one target "
-                       "inside the fault's window (at .. at + for)", {
-    "every": Time("how often a fault is picked", duration=True),
-    "lasting": Time("how long each picked fault lasts (default half of every)", duration=True),
-    "kinds": Items("the kinds to pick from (each with the params listed in docs/faults.md)",
-                   Choice("a fault kind", tuple(KINDS), noun="fault kind"), at_least=1),
-}, required=("every", "kinds"))
+RANDOM_PARAMS = Record(
+    "random mode: every `every`, a seeded pick of one kind and one target "
+    "inside the fault's window (at .. at + for)",
+    {
+        "every": Time("how often a fault is picked", duration=True),
+        "lasting": Time("how long each picked fault lasts (default half of every)", duration=True),
+        "kinds": Items(
+            "the kinds to pick from (each with the params listed in docs/faults.md)",
+            Choice("a fault kind", tuple(KINDS), noun="fault kind"),
+            at_least=1,
+        ),
+    },
+    required=("every", "kinds"),
+)
 
 
 def outage_kind(drivers: Collection[str], hits: str) -> FaultKind | None:
     """The first kind, in the registry's order, of the `drivers` offered that
     puts a target of its sort (`hits`: component or link) out of service for a
     fault's whole `for` (FaultKind.outage); None: none of them can."""
-    return next((kind for kind in KINDS.values()
-                 if kind.outage and kind.hits == hits and kind.driver in drivers), None)
+    return next(
+        (
+            kind
+            for kind in KINDS.values()
+            if kind.outage and kind.hits == hits and kind.driver in drivers
+        ),
+        None,
+    )
 
 
 def driver(context: dict) -> Driver:

@@ -50,8 +50,9 @@ def sweep_faults(stack: Stack, only: Sequence[str] = ()) -> list[SweepFault]:
     for hits in ("component", "link"):
         kind = outage_kind(stack.drivers, hits)
         if kind is not None:
-            faults += [SweepFault(target, kind.name, hits)
-                       for target in targets(kind.name, "any", stack)]
+            faults += [
+                SweepFault(target, kind.name, hits) for target in targets(kind.name, "any", stack)
+            ]
     if not only:
         return faults
     offered = {fault.target for fault in faults}
@@ -65,9 +66,13 @@ def _unknown(name: str, stack: Stack, offered: set[str]) -> str:
     """Why `name` cannot be one of the sweep's targets, in one line."""
     components = [c.name for c in stack.components]
     if name in components or stack.link(name) is not None:
-        return (f"--only: {name}: the sweep cannot break it here (a part of the fault tools, "
-                f"or no fault driver for it on platform {stack.platform}); it can break: "
-                f"{', '.join(sorted(offered)) or 'nothing'}")
-    return (f"--only: no component or link {name!r} in the stack (components: "
-            f"{', '.join(components) or 'none'}; links: "
-            f"{', '.join(link.name for link in stack.links) or 'none'})")
+        return (
+            f"--only: {name}: the sweep cannot break it here (a part of the fault tools, "
+            f"or no fault driver for it on platform {stack.platform}); it can break: "
+            f"{', '.join(sorted(offered)) or 'nothing'}"
+        )
+    return (
+        f"--only: no component or link {name!r} in the stack (components: "
+        f"{', '.join(components) or 'none'}; links: "
+        f"{', '.join(link.name for link in stack.links) or 'none'})"
+    )

@@ -31,8 +31,13 @@ def _where(point: EntryPoint) -> str:
     return f"plugin {point.name!r} ({point.group}{source}: {point.value})"
 
 
-def loaded(group: str, accepts: Callable[[Any], bool], what: str,
-           name_of: Callable[[Any], str] | None, taken: Collection[str]) -> dict[str, Any]:
+def loaded(
+    group: str,
+    accepts: Callable[[Any], bool],
+    what: str,
+    name_of: Callable[[Any], str] | None,
+    taken: Collection[str],
+) -> dict[str, Any]:
     """The objects the installed distributions give under entry point `group`,
     by entry point name (sorted), that `accepts` takes (`what` says what that
     is), whose own name (`name_of`; None: they have none) is their entry
@@ -47,8 +52,10 @@ def loaded(group: str, accepts: Callable[[Any], bool], what: str,
         if not accepts(value):
             _PROBLEMS.append(f"{_where(point)}: is {type(value).__name__}, not {what}")
         elif name_of is not None and name_of(value) != point.name:
-            _PROBLEMS.append(f"{_where(point)}: names itself {name_of(value)!r}: an entry "
-                             f"point's name is its object's")
+            _PROBLEMS.append(
+                f"{_where(point)}: names itself {name_of(value)!r}: an entry "
+                f"point's name is its object's"
+            )
         elif point.name in taken or point.name in found:
             _PROBLEMS.append(f"{_where(point)}: the name {point.name!r} is taken already")
         else:
@@ -65,5 +72,7 @@ def check() -> None:
     """InvalidInput naming every plugin left out by the groups loaded so far
     (the CLI loads every registry first)."""
     if _PROBLEMS:
-        raise InvalidInput("installed plugins kickoff cannot use (fix or uninstall them):\n"
-                           + problem_lines(problems()))
+        raise InvalidInput(
+            "installed plugins kickoff cannot use (fix or uninstall them):\n"
+            + problem_lines(problems())
+        )

@@ -34,12 +34,17 @@ def plugin_journeys() -> dict[str, type[Journey]]:
     """The journeys installed plugins give, by the name a scenario uses ({plugin:
     NAME}); loaded when first asked for, with every harness module there to import."""
     return plugins.loaded(
-        "kickoff.journeys", lambda value: isinstance(value, type) and issubclass(value, Journey),
-        "a subclass of harness.load.journey.Journey", None, ())
+        "kickoff.journeys",
+        lambda value: isinstance(value, type) and issubclass(value, Journey),
+        "a subclass of harness.load.journey.Journey",
+        None,
+        (),
+    )
 
 
-def read_journey(value: object, where: Where, folder: Path, document: Document, *,
-                 run_here: bool = False) -> AnyJourney | None:
+def read_journey(
+    value: object, where: Where, folder: Path, document: Document, *, run_here: bool = False
+) -> AnyJourney | None:
     """The journey `value` names: a file (relative to `folder`), or a mapping
     (inline steps, or {python: FILE:Class}). Problems go to `document` (a
     journey file's own, with its lines, included); None if there are any.
@@ -51,8 +56,9 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
         path = folder / value
         problem = file_problem(path)
         if problem:
-            document.problem(where, f"{problem} (a relative path is read from the "
-                                    f"scenario's folder)")
+            document.problem(
+                where, f"{problem} (a relative path is read from the scenario's folder)"
+            )
             return None
         try:
             inner = read_document(path)
@@ -62,12 +68,14 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
             document.include(error)
             return None
         return journey
-    return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}",
-                 run_here)
+    return _read(
+        value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}", run_here
+    )
 
 
-def _read(data: object, where: Where, folder: Path, document: Document,
-          source: str, run_here: bool) -> AnyJourney | None:
+def _read(
+    data: object, where: Where, folder: Path, document: Document, source: str, run_here: bool
+) -> AnyJourney | None:
     if isinstance(data, dict) and "plugin" in data:
         return _plugin(data, where, folder, document)
     if isinstance(data, dict) and "python" in data:
@@ -76,8 +84,11 @@ def _read(data: object, where: Where, folder: Path, document: Document,
         if not values.get("python"):
             return None
         try:
-            path, cls = (load_class(values["python"], folder, contained=False) if run_here
-                         else described_class(values["python"], folder))
+            path, cls = (
+                load_class(values["python"], folder, contained=False)
+                if run_here
+                else described_class(values["python"], folder)
+            )
         except LoadError as error:
             document.problem(where + ("python",), str(error))
             return None
@@ -95,11 +106,13 @@ def _plugin(data: dict, where: Where, folder: Path, document: Document) -> CodeJ
         return None
     cls = plugin_journeys().get(name)
     if cls is None:
-        document.problem(where + ("plugin",), f"no installed plugin gives a journey named "
-                         f"{name!r} (installed: {', '.join(plugin_journeys()) or 'none'})")
+        document.problem(
+            where + ("plugin",),
+            f"no installed plugin gives a journey named "
+            f"{name!r} (installed: {', '.join(plugin_journeys()) or 'none'})",
+        )
         return None
-    return CodeJourney(f"{PLUGIN_SOURCE}{name}", Path(inspect.getfile(cls)), cls,
-                       accounts or None)
+    return CodeJourney(f"{PLUGIN_SOURCE}{name}", Path(inspect.getfile(cls)), cls, accounts or None)
 
 
 def resolved(value: str | dict, folder: Path) -> str | dict:
@@ -124,5 +137,18 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
     return journey
 
 
-__all__ = ["AnyJourney", "CodeJourney", "DataJourney", "Fetch", "Journey", "JourneyFailed",
-           "JourneySpec", "Response", "Viewer", "load", "read_journey", "resolved", "start"]
+__all__ = [
+    "AnyJourney",
+    "CodeJourney",
+    "DataJourney",
+    "Fetch",
+    "Journey",
+    "JourneyFailed",
+    "JourneySpec",
+    "Response",
+    "Viewer",
+    "load",
+    "read_journey",
+    "resolved",
+    "start",
+]
