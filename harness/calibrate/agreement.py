@@ -62,37 +62,77 @@ def _steady(check: Check, reals: Sequence[Figures], seconds: float) -> Check:
     against another (judged as kickoff is)."""
     for index, real in enumerate(reals):
         others = [other for k, other in enumerate(reals) if k != index]
-        if others and not next(c for c in judge(real, others, seconds, gate=False)
-                               if c.figure == check.figure).held:
+        if (
+            others
+            and not next(
+                c for c in judge(real, others, seconds, gate=False) if c.figure == check.figure
+            ).held
+        ):
             return replace(check, steady=False)
     return check
 
 
-def judge(kickoff: Figures, reals: Sequence[Figures], seconds: float, gate: bool = True,
-          figures: Collection[str] = FIGURES) -> list[Check]:
+def judge(
+    kickoff: Figures,
+    reals: Sequence[Figures],
+    seconds: float,
+    gate: bool = True,
+    figures: Collection[str] = FIGURES,
+) -> list[Check]:
     """Each bound, for a comparison of `seconds` of play: with `gate`, each
     marked unsteady where the real players break it between themselves; those
     not in `figures` are shown, not held against kickoff."""
     checks = []
     startups = [real.startup_s for real in reals if real.startup_s is not None]
     if kickoff.startup_s is None or len(startups) < len(reals):
-        checks.append(Check("startup", kickoff.startup_s, tuple(r.startup_s for r in reals),
-                            "both start", kickoff.startup_s is None and not startups))
+        checks.append(
+            Check(
+                "startup",
+                kickoff.startup_s,
+                tuple(r.startup_s for r in reals),
+                "both start",
+                kickoff.startup_s is None and not startups,
+            )
+        )
     else:
         nearest = _nearest(kickoff.startup_s, startups)
         within = max(STARTUP_S, STARTUP_SHARE * nearest)
-        checks.append(Check("startup", kickoff.startup_s, tuple(startups), f"±{within:.2f} s",
-                            abs(kickoff.startup_s - nearest) <= within))
+        checks.append(
+            Check(
+                "startup",
+                kickoff.startup_s,
+                tuple(startups),
+                f"±{within:.2f} s",
+                abs(kickoff.startup_s - nearest) <= within,
+            )
+        )
     stalls = [real.stalls for real in reals]
-    checks.append(Check("stalls", kickoff.stalls, tuple(stalls), f"±{STALLS}",
-                        abs(kickoff.stalls - _nearest(kickoff.stalls, stalls)) <= STALLS))
+    checks.append(
+        Check(
+            "stalls",
+            kickoff.stalls,
+            tuple(stalls),
+            f"±{STALLS}",
+            abs(kickoff.stalls - _nearest(kickoff.stalls, stalls)) <= STALLS,
+        )
+    )
     stalled = [real.stalled_s for real in reals]
     within = STALLED_S_PER_MINUTE * seconds / 60
-    checks.append(Check("stalled", kickoff.stalled_s, tuple(stalled), f"±{within:.2f} s",
-                        abs(kickoff.stalled_s - _nearest(kickoff.stalled_s, stalled)) <= within))
+    checks.append(
+        Check(
+            "stalled",
+            kickoff.stalled_s,
+            tuple(stalled),
+            f"±{within:.2f} s",
+            abs(kickoff.stalled_s - _nearest(kickoff.stalled_s, stalled)) <= within,
+        )
+    )
     rungs = tuple(real.rung for real in reals)
-    checks.append(Check("rung", kickoff.rung, rungs, "same",
-                        kickoff.rung is not None and kickoff.rung in rungs))
+    checks.append(
+        Check(
+            "rung", kickoff.rung, rungs, "same", kickoff.rung is not None and kickoff.rung in rungs
+        )
+    )
     if gate:
         checks = [_steady(check, reals, seconds) for check in checks]
     return [replace(check, counted=check.figure in figures) for check in checks]
@@ -121,11 +161,22 @@ def table(rows: Sequence[tuple[str, Figures, Sequence[Figures], Sequence[Check]]
     for label, kickoff, reals, checks in rows:
         line = [label, reals[0].player]
         for check in checks:
-            line.append(f"{_shown(check.kickoff)} / {_reals(check.real)} "
-                        f"{check.shown} ({check.allowed})")
+            line.append(
+                f"{_shown(check.kickoff)} / {_reals(check.real)} {check.shown} ({check.allowed})"
+            )
         line.append(f"{kickoff.failures} / {_reals([real.failures for real in reals])}")
         line.append(f"{_shown(kickoff.kbps)} / {_reals([real.kbps for real in reals])}")
         lines.append(line)
-    return tabulate(lines, headers=["stream, condition", "real player",
-                                    "startup s (kickoff / real)", "stalls", "stalled s",
-                                    "rung", "failures", "kbps"])
+    return tabulate(
+        lines,
+        headers=[
+            "stream, condition",
+            "real player",
+            "startup s (kickoff / real)",
+            "stalls",
+            "stalled s",
+            "rung",
+            "failures",
+            "kbps",
+        ],
+    )

@@ -30,49 +30,65 @@ READ_TIMEOUT_S = 10.0  # for the one look at the manifest
 def _checked_url(url: str, targets: Path | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"URL: {url!r} is not an http/https URL with a host (write e.g. "
-                           f"http://HOST:PORT/live/master.m3u8)")
+        raise InvalidInput(
+            f"URL: {url!r} is not an http/https URL with a host (write e.g. "
+            f"http://HOST:PORT/live/master.m3u8)"
+        )
     allow_hosts = load_targets(targets).allow_hosts if targets else ()
     problem = host_problem(url, allow_hosts)
     if problem:
-        where = f"{targets}'s allow_hosts" if targets else "allow_hosts of a targets file " \
-            "given with --targets FILE"
+        where = (
+            f"{targets}'s allow_hosts"
+            if targets
+            else "allow_hosts of a targets file given with --targets FILE"
+        )
         raise InvalidInput(f"URL: {problem.replace('allow_hosts', where)}")
     return url
 
 
 def protocol_of(url: str) -> str:
-    """"hls" or "dash", by the manifest's body (read once)."""
+    """ "hls" or "dash", by the manifest's body (read once)."""
     try:
         with urllib.request.urlopen(url, timeout=READ_TIMEOUT_S) as answer:
             text = answer.read(65536).decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         raise InvalidInput(f"URL: {url} answered HTTP {error.code}, not a manifest") from None
     except OSError as error:
-        raise InfrastructureMissing(f"the stream at {url} could not be reached ({error})") \
-            from None
+        raise InfrastructureMissing(f"the stream at {url} could not be reached ({error})") from None
     for module in PROTOCOLS:
         if module.sniff(text):
             return module.PROTOCOL
     raise InvalidInput(f"URL: {url} is neither an HLS playlist (#EXTM3U) nor a DASH MPD (<MPD>)")
 
 
-def calibrate(url: str, seconds: float, client: str, chromium: str | None,
-              players: Path | None, targets: Path | None) -> int:
+def calibrate(
+    url: str,
+    seconds: float,
+    client: str,
+    chromium: str | None,
+    players: Path | None,
+    targets: Path | None,
+) -> int:
     """Play, print the comparison; the exit code."""
     url = _checked_url(url, targets)
     protocol = protocol_of(url)
     yardstick = find(chromium, players, protocol)
-    print(f"calibrating on {url} ({protocol}) for {seconds:g} s: kickoff's {client} viewer "
-          f"beside the real player, both at once")
+    print(
+        f"calibrating on {url} ({protocol}) for {seconds:g} s: kickoff's {client} viewer "
+        f"beside the real player, both at once"
+    )
     kickoff, (real,) = play_both(yardstick, protocol, seconds, url, [url], client)
     checks = judge(kickoff, [real], seconds)
     print(table([(f"{protocol}, {seconds:g} s", kickoff, [real], checks)]))
     broken = [check.figure for check in checks if check.broken]
     if held(checks):
-        print(f"\nkickoff's {client} viewer agrees with {real.player} on this stream: every "
-              f"bound held")
+        print(
+            f"\nkickoff's {client} viewer agrees with {real.player} on this stream: every "
+            f"bound held"
+        )
         return 0
-    print(f"\nkickoff's {client} viewer disagrees with {real.player} on this stream: "
-          f"{', '.join(broken)} out of bounds (docs/calibration.md says what each measures)")
+    print(
+        f"\nkickoff's {client} viewer disagrees with {real.player} on this stream: "
+        f"{', '.join(broken)} out of bounds (docs/calibration.md says what each measures)"
+    )
     return 1

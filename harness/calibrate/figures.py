@@ -30,4 +30,3 @@ class Figures:
         if not self.played_by_rung:
             return None
         return max(self.played_by_rung, key=lambda rung: (self.played_by_rung[rung], rung))
-

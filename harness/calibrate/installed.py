@@ -16,8 +16,10 @@ from harness.spec.errors import InfrastructureMissing
 HLS_JS = "hls.js@1.7.4"
 DASH_JS = "dashjs@5.2.1"
 # Each library's browser build, under the folder npm installs packages into.
-PLAYER_FILES = {"hls": Path("node_modules/hls.js/dist/hls.min.js"),
-                "dash": Path("node_modules/dashjs/dist/modern/umd/dash.mediaplayer.min.js")}
+PLAYER_FILES = {
+    "hls": Path("node_modules/hls.js/dist/hls.min.js"),
+    "dash": Path("node_modules/dashjs/dist/modern/umd/dash.mediaplayer.min.js"),
+}
 PLAYERS_ENV = "KICKOFF_PLAYERS"  # where the player files are, if not the default
 CHROMIUM_ENV = "KICKOFF_CHROMIUM"  # which Chromium to run, if not the one on PATH
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -50,16 +52,19 @@ def find(chromium: str | None, players: Path | None, protocol: str) -> Yardstick
     if given:
         found = shutil.which(given)
         if found is None:
-            raise InfrastructureMissing(f"no Chromium at {given} ({CHROMIUM_HOW}, or give "
-                                        f"--chromium PATH)")
+            raise InfrastructureMissing(
+                f"no Chromium at {given} ({CHROMIUM_HOW}, or give --chromium PATH)"
+            )
     else:
         found = next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
         if found is None:
-            raise InfrastructureMissing(f"Chromium is not on PATH ({CHROMIUM_HOW}, or give "
-                                        f"--chromium PATH)")
+            raise InfrastructureMissing(
+                f"Chromium is not on PATH ({CHROMIUM_HOW}, or give --chromium PATH)"
+            )
     folder = (players or default_players()).expanduser()
     if not (folder / PLAYER_FILES[protocol]).is_file():
         raise InfrastructureMissing(
             f"the player files are not in {folder} (get them with: npm install --prefix "
-            f"{folder} {HLS_JS} {DASH_JS}; or give --players DIR or ${PLAYERS_ENV})")
+            f"{folder} {HLS_JS} {DASH_JS}; or give --players DIR or ${PLAYERS_ENV})"
+        )
     return Yardstick(found, folder)

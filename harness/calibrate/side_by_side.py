@@ -19,8 +19,14 @@ MAX_REPLAYS = 10  # waits before pressing play again a page is given (kickoff's 
 SETTLE_S = 1.0
 
 
-def play_both(yardstick: Yardstick, protocol: str, seconds: float, kickoff_url: str,
-              real_urls: Sequence[str], client: str = "web") -> tuple[Figures, list[Figures]]:
+def play_both(
+    yardstick: Yardstick,
+    protocol: str,
+    seconds: float,
+    kickoff_url: str,
+    real_urls: Sequence[str],
+    client: str = "web",
+) -> tuple[Figures, list[Figures]]:
     """kickoff's viewer of `client` on `kickoff_url` and hls.js or dash.js (by
     `protocol`) on each of `real_urls` (the same stream, or the same through
     proxies of their own), all handed their URL at the same moment, for
@@ -28,8 +34,10 @@ def play_both(yardstick: Yardstick, protocol: str, seconds: float, kickoff_url: 
     waits."""
     replays = viewer_side.replay_waits(MAX_REPLAYS)
     with ExitStack() as stack:
-        reals = [stack.enter_context(RealPlayer(yardstick, url, protocol, seconds, replays))
-                 for url in real_urls]
+        reals = [
+            stack.enter_context(RealPlayer(yardstick, url, protocol, seconds, replays))
+            for url in real_urls
+        ]
         gevent.sleep(SETTLE_S)
         for real in reals:
             real.start()

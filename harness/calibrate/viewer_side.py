@@ -67,8 +67,9 @@ class _Watch:
             self.last_rung = rung
 
 
-def play(url: str, seconds: float, client: str = "web",
-         clock: Callable[[], float] = time.monotonic) -> Figures:
+def play(
+    url: str, seconds: float, client: str = "web", clock: Callable[[], float] = time.monotonic
+) -> Figures:
     """One kickoff viewer of `client` plays `url` for `seconds` from now."""
     collector = Collector()
     settings = AudienceSettings(collector, None, 0.0, SEED, stream=url)
@@ -97,11 +98,18 @@ def play(url: str, seconds: float, client: str = "web",
         collector.stop()
     ladder = viewer.player.bandwidths if viewer.player and viewer.player.stream else []
     return Figures(
-        player=f"kickoff {client}", startup_s=watch.startup_s, stalls=window.stalls,
-        stalled_s=window.stalled_s, played_s=window.played_s, ladder=ladder,
-        played_by_rung=watch.played_by_rung, last_rung=watch.last_rung,
+        player=f"kickoff {client}",
+        startup_s=watch.startup_s,
+        stalls=window.stalls,
+        stalled_s=window.stalled_s,
+        played_s=window.played_s,
+        ladder=ladder,
+        played_by_rung=watch.played_by_rung,
+        last_rung=watch.last_rung,
         kbps=window.bitrate_kbps_s / window.played_s if window.played_s > 0 else None,
         media_bytes=received[0],
         failures=window.start_failures + window.exits_before_start + window.playback_failures,
-        error=next(iter(window.errors), None) if window.start_failures or
-        window.playback_failures else None)
+        error=next(iter(window.errors), None)
+        if window.start_failures or window.playback_failures
+        else None,
+    )

@@ -33,10 +33,19 @@ from harness.platforms.hosts import LOOPBACK
 from harness.spec.errors import InfrastructureMissing
 
 PAGE = Path(__file__).resolve().parent
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-web-security",  # the stream's server need not send CORS headers
-         "--autoplay-policy=no-user-gesture-required", "--mute-audio")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-web-security",  # the stream's server need not send CORS headers
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+)
 READY_S = 60.0  # seconds Chromium may take to open the page
 RESULT_GRACE_S = 30.0  # seconds past the play time the page may take to post its figures
 
@@ -99,15 +108,24 @@ class RealPlayer:
     manager: on entry Chromium is up and the page waits; on exit Chromium is
     ended."""
 
-    def __init__(self, yardstick: Yardstick, url: str, protocol: str, seconds: float,
-                 replays: Sequence[float] = ()) -> None:
+    def __init__(
+        self,
+        yardstick: Yardstick,
+        url: str,
+        protocol: str,
+        seconds: float,
+        replays: Sequence[float] = (),
+    ) -> None:
         self._yardstick, self._url, self._seconds = yardstick, url, seconds
         script = "text/javascript"
-        self._page = _Page({"/": (PAGE / "page.html", "text/html"),
-                            "/page.js": (PAGE / "page.js", script),
-                            "/player.js": (yardstick.player_file(protocol), script)},
-                           {"url": url, "protocol": protocol, "seconds": seconds,
-                            "replays": list(replays)})
+        self._page = _Page(
+            {
+                "/": (PAGE / "page.html", "text/html"),
+                "/page.js": (PAGE / "page.js", script),
+                "/player.js": (yardstick.player_file(protocol), script),
+            },
+            {"url": url, "protocol": protocol, "seconds": seconds, "replays": list(replays)},
+        )
         self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler(self._page))
         self._server.daemon_threads = True
         self._browser: subprocess.Popen | None = None
@@ -120,14 +138,24 @@ class RealPlayer:
         rules = f"MAP * ~NOTFOUND, EXCLUDE {host}, EXCLUDE localhost"
         page = f"http://{LOOPBACK}:{self._server.server_address[1]}/"
         self._browser = subprocess.Popen(
-            [self._yardstick.chromium, *FLAGS, f"--user-data-dir={self._profile.name}",
-             f"--host-resolver-rules={rules}", page],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
-            start_new_session=True)  # its own process group: ended with all its children
+            [
+                self._yardstick.chromium,
+                *FLAGS,
+                f"--user-data-dir={self._profile.name}",
+                f"--host-resolver-rules={rules}",
+                page,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            start_new_session=True,
+        )  # its own process group: ended with all its children
         if not self._page.asked.wait(READY_S):
             self.__exit__(None, None, None)
-            raise InfrastructureMissing(f"Chromium ({self._yardstick.chromium}) did not open the "
-                                        f"player page within {READY_S:g}s: {self._stderr()}")
+            raise InfrastructureMissing(
+                f"Chromium ({self._yardstick.chromium}) did not open the "
+                f"player page within {READY_S:g}s: {self._stderr()}"
+            )
         return self
 
     def start(self) -> None:
@@ -137,13 +165,16 @@ class RealPlayer:
     def figures(self) -> Figures:
         """What the player saw, once it has played its seconds."""
         if not self._page.posted.wait(self._seconds + RESULT_GRACE_S):
-            raise InfrastructureMissing(f"the player page posted no figures within "
-                                        f"{self._seconds + RESULT_GRACE_S:g}s: {self._stderr()}")
+            raise InfrastructureMissing(
+                f"the player page posted no figures within "
+                f"{self._seconds + RESULT_GRACE_S:g}s: {self._stderr()}"
+            )
         posted = self._page.result
         assert posted is not None  # posted: the page sent its figures
         result = dict(posted)
-        result["played_by_rung"] = {int(rung): seconds
-                                    for rung, seconds in result["played_by_rung"].items()}
+        result["played_by_rung"] = {
+            int(rung): seconds for rung, seconds in result["played_by_rung"].items()
+        }
         return Figures(**result)
 
     def _stderr(self) -> str:
@@ -151,8 +182,12 @@ class RealPlayer:
         lines = self._log.read().decode(errors="replace").strip().splitlines()
         return lines[-1] if lines else "(Chromium said nothing)"
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self._page.go.set()  # a page still waiting is answered, so its request ends
         if self._browser is not None and self._browser.poll() is None:
             os.killpg(self._browser.pid, signal.SIGTERM)

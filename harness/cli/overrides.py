@@ -19,10 +19,17 @@ from harness.spec.errors import InvalidInput
 from harness.spec.file_names import file_problem, name_problem
 
 
-def load(path: Path | str, *, platform: str | None = None, targets: Path | None = None,
-         journey: Path | None = None, time_scale: float | None = None,
-         fault_time_scale: float | None = None, seed: int | None = None,
-         no_faults: bool = False) -> scenario.Scenario:
+def load(
+    path: Path | str,
+    *,
+    platform: str | None = None,
+    targets: Path | None = None,
+    journey: Path | None = None,
+    time_scale: float | None = None,
+    fault_time_scale: float | None = None,
+    seed: int | None = None,
+    no_faults: bool = False,
+) -> scenario.Scenario:
     """The scenario at `path` with the options given, validated as one.
 
     `targets` and `journey` are read from the current directory (the scenario's
@@ -36,10 +43,17 @@ def load(path: Path | str, *, platform: str | None = None, targets: Path | None 
     changes = _stack(written, platform, targets)
     if journey is not None:
         changes["journey"] = _journey(journey)
-    changes.update({key: value for key, value in (("time_scale", time_scale),
-                                                  ("fault_time_scale", fault_time_scale),
-                                                  ("seed", seed))
-                    if value is not None})
+    changes.update(
+        {
+            key: value
+            for key, value in (
+                ("time_scale", time_scale),
+                ("fault_time_scale", fault_time_scale),
+                ("seed", seed),
+            )
+            if value is not None
+        }
+    )
     if no_faults:
         changes["faults"] = None  # removed: the demand alone
     return scenario.load(path, changes)
@@ -49,8 +63,9 @@ def _journey(journey: Path) -> str:
     """--journey's file, for the scenario's `journey`."""
     problem = name_problem(str(journey)) or file_problem(journey)
     if problem:
-        raise InvalidInput(f"--journey: {problem} (a relative path is read from the current "
-                           f"directory)")
+        raise InvalidInput(
+            f"--journey: {problem} (a relative path is read from the current directory)"
+        )
     return str(journey.resolve())
 
 
@@ -65,16 +80,21 @@ def _stack(written: dict, platform: str | None, targets: Path | None) -> dict[st
         changes["platform"] = platform
     if targets is not None:
         if not reads_targets:
-            raise InvalidInput(f"--targets: is only read with platform {readers} (the scenario "
-                               f"runs on {chosen}; add --platform {readers})")
+            raise InvalidInput(
+                f"--targets: is only read with platform {readers} (the scenario "
+                f"runs on {chosen}; add --platform {readers})"
+            )
         problem = name_problem(str(targets)) or file_problem(targets)
         if problem:
-            raise InvalidInput(f"--targets: {problem} (a relative path is read from the current "
-                               f"directory)")
+            raise InvalidInput(
+                f"--targets: {problem} (a relative path is read from the current directory)"
+            )
         changes["targets"] = str(targets.resolve())
     elif not reads_targets and "platform" in changes:
         changes["targets"] = None  # an external scenario's targets mean nothing elsewhere
     elif platform is not None and reads_targets and "targets" not in written:
-        raise InvalidInput(f"--platform: {platform} needs a targets file describing the stack "
-                           f"(add --targets FILE; see docs/scenarios.md)")
+        raise InvalidInput(
+            f"--platform: {platform} needs a targets file describing the stack "
+            f"(add --targets FILE; see docs/scenarios.md)"
+        )
     return changes

@@ -22,8 +22,11 @@ def targets(kind: str, pool: str, stack: Stack) -> list[str]:
     components random mode may pick (never the fault tools' own parts)."""
     found = _pool(KINDS[kind].hits == "link", pool, stack)
     # Only targets the kind's driver can hit with the params random mode gives it.
-    return [target for target in found
-            if not KINDS[kind].problems_on(target, KINDS[kind].picked, stack.contexts)]
+    return [
+        target
+        for target in found
+        if not KINDS[kind].problems_on(target, KINDS[kind].picked, stack.contexts)
+    ]
 
 
 def _pool(hits_link: bool, pool: str, stack: Stack) -> list[str]:
@@ -32,8 +35,11 @@ def _pool(hits_link: bool, pool: str, stack: Stack) -> list[str]:
         return links if hits_link else [c.name for c in stack.components if c.picked]
     if pool.startswith("zone:"):
         members = stack.zones.get(pool.removeprefix("zone:"), ())
-        return [link.name for link in stack.links if link.target in members] if hits_link \
+        return (
+            [link.name for link in stack.links if link.target in members]
+            if hits_link
             else list(members)
+        )
     return [pool] if (pool in links) == hits_link else []
 
 
@@ -53,13 +59,24 @@ def expand(scenario: Scenario, stack: Stack) -> tuple[Fault, ...]:
         lasting = params.get("lasting", params["every"] / 2)
         at, number = fault.at, 1
         while at < end:
-            choices = [(kind, target) for kind in params["kinds"]
-                       for target in targets(kind, fault.target, stack)]
+            choices = [
+                (kind, target)
+                for kind in params["kinds"]
+                for target in targets(kind, fault.target, stack)
+            ]
             if choices:
                 kind, target = rng.choice(choices)
-                faults.append(Fault(f"{fault.name}-{number}", kind, target, at,
-                                    min(lasting, end - at), dict(KINDS[kind].picked),
-                                    fault.recover_within))
+                faults.append(
+                    Fault(
+                        f"{fault.name}-{number}",
+                        kind,
+                        target,
+                        at,
+                        min(lasting, end - at),
+                        dict(KINDS[kind].picked),
+                        fault.recover_within,
+                    )
+                )
                 number += 1
             at += params["every"]
     return tuple(faults)

@@ -41,9 +41,11 @@ class CommandDriver(Driver):
             for step in commands.STEPS:
                 program = spec[step][0] if step in spec else "{}"
                 if "{" not in program and not _found(program, spec["cwd"]):
-                    raise InfrastructureMissing(f"the {step} command for {target} starts "
-                                                f"{program!r}, which is not here (not an "
-                                                f"executable file, nor on PATH)")
+                    raise InfrastructureMissing(
+                        f"the {step} command for {target} starts "
+                        f"{program!r}, which is not here (not an "
+                        f"executable file, nor on PATH)"
+                    )
 
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         spec = self.targets.get(fault.target)
@@ -51,8 +53,11 @@ class CommandDriver(Driver):
             raise HarnessError(f"the targets file gives no commands for {fault.target!r}")
         values = {**params, "target": fault.target, "fault": fault.name}
         try:
-            return {"target": fault.target, "inject": commands.filled(spec, "inject", values),
-                    "revert": commands.filled(spec, "revert", values)}
+            return {
+                "target": fault.target,
+                "inject": commands.filled(spec, "inject", values),
+                "revert": commands.filled(spec, "revert", values),
+            }
         except TemplateError as error:
             raise HarnessError(f"the commands for {fault.target}: {error}") from None
 
@@ -66,16 +71,20 @@ class CommandDriver(Driver):
     def _run(undo: dict, step: str) -> dict:
         outcome = commands.run(undo[step])
         if not outcome.ok:
-            raise HarnessError(f"the {step} command for {undo['target']} failed: "
-                               f"{outcome.describe()}")
+            raise HarnessError(
+                f"the {step} command for {undo['target']} failed: {outcome.describe()}"
+            )
         return {"command": step, **outcome.to_json()}
 
     def reset(self) -> list[str]:
         return []  # a command fault is known only from its journal entry, reverted before this
 
     def probes(self) -> dict[str, Callable[[], str]]:
-        return {target: partial(self._probe, target, spec) for target, spec in
-                self.targets.items() if "check" in spec}
+        return {
+            target: partial(self._probe, target, spec)
+            for target, spec in self.targets.items()
+            if "check" in spec
+        }
 
     @staticmethod
     def _probe(target: str, spec: dict) -> str:
@@ -97,10 +106,18 @@ def _problems(target: str, params: dict, context: dict) -> list[tuple[Where, str
 
 
 KINDS = (
-    FaultKind("command", "command", "component", False, Record(
-        "command params: the values its target's commands use as {name}", {},
-        extra=commands.VALUE),
+    FaultKind(
+        "command",
+        "command",
+        "component",
+        False,
+        Record(
+            "command params: the values its target's commands use as {name}",
+            {},
+            extra=commands.VALUE,
+        ),
         "runs the targets file's inject command for the target; its revert command at revert",
-        context_problems=_problems),
+        context_problems=_problems,
+    ),
 )
 DRIVER = DriverSpec("command", KINDS, lambda context: CommandDriver(context["targets"]))

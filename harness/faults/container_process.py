@@ -53,8 +53,10 @@ def is_main_process(container_id: str, pid: int) -> bool:
         return False
     try:
         ours = _nspids("self") == [os.getpid()]
-        in_container = any(container_id in line.split(":", 2)[-1] for line in
-                           Path(f"/proc/{pid}/cgroup").read_text().splitlines())
+        in_container = any(
+            container_id in line.split(":", 2)[-1]
+            for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        )
         return ours and in_container and _nspids(str(pid)) == [pid, 1]
     except OSError:
         return False

@@ -51,8 +51,9 @@ class DockerDriver(Driver):
         else:
             found = {n: c for n, c in containers.items() if n == target}
         if not found:
-            raise HarnessError(f"{target} has no container in compose project "
-                               f"{self.platform.project!r}")
+            raise HarnessError(
+                f"{target} has no container in compose project {self.platform.project!r}"
+            )
         return found
 
     def _container(self, container_id: str) -> Container | None:
@@ -68,23 +69,36 @@ class DockerDriver(Driver):
         undo: dict = {"kind": kind.name, "containers": {n: c.id for n, c in containers.items()}}
         if kind.name == "network-disconnect":
             undo["networks"] = {
-                c.id: {net: (info.get("Aliases") or [])
-                       for net, info in c.attrs["NetworkSettings"]["Networks"].items()}
-                for c in containers.values()}
+                c.id: {
+                    net: (info.get("Aliases") or [])
+                    for net, info in c.attrs["NetworkSettings"]["Networks"].items()
+                }
+                for c in containers.values()
+            }
         if kind.name == "resource-squeeze":
-            undo["resources"] = {c.id: {k: c.attrs["HostConfig"][k] for k in
-                                        ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")}
-                                 for c in containers.values()}
+            undo["resources"] = {
+                c.id: {
+                    k: c.attrs["HostConfig"][k]
+                    for k in ("CpuPeriod", "CpuQuota", "Memory", "MemorySwap")
+                }
+                for c in containers.values()
+            }
             unlimited = [n for n, c in containers.items() if not c.attrs["HostConfig"]["Memory"]]
             if "memory" in params and unlimited:
-                raise HarnessError(f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
-                                   f"no memory limit to go back to (give it mem_limit)")
+                raise HarnessError(
+                    f"cannot squeeze the memory of {', '.join(unlimited)}: it has "
+                    f"no memory limit to go back to (give it mem_limit)"
+                )
         return undo
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
         # A zone's containers all at once: its last one goes down with its first.
-        all_at_once([partial(self._apply_to, kind, params, container_id, undo)
-                     for container_id in undo["containers"].values()])
+        all_at_once(
+            [
+                partial(self._apply_to, kind, params, container_id, undo)
+                for container_id in undo["containers"].values()
+            ]
+        )
 
     def _apply_to(self, kind: FaultKind, params: dict, container_id: str, undo: dict) -> None:
         container = self._container(container_id)
@@ -126,8 +140,12 @@ class DockerDriver(Driver):
             container.kill(signal=signal_name)  # not provably this machine's process
 
     def revert(self, undo: dict) -> None:
-        all_at_once([partial(self._revert_to, undo, container_id)
-                     for container_id in undo["containers"].values()])
+        all_at_once(
+            [
+                partial(self._revert_to, undo, container_id)
+                for container_id in undo["containers"].values()
+            ]
+        )
 
     def _revert_to(self, undo: dict, container_id: str) -> None:
         container = self._container(container_id)
@@ -135,8 +153,9 @@ class DockerDriver(Driver):
             try:
                 self._revert_one(undo, container)
             except APIError as error:
-                raise HarnessError(f"reverting {undo['kind']} on {container.name}: "
-                                   f"{error.explanation}") from None
+                raise HarnessError(
+                    f"reverting {undo['kind']} on {container.name}: {error.explanation}"
+                ) from None
 
     def _revert_one(self, undo: dict, container: Container) -> None:
         kind = undo["kind"]
@@ -158,11 +177,15 @@ class DockerDriver(Driver):
 
     @staticmethod
     def _restore(container: Container, previous: dict) -> None:
-        container.update(cpu_period=previous["CpuPeriod"] or 100_000,
-                         cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
-                         **({"mem_limit": previous["Memory"],
-                             "memswap_limit": previous["MemorySwap"]}
-                            if previous["Memory"] else {}))
+        container.update(
+            cpu_period=previous["CpuPeriod"] or 100_000,
+            cpu_quota=previous["CpuQuota"] or UNLIMITED_CPU,
+            **(
+                {"mem_limit": previous["Memory"], "memswap_limit": previous["MemorySwap"]}
+                if previous["Memory"]
+                else {}
+            ),
+        )
 
     def reset(self) -> list[str]:
         done = []
@@ -185,25 +208,71 @@ class DockerDriver(Driver):
 
 
 KINDS = (
-    FaultKind("container-kill", "docker", "component", True, Record("container-kill params", {
-        "signal": SIGNAL}), "sends a signal to the container; its restart policy decides "
-                            "whether it comes back"),
-    FaultKind("container-stop", "docker", "component", False, Record("container-stop params", {
-        "grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)}),
-              "stops the container (started again at revert)"),
-    FaultKind("container-restart", "docker", "component", True, no_params(
-        "container-restart takes no params"), "restarts the container"),
-    FaultKind("container-pause", "docker", "component", False, no_params(
-        "container-pause takes no params"), "freezes the container (a hung machine)"),
-    FaultKind("network-disconnect", "docker", "component", False, no_params(
-        "network-disconnect takes no params"), "disconnects the container from its network "
-                                               "(a dead NIC)"),
-    FaultKind("resource-squeeze", "docker", "component", False, Record(
-        "resource-squeeze params", {
-            "cpus": Number("CPUs the container may use", above=0),
-            "memory": Text("memory limit, e.g. 64m or 1g", pattern="^[0-9]+[bkmg]?$",
-                           rule="a memory size like 64m or 1g"),
-        }), "squeezes the container's CPU and memory", {"cpus": 0.1, "memory": "64m"}),
+    FaultKind(
+        "container-kill",
+        "docker",
+        "component",
+        True,
+        Record("container-kill params", {"signal": SIGNAL}),
+        "sends a signal to the container; its restart policy decides whether it comes back",
+    ),
+    FaultKind(
+        "container-stop",
+        "docker",
+        "component",
+        False,
+        Record(
+            "container-stop params",
+            {"grace": Time("how long docker waits before SIGKILL (default 1s)", duration=True)},
+        ),
+        "stops the container (started again at revert)",
+    ),
+    FaultKind(
+        "container-restart",
+        "docker",
+        "component",
+        True,
+        no_params("container-restart takes no params"),
+        "restarts the container",
+    ),
+    FaultKind(
+        "container-pause",
+        "docker",
+        "component",
+        False,
+        no_params("container-pause takes no params"),
+        "freezes the container (a hung machine)",
+    ),
+    FaultKind(
+        "network-disconnect",
+        "docker",
+        "component",
+        False,
+        no_params("network-disconnect takes no params"),
+        "disconnects the container from its network (a dead NIC)",
+    ),
+    FaultKind(
+        "resource-squeeze",
+        "docker",
+        "component",
+        False,
+        Record(
+            "resource-squeeze params",
+            {
+                "cpus": Number("CPUs the container may use", above=0),
+                "memory": Text(
+                    "memory limit, e.g. 64m or 1g",
+                    pattern="^[0-9]+[bkmg]?$",
+                    rule="a memory size like 64m or 1g",
+                ),
+            },
+        ),
+        "squeezes the container's CPU and memory",
+        {"cpus": 0.1, "memory": "64m"},
+    ),
 )
-DRIVER = DriverSpec("docker", KINDS, lambda context: DockerDriver(
-    DockerPlatform(context["project"], context["host"])))
+DRIVER = DriverSpec(
+    "docker",
+    KINDS,
+    lambda context: DockerDriver(DockerPlatform(context["project"], context["host"])),
+)

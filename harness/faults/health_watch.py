@@ -18,12 +18,18 @@ PROBE_EVERY = 0.5
 
 
 class HealthWatch:
-    def __init__(self, checks: dict[str, str], event: Callable[..., None],
-                 now: Callable[[], float],
-                 probes: dict[str, Callable[[], str]] | None = None) -> None:
+    def __init__(
+        self,
+        checks: dict[str, str],
+        event: Callable[..., None],
+        now: Callable[[], float],
+        probes: dict[str, Callable[[], str]] | None = None,
+    ) -> None:
         # A probe per component: its health-check URL's, else one a fault driver can ask.
-        self.probes = {**(probes or {}), **{component: partial(health.probe, check)
-                                            for component, check in checks.items()}}
+        self.probes = {
+            **(probes or {}),
+            **{component: partial(health.probe, check) for component, check in checks.items()},
+        }
         self.components = list(self.probes)
         self.event = event
         self.now = now
@@ -39,16 +45,27 @@ class HealthWatch:
         pool = gevent.pool.Pool(len(self.components))
         while True:
             started = self.now()
-            results = dict(zip(self.components, pool.map(lambda probe: probe(),
-                                                         self.probes.values()), strict=True))
+            results = dict(
+                zip(
+                    self.components,
+                    pool.map(lambda probe: probe(), self.probes.values()),
+                    strict=True,
+                )
+            )
             for component, result in results.items():
                 healthy = result == "healthy"
                 if healthy != self._healthy[component]:
                     self._healthy[component] = healthy
                     second = round(self.now(), 3)
                     self.transitions.append((second, component, healthy))
-                    self.event("component_health", None, component=component, healthy=healthy,
-                               second=second, detail=result)
+                    self.event(
+                        "component_health",
+                        None,
+                        component=component,
+                        healthy=healthy,
+                        second=second,
+                        detail=result,
+                    )
             gevent.sleep(max(0.0, PROBE_EVERY - (self.now() - started)))
 
     def stop(self) -> None:

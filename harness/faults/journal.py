@@ -35,8 +35,9 @@ class Journal:
 
     def __init__(self, path: Path | None = None, owner: dict | None = None) -> None:
         # Named by when it began, so a listing reads oldest first.
-        self.path = path or journals_dir() / (f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-"
-                                              f"{uuid.uuid4().hex[:6]}.json")
+        self.path = path or journals_dir() / (
+            f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}.json"
+        )
         self._owner = owner
 
     @contextlib.contextmanager
@@ -133,5 +134,6 @@ def run_journals(folder: Path | None = None) -> list[Journal]:
 
 def unreverted(folder: Path | None = None) -> dict[str, dict]:
     """Every journalled fault of every run, by entry id."""
-    return {key: entry for journal in run_journals(folder)
-            for key, entry in journal.entries().items()}
+    return {
+        key: entry for journal in run_journals(folder) for key, entry in journal.entries().items()
+    }

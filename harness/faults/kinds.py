@@ -34,8 +34,9 @@ class FaultKind:
     # its params): (target, params, context) -> [(where under the fault, problem)].
     context_problems: Callable[[str, dict, dict], list[tuple[Where, str]]] | None = None
 
-    def problems_on(self, target: str, params: dict, contexts: dict[str, dict]
-                    ) -> list[tuple[Where, str]]:
+    def problems_on(
+        self, target: str, params: dict, contexts: dict[str, dict]
+    ) -> list[tuple[Where, str]]:
         """What a stack with these drivers' contexts finds wrong with a fault of
         this kind on `target` with `params` (nothing, without its context)."""
         context = contexts.get(self.driver)

@@ -37,7 +37,8 @@ def _check(folder: int) -> None:
         raise InfrastructureMissing(
             f"{FOLDER}: the machine's registry of live runs must be sticky and world-writable "
             f"like /tmp (it is {stat.filemode(info.st_mode)}, of uid {info.st_uid}); remove it "
-            f"and kickoff makes it again")
+            f"and kickoff makes it again"
+        )
 
 
 @contextlib.contextmanager
@@ -50,8 +51,9 @@ def _opened() -> Iterator[int]:
             os.mkdir(FOLDER)
         folder = os.open(FOLDER, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError as error:
-        raise InfrastructureMissing(f"{FOLDER}: the machine's registry of live runs: "
-                                    f"{error.strerror} (it must be a folder)") from error
+        raise InfrastructureMissing(
+            f"{FOLDER}: the machine's registry of live runs: {error.strerror} (it must be a folder)"
+        ) from error
     try:
         _check(folder)
         yield folder
@@ -64,14 +66,19 @@ def register(name: str, owner: dict) -> None:
     temporary = f".{name}.tmp"
     with _opened() as folder:
         try:
-            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
-                              dir_fd=folder), "w") as out:
+            with open(
+                os.open(
+                    temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, dir_fd=folder
+                ),
+                "w",
+            ) as out:
                 os.fchmod(out.fileno(), 0o644)  # every user's reset reads it, whatever the umask
                 json.dump(owner, out, indent=1)
             os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)  # never half one
         except OSError as error:
-            raise InfrastructureMissing(f"{FOLDER / name}: cannot record the run: "
-                                        f"{error.strerror}") from error
+            raise InfrastructureMissing(
+                f"{FOLDER / name}: cannot record the run: {error.strerror}"
+            ) from error
 
 
 def unregister(name: str) -> None:

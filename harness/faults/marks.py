@@ -32,6 +32,7 @@ Event = Callable[..., None]  # recorder.event(kind, match_s, **fields)
 
 # --- the side that marks ------------------------------------------------------
 
+
 def running_run(choice: str | None) -> Journal:
     """The journal of the run a mark is for: the only live run, or the one
     `choice` names by PID or run folder."""
@@ -42,28 +43,38 @@ def running_run(choice: str | None) -> Journal:
     if choice is not None:
         chosen = [j for j in live if _names(choice, j.owner or {})]
         if len(chosen) != 1:
-            raise InvalidInput(f"--run {choice}: {'several' if chosen else 'no'} running run(s) "
-                               f"match; going: {'; '.join(who(j.owner) for j in live)}")
+            raise InvalidInput(
+                f"--run {choice}: {'several' if chosen else 'no'} running run(s) "
+                f"match; going: {'; '.join(who(j.owner) for j in live)}"
+            )
         return chosen[0]
     if len(live) > 1:
-        raise InvalidInput(f"{len(live)} runs are going ({'; '.join(who(j.owner) for j in live)}"
-                           f"); choose one with --run PID or --run FOLDER")
+        raise InvalidInput(
+            f"{len(live)} runs are going ({'; '.join(who(j.owner) for j in live)}"
+            f"); choose one with --run PID or --run FOLDER"
+        )
     return live[0]
 
 
-def mark(journal: Journal, action: str, name: str, budget_s: float | None = None,
-         target: str = "-") -> dict:
+def mark(
+    journal: Journal, action: str, name: str, budget_s: float | None = None, target: str = "-"
+) -> dict:
     """Give the run a mark and wait for its answer: what it recorded. budget_s:
     the recovery budget (None: the scenario's faults_by_hand says, else 30 s)."""
-    request = {"id": uuid.uuid4().hex[:12], "action": action, "name": name, "epoch": time.time(),
-               "recovery_budget_s": budget_s, "target": target}
+    request = {
+        "id": uuid.uuid4().hex[:12],
+        "action": action,
+        "name": name,
+        "epoch": time.time(),
+        "recovery_budget_s": budget_s,
+        "target": target,
+    }
     owner = journal.owner
     if not journal.ask(request):
         raise InfrastructureMissing(f"{who(owner)} ended before it could take the mark")
     deadline = time.monotonic() + ANSWER_WITHIN_S
     while time.monotonic() < deadline:
-        answer = next((m.get("answer") for m in journal.marks() if m["id"] == request["id"]),
-                      None)
+        answer = next((m.get("answer") for m in journal.marks() if m["id"] == request["id"]), None)
         if answer is not None:
             if "error" in answer:
                 raise InvalidInput(f"mark {action} {name}: {answer['error']}")
@@ -71,11 +82,13 @@ def mark(journal: Journal, action: str, name: str, budget_s: float | None = None
         if not is_live(journal.owner):
             break
         time.sleep(0.1)
-    raise InfrastructureMissing(f"{who(owner)} did not take the mark within "
-                                f"{ANSWER_WITHIN_S:g} s (is it still going?)")
+    raise InfrastructureMissing(
+        f"{who(owner)} did not take the mark within {ANSWER_WITHIN_S:g} s (is it still going?)"
+    )
 
 
 # --- the run's side -------------------------------------------------------------
+
 
 class MarkInbox:
     """The run's end: takes new marks and records them as faults. `declared`:
@@ -84,9 +97,15 @@ class MarkInbox:
     the names of the timeline's faults; `second`: the run's wall second now;
     `match`: match time of a wall second."""
 
-    def __init__(self, journal: Journal, event: Event, declared: dict[str, float],
-                 scheduled: list[str], second: Callable[[], float],
-                 match: Callable[[float], float]) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        event: Event,
+        declared: dict[str, float],
+        scheduled: list[str],
+        second: Callable[[], float],
+        match: Callable[[float], float],
+    ) -> None:
         self.journal, self.event, self.second, self.match = journal, event, second, match
         self.declared, self.scheduled = declared, set(scheduled)
         self.open: set[str] = set()  # started, not yet ended
@@ -97,12 +116,24 @@ class MarkInbox:
         for name, budget in self.declared.items():
             self._scheduled(name, match_s, None, "-", budget)
 
-    def _scheduled(self, name: str, match_s: float, second: float | None, target: str,
-                   budget: float) -> None:
-        self.event("fault_scheduled", match_s, fault=name, fault_kind=MARKED, target=target,
-                   driver=MARKED, components_hit=[], scheduled_second=second,
-                   revert_scheduled_second=None, lasts_until_end=False, self_healing=False,
-                   recovery_budget_s=budget, marked_by_hand=True)
+    def _scheduled(
+        self, name: str, match_s: float, second: float | None, target: str, budget: float
+    ) -> None:
+        self.event(
+            "fault_scheduled",
+            match_s,
+            fault=name,
+            fault_kind=MARKED,
+            target=target,
+            driver=MARKED,
+            components_hit=[],
+            scheduled_second=second,
+            revert_scheduled_second=None,
+            lasts_until_end=False,
+            self_healing=False,
+            recovery_budget_s=budget,
+            marked_by_hand=True,
+        )
 
     def take(self) -> None:
         """Record every mark given since the last call."""
@@ -122,16 +153,34 @@ class MarkInbox:
         if action == "start":
             self.open.add(name)
             if name not in self.declared:
-                self._scheduled(name, match_s, second, request["target"],
-                                request["recovery_budget_s"] or DEFAULT_BUDGET_S)
-            self.event("fault_injected", match_s, fault=name, fault_kind=MARKED,
-                       target=request["target"], second=second, scheduled_second=second,
-                       delay_ms=None)
+                self._scheduled(
+                    name,
+                    match_s,
+                    second,
+                    request["target"],
+                    request["recovery_budget_s"] or DEFAULT_BUDGET_S,
+                )
+            self.event(
+                "fault_injected",
+                match_s,
+                fault=name,
+                fault_kind=MARKED,
+                target=request["target"],
+                second=second,
+                scheduled_second=second,
+                delay_ms=None,
+            )
         else:
             self.open.discard(name)
             self.ended.add(name)
-            self.event("fault_reverted", match_s, fault=name, second=second,
-                       scheduled_second=None, delay_ms=None)
+            self.event(
+                "fault_reverted",
+                match_s,
+                fault=name,
+                second=second,
+                scheduled_second=None,
+                delay_ms=None,
+            )
         self.journal.answer(request["id"], {"second": second, "match_s": match_s})
         log.info("%s: %s marked by hand at %g s of the run", name, action, second)
 
@@ -149,5 +198,8 @@ class MarkInbox:
 
 def _names(choice: str, owner: dict) -> bool:
     """Whether `choice` names the run of `owner` by its PID or run folder."""
-    return (choice == str(owner["pid"]) or Path(choice).resolve() == Path(owner["run_dir"])
-            or choice.rstrip("/") == Path(owner["run_dir"]).name)
+    return (
+        choice == str(owner["pid"])
+        or Path(choice).resolve() == Path(owner["run_dir"])
+        or choice.rstrip("/") == Path(owner["run_dir"]).name
+    )

@@ -30,11 +30,19 @@ def this_run(run_dir: Path, scenario: str, stack: Stack, faults: list[str]) -> d
     """The owner record of a run in this process (JSON-able); faults: the
     names of the faults on its timeline."""
     pid = os.getpid()
-    return {"pid": pid, "process_start": process_start_time(pid), "boot_id": _boot_id(),
-            "host": socket.gethostname(), "run_dir": str(run_dir.resolve()),
-            "state_dir": str(state_dir().absolute()), "scenario": scenario,
-            "platform": stack.platform, "stack": list(stack.contexts.values()), "faults": faults,
-            "ended": False}
+    return {
+        "pid": pid,
+        "process_start": process_start_time(pid),
+        "boot_id": _boot_id(),
+        "host": socket.gethostname(),
+        "run_dir": str(run_dir.resolve()),
+        "state_dir": str(state_dir().absolute()),
+        "scenario": scenario,
+        "platform": stack.platform,
+        "stack": list(stack.contexts.values()),
+        "faults": faults,
+        "ended": False,
+    }
 
 
 def is_live(owner: dict | None) -> TypeGuard[dict]:
@@ -45,8 +53,9 @@ def is_live(owner: dict | None) -> TypeGuard[dict]:
         return False
     if owner.get("host") != socket.gethostname():
         return True
-    return owner.get("boot_id") == _boot_id() and \
-        process_start_time(owner["pid"]) == owner.get("process_start")
+    return owner.get("boot_id") == _boot_id() and process_start_time(owner["pid"]) == owner.get(
+        "process_start"
+    )
 
 
 def who(owner: dict | None) -> str:

@@ -24,16 +24,20 @@ class ProcessDriver(Driver):
     def plan(self, fault: Fault, kind: FaultKind, params: dict) -> dict:
         target = fault.target
         zones = self.platform.stack.zones
-        components = list(zones[target.removeprefix("zone:")]) if target.startswith("zone:") \
-            else [target]
+        components = (
+            list(zones[target.removeprefix("zone:")]) if target.startswith("zone:") else [target]
+        )
         running = self.platform.handles()
         down = [c for c in components if c not in running]
         if down:
             raise HarnessError(f"{', '.join(down)} is not running on the local platform")
         # A kill with a `for` keeps the component down until the revert; without
         # one it is a crash, and the supervisor brings it back.
-        return {"kind": kind.name, "components": components,
-                "hold": kind.name == "process-kill" and fault.duration is not None}
+        return {
+            "kind": kind.name,
+            "components": components,
+            "hold": kind.name == "process-kill" and fault.duration is not None,
+        }
 
     def apply(self, kind: FaultKind, params: dict, undo: dict) -> None:
         signal_name = params.get("signal", "SIGKILL") if kind.name == "process-kill" else "SIGSTOP"
@@ -68,11 +72,24 @@ class ProcessDriver(Driver):
 
 
 KINDS = (
-    FaultKind("process-kill", "process", "component", True, Record("process-kill params", {
-        "signal": SIGNAL}), "signals the process group; without `for` the local supervisor "
-                            "restarts it, with `for` it stays down until the revert"),
-    FaultKind("process-pause", "process", "component", False, no_params(
-        "process-pause takes no params"), "freezes the process group (SIGSTOP, SIGCONT at revert)"),
+    FaultKind(
+        "process-kill",
+        "process",
+        "component",
+        True,
+        Record("process-kill params", {"signal": SIGNAL}),
+        "signals the process group; without `for` the local supervisor "
+        "restarts it, with `for` it stays down until the revert",
+    ),
+    FaultKind(
+        "process-pause",
+        "process",
+        "component",
+        False,
+        no_params("process-pause takes no params"),
+        "freezes the process group (SIGSTOP, SIGCONT at revert)",
+    ),
 )
-DRIVER = DriverSpec("process", KINDS, lambda context: ProcessDriver(
-    LocalPlatform(root=Path(context["state_dir"]))))
+DRIVER = DriverSpec(
+    "process", KINDS, lambda context: ProcessDriver(LocalPlatform(root=Path(context["state_dir"])))
+)

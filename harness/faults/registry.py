@@ -14,13 +14,20 @@ _DECLARED = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
 KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}
 
-RANDOM_PARAMS = Record("random mode: every `every`, a seeded pick of one kind and one target "
-                       "inside the fault's window (at .. at + for)", {
-    "every": Time("how often a fault is picked", duration=True),
-    "lasting": Time("how long each picked fault lasts (default half of every)", duration=True),
-    "kinds": Items("the kinds to pick from (each with the params listed in docs/faults.md)",
-                   Choice("a fault kind", tuple(KINDS), noun="fault kind"), at_least=1),
-}, required=("every", "kinds"))
+RANDOM_PARAMS = Record(
+    "random mode: every `every`, a seeded pick of one kind and one target "
+    "inside the fault's window (at .. at + for)",
+    {
+        "every": Time("how often a fault is picked", duration=True),
+        "lasting": Time("how long each picked fault lasts (default half of every)", duration=True),
+        "kinds": Items(
+            "the kinds to pick from (each with the params listed in docs/faults.md)",
+            Choice("a fault kind", tuple(KINDS), noun="fault kind"),
+            at_least=1,
+        ),
+    },
+    required=("every", "kinds"),
+)
 
 
 def driver(context: dict) -> Driver:

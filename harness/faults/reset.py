@@ -55,8 +55,10 @@ class Reset:
                 self._busy.append(owner)  # of this state folder, perhaps of another host
             names = sorted({e["fault"] for e in journal.entries().values()})
             if names:
-                self.left.append(f"not reverted: {', '.join(names)} of {who(owner)}: that run "
-                                 f"is still going and reverts its own faults")
+                self.left.append(
+                    f"not reverted: {', '.join(names)} of {who(owner)}: that run "
+                    f"is still going and reverts its own faults"
+                )
 
     def _revert(self, journal: Journal) -> None:
         whose = who(journal.owner)
@@ -85,10 +87,12 @@ class Reset:
         for context in running + [c for c in self._touched if c not in running]:
             owner = next((o for o in busy if context in o.get("stack", [])), None)
             if owner is not None:
-                self.left.append(f"not reset: {described(context)}: {who(owner)} is still "
-                                 f"going with faults on it (its KICKOFF_STATE_DIR="
-                                 f"{owner.get('state_dir', state_dir())}); reset again once "
-                                 f"it is over")
+                self.left.append(
+                    f"not reset: {described(context)}: {who(owner)} is still "
+                    f"going with faults on it (its KICKOFF_STATE_DIR="
+                    f"{owner.get('state_dir', state_dir())}); reset again once "
+                    f"it is over"
+                )
                 continue
             try:
                 self.done += driver(context).reset()

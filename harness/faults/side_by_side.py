@@ -29,8 +29,12 @@ def check_before_run(stack: Stack, faults: int) -> None:
         theirs = (owner or {}).get("stack", []) + [e["context"] for e in entries.values()]
         if is_live(owner):
             if same_stack(mine, theirs):
-                log.warning("%s is running on this stack too (%d fault(s) planned); both runs' "
-                            "faults will show in both", who(owner), len(owner.get("faults", [])))
+                log.warning(
+                    "%s is running on this stack too (%d fault(s) planned); both runs' "
+                    "faults will show in both",
+                    who(owner),
+                    len(owner.get("faults", [])),
+                )
             continue
         if not entries:
             journal.forget()
@@ -40,4 +44,5 @@ def check_before_run(stack: Stack, faults: int) -> None:
                 f"{who(owner)} is over but left {len(entries)} unreverted fault(s) ({names}) on "
                 f"this stack (journal {journal.path}); run `harness reset` with the same "
                 f"KICKOFF_STATE_DIR={journals_dir().parent} to revert them (it reverts only the "
-                f"faults of runs that are over)")
+                f"faults of runs that are over)"
+            )

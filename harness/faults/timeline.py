@@ -65,8 +65,14 @@ def _ms_since(happened_second: float, since_second: float) -> int:
 
 
 class FaultTimeline:
-    def __init__(self, scenario: Scenario, faults: tuple[Fault, ...], event: Event,
-                 stack: Stack, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        faults: tuple[Fault, ...],
+        event: Event,
+        stack: Stack,
+        journal: Journal | None = None,
+    ) -> None:
         self.scenario = scenario
         self.event = event
         self.stack = stack
@@ -90,14 +96,20 @@ class FaultTimeline:
         self._zero = zero
         for run in self.runs:
             fault = run.fault
-            self.event("fault_scheduled", fault.at, fault=fault.name, fault_kind=fault.kind,
-                       target=fault.target, driver=run.kind.driver,
-                       components_hit=self.stack.components_hit(fault.target),
-                       scheduled_second=round(run.scheduled_second, 3),
-                       revert_scheduled_second=_rounded(run.revert_scheduled_second),
-                       lasts_until_end=fault.duration is None,
-                       self_healing=run.kind.heals_itself(fault.duration),
-                       recovery_budget_s=fault.recover_within)
+            self.event(
+                "fault_scheduled",
+                fault.at,
+                fault=fault.name,
+                fault_kind=fault.kind,
+                target=fault.target,
+                driver=run.kind.driver,
+                components_hit=self.stack.components_hit(fault.target),
+                scheduled_second=round(run.scheduled_second, 3),
+                revert_scheduled_second=_rounded(run.revert_scheduled_second),
+                lasts_until_end=fault.duration is None,
+                self_healing=run.kind.heals_itself(fault.duration),
+                recovery_budget_s=fault.recover_within,
+            )
         self._greenlets = [gevent.spawn(self._follow, run) for run in self.runs]
 
     def _sleep_until(self, second: float) -> None:
@@ -126,10 +138,17 @@ class FaultTimeline:
             params = parsed_params(kind, fault.params)
             run.undo = self.drivers[kind.driver].plan(fault, kind, params)
             run.entry_id = f"{self.scenario.name}:{fault.name}:{uuid.uuid4().hex[:8]}"
-            self.journal.add(run.entry_id, {
-                "fault": fault.name, "kind": kind.name, "target": fault.target,
-                "context": self.contexts[kind.driver], "undo": run.undo,
-                "journalled_utc": datetime.now(UTC).isoformat()})
+            self.journal.add(
+                run.entry_id,
+                {
+                    "fault": fault.name,
+                    "kind": kind.name,
+                    "target": fault.target,
+                    "context": self.contexts[kind.driver],
+                    "undo": run.undo,
+                    "journalled_utc": datetime.now(UTC).isoformat(),
+                },
+            )
         except HarnessError as error:
             self._failed(run, error)
             return None
@@ -146,11 +165,18 @@ class FaultTimeline:
             return
         run.injected_second = self._now()
         run.status = "injected"
-        self.event("fault_injected", self.scenario.match(run.injected_second), fault=fault.name,
-                   fault_kind=kind.name, target=fault.target, second=round(run.injected_second, 3),
-                   scheduled_second=round(run.scheduled_second, 3),
-                   delay_ms=_ms_since(run.injected_second, run.scheduled_second),
-                   took_ms=_ms_since(run.injected_second, started), **_output(said))
+        self.event(
+            "fault_injected",
+            self.scenario.match(run.injected_second),
+            fault=fault.name,
+            fault_kind=kind.name,
+            target=fault.target,
+            second=round(run.injected_second, 3),
+            scheduled_second=round(run.scheduled_second, 3),
+            delay_ms=_ms_since(run.injected_second, run.scheduled_second),
+            took_ms=_ms_since(run.injected_second, started),
+            **_output(said),
+        )
 
     def _failed(self, run: FaultRun, error: HarnessError) -> None:
         run.status = f"failed: {error}"
@@ -163,8 +189,12 @@ class FaultTimeline:
 
     def _revert_failed(self, run: FaultRun, error: HarnessError) -> None:
         self.event("fault_revert_failed", None, fault=run.fault.name, error=str(error))
-        log.error("fault %s could not be reverted: %s (it stays in the fault journal; "
-                  "`harness reset` tries again)", run.fault.name, error)
+        log.error(
+            "fault %s could not be reverted: %s (it stays in the fault journal; "
+            "`harness reset` tries again)",
+            run.fault.name,
+            error,
+        )
 
     def _revert(self, run: FaultRun, due: float | None = None) -> None:
         """Undo the fault if anything of it may have happened; an injected
@@ -181,11 +211,16 @@ class FaultTimeline:
             return
         run.reverted_second = self._now()
         run.status = "reverted"
-        self.event("fault_reverted", self.scenario.match(run.reverted_second),
-                   fault=run.fault.name, second=round(run.reverted_second, 3),
-                   scheduled_second=None if due is None else round(due, 3),
-                   delay_ms=None if due is None else _ms_since(run.reverted_second, due),
-                   took_ms=_ms_since(run.reverted_second, started), **_output(said))
+        self.event(
+            "fault_reverted",
+            self.scenario.match(run.reverted_second),
+            fault=run.fault.name,
+            second=round(run.reverted_second, 3),
+            scheduled_second=None if due is None else round(due, 3),
+            delay_ms=None if due is None else _ms_since(run.reverted_second, due),
+            took_ms=_ms_since(run.reverted_second, started),
+            **_output(said),
+        )
 
     def stop(self) -> list[str]:
         """Cancel what is still to come and revert what is still injected, all
@@ -207,5 +242,8 @@ class FaultTimeline:
 
     def probes(self) -> dict[str, Callable[[], str]]:
         """The health probes the drivers can ask, by component."""
-        return {component: probe for driver_ in self.drivers.values()
-                for component, probe in driver_.probes().items()}
+        return {
+            component: probe
+            for driver_ in self.drivers.values()
+            for component, probe in driver_.probes().items()
+        }

@@ -25,8 +25,11 @@ def _attributes(kind: str, params: dict) -> dict:
     if kind in ("timeout", "reset_peer"):
         return {"timeout": round(get("timeout", 0) * _MS)}
     if kind == "slicer":
-        return {"average_size": get("average_size"), "size_variation": get("size_variation", 0),
-                "delay": round(get("delay", 0) * 1_000_000)}
+        return {
+            "average_size": get("average_size"),
+            "size_variation": get("size_variation", 0),
+            "delay": round(get("delay", 0) * 1_000_000),
+        }
     if kind == "limit_data":
         return {"bytes": get("bytes")}
     raise AssertionError(f"{kind} is not a toxic")
@@ -50,9 +53,14 @@ class ToxiproxyDriver(Driver):
         if kind.name == "cut":
             self.links.set_enabled(undo["link"], False)
             return
-        self.links.add_toxic(undo["link"], kind.name, _attributes(kind.name, params),
-                             stream=params.get("stream", "downstream"),
-                             toxicity=params.get("toxicity", 1.0), name=undo["toxic"])
+        self.links.add_toxic(
+            undo["link"],
+            kind.name,
+            _attributes(kind.name, params),
+            stream=params.get("stream", "downstream"),
+            toxicity=params.get("toxicity", 1.0),
+            name=undo["toxic"],
+        )
 
     def revert(self, undo: dict) -> None:
         if undo.get("cut"):
@@ -70,45 +78,146 @@ class ToxiproxyDriver(Driver):
 
 
 def _toxic(description: str, fields: dict, required: tuple[str, ...] = ()) -> Record:
-    return Record(description, {
-        **fields,
-        "stream": Choice("which direction: downstream (default, towards the caller) or upstream",
-                         STREAMS, noun="stream"),
-        "toxicity": Number("share of connections the toxic applies to (default 1)", minimum=0,
-                           maximum=1),
-    }, required=required)
+    return Record(
+        description,
+        {
+            **fields,
+            "stream": Choice(
+                "which direction: downstream (default, towards the caller) or upstream",
+                STREAMS,
+                noun="stream",
+            ),
+            "toxicity": Number(
+                "share of connections the toxic applies to (default 1)", minimum=0, maximum=1
+            ),
+        },
+        required=required,
+    )
 
 
 KINDS = (
-    FaultKind("latency", "toxiproxy", "link", False, _toxic("latency params", {
-        "latency": Time("delay added to the data", duration=True),
-        "jitter": Time("random +/- spread of the delay (default none)", duration=True),
-    }, ("latency",)), "adds latency (with jitter) to a link",
-              {"latency": "500ms", "jitter": "100ms"}),
-    FaultKind("bandwidth", "toxiproxy", "link", False, _toxic("bandwidth params", {
-        "rate": Number("KB/s the link carries at most", integer=True, minimum=0),
-    }, ("rate",)), "limits a link's bandwidth", {"rate": 100}),
-    FaultKind("slow_close", "toxiproxy", "link", False, _toxic("slow_close params", {
-        "delay": Time("how long closing a connection takes", duration=True),
-    }, ("delay",)), "delays the closing of connections", {"delay": "2s"}),
-    FaultKind("timeout", "toxiproxy", "link", False, _toxic("timeout params", {
-        "timeout": Time("close the connection after this long (default: never, data just stops)",
-                        duration=True),
-    }), "stops all data on a link, then closes connections"),
-    FaultKind("reset_peer", "toxiproxy", "link", False, _toxic("reset_peer params", {
-        "timeout": Time("reset the connection after this long (default: at once)", duration=True),
-    }), "resets connections (TCP RST)"),
-    FaultKind("slicer", "toxiproxy", "link", False, _toxic("slicer params", {
-        "average_size": Number("average bytes of a slice", integer=True, minimum=1),
-        "size_variation": Number("+/- bytes of a slice (default 0)", integer=True, minimum=0),
-        "delay": Time("pause between slices (default none)", duration=True),
-    }, ("average_size",)), "slices data into small packets with pauses",
-              {"average_size": 64, "delay": "10ms"}),
-    FaultKind("limit_data", "toxiproxy", "link", False, _toxic("limit_data params", {
-        "bytes": Number("close a connection after this many bytes", integer=True, minimum=1),
-    }, ("bytes",)), "closes connections after some bytes", {"bytes": 4096}),
-    FaultKind("cut", "toxiproxy", "link", False, no_params("cut takes no params"),
-              "cuts a link: the proxy refuses every connection"),
+    FaultKind(
+        "latency",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "latency params",
+            {
+                "latency": Time("delay added to the data", duration=True),
+                "jitter": Time("random +/- spread of the delay (default none)", duration=True),
+            },
+            ("latency",),
+        ),
+        "adds latency (with jitter) to a link",
+        {"latency": "500ms", "jitter": "100ms"},
+    ),
+    FaultKind(
+        "bandwidth",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "bandwidth params",
+            {
+                "rate": Number("KB/s the link carries at most", integer=True, minimum=0),
+            },
+            ("rate",),
+        ),
+        "limits a link's bandwidth",
+        {"rate": 100},
+    ),
+    FaultKind(
+        "slow_close",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "slow_close params",
+            {
+                "delay": Time("how long closing a connection takes", duration=True),
+            },
+            ("delay",),
+        ),
+        "delays the closing of connections",
+        {"delay": "2s"},
+    ),
+    FaultKind(
+        "timeout",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "timeout params",
+            {
+                "timeout": Time(
+                    "close the connection after this long (default: never, data just stops)",
+                    duration=True,
+                ),
+            },
+        ),
+        "stops all data on a link, then closes connections",
+    ),
+    FaultKind(
+        "reset_peer",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "reset_peer params",
+            {
+                "timeout": Time(
+                    "reset the connection after this long (default: at once)", duration=True
+                ),
+            },
+        ),
+        "resets connections (TCP RST)",
+    ),
+    FaultKind(
+        "slicer",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "slicer params",
+            {
+                "average_size": Number("average bytes of a slice", integer=True, minimum=1),
+                "size_variation": Number(
+                    "+/- bytes of a slice (default 0)", integer=True, minimum=0
+                ),
+                "delay": Time("pause between slices (default none)", duration=True),
+            },
+            ("average_size",),
+        ),
+        "slices data into small packets with pauses",
+        {"average_size": 64, "delay": "10ms"},
+    ),
+    FaultKind(
+        "limit_data",
+        "toxiproxy",
+        "link",
+        False,
+        _toxic(
+            "limit_data params",
+            {
+                "bytes": Number(
+                    "close a connection after this many bytes", integer=True, minimum=1
+                ),
+            },
+            ("bytes",),
+        ),
+        "closes connections after some bytes",
+        {"bytes": 4096},
+    ),
+    FaultKind(
+        "cut",
+        "toxiproxy",
+        "link",
+        False,
+        no_params("cut takes no params"),
+        "cuts a link: the proxy refuses every connection",
+    ),
 )
-DRIVER = DriverSpec("toxiproxy", KINDS, lambda context: ToxiproxyDriver(
-    Links(context["api"], context.get("ca"))))
+DRIVER = DriverSpec(
+    "toxiproxy", KINDS, lambda context: ToxiproxyDriver(Links(context["api"], context.get("ca")))
+)

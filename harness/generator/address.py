@@ -28,8 +28,10 @@ def parse_address(text: str, port_required: bool = False) -> Address:
     """HOST[:PORT] (PORT 1-65535, default 5557); ValueError saying what is wrong."""
     match = _FORM.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"{text!r} is not HOST[:PORT] (write e.g. {DEFAULT_BIND} or "
-                         f"master.example:{DEFAULT_PORT})")
+        raise ValueError(
+            f"{text!r} is not HOST[:PORT] (write e.g. {DEFAULT_BIND} or "
+            f"master.example:{DEFAULT_PORT})"
+        )
     if match["port"] is None and port_required:
         raise ValueError(f"{text!r} has no port (write HOST:PORT, e.g. 0.0.0.0:{DEFAULT_PORT})")
     port = int(match["port"]) if match["port"] else DEFAULT_PORT

@@ -49,6 +49,7 @@ def curve_at(scenario: Scenario) -> Callable[[float], int]:
         if not audience.points:  # arrivals only
             return 0
         return viewers_at(audience.points, scenario.match(wall_s), audience.scale)
+
     return at
 
 
@@ -74,29 +75,42 @@ def failure_reason(exception: BaseException | None, response: object) -> str | N
     return str(status) if status else exception.__class__.__name__
 
 
-def classes(scenario: Scenario, viewers_journey: journey.AnyJourney | None, edge: str | None,
-            collector: Collector, index: int = 0, stride: int = 1) -> list[type]:
+def classes(
+    scenario: Scenario,
+    viewers_journey: journey.AnyJourney | None,
+    edge: str | None,
+    collector: Collector,
+    index: int = 0,
+    stride: int = 1,
+) -> list[type]:
     """The run's Locust user classes for one process. `index` of `stride`:
     this process numbers its viewers index, index + stride, ... so that no
     two processes share a number (and a seed reproduces each viewer)."""
     audience = scenario.audience
-    clock = (RunClock(scenario.time_map)
-             if audience.opens or audience.leaving else None)
-    settings = AudienceSettings(collector, audience.event, audience.subscribers, scenario.seed,
-                                journey=viewers_journey, stream=audience.stream,
-                                cmcd=None if scenario.cmcd == "off" else scenario.cmcd,
-                                numbers=itertools.count(index, stride),
-                                api_numbers=itertools.count(index, stride),
-                                newcomers=audience.newcomers, leaving=audience.leaving,
-                                clock=clock)
+    clock = RunClock(scenario.time_map) if audience.opens or audience.leaving else None
+    settings = AudienceSettings(
+        collector,
+        audience.event,
+        audience.subscribers,
+        scenario.seed,
+        journey=viewers_journey,
+        stream=audience.stream,
+        cmcd=None if scenario.cmcd == "off" else scenario.cmcd,
+        numbers=itertools.count(index, stride),
+        api_numbers=itertools.count(index, stride),
+        newcomers=audience.newcomers,
+        leaving=audience.leaving,
+        clock=clock,
+    )
     api_users = [(u.kind, u.users, u.interval) for u in audience.api_users]
     found = user_classes(settings, CLIENTS, audience.clients, api_users, edge, audience.fidelity)
     schedule = Schedule(scenario)
     if schedule.arrivals:
         assert clock is not None  # arrivals open the audience, which has the run's clock
         queue = ArrivalQueue(schedule.of_process(index, stride), clock)
-        found.append(pool_class(settings, queue, schedule.pool(stride), CLIENTS,
-                                audience.fidelity, edge))
+        found.append(
+            pool_class(settings, queue, schedule.pool(stride), CLIENTS, audience.fidelity, edge)
+        )
     return found
 
 
@@ -104,19 +118,30 @@ def listen(env: Environment, collector: Collector) -> None:
     """Every request Locust records goes to the collector too (with the tier
     of the viewer that made it, from the request's context)."""
     env.events.request.add_listener(
-        lambda name, response_time, exception, response=None, context=None, **_:
-        collector.request(name, response_time / 1000, failure_reason(exception, response),
-                          (context or {}).get("fidelity")))
+        lambda name, response_time, exception, response=None, context=None, **_: collector.request(
+            name,
+            response_time / 1000,
+            failure_reason(exception, response),
+            (context or {}).get("fidelity"),
+        )
+    )
 
 
-def environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
-                edge: str | None, collector: Collector,
-                shape_class: LoadTestShape | None = None, stride: int = 1) -> Environment:
+def environment(
+    scenario: Scenario,
+    viewers_journey: journey.AnyJourney | None,
+    edge: str | None,
+    collector: Collector,
+    shape_class: LoadTestShape | None = None,
+    stride: int = 1,
+) -> Environment:
     """Locust's environment where the shape is driven: one process, or the
     master of `stride` workers (its classes' fixed counts are the workers')."""
-    env = Environment(user_classes=classes(scenario, viewers_journey, edge, collector,
-                                           stride=stride),
-                      shape_class=shape_class, host=edge)
+    env = Environment(
+        user_classes=classes(scenario, viewers_journey, edge, collector, stride=stride),
+        shape_class=shape_class,
+        host=edge,
+    )
     listen(env, collector)
     return env
 
@@ -124,5 +149,8 @@ def environment(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
 def viewers_running(runner: Runner) -> int:
     """The viewers (not API users) this process runs now."""
     by_name = runner.environment.user_classes_by_name
-    return sum(count for name, count in runner.user_classes_count.items()
-               if issubclass(by_name[name], Viewer))
+    return sum(
+        count
+        for name, count in runner.user_classes_count.items()
+        if issubclass(by_name[name], Viewer)
+    )

@@ -37,9 +37,14 @@ class Generator:
         return self.workers or self.expect_workers
 
 
-def open_source(generator: Generator, scenario: Scenario,
-                viewers_journey: journey.AnyJourney | None, spec: str | dict | None,
-                edge: str | None, wall_duration: float) -> WindowSource:
+def open_source(
+    generator: Generator,
+    scenario: Scenario,
+    viewers_journey: journey.AnyJourney | None,
+    spec: str | dict | None,
+    edge: str | None,
+    wall_duration: float,
+) -> WindowSource:
     """The run's window source, its workers (if any) joined and ready."""
     stride = generator.processes or 1
     shape = audience.shape(scenario, wall_duration, stride)

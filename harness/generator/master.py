@@ -34,8 +34,12 @@ from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 log = logging.getLogger(__name__)
 
-PLAN_PLEASE, PLAN, READY, REFUSED = ("kickoff_plan_please", "kickoff_plan", "kickoff_ready",
-                                     "kickoff_refused")
+PLAN_PLEASE, PLAN, READY, REFUSED = (
+    "kickoff_plan_please",
+    "kickoff_plan",
+    "kickoff_ready",
+    "kickoff_refused",
+)
 START, WINDOW = "kickoff_start", "kickoff_window"
 GRACE = 2.0  # seconds past a second's end the master waits for its workers' windows
 POLL = 0.05
@@ -46,16 +50,17 @@ def _master_runner(env: Environment, bind: Address) -> MasterRunner:
     try:
         return env.create_master_runner(bind.host, bind.port)
     except (SystemExit, RPCError) as error:
-        raise InfrastructureMissing(f"cannot listen for workers on {bind} (the port is busy, or "
-                                    f"the address is not this machine's): {error}") from None
+        raise InfrastructureMissing(
+            f"cannot listen for workers on {bind} (the port is busy, or "
+            f"the address is not this machine's): {error}"
+        ) from None
 
 
 class MasterSource:
     """Windows merged from plan.stride workers, each in a slot of its own (0 ..
     stride-1: the worker index its viewer numbers start from)."""
 
-    def __init__(self, env: Environment, collector: Collector, plan: Plan,
-                 bind: Address) -> None:
+    def __init__(self, env: Environment, collector: Collector, plan: Plan, bind: Address) -> None:
         self._plan = plan
         self._collector = collector  # the master's own: its truth joins every second
         self._slots: dict[str, int] = {}  # client id -> slot (worker index), as given
@@ -66,8 +71,12 @@ class MasterSource:
         self._notes: list[Note] = []
         self._zero = 0.0
         self.workers: LocalWorkers | None = None  # worker processes this run started, to reap
-        for kind, handler in ((PLAN_PLEASE, self._send_plan), (READY, self._ready),
-                              (REFUSED, self._refuse), (WINDOW, self._window)):
+        for kind, handler in (
+            (PLAN_PLEASE, self._send_plan),
+            (READY, self._ready),
+            (REFUSED, self._refuse),
+            (WINDOW, self._window),
+        ):
             self._runner.register_message(kind, handler)
 
     # --- messages from workers -------------------------------------------------
@@ -77,9 +86,12 @@ class MasterSource:
         worker holds; None once the run started or every slot is held."""
         if client_id in self._slots:
             return self._slots[client_id]
-        held = {slot for holder, slot in self._slots.items()
-                if holder in self._runner.clients
-                and self._runner.clients[holder].state != STATE_MISSING}
+        held = {
+            slot
+            for holder, slot in self._slots.items()
+            if holder in self._runner.clients
+            and self._runner.clients[holder].state != STATE_MISSING
+        }
         free = sorted(set(range(self._plan.stride)) - held)
         if self._zero or not free:
             return None
@@ -89,8 +101,11 @@ class MasterSource:
     def _send_plan(self, msg: Message, **_) -> None:
         slot = self._slot(msg.node_id)
         if slot is None:  # its viewer numbers would collide: the run has its workers
-            log.warning("worker %s joined a run that has its %d workers: sent away",
-                        msg.node_id, self._plan.stride)
+            log.warning(
+                "worker %s joined a run that has its %d workers: sent away",
+                msg.node_id,
+                self._plan.stride,
+            )
             self._runner.send_message("quit", client_id=msg.node_id)
             return
         plan = dataclasses.replace(self._plan, index=slot)
@@ -115,9 +130,17 @@ class MasterSource:
             return
         late = self._merger.add(index, window, viewers)
         if late is not None:
-            self._notes.append(Note("window_late", {"worker": late.worker, "second": late.second,
-                                                    "attempts": late.attempts,
-                                                    "requests": late.requests}))
+            self._notes.append(
+                Note(
+                    "window_late",
+                    {
+                        "worker": late.worker,
+                        "second": late.second,
+                        "attempts": late.attempts,
+                        "requests": late.requests,
+                    },
+                )
+            )
 
     # --- the run ----------------------------------------------------------------
 
@@ -131,7 +154,8 @@ class MasterSource:
         if len(self._clients) < self._plan.stride:
             raise InfrastructureMissing(
                 f"{len(self._clients)} of {self._plan.stride} workers joined within {timeout:g}s; "
-                f"start them with `harness worker --master HOST:PORT` (see docs/distributed.md)")
+                f"start them with `harness worker --master HOST:PORT` (see docs/distributed.md)"
+            )
 
     def start(self) -> float:
         zero_epoch, self._zero = time.time(), time.perf_counter()
@@ -141,16 +165,20 @@ class MasterSource:
 
     def window(self, second: int) -> Measured:
         if not self._clients:  # every worker lost: the run has no viewers left to measure
-            raise InfrastructureMissing("every worker of the run was lost (see the worker_lost "
-                                        "events): no viewers left to measure")
+            raise InfrastructureMissing(
+                "every worker of the run was lost (see the worker_lost "
+                "events): no viewers left to measure"
+            )
         deadline = self._zero + second + 1 + GRACE
         while True:
             self._note_lost()
             if not self._merger.missing(second) or time.perf_counter() >= deadline:
                 break
             gevent.sleep(POLL)
-        self._notes += [Note("window_missing", {"worker": i, "second": second})
-                        for i in self._merger.missing(second)]
+        self._notes += [
+            Note("window_missing", {"worker": i, "second": second})
+            for i in self._merger.missing(second)
+        ]
         window, viewers = self._merger.take(second)
         window.merge(self._collector.close(second, time.monotonic()))
         notes, self._notes = self._notes, []
@@ -163,10 +191,22 @@ class MasterSource:
             if node is None or node.state == STATE_MISSING:
                 del self._clients[client_id]
                 viewers = self._merger.lose(index)
-                log.warning("worker %d lost (%s) with %d viewers", index,
-                            "missing heartbeats" if node else "left", viewers)
-                self._notes.append(Note("worker_lost", {"worker": index, "viewers": viewers,
-                                                        "why": "no heartbeat" if node else "left"}))
+                log.warning(
+                    "worker %d lost (%s) with %d viewers",
+                    index,
+                    "missing heartbeats" if node else "left",
+                    viewers,
+                )
+                self._notes.append(
+                    Note(
+                        "worker_lost",
+                        {
+                            "worker": index,
+                            "viewers": viewers,
+                            "why": "no heartbeat" if node else "left",
+                        },
+                    )
+                )
 
     def stop(self) -> None:
         self._collector.stop()

@@ -39,8 +39,12 @@ class Merger:
         """A worker's window of window.second with the viewers it ran at its
         end; a Late when that second is written already."""
         if window.second <= self._written:
-            return Late(worker, window.second, window.attempts,
-                        sum(t.count for t in window.requests.values()))
+            return Late(
+                worker,
+                window.second,
+                window.attempts,
+                sum(t.count for t in window.requests.values()),
+            )
         if worker in self._live:
             self._live[worker] = viewers
         self._windows.setdefault(window.second, {})[worker] = (window, viewers)

@@ -38,41 +38,64 @@ class Plan:
     index: int = 0  # the worker's slot, 0 .. stride-1 (the master gives each its own)
 
     def to_message(self) -> dict:
-        return {"document": self.document, "edge": self.edge, "stride": self.stride,
-                "index": self.index,
-                "files": {path: base64.b64encode(data).decode("ascii")
-                          for path, data in self.files.items()}}
+        return {
+            "document": self.document,
+            "edge": self.edge,
+            "stride": self.stride,
+            "index": self.index,
+            "files": {
+                path: base64.b64encode(data).decode("ascii") for path, data in self.files.items()
+            },
+        }
 
     @classmethod
     def from_message(cls, data: Any) -> Plan:  # whatever arrived: every use is checked
         """The plan the master sent; InvalidInput when it is not one."""
         try:
-            files = {str(path): base64.b64decode(text, validate=True)
-                     for path, text in data["files"].items()}
-            plan = cls(dict(data["document"]), data["edge"], files, int(data["stride"]),
-                       int(data["index"]))
+            files = {
+                str(path): base64.b64decode(text, validate=True)
+                for path, text in data["files"].items()
+            }
+            plan = cls(
+                dict(data["document"]), data["edge"], files, int(data["stride"]), int(data["index"])
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidInput(
                 f"the master sent no usable plan ({error.__class__.__name__}: "
-                f"{error}); are master and worker the same kickoff version?") from error
+                f"{error}); are master and worker the same kickoff version?"
+            ) from error
         if not 0 <= plan.index < plan.stride:
-            raise InvalidInput(f"the master sent slot {plan.index} of {plan.stride}; a slot is "
-                               f"0 to the number of workers - 1")
+            raise InvalidInput(
+                f"the master sent slot {plan.index} of {plan.stride}; a slot is "
+                f"0 to the number of workers - 1"
+            )
         return plan
 
 
-def plan_of(scenario: Scenario, viewers_journey: journey.AnyJourney | None,
-            spec: str | dict | None, edge: str | None, stride: int) -> Plan:
+def plan_of(
+    scenario: Scenario,
+    viewers_journey: journey.AnyJourney | None,
+    spec: str | dict | None,
+    edge: str | None,
+    stride: int,
+) -> Plan:
     """The plan for a run of `scenario` whose viewers run `viewers_journey`
     (read from `spec`: a file, a mapping, or None for a bare stream)."""
-    document = {key: value for key, value in scenario.to_dict().items()
-                if key not in MASTER_ONLY and key != "journey"}
+    document = {
+        key: value
+        for key, value in scenario.to_dict().items()
+        if key not in MASTER_ONLY and key != "journey"
+    }
     # Without the faults, the time map would lose their real-time stretches.
     document["timeline"]["real_time"] = real_time_spans(scenario.time_map.slow)
     if spec is not None:
         document["journey"] = spec
-    return Plan(document, edge, {str(path): path.read_bytes()
-                                 for path in _files(viewers_journey, spec)}, stride)
+    return Plan(
+        document,
+        edge,
+        {str(path): path.read_bytes() for path in _files(viewers_journey, spec)},
+        stride,
+    )
 
 
 def _files(viewers_journey: journey.AnyJourney | None, spec: str | dict | None) -> set[Path]:

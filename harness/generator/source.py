@@ -61,8 +61,10 @@ class LocalSource:
         return zero
 
     def window(self, second: int) -> Measured:
-        return Measured(self._collector.close(second, time.monotonic()),
-                        max(0, self._runner.user_count - self._api_users))
+        return Measured(
+            self._collector.close(second, time.monotonic()),
+            max(0, self._runner.user_count - self._api_users),
+        )
 
     def stop(self) -> None:
         self._runner.quit()

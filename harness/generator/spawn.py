@@ -35,11 +35,15 @@ class LocalWorkers:
         self.processes: list[subprocess.Popen] = []
         try:
             for _ in range(count):
-                self.processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "harness", "-q", "worker", "--master", str(master)],
-                    # a session of their own: Ctrl-C reaches the master only, which ends them
-                    stdin=subprocess.DEVNULL, start_new_session=True,
-                    preexec_fn=_die_with_parent))
+                self.processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "harness", "-q", "worker", "--master", str(master)],
+                        # a session of their own: Ctrl-C reaches the master only, which ends them
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                        preexec_fn=_die_with_parent,
+                    )
+                )
         except OSError:
             self.reap()
             raise

@@ -47,13 +47,17 @@ class _Worker:
             plan = Plan.from_message(msg.data)
             scenario, viewers_journey = unpack(plan, self.folder)
         except (HarnessError, OSError) as error:  # OSError: the plan's files cannot be written
-            self.problem = error if isinstance(error, HarnessError) else \
-                InfrastructureMissing(f"cannot write the plan's files: {error}")
+            self.problem = (
+                error
+                if isinstance(error, HarnessError)
+                else InfrastructureMissing(f"cannot write the plan's files: {error}")
+            )
             self.runner.send_message(REFUSED, {"error": str(self.problem)})
             return
         self.env.host = plan.edge
-        self.env.user_classes[:] = audience.classes(scenario, viewers_journey, plan.edge,
-                                                    self.collector, plan.index, plan.stride)
+        self.env.user_classes[:] = audience.classes(
+            scenario, viewers_journey, plan.edge, self.collector, plan.index, plan.stride
+        )
         audience.listen(self.env, self.collector)
         self.seconds = math.ceil(scenario.wall_duration + STOP_GRACE)
         log.info("worker %d of %d: %s", plan.index, plan.stride, scenario.name)
@@ -69,8 +73,10 @@ class _Worker:
         for second in range(self.seconds):
             gevent.sleep(max(0.0, zero_epoch + second + 1 - time.time()))
             window = self.collector.close(second, time.monotonic())
-            self.runner.send_message(WINDOW, {"window": window.to_json(),
-                                              "viewers": audience.viewers_running(self.runner)})
+            self.runner.send_message(
+                WINDOW,
+                {"window": window.to_json(), "viewers": audience.viewers_running(self.runner)},
+            )
 
 
 def run_worker(master: Address) -> int:
@@ -79,8 +85,10 @@ def run_worker(master: Address) -> int:
     try:
         runner = env.create_worker_runner(master.host, master.port)
     except ConnectionError:
-        raise InfrastructureMissing(f"no master answered at {master} (is `harness run ... "
-                                    f"--expect-workers N` running there?)") from None
+        raise InfrastructureMissing(
+            f"no master answered at {master} (is `harness run ... "
+            f"--expect-workers N` running there?)"
+        ) from None
     with tempfile.TemporaryDirectory(prefix="kickoff-worker-") as folder:
         worker = _Worker(env, runner, Path(folder))
         runner.register_message(PLAN, worker.plan)
@@ -92,6 +100,7 @@ def run_worker(master: Address) -> int:
         raise worker.problem
     if worker.seconds == 0:
         env.events.quitting.fire(environment=env)  # Locust's goodbye: the master drops us now
-        raise InfrastructureMissing(f"the master at {master} sent this worker away before the "
-                                    f"run (it had all its workers)")
+        raise InfrastructureMissing(
+            f"the master at {master} sent this worker away before the run (it had all its workers)"
+        )
     return 0

@@ -47,6 +47,7 @@ Control = tuple[str, Sequence[Second]]  # (its run folder's name, its seconds)
 
 # --- the controls' seconds, kept in the experiment's folder ---------------------
 
+
 def store_controls(run_dir: Path, control_dirs: Sequence[Path]) -> None:
     """Copy each control run's recorded seconds into the experiment's folder."""
     folder = run_dir / CONTROLS
@@ -62,11 +63,14 @@ def read_controls(run_dir: Path) -> list[Control]:
     folder = run_dir / CONTROLS
     if not folder.is_dir():
         return []
-    return [(path.name.removesuffix(SUFFIX), read_records(path, Second.from_json)[0])
-            for path in sorted(folder.glob(f"*{SUFFIX}"))]
+    return [
+        (path.name.removesuffix(SUFFIX), read_records(path, Second.from_json)[0])
+        for path in sorted(folder.glob(f"*{SUFFIX}"))
+    ]
 
 
 # --- the comparison ---------------------------------------------------------------
+
 
 def _breaks(value: float, op: str, threshold: float) -> bool:
     return value > threshold if op == "max" else value < threshold
@@ -83,10 +87,14 @@ def _figure(row: dict, control: Control, faults: Sequence[dict], peak: str) -> d
     _, chosen = span_of(row["phase"], seconds, faults, peak)
     found = judged(row["metric"], row["op"], row["threshold"], chosen, run_marks(seconds))
     value = found["observed"]
-    return {"run": name, "value": value, "seconds": len(chosen),
-            "generator_bound": found["result"] == GENERATOR_BOUND,
-            "generator_why": found["generator_why"],
-            "breaks": value is not None and _breaks(value, row["op"], row["threshold"])}
+    return {
+        "run": name,
+        "value": value,
+        "seconds": len(chosen),
+        "generator_bound": found["result"] == GENERATOR_BOUND,
+        "generator_why": found["generator_why"],
+        "breaks": value is not None and _breaks(value, row["op"], row["threshold"]),
+    }
 
 
 def _cause(row: dict, figures: Sequence[dict], faulted: bool) -> tuple[str, dict]:
@@ -106,8 +114,9 @@ def _cause(row: dict, figures: Sequence[dict], faulted: bool) -> tuple[str, dict
     return FAULT, max(figures, key=lambda f: f["value"] * (1 if row["op"] == "max" else -1))
 
 
-def attribute(verdict: dict, faults: Sequence[dict], peak: str,
-              controls: Sequence[Control]) -> dict:
+def attribute(
+    verdict: dict, faults: Sequence[dict], peak: str, controls: Sequence[Control]
+) -> dict:
     """The attribution block of summary.json: one entry per failed SLO row."""
     rows = []
     faulted = any(f.get("injected_second") is not None for f in faults)
@@ -116,14 +125,28 @@ def attribute(verdict: dict, faults: Sequence[dict], peak: str,
             continue
         figures = [_figure(row, control, faults, peak) for control in controls]
         cause, control = _cause(row, figures, faulted)
-        difference = None if row["observed"] is None or control["value"] is None \
+        difference = (
+            None
+            if row["observed"] is None or control["value"] is None
             else row["observed"] - control["value"]
-        entry = {"judged_for": row["judged_for"], "metric": row["metric"],
-                 "phase": row["phase"], "span": row["span"], "unit": row["unit"],
-                 "op": row["op"], "threshold": row["threshold"], "experiment": row["observed"],
-                 "experiment_seconds": row["seconds"], "control": control["value"],
-                 "control_seconds": control["seconds"], "control_run": control["run"],
-                 "difference": difference, "cause": cause, "controls": figures}
+        )
+        entry = {
+            "judged_for": row["judged_for"],
+            "metric": row["metric"],
+            "phase": row["phase"],
+            "span": row["span"],
+            "unit": row["unit"],
+            "op": row["op"],
+            "threshold": row["threshold"],
+            "experiment": row["observed"],
+            "experiment_seconds": row["seconds"],
+            "control": control["value"],
+            "control_seconds": control["seconds"],
+            "control_run": control["run"],
+            "difference": difference,
+            "cause": cause,
+            "controls": figures,
+        }
         entry["cause_words"] = cause_words(entry, [f["name"] for f in faults])
         entry["words"] = words(entry)
         rows.append(entry)
@@ -132,24 +155,38 @@ def attribute(verdict: dict, faults: Sequence[dict], peak: str,
 
 # --- in words -------------------------------------------------------------------
 
+
 def _figures(entry: dict) -> str:
     unit = entry["unit"]
     difference = entry["difference"]
-    change = "" if difference is None else \
-        f", {'+' if difference > 0 else ''}{format_value(difference, unit)}"
-    return (f"{format_value(entry['experiment'], unit)} with the fault over "
-            f"{entry['experiment_seconds']} s, {format_value(entry['control'], unit)} without "
-            f"over {entry['control_seconds']} s{change}")
+    change = (
+        ""
+        if difference is None
+        else f", {'+' if difference > 0 else ''}{format_value(difference, unit)}"
+    )
+    return (
+        f"{format_value(entry['experiment'], unit)} with the fault over "
+        f"{entry['experiment_seconds']} s, {format_value(entry['control'], unit)} without "
+        f"over {entry['control_seconds']} s{change}"
+    )
 
 
 def cause_words(entry: dict, fault_names: Sequence[str]) -> str:
-    """"caused by the fault X", "caused by load" and the like."""
+    """ "caused by the fault X", "caused by load" and the like."""
     named = [entry["judged_for"]] if entry["judged_for"] in fault_names else list(fault_names)
-    fault = ("the fault " + named[0] if len(named) == 1 else
-             "the faults " + ", ".join(named) if named else "the fault")
-    return {FAULT: f"caused by {fault}", LOAD: "caused by load (it breaks without faults too)",
-            BOTH: f"caused by load, made worse by {fault}",
-            UNKNOWN: "cause unknown"}[entry["cause"]]
+    fault = (
+        "the fault " + named[0]
+        if len(named) == 1
+        else "the faults " + ", ".join(named)
+        if named
+        else "the fault"
+    )
+    return {
+        FAULT: f"caused by {fault}",
+        LOAD: "caused by load (it breaks without faults too)",
+        BOTH: f"caused by load, made worse by {fault}",
+        UNKNOWN: "cause unknown",
+    }[entry["cause"]]
 
 
 def words(entry: dict) -> str:
@@ -159,8 +196,10 @@ def words(entry: dict) -> str:
     if entry["control"] is None:
         return f"cause unknown: the control run {entry['control_run']} has no data in this span"
     figure = next(f for f in entry["controls"] if f["run"] == entry["control_run"])
-    return (f"cause unknown: the control run {entry['control_run']}'s load generator could have "
-            f"changed whether it breaks the SLO in this span ({figure['generator_why']})")
+    return (
+        f"cause unknown: the control run {entry['control_run']}'s load generator could have "
+        f"changed whether it breaks the SLO in this span ({figure['generator_why']})"
+    )
 
 
 def mark(verdict: dict, attribution: dict) -> None:
@@ -176,5 +215,8 @@ def mark(verdict: dict, attribution: dict) -> None:
     if len(attribution["rows"]) > 2:
         said.append(f"{len(attribution['rows']) - 2} more breach(es) attributed")
     controls = ", ".join(attribution["controls"])
-    verdict["headline"] += (f"; against control {controls}: " + "; ".join(said) if said
-                            else f"; control {controls}: no breach to attribute")
+    verdict["headline"] += (
+        f"; against control {controls}: " + "; ".join(said)
+        if said
+        else f"; control {controls}: no breach to attribute"
+    )

@@ -17,12 +17,16 @@ _NOT_REPORTED = ("kind", "time_utc", "epoch", "fault", "match_s", "components_hi
 
 def _status(fault: dict) -> str:
     if "error" in fault:
-        also = f"; its revert failed too: {fault['revert_error']} (see harness reset)" \
-            if "revert_error" in fault else ""
+        also = (
+            f"; its revert failed too: {fault['revert_error']} (see harness reset)"
+            if "revert_error" in fault
+            else ""
+        )
         return f"failed: {fault['error']}{also}"
     if fault.get("injected_second") is None:
-        return "never marked" if fault.get("marked_by_hand") else \
-            "not injected (the run ended first)"
+        return (
+            "never marked" if fault.get("marked_by_hand") else "not injected (the run ended first)"
+        )
     if fault.get("reverted_second") is None:
         if fault.get("marked_by_hand"):
             return "no end marked"
@@ -45,22 +49,29 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
         if kind == "fault_scheduled":
             faults[event["fault"]] = {k: v for k, v in event.items() if k not in _NOT_REPORTED}
             # a fault marked by hand had no planned moment
-            faults[event["fault"]]["scheduled_match_s"] = None if event.get("marked_by_hand") \
-                else event["match_s"]
+            faults[event["fault"]]["scheduled_match_s"] = (
+                None if event.get("marked_by_hand") else event["match_s"]
+            )
             hit[event["fault"]] = event.get("components_hit", [event["target"]])
         elif kind == "fault_injected":
             fault = faults[event["fault"]]
             # (the start mark of a fault by hand the scenario declared says what it hit)
-            fault.update(target=event.get("target", fault["target"]),
-                         injected_second=event["second"], injected_match_s=event["match_s"],
-                         inject_delay_ms=event["delay_ms"], inject_took_ms=event.get("took_ms"),
-                         **_said("inject_output", event))
+            fault.update(
+                target=event.get("target", fault["target"]),
+                injected_second=event["second"],
+                injected_match_s=event["match_s"],
+                inject_delay_ms=event["delay_ms"],
+                inject_took_ms=event.get("took_ms"),
+                **_said("inject_output", event),
+            )
         elif kind == "fault_reverted":
-            faults[event["fault"]].update(reverted_second=event["second"],
-                                          reverted_match_s=event["match_s"],
-                                          revert_delay_ms=event["delay_ms"],
-                                          revert_took_ms=event.get("took_ms"),
-                                          **_said("revert_output", event))
+            faults[event["fault"]].update(
+                reverted_second=event["second"],
+                reverted_match_s=event["match_s"],
+                revert_delay_ms=event["delay_ms"],
+                revert_took_ms=event.get("took_ms"),
+                **_said("revert_output", event),
+            )
             faults[event["fault"]].pop("revert_error", None)  # a later try went through
         elif kind == "fault_failed":
             faults[event["fault"]]["error"] = event["error"]
@@ -79,11 +90,15 @@ def fault_summaries(events: Sequence[dict], seconds: Sequence[Second]) -> list[d
             fault.update(found.to_json())
             # recovery counts from the revert only when there was one
             reverted = window.reverted
-            reference = (reverted if found.recovery_from == "revert" and reverted is not None
-                         else window.injected)
+            reference = (
+                reverted
+                if found.recovery_from == "revert" and reverted is not None
+                else window.injected
+            )
             if hit[name]:  # a fault marked by hand names no component the run watches
                 fault["component_healthy_after_s"] = healthy_after(
-                    transitions, hit[name], window.injected, reference)
+                    transitions, hit[name], window.injected, reference
+                )
         summaries.append(fault)
     return summaries
 
@@ -94,5 +109,6 @@ def _window(fault: dict) -> Window | None:
     # A fault that lasts until the end is reverted only when the run is over:
     # there is nothing after that revert to recover in.
     reverted = fault.get("reverted_second") if fault.get("lasts_until_end") is False else None
-    return Window(fault["injected_second"], reverted, fault["self_healing"],
-                  fault["recovery_budget_s"])
+    return Window(
+        fault["injected_second"], reverted, fault["self_healing"], fault["recovery_budget_s"]
+    )

@@ -52,8 +52,9 @@ def read_scenario(path: Path) -> dict:
         shapes.text(scenario.get("platform", "local"), "platform")
         shapes.number(scenario.get("time_scale", 1), "time_scale", 0.0)
         shapes.number(scenario.get("fault_time_scale", 1), "fault_time_scale", 0.0)
-        shapes.text(shapes.mapping(scenario.get("timeline"), "timeline").get("peak"),
-                    "timeline.peak")
+        shapes.text(
+            shapes.mapping(scenario.get("timeline"), "timeline").get("peak"), "timeline.peak"
+        )
         for index, slo in enumerate(shapes.listing(scenario.get("slos", []), "slos")):
             _slo(slo, f"slos[{index}]")
     except (ValueError, TypeError) as error:

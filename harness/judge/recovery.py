@@ -102,10 +102,13 @@ class Recovery:
     baseline_seconds: int  # how many seconds the band was made from (0: no band)
 
     def to_json(self) -> dict:
-        return {"impact_detected_after_s": self.impact_detected_after_s,
-                "impact_signals": list(self.impact_signals),
-                "recovered_after_s": self.recovered_after_s,
-                "recovery_from": self.recovery_from, "baseline_seconds": self.baseline_seconds}
+        return {
+            "impact_detected_after_s": self.impact_detected_after_s,
+            "impact_signals": list(self.impact_signals),
+            "recovered_after_s": self.recovered_after_s,
+            "recovery_from": self.recovery_from,
+            "baseline_seconds": self.baseline_seconds,
+        }
 
 
 def limits(baseline: Sequence[Second]) -> dict[str, float]:
@@ -121,17 +124,26 @@ def limits(baseline: Sequence[Second]) -> dict[str, float]:
 
 def outside(second: Second, bounds: dict[str, float]) -> tuple[str, ...]:
     """The signals above their limit in a second."""
-    return tuple(name for name, (signal, _) in SIGNALS.items()
-                 if (value := signal(second)) is not None and value > bounds[name])
+    return tuple(
+        name
+        for name, (signal, _) in SIGNALS.items()
+        if (value := signal(second)) is not None and value > bounds[name]
+    )
 
 
 def _baseline(seconds: Sequence[Second], fault: Window, others: Sequence[Window]) -> list[Second]:
     """The latest (up to) 30 undisturbed seconds before the fault."""
+
     def disturbed(start: float) -> bool:
         return any(o.injected - 1 < start < o.over + SETTLE_SECONDS for o in others)
 
-    before = [s for s in seconds if WARMUP_SECONDS <= s.window.second
-              and s.window.second + 1 <= fault.injected and not disturbed(s.window.second)]
+    before = [
+        s
+        for s in seconds
+        if WARMUP_SECONDS <= s.window.second
+        and s.window.second + 1 <= fault.injected
+        and not disturbed(s.window.second)
+    ]
     return before[-BASELINE_SECONDS:]
 
 
@@ -150,16 +162,21 @@ def recovery(seconds: Sequence[Second], fault: Window, others: Sequence[Window])
         return Recovery(None, (), 0.0, source, len(baseline))
     tail = [s for s in seconds if s.window.second + 1 > reference]
     for index, second in enumerate(tail):
-        run = tail[index:index + HOLD_SECONDS]
-        if (len(run) == HOLD_SECONDS or len(run) >= MIN_TAIL and index + len(run) == len(tail)) \
-                and not any(outside(s, bounds) for s in run):
+        run = tail[index : index + HOLD_SECONDS]
+        if (
+            len(run) == HOLD_SECONDS or len(run) >= MIN_TAIL and index + len(run) == len(tail)
+        ) and not any(outside(s, bounds) for s in run):
             back = round(max(0.0, second.window.second - reference), 3)
             return Recovery(detected, impact[1], back, source, len(baseline))
     return Recovery(detected, impact[1], None, source, len(baseline))
 
 
-def healthy_after(transitions: Sequence[tuple[float, str, bool]], components: Sequence[str],
-                  injected: float, reference: float) -> float | None:
+def healthy_after(
+    transitions: Sequence[tuple[float, str, bool]],
+    components: Sequence[str],
+    injected: float,
+    reference: float,
+) -> float | None:
     """Seconds from `reference` until every component hit was healthy again
     after it went down; 0 when the watch never saw it down (or it was back
     before the reference); None when it was still down at the run's end.

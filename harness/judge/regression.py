@@ -30,8 +30,9 @@ def _key(row: dict) -> tuple[str, str, str]:
     return row["judged_for"], row["metric"], row["phase"]
 
 
-def deltas(current: Sequence[dict], baseline: Sequence[dict],
-           tolerance: float = TOLERANCE) -> list[dict]:
+def deltas(
+    current: Sequence[dict], baseline: Sequence[dict], tolerance: float = TOLERANCE
+) -> list[dict]:
     """Every SLO row the two runs share, with its change and whether it got
     worse; then the rows only one of them has (`only_in`: "this run" or
     "baseline")."""
@@ -48,20 +49,33 @@ def deltas(current: Sequence[dict], baseline: Sequence[dict],
         change = None
         worse = False
         if new_value is not None and old_value is not None:
-            difference = (new_value - old_value if metric.better == "lower"
-                          else old_value - new_value)
+            difference = (
+                new_value - old_value if metric.better == "lower" else old_value - new_value
+            )
             change = (new_value - old_value) / old_value if old_value else None
-            relative = (difference / abs(old_value) if old_value
-                        else (1.0 if difference > 0 else 0.0))
+            relative = (
+                difference / abs(old_value) if old_value else (1.0 if difference > 0 else 0.0)
+            )
             worse = difference > NOISE[metric.unit] and relative > tolerance
         bound = _generator_bound(row, old)
-        found.append({"judged_for": row["judged_for"], "metric": row["metric"],
-                      "phase": row["phase"], "unit": metric.unit, "baseline": old_value,
-                      "observed": new_value, "change": change, "tolerance": tolerance,
-                      "worse": worse and bound is None, "only_in": None,
-                      "generator_bound": bound})
-    return found + [_one_sided(row, "baseline", tolerance) for row in baseline
-                    if _key(row) not in now]
+        found.append(
+            {
+                "judged_for": row["judged_for"],
+                "metric": row["metric"],
+                "phase": row["phase"],
+                "unit": metric.unit,
+                "baseline": old_value,
+                "observed": new_value,
+                "change": change,
+                "tolerance": tolerance,
+                "worse": worse and bound is None,
+                "only_in": None,
+                "generator_bound": bound,
+            }
+        )
+    return found + [
+        _one_sided(row, "baseline", tolerance) for row in baseline if _key(row) not in now
+    ]
 
 
 def _generator_bound(row: dict, old: dict) -> str | None:
@@ -74,11 +88,19 @@ def _generator_bound(row: dict, old: dict) -> str | None:
 def _one_sided(row: dict, only_in: str, tolerance: float) -> dict:
     """A row of one run only: its value on its side, nothing to compare."""
     value = row["observed"]
-    return {"judged_for": row["judged_for"], "metric": row["metric"], "phase": row["phase"],
-            "unit": row["unit"], "baseline": value if only_in == "baseline" else None,
-            "observed": None if only_in == "baseline" else value, "change": None,
-            "tolerance": tolerance, "worse": False, "only_in": only_in,
-            "generator_bound": only_in if row.get("result") == GENERATOR_BOUND else None}
+    return {
+        "judged_for": row["judged_for"],
+        "metric": row["metric"],
+        "phase": row["phase"],
+        "unit": row["unit"],
+        "baseline": value if only_in == "baseline" else None,
+        "observed": None if only_in == "baseline" else value,
+        "change": None,
+        "tolerance": tolerance,
+        "worse": False,
+        "only_in": only_in,
+        "generator_bound": only_in if row.get("result") == GENERATOR_BOUND else None,
+    }
 
 
 def compared(rows: Sequence[dict]) -> list[dict]:
@@ -92,8 +114,9 @@ def read_summary(run_dir: Path) -> dict:
     try:
         data = read_regular(path, MAX_SUMMARY_BYTES)
     except InvalidInput as error:
-        raise InvalidInput(f"{path}: not a run's summary "
-                           f"({str(error).removeprefix(f'{path}: ')})") from None
+        raise InvalidInput(
+            f"{path}: not a run's summary ({str(error).removeprefix(f'{path}: ')})"
+        ) from None
     try:
         summary = json.loads(data.decode("utf-8"))
     except RecursionError:
@@ -136,12 +159,15 @@ def losses(run_dir: Path) -> list[str]:
     verdict = summary.get("verdict")
     said = verdict.get("incomplete") if isinstance(verdict, dict) else None
     said = [str(line)[:300] for line in said] if isinstance(said, list) else []
-    found = said + [line for line in manifest.problems(run_dir, summary.get("run_id"), None)
-                    if line not in said]
+    found = said + [
+        line for line in manifest.problems(run_dir, summary.get("run_id"), None) if line not in said
+    ]
     now = manifest.digest(run_dir)
     if now is not None and summary.get("manifest_sha256") != now:
-        found.append(f"{run_dir / 'summary.json'}: computed from other data than the folder "
-                     f"holds now (run `harness report` on it)")
+        found.append(
+            f"{run_dir / 'summary.json'}: computed from other data than the folder "
+            f"holds now (run `harness report` on it)"
+        )
     return found
 
 
@@ -157,5 +183,7 @@ def latest_pass(results_root: Path, scenario: str, before: str | None = None) ->
                 return folder
         except InvalidInput:
             continue
-    raise InvalidInput(f"no passing run of {scenario!r} in {results_root} to compare with "
-                       f"(run it once without --baseline, or name a run folder)")
+    raise InvalidInput(
+        f"no passing run of {scenario!r} in {results_root} to compare with "
+        f"(run it once without --baseline, or name a run folder)"
+    )

@@ -38,16 +38,19 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "peak_target_viewers": max((s.target_viewers for s in seconds), default=0),
         "attempts": sum(s.window.attempts for s in seconds),  # begun in the span
         # ended in the span (first frame, start failure, gave up): the start ratios' whole
-        "attempts_ended": sum(s.window.starts + s.window.start_failures
-                              + s.window.exits_before_start for s in seconds),
+        "attempts_ended": sum(
+            s.window.starts + s.window.start_failures + s.window.exits_before_start for s in seconds
+        ),
         "metrics": metrics_of([s.window for s in seconds], groups),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "playback_failure_reasons": _most_first(total.playback_failure_reasons if total else {}),
         "protocols": dict(sorted(total.protocols.items())) if total else {},
         "manifest_tier": _manifest_tier(seconds),
-        "booking": {name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
-                    for name in ("attempts", "failures")},
+        "booking": {
+            name: sum(getattr(s.window, f"booking_{name}") for s in seconds)
+            for name in ("attempts", "failures")
+        },
         "clients": client_metrics([s.window for s in seconds]),  # new viewers by client type
         # viewers coming into the audience and leaving it (harness/load/arrivals)
         "arrivals": sum(s.window.arrivals for s in seconds),
@@ -58,36 +61,44 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
 def _manifest_tier(seconds: Sequence[Second]) -> dict[str, int]:
     """The manifest tier's figures of a span, apart from every QoE figure."""
     windows = [s.window for s in seconds]
-    return {"peak_viewers": max((w.manifest_viewers for w in windows), default=0),
-            **{name: sum(getattr(w, f"manifest_{name}") for w in windows)
-               for name in ("attempts", "failures", "requests", "request_failures")}}
+    return {
+        "peak_viewers": max((w.manifest_viewers for w in windows), default=0),
+        **{
+            name: sum(getattr(w, f"manifest_{name}") for w in windows)
+            for name in ("attempts", "failures", "requests", "request_failures")
+        },
+    }
 
 
 def tiers_line(span: dict) -> str | None:
-    """"manifest tier (no QoE): ..." for console and HTML; None without such viewers
+    """ "manifest tier (no QoE): ..." for console and HTML; None without such viewers
     (and in summaries written before tiers existed)."""
     tier = span.get("manifest_tier") or {}
     if not tier.get("attempts") and not tier.get("peak_viewers"):
         return None
-    return (f"manifest tier (not in the viewer figures above): peak {tier['peak_viewers']} "
-            f"viewers, {tier['attempts']} attempts ({tier['failures']} failed), "
-            f"{tier['requests']} requests ({tier['request_failures']} failed; segment first "
-            f"bytes as segment_range)")
+    return (
+        f"manifest tier (not in the viewer figures above): peak {tier['peak_viewers']} "
+        f"viewers, {tier['attempts']} attempts ({tier['failures']} failed), "
+        f"{tier['requests']} requests ({tier['request_failures']} failed; segment first "
+        f"bytes as segment_range)"
+    )
 
 
 def booking_line(span: dict) -> str | None:
-    """"getting in (sign-up, booking): ..." for console and HTML; None when no
+    """ "getting in (sign-up, booking): ..." for console and HTML; None when no
     attempt signed up or booked (and in summaries written before booking was counted)."""
     booking = span.get("booking") or {}
     if not booking.get("attempts"):
         return None
-    return (f"getting in (sign-up, booking; not in the start failures above): "
-            f"{booking['attempts']} attempts, {booking['failures']} could not get in "
-            f"(booking_failure_ratio {booking['failures'] / booking['attempts']:.2%})")
+    return (
+        f"getting in (sign-up, booking; not in the start failures above): "
+        f"{booking['attempts']} attempts, {booking['failures']} could not get in "
+        f"(booking_failure_ratio {booking['failures'] / booking['attempts']:.2%})"
+    )
 
 
 def protocols_line(span: dict) -> str | None:
-    """"attempts by protocol: dash 3, hls 12" for console and HTML; None without any."""
+    """ "attempts by protocol: dash 3, hls 12" for console and HTML; None without any."""
     counts = span.get("protocols") or {}
     if not counts:
         return None
@@ -136,8 +147,10 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
     """The run's summary, from its folder's data only: the resolved scenario
     (scenario.yaml), its seconds (windows.jsonl) and its events (events.jsonl)."""
     groups = run_groups(seconds, events)
-    phases = [_span(name, list(spanned), groups)
-              for name, spanned in groupby(seconds, key=lambda s: s.phase)]
+    phases = [
+        _span(name, list(spanned), groups)
+        for name, spanned in groupby(seconds, key=lambda s: s.phase)
+    ]
     overall = _span("overall", seconds, groups)
     outcome, started, ended = _outcome(events)
     return {
@@ -180,6 +193,7 @@ def _components(events: Sequence[dict]) -> dict | None:
 
 # --- console ------------------------------------------------------------------
 
+
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "no data"
@@ -193,62 +207,101 @@ def _fmt(value: float | None, unit: str) -> str:
 # An attempt counts where it began, its end (and the start ratios) where it ended: an attempt
 # begun late in a phase ends in the next one.
 ATTEMPTS = ("attempts begun", "ended")
-ATTEMPTS_NOTE = ("attempts begun: counted in the phase they began in; ended: those that reached "
-                 "their first frame, failed or gave up in the phase, of which start failures and "
-                 "exits before start are shares")
-VIEWER_COLUMNS = (("startup_time_p50", "startup p50"), ("startup_time_p95", "startup p95"),
-                  ("video_start_failure_ratio", "start failures"),
-                  ("exit_before_video_start_ratio", "exits before start"),
-                  ("rebuffering_ratio", "rebuffering"), ("stalls_per_viewer_hour", "stalls/h"),
-                  ("playback_failure_ratio", "playback failures"),
-                  ("average_bitrate_kbps", "kbps"), ("error_ratio", "request errors"))
-REQUEST_COLUMNS = ("requests_per_second", "error_ratio", "latency_p50", "latency_p95",
-                   "latency_p99")
+ATTEMPTS_NOTE = (
+    "attempts begun: counted in the phase they began in; ended: those that reached "
+    "their first frame, failed or gave up in the phase, of which start failures and "
+    "exits before start are shares"
+)
+VIEWER_COLUMNS = (
+    ("startup_time_p50", "startup p50"),
+    ("startup_time_p95", "startup p95"),
+    ("video_start_failure_ratio", "start failures"),
+    ("exit_before_video_start_ratio", "exits before start"),
+    ("rebuffering_ratio", "rebuffering"),
+    ("stalls_per_viewer_hour", "stalls/h"),
+    ("playback_failure_ratio", "playback failures"),
+    ("average_bitrate_kbps", "kbps"),
+    ("error_ratio", "request errors"),
+)
+REQUEST_COLUMNS = (
+    "requests_per_second",
+    "error_ratio",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+)
 
 
 def console_tables(summary: dict) -> str:
     spans = summary["phases"] + [summary["overall"]]
     viewer_rows = [
-        [span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
-         f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
-         f"{span['peak_viewers']}/{span['peak_target_viewers']}", span["attempts"],
-         span["attempts_ended"]]
+        [
+            span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
+            f"{match_clock(span['from_match_s'])}..{match_clock(span['to_match_s'])}",
+            f"{span['peak_viewers']}/{span['peak_target_viewers']}",
+            span["attempts"],
+            span["attempts_ended"],
+        ]
         + [_fmt(span["metrics"][key], checked_metric(key).unit) for key, _ in VIEWER_COLUMNS]
-        for span in spans]
-    viewers = table(viewer_rows, headers=["phase", "match time", "viewers/target", *ATTEMPTS]
-                       + [label for _, label in VIEWER_COLUMNS]) + "\n" + ATTEMPTS_NOTE
-    request_rows = [[label] + [_fmt(value, unit) for value, unit in cells]
-                    for label, cells in request_figures(summary)]
-    requests = table(request_rows, headers=["requests (overall)", "per second", "errors",
-                                               "p50", "p95", "p99"])
+        for span in spans
+    ]
+    viewers = (
+        table(
+            viewer_rows,
+            headers=["phase", "match time", "viewers/target", *ATTEMPTS]
+            + [label for _, label in VIEWER_COLUMNS],
+        )
+        + "\n"
+        + ATTEMPTS_NOTE
+    )
+    request_rows = [
+        [label] + [_fmt(value, unit) for value, unit in cells]
+        for label, cells in request_figures(summary)
+    ]
+    requests = table(
+        request_rows, headers=["requests (overall)", "per second", "errors", "p50", "p95", "p99"]
+    )
     errors = summary["overall"]["errors"]
     if errors:
         requests += "\nfailed requests: " + escaped(
-            ", ".join(f"{why} x{n}" for why, n in errors.items()))
+            ", ".join(f"{why} x{n}" for why, n in errors.items())
+        )
     reasons = summary["overall"].get("start_failure_reasons")
     if reasons:
         requests += "\nfailed starts: " + escaped(
-            ", ".join(f"{why} x{n}" for why, n in reasons.items()))
+            ", ".join(f"{why} x{n}" for why, n in reasons.items())
+        )
     broken = summary["overall"].get("playback_failure_reasons")
     if broken:
         requests += "\nfailed playbacks: " + escaped(
-            ", ".join(f"{why} x{n}" for why, n in broken.items()))
-    notes = [line for line in (protocols_line(summary["overall"]), tiers_line(summary["overall"]),
-                               booking_line(summary["overall"])) if line]
+            ", ".join(f"{why} x{n}" for why, n in broken.items())
+        )
+    notes = [
+        line
+        for line in (
+            protocols_line(summary["overall"]),
+            tiers_line(summary["overall"]),
+            booking_line(summary["overall"]),
+        )
+        if line
+    ]
     machine = escaped(generator_line(summary))
     if usage_line(summary.get("components")):
         machine += "\n" + escaped(usage_line(summary.get("components")))
     tables = [viewers + "".join(f"\n{escaped(line)}" for line in notes), requests, machine]
     if summary["faults"]:
-        tables.append(_faults_table(summary["faults"]) + "".join(
-            f"\n{escaped(line)}" for line in fault_output_lines(summary["faults"])))
+        tables.append(
+            _faults_table(summary["faults"])
+            + "".join(f"\n{escaped(line)}" for line in fault_output_lines(summary["faults"]))
+        )
     if "verdict" in summary:
         tables.append(slo_table(summary["verdict"]["slos"]))
     if "attribution" in summary:
         tables.append(attribution_table(summary["attribution"]))
     if summary.get("regressions"):
-        tables.append(delta_table(summary["regressions"],
-                                  f"baseline {Path(summary['baseline_run']).name}"))
+        tables.append(
+            delta_table(summary["regressions"], f"baseline {Path(summary['baseline_run']).name}")
+        )
     return "\n\n".join(tables)
 
 
@@ -258,19 +311,24 @@ def generator_line(summary: dict) -> str:
     truth = summary.get("generator")
     if truth is None:
         return "load generator: not measured (a run recorded before generator truth)"
-    figures = (f"{truth['processes']} process(es), peak {truth['peak_cpu_cores']:.2f} cores, "
-               f"loop lag p99 up to {_fmt(truth['worst_lag_p99_s'], 's')}")
+    figures = (
+        f"{truth['processes']} process(es), peak {truth['peak_cpu_cores']:.2f} cores, "
+        f"loop lag p99 up to {_fmt(truth['worst_lag_p99_s'], 's')}"
+    )
     saturated, stalls = truth["seconds_saturated"], truth.get("stalls", 0)
     if not saturated and not stalls:
         return f"load generator: kept up ({figures})"
-    said = [f"SATURATED in {saturated} of {truth['seconds_measured']} s"] if saturated else \
-        ["kept up"]
+    said = (
+        [f"SATURATED in {saturated} of {truth['seconds_measured']} s"] if saturated else ["kept up"]
+    )
     if stalls:
         said.append(f"stalled {stalls} time(s), up to {_fmt(truth['largest_stall_s'], 's')}")
-    line = (f"load generator: {', '.join(said)} ({figures}; over the bounds: >= "
-            f"{truth['cpu_bound_cores']:g} cores or loop lag p99 > "
-            f"{_fmt(truth['lag_bound_s'], 's')} in a process; saturated: "
-            f"{truth.get('sustained_s', 1)} s in a row, else a stall)")
+    line = (
+        f"load generator: {', '.join(said)} ({figures}; over the bounds: >= "
+        f"{truth['cpu_bound_cores']:g} cores or loop lag p99 > "
+        f"{_fmt(truth['lag_bound_s'], 's')} in a process; saturated: "
+        f"{truth.get('sustained_s', 1)} s in a row, else a stall)"
+    )
     found = truth.get("cause")
     if found is None:  # a summary written before causes were told
         return line
@@ -283,10 +341,16 @@ def request_figures(summary: dict) -> list[tuple[str, list[tuple[float | None, s
     REQUEST_COLUMNS]), a row per request group of the run."""
     metrics = summary["overall"]["metrics"]
     rows = []
-    for label, suffix in [*((g, f".{g}") for g in summary["request_groups"]),
-                          ("all requests", "")]:
-        rows.append((label, [(metrics[f"{kind}{suffix}"], checked_metric(kind).unit)
-                             for kind in REQUEST_COLUMNS]))
+    for label, suffix in [*((g, f".{g}") for g in summary["request_groups"]), ("all requests", "")]:
+        rows.append(
+            (
+                label,
+                [
+                    (metrics[f"{kind}{suffix}"], checked_metric(kind).unit)
+                    for kind in REQUEST_COLUMNS
+                ],
+            )
+        )
     return rows
 
 
@@ -306,13 +370,29 @@ def clean_text(row: dict) -> str:
 
 
 def slo_table(rows: list[dict]) -> str:
-    return table([[r["judged_for"], r["span"], r["metric"] + (" (default)" if r["default"]
-                                                                 else ""),
-                      _threshold_text(r), _fmt(r["observed"], r["unit"]), clean_text(r),
-                      r["result"].upper()]
-                     for r in rows],
-                    headers=["judged for", "phase", "SLO", "threshold", "observed",
-                             "without the generator's shortfall", "verdict"])
+    return table(
+        [
+            [
+                r["judged_for"],
+                r["span"],
+                r["metric"] + (" (default)" if r["default"] else ""),
+                _threshold_text(r),
+                _fmt(r["observed"], r["unit"]),
+                clean_text(r),
+                r["result"].upper(),
+            ]
+            for r in rows
+        ],
+        headers=[
+            "judged for",
+            "phase",
+            "SLO",
+            "threshold",
+            "observed",
+            "without the generator's shortfall",
+            "verdict",
+        ],
+    )
 
 
 def attribution_table(attribution: dict) -> str:
@@ -320,18 +400,37 @@ def attribution_table(attribution: dict) -> str:
     controls = ", ".join(attribution["controls"])
     if not attribution["rows"]:
         return f"control {controls}: no SLO breach to attribute"
-    rows = [[r["judged_for"], r["phase"], r["metric"],
-             f"{_fmt(r['experiment'], r['unit'])} ({r['experiment_seconds']} s)",
-             f"{_fmt(r['control'], r['unit'])} ({r['control_seconds']} s)",
-             "-" if r["difference"] is None else
-             ("+" if r["difference"] > 0 else "") + _fmt(r["difference"], r["unit"]),
-             r["cause_words"]] for r in attribution["rows"]]
-    return table(rows, headers=["judged for", "phase", "SLO broken", "experiment",
-                                   f"control {controls}", "difference", "cause"])
+    rows = [
+        [
+            r["judged_for"],
+            r["phase"],
+            r["metric"],
+            f"{_fmt(r['experiment'], r['unit'])} ({r['experiment_seconds']} s)",
+            f"{_fmt(r['control'], r['unit'])} ({r['control_seconds']} s)",
+            "-"
+            if r["difference"] is None
+            else ("+" if r["difference"] > 0 else "") + _fmt(r["difference"], r["unit"]),
+            r["cause_words"],
+        ]
+        for r in attribution["rows"]
+    ]
+    return table(
+        rows,
+        headers=[
+            "judged for",
+            "phase",
+            "SLO broken",
+            "experiment",
+            f"control {controls}",
+            "difference",
+            "cause",
+        ],
+    )
 
 
 def delta_table(rows: list[dict], against: str) -> str:
     """SLO rows of two runs side by side (harness compare, --baseline)."""
+
     def change(row: dict) -> str:
         if row.get("only_in"):
             return f"only in {row['only_in']}"
@@ -341,10 +440,29 @@ def delta_table(rows: list[dict], against: str) -> str:
         bound = row.get("generator_bound")
         return f"GENERATOR-BOUND ({bound})" if bound else "WORSE" if row["worse"] else ""
 
-    return table([[r["judged_for"], r["phase"], r["metric"], _fmt(r["baseline"], r["unit"]),
-                      _fmt(r["observed"], r["unit"]), change(r), mark(r)] for r in rows],
-                    headers=["judged for", "phase", "metric", against, "this run", "change",
-                             f"beyond {rows[0]['tolerance']:.0%}" if rows else ""])
+    return table(
+        [
+            [
+                r["judged_for"],
+                r["phase"],
+                r["metric"],
+                _fmt(r["baseline"], r["unit"]),
+                _fmt(r["observed"], r["unit"]),
+                change(r),
+                mark(r),
+            ]
+            for r in rows
+        ],
+        headers=[
+            "judged for",
+            "phase",
+            "metric",
+            against,
+            "this run",
+            "change",
+            f"beyond {rows[0]['tolerance']:.0%}" if rows else "",
+        ],
+    )
 
 
 def _seconds_or(value: float | None, none: str) -> str:
@@ -357,19 +475,45 @@ def _moment(match_s: float | None, late_ms: int | None) -> str:
 
 
 def _faults_table(faults: list[dict]) -> str:
-    rows = [[f["name"], f["kind"], f["target"], match_clock(f.get("scheduled_match_s")),
-             _moment(f.get("injected_match_s"), f.get("inject_delay_ms")),
-             _moment(f.get("reverted_match_s"), f.get("revert_delay_ms")),
-             _seconds_or(f.get("impact_detected_after_s"), "none seen"),
-             ("no baseline" if f.get("baseline_seconds") == 0 else
-              _seconds_or(f.get("recovered_after_s"), "not recovered")
-              + f" (from {f['recovery_from']})") if "recovery_from" in f else "-",
-             _seconds_or(f["component_healthy_after_s"], "still down")
-             if "component_healthy_after_s" in f else "-", f["status"]]
-            for f in faults]
-    return table(rows, headers=["fault", "kind", "target", "scheduled", "injected",
-                                   "reverted", "impact after", "recovered after",
-                                   "component healthy after", "status"])
+    rows = [
+        [
+            f["name"],
+            f["kind"],
+            f["target"],
+            match_clock(f.get("scheduled_match_s")),
+            _moment(f.get("injected_match_s"), f.get("inject_delay_ms")),
+            _moment(f.get("reverted_match_s"), f.get("revert_delay_ms")),
+            _seconds_or(f.get("impact_detected_after_s"), "none seen"),
+            (
+                "no baseline"
+                if f.get("baseline_seconds") == 0
+                else _seconds_or(f.get("recovered_after_s"), "not recovered")
+                + f" (from {f['recovery_from']})"
+            )
+            if "recovery_from" in f
+            else "-",
+            _seconds_or(f["component_healthy_after_s"], "still down")
+            if "component_healthy_after_s" in f
+            else "-",
+            f["status"],
+        ]
+        for f in faults
+    ]
+    return table(
+        rows,
+        headers=[
+            "fault",
+            "kind",
+            "target",
+            "scheduled",
+            "injected",
+            "reverted",
+            "impact after",
+            "recovered after",
+            "component healthy after",
+            "status",
+        ],
+    )
 
 
 def fault_output_lines(faults: list[dict]) -> list[str]:
@@ -381,8 +525,10 @@ def fault_output_lines(faults: list[dict]) -> list[str]:
             said = fault.get(f"{step}_output")
             if said is not None:
                 last = said.get("last_lines") or []
-                lines.append(f"{fault['name']} {step}: exit {said.get('exit_code')}"
-                             + (f": {last[-1]}" if last else ""))
+                lines.append(
+                    f"{fault['name']} {step}: exit {said.get('exit_code')}"
+                    + (f": {last[-1]}" if last else "")
+                )
     return lines
 
 
@@ -391,6 +537,8 @@ def regression_line(summary: dict) -> str | None:
     worse = [r for r in summary.get("regressions", []) if r["worse"]]
     if not worse:
         return None
-    return (f"REGRESSION against {Path(summary['baseline_run']).name}: " + "; ".join(
+    return f"REGRESSION against {Path(summary['baseline_run']).name}: " + "; ".join(
         f"{r['metric']} ({r['judged_for']}, {r['phase']}) {_fmt(r['baseline'], r['unit'])} -> "
-        f"{_fmt(r['observed'], r['unit'])}" for r in worse))
+        f"{_fmt(r['observed'], r['unit'])}"
+        for r in worse
+    )

@@ -110,8 +110,9 @@ def objectives(slos: Sequence[dict]) -> list[Objective]:
     found = []
     for slo in slos:
         op = "max" if "max" in slo else "min"
-        found.append(Objective(slo["metric"], op, threshold_of(slo[op]),
-                               slo.get("phase", "overall")))
+        found.append(
+            Objective(slo["metric"], op, threshold_of(slo[op]), slo.get("phase", "overall"))
+        )
     return found
 
 
@@ -130,6 +131,7 @@ def threshold_of(written: float | str) -> float:
 
 # --- spans ----------------------------------------------------------------------
 
+
 def fault_window(fault: dict, window: str, end: float) -> tuple[float, float] | None:
     """[start, stop) wall seconds of during:/recovery: of a fault; None if never injected.
     A fault held until the end is in effect to the end, unless the stack heals it by
@@ -142,8 +144,7 @@ def fault_window(fault: dict, window: str, end: float) -> tuple[float, float] | 
         if reverted is None and fault.get("recovery_from") == "inject":
             return injected, min(end, injected + fault["recovery_budget_s"])
         return injected, reverted if reverted is not None else end
-    reference = injected if fault.get("recovery_from") == "inject" or reverted is None \
-        else reverted
+    reference = injected if fault.get("recovery_from") == "inject" or reverted is None else reverted
     return reference, reference + fault["recovery_budget_s"]
 
 
@@ -166,8 +167,9 @@ def _inside(second: Second, span: tuple[float, float]) -> bool:
     return second.window.second + 1 > span[0] and second.window.second < span[1]
 
 
-def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
-            peak: str) -> tuple[str, list[Second]]:
+def span_of(
+    phase: str, seconds: Sequence[Second], faults: Sequence[dict], peak: str
+) -> tuple[str, list[Second]]:
     """(description, seconds) of an SLO phase; demand phases lose every
     second a fault disturbed."""
     end = seconds[-1].window.second + 1 if seconds else 0.0
@@ -177,22 +179,30 @@ def span_of(phase: str, seconds: Sequence[Second], faults: Sequence[dict],
         span = fault_window(fault, window, end) if fault else None
         if span is None:
             return f"{phase} (never injected)", []
-        return (f"{phase} ({format_time(round(span[0], 1))}..{format_time(round(span[1], 1))} "
-                f"of the run)", [s for s in seconds if _inside(s, span)])
+        return (
+            f"{phase} ({format_time(round(span[0], 1))}..{format_time(round(span[1], 1))} "
+            f"of the run)",
+            [s for s in seconds if _inside(s, span)],
+        )
     disturbed = _disturbed(faults, end)
     calm = [s for s in seconds if not any(_inside(s, d) for d in disturbed)]
     if phase == "overall":
         return "overall", calm
     if phase == "baseline":
-        first = min((f["injected_second"] for f in faults
-                     if f.get("injected_second") is not None), default=math.inf)
-        return ("baseline (before the first fault)",
-                [s for s in calm if s.window.second + 1 <= first])
+        first = min(
+            (f["injected_second"] for f in faults if f.get("injected_second") is not None),
+            default=math.inf,
+        )
+        return (
+            "baseline (before the first fault)",
+            [s for s in calm if s.window.second + 1 <= first],
+        )
     named = peak if phase == "peak" else phase
     return (f"peak ({named})" if phase == "peak" else named), [s for s in calm if s.phase == named]
 
 
 # --- judging --------------------------------------------------------------------
+
 
 def figure_of(metric: str, seconds: Sequence[Second]) -> float | None:
     """A metric over a span's seconds; None: no data."""
@@ -214,21 +224,35 @@ def _result(value: float | None, op: str, threshold: float) -> str:
     return PASS if (value <= threshold if op == "max" else value >= threshold) else FAIL
 
 
-def _clean(metric: str, steady_seconds: Sequence[Second], steady: float | None,
-           span: SpanMarks) -> float | None:
+def _clean(
+    metric: str, steady_seconds: Sequence[Second], steady: float | None, span: SpanMarks
+) -> float | None:
     """The steady figure without the stalls' effect (see the module's docstring)."""
     if steady is None or not span.stalls:
         return steady
     if checked_metric(metric).unit == "s":
         delays = span.delays
-        return figure_of(metric, [replace(s, window=s.window.shortened(delays[s.window.second]))
-                                  if s.window.second in delays else s for s in steady_seconds])
+        return figure_of(
+            metric,
+            [
+                replace(s, window=s.window.shortened(delays[s.window.second]))
+                if s.window.second in delays
+                else s
+                for s in steady_seconds
+            ],
+        )
     figure = figure_of(metric, [s for s in steady_seconds if s.window.second not in span.dropped])
     return steady if figure is None else figure
 
 
-def _why(observed: float | None, steady: float | None, clean: float | None, op: str,
-         threshold: float, span: SpanMarks) -> str | None:
+def _why(
+    observed: float | None,
+    steady: float | None,
+    clean: float | None,
+    op: str,
+    threshold: float,
+    span: SpanMarks,
+) -> str | None:
     """Why the generator could have changed the verdict (see the module's
     docstring); None: it could not."""
     result = _result(observed, op, threshold)
@@ -237,15 +261,16 @@ def _why(observed: float | None, steady: float | None, clean: float | None, op: 
     if observed is not None and steady is None:
         return f"no data without its {len(span.saturated)} saturated s"
     if _result(steady, op, threshold) != result:
-        return (f"{result} as observed, {_result(steady, op, threshold)} without its "
-                f"{len(span.saturated)} saturated s")
+        return (
+            f"{result} as observed, {_result(steady, op, threshold)} without its "
+            f"{len(span.saturated)} saturated s"
+        )
     if result == FAIL and _result(clean, op, threshold) == PASS:
         return f"fail as observed, pass without its stalls (up to {span.largest_stall:.2f} s)"
     return None
 
 
-def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second],
-           found: Marks) -> dict:
+def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second], found: Marks) -> dict:
     """A figure over a span's seconds judged as observed, steady and clean (see
     the module's docstring): observed, clean, stall_s, saturated_seconds,
     stall_seconds, result and, when generator-bound, generator_why."""
@@ -255,21 +280,38 @@ def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second],
     steady = figure_of(metric, steady_seconds) if span.saturated else observed
     clean = _clean(metric, steady_seconds, steady, span)
     why = _why(observed, steady, clean, op, threshold, span)
-    return {"observed": observed, "clean": clean, "stall_s": span.largest_stall,
-            "saturated_seconds": len(span.saturated), "stall_seconds": len(span.stalls),
-            "result": GENERATOR_BOUND if why else _result(observed, op, threshold),
-            "generator_why": why}
+    return {
+        "observed": observed,
+        "clean": clean,
+        "stall_s": span.largest_stall,
+        "saturated_seconds": len(span.saturated),
+        "stall_seconds": len(span.stalls),
+        "result": GENERATOR_BOUND if why else _result(observed, op, threshold),
+        "generator_why": why,
+    }
 
 
-def _row(objective: Objective, judged_for: str, seconds: Sequence[Second], faults: Sequence[dict],
-         peak: str, found: Marks) -> dict:
+def _row(
+    objective: Objective,
+    judged_for: str,
+    seconds: Sequence[Second],
+    faults: Sequence[dict],
+    peak: str,
+    found: Marks,
+) -> dict:
     span, chosen = span_of(objective.phase, seconds, faults, peak)
-    return {"judged_for": judged_for, "phase": objective.phase, "span": span,
-            "seconds": len(chosen), "metric": objective.metric,
-            "unit": checked_metric(objective.metric).unit, "op": objective.op,
-            "threshold": objective.threshold,
-            **judged(objective.metric, objective.op, objective.threshold, chosen, found),
-            "default": objective.default}
+    return {
+        "judged_for": judged_for,
+        "phase": objective.phase,
+        "span": span,
+        "seconds": len(chosen),
+        "metric": objective.metric,
+        "unit": checked_metric(objective.metric).unit,
+        "op": objective.op,
+        "threshold": objective.threshold,
+        **judged(objective.metric, objective.op, objective.threshold, chosen, found),
+        "default": objective.default,
+    }
 
 
 def _for_fault(objective: Objective) -> str | None:
@@ -291,26 +333,40 @@ def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dic
         why = f"SLO broken: {', '.join(dict.fromkeys(r['metric'] for r in broken))}"
     elif not in_budget and recovery.saturated:
         result = GENERATOR_BOUND
-        why = (f"not seen back within {budget:g} s, and the load generator was saturated in "
-               f"{len(recovery.saturated)} s of its recovery window: not judged")
+        why = (
+            f"not seen back within {budget:g} s, and the load generator was saturated in "
+            f"{len(recovery.saturated)} s of its recovery window: not judged"
+        )
     elif not in_budget:
         result = FAIL
-        why = ("recovery could not be measured (no baseline band)" if fault.get(
-            "baseline_seconds") == 0 else f"not back in its band within {budget:g} s"
+        why = (
+            "recovery could not be measured (no baseline band)"
+            if fault.get("baseline_seconds") == 0
+            else f"not back in its band within {budget:g} s"
             if recovered is None
-            else f"recovered after {recovered:g} s, over its {budget:g} s budget")
+            else f"recovered after {recovered:g} s, over its {budget:g} s budget"
+        )
     elif bound:
         result = GENERATOR_BOUND
-        why = (f"the load generator could have changed {len(bound)} of its SLOs: not judged; "
-               f"back in its band after {recovered:g} s")
+        why = (
+            f"the load generator could have changed {len(bound)} of its SLOs: not judged; "
+            f"back in its band after {recovered:g} s"
+        )
     elif impact is not None:
         result = DEGRADED
-        why = (f"SLOs held; viewers noticed it after {impact:g} s, and it was back in its "
-               f"band after {recovered:g} s, within its {budget:g} s budget")
+        why = (
+            f"SLOs held; viewers noticed it after {impact:g} s, and it was back in its "
+            f"band after {recovered:g} s, within its {budget:g} s budget"
+        )
     else:
         result, why = PASS, f"SLOs held; back in its band after {recovered:g} s"
-    return {"name": fault["name"], "result": result, "why": why, "recovered_after_s": recovered,
-            "recovery_budget_s": budget}
+    return {
+        "name": fault["name"],
+        "result": result,
+        "why": why,
+        "recovered_after_s": recovered,
+        "recovery_budget_s": budget,
+    }
 
 
 def _applies(objective: Objective, groups: Collection[str]) -> bool:
@@ -319,9 +375,16 @@ def _applies(objective: Objective, groups: Collection[str]) -> bool:
     return group is None or group in groups
 
 
-def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict], peak: str,
-          outcome: str = "completed", strict: bool = False,
-          groups: Collection[str] | None = None, incomplete: Sequence[str] = ()) -> dict:
+def judge(
+    slos: Sequence[dict],
+    seconds: Sequence[Second],
+    faults: Sequence[dict],
+    peak: str,
+    outcome: str = "completed",
+    strict: bool = False,
+    groups: Collection[str] | None = None,
+    incomplete: Sequence[str] = (),
+) -> dict:
     """The verdict of a run (see the module's docstring); groups: the run's
     request groups (default: those its seconds hold); incomplete: what was
     lost from the run folder's data (a torn last line), which fails the run:
@@ -330,31 +393,48 @@ def judge(slos: Sequence[dict], seconds: Sequence[Second], faults: Sequence[dict
         groups = groups_of(s.window for s in seconds)
     given = objectives(slos)
     for_demand = [o for o in given if _for_fault(o) is None] or [
-        o for o in DEFAULT_DEMAND if _applies(o, groups)]
+        o for o in DEFAULT_DEMAND if _applies(o, groups)
+    ]
     found = run_marks(seconds)
     rows = [_row(o, DEMAND, seconds, faults, peak, found) for o in for_demand]
     fault_results = []
     for fault in faults:
         own = [o for o in given if _for_fault(o) == fault["name"]] or [
             Objective(o.metric, o.op, o.threshold, o.phase.format(fault=fault["name"]), True)
-            for o in DEFAULT_FAULT if _applies(o, groups)]
+            for o in DEFAULT_FAULT
+            if _applies(o, groups)
+        ]
         fault_rows = [_row(o, fault["name"], seconds, faults, peak, found) for o in own]
         rows += fault_rows
         _, recovery = span_of(f"recovery:{fault['name']}", seconds, faults, peak)
-        fault_results.append(_fault_result(
-            fault, fault_rows, in_span(found, [s.window.second for s in recovery])))
+        fault_results.append(
+            _fault_result(fault, fault_rows, in_span(found, [s.window.second for s in recovery]))
+        )
     demand = _demand([r["result"] for r in rows if r["judged_for"] == DEMAND])
     results = [demand] + [f["result"] for f in fault_results]
     overall = next(r for r in (FAIL, GENERATOR_BOUND, DEGRADED, PASS) if r in results)
     if outcome != "completed" or incomplete:
         overall = FAIL
-    headline = _headline(overall, demand, rows, fault_results, outcome,
-                         _generator_words(found, len(seconds)), _refused_starts(seconds))
+    headline = _headline(
+        overall,
+        demand,
+        rows,
+        fault_results,
+        outcome,
+        _generator_words(found, len(seconds)),
+        _refused_starts(seconds),
+    )
     if incomplete:
         headline = headline.replace(" — ", f" — INCOMPLETE: {'; '.join(incomplete)}; ", 1)
-    return {"result": overall, "strict": strict, "demand": demand, "faults": fault_results,
-            "slos": rows, "incomplete": list(incomplete),
-            "headline": escaped(headline)}  # it quotes names and reasons from files
+    return {
+        "result": overall,
+        "strict": strict,
+        "demand": demand,
+        "faults": fault_results,
+        "slos": rows,
+        "incomplete": list(incomplete),
+        "headline": escaped(headline),
+    }  # it quotes names and reasons from files
 
 
 def _demand(results: Sequence[str]) -> str:
@@ -368,7 +448,8 @@ def exit_code(verdict: dict) -> int:
     """0 pass, 1 fail, 3 generator-bound; degraded is 0 unless strict, when it
     is a failure of its own (1) even beside generator-bound parts."""
     degraded = verdict["result"] == DEGRADED or any(
-        f["result"] == DEGRADED for f in verdict.get("faults", []))
+        f["result"] == DEGRADED for f in verdict.get("faults", [])
+    )
     if verdict["result"] == FAIL or (degraded and verdict["strict"]):
         return 1
     return EXIT_GENERATOR_BOUND if verdict["result"] == GENERATOR_BOUND else 0
@@ -383,7 +464,7 @@ def _shown(value: float | None, unit: str) -> str:
 
 
 def _areas(rows: Sequence[dict]) -> str:
-    """"booking broke, video held": what the broken SLOs tell of, and what the
+    """ "booking broke, video held": what the broken SLOs tell of, and what the
     judged others do (harness.measure.metrics.area_of), so that booking problems, API
     problems and video problems read apart."""
     judged = [(area_of(r["metric"]), r["result"]) for r in rows if r["result"] != GENERATOR_BOUND]
@@ -393,7 +474,7 @@ def _areas(rows: Sequence[dict]) -> str:
 
 
 def _generator_words(found: Marks, recorded: int) -> str:
-    """"saturated in 4 of 120 s, 2 stall(s) up to 0.28 s" (or "" when neither)."""
+    """ "saturated in 4 of 120 s, 2 stall(s) up to 0.28 s" (or "" when neither)."""
     stalls = found.stalls
     parts = [f"saturated in {len(found.sustained)} of {recorded} s"] if found.sustained else []
     if stalls:
@@ -415,8 +496,15 @@ def _refused_starts(seconds: Sequence[Second]) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
-def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[dict],
-              outcome: str, generator: str, refused: dict[str, int]) -> str:
+def _headline(
+    overall: str,
+    demand: str,
+    rows: Sequence[dict],
+    faults: Sequence[dict],
+    outcome: str,
+    generator: str,
+    refused: dict[str, int],
+) -> str:
     """generator: what the load generator's marks were (_generator_words);
     refused: start failures on a 4xx answer (_refused_starts)."""
     parts = []
@@ -429,16 +517,23 @@ def _headline(overall: str, demand: str, rows: Sequence[dict], faults: Sequence[
     unjudged = sum(r["result"] == GENERATOR_BOUND for r in rows)
     unjudged_faults = sum(f["result"] == GENERATOR_BOUND for f in faults)
     if unjudged or unjudged_faults:
-        what = " and ".join(f"{n} {kind}" for n, kind in ((unjudged, "SLO(s)"),
-                                                           (unjudged_faults, "fault(s)")) if n)
-        parts.append(f"the load generator ({generator}) could have changed the verdict of "
-                     f"{what}: generator-bound, not judged on the stack")
-    broken = sorted((r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)),
-                    key=lambda r: r["result"] == NO_DATA)
+        what = " and ".join(
+            f"{n} {kind}" for n, kind in ((unjudged, "SLO(s)"), (unjudged_faults, "fault(s)")) if n
+        )
+        parts.append(
+            f"the load generator ({generator}) could have changed the verdict of "
+            f"{what}: generator-bound, not judged on the stack"
+        )
+    broken = sorted(
+        (r for r in rows if r["result"] not in (PASS, GENERATOR_BOUND)),
+        key=lambda r: r["result"] == NO_DATA,
+    )
     for row in broken[:2]:
         bound = "<=" if row["op"] == "max" else ">="
-        parts.append(f"{row['metric']} {_shown(row['observed'], row['unit'])} (wanted "
-                     f"{bound} {_shown(row['threshold'], row['unit'])}) in {row['span']}")
+        parts.append(
+            f"{row['metric']} {_shown(row['observed'], row['unit'])} (wanted "
+            f"{bound} {_shown(row['threshold'], row['unit'])}) in {row['span']}"
+        )
     if len(broken) > 2:
         parts.append(f"{len(broken) - 2} more SLO(s) broken")
     if broken:

@@ -63,8 +63,9 @@ class TimedEstimate:
     weights are download seconds (times `weight_per_s`), corrected for their
     zero start, as hls.js and dash.js keep them."""
 
-    def __init__(self, fast_s: float, slow_s: float, weight_per_s: float = 1.0,
-                 shortest_s: float = 0.0) -> None:
+    def __init__(
+        self, fast_s: float, slow_s: float, weight_per_s: float = 1.0, shortest_s: float = 0.0
+    ) -> None:
         self._half_lives = (fast_s, slow_s)
         self._weight_per_s, self._shortest_s = weight_per_s, shortest_s
         self._averages = [0.0, 0.0]
@@ -85,8 +86,10 @@ class TimedEstimate:
     def bps(self) -> float | None:
         if self._weight <= 0:
             return None
-        return min(average / (1 - 0.5 ** (self._weight / half_life))
-                   for average, half_life in zip(self._averages, self._half_lives, strict=True))
+        return min(
+            average / (1 - 0.5 ** (self._weight / half_life))
+            for average, half_life in zip(self._averages, self._half_lives, strict=True)
+        )
 
 
 class Abr:
@@ -110,8 +113,9 @@ class Abr:
     def first(self, bitrates: Sequence[int]) -> int:
         raise NotImplementedError
 
-    def next(self, bitrates: Sequence[int], current: int, buffer_s: float,
-             segment_s: float = 0.0) -> int:
+    def next(
+        self, bitrates: Sequence[int], current: int, buffer_s: float, segment_s: float = 0.0
+    ) -> int:
         """The rendition for the next segment; `current` was the last one's,
         `buffer_s` is buffered ahead, `segment_s` the segments' duration."""
         raise NotImplementedError
@@ -133,8 +137,9 @@ class StepAbr(Abr):
     def first(self, bitrates: Sequence[int]) -> int:
         return 0 if self.start == "lowest" else (len(bitrates) - 1) // 2
 
-    def next(self, bitrates: Sequence[int], current: int, buffer_s: float,
-             segment_s: float = 0.0) -> int:
+    def next(
+        self, bitrates: Sequence[int], current: int, buffer_s: float, segment_s: float = 0.0
+    ) -> int:
         if self.bps is None:
             return current
         sustainable = _highest_within(bitrates, self.bps * self.safety) or 0
@@ -160,8 +165,9 @@ class HlsJsAbr(Abr):
         """firstAutoLevel: the highest the default estimate carries in full, else the lowest."""
         return _highest_within(bitrates, self.DEFAULT_BPS) or 0
 
-    def next(self, bitrates: Sequence[int], current: int, buffer_s: float,
-             segment_s: float = 0.0) -> int:
+    def next(
+        self, bitrates: Sequence[int], current: int, buffer_s: float, segment_s: float = 0.0
+    ) -> int:
         if self.bps is None:
             return current
         for index in range(len(bitrates) - 1, -1, -1):
@@ -195,14 +201,18 @@ class DashJsAbr(Abr):
     def first(self, bitrates: Sequence[int]) -> int:
         return _highest_within(bitrates, self.INITIAL_KBPS * 1000) or 0
 
-    def next(self, bitrates: Sequence[int], current: int, buffer_s: float,
-             segment_s: float = 0.0) -> int:
+    def next(
+        self, bitrates: Sequence[int], current: int, buffer_s: float, segment_s: float = 0.0
+    ) -> int:
         if self.bps is None:
             return current
         choice = _highest_within(bitrates, self.bps * self.SAFETY) or 0
         if self._downloads > self.IGNORED and segment_s > 0:
             # an empty buffer: the lowest; else what the buffer lets arrive in time
-            limit = 0.0 if buffer_s <= self.EMPTY_S else \
-                self.bps * self.BUFFER_SAFETY * buffer_s / segment_s
+            limit = (
+                0.0
+                if buffer_s <= self.EMPTY_S
+                else self.bps * self.BUFFER_SAFETY * buffer_s / segment_s
+            )
             choice = min(choice, _highest_within(bitrates, limit) or 0)
         return choice

@@ -109,28 +109,44 @@ DASH_JS_SETUP_S = 0.2
 
 
 HLS_JS = PlayerModel(
-    "hls.js", startup_buffer=CHROMIUM_PLAY_QUEUE_S, resume_buffer=CHROMIUM_PLAY_QUEUE_S,
-    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S, abr=HlsJsAbr,
+    "hls.js",
+    startup_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S,
+    abr=HlsJsAbr,
     live=LiveStart(segments_behind=3, at_the_point=True),  # liveSyncDurationCount 3
-    segment_retry=HLS_JS_SEGMENT, manifest_retry=HLS_JS_PLAYLIST,
-    first_frame_s=HLS_JS_FIRST_FRAME_S, processing_s=HLS_JS_PROCESSING_S, refetch_start=True,
-    failover=True)
+    segment_retry=HLS_JS_SEGMENT,
+    manifest_retry=HLS_JS_PLAYLIST,
+    first_frame_s=HLS_JS_FIRST_FRAME_S,
+    processing_s=HLS_JS_PROCESSING_S,
+    refetch_start=True,
+    failover=True,
+)
 DASH_JS = PlayerModel(
-    "dash.js", startup_buffer=CHROMIUM_PLAY_QUEUE_S, resume_buffer=CHROMIUM_PLAY_QUEUE_S,
-    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S, abr=DashJsAbr,
+    "dash.js",
+    startup_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_buffer=CHROMIUM_PLAY_QUEUE_S,
+    resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S,
+    abr=DashJsAbr,
     # liveDelayFragmentCount 4 without a suggested delay; scheduling.defaultTimeout 0.5 s
     live=LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5),
-    segment_retry=DASH_JS_SEGMENT, manifest_retry=DASH_JS_MPD,
-    setup_s=DASH_JS_SETUP_S, first_frame_s=DASH_JS_FIRST_FRAME_S,
-    reschedule_s=DASH_JS_RESCHEDULE_S, keep_trying=True,
-    init_failure_stops=True)
+    segment_retry=DASH_JS_SEGMENT,
+    manifest_retry=DASH_JS_MPD,
+    setup_s=DASH_JS_SETUP_S,
+    first_frame_s=DASH_JS_FIRST_FRAME_S,
+    reschedule_s=DASH_JS_RESCHEDULE_S,
+    keep_trying=True,
+    init_failure_stops=True,
+)
 
 
-def _own(name: str, startup: float, resume: float, start: str, up_buffer: float,
-         safety: float) -> PlayerModel:
+def _own(
+    name: str, startup: float, resume: float, start: str, up_buffer: float, safety: float
+) -> PlayerModel:
     """kickoff's own player model (apps, TVs), alike on HLS and DASH."""
-    return PlayerModel(name, startup, resume, lambda: StepAbr(start, up_buffer, safety),
-                       LiveStart())
+    return PlayerModel(
+        name, startup, resume, lambda: StepAbr(start, up_buffer, safety), LiveStart()
+    )
 
 
 APP = _own("app", startup=4, resume=4, start="middle", up_buffer=6, safety=0.8)

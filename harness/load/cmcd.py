@@ -19,10 +19,12 @@ MODES = ("query", "headers")
 MANIFEST, VIDEO, AUDIO, MUXED, INIT, KEY, OTHER = "m", "v", "a", "av", "i", "k", "o"
 STREAMING_FORMAT = {"hls": "h", "dash": "d"}
 _TOKENS = ("ot", "sf", "st")
-_HEADERS = {"CMCD-Object": ("br", "d", "ot", "tb"),
-            "CMCD-Request": ("bl", "dl", "mtp", "nor", "nrr", "su"),
-            "CMCD-Session": ("cid", "pr", "sf", "sid", "st", "v"),
-            "CMCD-Status": ("bs", "rtp")}
+_HEADERS = {
+    "CMCD-Object": ("br", "d", "ot", "tb"),
+    "CMCD-Request": ("bl", "dl", "mtp", "nor", "nrr", "su"),
+    "CMCD-Session": ("cid", "pr", "sf", "sid", "st", "v"),
+    "CMCD-Status": ("bs", "rtp"),
+}
 MAX_CID = 64  # characters CTA-5004 allows a content id
 
 

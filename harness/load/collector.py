@@ -41,8 +41,9 @@ class Collector:
 
     # --- events, as they happen -----------------------------------------------
 
-    def attempt(self, playback: Playback, client: str | None = None,
-                recovering: bool = False) -> None:
+    def attempt(
+        self, playback: Playback, client: str | None = None, recovering: bool = False
+    ) -> None:
         """A viewer pressed play; `playback` is followed until it ends. `client`:
         its client type, whose new-viewer tally (Window.clients) counts it too;
         `recovering`: the viewer's last attempt failed."""
@@ -105,8 +106,9 @@ class Collector:
         self._open.departures += departed
         self._away += away
 
-    def request(self, group: str, seconds: float, failure: str | None = None,
-                fidelity: str | None = None) -> None:
+    def request(
+        self, group: str, seconds: float, failure: str | None = None, fidelity: str | None = None
+    ) -> None:
         """A finished request; `failure` says why it failed ("503", "ConnectionRefusedError");
         `fidelity` is the tier of the viewer who made it (None: not a viewer's, or full)."""
         self._open.tally(group).add(seconds, failure is None)
@@ -179,8 +181,9 @@ class ManifestTier:
         """Manifest viewers in an attempt now (joining or past the first frame)."""
         return len(self._attempting)
 
-    def attempt(self, playback: Playback, client: str | None = None,
-                recovering: bool = False) -> None:
+    def attempt(
+        self, playback: Playback, client: str | None = None, recovering: bool = False
+    ) -> None:
         self._collector.window.manifest_attempts += 1
         self._attempting.add(id(playback))
 

@@ -31,14 +31,19 @@ class Totals:
     switches: int = 0
 
     def minus(self, earlier: Totals) -> Totals:
-        return Totals(self.played_s - earlier.played_s, self.stalled_s - earlier.stalled_s,
-                      self.stalls - earlier.stalls, self.bitrate_kbps_s - earlier.bitrate_kbps_s,
-                      self.switches - earlier.switches)
+        return Totals(
+            self.played_s - earlier.played_s,
+            self.stalled_s - earlier.stalled_s,
+            self.stalls - earlier.stalls,
+            self.bitrate_kbps_s - earlier.bitrate_kbps_s,
+            self.switches - earlier.switches,
+        )
 
 
 class Playback:
-    def __init__(self, now: float, startup_buffer: float, resume_buffer: float,
-                 first_frame_s: float = 0.0) -> None:
+    def __init__(
+        self, now: float, startup_buffer: float, resume_buffer: float, first_frame_s: float = 0.0
+    ) -> None:
         self.startup_buffer = startup_buffer
         self.resume_buffer = resume_buffer
         self.first_frame_s = first_frame_s

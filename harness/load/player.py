@@ -100,9 +100,16 @@ class _Lane:
 class Player:
     _cmcd: cmcd.Session | None
 
-    def __init__(self, get: Get, clock: Callable[[], float], sleep: Callable[[float], None],
-                 playback: Playback, profile: ClientProfile, cmcd: str | None = None,
-                 count: Count | None = None) -> None:
+    def __init__(
+        self,
+        get: Get,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        playback: Playback,
+        profile: ClientProfile,
+        cmcd: str | None = None,
+        count: Count | None = None,
+    ) -> None:
         self._get, self._clock, self._sleep = get, clock, sleep
         self._count: Count = count or (lambda *args, **kwargs: len(get(*args, **kwargs)))
         self.playback = playback
@@ -154,8 +161,14 @@ class Player:
 
     media_group = "segment"  # the request group media bodies are counted under
 
-    def _media(self, url: str, limit: float | None, keys: Mapping[str, object],
-               byterange: tuple[int, int] | None, abandon: bool = False) -> int:
+    def _media(
+        self,
+        url: str,
+        limit: float | None,
+        keys: Mapping[str, object],
+        byterange: tuple[int, int] | None,
+        abandon: bool = False,
+    ) -> int:
         """A media body (segment, init segment, key): the bytes received. `abandon`:
         `limit` is when the player gives the download up to step down, not a failure."""
         url, headers = self._addressed(url, keys, self._media_range(byterange))
@@ -171,8 +184,9 @@ class Player:
         """A media download, for the throughput estimate."""
         self.abr.add(size_bytes, seconds)
 
-    def _addressed(self, url: str, keys: Mapping[str, object],
-                   byterange: tuple[int, int] | None) -> tuple[str, dict[str, str] | None]:
+    def _addressed(
+        self, url: str, keys: Mapping[str, object], byterange: tuple[int, int] | None
+    ) -> tuple[str, dict[str, str] | None]:
         """The URL and headers of a request: its byte range and CMCD data."""
         headers = {"Range": f"bytes={byterange[0]}-{byterange[1]}"} if byterange else {}
         if self._cmcd is not None:
@@ -192,6 +206,7 @@ class Player:
 
     def _load(self, url: str, parse: Callable, object_type: str = cmcd.MANIFEST):
         """A manifest (or other document), parsed; an unusable one counts as a failed try."""
+
         def fetch():
             body = self._document(url, {"ot": object_type})
             try:
@@ -337,8 +352,10 @@ class Player:
             return
         keys = {"ot": object_type, "br": cmcd.kbps(lane.track.bandwidth)}
         try:
-            self.model.segment_retry.call(lambda: self._media(
-                resource.uri, SEGMENT_TIME_LIMIT, keys, resource.byterange), self._sleep)
+            self.model.segment_retry.call(
+                lambda: self._media(resource.uri, SEGMENT_TIME_LIMIT, keys, resource.byterange),
+                self._sleep,
+            )
         except FetchError:
             if object_type == cmcd.INIT and self.model.init_failure_stops:
                 self._stopped = True
@@ -347,20 +364,31 @@ class Player:
 
     def _download(self, lane: _Lane, segment: Segment) -> None:
         lowest = self.current == 0 or lane.track.kind == AUDIO
-        limit = SEGMENT_TIME_LIMIT if lowest else \
-            max(segment.duration, ABANDON_SHARE * self.playback.level)
-        keys = {"ot": _OBJECT.get(lane.track.kind, cmcd.VIDEO), "d": round(segment.duration * 1000),
-                "br": cmcd.kbps(lane.track.bandwidth), "bl": cmcd.rounded_ms(self._ahead(lane)),
-                "tb": cmcd.kbps(lane.track.bandwidth if lane is not self._lanes[0] else
-                                max(r.video.bandwidth for r in self._opened.renditions))}
+        limit = (
+            SEGMENT_TIME_LIMIT
+            if lowest
+            else max(segment.duration, ABANDON_SHARE * self.playback.level)
+        )
+        keys = {
+            "ot": _OBJECT.get(lane.track.kind, cmcd.VIDEO),
+            "d": round(segment.duration * 1000),
+            "br": cmcd.kbps(lane.track.bandwidth),
+            "bl": cmcd.rounded_ms(self._ahead(lane)),
+            "tb": cmcd.kbps(
+                lane.track.bandwidth
+                if lane is not self._lanes[0]
+                else max(r.video.bandwidth for r in self._opened.renditions)
+            ),
+        }
 
         def fetch() -> int:
             try:
                 return self._media(segment.uri, limit, keys, segment.byterange, not lowest)
             except TooSlow as slow:
                 if lowest:  # nowhere lower to go: a failed try
-                    raise FetchError(str(slow),
-                                     reason=f"segment cut off after {limit:g} s") from None
+                    raise FetchError(
+                        str(slow), reason=f"segment cut off after {limit:g} s"
+                    ) from None
                 raise
 
         started = self._clock()
@@ -372,8 +400,9 @@ class Player:
         except TooSlow:
             # Abandoned: it arrives no faster than this, so step down and
             # fetch the same segment from a lower rendition.
-            self._measured(int(lane.track.bandwidth * segment.duration / 8),
-                           self._clock() - started)
+            self._measured(
+                int(lane.track.bandwidth * segment.duration / 8), self._clock() - started
+            )
             self._switch(min(self.current - 1, self._choice()))
             return
         except FetchError as error:
@@ -401,8 +430,9 @@ class Player:
         lane.next = segment.position + 1
         # kbps of what plays: as announced, else (a bare media playlist) bytes over media time
         announced = self._opened.renditions[self.current].bandwidth
-        self._credit(finished, announced / 1000 if announced else
-                     received * 8 / segment.duration / 1000)
+        self._credit(
+            finished, announced / 1000 if announced else received * 8 / segment.duration / 1000
+        )
         if not self._polls:  # a polling player chooses when it asks for the next one
             self._switch(self._choice())
 
@@ -414,8 +444,9 @@ class Player:
             self._credited = playable
 
     def _choice(self) -> int:
-        segment_s = self._lanes[0].window.segments[-1].duration \
-            if self._lanes[0].window.segments else 0.0
+        segment_s = (
+            self._lanes[0].window.segments[-1].duration if self._lanes[0].window.segments else 0.0
+        )
         return self.abr.next(self._bitrates, self.current, self.playback.level, segment_s)
 
     def _switch(self, rendition: int) -> None:

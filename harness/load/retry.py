@@ -52,14 +52,13 @@ class Retry:
 
     def wait(self, retry: int) -> float:
         """Seconds before retry number `retry` (0: the first)."""
-        return min(self.backoff * self.growth ** retry, self.longest)
+        return min(self.backoff * self.growth**retry, self.longest)
 
     def worth(self, error: FetchError) -> bool:
         """Whether the request that failed with `error` is tried again at all."""
         if self.transient_only:
             return transient(error.status)
-        return not self.answers_only or (error.status is not None and
-                                         not 400 <= error.status < 500)
+        return not self.answers_only or (error.status is not None and not 400 <= error.status < 500)
 
     def call(self, call: Callable[[], T], sleep: Callable[[float], None]) -> T:
         """call() until it succeeds; the last FetchError propagates."""

@@ -37,8 +37,9 @@ STOP_GRACE = 3.0  # seconds: the harness ends the run; the shape stops itself on
 class AudienceShape(LoadTestShape):
     """tick() -> (users, spawn rate), then None a little after the run's wall duration."""
 
-    def __init__(self, viewers_at_wall: Callable[[float], int], wall_duration: float,
-                 fixed_users: int = 0) -> None:
+    def __init__(
+        self, viewers_at_wall: Callable[[float], int], wall_duration: float, fixed_users: int = 0
+    ) -> None:
         super().__init__()
         self.viewers_at_wall = viewers_at_wall
         self.wall_duration = wall_duration

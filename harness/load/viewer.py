@@ -89,8 +89,13 @@ class AudienceSettings:
 
     def who(self, number: int, client: str, subscriber: bool) -> JourneyViewer:
         accounts = self.journey.accounts if self.journey else None
-        return journey.Viewer(number, client, subscriber, self.event,
-                              accounts.for_viewer(number) if accounts else None)
+        return journey.Viewer(
+            number,
+            client,
+            subscriber,
+            self.event,
+            accounts.for_viewer(number) if accounts else None,
+        )
 
     def start_trip(self, fetch: Fetch, who: JourneyViewer) -> DataTrip | CodeTrip:
         """A viewer's trip through the run's journey (JourneyFailed when a class
@@ -147,45 +152,60 @@ class _App(FastHttpUser):
             response = self.client.request(method, url, name=group, **kwargs)
             error = getattr(response, "error", None)  # set only when the request failed
             if error is not None or not 200 <= response.status_code < 300:
-                raise FetchError(f"{group} {url}: {response.status_code or error}",
-                                 response.status_code or None,
-                                 _why(group, response.status_code, error))
+                raise FetchError(
+                    f"{group} {url}: {response.status_code or error}",
+                    response.status_code or None,
+                    _why(group, response.status_code, error),
+                )
             return response.content
 
         return self._within(time_limit, method, url, group, send)
 
-    def count(self, url: str, group: str, time_limit: float | None = None,
-              abandon: bool = False, **kwargs) -> int:
+    def count(
+        self, url: str, group: str, time_limit: float | None = None, abandon: bool = False, **kwargs
+    ) -> int:
         """The player's request for media: like fetch(), but the body is read
         as it arrives, counted and dropped, never held whole (drain.py). Locust records
         the request when its last byte is in, with the bytes counted, as it
         does for a body it reads itself. `abandon`: the player gives the download
         up at `time_limit` to step down (its ABR's choice, not the platform's failure)."""
+
         def send() -> int:
             started = time.perf_counter()
-            with self.client.request("GET", url, name=group, stream=True, catch_response=True,
-                                     **kwargs) as answer:
+            with self.client.request(
+                "GET", url, name=group, stream=True, catch_response=True, **kwargs
+            ) as answer:
                 error = getattr(answer, "error", None)  # set only when the request failed
                 if error is not None or not 200 <= answer.status_code < 300:
                     answer.failure(error or f"HTTP {answer.status_code}")
-                    raise FetchError(f"{group} {url}: {answer.status_code or error}",
-                                     answer.status_code or None,
-                                     _why(group, answer.status_code, error))
+                    raise FetchError(
+                        f"{group} {url}: {answer.status_code or error}",
+                        answer.status_code or None,
+                        _why(group, answer.status_code, error),
+                    )
                 try:
                     received = drain(answer)
                 except FAILURE_EXCEPTIONS as broken:  # the connection broke mid-body
                     answer.request_meta["response_length"] = 0
                     answer.failure(broken)
-                    raise FetchError(f"{group} {url}: {broken.__class__.__name__}",
-                                     None, _why(group, 0, broken)) from None
+                    raise FetchError(
+                        f"{group} {url}: {broken.__class__.__name__}", None, _why(group, 0, broken)
+                    ) from None
                 answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
                 answer.request_meta["response_length"] = received
                 return received
 
         return self._within(time_limit, "GET", url, group, send, abandon)
 
-    def _within(self, time_limit: float | None, method: str, url: str, group: str,
-                send: Callable[[], T], abandon: bool = False) -> T:
+    def _within(
+        self,
+        time_limit: float | None,
+        method: str,
+        url: str,
+        group: str,
+        send: Callable[[], T],
+        abandon: bool = False,
+    ) -> T:
         """send(), cut off with TooSlow when it outlasts `time_limit` seconds: a failed
         request, or (`abandon`) one the player dropped, counted with its time but no error."""
         if time_limit is None:  # playlists: the client's own network timeout bounds them
@@ -200,15 +220,29 @@ class _App(FastHttpUser):
             # Locust never saw it finish: record it as the failed request it is, or
             # as one the player abandoned (a real player's ABR does, and no server failed).
             self.environment.events.request.fire(
-                request_type=method, name=group, response_time=time_limit * 1000,
-                response_length=0, exception=None if abandon else cut_off,
-                context={"abandoned": True} if abandon else {}, response=None, url=url)
+                request_type=method,
+                name=group,
+                response_time=time_limit * 1000,
+                response_length=0,
+                exception=None if abandon else cut_off,
+                context={"abandoned": True} if abandon else {},
+                response=None,
+                url=url,
+            )
             raise
 
-    def request(self, method: str, url: str, *, group: str,
-                headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
-                json: Any = None, data: Mapping[str, str] | None = None,
-                accept: Collection[int] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        accept: Collection[int] | None = None,
+    ) -> Response:
         """A journey's request (journey.Fetch): recorded under `group`, a
         success when its status is in `accept` (default any 2xx), else
         FetchError saying only the status (URLs may hold account values)."""
@@ -218,16 +252,24 @@ class _App(FastHttpUser):
         if data is not None:
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         started = time.perf_counter()
-        with self.client.request(method, url, name=group, headers=headers, json=json,
-                                 data=urlencode(data) if data is not None else None,
-                                 stream=True, catch_response=True) as answer:
+        with self.client.request(
+            method,
+            url,
+            name=group,
+            headers=headers,
+            json=json,
+            data=urlencode(data) if data is not None else None,
+            stream=True,
+            catch_response=True,
+        ) as answer:
             # No status: the request itself failed (refused, reset, timed out).
             status, error = answer.status_code or 0, getattr(answer, "error", None)
             body, whole = b"", True
             if status:
                 try:  # at most BODY_BYTES: a hostile answer's size costs nothing more
-                    body, whole = read_body(answer._response.read,
-                                            answer.headers.get("content-encoding") or "")
+                    body, whole = read_body(
+                        answer._response.read, answer.headers.get("content-encoding") or ""
+                    )
                 except (*FAILURE_EXCEPTIONS, zlib.error) as broken:  # cut short, or not gzip
                     status, error = 0, broken
                 if not whole:
@@ -238,11 +280,17 @@ class _App(FastHttpUser):
                 answer.success()
             else:
                 answer.failure(f"HTTP {status}" if status else error)
-                raise FetchError(f"HTTP {status}" if status else error.__class__.__name__,
-                                 status or None)
+                raise FetchError(
+                    f"HTTP {status}" if status else error.__class__.__name__, status or None
+                )
         names = {name.lower() for name in answer.headers.keys()}
-        return Response(status, {name: ", ".join(answer.headers.getlist(name)) for name in names},
-                        body, cookies_set(answer.headers.getlist("set-cookie")), whole)
+        return Response(
+            status,
+            {name: ", ".join(answer.headers.getlist(name)) for name in names},
+            body,
+            cookies_set(answer.headers.getlist("set-cookie")),
+            whole,
+        )
 
 
 class Viewer(_App):
@@ -291,8 +339,11 @@ class Viewer(_App):
         elif self.gone or not clock.wait():
             gevent.sleep(IDLE_S)
         else:
-            self.visit(stays(clock.match(), math.inf, self.number, self.settings.leaving,
-                             self.settings.seed))
+            self.visit(
+                stays(
+                    clock.match(), math.inf, self.number, self.settings.leaving, self.settings.seed
+                )
+            )
             self.gone = True
 
     def watch_on(self) -> None:
@@ -351,8 +402,15 @@ class Viewer(_App):
         self.playback = playback
         client = self.profile.name  # the new-viewer tallies are by client type
         collector.attempt(playback, client, recovering)
-        player = PLAYERS[self.fidelity](self.fetch, time.monotonic, gevent.sleep, playback,
-                                        self.profile, cmcd=self.settings.cmcd, count=self.count)
+        player = PLAYERS[self.fidelity](
+            self.fetch,
+            time.monotonic,
+            gevent.sleep,
+            playback,
+            self.profile,
+            cmcd=self.settings.cmcd,
+            count=self.count,
+        )
         self.player = player
         entry = Entry(self.request)
         try:
@@ -392,8 +450,12 @@ class Viewer(_App):
         self.attempts += 1
         who = self.who
         if self.newcomer:  # a sign-up of this attempt's own
-            who = dataclasses.replace(who, newcomer=newcomer(
-                self.settings.seed, self.settings.token, who.number, self.attempts))
+            who = dataclasses.replace(
+                who,
+                newcomer=newcomer(
+                    self.settings.seed, self.settings.token, who.number, self.attempts
+                ),
+            )
         trip = self.settings.start_trip(fetch, who)
         self.trip = trip  # its variables so far serve a leaving flow
         return trip, urljoin(self.host or "", trip.playback_url())
@@ -430,22 +492,47 @@ class ApiUser(_App):
             self.trip.api_round(self.kind)
 
 
-def user_classes(settings: AudienceSettings, clients: dict[str, ClientProfile],
-                 shares: dict[str, float], api_users: list[tuple[str, int, float]],
-                 host: str | None, fidelity: Mapping[str, str] | None = None
-                 ) -> list[type[_App]]:
+def user_classes(
+    settings: AudienceSettings,
+    clients: dict[str, ClientProfile],
+    shares: dict[str, float],
+    api_users: list[tuple[str, int, float]],
+    host: str | None,
+    fidelity: Mapping[str, str] | None = None,
+) -> list[type[_App]]:
     """Locust user classes for one run: a viewer class per client type,
     weighted by its share, of its `fidelity` tier (default full), and a
     fixed number of each kind of API user."""
     classes: list[type[_App]] = []
     for name, share in shares.items():
         if share > 0:
-            classes.append(type(f"{name.capitalize()}Viewer", (Viewer,), {
-                "abstract": False, "weight": max(1, round(share * 1000)),
-                "profile": clients[name], "fidelity": (fidelity or {}).get(name, FULL),
-                "settings": settings, "host": host}))
+            classes.append(
+                type(
+                    f"{name.capitalize()}Viewer",
+                    (Viewer,),
+                    {
+                        "abstract": False,
+                        "weight": max(1, round(share * 1000)),
+                        "profile": clients[name],
+                        "fidelity": (fidelity or {}).get(name, FULL),
+                        "settings": settings,
+                        "host": host,
+                    },
+                )
+            )
     for kind, count, interval in api_users:
-        classes.append(type(f"ApiUser{len(classes)}", (ApiUser,), {
-            "abstract": False, "fixed_count": count, "wait_time": constant_pacing(interval),
-            "kind": kind, "settings": settings, "host": host}))
+        classes.append(
+            type(
+                f"ApiUser{len(classes)}",
+                (ApiUser,),
+                {
+                    "abstract": False,
+                    "fixed_count": count,
+                    "wait_time": constant_pacing(interval),
+                    "kind": kind,
+                    "settings": settings,
+                    "host": host,
+                },
+            )
+        )
     return classes

@@ -31,8 +31,10 @@ def merged(windows: Sequence[Window]) -> Window:
 
 def _request_metrics(suffix: str, tally: RequestTally, seconds: int) -> dict[str, float | None]:
     """The request kinds of one tally; suffix: "" over all requests, else ".<group>"."""
-    values = {f"requests_per_second{suffix}": _ratio(tally.count, seconds),
-              f"error_ratio{suffix}": _ratio(tally.failures, tally.count)}
+    values = {
+        f"requests_per_second{suffix}": _ratio(tally.count, seconds),
+        f"error_ratio{suffix}": _ratio(tally.failures, tally.count),
+    }
     for label, fraction in PERCENTILES.items():
         values[f"latency_{label}{suffix}"] = tally.latency.percentile(fraction)
     return values
@@ -84,10 +86,15 @@ def client_metrics(windows: Sequence[Window]) -> dict[str, dict[str, float | int
 
 def _starts_metrics(starts: ClientStarts) -> dict[str, float | int | None]:
     outcomes = starts.starts + starts.start_failures + starts.exits_before_start
-    return {"attempts": starts.attempts, "starts": starts.starts,
-            "start_failures": starts.start_failures,
-            "exits_before_start": starts.exits_before_start,
-            "video_start_failure_ratio": _ratio(starts.start_failures, outcomes),
-            "exit_before_video_start_ratio": _ratio(starts.exits_before_start, outcomes),
-            **{f"startup_time_{label}": starts.startup.percentile(fraction)
-               for label, fraction in PERCENTILES.items()}}
+    return {
+        "attempts": starts.attempts,
+        "starts": starts.starts,
+        "start_failures": starts.start_failures,
+        "exits_before_start": starts.exits_before_start,
+        "video_start_failure_ratio": _ratio(starts.start_failures, outcomes),
+        "exit_before_video_start_ratio": _ratio(starts.exits_before_start, outcomes),
+        **{
+            f"startup_time_{label}": starts.startup.percentile(fraction)
+            for label, fraction in PERCENTILES.items()
+        },
+    }

@@ -39,8 +39,11 @@ def _busy(truth: GeneratorTruth) -> bool | None:
     if truth.machine_idle_share is None:
         return None
     queued = truth.run_queue is not None and truth.cpus and truth.run_queue > truth.cpus
-    return (truth.machine_idle_share < IDLE_BOUND or bool(queued)
-            or (truth.machine_steal_share or 0.0) > STEAL_BOUND)
+    return (
+        truth.machine_idle_share < IDLE_BOUND
+        or bool(queued)
+        or (truth.machine_steal_share or 0.0) > STEAL_BOUND
+    )
 
 
 def cause(troubled: Sequence[GeneratorTruth | None]) -> dict | None:
@@ -61,20 +64,25 @@ def cause(troubled: Sequence[GeneratorTruth | None]) -> dict | None:
         found = MACHINE
     else:
         found = BLOCKING
-    return {"cause": found, "seconds": len(seconds),
-            "busiest_process_cores": max(t.cpu_max_cores for t in seconds),
-            "machine_idle_share": statistics.fmean(idle) if idle else None,
-            "machine_steal_share": statistics.fmean(steal) if steal else None,
-            "run_queue": statistics.median_high(queues) if queues else None,
-            "cpus": min((t.cpus for t in seconds if t.cpus is not None), default=None)}
+    return {
+        "cause": found,
+        "seconds": len(seconds),
+        "busiest_process_cores": max(t.cpu_max_cores for t in seconds),
+        "machine_idle_share": statistics.fmean(idle) if idle else None,
+        "machine_steal_share": statistics.fmean(steal) if steal else None,
+        "run_queue": statistics.median_high(queues) if queues else None,
+        "cpus": min((t.cpus for t in seconds if t.cpus is not None), default=None),
+    }
 
 
 def _machine(found: dict) -> str:
-    """"idle 3%, run queue 5 on 2 cores, steal 0%" (what was read of it)."""
+    """ "idle 3%, run queue 5 on 2 cores, steal 0%" (what was read of it)."""
     parts = [f"idle {found['machine_idle_share']:.0%}"]
     if found["run_queue"] is not None:
-        parts.append(f"run queue {found['run_queue']}" + (f" on {found['cpus']} cores"
-                                                          if found["cpus"] else ""))
+        parts.append(
+            f"run queue {found['run_queue']}"
+            + (f" on {found['cpus']} cores" if found["cpus"] else "")
+        )
     if found["machine_steal_share"] is not None:
         parts.append(f"steal {found['machine_steal_share']:.0%}")
     return ", ".join(parts)
@@ -85,12 +93,18 @@ def words(found: dict, processes: int, needed: int) -> str:
     processes the run's peak CPU needs (summary.json's processes_needed)."""
     if found["cause"] == PROCESSES:
         workers = max(needed, processes + 1)
-        return (f"too few processes: the busiest used {found['busiest_process_cores']:.2f} "
-                f"cores of its one: run it with --workers {workers}")
+        return (
+            f"too few processes: the busiest used {found['busiest_process_cores']:.2f} "
+            f"cores of its one: run it with --workers {workers}"
+        )
     if found["cause"] == MACHINE:
         return f"the machine's CPUs were busy ({_machine(found)})"
     if found["cause"] == BLOCKING:
-        return (f"work blocking the process's loop (a journey step, a slow disk): the machine "
-                f"had idle CPU ({_machine(found)})")
-    return ("work blocking the process's loop, or busy CPUs: this run did not read the "
-            "machine's figures")
+        return (
+            f"work blocking the process's loop (a journey step, a slow disk): the machine "
+            f"had idle CPU ({_machine(found)})"
+        )
+    return (
+        "work blocking the process's loop, or busy CPUs: this run did not read the "
+        "machine's figures"
+    )

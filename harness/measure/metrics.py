@@ -27,8 +27,9 @@ _PLAYER_ORDER = (*PLAYER_GROUPS, RANGE_GROUP)
 # is a booking failure (booking_failure_ratio), not a video start failure.
 BOOKING_GROUPS = ("signup", "booking")
 GROUP_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
-GROUP_RULE = ("a request group name (lowercase letters, digits, '_' and '-', starting with a "
-              "letter or digit)")
+GROUP_RULE = (
+    "a request group name (lowercase letters, digits, '_' and '-', starting with a letter or digit)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,31 +44,54 @@ _VIEWER = (
     Metric("startup_time_p50", "s", "lower", "median time from pressing play to the first frame"),
     Metric("startup_time_p95", "s", "lower", "95th percentile startup time"),
     Metric("startup_time_p99", "s", "lower", "99th percentile startup time"),
-    Metric("video_start_failure_ratio", "ratio", "lower",
-           "attempts that ended in an error before the first frame, of all attempts"),
-    Metric("exit_before_video_start_ratio", "ratio", "lower",
-           "attempts abandoned because startup outlasted the viewer's patience, of all attempts"),
+    Metric(
+        "video_start_failure_ratio",
+        "ratio",
+        "lower",
+        "attempts that ended in an error before the first frame, of all attempts",
+    ),
+    Metric(
+        "exit_before_video_start_ratio",
+        "ratio",
+        "lower",
+        "attempts abandoned because startup outlasted the viewer's patience, of all attempts",
+    ),
     Metric("rebuffering_ratio", "ratio", "lower", "stalled time / watch time (playing + stalled)"),
     Metric("stalls_per_viewer_hour", "per_hour", "lower", "stalls per hour of watch time"),
-    Metric("playback_failure_ratio", "ratio", "lower",
-           "started playbacks that ended in an error, of all started playbacks"),
-    Metric("average_bitrate_kbps", "kbps", "higher", "bitrate of the rendition played, averaged "
-           "over playing time"),
+    Metric(
+        "playback_failure_ratio",
+        "ratio",
+        "lower",
+        "started playbacks that ended in an error, of all started playbacks",
+    ),
+    Metric(
+        "average_bitrate_kbps",
+        "kbps",
+        "higher",
+        "bitrate of the rendition played, averaged over playing time",
+    ),
     Metric("switches_per_viewer_hour", "per_hour", "lower", "rendition switches per hour watched"),
-    Metric("booking_failure_ratio", "ratio", "lower",
-           "attempts that failed at a step of group signup or booking (people who wanted to "
-           "watch and could not get in), of the attempts that made a request in one of them"),
+    Metric(
+        "booking_failure_ratio",
+        "ratio",
+        "lower",
+        "attempts that failed at a step of group signup or booking (people who wanted to "
+        "watch and could not get in), of the attempts that made a request in one of them",
+    ),
 )
 VIEWER_METRICS: dict[str, Metric] = {m.name: m for m in _VIEWER}
 
 # The request kinds over all requests; `<kind>.<group>` is the same kind for one group.
-REQUEST_KINDS: dict[str, Metric] = {m.name: m for m in (
-    Metric("requests_per_second", "per_s", "higher", "requests per second"),
-    Metric("error_ratio", "ratio", "lower", "failed requests / requests"),
-    Metric("latency_p50", "s", "lower", "median response time"),
-    Metric("latency_p95", "s", "lower", "95th percentile response time"),
-    Metric("latency_p99", "s", "lower", "99th percentile response time"),
-)}
+REQUEST_KINDS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("requests_per_second", "per_s", "higher", "requests per second"),
+        Metric("error_ratio", "ratio", "lower", "failed requests / requests"),
+        Metric("latency_p50", "s", "lower", "median response time"),
+        Metric("latency_p95", "s", "lower", "95th percentile response time"),
+        Metric("latency_p99", "s", "lower", "99th percentile response time"),
+    )
+}
 
 
 def is_group(name: str) -> bool:
@@ -133,8 +157,10 @@ def metric_names(groups: Iterable[str]) -> list[str]:
     """Every metric's name for these groups, in catalogue order: viewer
     metrics, then each request kind over all requests and per group."""
     ordered = ordered_groups(groups)
-    return [*VIEWER_METRICS, *(name for kind in REQUEST_KINDS
-                               for name in (kind, *(f"{kind}.{g}" for g in ordered)))]
+    return [
+        *VIEWER_METRICS,
+        *(name for kind in REQUEST_KINDS for name in (kind, *(f"{kind}.{g}" for g in ordered))),
+    ]
 
 
 def _over_all(kind: Metric) -> Metric:

@@ -67,8 +67,11 @@ class Marks:
 
 def marks(truths: Truths) -> Marks:
     """The run's marks from its seconds' truths (None: not measured)."""
-    over = {number: truth.lag_p99_s for number, truth in truths
-            if truth is not None and truth.over_bounds}
+    over = {
+        number: truth.lag_p99_s
+        for number, truth in truths
+        if truth is not None and truth.over_bounds
+    }
     sustained: set[int] = set()
     stretch: list[int] = []
     for number in sorted(over):
@@ -126,8 +129,9 @@ def in_span(found: Marks, numbers: Collection[int]) -> SpanMarks:
         saturated = frozenset(over)
     else:
         saturated = frozenset(n for n in over if n in found.sustained)
-    return SpanMarks(len(numbers), saturated,
-                     {n: lag for n, lag in over.items() if n not in saturated})
+    return SpanMarks(
+        len(numbers), saturated, {n: lag for n, lag in over.items() if n not in saturated}
+    )
 
 
 class Streak:

@@ -28,8 +28,9 @@ def number(value: Any, where: str, low: float = -math.inf, high: float = math.in
     if isinstance(value, int) and abs(value) > MOST * 1000:
         raise ValueError(f"{escaped(where)}: {shown(value)} is out of range")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{escaped(where)}: {shown(value)} is not between {low:.15g} and "
-                         f"{high:.15g}")
+        raise ValueError(
+            f"{escaped(where)}: {shown(value)} is not between {low:.15g} and {high:.15g}"
+        )
     return value
 
 

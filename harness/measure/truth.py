@@ -63,8 +63,9 @@ def over_bounds(cpu_cores: float, lag_p99_s: float) -> bool:
 _Number = TypeVar("_Number", int, float)
 
 
-def _worst(values: Iterable[_Number | None],
-           pick: Callable[[list[_Number]], _Number]) -> _Number | None:
+def _worst(
+    values: Iterable[_Number | None], pick: Callable[[list[_Number]], _Number]
+) -> _Number | None:
     known = [v for v in values if v is not None]
     return pick(known) if known else None
 
@@ -85,11 +86,26 @@ class GeneratorTruth:
     cpus: int | None = None  # the fewest CPUs
 
     @classmethod
-    def of_process(cls, cpu_cores: float, lag_p99_s: float, machine_idle_share: float | None
-                   = None, machine_steal_share: float | None = None, run_queue: int | None
-                   = None, cpus: int | None = None) -> GeneratorTruth:
-        return cls(1, int(over_bounds(cpu_cores, lag_p99_s)), cpu_cores, cpu_cores, lag_p99_s,
-                   machine_idle_share, machine_steal_share, run_queue, cpus)
+    def of_process(
+        cls,
+        cpu_cores: float,
+        lag_p99_s: float,
+        machine_idle_share: float | None = None,
+        machine_steal_share: float | None = None,
+        run_queue: int | None = None,
+        cpus: int | None = None,
+    ) -> GeneratorTruth:
+        return cls(
+            1,
+            int(over_bounds(cpu_cores, lag_p99_s)),
+            cpu_cores,
+            cpu_cores,
+            lag_p99_s,
+            machine_idle_share,
+            machine_steal_share,
+            run_queue,
+            cpus,
+        )
 
     def merge(self, other: GeneratorTruth) -> None:
         """Add another process's (or processes') truth of the same second."""
@@ -117,26 +133,40 @@ class GeneratorTruth:
             data["over_bounds"] = data.pop("saturated")
         required = {"processes", "over_bounds", "cpu_cores", "cpu_max_cores", "lag_p99_s"}
         if not required <= set(data) or not set(data) <= required | set(MACHINE_FIELDS):
-            raise ValueError(f"{where}: wants {', '.join(sorted(required))} (and the "
-                             f"machine's {', '.join(MACHINE_FIELDS)})")
+            raise ValueError(
+                f"{where}: wants {', '.join(sorted(required))} (and the "
+                f"machine's {', '.join(MACHINE_FIELDS)})"
+            )
+
         def amount(name: str) -> float:
             return shapes.number(data[name], f"{where}.{name}", 0.0, shapes.MOST)
 
         def share(name: str) -> float | None:
-            return (None if data.get(name) is None
-                    else shapes.number(data[name], f"{where}.{name}", 0.0, 1.0))
+            return (
+                None
+                if data.get(name) is None
+                else shapes.number(data[name], f"{where}.{name}", 0.0, 1.0)
+            )
 
         def count(name: str) -> int | None:
             return None if data.get(name) is None else shapes.count(data[name], f"{where}.{name}")
 
-        truth = cls(shapes.count(data["processes"], f"{where}.processes"),
-                    shapes.count(data["over_bounds"], f"{where}.over_bounds"),
-                    amount("cpu_cores"), amount("cpu_max_cores"), amount("lag_p99_s"),
-                    share("machine_idle_share"), share("machine_steal_share"),
-                    count("run_queue"), count("cpus"))
+        truth = cls(
+            shapes.count(data["processes"], f"{where}.processes"),
+            shapes.count(data["over_bounds"], f"{where}.over_bounds"),
+            amount("cpu_cores"),
+            amount("cpu_max_cores"),
+            amount("lag_p99_s"),
+            share("machine_idle_share"),
+            share("machine_steal_share"),
+            count("run_queue"),
+            count("cpus"),
+        )
         if truth.over_bounds > truth.processes:
-            raise ValueError(f"{where}.over_bounds: {truth.over_bounds} is more than its "
-                             f"{truth.processes} processes")
+            raise ValueError(
+                f"{where}.over_bounds: {truth.over_bounds} is more than its "
+                f"{truth.processes} processes"
+            )
         return truth
 
 
@@ -157,9 +187,12 @@ class Monitor:
     """Measures this process: CPU between reads, a probe greenlet's lateness,
     and the machine's figures over the same stretch."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 cpu: Callable[[], float] = cpu_seconds,
-                 machine: MachineMeter | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        cpu: Callable[[], float] = cpu_seconds,
+        machine: MachineMeter | None = None,
+    ) -> None:
         self._clock, self._cpu = clock, cpu
         self._machine = machine or MachineMeter()
         self._since, self._cpu_since = clock(), cpu()
@@ -199,9 +232,14 @@ class Monitor:
         cores = (cpu - self._cpu_since) / (now - self._since) if now > self._since else 0.0
         self._since, self._cpu_since, self._lags = now, cpu, []
         machine = self._machine.read()
-        self._last = GeneratorTruth.of_process(max(0.0, cores), p99(lags), machine.idle_share,
-                                               machine.steal_share, machine.run_queue,
-                                               machine.cpus)
+        self._last = GeneratorTruth.of_process(
+            max(0.0, cores),
+            p99(lags),
+            machine.idle_share,
+            machine.steal_share,
+            machine.run_queue,
+            machine.cpus,
+        )
         return replace(self._last)
 
 

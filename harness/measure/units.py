@@ -21,8 +21,9 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "no data"
     if unit == "s":
-        return f"{_significant(value * 1000)} ms" if 0 < abs(value) < 1 \
-            else f"{_significant(value)} s"
+        return (
+            f"{_significant(value * 1000)} ms" if 0 < abs(value) < 1 else f"{_significant(value)} s"
+        )
     if unit == "ratio":
         return f"{_significant(value * 100)}%"
     return _significant(value) + _SUFFIX.get(unit, "")

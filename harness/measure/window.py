@@ -53,15 +53,25 @@ class ClientStarts:
         self.startup.merge(other.startup)
 
     def to_json(self) -> dict:
-        return {**{name: getattr(self, name) for name in _CLIENT_COUNTS},
-                "startup": self.startup.to_json()}
+        return {
+            **{name: getattr(self, name) for name in _CLIENT_COUNTS},
+            "startup": self.startup.to_json(),
+        }
 
 
 _CLIENT_COUNTS = ("attempts", "starts", "start_failures", "exits_before_start")
 
 # Fields that are not plain numbers: merged and written out one by one.
-_NESTED = ("startup", "requests", "errors", "start_failure_reasons", "playback_failure_reasons",
-           "protocols", "generator", "clients")
+_NESTED = (
+    "startup",
+    "requests",
+    "errors",
+    "start_failure_reasons",
+    "playback_failure_reasons",
+    "protocols",
+    "generator",
+    "clients",
+)
 
 
 @dataclass
@@ -146,10 +156,12 @@ class Window:
         self.startup.merge(other.startup)
         for group, tally in other.requests.items():
             self.tally(group).merge(tally)
-        for mine, theirs in ((self.errors, other.errors),
-                             (self.start_failure_reasons, other.start_failure_reasons),
-                             (self.playback_failure_reasons, other.playback_failure_reasons),
-                             (self.protocols, other.protocols)):
+        for mine, theirs in (
+            (self.errors, other.errors),
+            (self.start_failure_reasons, other.start_failure_reasons),
+            (self.playback_failure_reasons, other.playback_failure_reasons),
+            (self.protocols, other.protocols),
+        ):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
         self.generator = merged_truth([self.generator, other.generator])
@@ -176,9 +188,10 @@ class Window:
         data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
         data["generator"] = None if self.generator is None else self.generator.to_json()
-        data["requests"] = {group: {"count": t.count, "failures": t.failures,
-                                    "latency": t.latency.to_json()}
-                            for group, t in self.requests.items()}
+        data["requests"] = {
+            group: {"count": t.count, "failures": t.failures, "latency": t.latency.to_json()}
+            for group, t in self.requests.items()
+        }
         data["clients"] = {name: starts.to_json() for name, starts in self.clients.items()}
         return data
 
@@ -191,25 +204,36 @@ class Window:
         if unknown:
             raise ValueError(f"window.{unknown[0]}: not a field of a window")
         # each field's own check gives it its type (a count, a number)
-        plain: dict[str, Any] = {name: check(data[name], f"window.{name}")
-                                 for name, check in _PLAIN.items() if name in data}
+        plain: dict[str, Any] = {
+            name: check(data[name], f"window.{name}")
+            for name, check in _PLAIN.items()
+            if name in data
+        }
         if "second" not in plain:
             raise ValueError("window.second: missing")
         if plain.get("booking_failures", 0) > plain.get("booking_attempts", 0):
-            raise ValueError(f"window.booking_failures: {plain['booking_failures']} is more than "
-                             f"booking_attempts {plain.get('booking_attempts', 0)}")
-        return cls(**plain, startup=_histogram(data.get("startup"), "window.startup"),
-                   requests=_requests(data.get("requests"), "window.requests"),
-                   # absent in older runs' windows
-                   errors=shapes.counts(data.get("errors", {}), "window.errors"),
-                   start_failure_reasons=shapes.counts(data.get("start_failure_reasons", {}),
-                                                       "window.start_failure_reasons"),
-                   playback_failure_reasons=shapes.counts(
-                       data.get("playback_failure_reasons", {}), "window.playback_failure_reasons"),
-                   protocols=shapes.counts(data.get("protocols", {}), "window.protocols"),
-                   generator=None if data.get("generator") is None else
-                   GeneratorTruth.from_json(data["generator"], "window.generator"),
-                   clients=_clients(data.get("clients", {}), "window.clients"))
+            raise ValueError(
+                f"window.booking_failures: {plain['booking_failures']} is more than "
+                f"booking_attempts {plain.get('booking_attempts', 0)}"
+            )
+        return cls(
+            **plain,
+            startup=_histogram(data.get("startup"), "window.startup"),
+            requests=_requests(data.get("requests"), "window.requests"),
+            # absent in older runs' windows
+            errors=shapes.counts(data.get("errors", {}), "window.errors"),
+            start_failure_reasons=shapes.counts(
+                data.get("start_failure_reasons", {}), "window.start_failure_reasons"
+            ),
+            playback_failure_reasons=shapes.counts(
+                data.get("playback_failure_reasons", {}), "window.playback_failure_reasons"
+            ),
+            protocols=shapes.counts(data.get("protocols", {}), "window.protocols"),
+            generator=None
+            if data.get("generator") is None
+            else GeneratorTruth.from_json(data["generator"], "window.generator"),
+            clients=_clients(data.get("clients", {}), "window.clients"),
+        )
 
 
 def _amount(value: object, where: str) -> float:
@@ -219,8 +243,11 @@ def _amount(value: object, where: str) -> float:
 
 BUCKETS = 1000  # e^(1000/50): 15 years; the floor, 1 microsecond, is bucket -691
 # Every plain field's check: counts are whole numbers, durations and sums nonnegative.
-_PLAIN = {f.name: (_amount if f.type == "float" else shapes.count)
-          for f in fields(Window) if f.name not in _NESTED}
+_PLAIN = {
+    f.name: (_amount if f.type == "float" else shapes.count)
+    for f in fields(Window)
+    if f.name not in _NESTED
+}
 
 
 def _histogram(value: object, where: str) -> Histogram:
@@ -229,8 +256,9 @@ def _histogram(value: object, where: str) -> Histogram:
     buckets = {}
     for key, n in shapes.counts(value, where).items():
         if not re.fullmatch(r"-?\d{1,4}", key) or not -BUCKETS <= int(key) <= BUCKETS:
-            raise ValueError(f"{where}: bucket {key[:20]!r} is not a bucket number "
-                             f"(-{BUCKETS} to {BUCKETS})")
+            raise ValueError(
+                f"{where}: bucket {key[:20]!r} is not a bucket number (-{BUCKETS} to {BUCKETS})"
+            )
         buckets[int(key)] = n
     return Histogram(buckets)
 
@@ -242,8 +270,10 @@ def _requests(value: object, where: str) -> dict[str, RequestTally]:
         tally = shapes.mapping(tally, at)
         if set(tally) != {"count", "failures", "latency"}:
             raise ValueError(f"{at}: wants exactly count, failures and latency")
-        total, failed = shapes.count(tally["count"], f"{at}.count"), \
-            shapes.count(tally["failures"], f"{at}.failures")
+        total, failed = (
+            shapes.count(tally["count"], f"{at}.count"),
+            shapes.count(tally["failures"], f"{at}.failures"),
+        )
         if failed > total:
             raise ValueError(f"{at}.failures: {failed} is more than its count {total}")
         tallies[group] = RequestTally(total, failed, _histogram(tally["latency"], f"{at}.latency"))
@@ -256,8 +286,10 @@ def _clients(value: object, where: str) -> dict[str, ClientStarts]:
     found = {}
     for name, starts in shapes.mapping(value, where).items():
         if not isinstance(name, str) or not is_group(name):
-            raise ValueError(f"{where}: {str(name)[:20]!r} is not a client type name "
-                             f"(lowercase letters, digits, '_' and '-')")
+            raise ValueError(
+                f"{where}: {str(name)[:20]!r} is not a client type name "
+                f"(lowercase letters, digits, '_' and '-')"
+            )
         at = f"{where}.{name}"
         starts = shapes.mapping(starts, at)
         if set(starts) != {*_CLIENT_COUNTS, "startup"}:
@@ -265,7 +297,8 @@ def _clients(value: object, where: str) -> dict[str, ClientStarts]:
         counted = {key: shapes.count(starts[key], f"{at}.{key}") for key in _CLIENT_COUNTS}
         startup = _histogram(starts["startup"], f"{at}.startup")
         if startup.count != counted["starts"]:
-            raise ValueError(f"{at}.startup: holds {startup.count} startup times for "
-                             f"{counted['starts']} starts")
+            raise ValueError(
+                f"{at}.startup: holds {startup.count} startup times for {counted['starts']} starts"
+            )
         found[name] = ClientStarts(**counted, startup=startup)
     return found

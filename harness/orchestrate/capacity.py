@@ -49,9 +49,11 @@ from harness.spec.safe_files import write_replacing
 log = logging.getLogger(__name__)
 CAPACITY_JSON = "capacity.json"
 SCHEMA_VERSION = 1
-AXES = {"viewers": "concurrent viewers at the peak",
-        "arrival": "viewers joining per second in the rush (net growth of concurrent viewers "
-                   "in the audience curve's steepest rise, per wall second of the run)"}
+AXES = {
+    "viewers": "concurrent viewers at the peak",
+    "arrival": "viewers joining per second in the rush (net growth of concurrent viewers "
+    "in the audience curve's steepest rise, per wall second of the run)",
+}
 # Kinds that keep a component down for a fault's whole `for`, by preference.
 DOWN_KINDS = ("process-kill", "container-stop")
 DEFAULT_REACH = 8  # without --max: up to this many times the start
@@ -82,12 +84,15 @@ def down_kind(stack: Stack, platform: str, component: str) -> str:
     names = [c.name for c in stack.components]
     if component not in names:
         hint = did_you_mean(component, names) or f"choose from {', '.join(names) or '(none)'}"
-        raise InvalidInput(f"--without: the {platform} stack has no component named "
-                           f"{component!r} ({hint})")
+        raise InvalidInput(
+            f"--without: the {platform} stack has no component named {component!r} ({hint})"
+        )
     kind = next((k for k in DOWN_KINDS if KINDS[k].driver in stack.drivers), None)
     if kind is None:
-        raise InvalidInput(f"--without: platform {platform} offers no fault that keeps a "
-                           f"component down (one of {', '.join(DOWN_KINDS)} is needed)")
+        raise InvalidInput(
+            f"--without: platform {platform} offers no fault that keeps a "
+            f"component down (one of {', '.join(DOWN_KINDS)} is needed)"
+        )
     return kind
 
 
@@ -95,8 +100,9 @@ def _base(scenario: Scenario, options: CapacityOptions) -> tuple[Scenario, str |
     """The scenario every level varies, and the kind of its whole-run fault."""
     if options.without is None:
         return variants.with_faults(scenario, ()), None
-    kind = down_kind(stack_of(scenario.platform, scenario.targets), scenario.platform,
-                     options.without)
+    kind = down_kind(
+        stack_of(scenario.platform, scenario.targets), scenario.platform, options.without
+    )
     return variants.with_component_down(scenario, options.without, kind), kind
 
 
@@ -110,25 +116,35 @@ def _plan(base: Scenario, options: CapacityOptions) -> Plan:
     else:
         found = variants.rush(base)
         if found is None:
-            raise InvalidInput(f"{base.source}: --axis arrival: its audience curve never "
-                               f"rises, so it has no rush to make steeper")
+            raise InvalidInput(
+                f"{base.source}: --axis arrival: its audience curve never "
+                f"rises, so it has no rush to make steeper"
+            )
         # Stepping down goes as far as the scenario's own rush rate, in tenths.
         own = lowest = math.ceil(found[1] * 10) / 10
     start = options.start or own
     maximum = options.maximum or start * DEFAULT_REACH
     if start <= 0 or maximum < start:
-        raise InvalidInput(f"--start {start:g} and --max {maximum:g}: the search needs "
-                           f"0 < start <= max")
-    plan = Plan(start, maximum, options.step, options.resolution, whole=on_viewers,
-                minimum=min(lowest, start))
+        raise InvalidInput(
+            f"--start {start:g} and --max {maximum:g}: the search needs 0 < start <= max"
+        )
+    plan = Plan(
+        start,
+        maximum,
+        options.step,
+        options.resolution,
+        whole=on_viewers,
+        minimum=min(lowest, start),
+    )
     _variant(base, options.axis, plan.level(start))  # every rule, before any run
     return plan
 
 
 def _variant(base: Scenario, axis: str, value: float) -> Scenario:
     if axis == "viewers":
-        return variants.named(variants.at_peak(base, int(value)),
-                              f"{base.name[:80]}-{value:g}-viewers")
+        return variants.named(
+            variants.at_peak(base, int(value)), f"{base.name[:80]}-{value:g}-viewers"
+        )
     try:
         level = variants.at_rush_rate(base, value)
     except ValueError as error:
@@ -136,12 +152,18 @@ def _variant(base: Scenario, axis: str, value: float) -> Scenario:
     return variants.named(level, f"{base.name[:80]}-{value:g}-per-s".replace(".", "p"))
 
 
-
 class _Search:
     """The levels of one search as they are run, and capacity.json after each."""
 
-    def __init__(self, scenario: Scenario, base: Scenario, kind: str | None,
-                 options: CapacityOptions, plan: Plan, folder: Path) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        base: Scenario,
+        kind: str | None,
+        options: CapacityOptions,
+        plan: Plan,
+        folder: Path,
+    ) -> None:
         self.scenario, self.base, self.kind = scenario, base, kind
         self.options, self.plan, self.folder = options, plan, folder
         self.levels: dict[float, Level] = {}
@@ -154,8 +176,7 @@ class _Search:
         log.info("capacity level %g (%s): running %s", value, self.options.axis, variant.name)
         level = self._level(value, variant)
         if level.result == BOUND:
-            log.info("capacity level %g: generator-bound; running it once more (same seed)",
-                     value)
+            log.info("capacity level %g: generator-bound; running it once more (same seed)", value)
             time.sleep(SETTLE_S)
             level = level.again(self._level(value, variant))
         self.levels[value] = level
@@ -170,46 +191,78 @@ class _Search:
     def write(self, found: Found | None) -> dict:
         on_viewers = self.options.axis == "viewers"
         document = {
-            "schema_version": SCHEMA_VERSION, "scenario": self.scenario.name,
-            "axis": self.options.axis, "unit": AXES[self.options.axis],
-            "platform": self.scenario.platform, "seed": self.scenario.seed,
+            "schema_version": SCHEMA_VERSION,
+            "scenario": self.scenario.name,
+            "axis": self.options.axis,
+            "unit": AXES[self.options.axis],
+            "platform": self.scenario.platform,
+            "seed": self.scenario.seed,
             "time_scale": self.scenario.time_scale,
-            "without": self.options.without, "without_fault": self.kind,
-            "plan": {"start": self.plan.start, "max": self.plan.maximum,
-                     "step": str(self.plan.step), "resolution": str(self.plan.resolution)},
-            "started_utc": utc(self.started), "ended_utc": utc(time.time()) if found else None,
+            "without": self.options.without,
+            "without_fault": self.kind,
+            "plan": {
+                "start": self.plan.start,
+                "max": self.plan.maximum,
+                "step": str(self.plan.step),
+                "resolution": str(self.plan.resolution),
+            },
+            "started_utc": utc(self.started),
+            "ended_utc": utc(time.time()) if found else None,
             "levels": [level.to_json(self.folder) for level in self.levels.values()],
-            "answer": capacity_answer.answer(found, self.levels, self.base.audience.forecast,
-                                             on_viewers) if found else None,
-            "usl": _usl(self.levels.values()) if on_viewers else {
+            "answer": capacity_answer.answer(
+                found, self.levels, self.base.audience.forecast, on_viewers
+            )
+            if found
+            else None,
+            "usl": _usl(self.levels.values())
+            if on_viewers
+            else {
                 "problem": "not fitted on the arrival axis: every level has the same peak "
-                           "concurrency, and the law is throughput against concurrency"}}
+                "concurrency, and the law is throughput against concurrency"
+            },
+        }
         write_replacing(self.folder / CAPACITY_JSON, json.dumps(document, indent=2) + "\n")
         return document
 
 
 def _usl(levels: Iterable[Level]) -> dict:
     """capacity.json's "usl": the law fitted to the levels the stack was judged on."""
-    fitted = usl.fit([(level.viewers, level.goodput) for level in levels
-                      if level.result in (HELD, BROKE) and level.goodput])
-    return {"throughput": "requests answered without error per second in the peak phase",
-            "levels": fitted.levels, "problem": fitted.problem, "lambda": fitted.lam,
-            "sigma": fitted.sigma, "kappa": fitted.kappa, "peak_n": fitted.peak_n,
-            "peak_x": fitted.peak_x, "largest_n": fitted.largest_n,
-            "extrapolation": fitted.extrapolation, "residuals": list(fitted.residuals),
-            "rms_residual": fitted.rms_residual, "notes": list(fitted.notes),
-            "lines": usl.describe(fitted)}
+    fitted = usl.fit(
+        [
+            (level.viewers, level.goodput)
+            for level in levels
+            if level.result in (HELD, BROKE) and level.goodput
+        ]
+    )
+    return {
+        "throughput": "requests answered without error per second in the peak phase",
+        "levels": fitted.levels,
+        "problem": fitted.problem,
+        "lambda": fitted.lam,
+        "sigma": fitted.sigma,
+        "kappa": fitted.kappa,
+        "peak_n": fitted.peak_n,
+        "peak_x": fitted.peak_x,
+        "largest_n": fitted.largest_n,
+        "extrapolation": fitted.extrapolation,
+        "residuals": list(fitted.residuals),
+        "rms_residual": fitted.rms_residual,
+        "notes": list(fitted.notes),
+        "lines": usl.describe(fitted),
+    }
 
 
-def capacity(scenario: Scenario, results_root: Path,
-             options: CapacityOptions = CapacityOptions()) -> CapacityResult:
+def capacity(
+    scenario: Scenario, results_root: Path, options: CapacityOptions = CapacityOptions()
+) -> CapacityResult:
     """Search the scenario's capacity (see the module's docstring)."""
     if options.axis not in AXES:
         raise InvalidInput(f"--axis {options.axis}: choose from {', '.join(AXES)}")
     base, kind = _base(scenario, options)
     plan = _plan(base, options)
-    release = acquire_target(scenario.platform, stack_of(scenario.platform, scenario.targets),
-                             scenario.stack_size)
+    release = acquire_target(
+        scenario.platform, stack_of(scenario.platform, scenario.targets), scenario.stack_size
+    )
     try:
         folder = fresh_folder(results_root, f"{scenario.name}-capacity", time.time())
         state = _Search(scenario, base, kind, options, plan, folder)

@@ -55,8 +55,9 @@ class Level:
     def peak(self) -> dict:
         """The metrics of the level's peak phase (from its summary)."""
         summary = self.run.summary
-        span = next((p for p in summary["phases"] if p["name"] == summary["peak_phase"]),
-                    summary["overall"])
+        span = next(
+            (p for p in summary["phases"] if p["name"] == summary["peak_phase"]), summary["overall"]
+        )
         return span["metrics"]
 
     @property
@@ -79,34 +80,59 @@ class Level:
         return self.run.summary.get("components")
 
     def to_json(self, folder: Path) -> dict:
-        return {"value": self.value, "viewers": self.viewers,
-                "run": str(self.run.run_dir.relative_to(folder)), "result": self.result,
-                "verdict": self.verdict["result"], "headline": self.verdict["headline"],
-                "run_verdict": self.run.summary["verdict"]["result"],
-                **{name: self.peak.get(name) for name in PEAK_FIGURES},
-                "goodput": self.goodput,
-                "slos": [{key: row[key] for key in ("metric", "phase", "op", "threshold",
-                                                    "observed", "unit", "result")}
-                         for row in self.verdict["slos"]],
-                "components": self.components, "unhealthy": list(self.unhealthy),
-                "generator": self.run.summary.get("generator"),
-                "first_try": None if self.first is None else {
-                    "run": str(self.first.run.run_dir.relative_to(folder)),
-                    "result": self.first.result, "headline": self.first.verdict["headline"]}}
+        return {
+            "value": self.value,
+            "viewers": self.viewers,
+            "run": str(self.run.run_dir.relative_to(folder)),
+            "result": self.result,
+            "verdict": self.verdict["result"],
+            "headline": self.verdict["headline"],
+            "run_verdict": self.run.summary["verdict"]["result"],
+            **{name: self.peak.get(name) for name in PEAK_FIGURES},
+            "goodput": self.goodput,
+            "slos": [
+                {
+                    key: row[key]
+                    for key in ("metric", "phase", "op", "threshold", "observed", "unit", "result")
+                }
+                for row in self.verdict["slos"]
+            ],
+            "components": self.components,
+            "unhealthy": list(self.unhealthy),
+            "generator": self.run.summary.get("generator"),
+            "first_try": None
+            if self.first is None
+            else {
+                "run": str(self.first.run.run_dir.relative_to(folder)),
+                "result": self.first.result,
+                "headline": self.first.verdict["headline"],
+            },
+        }
 
 
 def read_level(value: float, viewers: int, run: RunResult, without: str | None) -> Level:
     """The level `run` measured; `without`: the component it had down on purpose
     (its failing health check is the condition, not news)."""
-    slos = [s for s in read_scenario(run.run_dir / SCENARIO).get("slos", [])
-            if fault_of(s.get("phase", "overall")) is None]
+    slos = [
+        s
+        for s in read_scenario(run.run_dir / SCENARIO).get("slos", [])
+        if fault_of(s.get("phase", "overall")) is None
+    ]
     seconds, events, _ = read_recorded(run.run_dir)
     summary = run.summary
     # What its folder lost, as the run's own verdict found it (harness.report.results).
-    verdict = judge(slos, seconds, [], summary["peak_phase"], summary["outcome"],
-                    groups=summary["request_groups"],
-                    incomplete=summary["verdict"]["incomplete"])
-    unhealthy = dict.fromkeys(e["component"] for e in events
-                              if e["kind"] == "component_health" and not e["healthy"]
-                              and e["component"] != without)
+    verdict = judge(
+        slos,
+        seconds,
+        [],
+        summary["peak_phase"],
+        summary["outcome"],
+        groups=summary["request_groups"],
+        incomplete=summary["verdict"]["incomplete"],
+    )
+    unhealthy = dict.fromkeys(
+        e["component"]
+        for e in events
+        if e["kind"] == "component_health" and not e["healthy"] and e["component"] != without
+    )
     return Level(value, viewers, run, verdict, tuple(unhealthy))

@@ -72,18 +72,24 @@ def parse_step(text: str) -> Step:
         return Step(factor=float(match[1]))
     if match and match[2] and float(match[2]) > 0:
         return Step(add=float(match[2]))
-    raise ValueError(f"{text!r} is not a step (write a factor over 1 like 2x, or an amount "
-                     f"over 0 like 50)")
+    raise ValueError(
+        f"{text!r} is not a step (write a factor over 1 like 2x, or an amount over 0 like 50)"
+    )
 
 
 def parse_resolution(text: str) -> Resolution:
     """`10%` (of the held level, over 0) or an amount over 0 (`20`); ValueError."""
     match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(%?)", text.strip())
     if match and float(match[1]) > 0:
-        return (Resolution(share=float(match[1]) / 100) if match[2]
-                else Resolution(amount=float(match[1])))
-    raise ValueError(f"{text!r} is not a resolution (write a share of the held level like "
-                     f"10%, or an amount over 0 like 20)")
+        return (
+            Resolution(share=float(match[1]) / 100)
+            if match[2]
+            else Resolution(amount=float(match[1]))
+        )
+    raise ValueError(
+        f"{text!r} is not a resolution (write a share of the held level like "
+        f"10%, or an amount over 0 like 20)"
+    )
 
 
 @dataclass(frozen=True)

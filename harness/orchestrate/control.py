@@ -44,8 +44,10 @@ from harness.scenario import Scenario
 from harness.spec.safe_files import write_replacing
 
 CONTROL_JSON = "control.json"
-ORDER = {"before": ("control", "experiment"),  # the designs (the CLI's choices)
-         "interleaved": ("control", "experiment", "control")}
+ORDER = {
+    "before": ("control", "experiment"),  # the designs (the CLI's choices)
+    "interleaved": ("control", "experiment", "control"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,9 +63,12 @@ class ControlResult:
         return next((r for role, r in self.runs if role == "experiment"), None)
 
 
-
-def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions(),
-                     design: str = "before") -> ControlResult:
+def run_with_control(
+    scenario: Scenario,
+    results_root: Path,
+    options: RunOptions = RunOptions(),
+    design: str = "before",
+) -> ControlResult:
     """Run the control(s) and the experiment in `design` order; attribute.
     control.json is written however it ends (a run that raised: the runs before it)."""
     folder = fresh_folder(results_root, f"{scenario.name}-control", time.time())
@@ -71,9 +76,9 @@ def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions
     release = None
     try:
         # The stack is acquired once: the control and the experiment meet the same stack.
-        release = acquire_target(scenario.platform, stack_of(scenario.platform,
-                                                             scenario.targets),
-                                 scenario.stack_size)
+        release = acquire_target(
+            scenario.platform, stack_of(scenario.platform, scenario.targets), scenario.stack_size
+        )
         _run_in_order(scenario, folder, options, ORDER[design], runs)
     finally:
         if release is not None:
@@ -86,15 +91,21 @@ def run_with_control(scenario: Scenario, results_root: Path, options: RunOptions
     return done
 
 
-def _run_in_order(scenario: Scenario, folder: Path, options: RunOptions,
-                  order: tuple[str, ...], runs: list[tuple[str, RunResult]]) -> None:
+def _run_in_order(
+    scenario: Scenario,
+    folder: Path,
+    options: RunOptions,
+    order: tuple[str, ...],
+    runs: list[tuple[str, RunResult]],
+) -> None:
     """Append each run to `runs` as it ends; a run stopped by a signal ends the order."""
     control = named(control_of(scenario), f"{scenario.name}-no-faults")
     # A control is compared with its experiment only: no baseline of its own.
     quiet = dataclasses.replace(options, baseline_run=None, fail_on_regression=False)
     for role in order:
-        result = run(control, folder, quiet) if role == "control" else \
-            run(scenario, folder, options)
+        result = (
+            run(control, folder, quiet) if role == "control" else run(scenario, folder, options)
+        )
         runs.append((role, result))
         if result.exit_code in EXIT_ON_SIGNAL.values():
             return
@@ -119,10 +130,17 @@ def record(done: ControlResult) -> dict:
     return {
         "design": done.design,
         "scenario": done.scenario,
-        "runs": [{"role": role, "folder": r.run_dir.name, "outcome": r.outcome,
-                  "verdict": r.summary["verdict"]["result"],
-                  "headline": r.summary["verdict"]["headline"], "exit_code": r.exit_code}
-                 for role, r in done.runs],
+        "runs": [
+            {
+                "role": role,
+                "folder": r.run_dir.name,
+                "outcome": r.outcome,
+                "verdict": r.summary["verdict"]["result"],
+                "headline": r.summary["verdict"]["headline"],
+                "exit_code": r.exit_code,
+            }
+            for role, r in done.runs
+        ],
         "attribution": experiment.summary.get("attribution") if experiment else None,
         "exit_code": done.exit_code,
     }

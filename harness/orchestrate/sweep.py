@@ -81,10 +81,17 @@ class SweepResult:
 def variant(scenario: Scenario, fault: SweepFault, options: SweepOptions) -> Scenario:
     """The scenario's run for one fault: its peak held, the fault in the hold."""
     ramp, settle = RAMP_S * scenario.time_scale, SETTLE_S * scenario.time_scale
-    held = held_at_peak(scenario, peak_viewers(scenario), ramp,
-                        settle + options.fault_for + options.after, options.joining)
-    return named(with_faults(held, [fault.fault(ramp + settle, options.fault_for)]),
-                 f"{scenario.name}-{fault.name}")
+    held = held_at_peak(
+        scenario,
+        peak_viewers(scenario),
+        ramp,
+        settle + options.fault_for + options.after,
+        options.joining,
+    )
+    return named(
+        with_faults(held, [fault.fault(ramp + settle, options.fault_for)]),
+        f"{scenario.name}-{fault.name}",
+    )
 
 
 def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> SweepResult:
@@ -92,22 +99,31 @@ def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> Swee
     stack = stack_of(scenario.platform, scenario.targets)
     faults = sweep_faults(stack, options.only)
     if not faults:
-        raise InvalidInput(f"{scenario.source}: the stack has no component or link the sweep "
-                           f"can break on platform {scenario.platform} (docs/sweep.md)")
+        raise InvalidInput(
+            f"{scenario.source}: the stack has no component or link the sweep "
+            f"can break on platform {scenario.platform} (docs/sweep.md)"
+        )
     runs = [(fault, variant(scenario, fault, options)) for fault in faults]  # exit 2 first
     journeys = journeys_of(scenario)
     check_before_run(stack, len(faults))
     folder = make_run_dir(results_root, named(scenario, f"{scenario.name}-sweep"), time.time())
-    report = {"scenario": scenario.name, "platform": scenario.platform,
-              "started_utc": utc(time.time()), "peak_viewers": peak_viewers(scenario),
-              "time_scale": scenario.time_scale,
-              "fault_time_scale": min(scenario.fault_time_scale, scenario.time_scale),
-              "fault_for_s": options.fault_for,
-              "after_s": options.after, "gap_s": options.gap, "joining": options.joining,
-              "faults_planned": [f.name for f in faults],
-              "journeys": [j.to_json() for j in journeys], "single_points_of_failure": [],
-              "rows": [],
-              "outcome": "completed"}
+    report = {
+        "scenario": scenario.name,
+        "platform": scenario.platform,
+        "started_utc": utc(time.time()),
+        "peak_viewers": peak_viewers(scenario),
+        "time_scale": scenario.time_scale,
+        "fault_time_scale": min(scenario.fault_time_scale, scenario.time_scale),
+        "fault_for_s": options.fault_for,
+        "after_s": options.after,
+        "gap_s": options.gap,
+        "joining": options.joining,
+        "faults_planned": [f.name for f in faults],
+        "journeys": [j.to_json() for j in journeys],
+        "single_points_of_failure": [],
+        "rows": [],
+        "outcome": "completed",
+    }
     stop = SignalStop()
     release = acquire_target(scenario.platform, stack, scenario.stack_size)
     try:
@@ -125,8 +141,15 @@ def sweep(scenario: Scenario, results_root: Path, options: SweepOptions) -> Swee
     return SweepResult(folder, code, report)
 
 
-def _each_fault(runs: list[tuple[SweepFault, Scenario]], journeys: list[Journey], stack: Stack,
-                folder: Path, options: SweepOptions, report: dict, stop: SignalStop) -> int:
+def _each_fault(
+    runs: list[tuple[SweepFault, Scenario]],
+    journeys: list[Journey],
+    stack: Stack,
+    folder: Path,
+    options: SweepOptions,
+    report: dict,
+    stop: SignalStop,
+) -> int:
     """The faults one after another, each row written as it is done; the sweep's exit code."""
     for index, (fault, scenario) in enumerate(runs):
         sick = _healthy_again(stack, options.gap if index else 0.0, options.healthy_within, stop)
@@ -134,15 +157,17 @@ def _each_fault(runs: list[tuple[SweepFault, Scenario]], journeys: list[Journey]
             report["outcome"] = f"interrupted ({stop.signal.name}) before {fault.name}"
             return EXIT_ON_SIGNAL[stop.signal]
         if sick:
-            report["outcome"] = (f"stopped before {fault.name}: the stack was not healthy "
-                                 f"within {options.healthy_within:g} s: {sick}")
+            report["outcome"] = (
+                f"stopped before {fault.name}: the stack was not healthy "
+                f"within {options.healthy_within:g} s: {sick}"
+            )
             return EXIT_INFRASTRUCTURE
-        print(f"[{index + 1}/{len(runs)}] {fault.name}: {fault.kind} on {fault.target}",
-              flush=True)
+        print(f"[{index + 1}/{len(runs)}] {fault.name}: {fault.kind} on {fault.target}", flush=True)
         result = run(scenario, folder, options.run)
         if result.exit_code in EXIT_ON_SIGNAL.values():
-            report["outcome"] = (f"{result.outcome} during {fault.name} (its run folder: "
-                                 f"{result.run_dir.name})")
+            report["outcome"] = (
+                f"{result.outcome} during {fault.name} (its run folder: {result.run_dir.name})"
+            )
             return result.exit_code
         report["rows"].append(_row(fault, result, journeys))
         report["single_points_of_failure"] = single_points_of_failure(report["rows"])
@@ -170,11 +195,19 @@ def _healthy_again(stack: Stack, gap: float, bound: float, stop: SignalStop) -> 
 
 def _row(fault: SweepFault, result: RunResult, journeys: list[Journey]) -> dict:
     """The matrix row of one fault's run, from its run folder."""
-    row = {"fault": fault.name, "kind": fault.kind, "target": fault.target, "hits": fault.hits,
-           "run_dir": result.run_dir.name, "run_outcome": result.outcome,
-           "seconds": result.summary["seconds_recorded"],
-           "generator_saturated_s": (result.summary.get("generator") or {}).get(
-               "seconds_saturated", 0), "cells": {}}
+    row = {
+        "fault": fault.name,
+        "kind": fault.kind,
+        "target": fault.target,
+        "hits": fault.hits,
+        "run_dir": result.run_dir.name,
+        "run_outcome": result.outcome,
+        "seconds": result.summary["seconds_recorded"],
+        "generator_saturated_s": (result.summary.get("generator") or {}).get(
+            "seconds_saturated", 0
+        ),
+        "cells": {},
+    }
     measured: dict = next((f for f in result.summary["faults"] if f["name"] == fault.name), {})
     injected, reverted = measured.get("injected_second"), measured.get("reverted_second")
     if injected is None or reverted is None:
@@ -195,8 +228,11 @@ def _verdict_code(report: dict) -> int:
     rows = report["rows"]
     if any(row.get("error") for row in rows):
         return EXIT_INFRASTRUCTURE
-    if any(c["verdict"] == FAIL and key not in row.get("generator_bound", {})
-           for row in rows for key, c in row["cells"].items()):
+    if any(
+        c["verdict"] == FAIL and key not in row.get("generator_bound", {})
+        for row in rows
+        for key, c in row["cells"].items()
+    ):
         return 1
     return EXIT_INFRASTRUCTURE if any(row.get("generator_bound") for row in rows) else 0
 

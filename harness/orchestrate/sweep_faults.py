@@ -70,9 +70,13 @@ def _unknown(name: str, stack: Stack, offered: set[str]) -> str:
     """Why `name` cannot be one of the sweep's targets, in one line."""
     components = [c.name for c in stack.components]
     if name in components or stack.link(name) is not None:
-        return (f"--only: {name}: the sweep cannot break it here (a part of the fault tools, "
-                f"or no fault driver for it on platform {stack.platform}); it can break: "
-                f"{', '.join(sorted(offered)) or 'nothing'}")
-    return (f"--only: no component or link {name!r} in the stack (components: "
-            f"{', '.join(components) or 'none'}; links: "
-            f"{', '.join(link.name for link in stack.links) or 'none'})")
+        return (
+            f"--only: {name}: the sweep cannot break it here (a part of the fault tools, "
+            f"or no fault driver for it on platform {stack.platform}); it can break: "
+            f"{', '.join(sorted(offered)) or 'nothing'}"
+        )
+    return (
+        f"--only: no component or link {name!r} in the stack (components: "
+        f"{', '.join(components) or 'none'}; links: "
+        f"{', '.join(link.name for link in stack.links) or 'none'})"
+    )

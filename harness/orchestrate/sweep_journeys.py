@@ -37,10 +37,13 @@ DEFAULTS = {
     "rebuffering_ratio": _DEFAULTS["rebuffering_ratio"],
     "error_ratio": _DEFAULTS["error_ratio.segment"],  # for each journey group: error_ratio.<group>
 }
-LABELS = {"video_start_failure_ratio": "start failures",
-          "exit_before_video_start_ratio": "exits before start",
-          "startup_time_p95": "startup p95", "playback_failure_ratio": "playback failures",
-          "rebuffering_ratio": "rebuffering"}
+LABELS = {
+    "video_start_failure_ratio": "start failures",
+    "exit_before_video_start_ratio": "exits before start",
+    "startup_time_p95": "startup p95",
+    "playback_failure_ratio": "playback failures",
+    "rebuffering_ratio": "rebuffering",
+}
 NEW, WATCHING, GROUP = "new", "watching", "group"
 
 
@@ -66,9 +69,15 @@ class Check:
         return value > self.threshold if self.op == "max" else value < self.threshold
 
     def to_json(self) -> dict:
-        return {"metric": self.metric, "label": self.label, "op": self.op,
-                "threshold": self.threshold, "unit": self.unit, "hard": self.hard,
-                "default": self.default}
+        return {
+            "metric": self.metric,
+            "label": self.label,
+            "op": self.op,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "hard": self.hard,
+            "default": self.default,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,8 +96,11 @@ class Journey:
         return {check.metric: found.get(check.metric) for check in self.checks}
 
     def to_json(self) -> dict:
-        return {"key": self.key, "name": self.name,
-                "checks": [check.to_json() for check in self.checks]}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "checks": [check.to_json() for check in self.checks],
+        }
 
 
 def _check(scenario: Scenario, metric: str, hard: bool, default: str | None = None) -> Check:
@@ -106,24 +118,46 @@ def _check(scenario: Scenario, metric: str, hard: bool, default: str | None = No
 def _group_checks(scenario: Scenario, group: str) -> tuple[Check, ...]:
     """The group's error ratio, then every other metric the scenario's SLOs set on it."""
     error = f"error_ratio.{group}"
-    others = dict.fromkeys(s.metric for s in scenario.slos if group_of(s.metric) == group
-                           and s.metric != error and fault_of(s.phase) is None)
-    return (_check(scenario, error, True, "error_ratio"),
-            *(_check(scenario, metric, metric.startswith("error_ratio"))
-              for metric in others))
+    others = dict.fromkeys(
+        s.metric
+        for s in scenario.slos
+        if group_of(s.metric) == group and s.metric != error and fault_of(s.phase) is None
+    )
+    return (
+        _check(scenario, error, True, "error_ratio"),
+        *(_check(scenario, metric, metric.startswith("error_ratio")) for metric in others),
+    )
 
 
 def journeys_of(scenario: Scenario) -> list[Journey]:
     """The matrix's columns for `scenario`, in order."""
-    new = tuple(_check(scenario, metric, hard) for metric, hard in (
-        ("video_start_failure_ratio", True), ("exit_before_video_start_ratio", True),
-        ("startup_time_p95", False)))
-    found = [Journey(f"{NEW}:{client}", f"new viewers ({client})", new)
-             for client, share in scenario.audience.clients.items() if share > 0]
-    found.append(Journey(WATCHING, "viewers already watching", tuple(
-        _check(scenario, metric, hard) for metric, hard in (("playback_failure_ratio", True),
-                                                            ("rebuffering_ratio", False)))))
+    new = tuple(
+        _check(scenario, metric, hard)
+        for metric, hard in (
+            ("video_start_failure_ratio", True),
+            ("exit_before_video_start_ratio", True),
+            ("startup_time_p95", False),
+        )
+    )
+    found = [
+        Journey(f"{NEW}:{client}", f"new viewers ({client})", new)
+        for client, share in scenario.audience.clients.items()
+        if share > 0
+    ]
+    found.append(
+        Journey(
+            WATCHING,
+            "viewers already watching",
+            tuple(
+                _check(scenario, metric, hard)
+                for metric, hard in (("playback_failure_ratio", True), ("rebuffering_ratio", False))
+            ),
+        )
+    )
     player = {*PLAYER_GROUPS, RANGE_GROUP}
-    found += [Journey(f"{GROUP}:{group}", group, _group_checks(scenario, group))
-              for group in scenario.groups if group not in player]
+    found += [
+        Journey(f"{GROUP}:{group}", group, _group_checks(scenario, group))
+        for group in scenario.groups
+        if group not in player
+    ]
     return found

@@ -44,8 +44,11 @@ def _severity(check: Check, value: float) -> float:
 
 def worst(journey: Journey, figures: dict[str, float | None]) -> dict | None:
     """The checked figure nearest or furthest beyond its threshold; None without data."""
-    measured = [(check, value) for check in journey.checks
-                if (value := figures.get(check.metric)) is not None]
+    measured = [
+        (check, value)
+        for check in journey.checks
+        if (value := figures.get(check.metric)) is not None
+    ]
     if not measured:
         return None
     check, value = max(measured, key=lambda pair: _severity(*pair))
@@ -61,7 +64,7 @@ def recovered_after(journey: Journey, seconds: Sequence[Second], reverted: float
     HOLD seconds in a row (or the run's last MIN_TAIL or more); None: never."""
     tail = [s for s in seconds if s.window.second + 1 > reverted]
     for index, second in enumerate(tail):
-        run = tail[index:index + HOLD]
+        run = tail[index : index + HOLD]
         long_enough = len(run) == HOLD or (len(run) >= MIN_TAIL and index + len(run) == len(tail))
         if long_enough and not any(_broken(journey, journey.figures([s.window])) for s in run):
             return round(max(0.0, second.window.second - reverted), 3)
@@ -75,7 +78,8 @@ def cell(journey: Journey, seconds: Sequence[Second], injected: float, reverted:
     broken = _broken(journey, figures)
     back = recovered_after(journey, seconds, reverted) if broken else None
     if journey.key.startswith(f"{GROUP}:") and all(
-            value is None for value in journey.figures([s.window for s in seconds]).values()):
+        value is None for value in journey.figures([s.window for s in seconds]).values()
+    ):
         verdict = NOT_EXERCISED
     elif all(value is None for value in figures.values()):
         verdict = NO_DATA
@@ -83,13 +87,19 @@ def cell(journey: Journey, seconds: Sequence[Second], injected: float, reverted:
         verdict = FAIL
     else:
         verdict = DEGRADED if broken else PASS
-    return {"journey": journey.name, "verdict": verdict, "worst": worst(journey, figures),
-            "figures": figures, "broken": [check.metric for check in broken],
-            "recovered_after_s": back}
+    return {
+        "journey": journey.name,
+        "verdict": verdict,
+        "worst": worst(journey, figures),
+        "figures": figures,
+        "broken": [check.metric for check in broken],
+        "recovered_after_s": back,
+    }
 
 
-def row_cells(journeys: Sequence[Journey], seconds: Sequence[Second], injected: float,
-              reverted: float) -> dict[str, dict]:
+def row_cells(
+    journeys: Sequence[Journey], seconds: Sequence[Second], injected: float, reverted: float
+) -> dict[str, dict]:
     """Every journey's cell for one fault, by journey key."""
     return {j.key: cell(j, seconds, injected, reverted) for j in journeys}
 
@@ -106,6 +116,13 @@ def failing_by_second(journeys: Sequence[Journey], seconds: Sequence[Second]) ->
 
 def single_points_of_failure(rows: Sequence[dict]) -> list[dict]:
     """The faults that failed a journey, with the journeys they failed."""
-    return [{"fault": row["fault"], "target": row["target"], "kind": row["kind"],
-             "fails": [c["journey"] for c in row["cells"].values() if c["verdict"] == FAIL]}
-            for row in rows if any(c["verdict"] == FAIL for c in row.get("cells", {}).values())]
+    return [
+        {
+            "fault": row["fault"],
+            "target": row["target"],
+            "kind": row["kind"],
+            "fails": [c["journey"] for c in row["cells"].values() if c["verdict"] == FAIL],
+        }
+        for row in rows
+        if any(c["verdict"] == FAIL for c in row.get("cells", {}).values())
+    ]

@@ -35,8 +35,9 @@ def _inside(second: Second, start: float, stop: float) -> bool:
     return second.window.second + 1 > start and second.window.second < stop
 
 
-def could_change(journey: Journey, seconds: Sequence[Second], injected: float,
-                 reverted: float) -> str | None:
+def could_change(
+    journey: Journey, seconds: Sequence[Second], injected: float, reverted: float
+) -> str | None:
     """Why the generator could have changed the journey's cell; None: it could not."""
     found = run_marks(seconds)
     span = in_span(found, [s.window.second for s in seconds if _inside(s, injected, reverted)])
@@ -46,22 +47,35 @@ def could_change(journey: Journey, seconds: Sequence[Second], injected: float,
         return f"saturated in {len(span.saturated)} of the {span.seconds} s the fault was in"
     observed = cell(journey, seconds, injected, reverted)["verdict"]
     if span.saturated:
-        steady = cell(journey, [s for s in seconds if s.window.second not in span.saturated],
-                      injected, reverted)["verdict"]
+        steady = cell(
+            journey,
+            [s for s in seconds if s.window.second not in span.saturated],
+            injected,
+            reverted,
+        )["verdict"]
         if steady != observed:
             return f"{observed} as observed, {steady} without its saturated seconds"
-    widened = Journey(journey.key, journey.name, tuple(
-        replace(check, threshold=check.threshold + span.largest_stall)
-        if check.unit == "s" else check for check in journey.checks))
-    clean = cell(widened, [s for s in seconds if s.window.second not in span.dropped],
-                 injected, reverted)["verdict"]
+    widened = Journey(
+        journey.key,
+        journey.name,
+        tuple(
+            replace(check, threshold=check.threshold + span.largest_stall)
+            if check.unit == "s"
+            else check
+            for check in journey.checks
+        ),
+    )
+    clean = cell(
+        widened, [s for s in seconds if s.window.second not in span.dropped], injected, reverted
+    )["verdict"]
     if observed in RANK and clean in RANK and RANK[clean] > RANK[observed]:
         return f"{observed} as observed, {clean} without its stalls"
     return None
 
 
-def generator_bound(journeys: Sequence[Journey], seconds: Sequence[Second], injected: float,
-                    reverted: float) -> dict[str, str]:
+def generator_bound(
+    journeys: Sequence[Journey], seconds: Sequence[Second], injected: float, reverted: float
+) -> dict[str, str]:
     """Each journey whose cell the generator could have changed: its key, and why."""
     found = {}
     for journey in journeys:

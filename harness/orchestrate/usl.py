@@ -37,8 +37,9 @@ class Fit:
     notes: tuple[str, ...] = field(default=())  # what to mind, in words
 
     def predict(self, n: float) -> float:
-        assert self.lam is not None and self.sigma is not None and self.kappa is not None, \
+        assert self.lam is not None and self.sigma is not None and self.kappa is not None, (
             f"no fit to predict with: {self.problem}"
+        )
         return self.lam * n / (1 + self.sigma * (n - 1) + self.kappa * n * (n - 1))
 
     @property
@@ -90,12 +91,18 @@ def fit(points: Sequence[tuple[float, float]]) -> Fit:
     """The law fitted to (N, X) pairs (concurrent viewers, throughput)."""
     usable = [(float(n), float(x)) for n, x in points if n >= 1 and x > 0]
     if len({n for n, _ in usable}) < MIN_LEVELS:
-        return Fit(len(usable), f"too few levels to fit: {len({n for n, _ in usable})} with "
-                                f"throughput at distinct viewer counts, {MIN_LEVELS} needed")
+        return Fit(
+            len(usable),
+            f"too few levels to fit: {len({n for n, _ in usable})} with "
+            f"throughput at distinct viewer counts, {MIN_LEVELS} needed",
+        )
     solution = _least_squares(usable)
     if solution is None or solution[0] <= 0:
-        return Fit(len(usable), "no fit: the levels' throughput does not follow the law "
-                                "(the least-squares gives no positive single-viewer throughput)")
+        return Fit(
+            len(usable),
+            "no fit: the levels' throughput does not follow the law "
+            "(the least-squares gives no positive single-viewer throughput)",
+        )
     a, b, c = solution
     lam, sigma, kappa = 1 / a, b / a, c / a
     largest = max(n for n, _ in usable)
@@ -103,22 +110,37 @@ def fit(points: Sequence[tuple[float, float]]) -> Fit:
     residuals = tuple((x - partial.predict(n)) / partial.predict(n) for n, x in usable)
     peak_n = math.sqrt((1 - sigma) / kappa) if kappa > 0 and sigma < 1 else None
     peak_x = partial.predict(peak_n) if peak_n is not None else None
-    return Fit(len(usable), None, lam, sigma, kappa, residuals, peak_n, peak_x, largest,
-               _notes(sigma, kappa, len({n for n, _ in usable})))
+    return Fit(
+        len(usable),
+        None,
+        lam,
+        sigma,
+        kappa,
+        residuals,
+        peak_n,
+        peak_x,
+        largest,
+        _notes(sigma, kappa, len({n for n, _ in usable})),
+    )
 
 
 def _notes(sigma: float, kappa: float, distinct: int) -> tuple[str, ...]:
     notes = []
     if distinct == MIN_LEVELS:
-        notes.append("exactly 3 levels: the curve goes through them, so its residuals check "
-                     "nothing; more levels would")
+        notes.append(
+            "exactly 3 levels: the curve goes through them, so its residuals check "
+            "nothing; more levels would"
+        )
     if sigma < -1e-6:
-        notes.append(f"σ < 0 ({sigma:.3g}): throughput grew faster than linearly between "
-                     f"levels (noise, or warm-up at the smallest), which no real stack does; "
-                     f"treat the figures as rough")
+        notes.append(
+            f"σ < 0 ({sigma:.3g}): throughput grew faster than linearly between "
+            f"levels (noise, or warm-up at the smallest), which no real stack does; "
+            f"treat the figures as rough"
+        )
     if kappa <= 0:
-        notes.append("κ <= 0: no coherency cost measured, so the curve never turns within "
-                     "these levels")
+        notes.append(
+            "κ <= 0: no coherency cost measured, so the curve never turns within these levels"
+        )
     elif sigma >= 1:
         notes.append("σ >= 1: contention is total, the curve turns at once")
     return tuple(notes)
@@ -128,16 +150,19 @@ def describe(result: Fit) -> list[str]:
     """The fit in lines for the console and the report."""
     if result.problem is not None:
         return [f"USL: {result.problem}"]
-    lines = [f"USL fit over {result.levels} levels: σ (contention) {result.sigma:.4g}, "
-             f"κ (coherency) {result.kappa:.4g}, λ {result.lam:.4g} req/s per viewer; "
-             f"residuals rms {result.rms_residual:.1%} (largest "
-             f"{max(abs(r) for r in result.residuals):.1%})"]
+    lines = [
+        f"USL fit over {result.levels} levels: σ (contention) {result.sigma:.4g}, "
+        f"κ (coherency) {result.kappa:.4g}, λ {result.lam:.4g} req/s per viewer; "
+        f"residuals rms {result.rms_residual:.1%} (largest "
+        f"{max(abs(r) for r in result.residuals):.1%})"
+    ]
     extrapolation = result.extrapolation
     if result.peak_n is not None and extrapolation is not None:
-        lines.append(f"predicted peak throughput {result.peak_x:,.1f} req/s at N = "
-                     f"{result.peak_n:,.0f} viewers, {extrapolation:.2g}x the largest "
-                     f"measured level ({result.largest_n:,.0f})"
-                     + ("; an extrapolation, not a measurement" if extrapolation > 1.5
-                        else ""))
+        lines.append(
+            f"predicted peak throughput {result.peak_x:,.1f} req/s at N = "
+            f"{result.peak_n:,.0f} viewers, {extrapolation:.2g}x the largest "
+            f"measured level ({result.largest_n:,.0f})"
+            + ("; an extrapolation, not a measurement" if extrapolation > 1.5 else "")
+        )
     lines += [f"USL: {note}" for note in result.notes]
     return lines

@@ -24,8 +24,10 @@ def peak_viewers(scenario: Scenario) -> int:
     if not audience.opens:
         return round(max(p.viewers for p in audience.points) * audience.scale)
     schedule = Schedule(scenario)
-    return max(schedule.implied(scenario.match(second))
-               for second in range(math.ceil(scenario.wall_duration) + 1))
+    return max(
+        schedule.implied(scenario.match(second))
+        for second in range(math.ceil(scenario.wall_duration) + 1)
+    )
 
 
 def at_peak(scenario: Scenario, viewers: int) -> Scenario:
@@ -34,8 +36,9 @@ def at_peak(scenario: Scenario, viewers: int) -> Scenario:
     most = peak_viewers(scenario)
     if most <= 0:
         raise ValueError("its audience has no viewers at any moment, so there is no peak to scale")
-    audience = dataclasses.replace(scenario.audience,
-                                   scale=scenario.audience.scale * viewers / most)
+    audience = dataclasses.replace(
+        scenario.audience, scale=scenario.audience.scale * viewers / most
+    )
     return scenarios.replace(scenario, audience=audience)
 
 
@@ -45,9 +48,11 @@ def rush(scenario: Scenario) -> tuple[int, float] | None:
     second of the run (scale and time_scale applied); None when the curve
     never rises."""
     points, audience = scenario.audience.points, scenario.audience
-    rates = [((b.viewers - a.viewers) * audience.scale
-               / (scenario.wall(b.at) - scenario.wall(a.at)), i)
-             for i, (a, b) in enumerate(pairwise(points)) if b.viewers > a.viewers]
+    rates = [
+        ((b.viewers - a.viewers) * audience.scale / (scenario.wall(b.at) - scenario.wall(a.at)), i)
+        for i, (a, b) in enumerate(pairwise(points))
+        if b.viewers > a.viewers
+    ]
     if not rates:
         return None
     rate, index = max(rates)
@@ -65,16 +70,19 @@ def at_rush_rate(scenario: Scenario, rate: float) -> Scenario:
         raise ValueError("its audience curve never rises, so it has no rush to make steeper")
     index, own = found
     if rate < own * (1 - 1e-9):
-        raise ValueError(f"{rate:g} viewers/s is slower than its own rush ({own:g} viewers/s); "
-                         f"the arrival axis only makes the rush steeper")
+        raise ValueError(
+            f"{rate:g} viewers/s is slower than its own rush ({own:g} viewers/s); "
+            f"the arrival axis only makes the rush steeper"
+        )
     points = scenario.audience.points
     low, high = points[index], points[index + 1]
     rising_s = (high.viewers - low.viewers) * scenario.audience.scale / rate  # wall seconds
     # Milliseconds keep the written time short; never at the rise's end.
     begins = min(round(scenario.match(scenario.wall(high.at) - rising_s), 3), high.at - 0.001)
     held = (AudiencePoint(begins, low.viewers),) if begins > low.at else ()
-    audience = dataclasses.replace(scenario.audience,
-                                   points=points[:index + 1] + held + points[index + 1:])
+    audience = dataclasses.replace(
+        scenario.audience, points=points[: index + 1] + held + points[index + 1 :]
+    )
     return scenarios.replace(scenario, audience=audience)
 
 
@@ -83,8 +91,9 @@ def with_component_down(scenario: Scenario, component: str, kind: str) -> Scenar
     timeline's start to its end, by a fault of `kind` (one that keeps a
     component down for its `for`), named without-<component>."""
     timeline = scenario.timeline
-    down = Fault(f"without-{component}", kind, component, timeline.start,
-                 timeline.end - timeline.start, {})
+    down = Fault(
+        f"without-{component}", kind, component, timeline.start, timeline.end - timeline.start, {}
+    )
     return with_faults(scenario, (down,))
 
 
@@ -117,8 +126,9 @@ def named(scenario: Scenario, name: str) -> Scenario:
     return scenarios.replace(scenario, name=name)
 
 
-def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
-                 joining: float) -> Scenario:
+def held_at_peak(
+    scenario: Scenario, viewers: int, ramp: float, hold: float, joining: float
+) -> Scenario:
     """`viewers` reached quickly and held: in `ramp` match seconds all but a
     `joining` share of them arrive, that share then steadily through the
     `hold` (so someone presses play at every moment of it). The timeline is
@@ -127,12 +137,23 @@ def held_at_peak(scenario: Scenario, viewers: int, ramp: float, hold: float,
     arrivals, push spikes and leaving moments (they belong to its own
     timeline) and SLOs of phases the variant no longer has are left out."""
     first = round(viewers * (1 - joining))
-    points = (AudiencePoint(0.0, 0), AudiencePoint(ramp, first),
-              AudiencePoint(ramp + hold, viewers))
-    audience = dataclasses.replace(scenario.audience, points=points, scale=1.0, arrivals=(),
-                                   watch=None, push=(), leaving=())
+    points = (
+        AudiencePoint(0.0, 0),
+        AudiencePoint(ramp, first),
+        AudiencePoint(ramp + hold, viewers),
+    )
+    audience = dataclasses.replace(
+        scenario.audience, points=points, scale=1.0, arrivals=(), watch=None, push=(), leaving=()
+    )
     peak = scenario.timeline.peak
     timeline = Timeline(0.0, ramp + hold, (Phase(peak, 0.0),), peak)
     slos = tuple(s for s in scenario.slos if s.phase in (*SLO_PHASES, peak))
-    return scenarios.replace(scenario, audience=audience, timeline=timeline, faults=(),
-                             faults_by_hand=(), halt_if=(), slos=slos)
+    return scenarios.replace(
+        scenario,
+        audience=audience,
+        timeline=timeline,
+        faults=(),
+        faults_by_hand=(),
+        halt_if=(),
+        slos=slos,
+    )

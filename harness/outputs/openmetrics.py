@@ -49,12 +49,17 @@ def render(seconds: Sequence[Second], groups: Iterable[str]) -> str:
     rows = [(s.epoch, timeseries_row(s, groups, found.of(s.window.second))) for s in seconds]
     lines = []
     for family, cells in families(columns(groups)).items():
-        lines += [f"# TYPE {family} gauge",
-                  f"# HELP {family} {family[len(PREFIX):]} of each second (timeseries.csv)"]
+        lines += [
+            f"# TYPE {family} gauge",
+            f"# HELP {family} {family[len(PREFIX) :]} of each second (timeseries.csv)",
+        ]
         for index, group in cells:
             label = f'{{group="{_escaped(group)}"}}' if group else ""
-            lines += [f"{family}{label} {_value(row[index])} {epoch:.3f}"
-                      for epoch, row in rows if row[index] != ""]
+            lines += [
+                f"{family}{label} {_value(row[index])} {epoch:.3f}"
+                for epoch, row in rows
+                if row[index] != ""
+            ]
     return "\n".join([*lines, "# EOF"]) + "\n"
 
 
@@ -62,7 +67,8 @@ def attach(events: RunEvents, run_dir: Path, groups: Iterable[str]) -> None:
     seconds: list[Second] = []
     events.second_recorded.add_listener(lambda second: seconds.append(second))
     events.run_ended.add_listener(
-        lambda run_dir, **_: write_replacing(run_dir / FILE, render(seconds, groups)))
+        lambda run_dir, **_: write_replacing(run_dir / FILE, render(seconds, groups))
+    )
 
 
 OUTPUT = Output("openmetrics", attach)

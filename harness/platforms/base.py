@@ -117,8 +117,10 @@ class Platform(ABC):
 
     def status(self) -> list[ComponentStatus]:
         handles = self.handles()
-        return [ComponentStatus(name, handles.get(name, "-"), urlsplit(check).port,
-                                health.probe(check)) for name, check in self.stack.checks.items()]
+        return [
+            ComponentStatus(name, handles.get(name, "-"), urlsplit(check).port, health.probe(check))
+            for name, check in self.stack.checks.items()
+        ]
 
     def wait_healthy(self, timeout: float = UP_TIMEOUT) -> None:
         results = health.wait_healthy(self.stack.checks, timeout)
@@ -126,4 +128,5 @@ class Platform(ABC):
         if sick:
             detail = ", ".join(f"{name} {r}" for name, r in sick.items())
             raise InfrastructureMissing(
-                f"the {self.name} stack did not become healthy within {timeout:.0f}s: {detail}")
+                f"the {self.name} stack did not become healthy within {timeout:.0f}s: {detail}"
+            )

@@ -55,8 +55,11 @@ class _Argument(Text):
             return None
         strangers = [n for n in names if self.only is not None and n not in self.only]
         if strangers:
-            document.problem(where, f"{{{strangers[0]}}} has no value here: a check runs "
-                                    f"outside any fault and may use only {{target}}")
+            document.problem(
+                where,
+                f"{{{strangers[0]}}} has no value here: a check runs "
+                f"outside any fault and may use only {{target}}",
+            )
             return None
         return text
 
@@ -65,8 +68,11 @@ class _Argument(Text):
 
 
 def _argv(description: str, *, only: tuple[str, ...] | None = None) -> Items:
-    return Items(f"{description}: an argv list, the program then its arguments (no shell)",
-                 _Argument("an argument", only=only), at_least=1)
+    return Items(
+        f"{description}: an argv list, the program then its arguments (no shell)",
+        _Argument("an argument", only=only),
+        at_least=1,
+    )
 
 
 class _Folder(Text):
@@ -78,8 +84,10 @@ class _Folder(Text):
             return None
         path = (Path(document.name).parent / text).absolute()
         if not path.is_dir():
-            document.problem(where, f"no folder {shown(text)} (a relative path is read "
-                                    f"from the targets file's folder)")
+            document.problem(
+                where,
+                f"no folder {shown(text)} (a relative path is read from the targets file's folder)",
+            )
             return None
         return str(path)
 
@@ -94,8 +102,10 @@ class _Environment(Field):
         environment = {}
         for name, text in value.items():
             if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
-                document.problem(where + (name,), f"{shown(name)} is not an environment "
-                                                  f"variable's name (letters, digits, _)")
+                document.problem(
+                    where + (name,),
+                    f"{shown(name)} is not an environment variable's name (letters, digits, _)",
+                )
             elif isinstance(text, bool) or not isinstance(text, (str, int, float)):
                 document.problem(where + (name,), f"{shown(text)} is not text or a number")
             else:
@@ -103,9 +113,12 @@ class _Environment(Field):
         return environment
 
     def schema(self) -> dict:
-        return {"type": "object", "description": self.description,
-                "propertyNames": {"pattern": _ENV_NAME.pattern},
-                "additionalProperties": {"type": ["string", "number"]}}
+        return {
+            "type": "object",
+            "description": self.description,
+            "propertyNames": {"pattern": _ENV_NAME.pattern},
+            "additionalProperties": {"type": ["string", "number"]},
+        }
 
 
 class _Value(Field):
@@ -123,17 +136,25 @@ class _Value(Field):
 
 VALUE = _Value("a value the target's commands use as {name}")
 
-TARGET = Record("how to break and mend one target", {
-    "inject": _argv("what breaks the target"),
-    "revert": _argv("what mends it; harmless when run again or after a failed inject"),
-    "check": _argv("asks the target's health: exit 0 is healthy (optional)", only=("target",)),
-    "env": _Environment("environment variables added to kickoff's own for these commands"),
-    "cwd": _Folder("the commands' working folder, relative to the targets file's folder "
-                   "(default: that folder)"),
-    "timeout": Time(f"how long each command may take before its process group is killed "
-                    f"(default {DEFAULT_TIMEOUT:g}s, at most {LONGEST_TIMEOUT / 60:g}m)",
-                    duration=True),
-}, required=("inject", "revert"))
+TARGET = Record(
+    "how to break and mend one target",
+    {
+        "inject": _argv("what breaks the target"),
+        "revert": _argv("what mends it; harmless when run again or after a failed inject"),
+        "check": _argv("asks the target's health: exit 0 is healthy (optional)", only=("target",)),
+        "env": _Environment("environment variables added to kickoff's own for these commands"),
+        "cwd": _Folder(
+            "the commands' working folder, relative to the targets file's folder "
+            "(default: that folder)"
+        ),
+        "timeout": Time(
+            f"how long each command may take before its process group is killed "
+            f"(default {DEFAULT_TIMEOUT:g}s, at most {LONGEST_TIMEOUT / 60:g}m)",
+            duration=True,
+        ),
+    },
+    required=("inject", "revert"),
+)
 
 
 class CommandTargets(Field):
@@ -141,8 +162,13 @@ class CommandTargets(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict | None:
         if not isinstance(value, dict) or not value:
-            self._wrong(value, where, document, "a mapping of target names to commands",
-                        "e.g. api: {inject: [...], revert: [...]}")
+            self._wrong(
+                value,
+                where,
+                document,
+                "a mapping of target names to commands",
+                "e.g. api: {inject: [...], revert: [...]}",
+            )
             return None
         targets = {}
         for name, spec in value.items():
@@ -155,21 +181,34 @@ class CommandTargets(Field):
                 continue
             timeout = read.get("timeout") or DEFAULT_TIMEOUT
             if timeout > LONGEST_TIMEOUT:
-                document.problem(here + ("timeout",), f"{timeout:g}s is longer than "
-                                                      f"{LONGEST_TIMEOUT / 60:g}m")
-            targets[name] = {**read, "env": read.get("env") or {}, "timeout": timeout,
-                             "cwd": read.get("cwd") or str(Path(document.name).parent.absolute())}
+                document.problem(
+                    here + ("timeout",), f"{timeout:g}s is longer than {LONGEST_TIMEOUT / 60:g}m"
+                )
+            targets[name] = {
+                **read,
+                "env": read.get("env") or {},
+                "timeout": timeout,
+                "cwd": read.get("cwd") or str(Path(document.name).parent.absolute()),
+            }
         return targets
 
     def schema(self) -> dict:
-        return {"type": "object", "description": self.description, "minProperties": 1,
-                "additionalProperties": TARGET.schema()}
+        return {
+            "type": "object",
+            "description": self.description,
+            "minProperties": 1,
+            "additionalProperties": TARGET.schema(),
+        }
 
 
 def used_values(spec: dict) -> set[str]:
     """The template values a target's inject and revert use."""
-    return {name for step in ("inject", "revert") for argument in spec[step]
-            for name in parse(argument).names}
+    return {
+        name
+        for step in ("inject", "revert")
+        for argument in spec[step]
+        for name in parse(argument).names
+    }
 
 
 def fault_problems(target: str, params: dict, targets: dict[str, dict]) -> list[tuple[Where, str]]:
@@ -182,24 +221,39 @@ def fault_problems(target: str, params: dict, targets: dict[str, dict]) -> list[
     used = used_values(targets[target])
     for name in params:
         if name in BUILT_IN:
-            problems.append((("params", name), f"{{{name}}} is the fault's own; a param "
-                                               f"cannot be named so"))
+            problems.append(
+                (("params", name), f"{{{name}}} is the fault's own; a param cannot be named so")
+            )
         elif name not in used:
             close = did_you_mean(name, sorted(used - set(BUILT_IN)))
-            problems.append((("params", name), f"the commands for {target} do not use "
-                                               f"{{{name}}}" + (f" ({close})" if close else "")))
+            problems.append(
+                (
+                    ("params", name),
+                    f"the commands for {target} do not use "
+                    f"{{{name}}}" + (f" ({close})" if close else ""),
+                )
+            )
     missing = sorted(used - set(BUILT_IN) - set(params))
     if missing:
-        problems.append((("params",), f"the commands for {target} use "
-                                      f"{', '.join(f'{{{n}}}' for n in missing)}: give "
-                                      f"{'it' if len(missing) == 1 else 'them'} in params"))
+        problems.append(
+            (
+                ("params",),
+                f"the commands for {target} use "
+                f"{', '.join(f'{{{n}}}' for n in missing)}: give "
+                f"{'it' if len(missing) == 1 else 'them'} in params",
+            )
+        )
     return problems
 
 
 def filled(spec: dict, step: str, values: dict[str, str]) -> dict:
     """One step of a target's commands, ready to run (JSON-able: the journal keeps it)."""
-    return {"argv": [parse(argument).render(values) for argument in spec[step]],
-            "env": spec["env"], "cwd": spec["cwd"], "timeout": spec["timeout"]}
+    return {
+        "argv": [parse(argument).render(values) for argument in spec[step]],
+        "env": spec["env"],
+        "cwd": spec["cwd"],
+        "timeout": spec["timeout"],
+    }
 
 
 @dataclass(frozen=True)
@@ -238,12 +292,18 @@ def run(command: dict) -> Outcome:
     with tempfile.TemporaryFile() as output:
         try:
             process = subprocess.Popen(
-                command["argv"], stdin=subprocess.DEVNULL, stdout=output,
-                stderr=subprocess.STDOUT, cwd=command["cwd"],
-                env={**os.environ, **command["env"]}, start_new_session=True)
+                command["argv"],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=command["cwd"],
+                env={**os.environ, **command["env"]},
+                start_new_session=True,
+            )
         except OSError as error:
-            return Outcome(None, (), f"cannot run {command['argv'][0]!r}: "
-                                     f"{error.strerror or error}")
+            return Outcome(
+                None, (), f"cannot run {command['argv'][0]!r}: {error.strerror or error}"
+            )
         problem = None
         try:
             process.wait(timeout=command["timeout"])

@@ -46,8 +46,10 @@ def compose_command() -> list[str]:
             return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    raise InfrastructureMissing("neither `docker compose` nor `docker-compose` is installed "
-                                "(install: apt-get install -y docker-compose)")
+    raise InfrastructureMissing(
+        "neither `docker compose` nor `docker-compose` is installed "
+        "(install: apt-get install -y docker-compose)"
+    )
 
 
 class DockerPlatform(Platform):
@@ -73,10 +75,19 @@ class DockerPlatform(Platform):
         return f"{self.project}_default"
 
     def _compose(self, *args: str, size: str = NORMAL) -> None:
-        command = compose_command() + ["-p", self.project,
-                                       "-f", str(COMPOSE_DIR / "docker-compose.yml"), *args]
-        env = dict(os.environ, KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
-                   KICKOFF_STACK_IMAGE=images.stack_image(), **{SIZE_ENV: size})
+        command = compose_command() + [
+            "-p",
+            self.project,
+            "-f",
+            str(COMPOSE_DIR / "docker-compose.yml"),
+            *args,
+        ]
+        env = dict(
+            os.environ,
+            KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
+            KICKOFF_STACK_IMAGE=images.stack_image(),
+            **{SIZE_ENV: size},
+        )
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = "\n".join(result.stderr.strip().splitlines()[-8:])
@@ -84,22 +95,28 @@ class DockerPlatform(Platform):
 
     def containers(self) -> dict[str, Container]:
         """The project's containers (running or not), by component."""
-        found = self.client.containers.list(all=True,
-                                            filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        found = self.client.containers.list(
+            all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
+        )
         # Our label first; an external compose stack's service name otherwise.
-        return {c.labels.get(COMPONENT_LABEL) or c.labels.get(SERVICE_LABEL, c.name): c
-                for c in found}
+        return {
+            c.labels.get(COMPONENT_LABEL) or c.labels.get(SERVICE_LABEL, c.name): c for c in found
+        }
 
     def container(self, component: str) -> Container:
         try:
             return self.containers()[component]
         except KeyError:
-            raise HarnessError(f"{component} has no container in project {self.project!r}") \
-                from None
+            raise HarnessError(
+                f"{component} has no container in project {self.project!r}"
+            ) from None
 
     def handles(self) -> dict[str, str]:
-        return {name: f"{c.name} ({c.short_id})" for name, c in self.containers().items()
-                if c.status == "running"}
+        return {
+            name: f"{c.name} ({c.short_id})"
+            for name, c in self.containers().items()
+            if c.status == "running"
+        }
 
     def is_managed(self) -> bool:
         return bool(self.containers())
@@ -121,16 +138,20 @@ class DockerPlatform(Platform):
             allowed = limits(size, name)
             quotas: dict[str, object] = {}
             if allowed.cpus:
-                quotas.update(cpu_period=CPU_PERIOD_US,
-                              cpu_quota=round(allowed.cpus * CPU_PERIOD_US))
+                quotas.update(
+                    cpu_period=CPU_PERIOD_US, cpu_quota=round(allowed.cpus * CPU_PERIOD_US)
+                )
             if allowed.memory:
                 quotas.update(mem_limit=allowed.memory, memswap_limit=allowed.memory)
             if quotas:
                 container.update(**quotas)
 
     def size(self) -> str | None:
-        sizes = [c.labels[SIZE_LABEL] for c in self.containers().values()
-                 if c.status == "running" and SIZE_LABEL in c.labels]
+        sizes = [
+            c.labels[SIZE_LABEL]
+            for c in self.containers().values()
+            if c.status == "running" and SIZE_LABEL in c.labels
+        ]
         return sizes[0] if sizes else None
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -176,9 +197,13 @@ def _cpu_counter(container: Container) -> float | None:
 
 def docker_stack(targets: Path | None = None) -> Stack:
     """The reference stack as containers (a docker stack reads no targets file)."""
-    return reference_stack("docker", {
-        "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
-        "docker": {"driver": "docker", "project": PROJECT, "host": None}})
+    return reference_stack(
+        "docker",
+        {
+            "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
+            "docker": {"driver": "docker", "project": PROJECT, "host": None},
+        },
+    )
 
 
 def _running_contexts() -> list[dict]:
@@ -190,7 +215,11 @@ def _running_contexts() -> list[dict]:
 
 
 PLATFORM = PlatformSpec(
-    name="docker", description="the reference stack as containers on this machine's Docker engine",
-    drivers={"toxiproxy": "", "docker": ""}, stack=docker_stack, manager=DockerPlatform,
+    name="docker",
+    description="the reference stack as containers on this machine's Docker engine",
+    drivers={"toxiproxy": "", "docker": ""},
+    stack=docker_stack,
+    manager=DockerPlatform,
     sizes=STACK_SIZES,
-    running_contexts=_running_contexts)
+    running_contexts=_running_contexts,
+)

@@ -39,9 +39,11 @@ _NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc")
 _ROUNDS = 5  # of asking the image's Python what it still needs (one or two are usual)
 _NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
 # The Dockerfile's install, resolved only: pip runs from its own wheel (no pip in the base).
-_DRY_RUN = ('set -- /wheels/pip-*.whl && python3 -m venv --without-pip /tmp/venv && '
-            '/tmp/venv/bin/python "$1/pip" install -q --dry-run --no-index '
-            '--find-links /wheels kickoff-harness')
+_DRY_RUN = (
+    "set -- /wheels/pip-*.whl && python3 -m venv --without-pip /tmp/venv && "
+    '/tmp/venv/bin/python "$1/pip" install -q --dry-run --no-index '
+    "--find-links /wheels kickoff-harness"
+)
 
 
 def checkout() -> Path:
@@ -50,15 +52,19 @@ def checkout() -> Path:
     if not (root / "pyproject.toml").is_file():
         raise InfrastructureMissing(
             "the harness image is built from a kickoff checkout (pyproject.toml beside "
-            "harness/); this kickoff is installed from a wheel")
+            "harness/); this kickoff is installed from a wheel"
+        )
     return root
 
 
 def _files(root: Path) -> list[Path]:
     found = [root / "pyproject.toml", root / "README.md"]
     for folder in _SOURCES:
-        found += sorted(path for path in (root / folder).rglob("*") if path.is_file()
-                        and "__pycache__" not in path.parts and path.suffix != ".pyc")
+        found += sorted(
+            path
+            for path in (root / folder).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        )
     return found
 
 
@@ -81,15 +87,28 @@ def _platforms(architecture: str) -> list[str]:
     """pip's --platform tags of the wheels the image can run: every manylinux up
     to bookworm's glibc, with the legacy names older wheels carry only."""
     tags = [f"manylinux_2_{minor}_{architecture}" for minor in range(GLIBC_MINOR, 4, -1)]
-    tags += [f"{legacy}_{architecture}" for legacy in ("manylinux2014", "manylinux2010",
-                                                       "manylinux1")]
+    tags += [
+        f"{legacy}_{architecture}" for legacy in ("manylinux2014", "manylinux2010", "manylinux1")
+    ]
     return [option for tag in tags for option in ("--platform", tag)]
 
 
 def _download(folder: Path, architecture: str, *requirements: str) -> None:
-    _pip("download", "-q", "--dest", str(folder), "--only-binary=:all:", "--python-version",
-         PYTHON, "--implementation", "cp", "--abi", f"cp{PYTHON.replace('.', '')}",
-         *_platforms(architecture), *requirements)
+    _pip(
+        "download",
+        "-q",
+        "--dest",
+        str(folder),
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON,
+        "--implementation",
+        "cp",
+        "--abi",
+        f"cp{PYTHON.replace('.', '')}",
+        *_platforms(architecture),
+        *requirements,
+    )
 
 
 def _still_missing(client: docker.DockerClient, folder: Path) -> list[str]:
@@ -97,15 +116,21 @@ def _still_missing(client: docker.DockerClient, folder: Path) -> list[str]:
     machine judges markers (python_full_version < "3.11.3" ...) by this machine's
     Python. Asked of pip in a throwaway base container, without network."""
     try:
-        client.containers.run(images.BASE_IMAGE, ["sh", "-c", _DRY_RUN], remove=True,
-                              network_mode="none",
-                              volumes={str(folder): {"bind": "/wheels", "mode": "ro"}})
+        client.containers.run(
+            images.BASE_IMAGE,
+            ["sh", "-c", _DRY_RUN],
+            remove=True,
+            network_mode="none",
+            volumes={str(folder): {"bind": "/wheels", "mode": "ro"}},
+        )
         return []
     except ContainerError as error:
         found = _NOT_FOUND.findall(error.stderr.decode(errors="replace"))
         if not found:
-            raise HarnessError("pip in the base image refused kickoff's wheels:\n"
-                               + error.stderr.decode(errors="replace")[-600:]) from None
+            raise HarnessError(
+                "pip in the base image refused kickoff's wheels:\n"
+                + error.stderr.decode(errors="replace")[-600:]
+            ) from None
         return found
 
 
@@ -123,8 +148,7 @@ def _wheels(root: Path, folder: Path, architecture: str) -> None:
     _pip("wheel", "-q", "--no-deps", *isolation, "-w", str(folder), str(source))
     shutil.rmtree(source)
     (wheel,) = folder.glob("kickoff_harness-*.whl")
-    log.info("fetching kickoff's dependencies as wheels for Python %s on %s", PYTHON,
-             architecture)
+    log.info("fetching kickoff's dependencies as wheels for Python %s on %s", PYTHON, architecture)
     _download(folder, architecture, str(wheel), "pip")
 
 
@@ -149,11 +173,18 @@ def build(mode: str = "auto", force: bool = False) -> str:
                 log.info("the image's Python also needs %s", ", ".join(missing))
                 _download(wheels, architecture, *missing)
             else:
-                raise HarnessError(f"kickoff's wheels for the image are still incomplete after "
-                                   f"{_ROUNDS} rounds: {', '.join(missing)}")
+                raise HarnessError(
+                    f"kickoff's wheels for the image are still incomplete after "
+                    f"{_ROUNDS} rounds: {', '.join(missing)}"
+                )
             # Without network: everything the image holds is in the context.
-            images.docker_build(client, Path(context), name, network_mode="none",
-                                buildargs={"BASE_IMAGE": images.BASE_IMAGE})
+            images.docker_build(
+                client,
+                Path(context),
+                name,
+                network_mode="none",
+                buildargs={"BASE_IMAGE": images.BASE_IMAGE},
+            )
         images.remove_stale(client, keep=name)
     except APIError as error:
         raise HarnessError(f"the Docker engine refused the build: {error.explanation}") from None

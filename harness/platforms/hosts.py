@@ -32,5 +32,7 @@ def host_problem(url: str, allow_hosts: Iterable[str]) -> str | None:
     if allowed(url, allow_hosts):
         return None
     host = urlsplit(url).hostname
-    return (f"{host} is not this machine, and kickoff sends traffic only to {THIS_MACHINE} "
-            f"(if the stack at {host} is yours to load, add {host} to allow_hosts)")
+    return (
+        f"{host} is not this machine, and kickoff sends traffic only to {THIS_MACHINE} "
+        f"(if the stack at {host} is yours to load, add {host} to allow_hosts)"
+    )

@@ -39,8 +39,9 @@ DEBIAN_MIRROR = os.environ.get("KICKOFF_DEBIAN_MIRROR", "http://deb.debian.org/d
 MODES = ("auto", "connected", "offline")
 
 
-def content_tag(repository: str, files: list[Path], root: Path | None = None,
-                based_on: str = "") -> str:
+def content_tag(
+    repository: str, files: list[Path], root: Path | None = None, based_on: str = ""
+) -> str:
     """`repository` tagged by a hash of `files` (named relative to root, else by
     their names) and of the image it is built on, so that changed code is never
     run from a stale image: an image of the new code is simply missing."""
@@ -53,9 +54,11 @@ def content_tag(repository: str, files: list[Path], root: Path | None = None,
 
 def stack_image() -> str:
     """kickoff/stack tagged by a hash of its base image, Dockerfile and service code."""
-    return content_tag("kickoff/stack", [COMPOSE_DIR / "images" / "stack" / "Dockerfile",
-                                         *sorted(_service_code().glob("*.py"))],
-                       based_on=BASE_IMAGE)
+    return content_tag(
+        "kickoff/stack",
+        [COMPOSE_DIR / "images" / "stack" / "Dockerfile", *sorted(_service_code().glob("*.py"))],
+        based_on=BASE_IMAGE,
+    )
 
 
 def _service_code() -> Path:
@@ -67,8 +70,11 @@ def _service_code() -> Path:
 def _stack_context(folder: Path) -> None:
     """The stack image's build context in `folder`, laid out as its Dockerfile expects."""
     shutil.copy(COMPOSE_DIR / "images" / "stack" / "Dockerfile", folder / "Dockerfile")
-    shutil.copytree(_service_code(), folder / "services" / "kickoff_stack",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        _service_code(),
+        folder / "services" / "kickoff_stack",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
 
 
 def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
@@ -78,14 +84,18 @@ def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
     if address.startswith("ssh://"):
         return ssh.engine(address, timeout)
     try:
-        client = (docker.DockerClient(base_url=host, timeout=timeout) if host
-                  else docker.from_env(timeout=timeout))
+        client = (
+            docker.DockerClient(base_url=host, timeout=timeout)
+            if host
+            else docker.from_env(timeout=timeout)
+        )
         client.ping()
         return client
     except DockerException as error:
         raise InfrastructureMissing(
             f"no Docker engine answers ({error.__class__.__name__}); install and start one: "
-            "apt-get install -y docker.io && (dockerd > /var/log/dockerd.log 2>&1 &)") from None
+            "apt-get install -y docker.io && (dockerd > /var/log/dockerd.log 2>&1 &)"
+        ) from None
 
 
 def exists(client: docker.DockerClient, name: str) -> bool:
@@ -116,12 +126,24 @@ def _registry_reachable(client: docker.DockerClient) -> bool:
         return False
 
 
-def docker_build(client: docker.DockerClient, path: Path, tag: str, dockerfile: str = "Dockerfile",
-                 buildargs: dict[str, str] | None = None, network_mode: str | None = None) -> None:
+def docker_build(
+    client: docker.DockerClient,
+    path: Path,
+    tag: str,
+    dockerfile: str = "Dockerfile",
+    buildargs: dict[str, str] | None = None,
+    network_mode: str | None = None,
+) -> None:
     log.info("building %s", tag)
     try:
-        client.images.build(path=str(path), dockerfile=dockerfile, tag=tag, forcerm=True,
-                            buildargs=buildargs or {}, network_mode=network_mode)
+        client.images.build(
+            path=str(path),
+            dockerfile=dockerfile,
+            tag=tag,
+            forcerm=True,
+            buildargs=buildargs or {},
+            network_mode=network_mode,
+        )
     except BuildError as error:
         lines = [chunk.get("stream", "") or chunk.get("error", "") for chunk in error.build_log]
         tail = "".join(lines).strip().splitlines()[-5:]
@@ -147,21 +169,40 @@ def _base_offline(client: docker.DockerClient) -> None:
     try:
         log.info("debootstrap of Debian bookworm with %s (a few minutes)", ", ".join(_packages()))
         result = subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(_packages())}",
-             "bookworm", str(root), DEBIAN_MIRROR], capture_output=True, text=True)
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(_packages())}",
+                "bookworm",
+                str(root),
+                DEBIAN_MIRROR,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-5:])
             raise HarnessError(f"debootstrap from {DEBIAN_MIRROR} failed:\n{tail}")
-        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc",
-                         "usr/share/man", "usr/share/locale"):
+        for leftover in (
+            "var/cache/apt/archives",
+            "var/lib/apt/lists",
+            "usr/share/doc",
+            "usr/share/man",
+            "usr/share/locale",
+        ):
             shutil.rmtree(root / leftover, ignore_errors=True)
         log.info("importing the root file system as %s", BASE_IMAGE)
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         repository, tag = BASE_IMAGE.split(":")
         client.api.import_image_from_stream(
-            tar.stdout, repository=repository, tag=tag,
-            changes=["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                     'CMD ["bash"]'])
+            tar.stdout,
+            repository=repository,
+            tag=tag,
+            changes=[
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                'CMD ["bash"]',
+            ],
+        )
         if tar.wait() != 0:
             raise HarnessError("tar of the debootstrap root failed")
     finally:

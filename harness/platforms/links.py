@@ -60,16 +60,23 @@ class Links:
     def _call(self, method: str, path: str, json: dict | None = None) -> requests.Response:
         timeout = (CONNECT_TIMEOUT, TIMEOUT if method == "GET" else CHANGE_TIMEOUT)
         try:
-            response = requests.request(method, self.api + path, json=json, timeout=timeout,
-                                        verify=self.verify, allow_redirects=False)
+            response = requests.request(
+                method,
+                self.api + path,
+                json=json,
+                timeout=timeout,
+                verify=self.verify,
+                allow_redirects=False,
+            )
         except requests.exceptions.SSLError as error:
-            raise InvalidInput(f"Toxiproxy API at {self.api}: TLS failed ({_reason(error)}); "
-                               f"check the URL's scheme and toxiproxy_ca in the targets file"
-                               ) from None
+            raise InvalidInput(
+                f"Toxiproxy API at {self.api}: TLS failed ({_reason(error)}); "
+                f"check the URL's scheme and toxiproxy_ca in the targets file"
+            ) from None
         except requests.RequestException as error:
             raise InfrastructureMissing(
-                f"Toxiproxy API at {self.api} does not answer ({_reason(error)}); "
-                f"is the stack up?") from None
+                f"Toxiproxy API at {self.api} does not answer ({_reason(error)}); is the stack up?"
+            ) from None
         if response.status_code >= 300:  # Toxiproxy never redirects
             raise _refusal(response, path)
         return response
@@ -102,17 +109,34 @@ class Links:
         found = self._json(f"/proxies/{_name(link)}/toxics")
         if not isinstance(found, list):
             return []
-        return [Toxic(link, t["name"], t["type"], t["stream"], t["toxicity"], t["attributes"])
-                for t in found]
+        return [
+            Toxic(link, t["name"], t["type"], t["stream"], t["toxicity"], t["attributes"])
+            for t in found
+        ]
 
-    def add_toxic(self, link: str, type: str, attributes: dict, stream: str = "downstream",
-                  toxicity: float = 1.0, name: str | None = None) -> Toxic:
+    def add_toxic(
+        self,
+        link: str,
+        type: str,
+        attributes: dict,
+        stream: str = "downstream",
+        toxicity: float = 1.0,
+        name: str | None = None,
+    ) -> Toxic:
         if stream not in STREAMS:
             raise InvalidInput(f"toxic stream must be one of {STREAMS}, not {stream!r}")
         toxic = Toxic(link, name or f"{type}_{stream}", type, stream, toxicity, attributes)
-        self._call("POST", f"/proxies/{_name(link)}/toxics",
-                   json={"name": toxic.name, "type": type, "stream": stream,
-                         "toxicity": toxicity, "attributes": attributes})
+        self._call(
+            "POST",
+            f"/proxies/{_name(link)}/toxics",
+            json={
+                "name": toxic.name,
+                "type": type,
+                "stream": stream,
+                "toxicity": toxicity,
+                "attributes": attributes,
+            },
+        )
         return toxic
 
     def remove_toxic(self, link: str, name: str) -> None:
@@ -155,9 +179,11 @@ def _refusal(response: requests.Response, path: str) -> HarnessError:
 
 
 def _not_toxiproxy(response: requests.Response) -> InvalidInput:
-    return InvalidInput(f"{response.url} answered HTTP {response.status_code}, not as "
-                        f"Toxiproxy's API does; check the scheme, port and path prefix of "
-                        f"toxiproxy: in the targets file")
+    return InvalidInput(
+        f"{response.url} answered HTTP {response.status_code}, not as "
+        f"Toxiproxy's API does; check the scheme, port and path prefix of "
+        f"toxiproxy: in the targets file"
+    )
 
 
 def _reason(error: requests.RequestException) -> str:

@@ -42,8 +42,9 @@ DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a ki
 class LocalPlatform(Platform):
     name = "local"
 
-    def __init__(self, root: Path | None = None,
-                 restart_after: float = DEFAULT_RESTART_AFTER) -> None:
+    def __init__(
+        self, root: Path | None = None, restart_after: float = DEFAULT_RESTART_AFTER
+    ) -> None:
         self.root = (root or state_dir()) / "local"
         self.stack = local_stack(root=root)
         self.state_file = self.root / "stack.json"
@@ -66,8 +67,10 @@ class LocalPlatform(Platform):
         except FileNotFoundError:
             return {}
         except ValueError as error:
-            raise HarnessError(f"{self.state_file}: unreadable state file ({error}); "
-                               "remove it after stopping the stack's processes by hand") from None
+            raise HarnessError(
+                f"{self.state_file}: unreadable state file ({error}); "
+                "remove it after stopping the stack's processes by hand"
+            ) from None
 
     def _save(self, records: dict[str, dict]) -> None:
         _write_atomically(self.state_file, records)
@@ -104,28 +107,44 @@ class LocalPlatform(Platform):
         """Keep the supervisor from restarting `component` (a fault holds it down)."""
         with self._locked():
             settings = self.supervisor_settings()
-            holds = set(settings["holds"]) | {component} if held else \
-                set(settings["holds"]) - {component}
+            holds = (
+                set(settings["holds"]) | {component}
+                if held
+                else set(settings["holds"]) - {component}
+            )
             _write_atomically(self.supervisor_file, {**settings, "holds": sorted(holds)})
 
     def _start_supervisor(self) -> None:
         if self.supervisor_pid() is not None:
             settings = self.supervisor_settings()
-            _write_atomically(self.supervisor_file, {**settings,
-                                                     "restart_after": self.restart_after})
+            _write_atomically(
+                self.supervisor_file, {**settings, "restart_after": self.restart_after}
+            )
             return
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / "supervisor.log", "ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "harness.platforms.supervisor", str(self.root)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        _write_atomically(self.supervisor_file, {
-            "pid": process.pid, "started": process_start_time(process.pid),
-            "restart_after": self.restart_after, "holds": []})
-        log.info("started the supervisor (pid %d; restarts killed components after %g s)",
-                 process.pid, self.restart_after)
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _write_atomically(
+            self.supervisor_file,
+            {
+                "pid": process.pid,
+                "started": process_start_time(process.pid),
+                "restart_after": self.restart_after,
+                "holds": [],
+            },
+        )
+        log.info(
+            "started the supervisor (pid %d; restarts killed components after %g s)",
+            process.pid,
+            self.restart_after,
+        )
 
     def _stop_supervisor(self) -> None:
         pid = self.supervisor_pid()
@@ -145,28 +164,57 @@ class LocalPlatform(Platform):
     def _command(self, name: str, size: str) -> tuple[list[str], dict[str, str]]:
         component = BY_NAME[name]
         port = str(component.port)
-        env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()),
-                   **{SIZE_ENV: size})
+        env = dict(os.environ, KICKOFF_MEDIA_DIR=str(media.default_media_dir()), **{SIZE_ENV: size})
         if component.kind == "redis":
             (self.root / "redis").mkdir(exist_ok=True)
             # Append-only persistence, as production Redis has: a killed Redis
             # comes back with its sessions and schedule (at most 1 s lost).
-            return ["redis-server", "--port", port, "--bind", HOST, "--save", "",
-                    "--appendonly", "yes", "--appendfsync", "everysec",
-                    "--dir", str(self.root / "redis")], env
+            return [
+                "redis-server",
+                "--port",
+                port,
+                "--bind",
+                HOST,
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--dir",
+                str(self.root / "redis"),
+            ], env
         if component.kind == "toxiproxy":
             config = self.root / "toxiproxy.json"
             config.write_text(json.dumps(toxiproxy_config(HOST, HOST), indent=1))
             env["LOG_LEVEL"] = "warn"
             return ["toxiproxy-server", "-host", HOST, "-port", port, "-config", str(config)], env
         if component.kind == "nginx":
-            return [sys.executable, "-m", "kickoff_stack.edge",
-                    "--work-dir", str(self.root / "edge"),
-                    "--listen", f"{HOST}:{port}", "--upstream-host", HOST,
-                    "--error-log", str(self.root / "logs" / "edge-error.log")], env
+            return [
+                sys.executable,
+                "-m",
+                "kickoff_stack.edge",
+                "--work-dir",
+                str(self.root / "edge"),
+                "--listen",
+                f"{HOST}:{port}",
+                "--upstream-host",
+                HOST,
+                "--error-log",
+                str(self.root / "logs" / "edge-error.log"),
+            ], env
         if component.kind == "postgres":
-            return [sys.executable, "-m", "kickoff_stack.postgres", "--data-dir",
-                    str(self.postgres_data()), "--host", HOST, "--port", port], env
+            return [
+                sys.executable,
+                "-m",
+                "kickoff_stack.postgres",
+                "--data-dir",
+                str(self.postgres_data()),
+                "--host",
+                HOST,
+                "--port",
+                port,
+            ], env
         module = "origin" if name.startswith("origin") else name
         command = [sys.executable, "-m", f"kickoff_stack.{module}", "--host", HOST, "--port", port]
         if module == "origin":
@@ -193,7 +241,8 @@ class LocalPlatform(Platform):
         if busy:
             raise InfrastructureMissing(
                 f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
-                "stop it or choose another machine")
+                "stop it or choose another machine"
+            )
         command, env = self._command(name, size)
         cores = self._quota(name, size)
         logs = self.root / "logs"
@@ -201,14 +250,26 @@ class LocalPlatform(Platform):
         with open(logs / f"{name}.log", "ab") as out:
             # A session of its own: the process outlives this command, and
             # its whole group (nginx workers too) can be signalled at once.
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                       stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         started = process_start_time(process.pid)
         if started is None:
             raise InfrastructureMissing(f"{name} exited at once; see {logs / f'{name}.log'}")
         log.info("started %s (pid %d)", name, process.pid)
-        return {"pid": process.pid, "started": started, "port": BY_NAME[name].port,
-                "command": command, "size": size, "cpus": cores}
+        return {
+            "pid": process.pid,
+            "started": started,
+            "port": BY_NAME[name].port,
+            "command": command,
+            "size": size,
+            "cpus": cores,
+        }
 
     @staticmethod
     def _quota(name: str, size: str) -> float | None:
@@ -221,8 +282,11 @@ class LocalPlatform(Platform):
         return sizes[0] if sizes else None
 
     def cpu_seconds(self) -> dict[str, float]:
-        return {name: proc_cpu.tree_seconds(r["pid"]) for name, r in self._records().items()
-                if self._alive(r)}
+        return {
+            name: proc_cpu.tree_seconds(r["pid"])
+            for name, r in self._records().items()
+            if self._alive(r)
+        }
 
     def cpu_limits(self) -> dict[str, float | None]:
         return {name: r.get("cpus") for name, r in self._records().items() if self._alive(r)}
@@ -230,11 +294,11 @@ class LocalPlatform(Platform):
     def up(self, size: str | None = None) -> None:
         size = stack_size(size)
         if self.size() not in (None, size):
-            log.info("the local stack runs at size %s: stopping it for size %s",
-                     self.size(), size)
+            log.info("the local stack runs at size %s: stopping it for size %s", self.size(), size)
             self.down()
-        prerequisites.require(prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY,
-                              prerequisites.FFMPEG)
+        prerequisites.require(
+            prerequisites.NGINX, prerequisites.REDIS, prerequisites.TOXIPROXY, prerequisites.FFMPEG
+        )
         try:
             postgres.binaries()
         except postgres.NotInstalled as error:
@@ -323,19 +387,28 @@ def _write_atomically(path: Path, data: dict) -> None:
 
 def local_stack(targets: Path | None = None, root: Path | None = None) -> Stack:
     """The reference stack as local processes (a local stack reads no targets file)."""
-    return reference_stack("local", {
-        "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
-        "process": {"driver": "process", "state_dir": str(root or state_dir())}})
+    return reference_stack(
+        "local",
+        {
+            "toxiproxy": {"driver": "toxiproxy", "api": TOXIPROXY_API},
+            "process": {"driver": "process", "state_dir": str(root or state_dir())},
+        },
+    )
 
 
 def _running_contexts() -> list[dict]:
     platform = LocalPlatform()
-    return toxiproxy_context() + ([platform.stack.contexts["process"]]
-                                  if platform.is_managed() else [])
+    return toxiproxy_context() + (
+        [platform.stack.contexts["process"]] if platform.is_managed() else []
+    )
 
 
 PLATFORM = PlatformSpec(
-    name="local", description="the reference stack as local processes (the default)",
-    drivers={"toxiproxy": "", "process": ""}, stack=local_stack, manager=LocalPlatform,
+    name="local",
+    description="the reference stack as local processes (the default)",
+    drivers={"toxiproxy": "", "process": ""},
+    stack=local_stack,
+    manager=LocalPlatform,
     sizes=STACK_SIZES,
-    running_contexts=_running_contexts)
+    running_contexts=_running_contexts,
+)

@@ -31,5 +31,6 @@ def require(*programs: Program) -> None:
     """Raise InfrastructureMissing naming every missing program and its install."""
     missing = [p for p in programs if shutil.which(p.binary) is None]
     if missing:
-        raise InfrastructureMissing("; ".join(
-            f"{p.binary} is not installed (install: {p.install})" for p in missing))
+        raise InfrastructureMissing(
+            "; ".join(f"{p.binary} is not installed (install: {p.install})" for p in missing)
+        )

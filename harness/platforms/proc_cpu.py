@@ -18,14 +18,18 @@ def _stat(pid: str) -> tuple[int, float] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def _tree_stats(pid: int) -> dict[int, float]:
     """{pid: CPU seconds} of `pid` and its descendants alive now."""
-    stats = {int(entry): stat for entry in os.listdir("/proc") if entry.isdigit()
-             if (stat := _stat(entry)) is not None}
+    stats = {
+        int(entry): stat
+        for entry in os.listdir("/proc")
+        if entry.isdigit()
+        if (stat := _stat(entry)) is not None
+    }
     found, pending = {}, [pid]
     while pending:
         current = pending.pop()

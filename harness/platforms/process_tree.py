@@ -16,7 +16,7 @@ def _stat(pid_dir: Path) -> list[str] | None:
         text = (pid_dir / "stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def process_start_time(pid: int) -> int | None:

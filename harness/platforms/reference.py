@@ -26,11 +26,17 @@ def _check(kind: str, port: int) -> str:
 def reference_stack(platform: str, contexts: dict[str, dict]) -> Stack:
     """The reference stack as platform `platform` runs it, with its drivers' contexts."""
     return Stack(
-        platform=platform, edge=EDGE, toxiproxy=TOXIPROXY_API,
-        components=tuple(Component(c.name, c.zone, _check(c.kind, c.port),
-                                   c.name not in NEVER_PICKED) for c in COMPONENTS),
+        platform=platform,
+        edge=EDGE,
+        toxiproxy=TOXIPROXY_API,
+        components=tuple(
+            Component(c.name, c.zone, _check(c.kind, c.port), c.name not in NEVER_PICKED)
+            for c in COMPONENTS
+        ),
         links=tuple(Link(link.name, link.source, link.target) for link in LINKS),
-        contexts=contexts, journey=REFERENCE_JOURNEY)
+        contexts=contexts,
+        journey=REFERENCE_JOURNEY,
+    )
 
 
 def toxiproxy_context() -> list[dict]:

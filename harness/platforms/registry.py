@@ -20,16 +20,18 @@ def platform_spec(name: str) -> PlatformSpec:
     try:
         return PLATFORMS[name]
     except KeyError:
-        raise InvalidInput(f"unknown platform {name!r} (choose from {', '.join(PLATFORMS)})") \
-            from None
+        raise InvalidInput(
+            f"unknown platform {name!r} (choose from {', '.join(PLATFORMS)})"
+        ) from None
 
 
 def get_platform(name: str) -> Platform:
     """The platform kickoff manages under `name` (brings up and down)."""
     spec = platform_spec(name)
     if spec.manager is None:
-        raise InvalidInput(f"kickoff does not manage platform {name} (choose from "
-                           f"{', '.join(MANAGED)})")
+        raise InvalidInput(
+            f"kickoff does not manage platform {name} (choose from {', '.join(MANAGED)})"
+        )
     return spec.manager()
 
 
@@ -41,6 +43,9 @@ def stack_of(name: str, targets: Path | None = None) -> Stack:
 def offered_by(driver: str) -> str:
     """Which platforms offer a fault driver, for messages: 'local, docker, or
     external with toxiproxy: in its targets file'."""
-    names = [name + (f" with {spec.drivers[driver]}" if spec.drivers[driver] else "")
-             for name, spec in PLATFORMS.items() if driver in spec.drivers]
+    names = [
+        name + (f" with {spec.drivers[driver]}" if spec.drivers[driver] else "")
+        for name, spec in PLATFORMS.items()
+        if driver in spec.drivers
+    ]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", or " + names[-1]

@@ -41,20 +41,26 @@ def engine(host: str, timeout: int) -> docker.DockerClient:
     except paramiko.BadHostKeyException:
         problem = "its host key is not the one in ~/.ssh/known_hosts"
     except paramiko.AuthenticationException:
-        problem = ("it accepted none of the keys offered (name the key in ~/.ssh/config: "
-                   "IdentityFile)")
+        problem = (
+            "it accepted none of the keys offered (name the key in ~/.ssh/config: IdentityFile)"
+        )
     except paramiko.SSHException as error:
         problem = _ssh_problem(str(error))
     except (OSError, DockerException) as error:
-        problem = f"{error.__class__.__name__}: {str(error).splitlines()[0][:200]}" \
-            if str(error) else error.__class__.__name__
+        problem = (
+            f"{error.__class__.__name__}: {str(error).splitlines()[0][:200]}"
+            if str(error)
+            else error.__class__.__name__
+        )
     raise InfrastructureMissing(f"no Docker engine answers at docker_host {host}: {problem}")
 
 
 def _ssh_problem(message: str) -> str:
     if "known_hosts" in message:
-        return ("its host key is not in ~/.ssh/known_hosts (check the key, then add it: "
-                "ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts)")
+        return (
+            "its host key is not in ~/.ssh/known_hosts (check the key, then add it: "
+            "ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts)"
+        )
     if "No authentication methods" in message:
         return "there is no key to offer (name one in ~/.ssh/config: IdentityFile)"
     return f"ssh failed ({message.splitlines()[0][:200] if message else 'no reason given'})"

@@ -58,8 +58,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="kickoff local platform supervisor")
     parser.add_argument("state_root", type=Path, help="the local platform's state folder")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s supervisor: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stdout, format="%(asctime)s supervisor: %(message)s"
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     supervise(LocalPlatform(root=args.state_root.parent))
 

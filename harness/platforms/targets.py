@@ -44,8 +44,15 @@ class _Url(Text):
     """A URL of one of `schemes`; `blank` says what to write when the key is
     there with no value (a starter file's key left to fill in)."""
 
-    def __init__(self, description: str, schemes: tuple[str, ...], example: str, *,
-                 host: bool = True, blank: str | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        schemes: tuple[str, ...],
+        example: str,
+        *,
+        host: bool = True,
+        blank: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.schemes, self.example, self.host = schemes, example, host
         self.if_blank = blank or f"write e.g. {example}"
@@ -64,8 +71,7 @@ class _Url(Text):
             parts = None
         if parts is None or parts.scheme not in self.schemes or (self.host and not parts.hostname):
             kind = "/".join(self.schemes) + " URL" + (" with a host" if self.host else "")
-            document.problem(where, f"{shown(text)} is not a {kind} (write e.g. "
-                                    f"{self.example})")
+            document.problem(where, f"{shown(text)} is not a {kind} (write e.g. {self.example})")
             return None
         return text
 
@@ -87,41 +93,68 @@ class _CaBundle(Text):
         try:
             status = os.stat(path)
             if not stat.S_ISREG(status.st_mode) or status.st_size > self.LARGEST:
-                document.problem(where, f"{shown(text)} is not a regular file of at "
-                                        f"most 1 MB (give a PEM file of CA certificates)")
+                document.problem(
+                    where,
+                    f"{shown(text)} is not a regular file of at "
+                    f"most 1 MB (give a PEM file of CA certificates)",
+                )
                 return None
             ssl.create_default_context(cafile=str(path))
         except FileNotFoundError:
-            document.problem(where, f"no file {shown(text)} (a relative path is read "
-                                    f"from the targets file's folder)")
+            document.problem(
+                where,
+                f"no file {shown(text)} (a relative path is read from the targets file's folder)",
+            )
             return None
         except (OSError, ssl.SSLError, ValueError):
-            document.problem(where, f"{shown(text)} holds no PEM CA certificate (give "
-                                    f"the CA that signed Toxiproxy's certificate, PEM)")
+            document.problem(
+                where,
+                f"{shown(text)} holds no PEM CA certificate (give "
+                f"the CA that signed Toxiproxy's certificate, PEM)",
+            )
             return None
         return str(path)
 
 
-_FORMAT = Record("how to reach a stack kickoff did not start", {
-    "edge": _Url("the base URL viewers' journeys use (default none: viewers play a bare stream)",
-                 ("http", "https"), EDGE, blank=(
-                     "write the base URL your app's calls start from, its API or CDN host: e.g. "
-                     "https://staging.example.com, its host also in allow_hosts, or the "
-                     "address and port of a platform on this machine; or delete edge: when "
-                     "viewers play a bare stream (audience.stream)")),
-    "toxiproxy": _Url("Toxiproxy's API, used as given: scheme, host, port and path prefix",
-                      ("http", "https"), TOXIPROXY_API),
-    "toxiproxy_ca": _CaBundle("the PEM CA bundle an https toxiproxy's certificate is checked "
-                              "against (default: this machine's trust store)"),
-    "docker_host": _Url("the Docker engine running the stack", ("unix", "npipe", "tcp", "ssh",
-                        "http", "https"), "unix:///var/run/docker.sock", host=False),
-    "compose_project": Text("the stack's compose project"),
-    "components": Items("component names faults may target", Text("a component")),
-    "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
-    "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
-    "commands": CommandTargets("the operator's commands that break and mend each target, for "
-                               "faults of kind command (see docs/faults.md)"),
-})
+_FORMAT = Record(
+    "how to reach a stack kickoff did not start",
+    {
+        "edge": _Url(
+            "the base URL viewers' journeys use (default none: viewers play a bare stream)",
+            ("http", "https"),
+            EDGE,
+            blank=(
+                "write the base URL your app's calls start from, its API or CDN host: e.g. "
+                "https://staging.example.com, its host also in allow_hosts, or the "
+                "address and port of a platform on this machine; or delete edge: when "
+                "viewers play a bare stream (audience.stream)"
+            ),
+        ),
+        "toxiproxy": _Url(
+            "Toxiproxy's API, used as given: scheme, host, port and path prefix",
+            ("http", "https"),
+            TOXIPROXY_API,
+        ),
+        "toxiproxy_ca": _CaBundle(
+            "the PEM CA bundle an https toxiproxy's certificate is checked "
+            "against (default: this machine's trust store)"
+        ),
+        "docker_host": _Url(
+            "the Docker engine running the stack",
+            ("unix", "npipe", "tcp", "ssh", "http", "https"),
+            "unix:///var/run/docker.sock",
+            host=False,
+        ),
+        "compose_project": Text("the stack's compose project"),
+        "components": Items("component names faults may target", Text("a component")),
+        "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
+        "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
+        "commands": CommandTargets(
+            "the operator's commands that break and mend each target, for "
+            "faults of kind command (see docs/faults.md)"
+        ),
+    },
+)
 
 
 def load_targets(path: Path | str) -> Targets:
@@ -135,26 +168,42 @@ def load_targets(path: Path | str) -> Targets:
     _check_hosts(raw, document)
     _check_toxiproxy(raw, document)
     document.check()
-    return Targets(edge=raw.get("edge"), toxiproxy=raw.get("toxiproxy"),
-                   docker_host=raw.get("docker_host"), compose_project=raw.get("compose_project"),
-                   components=tuple(raw.get("components", ())), links=tuple(raw.get("links", ())),
-                   allow_hosts=tuple(raw.get("allow_hosts", ())), source=Path(path),
-                   toxiproxy_ca=raw.get("toxiproxy_ca"), commands=raw.get("commands") or {})
+    return Targets(
+        edge=raw.get("edge"),
+        toxiproxy=raw.get("toxiproxy"),
+        docker_host=raw.get("docker_host"),
+        compose_project=raw.get("compose_project"),
+        components=tuple(raw.get("components", ())),
+        links=tuple(raw.get("links", ())),
+        allow_hosts=tuple(raw.get("allow_hosts", ())),
+        source=Path(path),
+        toxiproxy_ca=raw.get("toxiproxy_ca"),
+        commands=raw.get("commands") or {},
+    )
 
 
 def _check_is_targets(document: Document) -> None:
     """Refuse, without a word of its content, a file that is not a mapping of
     targets keys (or of near misses of them, which get a did-you-mean)."""
     data = document.data
-    strangers = [key for key in data if key not in _FORMAT.fields and not (
-        isinstance(key, str) and did_you_mean(key, list(_FORMAT.fields)))
-                 ] if isinstance(data, dict) else [data]
+    strangers = (
+        [
+            key
+            for key in data
+            if key not in _FORMAT.fields
+            and not (isinstance(key, str) and did_you_mean(key, list(_FORMAT.fields)))
+        ]
+        if isinstance(data, dict)
+        else [data]
+    )
     if not strangers:
         return
     line = f":{document.line((strangers[0],))}" if isinstance(data, dict) else ""
     what = "an unknown key" if isinstance(data, dict) else "not a mapping"
-    raise InvalidInput(f"{document.name}{line}: not a targets file: {what} (its keys are "
-                       f"{', '.join(_FORMAT.fields)}; see docs/scenarios.md)")
+    raise InvalidInput(
+        f"{document.name}{line}: not a targets file: {what} (its keys are "
+        f"{', '.join(_FORMAT.fields)}; see docs/scenarios.md)"
+    )
 
 
 def _check_hosts(raw: dict, document: Document) -> None:
@@ -168,8 +217,13 @@ def _check_toxiproxy(raw: dict, document: Document) -> None:
     url = raw.get("toxiproxy")
     parts = urlsplit(url) if url else None
     if parts and (parts.query or parts.fragment or parts.username or parts.password):
-        document.problem(("toxiproxy",), "takes no user, ?query or #fragment: Toxiproxy's API "
-                                         "is the URL's scheme, host, port and path prefix")
+        document.problem(
+            ("toxiproxy",),
+            "takes no user, ?query or #fragment: Toxiproxy's API "
+            "is the URL's scheme, host, port and path prefix",
+        )
     if raw.get("toxiproxy_ca") and not (parts and parts.scheme == "https"):
-        document.problem(("toxiproxy_ca",), "is only used with an https toxiproxy: URL "
-                                            "(remove it, or make toxiproxy https)")
+        document.problem(
+            ("toxiproxy_ca",),
+            "is only used with an https toxiproxy: URL (remove it, or make toxiproxy https)",
+        )

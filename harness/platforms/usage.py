@@ -78,7 +78,7 @@ def nearest_limit(components: dict[str, dict]) -> str | None:
 
 
 def usage_line(components: dict | None) -> str | None:
-    """"components (mean cores / limit): edge 0.21/0.25 (84%), auth 0.03 ..." for the
+    """ "components (mean cores / limit): edge 0.21/0.25 (84%), auth 0.03 ..." for the
     console and the report, busiest share first; None when not measured."""
     if not components:
         return None
@@ -90,6 +90,9 @@ def usage_line(components: dict | None) -> str | None:
     parts = []
     for name, c in sorted(components.items(), key=order):
         limit = c.get("limit")
-        parts.append(f"{name} {c['cores']:.2f}/{limit:g} ({c['cores'] / limit:.0%})" if limit
-                     else f"{name} {c['cores']:.2f}")
+        parts.append(
+            f"{name} {c['cores']:.2f}/{limit:g} ({c['cores'] / limit:.0%})"
+            if limit
+            else f"{name} {c['cores']:.2f}"
+        )
     return "components (mean cores over the run / limit): " + ", ".join(parts)

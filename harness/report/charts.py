@@ -24,8 +24,10 @@ YELLOW = "#F0E442"
 # take the others in order, and dashed lines once those run out.
 PLAYER_COLOURS = dict(zip(PLAYER_GROUPS, (ORANGE, BLUE), strict=True))
 JOURNEY_COLOURS = (SKY, PURPLE, GREEN, VERMILLION, YELLOW, GREY)
-SATURATED = ("load generator saturated: SLOs are judged without these seconds too, and "
-             "generator-bound where that changes their verdict")
+SATURATED = (
+    "load generator saturated: SLOs are judged without these seconds too, and "
+    "generator-bound where that changes their verdict"
+)
 
 
 def _spans(faults: Sequence[dict], seconds: Sequence[Second], end: float) -> list[Span]:
@@ -79,16 +81,25 @@ def stall_spans(seconds: Sequence[Second], start: float) -> list[Span]:
     stretch), labelled with the stall's size."""
     found = marks((s.window.second, s.window.generator) for s in seconds)
     stalls = found.stalls
-    return [Span(f"load generator stalled {stalls[second.window.second]:.2f} s: what was "
-                 f"measured in this second and the next is also judged without it (durations "
-                 f"shortened by it, counts left out)",
-                 span.start, span.end)
-            for second, span in _spans_of(seconds, start) if second.window.second in stalls]
+    return [
+        Span(
+            f"load generator stalled {stalls[second.window.second]:.2f} s: what was "
+            f"measured in this second and the next is also judged without it (durations "
+            f"shortened by it, counts left out)",
+            span.start,
+            span.end,
+        )
+        for second, span in _spans_of(seconds, start)
+        if second.window.second in stalls
+    ]
 
 
 def _markers(phases: Sequence[dict], start: float, end: float) -> list[Marker]:
-    markers = [Marker(p["name"], p["from_match_s"], "phase") for p in phases
-               if p.get("from_match_s") is not None]
+    markers = [
+        Marker(p["name"], p["from_match_s"], "phase")
+        for p in phases
+        if p.get("from_match_s") is not None
+    ]
     return markers + ([Marker("kickoff", 0.0, "kickoff")] if start <= 0 <= end else [])
 
 
@@ -118,13 +129,15 @@ def _group_series(groups: Sequence[str], points: Sequence[Bin]) -> list[Series]:
             series.append(_series(group, PLAYER_COLOURS[group], points, key))
         else:
             cycle, index = divmod(journey.index(group), len(JOURNEY_COLOURS))
-            series.append(_series(group, JOURNEY_COLOURS[index], points, key,
-                                  dashed=cycle % 2 == 1))
+            series.append(
+                _series(group, JOURNEY_COLOURS[index], points, key, dashed=cycle % 2 == 1)
+            )
     return series
 
 
-def charts(summary: dict, seconds: Sequence[Second],
-           timeline_start: float | None = None) -> list[tuple[str, str]]:
+def charts(
+    summary: dict, seconds: Sequence[Second], timeline_start: float | None = None
+) -> list[tuple[str, str]]:
     """(title, SVG) of each chart, in report order; none for a run without
     seconds. timeline_start: the match time the run started at (its
     run_started event; unknown: the first second is drawn from its end)."""
@@ -137,36 +150,75 @@ def charts(summary: dict, seconds: Sequence[Second],
     # A first second that was marked is shown from its beginning, not only its end.
     start = min([points[0].match_s] + [span.start for span in saturated + stalls])
     end = max(points[-1].match_s, points[0].match_s + 1)
-    frame = Frame([b.match_s for b in points], start, end, match_clock,
-                  _spans(summary.get("faults") or [], seconds, end),
-                  _markers(summary.get("phases") or [], start, end), saturated, stalls)
+    frame = Frame(
+        [b.match_s for b in points],
+        start,
+        end,
+        match_clock,
+        _spans(summary.get("faults") or [], seconds, end),
+        _markers(summary.get("phases") or [], start, end),
+        saturated,
+        stalls,
+    )
     specs = [
-        ("viewers", "Viewers: target, joining, playing and stalled; arrivals and departures", [
-            Series("target", GREY, [b.target_viewers for b in points], dashed=True),
-            Series("joining", ORANGE, [b.joining for b in points]),
-            Series("playing", GREEN, [b.playing for b in points]),
-            Series("stalled", VERMILLION, [b.stalled for b in points]),
-            Series("arrivals/s", BLUE, [b.arrivals_per_s for b in points], dashed=True,
-                   right=True),
-            Series("departures/s", PURPLE, [b.departures_per_s for b in points], dashed=True,
-                   right=True),
-        ], Axis("viewers", _plain), Axis("arrivals, departures per second", _plain)),
-        ("requests", "Requests per second by request group, and failed requests", [
-            *_group_series(groups, points),
-            Series("failed", BLACK, [b.failed_per_s for b in points], dashed=True),
-        ], Axis("requests/s", _plain), None),
-        ("latency", "Latency of all requests: p50, p95, p99 (log scale)", [
-            _series("p50", SKY, points, "latency_p50"),
-            _series("p95", BLUE, points, "latency_p95"),
-            _series("p99", PURPLE, points, "latency_p99"),
-        ], Axis("latency, log scale", _duration, log=True), None),
-        ("startup", "Startup time of the viewers who started, and rebuffering ratio", [
-            _series("startup p50", GREEN, points, "startup_time_p50"),
-            _series("startup p95", BLUE, points, "startup_time_p95"),
-            _series("rebuffering", VERMILLION, points, "rebuffering_ratio", dashed=True,
-                    right=True),
-        ], Axis("startup time", _duration),
-            Axis("rebuffering ratio", _share)),
+        (
+            "viewers",
+            "Viewers: target, joining, playing and stalled; arrivals and departures",
+            [
+                Series("target", GREY, [b.target_viewers for b in points], dashed=True),
+                Series("joining", ORANGE, [b.joining for b in points]),
+                Series("playing", GREEN, [b.playing for b in points]),
+                Series("stalled", VERMILLION, [b.stalled for b in points]),
+                Series(
+                    "arrivals/s", BLUE, [b.arrivals_per_s for b in points], dashed=True, right=True
+                ),
+                Series(
+                    "departures/s",
+                    PURPLE,
+                    [b.departures_per_s for b in points],
+                    dashed=True,
+                    right=True,
+                ),
+            ],
+            Axis("viewers", _plain),
+            Axis("arrivals, departures per second", _plain),
+        ),
+        (
+            "requests",
+            "Requests per second by request group, and failed requests",
+            [
+                *_group_series(groups, points),
+                Series("failed", BLACK, [b.failed_per_s for b in points], dashed=True),
+            ],
+            Axis("requests/s", _plain),
+            None,
+        ),
+        (
+            "latency",
+            "Latency of all requests: p50, p95, p99 (log scale)",
+            [
+                _series("p50", SKY, points, "latency_p50"),
+                _series("p95", BLUE, points, "latency_p95"),
+                _series("p99", PURPLE, points, "latency_p99"),
+            ],
+            Axis("latency, log scale", _duration, log=True),
+            None,
+        ),
+        (
+            "startup",
+            "Startup time of the viewers who started, and rebuffering ratio",
+            [
+                _series("startup p50", GREEN, points, "startup_time_p50"),
+                _series("startup p95", BLUE, points, "startup_time_p95"),
+                _series(
+                    "rebuffering", VERMILLION, points, "rebuffering_ratio", dashed=True, right=True
+                ),
+            ],
+            Axis("startup time", _duration),
+            Axis("rebuffering ratio", _share),
+        ),
     ]
-    return [(title, line_chart(key, title, frame, series, left, right))
-            for key, title, series, left, right in specs]
+    return [
+        (title, line_chart(key, title, frame, series, left, right))
+        for key, title, series, left, right in specs
+    ]

@@ -101,7 +101,7 @@ code { font-size: 12.5px; background: #e5e7eb; border-radius: 4px; padding: 1px 
 
 
 def _time_scales(summary: dict) -> str:
-    """"16, faults at 1" (where faults run at another scale than the timeline)."""
+    """ "16, faults at 1" (where faults run at another scale than the timeline)."""
     scale, faults = summary.get("time_scale", ""), summary.get("fault_time_scale")
     if faults is None or not summary.get("faults") or faults >= scale:
         return f"{scale}"
@@ -115,23 +115,33 @@ def _banner(summary: dict) -> str:
     description = summary.get("description")
     audience = summary.get("audience", {})
     outcome = summary.get("outcome", "")
-    facts = [("outcome", outcome, "" if outcome == "completed" else "warn"),
-             ("started (UTC)", summary.get("started_utc") or "-", ""),
-             ("platform", summary.get("platform", ""), ""),
-             ("time scale", _time_scales(summary), ""),
-             ("seed", summary.get("seed", ""), ""),
-             ("peak viewers", f"{audience.get('peak_viewers', '-')} of "
-                              f"{audience.get('peak_target_viewers', '-')} wanted", ""),
-             _generator_fact(summary.get("generator"))]
-    items = "".join(f'<div><dt>{markup(name)}</dt><dd class="{css}">{markup(str(value))}</dd>'
-                    "</div>" for name, value, css in facts)
-    return (f'<header class="banner {markup(result or "not-evaluated")}">'
-            f"<h1>{markup(summary['scenario'])}</h1>"
-            + (f'<p class="description">{markup(description)}</p>' if description else "")
-            + f'<div class="verdict"><span class="result">'
-              f'{markup((result or "not evaluated").upper())}</span>'
-              f'<span class="headline">{markup(headline)}</span></div>'
-              f'<dl class="facts">{items}</dl></header>')
+    facts = [
+        ("outcome", outcome, "" if outcome == "completed" else "warn"),
+        ("started (UTC)", summary.get("started_utc") or "-", ""),
+        ("platform", summary.get("platform", ""), ""),
+        ("time scale", _time_scales(summary), ""),
+        ("seed", summary.get("seed", ""), ""),
+        (
+            "peak viewers",
+            f"{audience.get('peak_viewers', '-')} of "
+            f"{audience.get('peak_target_viewers', '-')} wanted",
+            "",
+        ),
+        _generator_fact(summary.get("generator")),
+    ]
+    items = "".join(
+        f'<div><dt>{markup(name)}</dt><dd class="{css}">{markup(str(value))}</dd></div>'
+        for name, value, css in facts
+    )
+    return (
+        f'<header class="banner {markup(result or "not-evaluated")}">'
+        f"<h1>{markup(summary['scenario'])}</h1>"
+        + (f'<p class="description">{markup(description)}</p>' if description else "")
+        + f'<div class="verdict"><span class="result">'
+        f"{markup((result or 'not evaluated').upper())}</span>"
+        f'<span class="headline">{markup(headline)}</span></div>'
+        f'<dl class="facts">{items}</dl></header>'
+    )
 
 
 def _generator_fact(truth: dict | None) -> tuple[str, str, str]:
@@ -143,8 +153,9 @@ def _generator_fact(truth: dict | None) -> tuple[str, str, str]:
         said.append(f"saturated {truth['seconds_saturated']} of {truth['seconds_measured']} s")
     if truth.get("stalls"):
         said.append(f"{truth['stalls']} stall(s) up to {truth['largest_stall_s']:.2f} s")
-    return ("load generator", ", ".join(said), "warn") if said else \
-        ("load generator", "kept up", "")
+    return (
+        ("load generator", ", ".join(said), "warn") if said else ("load generator", "kept up", "")
+    )
 
 
 def _section(key: str, title: str, body: str) -> str:
@@ -154,45 +165,60 @@ def _section(key: str, title: str, body: str) -> str:
 def _slos(summary: dict) -> str:
     verdict = summary.get("verdict")
     if not verdict:
-        return _section("slos", "Service level objectives",
-                        '<p class="note">Not evaluated: this run has no verdict.</p>')
+        return _section(
+            "slos",
+            "Service level objectives",
+            '<p class="note">Not evaluated: this run has no verdict.</p>',
+        )
     strict = ' <span class="tag">strict</span>' if verdict.get("strict") else ""
-    demand = f'<p>demand: {badge(verdict["demand"])}{strict}</p>' if "demand" in verdict else ""
+    demand = f"<p>demand: {badge(verdict['demand'])}{strict}</p>" if "demand" in verdict else ""
     truth = summary.get("generator") or {}
     saturated = " saturated" if truth.get("seconds_saturated") or truth.get("stalls") else ""
     generator = f'<p class="generator{saturated}">{markup(generator_line(summary))}</p>'
     if usage_line(summary.get("components")):
         generator += f'<p class="components">{markup(usage_line(summary["components"]))}</p>'
-    return _section("slos", "Service level objectives", demand + generator
-                    + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>')
+    return _section(
+        "slos",
+        "Service level objectives",
+        demand + generator + f'<div class="scroll">{slo_table(verdict.get("slos", []))}</div>',
+    )
 
 
 def _timeline(summary: dict, seconds: Sequence[Second], events: Sequence[dict]) -> str:
     started = next((e.get("match_s") for e in events if e["kind"] == "run_started"), None)
-    figures = "".join(f"<figure><h3>{markup(title)}</h3>{svg}</figure>"
-                      for title, svg in charts(summary, seconds, started))
+    figures = "".join(
+        f"<figure><h3>{markup(title)}</h3>{svg}</figure>"
+        for title, svg in charts(summary, seconds, started)
+    )
     truth = summary.get("generator") or {}
     if truth.get("seconds_saturated") or truth.get("stalls"):
-        figures = ('<p class="generator saturated">Shaded purple, with a bar along the top: '
-                   "seconds in which the load generator was saturated (SLOs are judged without "
-                   "them too). A short purple mark at the top: a second in which it stalled "
-                   "once (what was measured in that second and the next is also judged "
-                   "without it: durations shortened by the stall, counts left out). An SLO reads "
-                   "generator-bound only where they could have changed its verdict.</p>"
-                   + figures)
-    return _section("timeline", "Timeline",
-                    figures or '<p class="note">No seconds were recorded.</p>')
+        figures = (
+            '<p class="generator saturated">Shaded purple, with a bar along the top: '
+            "seconds in which the load generator was saturated (SLOs are judged without "
+            "them too). A short purple mark at the top: a second in which it stalled "
+            "once (what was measured in that second and the next is also judged "
+            "without it: durations shortened by the stall, counts left out). An SLO reads "
+            "generator-bound only where they could have changed its verdict.</p>" + figures
+        )
+    return _section(
+        "timeline", "Timeline", figures or '<p class="note">No seconds were recorded.</p>'
+    )
 
 
 def attribution_section(attribution: dict) -> str:
     """The SLO breaches of an experiment, each caused by the fault or by load."""
     controls = markup(", ".join(attribution["controls"]))
-    note = (f'<p class="note">Each SLO breach judged again on the control run ({controls}): '
-            "the same audience and seed without faults, over the same span of the "
-            "timeline.</p>")
+    note = (
+        f'<p class="note">Each SLO breach judged again on the control run ({controls}): '
+        "the same audience and seed without faults, over the same span of the "
+        "timeline.</p>"
+    )
     rows = attribution["rows"]
-    body = (f'<div class="scroll">{attribution_table(rows)}</div>' if rows else
-            '<p class="note">No SLO breach to attribute.</p>')
+    body = (
+        f'<div class="scroll">{attribution_table(rows)}</div>'
+        if rows
+        else '<p class="note">No SLO breach to attribute.</p>'
+    )
     return _section("attribution", "Caused by the fault, or by load?", note + body)
 
 
@@ -204,24 +230,45 @@ def render_html(summary: dict, seconds: list[Second], events: list[dict]) -> str
     result = (verdict or {}).get("result") or "not evaluated"
     body = [_banner(summary), _slos(summary)]
     if faults:
-        said = "".join(f'<p class="note">{markup(line)}</p>'
-                       for line in fault_output_lines(faults))
-        body.append(_section("faults", "Faults", '<div class="scroll">' + fault_table(
-            faults, (verdict or {}).get("faults", [])) + "</div>" + said))
+        said = "".join(f'<p class="note">{markup(line)}</p>' for line in fault_output_lines(faults))
+        body.append(
+            _section(
+                "faults",
+                "Faults",
+                '<div class="scroll">'
+                + fault_table(faults, (verdict or {}).get("faults", []))
+                + "</div>"
+                + said,
+            )
+        )
     if "attribution" in summary:
         body.append(attribution_section(summary["attribution"]))
     if regressions:
-        body.append(_section("regressions", "Regressions against the baseline",
-                             f'<div class="scroll">{regression_table(regressions)}</div>'))
-    body.append(_section("phases", "Phases",
-                         f'<div class="scroll">{phase_tables(summary)}</div>'))
+        body.append(
+            _section(
+                "regressions",
+                "Regressions against the baseline",
+                f'<div class="scroll">{regression_table(regressions)}</div>',
+            )
+        )
+    body.append(_section("phases", "Phases", f'<div class="scroll">{phase_tables(summary)}</div>'))
     body.append(_timeline(summary, seconds, events))
-    body.append(_section("events", "Events", f"<details><summary>{len(events)} events"
-                         f'</summary><div class="scroll">{event_table(events)}</div></details>'))
-    footer = ("<footer>Generated from <code>summary.json</code>, <code>windows.jsonl</code> and "
-              "<code>events.jsonl</code> by <code>harness report RUN_DIR</code>.</footer>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{markup(summary['scenario'])}: {markup(result)} (kickoff report)</title>"
-            f"<style>{STYLE}</style></head><body><main>{''.join(body)}{footer}</main>"
-            "</body></html>\n")
+    body.append(
+        _section(
+            "events",
+            "Events",
+            f"<details><summary>{len(events)} events"
+            f'</summary><div class="scroll">{event_table(events)}</div></details>',
+        )
+    )
+    footer = (
+        "<footer>Generated from <code>summary.json</code>, <code>windows.jsonl</code> and "
+        "<code>events.jsonl</code> by <code>harness report RUN_DIR</code>.</footer>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{markup(summary['scenario'])}: {markup(result)} (kickoff report)</title>"
+        f"<style>{STYLE}</style></head><body><main>{''.join(body)}{footer}</main>"
+        "</body></html>\n"
+    )

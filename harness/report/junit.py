@@ -28,15 +28,21 @@ def case(classname: str, name: str, failure: tuple[str, str] | None = None) -> E
     element = ET.Element("testcase", classname=escaped(classname), name=escaped(name), time="0")
     if failure:
         kind, message = failure
-        ET.SubElement(element, "error" if kind == GENERATOR_BOUND else "failure",
-                      message=escaped(message), type=kind).text = escaped(message)
+        ET.SubElement(
+            element,
+            "error" if kind == GENERATOR_BOUND else "failure",
+            message=escaped(message),
+            type=kind,
+        ).text = escaped(message)
     return element
 
 
 def _bound(slo: dict) -> tuple[str, str]:
     why = slo.get("generator_why") or "the load generator was saturated in this span"
-    return GENERATOR_BOUND, f"the load generator could have changed this result ({why}): " \
-                            f"not judged on the stack"
+    return (
+        GENERATOR_BOUND,
+        f"the load generator could have changed this result ({why}): not judged on the stack",
+    )
 
 
 def _slo_case(suite: str, slo: dict) -> ET.Element:
@@ -46,16 +52,22 @@ def _slo_case(suite: str, slo: dict) -> ET.Element:
     if slo["result"] == GENERATOR_BOUND:
         failure = _bound(slo)
     elif slo["result"] == "fail":
-        failure = ("slo", f"observed {format_value(slo['observed'], unit)} "
-                          f"{BREAKS[slo['op']]} threshold {threshold}")
+        failure = (
+            "slo",
+            f"observed {format_value(slo['observed'], unit)} "
+            f"{BREAKS[slo['op']]} threshold {threshold}",
+        )
     elif slo["result"] == "no data":
         span = slo.get("span")
         where = slo["phase"] + (f" ({span})" if span and span != slo["phase"] else "")
         failure = ("no-data", f"no data in phase {where}")
     if failure and slo.get("cause"):  # an experiment with a control: the fault, or load
         failure = (failure[0], f"{failure[1]}; {slo['cause']}")
-    return case(f"{suite}.{slo['judged_for']}",
-                f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}", failure)
+    return case(
+        f"{suite}.{slo['judged_for']}",
+        f"{slo['phase']}: {slo['metric']} {ALLOWS[slo['op']]} {threshold}",
+        failure,
+    )
 
 
 def _fault_case(suite: str, fault: dict) -> ET.Element:
@@ -64,11 +76,16 @@ def _fault_case(suite: str, fault: dict) -> ET.Element:
         failure = (GENERATOR_BOUND, fault.get("why", GENERATOR_BOUND))
     elif fault["result"] == "fail":
         recovered, budget = fault.get("recovered_after_s"), fault.get("recovery_budget_s")
-        failure = ("recovery", ("never recovered" if recovered is None else
-                                f"recovered after {format_value(recovered, 's')}")
-                   + f", budget {format_value(budget, 's')}")
-    return case(f"{suite}.{fault['name']}", f"{fault['name']}: recovered within budget",
-                failure)
+        failure = (
+            "recovery",
+            (
+                "never recovered"
+                if recovered is None
+                else f"recovered after {format_value(recovered, 's')}"
+            )
+            + f", budget {format_value(budget, 's')}",
+        )
+    return case(f"{suite}.{fault['name']}", f"{fault['name']}: recovered within budget", failure)
 
 
 def _regression_case(suite: str, row: dict) -> ET.Element:
@@ -76,11 +93,17 @@ def _regression_case(suite: str, row: dict) -> ET.Element:
     unit = row["unit"]
     failure = None
     if row["worse"]:
-        failure = ("regression", f"{format_value(row['baseline'], unit)} in the baseline run, "
-                                 f"{format_value(row['observed'], unit)} now: worse by more "
-                                 f"than {row['tolerance']:.0%}")
-    return case(f"{suite}.regression", f"{row['judged_for']} {row['phase']}: {row['metric']} "
-                f"no worse than the baseline", failure)
+        failure = (
+            "regression",
+            f"{format_value(row['baseline'], unit)} in the baseline run, "
+            f"{format_value(row['observed'], unit)} now: worse by more "
+            f"than {row['tolerance']:.0%}",
+        )
+    return case(
+        f"{suite}.regression",
+        f"{row['judged_for']} {row['phase']}: {row['metric']} no worse than the baseline",
+        failure,
+    )
 
 
 def _timestamp(utc: str | None) -> dict[str, str]:
@@ -101,34 +124,59 @@ def render_junit(summary: dict) -> str:
         out = verdict.get("headline", "")
     else:
         outcome = summary["outcome"]
-        cases = [case(suite, "run completed",
-                      None if outcome == "completed" else ("outcome", f"run {outcome}"))]
+        cases = [
+            case(
+                suite,
+                "run completed",
+                None if outcome == "completed" else ("outcome", f"run {outcome}"),
+            )
+        ]
         out = f"not evaluated: no verdict; outcome {outcome}"
-    properties = {"scenario": scenario, "outcome": summary["outcome"],
-                  "platform": summary.get("platform"), "time_scale": summary.get("time_scale"),
-                  "fault_time_scale": summary.get("fault_time_scale"),
-                  "seed": summary.get("seed"),
-                  "verdict": (verdict or {}).get("result", "not evaluated")}
+    properties = {
+        "scenario": scenario,
+        "outcome": summary["outcome"],
+        "platform": summary.get("platform"),
+        "time_scale": summary.get("time_scale"),
+        "fault_time_scale": summary.get("fault_time_scale"),
+        "seed": summary.get("seed"),
+        "verdict": (verdict or {}).get("result", "not evaluated"),
+    }
     # a second recorded per wall second
-    return document(suite, cases, properties, out, summary["seconds_recorded"],
-                    summary.get("started_utc"))
+    return document(
+        suite, cases, properties, out, summary["seconds_recorded"], summary.get("started_utc")
+    )
 
 
-def document(suite: str, cases: list[ET.Element], properties: dict[str, object], out: str,
-             seconds: float, started_utc: str | None) -> str:
+def document(
+    suite: str,
+    cases: list[ET.Element],
+    properties: dict[str, object],
+    out: str,
+    seconds: float,
+    started_utc: str | None,
+) -> str:
     """junit.xml of one test suite: its cases (case()), properties and output."""
     failures = sum(element.find("failure") is not None for element in cases)
     errors = sum(element.find("error") is not None for element in cases)
-    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
-              "time": f"{seconds:.3f}"}
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(failures),
+        "errors": str(errors),
+        "time": f"{seconds:.3f}",
+    }
     root = ET.Element("testsuites", {"name": "kickoff", **counts})
-    testsuite = ET.SubElement(root, "testsuite", {"name": escaped(suite), **counts, "skipped": "0",
-                                                  **_timestamp(started_utc)})
+    testsuite = ET.SubElement(
+        root,
+        "testsuite",
+        {"name": escaped(suite), **counts, "skipped": "0", **_timestamp(started_utc)},
+    )
     listed = ET.SubElement(testsuite, "properties")
     for name, value in properties.items():
         ET.SubElement(listed, "property", name=name, value="" if value is None else escaped(value))
     testsuite.extend(cases)
     ET.SubElement(testsuite, "system-out").text = escaped(out)
     ET.indent(root)
-    return _NOT_XML.sub("", '<?xml version="1.0" encoding="UTF-8"?>\n'
-                        + ET.tostring(root, encoding="unicode") + "\n")
+    return _NOT_XML.sub(
+        "",
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n",
+    )

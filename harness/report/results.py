@@ -39,8 +39,11 @@ def write_results(run_dir: Path) -> dict:
     """Compute the summary, verdict and regressions from the folder's data (and
     the options the run was started with, from its events), write them and
     the reports; return the summary."""
-    missing = [name for name in (SCENARIO, WINDOWS, EVENTS)
-               if not (run_dir / name).exists() and not (run_dir / name).is_symlink()]
+    missing = [
+        name
+        for name in (SCENARIO, WINDOWS, EVENTS)
+        if not (run_dir / name).exists() and not (run_dir / name).is_symlink()
+    ]
     if missing:
         raise InvalidInput(f"{run_dir}: not a run folder ({', '.join(missing)} missing)")
     scenario = read_scenario(run_dir / SCENARIO)
@@ -49,27 +52,39 @@ def write_results(run_dir: Path) -> dict:
     check_fault_order(events, run_dir / EVENTS)
     summary = summarize(scenario, seconds, events)
     options = next((e for e in events if e["kind"] == "run_started"), {})
-    lost = (torn + manifest.problems(run_dir, options.get("run_id"), len(seconds))
-            + plausible.problems(seconds, events))
+    lost = (
+        torn
+        + manifest.problems(run_dir, options.get("run_id"), len(seconds))
+        + plausible.problems(seconds, events)
+    )
     summary["run_id"] = options.get("run_id")
     summary["manifest_sha256"] = manifest.digest(run_dir)  # what `harness compare` checks
     # The columns the run wrote: its declared groups (a folder from before: the summary's).
     write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
-    summary["verdict"] = judge(scenario.get("slos", []), seconds, summary["faults"],
-                               summary["peak_phase"], summary["outcome"],
-                               strict=options.get("strict", False),
-                               groups=summary["request_groups"], incomplete=lost)
+    summary["verdict"] = judge(
+        scenario.get("slos", []),
+        seconds,
+        summary["faults"],
+        summary["peak_phase"],
+        summary["outcome"],
+        strict=options.get("strict", False),
+        groups=summary["request_groups"],
+        incomplete=lost,
+    )
     controls = read_controls(run_dir)  # an experiment of `harness run --control`
     if controls:
-        summary["attribution"] = attribute(summary["verdict"], summary["faults"],
-                                           summary["peak_phase"], controls)
+        summary["attribution"] = attribute(
+            summary["verdict"], summary["faults"], summary["peak_phase"], controls
+        )
         mark(summary["verdict"], summary["attribution"])
     baseline = options.get("baseline_run")
     if baseline:
         summary["baseline_run"] = baseline
-        summary["regressions"] = deltas(summary["verdict"]["slos"],
-                                        slo_rows(Path(baseline)),
-                                        options.get("regression_tolerance", TOLERANCE))
+        summary["regressions"] = deltas(
+            summary["verdict"]["slos"],
+            slo_rows(Path(baseline)),
+            options.get("regression_tolerance", TOLERANCE),
+        )
     write_replacing(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
     write_reports(run_dir, summary)
     return summary
@@ -80,5 +95,7 @@ def _check_seconds(seconds: list[Second], path: Path) -> None:
     a lost or doubled line (line numbers: the seconds' places)."""
     for line, second in enumerate(seconds, start=1):
         if second.window.second != line - 1:
-            raise InvalidInput(f"{path}:{line}: second {second.window.second} where {line - 1} "
-                               f"was due (a line is missing or repeated)")
+            raise InvalidInput(
+                f"{path}:{line}: second {second.window.second} where {line - 1} "
+                f"was due (a line is missing or repeated)"
+            )

@@ -88,7 +88,7 @@ class _Scale:
             low = math.floor(math.log10(min(positive)))
             high = max(low + 1, math.ceil(math.log10(max(positive))))
             self.low, self.high = low, high
-            self.ticks = [10.0 ** k for k in range(low, high + 1)]
+            self.ticks = [10.0**k for k in range(low, high + 1)]
         else:
             # Headroom above the highest value keeps lines clear of the labels at the top.
             highest = max(values, default=0) * 1.1
@@ -111,11 +111,14 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _text(x: float, y: float, text: str, css: str, anchor: str = "start",
-          rotate: bool = False) -> str:
+def _text(
+    x: float, y: float, text: str, css: str, anchor: str = "start", rotate: bool = False
+) -> str:
     transform = f' transform="rotate(-90 {_num(x)} {_num(y)})"' if rotate else ""
-    return (f'<text x="{_num(x)}" y="{_num(y)}" class="{css}" text-anchor="{anchor}"'
-            f'{transform}>{markup(text)}</text>')
+    return (
+        f'<text x="{_num(x)}" y="{_num(y)}" class="{css}" text-anchor="{anchor}"'
+        f"{transform}>{markup(text)}</text>"
+    )
 
 
 def _label_rows(labels: Sequence[tuple[float, str]], rows: Sequence[float]) -> list[float | None]:
@@ -145,13 +148,24 @@ def _line(points: list[tuple[float, float | None]], series: Series) -> str:
                 runs.append([])
         else:
             runs[-1].append((x, y))
-    path = " ".join("M" + " L".join(f"{_num(x)} {_num(y)}" for x, y in run)
-                    for run in runs if len(run) > 1)
+    path = " ".join(
+        "M" + " L".join(f"{_num(x)} {_num(y)}" for x, y in run) for run in runs if len(run) > 1
+    )
     dash = ' stroke-dasharray="6 4"' if series.dashed else ""
-    parts = [f'<path d="{path}" fill="none" stroke="{series.colour}" stroke-width="1.8" '
-             f'stroke-linejoin="round"{dash}/>'] if path else []
-    parts += [f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2" fill="{series.colour}"/>'
-              for run in runs if len(run) == 1 for x, y in run]
+    parts = (
+        [
+            f'<path d="{path}" fill="none" stroke="{series.colour}" stroke-width="1.8" '
+            f'stroke-linejoin="round"{dash}/>'
+        ]
+        if path
+        else []
+    )
+    parts += [
+        f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2" fill="{series.colour}"/>'
+        for run in runs
+        if len(run) == 1
+        for x, y in run
+    ]
     return f'<g class="series" data-series="{markup(series.label)}">{"".join(parts)}</g>'
 
 
@@ -160,22 +174,31 @@ def _legend(series: Sequence[Series]) -> str:
     for s in series:
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
         label = s.label + (" (right axis)" if s.right else "")
-        parts.append(f'<line x1="{x}" y1="14" x2="{x + 22}" y2="14" stroke="{s.colour}" '
-                     f'stroke-width="3"{dash}/>' + _text(x + 28, 18, label, "legend"))
+        parts.append(
+            f'<line x1="{x}" y1="14" x2="{x + 22}" y2="14" stroke="{s.colour}" '
+            f'stroke-width="3"{dash}/>' + _text(x + 28, 18, label, "legend")
+        )
         x += 40 + 7 * len(label)
     return f'<g class="legend">{"".join(parts)}</g>'
 
 
-def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], left: Axis,
-               right: Axis | None = None) -> str:
+def line_chart(
+    key: str,
+    title: str,
+    frame: Frame,
+    series: Sequence[Series],
+    left: Axis,
+    right: Axis | None = None,
+) -> str:
     """An <svg data-chart="key"> of the series over the frame's x range."""
     plot_right = WIDTH - (RIGHT_WITH_AXIS if right else RIGHT_PLAIN)
     top, bottom = TOP, HEIGHT - BOTTOM
     width = max(frame.end - frame.start, 1e-9)
 
     def px(x: float) -> float:
-        return LEFT + (min(max(x, frame.start), frame.end) - frame.start) / width \
-            * (plot_right - LEFT)
+        return LEFT + (min(max(x, frame.start), frame.end) - frame.start) / width * (
+            plot_right - LEFT
+        )
 
     def values(on_right: bool) -> list[float]:
         return [v for s in series if s.right == on_right for v in s.values if v is not None]
@@ -184,30 +207,38 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
     if right:
         scales[True] = _Scale(right, values(True), top, bottom)
 
-    parts = [f"<title>{markup(title)}</title>",
-             f'<rect x="{LEFT}" y="{top}" width="{_num(plot_right - LEFT)}" '
-             f'height="{bottom - top}" class="plot"/>']
+    parts = [
+        f"<title>{markup(title)}</title>",
+        f'<rect x="{LEFT}" y="{top}" width="{_num(plot_right - LEFT)}" '
+        f'height="{bottom - top}" class="plot"/>',
+    ]
     for span in frame.saturated:
         x1, shaded = px(span.start), _num(max(px(span.end) - px(span.start), 2))
-        parts.append(f'<g class="saturated"><title>{markup(span.label)}</title>'
-                     f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" '
-                     f'height="{bottom - top}" class="saturated-window"/>'
-                     f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" height="5" '
-                     f'class="saturated-strip"/></g>')
+        parts.append(
+            f'<g class="saturated"><title>{markup(span.label)}</title>'
+            f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" '
+            f'height="{bottom - top}" class="saturated-window"/>'
+            f'<rect x="{_num(x1)}" y="{top}" width="{shaded}" height="5" '
+            f'class="saturated-strip"/></g>'
+        )
     for span in frame.stalls:
         x1 = px(span.start)
-        parts.append(f'<g class="stall"><title>{markup(span.label)}</title>'
-                     f'<rect x="{_num(x1)}" y="{top}" '
-                     f'width="{_num(max(px(span.end) - x1, 2))}" height="9" '
-                     f'class="stall-mark"/></g>')
-    fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans],
-                             (top + 28, top + 42))
+        parts.append(
+            f'<g class="stall"><title>{markup(span.label)}</title>'
+            f'<rect x="{_num(x1)}" y="{top}" '
+            f'width="{_num(max(px(span.end) - x1, 2))}" height="9" '
+            f'class="stall-mark"/></g>'
+        )
+    fault_rows = _label_rows([(px(s.start), s.label) for s in frame.spans], (top + 28, top + 42))
     for span, row in zip(frame.spans, fault_rows, strict=True):
         x1, x2 = px(span.start), px(span.end)
-        parts.append(f'<g class="fault" data-fault="{markup(span.label)}">'
-                     f'<rect x="{_num(x1)}" y="{top}" width="{_num(max(x2 - x1, 2))}" '
-                     f'height="{bottom - top}" class="fault-window"/>'
-                     + _label(x1, row, span.label, "fault-label") + "</g>")
+        parts.append(
+            f'<g class="fault" data-fault="{markup(span.label)}">'
+            f'<rect x="{_num(x1)}" y="{top}" width="{_num(max(x2 - x1, 2))}" '
+            f'height="{bottom - top}" class="fault-window"/>'
+            + _label(x1, row, span.label, "fault-label")
+            + "</g>"
+        )
     for on_right, scale in scales.items():
         axis_x, anchor = (plot_right + 6, "start") if on_right else (LEFT - 6, "end")
         for tick in scale.ticks:
@@ -215,34 +246,55 @@ def line_chart(key: str, title: str, frame: Frame, series: Sequence[Series], lef
             if y is None:  # ticks are on their axis (a log axis's are above 0)
                 continue
             if not on_right:
-                parts.append(f'<line x1="{LEFT}" y1="{_num(y)}" x2="{_num(plot_right)}" '
-                             f'y2="{_num(y)}" class="grid"/>')
+                parts.append(
+                    f'<line x1="{LEFT}" y1="{_num(y)}" x2="{_num(plot_right)}" '
+                    f'y2="{_num(y)}" class="grid"/>'
+                )
             parts.append(_text(axis_x, y + 4, scale.axis.format(tick), "tick", anchor))
         label_x = WIDTH - 12 if on_right else 14
-        parts.append(_text(label_x, (top + bottom) / 2, scale.axis.label, "axis-label",
-                           "middle", rotate=True))
+        parts.append(
+            _text(
+                label_x, (top + bottom) / 2, scale.axis.label, "axis-label", "middle", rotate=True
+            )
+        )
     step = next((s for s in X_STEPS if width / s <= MAX_X_TICKS), X_STEPS[-1])
     tick = math.ceil(frame.start / step) * step
     while tick <= frame.end:
-        parts.append(f'<line x1="{_num(px(tick))}" y1="{bottom}" x2="{_num(px(tick))}" '
-                     f'y2="{bottom + 5}" class="axis"/>'
-                     + _text(px(tick), bottom + 19, frame.format_x(tick), "tick", "middle"))
+        parts.append(
+            f'<line x1="{_num(px(tick))}" y1="{bottom}" x2="{_num(px(tick))}" '
+            f'y2="{bottom + 5}" class="axis"/>'
+            + _text(px(tick), bottom + 19, frame.format_x(tick), "tick", "middle")
+        )
         tick += step
     # Kickoff is named inside the plot; phases above it, where they cannot hide data.
-    phase_rows = _label_rows([(px(m.x), m.label) for m in frame.markers if m.kind != "kickoff"],
-                             (top - 5, top - 17))
+    phase_rows = _label_rows(
+        [(px(m.x), m.label) for m in frame.markers if m.kind != "kickoff"], (top - 5, top - 17)
+    )
     for marker in frame.markers:
         x = px(marker.x)
         row = top + 13 if marker.kind == "kickoff" else phase_rows.pop(0)
-        parts.append(f'<g class="marker {marker.kind}" data-marker="{markup(marker.label)}">'
-                     f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}"/>'
-                     + _label(x, row, marker.label, f"{marker.kind}-label") + "</g>")
+        parts.append(
+            f'<g class="marker {marker.kind}" data-marker="{markup(marker.label)}">'
+            f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}"/>'
+            + _label(x, row, marker.label, f"{marker.kind}-label")
+            + "</g>"
+        )
     for s in series:
         scale = scales[s.right]
-        parts.append(_line([(px(x), None if v is None else scale.y(v))
-                            for x, v in zip(frame.xs, s.values, strict=True)], s))
-    parts.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{_num(plot_right)}" y2="{bottom}" '
-                 f'class="axis"/>')
+        parts.append(
+            _line(
+                [
+                    (px(x), None if v is None else scale.y(v))
+                    for x, v in zip(frame.xs, s.values, strict=True)
+                ],
+                s,
+            )
+        )
+    parts.append(
+        f'<line x1="{LEFT}" y1="{bottom}" x2="{_num(plot_right)}" y2="{bottom}" class="axis"/>'
+    )
     parts.append(_legend(series))
-    return (f'<svg data-chart="{markup(key)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-            f'class="chart">{"".join(parts)}</svg>')
+    return (
+        f'<svg data-chart="{markup(key)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'class="chart">{"".join(parts)}</svg>'
+    )

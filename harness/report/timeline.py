@@ -37,14 +37,22 @@ def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
     def mean(values: list[int]) -> float:
         return sum(values) / len(values)
 
-    return Bin(seconds[-1].match_s, metrics_of(windows, groups), failures / len(windows),
-               mean([s.target_viewers for s in seconds]), mean([w.joining for w in windows]),
-               mean([w.playing for w in windows]), mean([w.stalled for w in windows]),
-               mean([w.arrivals for w in windows]), mean([w.departures for w in windows]))
+    return Bin(
+        seconds[-1].match_s,
+        metrics_of(windows, groups),
+        failures / len(windows),
+        mean([s.target_viewers for s in seconds]),
+        mean([w.joining for w in windows]),
+        mean([w.playing for w in windows]),
+        mean([w.stalled for w in windows]),
+        mean([w.arrivals for w in windows]),
+        mean([w.departures for w in windows]),
+    )
 
 
-def bins(seconds: Sequence[Second], groups: Sequence[str] = (),
-         max_points: int = MAX_POINTS) -> list[Bin]:
+def bins(
+    seconds: Sequence[Second], groups: Sequence[str] = (), max_points: int = MAX_POINTS
+) -> list[Bin]:
     """groups: request groups every bin has figures for, requested in it or not."""
     size = max(1, math.ceil(len(seconds) / max_points))
-    return [_bin(seconds[i:i + size], groups) for i in range(0, len(seconds), size)]
+    return [_bin(seconds[i : i + size], groups) for i in range(0, len(seconds), size)]

@@ -12,8 +12,9 @@ from harness.scenario import HaltCondition
 
 def describe(condition: HaltCondition) -> str:
     unit = checked_metric(condition.metric).unit
-    bound, value = (("above", condition.above) if condition.above is not None
-                    else ("below", condition.below))
+    bound, value = (
+        ("above", condition.above) if condition.above is not None else ("below", condition.below)
+    )
     shown = f"{value:.0%}" if unit == "ratio" else f"{value:g}{' s' if unit == 's' else ''}"
     return f"{condition.metric} {bound} {shown} for {condition.lasting:g} s"
 

@@ -83,6 +83,7 @@ class RunResult:
 
 # --- the target ---------------------------------------------------------------
 
+
 def _noop() -> None:
     pass
 
@@ -93,12 +94,12 @@ def _check_reachable(url: str) -> None:
     try:
         socket.create_connection((parts.hostname, port), timeout=3).close()
     except OSError as error:
-        raise InfrastructureMissing(f"the edge {url} does not answer ({error}); is the stack up?") \
-            from None
+        raise InfrastructureMissing(
+            f"the edge {url} does not answer ({error}); is the stack up?"
+        ) from None
 
 
-def acquire_target(platform_name: str, stack: Stack,
-                   size: str | None = None) -> Callable[[], None]:
+def acquire_target(platform_name: str, stack: Stack, size: str | None = None) -> Callable[[], None]:
     """Make sure the stack is up (at `size`; None: at whatever size it runs,
     normal if it is down); how to leave it as it was found."""
     spec = platform_spec(platform_name)
@@ -113,8 +114,9 @@ def acquire_target(platform_name: str, stack: Stack,
     if size in (None, found) and all(row.health == "healthy" for row in platform.status()):
         return _noop
     was_running = platform.is_managed()
-    log.info("bringing the %s stack up for this run%s", platform.name,
-             f" at size {size}" if size else "")
+    log.info(
+        "bringing the %s stack up for this run%s", platform.name, f" at size {size}" if size else ""
+    )
     platform.up(size or found)
     if not was_running:
         return platform.down
@@ -124,6 +126,7 @@ def acquire_target(platform_name: str, stack: Stack,
 
 
 # --- the run folder -----------------------------------------------------------
+
 
 def fresh_folder(results_root: Path, name: str, started: float) -> Path:
     """A new folder `<UTC stamp>_<name>` in results_root (a run's, or an orchestrator's)."""
@@ -141,11 +144,13 @@ def make_run_dir(results_root: Path, scenario: Scenario, started: float) -> Path
     run_dir = fresh_folder(results_root, scenario.name, started)
     resolved = yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
     (run_dir / SCENARIO).write_text(
-        f"# {scenario.source} as this run used it (command-line overrides applied)\n{resolved}")
+        f"# {scenario.source} as this run used it (command-line overrides applied)\n{resolved}"
+    )
     return run_dir
 
 
 # --- the run ------------------------------------------------------------------
+
 
 class SignalStop:
     """SIGINT/SIGTERM during a run: stop measuring, keep what was measured."""
@@ -174,8 +179,7 @@ def run(scenario: Scenario, results_root: Path, options: RunOptions = RunOptions
     check_before_run(stack, len(scenario.faults))
     wall_duration = min(scenario.wall_duration, options.duration or scenario.wall_duration)
     # Workers join before the stack is touched: without them there is no run.
-    source = open_source(options.generator, scenario, viewers_journey, spec, base,
-                         wall_duration)
+    source = open_source(options.generator, scenario, viewers_journey, spec, base, wall_duration)
     try:
         release = acquire_target(scenario.platform, stack, scenario.stack_size)
     except BaseException:
@@ -192,9 +196,11 @@ def journey_spec(scenario: Scenario, stack: Stack) -> str | dict | None:
     own, else its platform's default; None when it plays a bare stream."""
     spec = scenario.journey or (None if scenario.audience.stream else stack.journey)
     if spec is None and not scenario.audience.stream:
-        raise InvalidInput(f"{scenario.source}: viewers have nothing to play: platform "
-                           f"{scenario.platform} has no default journey (add journey: FILE, "
-                           f"or audience.stream: URL; see docs/journeys.md)")
+        raise InvalidInput(
+            f"{scenario.source}: viewers have nothing to play: platform "
+            f"{scenario.platform} has no default journey (add journey: FILE, "
+            f"or audience.stream: URL; see docs/journeys.md)"
+        )
     return str(spec) if isinstance(spec, Path) else spec
 
 
@@ -206,8 +212,10 @@ def viewers_base(scenario: Scenario, stack: Stack) -> str:
     if scenario.audience.stream:
         parts = urlsplit(scenario.audience.stream)
         return f"{parts.scheme}://{parts.netloc}"
-    raise InvalidInput(f"{scenario.targets or scenario.source}: edge: needed: the viewers run a "
-                       f"journey, whose URLs resolve against the stack's edge (add edge: URL)")
+    raise InvalidInput(
+        f"{scenario.targets or scenario.source}: edge: needed: the viewers run a "
+        f"journey, whose URLs resolve against the stack's edge (add edge: URL)"
+    )
 
 
 def scenario_journey(scenario: Scenario, spec: str | dict | None) -> journey.AnyJourney | None:
@@ -226,8 +234,14 @@ class Session:
     first. start(), tick() once a second, stop() (the rollback) however the
     run ends, then end()."""
 
-    def __init__(self, scenario: Scenario, source: WindowSource, stack: Stack, run_dir: Path,
-                 wall_duration: float) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        source: WindowSource,
+        stack: Stack,
+        run_dir: Path,
+        wall_duration: float,
+    ) -> None:
         self.scenario, self.source, self.wall_duration = scenario, source, wall_duration
         self.run_dir = run_dir
         self.target_at = target_at(scenario)
@@ -242,14 +256,20 @@ class Session:
         self.journal = Journal(owner=this_run(run_dir, scenario.name, stack, names))
         self.journal.open()
         self.faults = FaultTimeline(scenario, faults, self.event, stack, self.journal)
-        self.marks = MarkInbox(self.journal, self.event,
-                               {f.name: f.recover_within for f in scenario.faults_by_hand}, names,
-                               lambda: time.perf_counter() - self.zero, scenario.match)
+        self.marks = MarkInbox(
+            self.journal,
+            self.event,
+            {f.name: f.recover_within for f in scenario.faults_by_hand},
+            names,
+            lambda: time.perf_counter() - self.zero,
+            scenario.match,
+        )
         # a mark given during the second is taken as the second is recorded
         self.events.second_recorded.add_listener(lambda second: self.marks.take())
         self.zero = time.perf_counter()  # until start(): health events before the run read 0
-        self.watch = HealthWatch(stack.checks, self.event,
-                                 lambda: time.perf_counter() - self.zero, self.faults.probes())
+        self.watch = HealthWatch(
+            stack.checks, self.event, lambda: time.perf_counter() - self.zero, self.faults.probes()
+        )
         self.phase: str | None = None
         self.halted: str | None = None  # the halt condition that held, once one has
         self._listen(HaltWatch(scenario.halt_if), StatusLine(), platform_spec(stack.platform))
@@ -258,6 +278,7 @@ class Session:
     def _listen(self, halts: HaltWatch, status: StatusLine, spec: PlatformSpec) -> None:
         """The run's own listeners besides the recorder: halt conditions, the
         status line and (on a platform kickoff manages) the components' CPU use."""
+
         def halt_check(second: Second) -> None:
             met = halts.check(second)
             if met and self.halted is None:
@@ -303,8 +324,14 @@ class Session:
             self.event("phase", match_s, phase=self.phase)
         # Viewer users on a break or idle in the arrivals' pool are not in the audience.
         viewers = max(0, measured.viewers - measured.window.away)
-        second = Second(measured.window, time.time() - late, match_s, self.phase,
-                        self.target_at(wall_s), viewers)
+        second = Second(
+            measured.window,
+            time.time() - late,
+            match_s,
+            self.phase,
+            self.target_at(wall_s),
+            viewers,
+        )
         self.events.second_recorded.fire(second=second)
         return self.halted
 
@@ -328,8 +355,14 @@ class Session:
         return summary
 
 
-def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_root: Path,
-             options: RunOptions, wall_duration: float) -> RunResult:
+def _measure(
+    scenario: Scenario,
+    source: WindowSource,
+    stack: Stack,
+    results_root: Path,
+    options: RunOptions,
+    wall_duration: float,
+) -> RunResult:
     try:
         run_dir = make_run_dir(results_root, scenario, time.time())
         session = Session(scenario, source, stack, run_dir, wall_duration)
@@ -339,13 +372,20 @@ def _measure(scenario: Scenario, source: WindowSource, stack: Stack, results_roo
     stop = SignalStop()
     outcome, exit_code = "completed", 0
     session.event(
-        "run_started", scenario.timeline.start, scenario=scenario.name, edge=stack.edge,
-        wall_duration_s=wall_duration, time_scale=scenario.time_scale,
+        "run_started",
+        scenario.timeline.start,
+        scenario=scenario.name,
+        edge=stack.edge,
+        wall_duration_s=wall_duration,
+        time_scale=scenario.time_scale,
         fault_time_scale=scenario.fault_time_scale,
         time_map=[[s.start, s.end, s.rate] for s in scenario.time_map.stretches],
-        request_groups=list(scenario.groups), workers=options.generator.processes,
-        strict=options.strict, regression_tolerance=options.regression_tolerance,
-        baseline_run=str(options.baseline_run) if options.baseline_run else None)
+        request_groups=list(scenario.groups),
+        workers=options.generator.processes,
+        strict=options.strict,
+        regression_tolerance=options.regression_tolerance,
+        baseline_run=str(options.baseline_run) if options.baseline_run else None,
+    )
     try:
         session.start()
         for number in range(math.ceil(wall_duration)):
@@ -381,5 +421,9 @@ def print_result(result: RunResult) -> None:
     print(f"\n{escaped(result.summary['verdict']['headline'])}")
     if regression_line(result.summary):
         print(escaped(regression_line(result.summary)))
-    print(escaped(f"{result.summary['scenario']}: {result.outcome}; results in "
-                  f"{result.run_dir} (report.html, junit.xml, summary.json)"))
+    print(
+        escaped(
+            f"{result.summary['scenario']}: {result.outcome}; results in "
+            f"{result.run_dir} (report.html, junit.xml, summary.json)"
+        )
+    )

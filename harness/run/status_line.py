@@ -41,24 +41,27 @@ def _generator(second: Second, mark: str | None) -> str:
 
 
 def _broken(w: Window) -> str:
-    """", 12 waiting to retry, 3 recovering" (or "" when no viewer's stream broke)."""
-    parts = [f"{n} {what}" for n, what in ((w.waiting_to_retry, "waiting to retry"),
-                                           (w.recovering, "recovering")) if n]
+    """ ", 12 waiting to retry, 3 recovering" (or "" when no viewer's stream broke)."""
+    parts = [
+        f"{n} {what}"
+        for n, what in ((w.waiting_to_retry, "waiting to retry"), (w.recovering, "recovering"))
+        if n
+    ]
     return "".join(f", {part}" for part in parts)
 
 
-def describe(second: Second, mark: str | None = None,
-             recent: Sequence[Window] = ()) -> str:
+def describe(second: Second, mark: str | None = None, recent: Sequence[Window] = ()) -> str:
     """mark: the generator's mark of the second so far (SATURATED, STALL or
     None); recent: the windows req/s and errors are over (default: this one)."""
     w = second.window
     metrics = metrics_of(recent or [w])
     errors = metrics["error_ratio"]
-    line = (f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
-            f"{second.target_viewers} (joining {w.joining - w.recovering}, playing {w.playing}, "
-            f"stalled {w.stalled}{_broken(w)})  {metrics['requests_per_second'] or 0:.0f} req/s"
-            f"  errors " + ("-" if errors is None else f"{errors:.1%}")
-            + _generator(second, mark))
+    line = (
+        f"{match_clock(second.match_s)} {second.phase:<12} viewers {second.viewers}/"
+        f"{second.target_viewers} (joining {w.joining - w.recovering}, playing {w.playing}, "
+        f"stalled {w.stalled}{_broken(w)})  {metrics['requests_per_second'] or 0:.0f} req/s"
+        f"  errors " + ("-" if errors is None else f"{errors:.1%}") + _generator(second, mark)
+    )
     return escaped(line)  # the phase's name is the scenario's
 
 

@@ -89,8 +89,10 @@ def _file_problem(run_dir: Path, name: str, entry: dict) -> str | None:
     except InvalidInput as error:
         return str(error)
     if found["bytes"] != entry["bytes"]:
-        return (f"{name}: {found['bytes']:,} bytes where the run wrote {entry['bytes']:,} "
-                f"(cut or added to)")
+        return (
+            f"{name}: {found['bytes']:,} bytes where the run wrote {entry['bytes']:,} "
+            f"(cut or added to)"
+        )
     if found["sha256"] != entry["sha256"]:
         return f"{name}: not the file the run wrote (its SHA-256 differs from the manifest's)"
     return None
@@ -113,14 +115,21 @@ def problems(run_dir: Path, run_id: object, seconds: int | None) -> list[str]:
         return [str(error)]
     if manifest is None:
         return [NO_MANIFEST]
-    found = [p for name, entry in manifest["files"].items()
-             if (p := _file_problem(run_dir, name, entry))]
-    found += [f"{name}: not in the manifest (added after the run)"
-              for name in _recorded(run_dir) if name not in manifest["files"]]
+    found = [
+        p for name, entry in manifest["files"].items() if (p := _file_problem(run_dir, name, entry))
+    ]
+    found += [
+        f"{name}: not in the manifest (added after the run)"
+        for name in _recorded(run_dir)
+        if name not in manifest["files"]
+    ]
     if run_id != manifest["run_id"]:
-        found.append(f"run id {str(run_id)[:40]!r} is not the manifest's "
-                     f"{manifest['run_id'][:40]!r} (files of another run)")
+        found.append(
+            f"run id {str(run_id)[:40]!r} is not the manifest's "
+            f"{manifest['run_id'][:40]!r} (files of another run)"
+        )
     if seconds is not None and seconds != manifest["seconds"]:
-        found.append(f"windows.jsonl: {seconds} seconds where the run recorded "
-                     f"{manifest['seconds']}")
+        found.append(
+            f"windows.jsonl: {seconds} seconds where the run recorded {manifest['seconds']}"
+        )
     return found

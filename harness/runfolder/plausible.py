@@ -23,8 +23,9 @@ FUTURE_S = 86_400.0  # a clock a day ahead of this machine's is not a run's
 MAX_COUNT = 10_000_000  # viewers, or events of theirs in one second: far above any run
 WALL_SLACK_S = 5.0  # a second's wall time against its number (clock slews, a late tick)
 MATCH_SLACK_S = 0.01  # a second's match time against the time map (rounding)
-_WINDOW_COUNTS = tuple(name for name in (*GAUGES, *COUNTS) if name not in ("target_viewers",
-                                                                           "viewers"))
+_WINDOW_COUNTS = tuple(
+    name for name in (*GAUGES, *COUNTS) if name not in ("target_viewers", "viewers")
+)
 
 
 def _epoch_problem(epoch: float, where: str) -> str | None:
@@ -57,8 +58,9 @@ def _time_map(started: dict) -> list[list[float]] | None:
     return None
 
 
-def _second_problem(second: Second, first: Second, line: int, time_map: list | None,
-                    wall_duration: float | None) -> str | None:
+def _second_problem(
+    second: Second, first: Second, line: int, time_map: list | None, wall_duration: float | None
+) -> str | None:
     where = f"{WINDOWS}:{line}"
     number = second.window.second
     for name in ("target_viewers", "viewers"):
@@ -72,14 +74,18 @@ def _second_problem(second: Second, first: Second, line: int, time_map: list | N
         return epoch
     off = second.epoch - first.epoch - (number - first.window.second)
     if abs(off) > WALL_SLACK_S:
-        return (f"{where}: second {number} ends {off:+.0f} s off its place in the run "
-                f"(seconds lost or renumbered)")
+        return (
+            f"{where}: second {number} ends {off:+.0f} s off its place in the run "
+            f"(seconds lost or renumbered)"
+        )
     if time_map is not None:
         wall_s = number + 1 if wall_duration is None else min(number + 1, wall_duration)
         due = _match_at(time_map, wall_s)
         if not abs(second.match_s - due) <= MATCH_SLACK_S:
-            return (f"{where}: second {number} at match time {second.match_s:g} s where the run's "
-                    f"time map puts it at {due:g} s (seconds lost, renumbered or from another run)")
+            return (
+                f"{where}: second {number} at match time {second.match_s:g} s where the run's "
+                f"time map puts it at {due:g} s (seconds lost, renumbered or from another run)"
+            )
     return None
 
 
@@ -93,10 +99,15 @@ def problems(seconds: Sequence[Second], events: Sequence[dict]) -> list[str]:
     ended: dict = next((e for e in reversed(events) if e["kind"] == "run_ended"), {})
     if wall_duration is not None and len(seconds) > math.ceil(wall_duration):
         found.append(f"{WINDOWS}: {len(seconds)} seconds in a run of {wall_duration:g} s")
-    elif wall_duration is not None and ended.get("outcome") == "completed" and \
-            len(seconds) < math.ceil(wall_duration):
-        found.append(f"{WINDOWS}: {len(seconds)} seconds of a run of {wall_duration:g} s that "
-                     f"completed (seconds lost)")
+    elif (
+        wall_duration is not None
+        and ended.get("outcome") == "completed"
+        and len(seconds) < math.ceil(wall_duration)
+    ):
+        found.append(
+            f"{WINDOWS}: {len(seconds)} seconds of a run of {wall_duration:g} s that "
+            f"completed (seconds lost)"
+        )
     for line, second in enumerate(seconds, start=1):
         problem = _second_problem(second, seconds[0], line, time_map, wall_duration)
         if problem:

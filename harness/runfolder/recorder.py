@@ -41,18 +41,39 @@ TIMESERIES = "timeseries.csv"
 EVENTS = "events.jsonl"
 
 GAUGES = ("target_viewers", "viewers", "joining", "playing", "stalled")
-COUNTS = ("attempts", "starts", "start_failures", "exits_before_start", "playback_failures",
-          "stalls", "switches")
+COUNTS = (
+    "attempts",
+    "starts",
+    "start_failures",
+    "exits_before_start",
+    "playback_failures",
+    "stalls",
+    "switches",
+)
 # The manifest tier (harness.load.fidelity), apart from the full viewers' figures before it.
-TIERS = ("manifest_viewers", "manifest_attempts", "manifest_failures", "manifest_requests",
-         "manifest_request_failures")
+TIERS = (
+    "manifest_viewers",
+    "manifest_attempts",
+    "manifest_failures",
+    "manifest_requests",
+    "manifest_request_failures",
+)
 # Getting in (harness.measure.metrics.BOOKING_GROUPS): full viewers' attempts that signed up
 # or booked.
 BOOKING = ("booking_attempts", "booking_failures")
 # The load generator's truth (harness/measure/truth.py), as measured; empty cells: not
 # measured (and the machine's figures in runs from before they were read).
-GENERATOR = ("processes", "over_bounds", "cpu_cores", "cpu_max_cores", "lag_p99_s",
-             "machine_idle_share", "machine_steal_share", "run_queue", "cpus")
+GENERATOR = (
+    "processes",
+    "over_bounds",
+    "cpu_cores",
+    "cpu_max_cores",
+    "lag_p99_s",
+    "machine_idle_share",
+    "machine_steal_share",
+    "run_queue",
+    "cpus",
+)
 # Its marks (harness/measure/saturation.py): generator_saturated 1 in a sustained
 # stretch, generator_stall_s the size of a stall (0: none).
 MARKS = ("saturated", "stall_s")
@@ -62,15 +83,27 @@ PRESENCE = ("arrivals", "departures")
 
 def columns(groups: Iterable[str]) -> tuple[str, ...]:
     """timeseries.csv's header for a run with these request groups."""
-    return ("second", "time_utc", "match_s", "phase", *GAUGES, *COUNTS, *TIERS, *BOOKING,
-            *metric_names(groups), *(f"generator_{name}" for name in (*GENERATOR[:2], *MARKS,
-                                                                     *GENERATOR[2:])),
-            *PRESENCE)
+    return (
+        "second",
+        "time_utc",
+        "match_s",
+        "phase",
+        *GAUGES,
+        *COUNTS,
+        *TIERS,
+        *BOOKING,
+        *metric_names(groups),
+        *(f"generator_{name}" for name in (*GENERATOR[:2], *MARKS, *GENERATOR[2:])),
+        *PRESENCE,
+    )
 
 
 def utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds") \
+    return (
+        datetime.fromtimestamp(epoch, tz=UTC)
+        .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z")
+    )
 
 
 @dataclass(frozen=True)
@@ -85,22 +118,32 @@ class Second:
     viewers: int
 
     def to_json(self) -> dict:
-        return {"epoch": self.epoch, "match_s": self.match_s, "phase": self.phase,
-                "target_viewers": self.target_viewers, "viewers": self.viewers,
-                "window": self.window.to_json()}
+        return {
+            "epoch": self.epoch,
+            "match_s": self.match_s,
+            "phase": self.phase,
+            "target_viewers": self.target_viewers,
+            "viewers": self.viewers,
+            "window": self.window.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Second:
         """The second to_json() wrote; ValueError("field: problem") when damaged."""
         data = shapes.mapping(data, "line")
-        missing = sorted({"window", "epoch", "match_s", "phase", "target_viewers",
-                          "viewers"} - set(data))
+        missing = sorted(
+            {"window", "epoch", "match_s", "phase", "target_viewers", "viewers"} - set(data)
+        )
         if missing:
             raise ValueError(f"{missing[0]}: missing")
-        return cls(Window.from_json(data["window"]), shapes.epoch(data["epoch"], "epoch"),
-                   shapes.seconds(data["match_s"], "match_s"), shapes.text(data["phase"], "phase"),
-                   shapes.count(data["target_viewers"], "target_viewers"),
-                   shapes.count(data["viewers"], "viewers"))
+        return cls(
+            Window.from_json(data["window"]),
+            shapes.epoch(data["epoch"], "epoch"),
+            shapes.seconds(data["match_s"], "match_s"),
+            shapes.text(data["phase"], "phase"),
+            shapes.count(data["target_viewers"], "target_viewers"),
+            shapes.count(data["viewers"], "viewers"),
+        )
 
 
 def _cell(value: float | int | str | None) -> str | float | int:
@@ -113,15 +156,26 @@ def timeseries_row(second: Second, groups: Iterable[str], mark: str | None = Non
     """mark: the generator's mark of the second (SATURATED, STALL or None)."""
     w = second.window
     row: list[float | int | str | None] = [
-        w.second, utc(second.epoch), round(second.match_s, 3), second.phase,
-        second.target_viewers, second.viewers, w.joining, w.playing, w.stalled]
+        w.second,
+        utc(second.epoch),
+        round(second.match_s, 3),
+        second.phase,
+        second.target_viewers,
+        second.viewers,
+        w.joining,
+        w.playing,
+        w.stalled,
+    ]
     row += [getattr(w, name) for name in (*COUNTS, *TIERS, *BOOKING)]
     metrics = metrics_of([w], groups)
     row += [metrics[name] for name in metric_names(groups)]
     truth = w.generator
     measured = [None if truth is None else getattr(truth, name) for name in GENERATOR]
-    marked = [None, None] if truth is None else [
-        int(mark == SATURATED), truth.lag_p99_s if mark == STALL else 0.0]
+    marked = (
+        [None, None]
+        if truth is None
+        else [int(mark == SATURATED), truth.lag_p99_s if mark == STALL else 0.0]
+    )
     row += measured[:2] + marked + measured[2:]
     row += [getattr(w, name) for name in PRESENCE]
     return [_cell(v) for v in row]
@@ -157,8 +211,9 @@ class Recorder:
         self.seconds.append(second)
         self._windows.write(json.dumps(second.to_json(), separators=(",", ":")) + "\n")
         self._windows.flush()
-        self._timeseries.writerow(timeseries_row(second, self.groups,
-                                                 self._streak.add(second.window.generator)))
+        self._timeseries.writerow(
+            timeseries_row(second, self.groups, self._streak.add(second.window.generator))
+        )
         self._timeseries_file.flush()
 
     def close(self) -> None:

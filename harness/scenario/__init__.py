@@ -68,41 +68,72 @@ def replace(scenario: Scenario, **changes: Any) -> Scenario:
 
 def json_schema() -> dict:
     """The file format as JSON Schema (draft 2020-12), for editors."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "kickoff scenario", **FORMAT.schema(),
-            # targets go with the platforms a targets file describes, and only with them
-            "if": {"properties": {"platform": {"enum": [
-                name for name, spec in PLATFORMS.items() if spec.reads_targets]}},
-                "required": ["platform"]},
-            "then": {"required": ["targets"]},
-            "else": {"not": {"required": ["targets"]}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "kickoff scenario",
+        **FORMAT.schema(),
+        # targets go with the platforms a targets file describes, and only with them
+        "if": {
+            "properties": {
+                "platform": {
+                    "enum": [name for name, spec in PLATFORMS.items() if spec.reads_targets]
+                }
+            },
+            "required": ["platform"],
+        },
+        "then": {"required": ["targets"]},
+        "else": {"not": {"required": ["targets"]}},
+    }
 
 
 def describe(scenario: Scenario) -> str:
     """One line for `harness validate`."""
     points = scenario.audience.points
     peak = round(max((p.viewers for p in points), default=0) * scenario.audience.scale)
-    opened = (f", {len(scenario.audience.arrivals)} arrival points, "
-              f"{len(scenario.audience.push)} push spikes" if scenario.audience.opens else "")
+    opened = (
+        f", {len(scenario.audience.arrivals)} arrival points, "
+        f"{len(scenario.audience.push)} push spikes"
+        if scenario.audience.opens
+        else ""
+    )
     slow = scenario.time_map.slow_wall_s()
-    faults = (f", {slow:g}s of it at fault_time_scale {scenario.fault_time_scale:g} around "
-              f"faults" if slow else "")
-    return (f"{scenario.name}, {len(points)} audience points, peak {peak} viewers{opened}, wall "
-            f"duration {scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}{faults}")
+    faults = (
+        f", {slow:g}s of it at fault_time_scale {scenario.fault_time_scale:g} around faults"
+        if slow
+        else ""
+    )
+    return (
+        f"{scenario.name}, {len(points)} audience points, peak {peak} viewers{opened}, wall "
+        f"duration {scenario.wall_duration:g}s at time_scale {scenario.time_scale:g}{faults}"
+    )
 
 
 def _open_model(audience: dict) -> dict:
     """The Audience's open-model fields from the file's values (harness/load/arrivals)."""
     watch = audience.get("watch")
     return {
-        "arrivals": tuple(ArrivalPoint(p["at"], p.get("per_second", p.get("per_minute")),
-                                       "second" if "per_second" in p else "minute")
-                          for p in audience.get("arrivals", ())),
+        "arrivals": tuple(
+            ArrivalPoint(
+                p["at"],
+                p.get("per_second", p.get("per_minute")),
+                "second" if "per_second" in p else "minute",
+            )
+            for p in audience.get("arrivals", ())
+        ),
         "watch": Watch(watch["median"], watch["p90"]) if watch else None,
         "push": tuple(Push(**p) for p in audience.get("push", ())),
-        "leaving": tuple(Leaving(e["name"], e["at"], e["share"], e["within"], e.get("flow"),
-                                 e.get("back"), e.get("back_within", 0.0))
-                         for e in audience.get("leaving", ())),
+        "leaving": tuple(
+            Leaving(
+                e["name"],
+                e["at"],
+                e["share"],
+                e["within"],
+                e.get("flow"),
+                e.get("back"),
+                e.get("back_within", 0.0),
+            )
+            for e in audience.get("leaving", ())
+        ),
     }
 
 
@@ -111,8 +142,11 @@ def _build(document: Document, source: Path) -> Scenario:
     document.check()
     timeline, audience = values["timeline"], values["audience"]
     start, end = timeline["start"], timeline["end"]
-    phases = (tuple(Phase(p["name"], p["at"]) for p in timeline["phases"]) if "phases" in timeline
-              else default_phases(start, end))
+    phases = (
+        tuple(Phase(p["name"], p["at"]) for p in timeline["phases"])
+        if "phases" in timeline
+        else default_phases(start, end)
+    )
     return Scenario(
         name=values["name"],
         description=values.get("description", ""),
@@ -121,39 +155,88 @@ def _build(document: Document, source: Path) -> Scenario:
         time_scale=values.get("time_scale", 1.0),
         fault_time_scale=values.get("fault_time_scale", 1.0),
         seed=values.get("seed", 1),
-        timeline=Timeline(start, end, phases,
-                          timeline.get("peak") or default_peak(phases, start, end),
-                          tuple((s["from"], s["to"]) for s in timeline.get("real_time", ()))),
+        timeline=Timeline(
+            start,
+            end,
+            phases,
+            timeline.get("peak") or default_peak(phases, start, end),
+            tuple((s["from"], s["to"]) for s in timeline.get("real_time", ())),
+        ),
         audience=Audience(
             event=audience.get("event"),
             points=tuple(AudiencePoint(p["at"], p["viewers"]) for p in audience.get("viewers", ())),
             clients=audience.get("clients", dict(DEFAULT_CLIENTS)),
             subscribers=audience.get("subscribers", 0.0),
             api_users=tuple(ApiUsers(**u) for u in audience.get("api_users", ())),
-            scale=audience.get("scale", 1.0), stream=audience.get("stream"),
+            scale=audience.get("scale", 1.0),
+            stream=audience.get("stream"),
             fidelity={**DEFAULT_FIDELITY, **audience.get("fidelity", {})},
-            newcomers=audience.get("newcomers", 0.0), forecast=audience.get("forecast"),
-            **_open_model(audience)),
-        slos=tuple(Slo(s["metric"], s["max"][0] if "max" in s else None,
-                       s["min"][0] if "min" in s else None, s.get("phase", "overall"))
-                   for s in values.get("slos", ())),
-        faults=tuple(Fault(f["name"], f["kind"], f["target"], f["at"], f.get("for"),
-                           f.get("params", {}),
-                           f.get("recover_within", DEFAULT_RECOVERY_BUDGET))
-                     for f in values.get("faults", ())),
-        faults_by_hand=tuple(FaultByHand(f["name"], f.get("recover_within",
-                                                            DEFAULT_RECOVERY_BUDGET))
-                             for f in values.get("faults_by_hand", ())),
-        halt_if=tuple(HaltCondition(h["metric"], h["above"][0] if "above" in h else None,
-                                    h["below"][0] if "below" in h else None, h["for"])
-                      for h in values.get("halt_if", ())),
+            newcomers=audience.get("newcomers", 0.0),
+            forecast=audience.get("forecast"),
+            **_open_model(audience),
+        ),
+        slos=tuple(
+            Slo(
+                s["metric"],
+                s["max"][0] if "max" in s else None,
+                s["min"][0] if "min" in s else None,
+                s.get("phase", "overall"),
+            )
+            for s in values.get("slos", ())
+        ),
+        faults=tuple(
+            Fault(
+                f["name"],
+                f["kind"],
+                f["target"],
+                f["at"],
+                f.get("for"),
+                f.get("params", {}),
+                f.get("recover_within", DEFAULT_RECOVERY_BUDGET),
+            )
+            for f in values.get("faults", ())
+        ),
+        faults_by_hand=tuple(
+            FaultByHand(f["name"], f.get("recover_within", DEFAULT_RECOVERY_BUDGET))
+            for f in values.get("faults_by_hand", ())
+        ),
+        halt_if=tuple(
+            HaltCondition(
+                h["metric"],
+                h["above"][0] if "above" in h else None,
+                h["below"][0] if "below" in h else None,
+                h["for"],
+            )
+            for h in values.get("halt_if", ())
+        ),
         journey=resolved(values["journey"], source.parent) if "journey" in values else None,
         cmcd=values.get("cmcd", "off"),
         stack_size=values.get("stack_size"),
-        source=source, groups=groups or ())
+        source=source,
+        groups=groups or (),
+    )
 
 
-__all__ = ["CLIENT_TYPES", "ApiUsers", "ArrivalPoint", "Audience", "AudiencePoint", "Leaving",
-           "Push", "Watch",
-           "Fault", "FaultByHand", "HaltCondition", "Phase", "Scenario", "Slo", "Timeline",
-           "describe", "json_schema", "load", "loads", "replace", "request_groups"]
+__all__ = [
+    "CLIENT_TYPES",
+    "ApiUsers",
+    "ArrivalPoint",
+    "Audience",
+    "AudiencePoint",
+    "Leaving",
+    "Push",
+    "Watch",
+    "Fault",
+    "FaultByHand",
+    "HaltCondition",
+    "Phase",
+    "Scenario",
+    "Slo",
+    "Timeline",
+    "describe",
+    "json_schema",
+    "load",
+    "loads",
+    "replace",
+    "request_groups",
+]

@@ -37,8 +37,9 @@ def request_groups(journey: AnyJourney | None, manifest: bool = False) -> tuple[
     return ordered_groups((*player, *(journey.groups if journey else ())))
 
 
-def check_metric(name: str | None, groups: tuple[str, ...] | None, where: Where,
-                 document: Document) -> Metric | None:
+def check_metric(
+    name: str | None, groups: tuple[str, ...] | None, where: Where, document: Document
+) -> Metric | None:
     """The metric `name` names among the scenario's groups; else report it
     (a misspelt name, or a group the scenario does not have) and None.
     Groups None: not known yet (the journey has problems), any group passes."""
@@ -51,16 +52,19 @@ def check_metric(name: str | None, groups: tuple[str, ...] | None, where: Where,
         return found
     group = group_of(name)
     if group is None:
-        unknown(document, where, f"unknown metric {name!r}", name, metric_names(groups),
-                CATALOGUE_HINT)
+        unknown(
+            document, where, f"unknown metric {name!r}", name, metric_names(groups), CATALOGUE_HINT
+        )
         return None
     if not is_group(group):
         document.problem(where, f"{group!r} is not {GROUP_RULE}")
         return None
     close = difflib.get_close_matches(group, groups, n=1)
     meant = f"did you mean '{name.partition('.')[0]}.{close[0]}'? " if close else ""
-    document.problem(where, f"the scenario has no request group {group!r} ({meant}its groups: "
-                            f"{', '.join(groups)})")
+    document.problem(
+        where,
+        f"the scenario has no request group {group!r} ({meant}its groups: {', '.join(groups)})",
+    )
     return None
 
 
@@ -69,6 +73,10 @@ class MetricName(Text):
     groups by the rules (check_metric); the schema gives the names' shape."""
 
     def schema(self) -> dict:
-        return {**super().schema(), "pattern": (
-            f"^({'|'.join(VIEWER_METRICS)})$|^({'|'.join(REQUEST_KINDS)})"
-            f"(\\.{GROUP_PATTERN.strip('^$')})?$")}
+        return {
+            **super().schema(),
+            "pattern": (
+                f"^({'|'.join(VIEWER_METRICS)})$|^({'|'.join(REQUEST_KINDS)})"
+                f"(\\.{GROUP_PATTERN.strip('^$')})?$"
+            ),
+        }

@@ -18,16 +18,24 @@ def retry_horizon(policy: Retry) -> float:
 
 
 def _horizon(model: PlayerModel) -> float:
-    return model.startup_buffer + max(retry_horizon(model.segment_retry),
-                                      retry_horizon(model.manifest_retry))
+    return model.startup_buffer + max(
+        retry_horizon(model.segment_retry), retry_horizon(model.manifest_retry)
+    )
 
 
 def players_horizon(clients: dict[str, float]) -> float:
     """Seconds of outage the audience's players can outlast: of its client
     types and their players (HLS and DASH), the largest buffer target plus the
     longest retries."""
-    return max((_horizon(model) for name, share in clients.items() if share > 0
-                for model in (CLIENTS[name].hls, CLIENTS[name].dash)), default=0.0)
+    return max(
+        (
+            _horizon(model)
+            for name, share in clients.items()
+            if share > 0
+            for model in (CLIENTS[name].hls, CLIENTS[name].dash)
+        ),
+        default=0.0,
+    )
 
 
 def short_fault(what: str, duration: float, scenario: Scenario) -> str | None:
@@ -38,14 +46,19 @@ def short_fault(what: str, duration: float, scenario: Scenario) -> str | None:
     wall = duration / scale
     if scale <= 1 or wall >= horizon:
         return None
-    return (f"{what}: lasts {wall:.3g} s of wall time at fault_time_scale {scale:g}, shorter "
-            f"than the players' horizon ({horizon:g} s: their buffers and retries outlast it); "
-            f"set fault_time_scale lower to judge the outage as it would be")
+    return (
+        f"{what}: lasts {wall:.3g} s of wall time at fault_time_scale {scale:g}, shorter "
+        f"than the players' horizon ({horizon:g} s: their buffers and retries outlast it); "
+        f"set fault_time_scale lower to judge the outage as it would be"
+    )
 
 
 def short_faults(scenario: Scenario) -> list[str]:
     """A warning for each fault whose wall length is below the players' horizon
     (a fault without `for` lasts the run, or as long as the stack takes to heal)."""
-    found = (short_fault(f"faults[{index}] {fault.name}", fault.duration, scenario)
-             for index, fault in enumerate(scenario.faults) if fault.duration is not None)
+    found = (
+        short_fault(f"faults[{index}] {fault.name}", fault.duration, scenario)
+        for index, fault in enumerate(scenario.faults)
+        if fault.duration is not None
+    )
     return [warning for warning in found if warning]

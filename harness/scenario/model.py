@@ -185,8 +185,10 @@ class Scenario:
         from harness.faults.registry import KINDS  # the faults import the scenario model
 
         start, end = self.timeline.start, self.timeline.end
-        slow = [*self.timeline.real_time,
-                *spans_of(self.faults, KINDS, self.fault_time_scale, start, end)]
+        slow = [
+            *self.timeline.real_time,
+            *spans_of(self.faults, KINDS, self.fault_time_scale, start, end),
+        ]
         return TimeMap(start, end, self.time_scale, slow, self.fault_time_scale)
 
     def wall(self, match_seconds: float) -> float:
@@ -207,8 +209,11 @@ class Scenario:
     def to_dict(self) -> dict:
         """The scenario in file format, defaults written out: loads to an equal Scenario."""
         timeline, audience = self.timeline, self.audience
-        data: dict[str, object] = {"name": self.name, "description": self.description,
-                                   "platform": self.platform}
+        data: dict[str, object] = {
+            "name": self.name,
+            "description": self.description,
+            "platform": self.platform,
+        }
         if self.targets is not None:
             data["targets"] = str(self.targets)
         if self.stack_size is not None:
@@ -219,46 +224,78 @@ class Scenario:
         data["fault_time_scale"] = _number(self.fault_time_scale)
         data["seed"] = self.seed
         data["cmcd"] = self.cmcd
-        data["timeline"] = {"start": format_time(timeline.start), "end": format_time(timeline.end),
-                            "phases": [{"name": p.name, "at": format_time(p.at)}
-                                       for p in timeline.phases],
-                            "peak": timeline.peak,
-                            **({"real_time": real_time_spans(timeline.real_time)}
-                               if timeline.real_time else {})}
-        data["audience"] = {**({"event": audience.event} if audience.event is not None else {}),
-                            **({"stream": audience.stream} if audience.stream is not None else {}),
-                            "scale": _number(audience.scale),
-                            **({"viewers": [{"at": format_time(p.at), "viewers": p.viewers}
-                                            for p in audience.points]} if audience.points else {}),
-                            **_open_model(audience),
-                            "clients": {k: _number(v) for k, v in audience.clients.items()},
-                            "fidelity": dict(audience.fidelity),
-                            "subscribers": _number(audience.subscribers),
-                            "newcomers": _number(audience.newcomers),
-                            "api_users": [{"kind": u.kind, "users": u.users,
-                                           "interval": format_time(u.interval)}
-                                          for u in audience.api_users],
-                            **({"forecast": audience.forecast}
-                               if audience.forecast is not None else {})}
-        data["slos"] = [{"metric": s.metric,
-                         **{bound: _threshold(value, s.metric)
-                            for bound, value in (("max", s.max), ("min", s.min))
-                            if value is not None},
-                         "phase": s.phase} for s in self.slos]
-        data["faults"] = [{"name": f.name, "kind": f.kind, "target": f.target,
-                           "at": format_time(f.at),
-                           **({"for": format_time(f.duration)} if f.duration is not None else {}),
-                           "recover_within": format_time(f.recover_within),
-                           "params": copy.deepcopy(f.params)} for f in self.faults]
+        data["timeline"] = {
+            "start": format_time(timeline.start),
+            "end": format_time(timeline.end),
+            "phases": [{"name": p.name, "at": format_time(p.at)} for p in timeline.phases],
+            "peak": timeline.peak,
+            **({"real_time": real_time_spans(timeline.real_time)} if timeline.real_time else {}),
+        }
+        data["audience"] = {
+            **({"event": audience.event} if audience.event is not None else {}),
+            **({"stream": audience.stream} if audience.stream is not None else {}),
+            "scale": _number(audience.scale),
+            **(
+                {
+                    "viewers": [
+                        {"at": format_time(p.at), "viewers": p.viewers} for p in audience.points
+                    ]
+                }
+                if audience.points
+                else {}
+            ),
+            **_open_model(audience),
+            "clients": {k: _number(v) for k, v in audience.clients.items()},
+            "fidelity": dict(audience.fidelity),
+            "subscribers": _number(audience.subscribers),
+            "newcomers": _number(audience.newcomers),
+            "api_users": [
+                {"kind": u.kind, "users": u.users, "interval": format_time(u.interval)}
+                for u in audience.api_users
+            ],
+            **({"forecast": audience.forecast} if audience.forecast is not None else {}),
+        }
+        data["slos"] = [
+            {
+                "metric": s.metric,
+                **{
+                    bound: _threshold(value, s.metric)
+                    for bound, value in (("max", s.max), ("min", s.min))
+                    if value is not None
+                },
+                "phase": s.phase,
+            }
+            for s in self.slos
+        ]
+        data["faults"] = [
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "target": f.target,
+                "at": format_time(f.at),
+                **({"for": format_time(f.duration)} if f.duration is not None else {}),
+                "recover_within": format_time(f.recover_within),
+                "params": copy.deepcopy(f.params),
+            }
+            for f in self.faults
+        ]
         if self.faults_by_hand:
-            data["faults_by_hand"] = [{"name": f.name,
-                                       "recover_within": format_time(f.recover_within)}
-                                      for f in self.faults_by_hand]
-        data["halt_if"] = [{"metric": h.metric,
-                            **{bound: _threshold(value, h.metric)
-                               for bound, value in (("above", h.above), ("below", h.below))
-                               if value is not None},
-                            "for": format_time(h.lasting)} for h in self.halt_if]
+            data["faults_by_hand"] = [
+                {"name": f.name, "recover_within": format_time(f.recover_within)}
+                for f in self.faults_by_hand
+            ]
+        data["halt_if"] = [
+            {
+                "metric": h.metric,
+                **{
+                    bound: _threshold(value, h.metric)
+                    for bound, value in (("above", h.above), ("below", h.below))
+                    if value is not None
+                },
+                "for": format_time(h.lasting),
+            }
+            for h in self.halt_if
+        ]
         return data
 
 
@@ -271,22 +308,39 @@ def _open_model(audience: Audience) -> dict:
     """The open model's keys of the file format, those that are set."""
     data: dict[str, object] = {}
     if audience.arrivals:
-        data["arrivals"] = [{"at": format_time(p.at), f"per_{p.per}": _number(p.rate)}
-                            for p in audience.arrivals]
+        data["arrivals"] = [
+            {"at": format_time(p.at), f"per_{p.per}": _number(p.rate)} for p in audience.arrivals
+        ]
     if audience.watch is not None:
-        data["watch"] = {"median": format_time(audience.watch.median),
-                         "p90": format_time(audience.watch.p90)}
+        data["watch"] = {
+            "median": format_time(audience.watch.median),
+            "p90": format_time(audience.watch.p90),
+        }
     if audience.push:
-        data["push"] = [{"name": p.name, "at": format_time(p.at), "audience": p.audience,
-                         "reach": p.reach, "share": _number(p.share),
-                         "within": format_time(p.within)} for p in audience.push]
+        data["push"] = [
+            {
+                "name": p.name,
+                "at": format_time(p.at),
+                "audience": p.audience,
+                "reach": p.reach,
+                "share": _number(p.share),
+                "within": format_time(p.within),
+            }
+            for p in audience.push
+        ]
     if audience.leaving:
-        data["leaving"] = [{"name": e.name, "at": format_time(e.at), "share": _number(e.share),
-                            "within": format_time(e.within),
-                            **({"flow": e.flow} if e.flow is not None else {}),
-                            **({"back": format_time(e.back)} if e.back is not None else {}),
-                            **({"back_within": format_time(e.back_within)}
-                               if e.back_within else {})} for e in audience.leaving]
+        data["leaving"] = [
+            {
+                "name": e.name,
+                "at": format_time(e.at),
+                "share": _number(e.share),
+                "within": format_time(e.within),
+                **({"flow": e.flow} if e.flow is not None else {}),
+                **({"back": format_time(e.back)} if e.back is not None else {}),
+                **({"back_within": format_time(e.back_within)} if e.back_within else {}),
+            }
+            for e in audience.leaving
+        ]
     return data
 
 

@@ -22,20 +22,27 @@ def scenario_stack(values: dict, source: Path, document: Document) -> Stack | No
     readers = ", ".join(other for other, entry in PLATFORMS.items() if entry.reads_targets)
     if not spec.reads_targets:
         if "targets" in values:
-            document.problem(("targets",), f"is only read with platform {readers} (this scenario "
-                                           f"runs on {name}; remove targets or set platform: "
-                                           f"{readers})")
+            document.problem(
+                ("targets",),
+                f"is only read with platform {readers} (this scenario "
+                f"runs on {name}; remove targets or set platform: "
+                f"{readers})",
+            )
         return spec.stack(None)
     if "targets" not in values:
-        document.problem(("platform",), f"{name} needs a targets file describing the stack "
-                                        f"(add targets: FILE; see docs/scenarios.md)")
+        document.problem(
+            ("platform",),
+            f"{name} needs a targets file describing the stack "
+            f"(add targets: FILE; see docs/scenarios.md)",
+        )
     if values.get("targets") is None:
         return None
     path = source.parent / values["targets"]
     problem = file_problem(path)
     if problem:
-        document.problem(("targets",), f"{problem} (a relative path is read from the "
-                                       f"scenario's folder)")
+        document.problem(
+            ("targets",), f"{problem} (a relative path is read from the scenario's folder)"
+        )
         return None
     try:
         return spec.stack(path)
@@ -49,6 +56,8 @@ def check_edge(values: dict, stack: Stack | None, document: Document) -> None:
     can only serve a bare stream (audience.stream)."""
     if stack is None or stack.edge is not None or (values.get("audience") or {}).get("stream"):
         return
-    document.problem(("targets",) if "targets" in values else ("platform",),
-                     "the stack has no edge, and the viewers' journey starts at one (add edge: "
-                     "URL to the targets file, or give audience.stream a stream URL to play)")
+    document.problem(
+        ("targets",) if "targets" in values else ("platform",),
+        "the stack has no edge, and the viewers' journey starts at one (add edge: "
+        "URL to the targets file, or give audience.stream a stream URL to play)",
+    )

@@ -58,8 +58,14 @@ class TimeMap:
     `slow` spans run at `slow_scale` (never faster than `scale`) and the rest
     at `scale`. Outside the timeline the nearest stretch's rate goes on."""
 
-    def __init__(self, start: float, end: float, scale: float, slow: Iterable[Span] = (),
-                 slow_scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        scale: float,
+        slow: Iterable[Span] = (),
+        slow_scale: float = 1.0,
+    ) -> None:
         slow_scale = min(slow_scale, scale)
         self.slow = merged(slow, start, end) if slow_scale < scale else []
         cuts = [start] + [t for span in self.slow for t in span] + [end]
@@ -99,8 +105,15 @@ class TimeMap:
         return sum(s.wall_end - s.wall_start for s in self.stretches if s.slow)
 
 
-def fault_span(at: float, duration: float | None, budget: float, heals_itself: bool,
-               slow_scale: float, start: float, end: float) -> Span | None:
+def fault_span(
+    at: float,
+    duration: float | None,
+    budget: float,
+    heals_itself: bool,
+    slow_scale: float,
+    start: float,
+    end: float,
+) -> Span | None:
     """The match span a fault and its judged spans cover: from its injection
     through its `for` and then its recovery budget (wall seconds, so
     `budget * slow_scale` match seconds); a fault that lasts until the end and
@@ -113,15 +126,17 @@ def fault_span(at: float, duration: float | None, budget: float, heals_itself: b
     return at, at + (duration or 0.0) + budget * slow_scale
 
 
-def spans_of(faults: Sequence, kinds: dict, slow_scale: float, start: float,
-             end: float) -> list[Span]:
+def spans_of(
+    faults: Sequence, kinds: dict, slow_scale: float, start: float, end: float
+) -> list[Span]:
     """Every fault's span (a random fault's: its whole window, where its picks fall)."""
     found = []
     for fault in faults:
         kind = kinds.get(fault.kind)
         heals = kind.heals_itself(fault.duration) if kind is not None else False
-        span = fault_span(fault.at, fault.duration, fault.recover_within, heals, slow_scale,
-                          start, end)
+        span = fault_span(
+            fault.at, fault.duration, fault.recover_within, heals, slow_scale, start, end
+        )
         if span is not None:
             found.append(span)
     return found

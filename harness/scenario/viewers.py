@@ -18,8 +18,9 @@ from harness.spec.fields import unknown
 from harness.spec.shown import shown
 
 
-def check_viewers(values: dict, stack: Stack | None, source: Path,
-                  document: Document) -> AnyJourney | Literal[False] | None:
+def check_viewers(
+    values: dict, stack: Stack | None, source: Path, document: Document
+) -> AnyJourney | Literal[False] | None:
     """Check the journey, the API users and the stream; the journey (None:
     there is none, False: it has problems, already reported)."""
     journey = _check_journey(values, stack, source, document)
@@ -43,19 +44,29 @@ class _FlowUse:
     none_defined: str  # the hint when the journey has none at all
 
 
-_API_USERS = _FlowUse("api_users", "kind", lambda j: j.api_kinds,
-                      "api users run flows of the journey, and this scenario has none (add "
-                      "journey: with api_users; see docs/journeys.md)",
-                      "unknown api user kind {name}", "the journey defines no api_users")
-_LEAVING = _FlowUse("leaving", "flow", lambda j: j.leaving_flows,
-                    "leaving flows are flows of the journey, and this scenario's viewers play a "
-                    "bare stream (remove flow, or add journey:)",
-                    "the journey has no leaving flow {name}",
-                    "the journey defines no leaving flows (see docs/journeys.md)")
+_API_USERS = _FlowUse(
+    "api_users",
+    "kind",
+    lambda j: j.api_kinds,
+    "api users run flows of the journey, and this scenario has none (add "
+    "journey: with api_users; see docs/journeys.md)",
+    "unknown api user kind {name}",
+    "the journey defines no api_users",
+)
+_LEAVING = _FlowUse(
+    "leaving",
+    "flow",
+    lambda j: j.leaving_flows,
+    "leaving flows are flows of the journey, and this scenario's viewers play a "
+    "bare stream (remove flow, or add journey:)",
+    "the journey has no leaving flow {name}",
+    "the journey defines no leaving flows (see docs/journeys.md)",
+)
 
 
-def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | Literal[False] | None,
-                 document: Document) -> None:
+def _check_flows(
+    use: _FlowUse, values: dict, journey: AnyJourney | Literal[False] | None, document: Document
+) -> None:
     """Each flow the audience's `use.items` name is one the journey defines."""
     for index, item in enumerate((values.get("audience") or {}).get(use.items) or []):
         name = (item or {}).get(use.key)
@@ -66,12 +77,19 @@ def _check_flows(use: _FlowUse, values: dict, journey: AnyJourney | Literal[Fals
             document.problem(where, use.no_journey)
         else:
             defined = use.flows(journey)
-            unknown(document, where, use.not_there.format(name=shown(name)), name,
-                    defined or ["(none)"], None if defined else use.none_defined)
+            unknown(
+                document,
+                where,
+                use.not_there.format(name=shown(name)),
+                name,
+                defined or ["(none)"],
+                None if defined else use.none_defined,
+            )
 
 
-def _check_journey(values: dict, stack: Stack | None, source: Path,
-                   document: Document) -> AnyJourney | Literal[False] | None:
+def _check_journey(
+    values: dict, stack: Stack | None, source: Path, document: Document
+) -> AnyJourney | Literal[False] | None:
     """The scenario's journey (or its stack's default), checked; None when
     there is none, False when it has problems (already reported)."""
     if "journey" in values:
@@ -93,15 +111,21 @@ def _check_stream(values: dict, stack: Stack | None, document: Document) -> None
         return
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        document.problem(("audience", "stream"), f"{shown(url)} is not an http/https URL with a "
-                                                 f"host (write e.g. http://HOST:PORT/live/"
-                                                 f"master.m3u8)")
+        document.problem(
+            ("audience", "stream"),
+            f"{shown(url)} is not an http/https URL with a "
+            f"host (write e.g. http://HOST:PORT/live/"
+            f"master.m3u8)",
+        )
         return
     problem = host_problem(url, stack.allow_hosts if stack else ())
     if problem:
         document.problem(("audience", "stream"), problem)
     for key in ("event", "subscribers", "newcomers"):
         if audience.get(key):  # shares of 0 are what a written-out scenario says
-            document.problem(("audience", key), f"is not used with audience.stream: viewers play "
-                                                f"the stream without the app's journey (remove "
-                                                f"{key} or stream)")
+            document.problem(
+                ("audience", key),
+                f"is not used with audience.stream: viewers play "
+                f"the stream without the app's journey (remove "
+                f"{key} or stream)",
+            )

@@ -61,8 +61,9 @@ class Document:
         place = origin or (f"{self.name}:{line}" if line else self.name)
         field = where_text(where[1:] if origin else where)
         # One line, escaped: a key or value may hold a newline and a forged line after it.
-        self._problems.append((line or 0, escaped(f"{place}: {field}: {message}" if field
-                                                  else f"{place}: {message}")))
+        self._problems.append(
+            (line or 0, escaped(f"{place}: {field}: {message}" if field else f"{place}: {message}"))
+        )
 
     @property
     def problem_count(self) -> int:
@@ -77,8 +78,9 @@ class Document:
         """Raise InvalidInput listing the problems in line order (at most SHOWN_PROBLEMS
         of them, then how many more), if there is any."""
         if self._problems:
-            raise InvalidInput(problem_lines([text for _, text in sorted(self._problems,
-                                                                         key=lambda p: p[0])]))
+            raise InvalidInput(
+                problem_lines([text for _, text in sorted(self._problems, key=lambda p: p[0])])
+            )
 
     def line(self, where: Where) -> int | None:
         """The line of the field at `where`, else of the nearest mapping holding it."""
@@ -98,8 +100,13 @@ def read_text(path: Path | str) -> str:
     try:
         data = regular_bytes(path, MAX_BYTES, follow_links=True)
     except NotRegular as refused:
-        problem = "not a regular file" if refused.kind else \
-            f"larger than {MAX_BYTES // 1_000_000} MB" if refused.size else refused.reason
+        problem = (
+            "not a regular file"
+            if refused.kind
+            else f"larger than {MAX_BYTES // 1_000_000} MB"
+            if refused.size
+            else refused.reason
+        )
         raise InvalidInput(f"{name}: cannot read: {problem}") from None
     try:
         text = data.decode("utf-8")
@@ -109,8 +116,10 @@ def read_text(path: Path | str) -> str:
     control = _CONTROL.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
-        raise InvalidInput(f"{name}:{line}: cannot read: control character "
-                           f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)")
+        raise InvalidInput(
+            f"{name}:{line}: cannot read: control character "
+            f"U+{ord(control[0]):04X} (only tabs and line breaks may appear)"
+        )
     return text
 
 
@@ -136,8 +145,9 @@ def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
             problem += f" ({context})"
         if not quote:
             problem = "not shown, as it may quote the file"
-        raise InvalidInput(f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
-                           ) from None
+        raise InvalidInput(
+            f"{name}:{mark.line + 1 if mark else 1}: YAML syntax error: {problem}"
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -147,12 +157,18 @@ def parse_document(text: str, name: str, *, quote: bool = True) -> Document:
     return document
 
 
-def _plain(loader: _Loader, node: yaml.Node, where: Where, lines: dict[Where, int],
-           duplicates: list[tuple[Where, int]]) -> object:
+def _plain(
+    loader: _Loader,
+    node: yaml.Node,
+    where: Where,
+    lines: dict[Where, int],
+    duplicates: list[tuple[Where, int]],
+) -> object:
     """The node's value as plain data, recording the line of every key and item."""
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        raise yaml.MarkedYAMLError(problem=f"unsupported tag {node.tag}",
-                                   problem_mark=node.start_mark)
+        raise yaml.MarkedYAMLError(
+            problem=f"unsupported tag {node.tag}", problem_mark=node.start_mark
+        )
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
@@ -164,8 +180,10 @@ def _plain(loader: _Loader, node: yaml.Node, where: Where, lines: dict[Where, in
     first: dict[object, int] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
-            raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a list or "
-                                       "mapping", problem_mark=key_node.start_mark)
+            raise yaml.MarkedYAMLError(
+                problem="a key must be a plain value, not a list or mapping",
+                problem_mark=key_node.start_mark,
+            )
         if key_node.tag != _MERGE:  # keys a `<<` merge brings in may be overridden
             key = _construct(loader, key_node)
             if key in first:
@@ -175,8 +193,10 @@ def _plain(loader: _Loader, node: yaml.Node, where: Where, lines: dict[Where, in
     mapping = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):  # brought in by a merge
-            raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a list or "
-                                       "mapping", problem_mark=key_node.start_mark)
+            raise yaml.MarkedYAMLError(
+                problem="a key must be a plain value, not a list or mapping",
+                problem_mark=key_node.start_mark,
+            )
         key = _construct(loader, key_node)
         lines[where + (key,)] = key_node.start_mark.line + 1
         mapping[key] = _plain(loader, value_node, where + (key,), lines, duplicates)

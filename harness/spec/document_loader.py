@@ -25,25 +25,32 @@ _FLOAT = "tag:yaml.org,2002:float"
 _INT = "tag:yaml.org,2002:int"
 # PyYAML's own patterns without their base-60 alternatives.
 _NUMBERS = {
-    _FLOAT: re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    _FLOAT: re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
                         |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                         |[-+]?\.(?:inf|Inf|INF)
-                        |\.(?:nan|NaN|NAN))$""", re.X),
-    _INT: re.compile(r"""^(?:[-+]?0b[0-1_]+
+                        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    _INT: re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
                       |[-+]?0[0-7_]+
                       |[-+]?(?:0|[1-9][0-9_]*)
-                      |[-+]?0x[0-9a-fA-F_]+)$""", re.X),
+                      |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
 }
 # What PyYAML's constructors raise besides YAML errors on a value they cannot read.
-_CONSTRUCTOR_ERRORS = (ValueError, KeyError, AttributeError, IndexError, OverflowError,
-                       TypeError)
+_CONSTRUCTOR_ERRORS = (ValueError, KeyError, AttributeError, IndexError, OverflowError, TypeError)
 
 
 class Loader(yaml.SafeLoader):
     yaml_implicit_resolvers = {
-        first: [(tag, _NUMBERS.get(tag, pattern)) for tag, pattern in resolvers
-                if tag != _TIMESTAMP]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        first: [
+            (tag, _NUMBERS.get(tag, pattern)) for tag, pattern in resolvers if tag != _TIMESTAMP
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -58,18 +65,26 @@ class Loader(yaml.SafeLoader):
             anchored = self.anchors.get(event.anchor)
             if anchored is not None and id(anchored) not in self._sizes:
                 # the pure-Python composer's events carry yaml.error.Mark
-                raise yaml.MarkedYAMLError(problem="an alias refers to itself",
-                                           problem_mark=cast(yaml.error.Mark, event.start_mark))
-        self._count += self._sizes[id(anchored)] if isinstance(event, yaml.AliasEvent) \
-            and anchored is not None else 1
+                raise yaml.MarkedYAMLError(
+                    problem="an alias refers to itself",
+                    problem_mark=cast(yaml.error.Mark, event.start_mark),
+                )
+        self._count += (
+            self._sizes[id(anchored)]
+            if isinstance(event, yaml.AliasEvent) and anchored is not None
+            else 1
+        )
         if self._count > MAX_NODES:
-            raise yaml.MarkedYAMLError(problem=f"expands to more than {MAX_NODES:,} values "
-                                       "(aliases count each time they are used)",
-                                       problem_mark=event.start_mark)
+            raise yaml.MarkedYAMLError(
+                problem=f"expands to more than {MAX_NODES:,} values "
+                "(aliases count each time they are used)",
+                problem_mark=event.start_mark,
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
-                                       problem_mark=event.start_mark)
+            raise yaml.MarkedYAMLError(
+                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark
+            )
         node = super().compose_node(parent, index)
         assert node is not None  # composing an event always makes a node
         self._depth -= 1
@@ -82,8 +97,9 @@ class Loader(yaml.SafeLoader):
         if isinstance(node, yaml.SequenceNode):
             return 1 + sum(self._sizes[id(item)] for item in node.value)
         if isinstance(node, yaml.MappingNode):
-            return 1 + sum(self._sizes[id(key)] + self._sizes[id(value)]
-                           for key, value in node.value)
+            return 1 + sum(
+                self._sizes[id(key)] + self._sizes[id(value)] for key, value in node.value
+            )
         return 1
 
 
@@ -93,5 +109,6 @@ def construct(loader: Loader, node: yaml.Node) -> object:
         return loader.construct_object(node)
     except _CONSTRUCTOR_ERRORS:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise yaml.MarkedYAMLError(problem=f"not a valid {tag} value",
-                                   problem_mark=node.start_mark) from None
+        raise yaml.MarkedYAMLError(
+            problem=f"not a valid {tag} value", problem_mark=node.start_mark
+        ) from None

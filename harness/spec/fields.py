@@ -33,8 +33,14 @@ def did_you_mean(word: object, options: Sequence[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def unknown(document: Document, where: Where, problem: str, name: object,
-            options: Sequence[str], hint: str | None = None) -> None:
+def unknown(
+    document: Document,
+    where: Where,
+    problem: str,
+    name: object,
+    options: Sequence[str],
+    hint: str | None = None,
+) -> None:
     """Report a name that is not one of `options`, with the closest one as the hint."""
     hint = did_you_mean(name, options) or hint or f"choose from {', '.join(options)}"
     document.problem(where, f"{problem} ({hint})")
@@ -52,8 +58,9 @@ class Field(ABC):
     def schema(self) -> dict:
         """This field as JSON Schema (draft 2020-12)."""
 
-    def _wrong(self, value: object, where: Where, document: Document, what: str,
-               hint: str = "") -> None:
+    def _wrong(
+        self, value: object, where: Where, document: Document, what: str, hint: str = ""
+    ) -> None:
         if value is None:
             document.problem(where, f"has no value (expected {what}{f'; {hint}' if hint else ''})")
         else:
@@ -61,8 +68,15 @@ class Field(ABC):
 
 
 class Text(Field):
-    def __init__(self, description: str, *, pattern: str | None = None, rule: str = "",
-                 blank: bool = False, longest: int | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        pattern: str | None = None,
+        rule: str = "",
+        blank: bool = False,
+        longest: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.pattern, self.rule, self.blank, self.longest = pattern, rule, blank, longest
 
@@ -74,8 +88,9 @@ class Text(Field):
             document.problem(where, "is empty")
             return None
         if self.longest is not None and len(value) > self.longest:
-            document.problem(where, f"is {len(value)} characters long; it may have at "
-                                    f"most {self.longest}")
+            document.problem(
+                where, f"is {len(value)} characters long; it may have at most {self.longest}"
+            )
             return None
         if self.pattern and not re.fullmatch(self.pattern, value):
             document.problem(where, f"{shown(value)} is not {self.rule}")
@@ -106,8 +121,9 @@ class FileName(Text):
 
 
 class Choice(Field):
-    def __init__(self, description: str, choices: Sequence[str], *, noun: str,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, description: str, choices: Sequence[str], *, noun: str, hint: str | None = None
+    ) -> None:
         super().__init__(description)
         self.choices, self.noun, self.hint = tuple(choices), noun, hint
 
@@ -116,8 +132,14 @@ class Choice(Field):
             self._wrong(value, where, document, f"a {self.noun} name")
             return None
         if value not in self.choices:
-            unknown(document, where, f"unknown {self.noun} {shown(value)}", value,
-                    self.choices, self.hint)
+            unknown(
+                document,
+                where,
+                f"unknown {self.noun} {shown(value)}",
+                value,
+                self.choices,
+                self.hint,
+            )
             return None
         return value
 
@@ -126,8 +148,15 @@ class Choice(Field):
 
 
 class Number(Field):
-    def __init__(self, description: str, *, integer: bool = False, minimum: float | None = None,
-                 above: float | None = None, maximum: float | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        integer: bool = False,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> None:
         super().__init__(description)
         self.integer, self.minimum, self.above, self.maximum = integer, minimum, above, maximum
 
@@ -136,8 +165,11 @@ class Number(Field):
         if isinstance(value, int) and not isinstance(value, bool) and finite(value) is None:
             document.problem(where, f"{shown(value)} is too large")
             return None
-        if (not isinstance(value, (int, float)) or finite(value) is None
-                or (self.integer and isinstance(value, float) and not value.is_integer())):
+        if (
+            not isinstance(value, (int, float))
+            or finite(value) is None
+            or (self.integer and isinstance(value, float) and not value.is_integer())
+        ):
             self._wrong(value, where, document, what)
             return None
         number = int(value) if self.integer else float(value)
@@ -149,8 +181,10 @@ class Number(Field):
         return number
 
     def schema(self) -> dict:
-        schema: dict = {"type": "integer" if self.integer else "number",
-                        "description": self.description}
+        schema: dict = {
+            "type": "integer" if self.integer else "number",
+            "description": self.description,
+        }
         schema.update((keyword, bound) for bound, _, _, keyword in self._bounds())
         return schema
 
@@ -159,9 +193,13 @@ class Number(Field):
         candidates: tuple[tuple[float | None, str, Callable[[float, float], bool], str], ...] = (
             (self.minimum, ">=", operator.ge, "minimum"),
             (self.above, ">", operator.gt, "exclusiveMinimum"),
-            (self.maximum, "<=", operator.le, "maximum"))
-        return [(bound, symbol, test, keyword) for bound, symbol, test, keyword in candidates
-                if bound is not None]
+            (self.maximum, "<=", operator.le, "maximum"),
+        )
+        return [
+            (bound, symbol, test, keyword)
+            for bound, symbol, test, keyword in candidates
+            if bound is not None
+        ]
 
 
 class Count(Field):
@@ -174,19 +212,23 @@ class Count(Field):
     def read(self, value: object, where: Where, document: Document) -> int | None:
         number = quantities.parse_count(value) if isinstance(value, str) else finite(value)
         if number is None or not float(number).is_integer():
-            self._wrong(value, where, document, "a whole number",
-                        "write e.g. 1200000, 250k or 1.2M")
+            self._wrong(
+                value, where, document, "a whole number", "write e.g. 1200000, 250k or 1.2M"
+            )
             return None
         if not 1 <= number <= self.maximum:
-            document.problem(where, f"{shown(value)} must be from 1 to "
-                                    f"{self.maximum:,}")
+            document.problem(where, f"{shown(value)} must be from 1 to {self.maximum:,}")
             return None
         return int(number)
 
     def schema(self) -> dict:
-        return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": self.maximum},
-                          {"type": "string", "pattern": quantities.COUNT_PATTERN}],
-                "description": self.description}
+        return {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": self.maximum},
+                {"type": "string", "pattern": quantities.COUNT_PATTERN},
+            ],
+            "description": self.description,
+        }
 
 
 def finite(value: object) -> float | None:
@@ -214,19 +256,24 @@ class Time(Field):
         self.duration = duration
 
     def read(self, value: object, where: Where, document: Document) -> float | None:
-        what, hint = (("a duration", _DURATION_HINT) if self.duration
-                      else ("a time offset", _OFFSET_HINT))
+        what, hint = (
+            ("a duration", _DURATION_HINT) if self.duration else ("a time offset", _OFFSET_HINT)
+        )
         seconds = _seconds(value)
         if seconds is None:
             self._wrong(value, where, document, what, hint)
             return None
         if self.duration and seconds <= 0:
-            document.problem(where, f"{shown(value)} is not a duration; it must be "
-                                    f"longer than 0 ({hint})")
+            document.problem(
+                where, f"{shown(value)} is not a duration; it must be longer than 0 ({hint})"
+            )
             return None
         if abs(seconds) > MAX_MATCH_TIME:
-            document.problem(where, f"{shown(value)} is more than 7 days (168h) "
-                                    f"{'long' if self.duration else 'from kickoff'}")
+            document.problem(
+                where,
+                f"{shown(value)} is more than 7 days (168h) "
+                f"{'long' if self.duration else 'from kickoff'}",
+            )
             return None
         return seconds
 
@@ -236,8 +283,10 @@ class Time(Field):
             bounds = {"exclusiveMinimum": 0, "maximum": MAX_MATCH_TIME}
         number = {"type": "number", **bounds}
         pattern = quantities.DURATION_PATTERN if self.duration else quantities.OFFSET_PATTERN
-        return {"anyOf": [number, {"type": "string", "pattern": pattern}],
-                "description": self.description}
+        return {
+            "anyOf": [number, {"type": "string", "pattern": pattern}],
+            "description": self.description,
+        }
 
 
 class Threshold(Field):
@@ -258,15 +307,24 @@ class Threshold(Field):
                 return ratio, "percent"
             if seconds is not None and 0 <= seconds <= MAX_MATCH_TIME:
                 return seconds, "duration"
-        self._wrong(value, where, document, "a threshold", "write a number, a "
-                    "percentage like 1% or, for a time, a duration like 4s or 500ms")
+        self._wrong(
+            value,
+            where,
+            document,
+            "a threshold",
+            "write a number, a percentage like 1% or, for a time, a duration like 4s or 500ms",
+        )
         return None
 
     def schema(self) -> dict:
-        return {"anyOf": [{"type": "number", "minimum": 0},
-                          {"type": "string", "pattern": quantities.PERCENT_PATTERN},
-                          {"type": "string", "pattern": quantities.DURATION_PATTERN}],
-                "description": self.description}
+        return {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": quantities.PERCENT_PATTERN},
+                {"type": "string", "pattern": quantities.DURATION_PATTERN},
+            ],
+            "description": self.description,
+        }
 
 
 class Shares(Field):
@@ -279,8 +337,13 @@ class Shares(Field):
 
     def read(self, value: object, where: Where, document: Document) -> dict[str, float] | None:
         if not isinstance(value, dict):
-            self._wrong(value, where, document, "a mapping of shares",
-                        f"e.g. {{{', '.join(f'{p}: 0.5' for p in self.parts[:2])}}}")
+            self._wrong(
+                value,
+                where,
+                document,
+                "a mapping of shares",
+                f"e.g. {{{', '.join(f'{p}: 0.5' for p in self.parts[:2])}}}",
+            )
             return None
         shares, complete = dict.fromkeys(self.parts, 0.0), True
         for part, share in value.items():
@@ -302,9 +365,12 @@ class Shares(Field):
         return shares
 
     def schema(self) -> dict:
-        return {"type": "object", "description": self.description,
-                "properties": {p: self._share.schema() for p in self.parts},
-                "additionalProperties": False}
+        return {
+            "type": "object",
+            "description": self.description,
+            "properties": {p: self._share.schema() for p in self.parts},
+            "additionalProperties": False,
+        }
 
 
 class FreeMapping(Field):
@@ -330,15 +396,20 @@ class Items(Field):
             self._wrong(value, where, document, "a list")
             return None
         if len(value) < self.at_least:
-            document.problem(where, f"lists {len(value)} entries; it needs at least "
-                                    f"{self.at_least}")
+            document.problem(
+                where, f"lists {len(value)} entries; it needs at least {self.at_least}"
+            )
             return None
-        return [self.item.read(item, where + (index,), document)
-                for index, item in enumerate(value)]
+        return [
+            self.item.read(item, where + (index,), document) for index, item in enumerate(value)
+        ]
 
     def schema(self) -> dict:
-        schema: dict = {"type": "array", "description": self.description,
-                        "items": self.item.schema()}
+        schema: dict = {
+            "type": "array",
+            "description": self.description,
+            "items": self.item.schema(),
+        }
         if self.at_least:
             schema["minItems"] = self.at_least
         return schema
@@ -348,9 +419,15 @@ class Record(Field):
     """A mapping with known keys: unknown ones are errors (with a did-you-mean),
     unless `extra` says what they hold."""
 
-    def __init__(self, description: str, fields: dict[str, Field], *,
-                 required: Sequence[str] = (), exactly_one: Sequence[str] = (),
-                 extra: Field | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        fields: dict[str, Field],
+        *,
+        required: Sequence[str] = (),
+        exactly_one: Sequence[str] = (),
+        extra: Field | None = None,
+    ) -> None:
         super().__init__(description)
         self.fields, self.required, self.exactly_one = fields, tuple(required), tuple(exactly_one)
         self.extra = extra  # what a key not in `fields` holds (None: such a key is an error)
@@ -364,11 +441,18 @@ class Record(Field):
         if not isinstance(value, dict):
             self._wrong(value, where, document, "a mapping", hint)
             return None
-        if where == () and value and self.extra is None \
-                and not set(map(str, value)) & set(self.fields):
+        if (
+            where == ()
+            and value
+            and self.extra is None
+            and not set(map(str, value)) & set(self.fields)
+        ):
             # Not one known key: some other file, whose keys are not shown (they may be secrets).
-            document.problem(where, f"the file is not {self.description}: none of its "
-                                    f"{len(value)} keys is one it has ({hint})")
+            document.problem(
+                where,
+                f"the file is not {self.description}: none of its "
+                f"{len(value)} keys is one it has ({hint})",
+            )
             return None
         record = {}
         for key, item in value.items():
@@ -387,9 +471,11 @@ class Record(Field):
 
     def schema(self) -> dict:
         schema: dict = {
-            "type": "object", "description": self.description,
+            "type": "object",
+            "description": self.description,
             "properties": {key: field.schema() for key, field in self.fields.items()},
-            "additionalProperties": False if self.extra is None else self.extra.schema()}
+            "additionalProperties": False if self.extra is None else self.extra.schema(),
+        }
         if self.required:
             schema["required"] = list(self.required)
         if self.exactly_one:

@@ -22,8 +22,10 @@ def name_problem(name: str) -> str | None:
         return f"is {_size(name):,} bytes long; a file name has at most {PATH_MAX:,}"
     longest = max(name.split("/"), key=_size)
     if _size(longest) > NAME_MAX:
-        return (f"has a part of {_size(longest):,} bytes ({longest[:20]!r}...); a folder or "
-                f"file name has at most {NAME_MAX}")
+        return (
+            f"has a part of {_size(longest):,} bytes ({longest[:20]!r}...); a folder or "
+            f"file name has at most {NAME_MAX}"
+        )
     return None
 
 

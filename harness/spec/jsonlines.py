@@ -57,8 +57,10 @@ def read_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[T], list[s
         try:
             records.append(_record(torn, parse))
         except ValueError:
-            notes.append(f"{path}:{len(lines) + 1}: last line torn (the run was stopped while "
-                         f"writing it): dropped")
+            notes.append(
+                f"{path}:{len(lines) + 1}: last line torn (the run was stopped while "
+                f"writing it): dropped"
+            )
     if problems:
         raise InvalidInput(problem_lines(problems, damaged))
     return records, notes

@@ -33,8 +33,9 @@ def parse_time(text: str) -> float | None:
     if not match:
         return None
     sign, *amounts = match.groups()
-    seconds = sum((Decimal(a) * unit for a, unit in zip(amounts, _UNIT_SECONDS, strict=True) if a),
-                  Decimal(0))
+    seconds = sum(
+        (Decimal(a) * unit for a, unit in zip(amounts, _UNIT_SECONDS, strict=True) if a), Decimal(0)
+    )
     return float(-seconds if sign == "-" else seconds)
 
 

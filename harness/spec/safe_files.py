@@ -22,9 +22,14 @@ from typing import IO
 
 from harness.spec.errors import InvalidInput
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
-          (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _kind(mode: int) -> str:
@@ -81,11 +86,13 @@ def read_regular(path: Path, limit: int) -> bytes:
         return regular_bytes(path, limit, follow_links=False)
     except NotRegular as refused:
         if refused.kind:
-            raise InvalidInput(f"{path}: {refused.kind}, not a regular file: a run writes "
-                               f"plain files here") from None
+            raise InvalidInput(
+                f"{path}: {refused.kind}, not a regular file: a run writes plain files here"
+            ) from None
         if refused.size:
-            raise InvalidInput(f"{path}: {refused.size:,} bytes, larger than the {limit:,} a "
-                               f"run writes here") from None
+            raise InvalidInput(
+                f"{path}: {refused.size:,} bytes, larger than the {limit:,} a run writes here"
+            ) from None
         raise InvalidInput(f"{path}: cannot be read ({refused.reason})") from None
 
 
@@ -96,8 +103,9 @@ def replacing(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
     if path.is_dir() and not path.is_symlink():
         raise _not_regular(path, stat.S_IFDIR)
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                                 suffix=".tmp")
+        descriptor, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as error:
         raise InvalidInput(f"{path}: cannot be written ({error.strerror or error})") from None
     try:

@@ -23,8 +23,7 @@ from tabulate import tabulate
 # that are invisible or turn text around: the Arabic letter mark, zero-width
 # characters, LRM/RLM, line and paragraph separators, bidi embeddings,
 # overrides and isolates, word joiners and invisible operators, the BOM.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                        "\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 LONGEST = 40  # characters of a value quoted in a one-line message
 
@@ -52,10 +51,10 @@ def shown(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, int) and abs(value) >= 10 ** 40:  # repr refuses ints past 4,300 digits
+    if isinstance(value, int) and abs(value) >= 10**40:  # repr refuses ints past 4,300 digits
         return f"a number of about {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
     text = escaped(repr(value))  # repr escapes most; escaped catches what it leaves
-    return text if len(text) <= LONGEST else text[:LONGEST - 3] + "..."
+    return text if len(text) <= LONGEST else text[: LONGEST - 3] + "..."
 
 
 def kind(value: object, language: str = "YAML") -> str:
@@ -75,8 +74,11 @@ def kind(value: object, language: str = "YAML") -> str:
 def table(rows: Iterable[Sequence[object]], headers: Sequence[object] = (), **options) -> str:
     """tabulate, every cell and header escaped (a cell with a newline would
     otherwise become lines of its own)."""
-    return tabulate([[escaped(cell) if isinstance(cell, str) else cell for cell in row]
-                     for row in rows], headers=[escaped(h) for h in headers], **options)
+    return tabulate(
+        [[escaped(cell) if isinstance(cell, str) else cell for cell in row] for row in rows],
+        headers=[escaped(h) for h in headers],
+        **options,
+    )
 
 
 def markup(value: object) -> str:

@@ -23,14 +23,18 @@ def write_starter(folder: Path, force: bool = False) -> list[Path]:
     paths = [folder / name for name in FILES]
     present = [str(path) for path in paths if path.exists()]
     if present and not force:
-        raise InvalidInput(f"{', '.join(present)}: already there (harness init overwrites "
-                           f"nothing; choose another folder, or add --force to replace them)")
+        raise InvalidInput(
+            f"{', '.join(present)}: already there (harness init overwrites "
+            f"nothing; choose another folder, or add --force to replace them)"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for path in paths:
-            path.write_text((files(__package__) / path.name).read_text(encoding="utf-8"),
-                            encoding="utf-8")
+            path.write_text(
+                (files(__package__) / path.name).read_text(encoding="utf-8"), encoding="utf-8"
+            )
     except OSError as error:
-        raise InvalidInput(f"{error.filename or folder}: cannot write: "
-                           f"{error.strerror or error}") from None
+        raise InvalidInput(
+            f"{error.filename or folder}: cannot write: {error.strerror or error}"
+        ) from None
     return paths

@@ -36,8 +36,9 @@ def leaves(number: int, share: float) -> bool:
     return ((number + 1) * GOLDEN) % 1.0 < share
 
 
-def stays(start: float, end: float, number: int, leaving: Sequence[Leaving],
-          seed: int) -> tuple[Stay, ...]:
+def stays(
+    start: float, end: float, number: int, leaving: Sequence[Leaving], seed: int
+) -> tuple[Stay, ...]:
     """The stays of a viewer who is in the audience from `start` to `end`
     (match seconds; math.inf: to the run's end), with its breaks cut out."""
     found: list[Stay] = []
@@ -67,8 +68,7 @@ def present_share(leaving: Sequence[Leaving], match_s: float) -> float:
     share = 1.0
     for moment in leaving:
         gone = _progress(match_s, moment.at, moment.within)
-        back = 0.0 if moment.back is None else _progress(match_s, moment.back,
-                                                         moment.back_within)
+        back = 0.0 if moment.back is None else _progress(match_s, moment.back, moment.back_within)
         share *= 1 - moment.share * gone * (1 - back)
     return share
 

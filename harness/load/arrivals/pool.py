@@ -43,11 +43,26 @@ class ArrivingViewer(Viewer):
         self.become(arrival.number)
 
 
-def pool_class(settings: AudienceSettings, queue: ArrivalQueue, size: int,
-               clients: dict[str, ClientProfile], fidelity: Mapping[str, str],
-               host: str | None) -> type[ArrivingViewer]:
+def pool_class(
+    settings: AudienceSettings,
+    queue: ArrivalQueue,
+    size: int,
+    clients: dict[str, ClientProfile],
+    fidelity: Mapping[str, str],
+    host: str | None,
+) -> type[ArrivingViewer]:
     """The pool's Locust class: `size` users over the run's processes."""
-    return type("ArrivingViewers", (ArrivingViewer,), {
-        "abstract": False, "fixed_count": size, "queue": queue, "profiles": clients,
-        "fidelities": dict(fidelity), "profile": next(iter(clients.values())),
-        "settings": settings, "host": host})
+    return type(
+        "ArrivingViewers",
+        (ArrivingViewer,),
+        {
+            "abstract": False,
+            "fixed_count": size,
+            "queue": queue,
+            "profiles": clients,
+            "fidelities": dict(fidelity),
+            "profile": next(iter(clients.values())),
+            "settings": settings,
+            "host": host,
+        },
+    )

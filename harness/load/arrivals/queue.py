@@ -50,8 +50,9 @@ class RunClock:
         """Match time now (or at `monotonic`)."""
         if self._zero is None:
             raise RuntimeError("the run's clock has no zero yet")
-        return self.time_map.match((time.monotonic() if monotonic is None else monotonic)
-                                   - self._zero)
+        return self.time_map.match(
+            (time.monotonic() if monotonic is None else monotonic) - self._zero
+        )
 
 
 class ArrivalQueue:

@@ -33,8 +33,9 @@ def rate_at(points: Sequence[ArrivalPoint], match_s: float) -> float:
     return a.per_second + (b.per_second - a.per_second) * (match_s - a.at) / (b.at - a.at)
 
 
-def _segments(points: Sequence[ArrivalPoint], start: float,
-              end: float) -> list[tuple[float, float, float, float]]:
+def _segments(
+    points: Sequence[ArrivalPoint], start: float, end: float
+) -> list[tuple[float, float, float, float]]:
     """(from, to, rate at from, rate at to) pieces of [start, end], linear within each."""
     knots = [start, *(p.at for p in points if start < p.at < end), end]
     return [(a, b, rate_at(points, a), rate_at(points, b)) for a, b in pairwise(knots)]
@@ -45,8 +46,9 @@ def arrivals_between(points: Sequence[ArrivalPoint], start: float, end: float) -
     return sum((b - a) * (ra + rb) / 2 for a, b, ra, rb in _segments(points, start, end))
 
 
-def arrival_times(points: Sequence[ArrivalPoint], scale: float, start: float,
-                  end: float) -> list[float]:
+def arrival_times(
+    points: Sequence[ArrivalPoint], scale: float, start: float, end: float
+) -> list[float]:
     """Match times of the arrivals in [start, end), in order (see the module's docstring)."""
     times: list[float] = []
     done, k = 0.0, 0  # scaled arrivals due before the current piece; the next to place

@@ -53,13 +53,17 @@ def watched(watch: Watch | None, draw: random.Random) -> float:
 
 def _moments(audience: Audience, start: float, end: float) -> list[tuple[float, str | None]]:
     """(match time, client type or None: drawn by the shares) of every arrival, in order."""
-    times = (arrival_times(audience.arrivals, audience.scale, start, end)
-             if audience.arrivals else [])
+    times = (
+        arrival_times(audience.arrivals, audience.scale, start, end) if audience.arrivals else []
+    )
     moments: list[tuple[float, str | None]] = [(at, None) for at in times]
     for push in audience.push:
         count = round(push.share * push.reach * audience.scale)
-        moments += [(push.at + push.within * (j + 0.5) / count, push.audience)
-                    for j in range(count) if push.at + push.within * (j + 0.5) / count < end]
+        moments += [
+            (push.at + push.within * (j + 0.5) / count, push.audience)
+            for j in range(count)
+            if push.at + push.within * (j + 0.5) / count < end
+        ]
     return sorted(moments, key=lambda moment: moment[0])
 
 
@@ -72,8 +76,15 @@ def arrivals(scenario: Scenario) -> list[Arrival]:
         draw = random.Random(f"{scenario.seed}:arrival:{k}")
         client = client or draw.choices(clients, shares)[0]
         number = ARRIVING_FROM + k
-        found.append(Arrival(number, client, stays(at, at + watched(audience.watch, draw), number,
-                                                    audience.leaving, scenario.seed)))
+        found.append(
+            Arrival(
+                number,
+                client,
+                stays(
+                    at, at + watched(audience.watch, draw), number, audience.leaving, scenario.seed
+                ),
+            )
+        )
     return found
 
 
@@ -111,9 +122,14 @@ class Schedule:
             return 0
         most = 0
         for index in range(stride):
-            events = sorted((edge for a in self.of_process(index, stride)
-                             for edge in ((a.arrives, 1), (self._free(a), -1))),
-                            key=lambda edge: (edge[0], edge[1]))
+            events = sorted(
+                (
+                    edge
+                    for a in self.of_process(index, stride)
+                    for edge in ((a.arrives, 1), (self._free(a), -1))
+                ),
+                key=lambda edge: (edge[0], edge[1]),
+            )
             busy = 0
             for _, change in events:
                 busy += change

@@ -25,8 +25,9 @@ from harness.spec.file_names import file_problem
 AnyJourney = DataJourney | CodeJourney
 
 
-def read_journey(value: object, where: Where, folder: Path, document: Document, *,
-                 run_here: bool = False) -> AnyJourney | None:
+def read_journey(
+    value: object, where: Where, folder: Path, document: Document, *, run_here: bool = False
+) -> AnyJourney | None:
     """The journey `value` names: a file (relative to `folder`), or a mapping
     (inline steps, or {python: FILE:Class}). Problems go to `document` (a
     journey file's own, with its lines, included); None if there are any.
@@ -38,8 +39,9 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
         path = folder / value
         problem = file_problem(path)
         if problem:
-            document.problem(where, f"{problem} (a relative path is read from the "
-                                    f"scenario's folder)")
+            document.problem(
+                where, f"{problem} (a relative path is read from the scenario's folder)"
+            )
             return None
         try:
             inner = read_document(path)
@@ -49,20 +51,25 @@ def read_journey(value: object, where: Where, folder: Path, document: Document, 
             document.include(error)
             return None
         return journey
-    return _read(value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}",
-                 run_here)
+    return _read(
+        value, where, folder, document, f"{document.name}: {'.'.join(map(str, where))}", run_here
+    )
 
 
-def _read(data: object, where: Where, folder: Path, document: Document,
-          source: str, run_here: bool) -> AnyJourney | None:
+def _read(
+    data: object, where: Where, folder: Path, document: Document, source: str, run_here: bool
+) -> AnyJourney | None:
     if isinstance(data, dict) and "python" in data:
         values = CODE.read(data, where, document) or {}
         accounts = read_accounts_field(values, where, folder, document)
         if not values.get("python"):
             return None
         try:
-            path, cls = (load_class(values["python"], folder, contained=False) if run_here
-                         else described_class(values["python"], folder))
+            path, cls = (
+                load_class(values["python"], folder, contained=False)
+                if run_here
+                else described_class(values["python"], folder)
+            )
         except LoadError as error:
             document.problem(where + ("python",), str(error))
             return None
@@ -92,5 +99,18 @@ def load(value: str | dict, folder: Path, name: str) -> AnyJourney:
     return journey
 
 
-__all__ = ["AnyJourney", "CodeJourney", "DataJourney", "Fetch", "Journey", "JourneyFailed",
-           "JourneySpec", "Response", "Viewer", "load", "read_journey", "resolved", "start"]
+__all__ = [
+    "AnyJourney",
+    "CodeJourney",
+    "DataJourney",
+    "Fetch",
+    "Journey",
+    "JourneyFailed",
+    "JourneySpec",
+    "Response",
+    "Viewer",
+    "load",
+    "read_journey",
+    "resolved",
+    "start",
+]

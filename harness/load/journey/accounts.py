@@ -47,12 +47,15 @@ def read_accounts(path: Path) -> Accounts:
         raise AccountsError(f"cannot read {path} as CSV ({error.__class__.__name__})") from None
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise AccountsError(f"{path} has no column {', '.join(missing)} (its first row must name "
-                            f"the columns: username,password,...)")
+        raise AccountsError(
+            f"{path} has no column {', '.join(missing)} (its first row must name "
+            f"the columns: username,password,...)"
+        )
     if not rows:
         raise AccountsError(f"{path} lists no accounts (one a row after the header row)")
     short = next((number for number, row in enumerate(rows, 2) if len(row) != len(columns)), None)
     if short is not None:
-        raise AccountsError(f"{path}:{short}: has another number of fields than the header row "
-                            f"({len(columns)})")
+        raise AccountsError(
+            f"{path}:{short}: has another number of fields than the header row ({len(columns)})"
+        )
     return Accounts(path, columns, rows)

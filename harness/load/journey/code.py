@@ -53,18 +53,34 @@ class Journey:
         # a newcomer's sign-up for this attempt (.username, .password); None: has an account
         self.newcomer = viewer.newcomer
 
-    def fetch(self, method: str, url: str, *, group: str,
-              headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
-              json: Any = None, data: Mapping[str, str] | None = None,
-              accept: Collection[int] | None = None) -> Response:
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        accept: Collection[int] | None = None,
+    ) -> Response:
         """One request, recorded under `group` like every request of the run.
         `url` is relative to the stack's edge, or absolute; `data` is a form
         body. Raises FetchError unless the status is in `accept` (default any 2xx),
         ValueError when `group` is not a request group name (GROUP_RULE)."""
         if not is_group(group):  # every file of the run must read back
             raise ValueError(f"group {group!r} is not {GROUP_RULE}")
-        return self._fetch(method, url, group=group, headers=headers, params=params, json=json,
-                           data=data, accept=accept)
+        return self._fetch(
+            method,
+            url,
+            group=group,
+            headers=headers,
+            params=params,
+            json=json,
+            data=data,
+            accept=accept,
+        )
 
     def playback_url(self) -> str:
         """What the app does before the player; returns the stream's URL (master
@@ -113,9 +129,11 @@ def located(spec: str, folder: Path, *, contained: bool = True) -> tuple[Path, s
         raise LoadError(f"{problem} (a relative path is read from the scenario's folder)")
     path = (folder / file).resolve()
     if contained and not _outside_allowed and not path.is_relative_to(folder.resolve()):
-        raise LoadError(f"{file} leads outside {folder.resolve()} (to {path}); a code journey's "
-                        f"module is imported and run, so it must lie in the folder of the file "
-                        f"naming it (--allow-code-outside allows it elsewhere)")
+        raise LoadError(
+            f"{file} leads outside {folder.resolve()} (to {path}); a code journey's "
+            f"module is imported and run, so it must lie in the folder of the file "
+            f"naming it (--allow-code-outside allows it elsewhere)"
+        )
     return path, name
 
 
@@ -130,10 +148,14 @@ def journey_class(module: object, file: str, name: str) -> type[Journey]:
     """Class `name` of the imported `module`, checked to be a journey class."""
     cls = getattr(module, name, None)
     if not isinstance(cls, type):
-        classes = [k for k, v in vars(module).items() if isinstance(v, type)
-                   and issubclass(v, Journey) and v is not Journey]
-        raise LoadError(f"{file} has no class {name} (journey classes there: "
-                        f"{', '.join(classes) or 'none'})")
+        classes = [
+            k
+            for k, v in vars(module).items()
+            if isinstance(v, type) and issubclass(v, Journey) and v is not Journey
+        ]
+        raise LoadError(
+            f"{file} has no class {name} (journey classes there: {', '.join(classes) or 'none'})"
+        )
     if not issubclass(cls, Journey):
         raise LoadError(f"{name} is not a subclass of harness.load.journey.Journey")
     malformed = [group for group in cls.groups if not isinstance(group, str) or not is_group(group)]
@@ -155,8 +177,10 @@ def imported(path: Path) -> object:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as error:
         line = _line_in(error, path)
-        raise LoadError(f"{path.name}{f':{line}' if line else ''} does not import: "
-                        f"{error.__class__.__name__}: {str(error)[:_LONGEST_ERROR]}") from None
+        raise LoadError(
+            f"{path.name}{f':{line}' if line else ''} does not import: "
+            f"{error.__class__.__name__}: {str(error)[:_LONGEST_ERROR]}"
+        ) from None
     sys.modules[name] = module
     return module
 

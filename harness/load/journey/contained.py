@@ -30,8 +30,10 @@ from harness.spec.shown import escaped
 IMPORT_LIMIT_S = 5.0  # a module that takes longer to import is stopped and reported
 _OUTPUT_LIMIT = 1_000_000  # bytes the child may write to its output file (RLIMIT_FSIZE)
 _SHOWN_OUTPUT = 200  # characters of its output a failure shows (the last ones)
-_CHILD = ("import sys; from pathlib import Path; from harness.load.journey.contained import "
-          "check; check(Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]))")
+_CHILD = (
+    "import sys; from pathlib import Path; from harness.load.journey.contained import "
+    "check; check(Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]))"
+)
 
 
 def described_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
@@ -42,25 +44,45 @@ def described_class(spec: str, folder: Path) -> tuple[Path, type[Journey]]:
         result, output = Path(scratch, "result.json"), Path(scratch, "output")
         with open(output, "wb") as sink:
             child = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(path), name, spec.rpartition(":")[0],
-                 str(result)],
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, start_new_session=True)
+                [
+                    sys.executable,
+                    "-c",
+                    _CHILD,
+                    str(path),
+                    name,
+                    spec.rpartition(":")[0],
+                    str(result),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=sink,
+                start_new_session=True,
+            )
             try:
                 code = child.wait(timeout=IMPORT_LIMIT_S)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)  # its own session: the module's children too
                 child.wait()
-                raise LoadError(f"{path.name} did not finish importing within "
-                                f"{IMPORT_LIMIT_S:g} s (stopped){_printed(output)}") from None
+                raise LoadError(
+                    f"{path.name} did not finish importing within "
+                    f"{IMPORT_LIMIT_S:g} s (stopped){_printed(output)}"
+                ) from None
         described = _read(result)
         if code != 0 or described is None:
-            raise LoadError(f"{path.name}: the check of the journey class {_ended(code)} before "
-                            f"it was done{_printed(output)}")
+            raise LoadError(
+                f"{path.name}: the check of the journey class {_ended(code)} before "
+                f"it was done{_printed(output)}"
+            )
         if "error" in described:
             raise LoadError(f"{described['error']}{_printed(output)}")
-    return path, type(name, (Journey,), {
-        "__doc__": f"What validation learnt of {name} in {path} (imported in a child).",
-        **{key: tuple(described[key]) for key in ("groups", "api_kinds", "leaving_flows")}})
+    return path, type(
+        name,
+        (Journey,),
+        {
+            "__doc__": f"What validation learnt of {name} in {path} (imported in a child).",
+            **{key: tuple(described[key]) for key in ("groups", "api_kinds", "leaving_flows")},
+        },
+    )
 
 
 def _read(result: Path) -> dict | None:
@@ -92,7 +114,7 @@ def _printed(output: Path) -> str:
     if not text:
         return ""
     cut = "..." if len(text) > _SHOWN_OUTPUT else ""
-    return f"; the journey module printed: \"{cut}{escaped(text[-_SHOWN_OUTPUT:])}\""
+    return f'; the journey module printed: "{cut}{escaped(text[-_SHOWN_OUTPUT:])}"'
 
 
 def check(path: Path, name: str, file: str, result: Path) -> None:
@@ -100,9 +122,10 @@ def check(path: Path, name: str, file: str, result: Path) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (_OUTPUT_LIMIT, _OUTPUT_LIMIT))
     try:
         cls = journey_class(imported(path), file, name)
-        described: dict[str, list[str] | str] = {key: [str(item) for item in getattr(cls, key)]
-                                                  for key in ("groups", "api_kinds",
-                                                              "leaving_flows")}
+        described: dict[str, list[str] | str] = {
+            key: [str(item) for item in getattr(cls, key)]
+            for key in ("groups", "api_kinds", "leaving_flows")
+        }
     except LoadError as error:
         described = {"error": str(error)}
     except Exception as error:  # e.g. api_kinds that is not a list

@@ -19,8 +19,11 @@ EXCERPT_BYTES = 200
 HIDDEN = "***"
 _READ_BYTES = 65_536  # the most of a body searched for secrets (the excerpt is its start)
 # A name that says its value is a secret: access_token, refreshToken, X-Api-Key, sid ...
-_SECRET_WORD = re.compile(r"token|passw(?:or)?d|pwd|secret|session|cookie|auth|api[_-]?key|"
-                          r"credential|signature", re.IGNORECASE)
+_SECRET_WORD = re.compile(
+    r"token|passw(?:or)?d|pwd|secret|session|cookie|auth|api[_-]?key|"
+    r"credential|signature",
+    re.IGNORECASE,
+)
 # Names are whole runs of [\w-] (never part of one) taken possessively, and every
 # repeat below has one way to match: each search is linear in the body, whatever
 # a hostile platform answers (`a-a-a-...` took seconds a few KiB in when a name

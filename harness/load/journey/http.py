@@ -53,8 +53,9 @@ class Response:
 
     def _check_whole(self) -> None:
         if not self.whole:
-            raise ValueError(f"the answer is longer than {BODY_BYTES >> 20} MiB, the most a "
-                             f"journey reads")
+            raise ValueError(
+                f"the answer is longer than {BODY_BYTES >> 20} MiB, the most a journey reads"
+            )
 
 
 def nesting(body: bytes) -> int:
@@ -92,8 +93,16 @@ def cookies_set(set_cookie_lines: list[str]) -> dict[str, str]:
 
 
 class Fetch(Protocol):
-    def __call__(self, method: str, url: str, *, group: str,
-                 headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
-                 json: Any = None, data: Mapping[str, str] | None = None,
-                 accept: Collection[int] | None = None) -> Response:
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        accept: Collection[int] | None = None,
+    ) -> Response:
         """One request, recorded under `group`; FetchError unless its status is accepted."""

@@ -65,8 +65,9 @@ class JsonPath:
 
 def compile_path(text: str) -> JsonPath:
     if len(text) > MAX_PATH_CHARS:
-        raise PathError(f"is {len(text):,} characters long; a JSONPath here has at most "
-                        f"{MAX_PATH_CHARS:,}")
+        raise PathError(
+            f"is {len(text):,} characters long; a JSONPath here has at most {MAX_PATH_CHARS:,}"
+        )
     if not text.startswith("$"):
         raise PathError("a JSONPath starts with $ (e.g. $.events[0].id)")
     reader = _Reader(text)
@@ -100,8 +101,9 @@ class _Reader:
                 return selector
         except _Unreadable:
             pass
-        raise PathError(f"cannot read {_shown(self.text[start:])} (character {start + 1}); "
-                        f"{_SUBSET}")
+        raise PathError(
+            f"cannot read {_shown(self.text[start:])} (character {start + 1}); {_SUBSET}"
+        )
 
     def _bracket(self) -> Selector:
         self._spaces()
@@ -123,7 +125,7 @@ class _Reader:
         if not member:
             raise _Unreadable
         self._spaces()
-        op = self.text[self.at:self.at + 2]
+        op = self.text[self.at : self.at + 2]
         if op not in ("==", "!="):
             raise _Unreadable
         self.at += 2
@@ -137,10 +139,14 @@ class _Reader:
         start = self.at
         if self._peek() in ("'", '"'):
             return self._string()
-        number = _NUMBER.match(self.text, self.at, min(len(self.text),
-                                                       self.at + MAX_NUMBER_CHARS + 1))
-        if number and number.end() - start <= MAX_NUMBER_CHARS and \
-                self._peek(number.end()) not in _DIGITS:
+        number = _NUMBER.match(
+            self.text, self.at, min(len(self.text), self.at + MAX_NUMBER_CHARS + 1)
+        )
+        if (
+            number
+            and number.end() - start <= MAX_NUMBER_CHARS
+            and self._peek(number.end()) not in _DIGITS
+        ):
             self.at = number.end()
             return json.loads(number[0])
         for word, value in _WORDS.items():
@@ -148,9 +154,11 @@ class _Reader:
                 self.at += len(word)
                 return value
         end = self.text.find(")", start)
-        raise PathError(f"{_shown(self.text[start:end if end >= 0 else None].strip())} is not a "
-                        f"value to compare with (write 'text', a number of at most "
-                        f"{MAX_NUMBER_CHARS} characters, true, false or null)")
+        raise PathError(
+            f"{_shown(self.text[start : end if end >= 0 else None].strip())} is not a "
+            f"value to compare with (write 'text', a number of at most "
+            f"{MAX_NUMBER_CHARS} characters, true, false or null)"
+        )
 
     def _string(self) -> str:
         """'text' (as written) or "text" (a JSON string, with its escapes)."""
@@ -162,9 +170,9 @@ class _Reader:
             raise _Unreadable
         self.at += 1
         if quote == "'":
-            return self.text[start + 1:self.at - 1]
+            return self.text[start + 1 : self.at - 1]
         try:
-            return json.loads(self.text[start:self.at])
+            return json.loads(self.text[start : self.at])
         except ValueError:
             raise _Unreadable from None
 
@@ -177,9 +185,11 @@ class _Reader:
         if digits == 0:
             raise _Unreadable
         if digits > MAX_INDEX_DIGITS:
-            raise PathError(f"an index of {digits:,} digits (character {start + 1}); an index "
-                            f"has at most {MAX_INDEX_DIGITS}")
-        return int(self.text[start:self.at])
+            raise PathError(
+                f"an index of {digits:,} digits (character {start + 1}); an index "
+                f"has at most {MAX_INDEX_DIGITS}"
+            )
+        return int(self.text[start : self.at])
 
     def _name(self) -> str:
         start = self.at
@@ -187,7 +197,7 @@ class _Reader:
             raise _Unreadable
         while self._peek() in _NAME_REST:
             self.at += 1
-        return self.text[start:self.at]
+        return self.text[start : self.at]
 
     def _spaces(self) -> None:
         while self._peek().isspace():
@@ -231,6 +241,7 @@ def _index(index: int) -> Selector:
     def select(value: object) -> Iterator[object]:
         if isinstance(value, list) and -len(value) <= index < len(value):
             yield value[index]
+
     return select
 
 
@@ -247,6 +258,7 @@ def _filter(member: list[str], op: str, wanted: object) -> Selector:
             have = value_of(item)
             if have is not _MISSING and _equal(have, wanted) == (op == "=="):
                 yield item
+
     return select
 
 

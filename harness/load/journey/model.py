@@ -33,9 +33,12 @@ class Viewer:
 
     def variables(self) -> dict[str, str]:
         """The variables every template may use from the start."""
-        variables = {"viewer": str(self.number), "client": self.client,
-                     "subscriber": "true" if self.subscriber else "false",
-                     "event": self.event or ""}
+        variables = {
+            "viewer": str(self.number),
+            "client": self.client,
+            "subscriber": "true" if self.subscriber else "false",
+            "event": self.event or "",
+        }
         variables.update((f"account.{k}", v) for k, v in (self.account or {}).items())
         variables.update(self.newcomer.variables() if self.newcomer else {})
         return variables
@@ -54,10 +57,12 @@ class Condition:
     newcomer: bool | None = None  # whether the viewer has no account (signs up first)
 
     def holds(self, viewer: Viewer) -> bool:
-        return ((self.subscriber is None or self.subscriber == viewer.subscriber)
-                and (self.clients is None or viewer.client in self.clients)
-                and (self.event is None or self.event == bool(viewer.event))
-                and (self.newcomer is None or self.newcomer == (viewer.newcomer is not None)))
+        return (
+            (self.subscriber is None or self.subscriber == viewer.subscriber)
+            and (self.clients is None or viewer.client in self.clients)
+            and (self.event is None or self.event == bool(viewer.event))
+            and (self.newcomer is None or self.newcomer == (viewer.newcomer is not None))
+        )
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,10 @@ class Extraction:
         if self.pattern is not None:
             return self.pattern.first(response.text)
         text: str | None = (
-            response.headers.get(self.expression.lower()) if self.source == "header"
-            else response.cookies.get(self.expression, jar.get(self.expression)))
+            response.headers.get(self.expression.lower())
+            if self.source == "header"
+            else response.cookies.get(self.expression, jar.get(self.expression))
+        )
         if text is None:
             raise LookupError(f"no {self.source} {self.expression}")
         return text
@@ -85,8 +92,11 @@ class Extraction:
 
 def _json_text(value: object) -> str:
     """A found number or structure as text for templates: 42, true, {"a": 1}."""
-    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+    return (
+        str(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
         else json.dumps(value)
+    )
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,12 @@ class DataJourney:
     @property
     def groups(self) -> tuple[str, ...]:
         """Every request group the journey's steps use, in order of appearance."""
-        steps = [*self.steps, *(s for r in self.while_watching for s in r.steps),
-                 *(s for flow in (self.api_users or {}).values() for s in flow),
-                 *(s for flow in self.leaving.values() for s in flow)]
+        steps = [
+            *self.steps,
+            *(s for r in self.while_watching for s in r.steps),
+            *(s for flow in (self.api_users or {}).values() for s in flow),
+            *(s for flow in self.leaving.values() for s in flow),
+        ]
         return tuple(dict.fromkeys(step.group for step in steps))
 
     @property

@@ -46,5 +46,6 @@ def newcomer(seed: int, token: str, viewer: int, attempt: int) -> Newcomer:
     and `token`: the same arguments give the same sign-up, and no two
     (viewer, attempt) pairs of a run share a name."""
     run = _digest("newcomer", seed, token)[:10]
-    return Newcomer(f"new-{run}-{viewer}-{attempt}",
-                    _digest("password", seed, token, viewer, attempt)[:24])
+    return Newcomer(
+        f"new-{run}-{viewer}-{attempt}", _digest("password", seed, token, viewer, attempt)[:24]
+    )

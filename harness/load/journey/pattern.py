@@ -24,8 +24,7 @@ SEARCH_CHARS = 256 * 1024
 SEARCH_SECONDS = 0.05  # the engine checks its clock now and then: a search may take twice this
 # What compiling a pattern raises besides its own syntax errors (nesting past the
 # recursion limit, a repeat count past the C range, a bad group reference ...).
-_COMPILE_ERRORS = (regex.error, OverflowError, ValueError, TypeError,
-                   IndexError, MemoryError)
+_COMPILE_ERRORS = (regex.error, OverflowError, ValueError, TypeError, IndexError, MemoryError)
 
 
 class PatternError(ValueError):
@@ -43,9 +42,10 @@ class Pattern:
         try:
             match = self.compiled.search(body[:SEARCH_CHARS], timeout=SEARCH_SECONDS)
         except TimeoutError:
-            raise LookupError(f"/{self.text}/ took longer than {SEARCH_SECONDS:g}s on the "
-                              f"answer (a pattern that backtracks; make it more specific)"
-                              ) from None
+            raise LookupError(
+                f"/{self.text}/ took longer than {SEARCH_SECONDS:g}s on the "
+                f"answer (a pattern that backtracks; make it more specific)"
+            ) from None
         if match is None:
             raise LookupError(f"/{self.text}/ matches nothing in the body")
         return match.group(1) if self.compiled.groups else match.group(0)
@@ -53,8 +53,9 @@ class Pattern:
 
 def compile_pattern(text: str) -> Pattern:
     if len(text) > PATTERN_CHARS:
-        raise PatternError(f"is {len(text):,} characters long; a pattern here has at most "
-                           f"{PATTERN_CHARS:,}")
+        raise PatternError(
+            f"is {len(text):,} characters long; a pattern here has at most {PATTERN_CHARS:,}"
+        )
     try:
         return Pattern(text, regex.compile(text, regex.VERSION0))
     except RecursionError:

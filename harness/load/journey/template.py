@@ -37,8 +37,10 @@ class Template:
             elif part[0] in variables:
                 out.append(variables[part[0]])
             else:
-                raise TemplateError(f"variable {part[0]} has no value for this viewer (the step "
-                                    f"that sets it did not run)")
+                raise TemplateError(
+                    f"variable {part[0]} has no value for this viewer (the step "
+                    f"that sets it did not run)"
+                )
         return "".join(out)
 
 
@@ -47,17 +49,21 @@ def parse(text: str) -> Template:
     parts: list[str | tuple[str]] = []
     end = 0
     for match in _PART.finditer(text):
-        parts.append(text[end:match.start()])
+        parts.append(text[end : match.start()])
         end = match.end()
         token = match.group(0)
         if token in ("{{", "}}"):
             parts.append(token[0])
         elif match.group(1) is None:
-            raise TemplateError(f"a lone {token!r} at character {match.start() + 1} (write "
-                                f"{token * 2} for a literal brace)")
+            raise TemplateError(
+                f"a lone {token!r} at character {match.start() + 1} (write "
+                f"{token * 2} for a literal brace)"
+            )
         elif not NAME.fullmatch(match.group(1).strip()):
-            raise TemplateError(f"{{{match.group(1)}}} is not a variable name (write e.g. "
-                                f"{{token}} or {{account.username}})")
+            raise TemplateError(
+                f"{{{match.group(1)}}} is not a variable name (write e.g. "
+                f"{{token}} or {{account.username}})"
+            )
         else:
             parts.append((match.group(1).strip(),))
     parts.append(text[end:])

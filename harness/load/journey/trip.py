@@ -51,8 +51,10 @@ class DataTrip:
             raise JourneyFailed(f"journey play: {error}") from None
 
     def repeats(self) -> Repeats:
-        return [(repeat.every[self.viewer.client], functools.partial(self._round, repeat.steps))
-                for repeat in self.journey.while_watching]
+        return [
+            (repeat.every[self.viewer.client], functools.partial(self._round, repeat.steps))
+            for repeat in self.journey.while_watching
+        ]
 
     def api_round(self, kind: str) -> None:
         self._round((self.journey.api_users or {})[kind])
@@ -82,8 +84,10 @@ class DataTrip:
             try:
                 return {e.variable: e.value(response, self.jar) for e in step.extract}
             except (LookupError, ValueError) as error:  # ValueError: the body is not JSON
-                raise FetchError(f"extract: {error}; the answer (HTTP {response.status}): "
-                                 f"{excerpt(response.body, self._secrets())}") from None
+                raise FetchError(
+                    f"extract: {error}; the answer (HTTP {response.status}): "
+                    f"{excerpt(response.body, self._secrets())}"
+                ) from None
 
         try:
             self.variables.update(journey_step(tries).call(call, self.sleep))
@@ -98,10 +102,15 @@ class DataTrip:
         url = step.url.render(self.variables)
         if step.query:
             url += ("&" if "?" in url else "?") + urlencode(self._pairs(step.query))
-        return {"method": step.method, "url": url, "group": step.group,
-                "headers": dict(self._pairs(step.headers)), "accept": step.accept,
-                "json": _rendered(step.json, self.variables),
-                "data": dict(self._pairs(step.form)) if step.form is not None else None}
+        return {
+            "method": step.method,
+            "url": url,
+            "group": step.group,
+            "headers": dict(self._pairs(step.headers)),
+            "accept": step.accept,
+            "json": _rendered(step.json, self.variables),
+            "data": dict(self._pairs(step.form)) if step.form is not None else None,
+        }
 
     def _pairs(self, pairs: tuple[tuple[str, Template], ...]) -> list[tuple[str, str]]:
         return [(name, template.render(self.variables)) for name, template in pairs]
@@ -158,8 +167,9 @@ class CodeTrip:
         return f"journey {self.name}.{method}: {error.__class__.__name__}: {error}"
 
 
-def start(journey: DataJourney | CodeJourney, fetch: Fetch, viewer: Viewer,
-          sleep: Sleep) -> DataTrip | CodeTrip:
+def start(
+    journey: DataJourney | CodeJourney, fetch: Fetch, viewer: Viewer, sleep: Sleep
+) -> DataTrip | CodeTrip:
     """A viewer's trip through `journey` (JourneyFailed when a class will not start)."""
     if isinstance(journey, DataJourney):
         return DataTrip(journey, fetch, viewer, sleep)

@@ -17,10 +17,15 @@ from harness.load.protocol.model import LiveStart, Load, ManifestError, Stream
 PROTOCOLS = (hls, dash)
 
 
-def open_stream(url: str, load: Load, clock: Callable[[], float],
-                live: Callable[[str], LiveStart] = lambda protocol: LiveStart()) -> Stream:
+def open_stream(
+    url: str,
+    load: Load,
+    clock: Callable[[], float],
+    live: Callable[[str], LiveStart] = lambda protocol: LiveStart(),
+) -> Stream:
     """The stream whose manifest (HLS master or media playlist, DASH MPD) is at
     `url`, followed with the live rules `live(protocol)` gives."""
+
     def read(text: str, _: str) -> tuple:
         for module in PROTOCOLS:
             if module.sniff(text):

@@ -40,8 +40,12 @@ PROTOCOL = "dash"
 MAX_SEGMENTS = 300  # the newest segments of a window a player is offered
 MIN_UPDATE = 0.5  # seconds between MPD reloads at least, whatever minimumUpdatePeriod says
 EDGE_MARGIN = LiveStart().margin_s  # kickoff's own (model.LiveStart.margin_s)
-UTC_HTTP = ("urn:mpeg:dash:utc:http-iso:2014", "urn:mpeg:dash:utc:http-xsdate:2014",
-            "urn:mpeg:dash:utc:http-iso:2012", "urn:mpeg:dash:utc:http-xsdate:2012")
+UTC_HTTP = (
+    "urn:mpeg:dash:utc:http-iso:2014",
+    "urn:mpeg:dash:utc:http-xsdate:2014",
+    "urn:mpeg:dash:utc:http-iso:2012",
+    "urn:mpeg:dash:utc:http-xsdate:2012",
+)
 UTC_DIRECT = ("urn:mpeg:dash:utc:direct:2014", "urn:mpeg:dash:utc:direct:2012")
 
 
@@ -50,6 +54,7 @@ def sniff(text: str) -> bool:
 
 
 # --- segments at a moment ---------------------------------------------------------
+
 
 def _entries(template: Template, until: float | None) -> list[tuple[int, int, int]]:
     """(number, media time, duration) of the timeline's segments; an open repeat
@@ -69,32 +74,37 @@ def _entries(template: Template, until: float | None) -> list[tuple[int, int, in
 def _numbered(template: Template, elapsed: float) -> list[tuple[int, int, int]]:
     """(number, media time, duration) of a duration template's segments that end by `elapsed`."""
     if math.isinf(elapsed):
-        raise ManifestError("a static MPD without mediaPresentationDuration needs a "
-                            "SegmentTimeline")
+        raise ManifestError(
+            "a static MPD without mediaPresentationDuration needs a SegmentTimeline"
+        )
     length = template.duration
     assert length is not None  # mpd._template: a template without a timeline has a duration
     count = math.floor(elapsed * template.timescale / length + 1e-9)
-    return [(template.start_number + k, template.presentation_time_offset + k * length,
-             length) for k in range(max(0, count - MAX_SEGMENTS), count)]
+    return [
+        (template.start_number + k, template.presentation_time_offset + k * length, length)
+        for k in range(max(0, count - MAX_SEGMENTS), count)
+    ]
 
 
-def segments_at(rep: Representation, mpd: Mpd, now: float,
-                margin: float = EDGE_MARGIN) -> list[Segment]:
+def segments_at(
+    rep: Representation, mpd: Mpd, now: float, margin: float = EDGE_MARGIN
+) -> list[Segment]:
     """The representation's segments available at UTC `now` to a player that
     asks `margin` seconds late (all of them for a static MPD), oldest first, at
     most MAX_SEGMENTS."""
     template, scale = rep.template, rep.template.timescale
-    elapsed = now - margin - mpd.availability_start - rep.period_start if mpd.dynamic \
-        else math.inf
+    elapsed = now - margin - mpd.availability_start - rep.period_start if mpd.dynamic else math.inf
     if rep.period_end is not None:
         elapsed = min(elapsed, rep.period_end - rep.period_start)
-    oldest = elapsed - mpd.time_shift_buffer_depth \
-        if mpd.dynamic and mpd.time_shift_buffer_depth is not None else -math.inf
+    oldest = (
+        elapsed - mpd.time_shift_buffer_depth
+        if mpd.dynamic and mpd.time_shift_buffer_depth is not None
+        else -math.inf
+    )
     if template.timeline is None:
         timed = _numbered(template, elapsed)
     else:
-        until = None if math.isinf(elapsed) else \
-            elapsed * scale + template.presentation_time_offset
+        until = None if math.isinf(elapsed) else elapsed * scale + template.presentation_time_offset
         timed = _entries(template, until)
     found = []
     for number, t, d in timed:
@@ -106,23 +116,33 @@ def segments_at(rep: Representation, mpd: Mpd, now: float,
 
 def _segment(rep: Representation, number: int, at: int, seconds: float) -> Segment:
     init, template = rep.template.initialization, rep.template
-    return Segment(urljoin(rep.base_url, expand(template.media, rep.id, rep.bandwidth,
-                                                number, at)),
-                   number, seconds,
-                   init=Resource(urljoin(rep.base_url, expand(init, rep.id, rep.bandwidth)))
-                   if init else None,
-                   start_s=(at - template.presentation_time_offset) / template.timescale)
+    return Segment(
+        urljoin(rep.base_url, expand(template.media, rep.id, rep.bandwidth, number, at)),
+        number,
+        seconds,
+        init=Resource(urljoin(rep.base_url, expand(init, rep.id, rep.bandwidth))) if init else None,
+        start_s=(at - template.presentation_time_offset) / template.timescale,
+    )
 
 
 def live_delay(mpd: Mpd, segments: list[Segment], live: LiveStart) -> float:
     """How far behind the live edge a newcomer starts (at most the time-shift window)."""
     longest = mpd.max_segment_duration or max(s.duration for s in segments)
     if live.dash_js_delay:
-        delay = next((d for d in (mpd.service_latency, mpd.suggested_presentation_delay)
-                      if d is not None and d > 0), None)
+        delay = next(
+            (
+                d
+                for d in (mpd.service_latency, mpd.suggested_presentation_delay)
+                if d is not None and d > 0
+            ),
+            None,
+        )
         if delay is None:
-            delay = live.segments_behind * mpd.max_segment_duration if mpd.max_segment_duration \
+            delay = (
+                live.segments_behind * mpd.max_segment_duration
+                if mpd.max_segment_duration
                 else 4 * (mpd.min_buffer_time or longest)
+            )
     else:
         delay = mpd.suggested_presentation_delay
         if delay is None:
@@ -132,8 +152,9 @@ def live_delay(mpd: Mpd, segments: list[Segment], live: LiveStart) -> float:
     return delay
 
 
-def live_start(segments: list[Segment], mpd: Mpd, live: LiveStart = LiveStart(),
-               elapsed: float | None = None) -> tuple[int, float]:
+def live_start(
+    segments: list[Segment], mpd: Mpd, live: LiveStart = LiveStart(), elapsed: float | None = None
+) -> tuple[int, float]:
     """Where a newcomer starts: the position of the segment playing the live
     delay behind the edge, and the seconds into it (0 unless `live.at_the_point`).
     The edge is `elapsed`, seconds since the Period began on the stream's clock
@@ -163,8 +184,9 @@ def live_start(segments: list[Segment], mpd: Mpd, live: LiveStart = LiveStart(),
 parse = parse_mpd
 
 
-def open_stream(mpd: Mpd, url: str, load: Load, clock: Callable[[], float],
-                live: LiveStart = LiveStart()) -> DashStream:
+def open_stream(
+    mpd: Mpd, url: str, load: Load, clock: Callable[[], float], live: LiveStart = LiveStart()
+) -> DashStream:
     return DashStream(mpd, url, load, clock, live)
 
 
@@ -173,19 +195,29 @@ class DashStream:
 
     protocol = PROTOCOL
 
-    def __init__(self, mpd: Mpd, url: str, load: Load, clock: Callable[[], float],
-                 live: LiveStart = LiveStart()) -> None:
+    def __init__(
+        self,
+        mpd: Mpd,
+        url: str,
+        load: Load,
+        clock: Callable[[], float],
+        live: LiveStart = LiveStart(),
+    ) -> None:
         self._url, self._load, self._clock, self._live = url, load, clock, live
         self._mpd, self._loaded_at = mpd, clock()
         self._utc_minus_clock = self._synchronise(mpd)
         self.live = mpd.dynamic
         video = [r for r in mpd.representations if r.kind == VIDEO]
-        audio = sorted((r for r in mpd.representations if r.kind == AUDIO),
-                       key=lambda r: r.bandwidth)
+        audio = sorted(
+            (r for r in mpd.representations if r.kind == AUDIO), key=lambda r: r.bandwidth
+        )
         extra = _track(audio[0]) if audio and video else None
-        self.renditions = ascending([
-            Rendition(_track(rep), extra, rep.bandwidth + (extra.bandwidth if extra else 0))
-            for rep in (video or audio)])
+        self.renditions = ascending(
+            [
+                Rendition(_track(rep), extra, rep.bandwidth + (extra.bandwidth if extra else 0))
+                for rep in (video or audio)
+            ]
+        )
 
     def _synchronise(self, mpd: Mpd) -> float:
         """UTC minus the player's clock, from the first UTCTiming kickoff can use;
@@ -221,17 +253,26 @@ class DashStream:
             self.live = mpd.dynamic
         rep = next((r for r in mpd.representations if r.id == track.id), None)
         if rep is None:
-            raise FetchError(f"{self._url}: Representation {track.id} is gone from the MPD",
-                             reason="Representation gone from the MPD")
+            raise FetchError(
+                f"{self._url}: Representation {track.id} is gone from the MPD",
+                reason="Representation gone from the MPD",
+            )
         utc = now + self._utc_minus_clock
         segments = segments_at(rep, mpd, utc, self._live.margin_s)
-        start, offset = live_start(segments, mpd, self._live,
-                                   utc - mpd.availability_start - rep.period_start)
-        return Listing(tuple(segments), not mpd.dynamic, start,
-                       self._refresh_at(rep, mpd, segments, now), offset)
+        start, offset = live_start(
+            segments, mpd, self._live, utc - mpd.availability_start - rep.period_start
+        )
+        return Listing(
+            tuple(segments),
+            not mpd.dynamic,
+            start,
+            self._refresh_at(rep, mpd, segments, now),
+            offset,
+        )
 
-    def _refresh_at(self, rep: Representation, mpd: Mpd, segments: list[Segment],
-                    now: float) -> float:
+    def _refresh_at(
+        self, rep: Representation, mpd: Mpd, segments: list[Segment], now: float
+    ) -> float:
         """When a newer window may exist: the next segment's end, or the next MPD reload."""
         if not mpd.dynamic:
             return math.inf
@@ -239,10 +280,13 @@ class DashStream:
         if rep.template.timeline is not None and mpd.minimum_update_period is not None:
             return reload  # new S entries come with a new MPD
         template = rep.template
-        length = (template.duration or (segments[-1].duration * template.timescale if segments
-                                        else template.timescale)) / template.timescale
-        origin = mpd.availability_start + rep.period_start + self._live.margin_s - \
-            self._utc_minus_clock
+        length = (
+            template.duration
+            or (segments[-1].duration * template.timescale if segments else template.timescale)
+        ) / template.timescale
+        origin = (
+            mpd.availability_start + rep.period_start + self._live.margin_s - self._utc_minus_clock
+        )
         elapsed = now - origin
         next_end = origin + (math.floor(elapsed / length + 1e-9) + 1) * length
         return min(next_end, reload) if mpd.minimum_update_period is not None else next_end

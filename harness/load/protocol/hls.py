@@ -51,8 +51,11 @@ class Variant:
     @property
     def audio_only(self) -> bool:
         codecs = [c.strip().lower() for c in (self.codecs or "").split(",") if c.strip()]
-        return self.resolution is None and bool(codecs) and \
-            all(c.startswith(_AUDIO_CODECS) for c in codecs)
+        return (
+            self.resolution is None
+            and bool(codecs)
+            and all(c.startswith(_AUDIO_CODECS) for c in codecs)
+        )
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,15 @@ def read_master(text: str, base_url: str) -> Master:
                 raise PlaylistError(f"EXT-X-STREAM-INF without BANDWIDTH before {line}")
             width, _, height = pending.get("RESOLUTION", "").partition("x")
             resolution = (int(width), int(height)) if height else None
-            variants.append(Variant(urljoin(base_url, line), int(pending["BANDWIDTH"]),
-                                    resolution, pending.get("CODECS"), pending.get("AUDIO")))
+            variants.append(
+                Variant(
+                    urljoin(base_url, line),
+                    int(pending["BANDWIDTH"]),
+                    resolution,
+                    pending.get("CODECS"),
+                    pending.get("AUDIO"),
+                )
+            )
             pending = None
     if not variants:
         raise PlaylistError("master playlist lists no variant stream")
@@ -204,14 +214,22 @@ class _MediaReader:
         if self._range is not None:
             byterange = _byterange(self._range, self._range_end, f"segment {uri}")
             self._range_end = byterange[1] + 1
-        self.segments.append(Segment(urljoin(self.base_url, uri),
-                                     self.sequence + len(self.segments), self._duration, byterange,
-                                     self.init, self.key, self._discontinuity, self._date,
-                                     self.discontinuity_sequence))
+        self.segments.append(
+            Segment(
+                urljoin(self.base_url, uri),
+                self.sequence + len(self.segments),
+                self._duration,
+                byterange,
+                self.init,
+                self.key,
+                self._discontinuity,
+                self._date,
+                self.discontinuity_sequence,
+            )
+        )
         if self._date is not None:
             self._date += self._duration
         self._duration, self._discontinuity, self._range = None, False, None
-
 
 
 def _number(value: str, tag: str) -> float:
@@ -240,13 +258,19 @@ def _key(attrs: dict[str, str], base_url: str) -> Resource | None:
 
 # --- the stream a player follows ------------------------------------------------
 
+
 def parse(text: str, url: str) -> Master | MediaPlaylist:
     """A master playlist, or a media playlist given as the stream."""
     return read_master(text, url) if "#EXT-X-STREAM-INF" in text else parse_media(text, url)
 
 
-def open_stream(master: Master | MediaPlaylist, url: str, load: Load,
-                clock: Callable[[], float], live: LiveStart = LiveStart()) -> HlsStream:
+def open_stream(
+    master: Master | MediaPlaylist,
+    url: str,
+    load: Load,
+    clock: Callable[[], float],
+    live: LiveStart = LiveStart(),
+) -> HlsStream:
     """The stream of a master playlist, or of a bare media playlist (one rendition)."""
     if isinstance(master, MediaPlaylist):
         return HlsStream([Rendition(Track(url, MUXED, 0), None, 0)], load, clock, live)
@@ -258,8 +282,9 @@ def open_stream(master: Master | MediaPlaylist, url: str, load: Load,
         audio_uri = master.audio.get(variant.audio or "")
         audio = Track(audio_uri, AUDIO, audio_bandwidth.get(audio_uri, 0)) if audio_uri else None
         kind = VIDEO if audio is not None else MUXED
-        renditions.append(Rendition(Track(variant.uri, kind, variant.bandwidth), audio,
-                                    variant.bandwidth))
+        renditions.append(
+            Rendition(Track(variant.uri, kind, variant.bandwidth), audio, variant.bandwidth)
+        )
     return HlsStream(ascending(renditions), load, clock, live)
 
 
@@ -283,8 +308,13 @@ class HlsStream:
 
     protocol = PROTOCOL
 
-    def __init__(self, renditions: list[Rendition], load: Load,
-                 clock: Callable[[], float], live: LiveStart = LiveStart()) -> None:
+    def __init__(
+        self,
+        renditions: list[Rendition],
+        load: Load,
+        clock: Callable[[], float],
+        live: LiveStart = LiveStart(),
+    ) -> None:
         self.renditions = renditions
         self.live = True
         self._load, self._clock, self._start = load, clock, live
@@ -295,8 +325,11 @@ class HlsStream:
         if known is not None and (known.ended or self._clock() < known.refresh_at):
             return known
         playlist = self._load(track.id, parse_media, "m")
-        changed = known is None or not known.segments or \
-            playlist.last_sequence != known.segments[-1].position
+        changed = (
+            known is None
+            or not known.segments
+            or playlist.last_sequence != known.segments[-1].position
+        )
         target = playlist.target_duration
         segments = tuple(playlist.segments)
         offset = 0.0
@@ -306,8 +339,13 @@ class HlsStream:
             start = segments[0].position
         else:
             start, offset = live_start(playlist, self._start)
-        window = Listing(segments, playlist.ended, start,
-                         self._clock() + (target if changed else target / 2), offset)
+        window = Listing(
+            segments,
+            playlist.ended,
+            start,
+            self._clock() + (target if changed else target / 2),
+            offset,
+        )
         self._windows[track.id] = window
         self.live = not playlist.ended
         return window

@@ -17,8 +17,10 @@ from urllib.parse import urljoin
 
 from harness.load.protocol.model import AUDIO, VIDEO, ManifestError
 
-_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
-                       r"(?:(\d+(?:\.\d+)?)S)?)?$")
+_DURATION = re.compile(
+    r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
+    r"(?:(\d+(?:\.\d+)?)S)?)?$"
+)
 _IDENTIFIER = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|)(%0(\d+)d)?\$")
 
 
@@ -108,17 +110,22 @@ def parse_mpd(text: str, url: str) -> Mpd:
         raise ManifestError("a dynamic MPD without availabilityStartTime")
     start = date(available) if available else 0.0
     representations = _period(root, url, dynamic, start)
-    if not any(r.kind == VIDEO for r in representations) and \
-            not any(r.kind == AUDIO for r in representations):
+    if not any(r.kind == VIDEO for r in representations) and not any(
+        r.kind == AUDIO for r in representations
+    ):
         raise ManifestError("the MPD has no video or audio Representation with a SegmentTemplate")
-    return Mpd(dynamic, start, duration(root.get("minimumUpdatePeriod")),
-               duration(root.get("suggestedPresentationDelay")),
-               duration(root.get("timeShiftBufferDepth")),
-               duration(root.get("maxSegmentDuration")),
-               duration(root.get("minBufferTime")), _service_latency(root),
-               tuple((u.get("schemeIdUri", ""), u.get("value", ""))
-                     for u in root.findall("{*}UTCTiming")),
-               tuple(representations))
+    return Mpd(
+        dynamic,
+        start,
+        duration(root.get("minimumUpdatePeriod")),
+        duration(root.get("suggestedPresentationDelay")),
+        duration(root.get("timeShiftBufferDepth")),
+        duration(root.get("maxSegmentDuration")),
+        duration(root.get("minBufferTime")),
+        _service_latency(root),
+        tuple((u.get("schemeIdUri", ""), u.get("value", "")) for u in root.findall("{*}UTCTiming")),
+        tuple(representations),
+    )
 
 
 def _service_latency(root: ElementTree.Element) -> float | None:
@@ -131,8 +138,9 @@ def _service_latency(root: ElementTree.Element) -> float | None:
     return None
 
 
-def _period(root: ElementTree.Element, url: str, dynamic: bool,
-            availability_start: float) -> list[Representation]:
+def _period(
+    root: ElementTree.Element, url: str, dynamic: bool, availability_start: float
+) -> list[Representation]:
     """The representations of the Period a player joins: the latest that has started."""
     periods = root.findall("{*}Period")
     if not periods:
@@ -145,8 +153,11 @@ def _period(root: ElementTree.Element, url: str, dynamic: bool,
         index = max((i for i, s in enumerate(starts) if s <= elapsed), default=0)
     period = periods[index]
     length = period.get("duration")
-    end = starts[index + 1] if index + 1 < len(periods) else \
-        (starts[index] + duration(length) if length else total)
+    end = (
+        starts[index + 1]
+        if index + 1 < len(periods)
+        else (starts[index] + duration(length) if length else total)
+    )
     base = _base(period, _base(root, url))
     found = []
     for adaptation in period.findall("{*}AdaptationSet"):
@@ -162,8 +173,9 @@ def _kind(*elements: ElementTree.Element) -> str | None:
     return None
 
 
-def _adaptation_set(adaptation: ElementTree.Element, base: str, start: float,
-                    end: float | None) -> list[Representation]:
+def _adaptation_set(
+    adaptation: ElementTree.Element, base: str, start: float, end: float | None
+) -> list[Representation]:
     base = _base(adaptation, base)
     shared = _child(adaptation, "SegmentTemplate")
     found = []
@@ -175,13 +187,17 @@ def _adaptation_set(adaptation: ElementTree.Element, base: str, start: float,
         rep_id, bandwidth = rep.get("id"), rep.get("bandwidth")
         if rep_id is None or bandwidth is None:
             raise ManifestError("a Representation without id or bandwidth")
-        found.append(Representation(rep_id, kind, _int(bandwidth),
-                                    _base(rep, base), _template(shared, own), start, end))
+        found.append(
+            Representation(
+                rep_id, kind, _int(bandwidth), _base(rep, base), _template(shared, own), start, end
+            )
+        )
     return found
 
 
 def _template(shared: ElementTree.Element | None, own: ElementTree.Element | None) -> Template:
     """A Representation's SegmentTemplate, its attributes inherited from the AdaptationSet's."""
+
     def attribute(name: str) -> str | None:
         for element in (own, shared):
             if element is not None and element.get(name) is not None:
@@ -191,18 +207,31 @@ def _template(shared: ElementTree.Element | None, own: ElementTree.Element | Non
     media = attribute("media")
     if media is None:
         raise ManifestError("a SegmentTemplate without media")
-    timeline_element = next((_child(e, "SegmentTimeline") for e in (own, shared)
-                             if e is not None and _child(e, "SegmentTimeline") is not None), None)
+    timeline_element = next(
+        (
+            _child(e, "SegmentTimeline")
+            for e in (own, shared)
+            if e is not None and _child(e, "SegmentTimeline") is not None
+        ),
+        None,
+    )
     timeline = _timeline(timeline_element) if timeline_element is not None else None
     length = attribute("duration")
     if timeline is None and length is None:
         raise ManifestError("a SegmentTemplate with neither duration nor SegmentTimeline")
-    if ((timeline is None and length is not None and _int(length) <= 0)
-            or _int(attribute("timescale") or "1") <= 0):
+    if (timeline is None and length is not None and _int(length) <= 0) or _int(
+        attribute("timescale") or "1"
+    ) <= 0:
         raise ManifestError("a SegmentTemplate with a duration or timescale that is not above 0")
-    return Template(media, attribute("initialization"), _int(attribute("startNumber") or "1"),
-                    _int(attribute("timescale") or "1"), _int(length) if length else None,
-                    _int(attribute("presentationTimeOffset") or "0"), timeline)
+    return Template(
+        media,
+        attribute("initialization"),
+        _int(attribute("startNumber") or "1"),
+        _int(attribute("timescale") or "1"),
+        _int(length) if length else None,
+        _int(attribute("presentationTimeOffset") or "0"),
+        timeline,
+    )
 
 
 def _int(value: str) -> int:
@@ -227,13 +256,20 @@ def _timeline(element: ElementTree.Element) -> tuple[tuple[int, int, int], ...]:
     return tuple(entries)
 
 
-def expand(template: str, rep_id: str, bandwidth: int, number: int | None = None,
-           at: int | None = None) -> str:
+def expand(
+    template: str, rep_id: str, bandwidth: int, number: int | None = None, at: int | None = None
+) -> str:
     """A URL template with its $identifiers$ filled in ($$ is a dollar)."""
+
     def fill(match: re.Match) -> str:
         name, width = match.group(1), int(match.group(3) or 0)
-        value = {"": "$", "RepresentationID": rep_id, "Bandwidth": bandwidth, "Number": number,
-                 "Time": at}[name]
+        value = {
+            "": "$",
+            "RepresentationID": rep_id,
+            "Bandwidth": bandwidth,
+            "Number": number,
+            "Time": at,
+        }[name]
         if value is None:
             raise ManifestError(f"${name}$ in {template} without a value for it")
         return str(value) if name in ("", "RepresentationID") else f"{value:0{width}d}"
