@@ -27,13 +27,13 @@ platform: external
 targets: targets.yaml
 time_scale: 10
 cmcd: {cmcd}
-timeline: {{start: -80s, end: 80s}}
+timeline: {{start: -50s, end: 50s}}
 audience:
   stream: {stream}
   clients: {{web: 0.5, app: 0.5}}
   viewers:
-    - {{at: -80s, viewers: 3}}
-    - {{at: 80s, viewers: 3}}
+    - {{at: -50s, viewers: 3}}
+    - {{at: 50s, viewers: 3}}
 slos:
   - {{metric: video_start_failure_ratio, max: 0%}}
 """
