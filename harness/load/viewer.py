@@ -46,9 +46,9 @@ from harness.load.drain import drain
 from harness.load.entry import Entry
 from harness.load.fidelity import FULL, PLAYERS
 from harness.load.journey.http import Fetch, Response, cookies_set, read_body
-from harness.load.journey.model import Viewer as JourneyViewer
 from harness.load.journey.newcomers import newcomer, run_token
 from harness.load.journey.trip import CodeTrip, DataTrip
+from harness.load.journey.viewer import Viewer as JourneyViewer
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow

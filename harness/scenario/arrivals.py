@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from harness.load.arrivals.rates import arrivals_between
+from harness.scenario.arrival_rates import arrivals_between
 from harness.scenario.model import CLIENT_TYPES, ArrivalPoint
 from harness.spec.document import Document, Where
 from harness.spec.fields import Choice, Items, Number, Record, Text, Time

@@ -12,7 +12,7 @@ import pytest
 from harness import scenario
 from harness.spec.errors import InvalidInput
 from harness.load.arrivals.leaving import Stay, leaves, present_share, stays
-from harness.load.arrivals.rates import arrival_times, arrivals_between, rate_at
+from harness.scenario.arrival_rates import arrival_times, arrivals_between, rate_at
 from harness.load.arrivals.schedule import ARRIVING_FROM, Schedule, watched
 from harness.scenario import ArrivalPoint, Leaving, Watch
 from tests.cli import harness
@@ -263,7 +263,7 @@ def test_a_leaving_flow_knows_the_variables_set_before_the_player_and_no_others(
 
 def test_a_leaving_flow_runs_on_the_trip_with_what_it_learnt(tmp_path):
     from harness.load import journey
-    from harness.load.journey.model import Viewer
+    from harness.load.journey.viewer import Viewer
 
     path = tmp_path / "app.yaml"
     path.write_text("steps:\n  - {group: catalog, url: /live, extract: {event: {json: $.id}}}\n"
@@ -287,7 +287,8 @@ def test_a_leaving_flow_runs_on_the_trip_with_what_it_learnt(tmp_path):
 
 def test_a_journey_class_serves_its_leaving_flows():
     from harness.load import journey
-    from harness.load.journey.model import CodeJourney, Viewer
+    from harness.load.journey.model import CodeJourney
+    from harness.load.journey.viewer import Viewer
 
     class App(journey.Journey):
         leaving_flows = ("home",)

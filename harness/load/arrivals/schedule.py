@@ -19,9 +19,9 @@ import random
 from dataclasses import dataclass
 
 from harness.load.arrivals.leaving import Stay, present_share, stays
-from harness.load.arrivals.rates import arrival_times
 from harness.load.shape import viewers_at
 from harness.scenario import Audience, Scenario, Watch
+from harness.scenario.arrival_rates import arrival_times
 
 ARRIVING_FROM = 1_000_000_000  # the first arriving viewer's number
 Z90 = 1.2815515655446004  # the standard normal's 90th percentile

@@ -19,8 +19,9 @@ from harness.load.journey.code import Journey, LoadError, load_class
 from harness.load.journey.contained import described_class
 from harness.load.journey.format import CODE, PLUGIN, JourneySpec, read_accounts_field, read_data
 from harness.load.journey.http import Fetch, Response
-from harness.load.journey.model import PLUGIN_SOURCE, CodeJourney, DataJourney, Viewer
+from harness.load.journey.model import PLUGIN_SOURCE, CodeJourney, DataJourney
 from harness.load.journey.trip import JourneyFailed, start
+from harness.load.journey.viewer import Viewer
 from harness.spec import plugins
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.load.journey.http import Fetch, Response
-from harness.load.journey.model import Viewer
+from harness.load.journey.viewer import Viewer
 from harness.measure.metrics import GROUP_RULE, is_group
 from harness.spec.file_names import file_problem
 from harness.spec.shown import shown

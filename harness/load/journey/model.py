@@ -7,42 +7,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from harness.load.journey.accounts import Accounts
+from harness.load.journey.code import Journey
 from harness.load.journey.http import Response
 from harness.load.journey.jsonpath import JsonPath
-from harness.load.journey.newcomers import Newcomer
 from harness.load.journey.pattern import Pattern
 from harness.load.journey.template import Template
-
-if TYPE_CHECKING:
-    from harness.load.journey.code import Journey
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who runs a journey: what its templates and conditions may ask about."""
-
-    number: int  # the viewer's (or API user's) number in the run, from 0
-    client: str  # web, app or tv; "" for an API user
-    subscriber: bool
-    event: str | None  # the scenario's audience.event
-    account: dict[str, str] | None  # this viewer's row of the accounts file
-    newcomer: Newcomer | None = None  # a newcomer's sign-up for this attempt; None: has an account
-
-    def variables(self) -> dict[str, str]:
-        """The variables every template may use from the start."""
-        variables = {
-            "viewer": str(self.number),
-            "client": self.client,
-            "subscriber": "true" if self.subscriber else "false",
-            "event": self.event or "",
-        }
-        variables.update((f"account.{k}", v) for k, v in (self.account or {}).items())
-        variables.update(self.newcomer.variables() if self.newcomer else {})
-        return variables
-
+from harness.load.journey.viewer import Viewer
 
 BUILT_IN = ("viewer", "client", "subscriber", "event")  # besides account.<column>
 
