@@ -99,3 +99,78 @@ def test_a_planted_upward_import_is_caught(tmp_path, planted, caught):
     (root / "measure" / "window.py").write_text('"""A module."""\n' + planted)
     problems = upward(root)
     assert bool(problems) == caught and all(p.startswith("measure/window.py:") for p in problems)
+
+
+def module_circles(root: Path) -> list[list[str]]:
+    """The import circles among the modules under `root`, by the imports at a
+    module's top (inside `if TYPE_CHECKING:` too): each a list of module files.
+    A module importing a sibling also imports its own package first, so
+    `root`'s packages count as modules, their own submodules aside."""
+    graph: dict[Path, set[Path]] = {}
+    for path in sorted(root.rglob("*.py")):
+        body = ast.parse(path.read_text()).body
+        body += [n for node in body if isinstance(node, ast.If) for n in node.body]
+        found: set[Path] = set()
+        for node in body:
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                for end in range(2, len(parts) + 1):  # the packages on the way in, too
+                    target = module_path(root, ".".join(parts[:end]))
+                    if target is not None and target != path and not (
+                            target.name == "__init__.py" and path.is_relative_to(target.parent)):
+                        found.add(target)
+        graph[path] = found
+    return [[str(p.relative_to(root)) for p in sorted(c)] for c in _strong(graph) if len(c) > 1]
+
+
+def _strong(graph: dict[Path, set[Path]]) -> list[list[Path]]:
+    """Tarjan's strongly connected components."""
+    index: dict[Path, int] = {}
+    low: dict[Path, int] = {}
+    stack: list[Path] = []
+    components: list[list[Path]] = []
+
+    def visit(node: Path) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph.get(node, ()):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            components.append(component)
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return components
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    assert module_circles(PACKAGE) == []
+
+
+def test_a_planted_circle_is_found(tmp_path):
+    root = tmp_path / "harness"
+    (root / "measure").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "measure" / "__init__.py").write_text("")
+    (root / "measure" / "a.py").write_text("from harness.measure.b import B\nA = 1\n")
+    (root / "measure" / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                           "    from harness.measure.a import A\nB = 2\n")
+    assert module_circles(root) == [["measure/a.py", "measure/b.py"]]
+    (root / "measure" / "b.py").write_text("B = 2\n")
+    assert module_circles(root) == []
