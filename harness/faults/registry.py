@@ -18,16 +18,12 @@ from harness.spec.fields import Choice, Items, Record, Time
 _OWN = (toxiproxy.DRIVER, docker.DRIVER, process.DRIVER, command.DRIVER)
 _OWN_KINDS = {kind.name for spec in _OWN for kind in spec.kinds}
 # A plugin's kinds must not take a kind name either: scenarios name kinds alone.
-_DECLARED = _OWN + tuple(
-    plugins.loaded(
-        "kickoff.fault_drivers",
-        lambda value: (
-            isinstance(value, DriverSpec) and not _OWN_KINDS & {k.name for k in value.kinds}
-        ),
-        "a DriverSpec whose kinds' names are not kickoff's own",
-        lambda spec: spec.name,
-        {spec.name for spec in _OWN},
-    ).values()
+_DECLARED = plugins.with_plugins(
+    _OWN,
+    "kickoff.fault_drivers",
+    DriverSpec,
+    "a DriverSpec whose kinds' names are not kickoff's own",
+    lambda spec: not _OWN_KINDS & {kind.name for kind in spec.kinds},
 )
 DRIVERS: dict[str, DriverSpec] = {spec.name: spec for spec in _DECLARED}
 KINDS: dict[str, FaultKind] = {kind.name: kind for spec in _DECLARED for kind in spec.kinds}

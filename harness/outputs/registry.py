@@ -14,15 +14,7 @@ from harness.outputs.hooks import Output, RunEvents
 from harness.spec import plugins
 
 _OWN = (openmetrics.OUTPUT,)
-_DECLARED = _OWN + tuple(
-    plugins.loaded(
-        "kickoff.outputs",
-        lambda value: isinstance(value, Output),
-        "an Output",
-        lambda output: output.name,
-        {output.name for output in _OWN},
-    ).values()
-)
+_DECLARED = plugins.with_plugins(_OWN, "kickoff.outputs", Output, "an Output")
 OUTPUTS: dict[str, Output] = {output.name: output for output in _DECLARED}
 
 

@@ -15,15 +15,7 @@ from harness.spec import plugins
 from harness.spec.errors import InvalidInput
 
 _OWN = (local.PLATFORM, docker.PLATFORM, external.PLATFORM)
-_DECLARED = _OWN + tuple(
-    plugins.loaded(
-        "kickoff.platforms",
-        lambda value: isinstance(value, PlatformSpec),
-        "a PlatformSpec",
-        lambda spec: spec.name,
-        {spec.name for spec in _OWN},
-    ).values()
-)
+_DECLARED = plugins.with_plugins(_OWN, "kickoff.platforms", PlatformSpec, "a PlatformSpec")
 PLATFORMS: dict[str, PlatformSpec] = {spec.name: spec for spec in _DECLARED}
 MANAGED = tuple(name for name, spec in PLATFORMS.items() if spec.managed)
 

@@ -63,6 +63,26 @@ def loaded(
     return found
 
 
+def with_plugins(
+    own: tuple[Any, ...],
+    group: str,
+    kind: type,
+    what: str,
+    also: Callable[[Any], bool] = lambda value: True,
+) -> tuple[Any, ...]:
+    """A registry's own objects (each with a `name`), then the plugins of `group`
+    that are `kind` instances (and pass `also`; `what` says what that is) and
+    whose names are not taken."""
+    found = loaded(
+        group,
+        lambda value: isinstance(value, kind) and also(value),
+        what,
+        lambda value: value.name,
+        {value.name for value in own},
+    )
+    return own + tuple(found.values())
+
+
 def problems() -> list[str]:
     """What was wrong with the plugins loaded so far, one line each."""
     return list(_PROBLEMS)
