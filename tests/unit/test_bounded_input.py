@@ -20,7 +20,7 @@ from harness.spec.document import parse_document
 from harness.spec.errors import SHOWN_PROBLEMS, InvalidInput
 from harness.spec.file_names import NAME_MAX
 from harness.spec.jsonlines import read_records
-from harness.load.arrivals import rates
+from harness.scenario import arrival_rates as rates
 from harness.load.journey.http import nesting
 from harness.load.journey.jsonpath import (MAX_INDEX_DIGITS, MAX_PATH_CHARS, PathError,
                                            compile_path)

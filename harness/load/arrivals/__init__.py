@@ -3,8 +3,9 @@
 A scenario's `viewers:` points are a closed model (so many watch now). Besides
 them a scenario may write how viewers arrive (`audience.arrivals`, a rate over
 match time, and `audience.push` spikes) and how they leave (`audience.leaving`:
-half-time, the final whistle). rates.py turns a rate into arrival moments,
-leaving.py a viewer's time in the audience into stays (breaks cut out),
+half-time, the final whistle). harness/scenario/arrival_rates.py turns a rate
+into arrival moments, leaving.py a viewer's time in the audience into stays
+(breaks cut out),
 schedule.py every arriving viewer of a run with their stays, the concurrency
 that implies and the pool of Locust users that carries them; queue.py hands
 them to the pool's users, on the run's clock. Everything is drawn from the
