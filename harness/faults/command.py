@@ -21,11 +21,11 @@ from pathlib import Path
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
 from harness.faults.kinds import FaultKind
-from harness.load.journey.template import TemplateError
 from harness.platforms import commands
 from harness.spec.document import Where
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.fields import Record
+from harness.spec.template import TemplateError
 
 
 class CommandDriver(Driver):

@@ -2,7 +2,7 @@
 cut, one at a time, from the run's stack descriptor (on an external
 platform: what its targets file names, with the drivers it offers).
 
-The targets are those random mode may hit (harness.faults.chaos.targets:
+The targets are those random mode may hit (harness.run.chaos.targets:
 never the fault tools' own parts); the kind is the first the stack offers
 that takes a component, or a link, out of service for the fault's whole
 duration (harness.faults.registry.outage_kind: a kill held down, a cut),
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.faults.chaos import targets
 from harness.faults.registry import outage_kind
 from harness.platforms.stack import Stack
+from harness.run.chaos import targets
 from harness.scenario import Fault
 from harness.spec.errors import InvalidInput
 

@@ -7,7 +7,7 @@ the values; the command driver (harness/faults/command.py) does the rest.
 
 A command is an argv list run without a shell, so a value filled in is one
 argument whatever it holds. `{{` and `}}` are literal braces (journey
-templates, harness/load/journey/template.py, are written the same way).
+templates, harness/spec/template.py, are written the same way).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.load.journey.template import TemplateError, parse
 from harness.spec.document import Document, Where
 from harness.spec.fields import Field, Items, Record, Text, Time, did_you_mean
 from harness.spec.shown import shown
+from harness.spec.template import TemplateError, parse
 
 STEPS = ("inject", "revert", "check")
 BUILT_IN = ("target", "fault")  # the template values every fault gives its commands

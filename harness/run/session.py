@@ -28,14 +28,12 @@ import gevent
 import gevent.event
 import yaml
 
-from harness.faults.chaos import expand
 from harness.faults.health_watch import HealthWatch
 from harness.faults.journal import Journal
 from harness.faults.marks import MarkInbox
 from harness.faults.owner import this_run
 from harness.faults.registry import driver
 from harness.faults.side_by_side import check_before_run
-from harness.faults.timeline import FaultTimeline
 from harness.generator.audience import target_at
 from harness.generator.choice import Generator, open_source
 from harness.generator.source import WindowSource
@@ -50,6 +48,8 @@ from harness.platforms.registry import platform_spec, stack_of
 from harness.platforms.stack import Stack
 from harness.platforms.usage import UsageMeter
 from harness.report.results import SCENARIO, write_results
+from harness.run.chaos import expand
+from harness.run.fault_timeline import FaultTimeline
 from harness.run.halt import HaltWatch
 from harness.run.status_line import StatusLine
 from harness.runfolder.recorder import Recorder, Second

@@ -17,7 +17,7 @@ import pytest
 
 from harness.spec.errors import InfrastructureMissing
 from harness.faults.journal import Journal
-from harness.faults.timeline import PREPARED_AHEAD_S, FaultTimeline
+from harness.run.fault_timeline import PREPARED_AHEAD_S, FaultTimeline
 from harness.platforms import images
 from harness.platforms.docker import COMPONENT_LABEL, PROJECT_LABEL
 from harness.platforms.stack import Stack

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from kickoff_stack.topology import BY_NAME, LINKS_BY_NAME
 
-from harness.faults.chaos import expand
+from harness.run.chaos import expand
 from harness.faults.registry import KINDS
 from harness.platforms.registry import stack_of
 from harness.scenario import loads

@@ -15,11 +15,11 @@ import pytest
 from harness.platforms import commands
 from harness import scenario
 from harness.spec.errors import HarnessError, InfrastructureMissing, InvalidInput
-from harness.faults.chaos import expand
+from harness.run.chaos import expand
 from harness.faults.journal import Journal
 from harness.faults.registry import KINDS, driver
 from harness.faults.reset import Reset
-from harness.faults.timeline import FaultTimeline
+from harness.run.fault_timeline import FaultTimeline
 from harness.platforms.registry import stack_of
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from harness.faults.journal import Journal
-from harness.faults.timeline import PREPARED_AHEAD_S, FaultTimeline
+from harness.run.fault_timeline import PREPARED_AHEAD_S, FaultTimeline
 from harness.platforms.links import Links
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads

@@ -15,7 +15,7 @@ from harness.load.journey.http import cookies_set
 from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.pattern import compile_pattern
 from harness.load.journey.model import Condition, Extraction
-from harness.load.journey.template import TemplateError, parse
+from harness.spec.template import TemplateError, parse
 from harness.load.retry import FetchError, journey_step
 
 CATALOG = {"events": [{"id": "a", "free_to_air": False, "tags": ["x"], "meta": {"rank": 2}},

@@ -11,7 +11,7 @@ from kickoff_stack.topology import COMPONENTS, LINKS
 from harness.cli import main as cli
 from harness import scenario
 from harness.spec.errors import InvalidInput
-from harness.faults.chaos import expand
+from harness.run.chaos import expand
 from harness.faults.driver import Driver
 from harness.faults.registry import DRIVERS, KINDS, driver
 from harness.spec.paths import REFERENCE_JOURNEY

@@ -86,7 +86,7 @@ def test_no_module_outside_platforms_knows_the_reference_stack():
     files = {str(p.relative_to(PACKAGE)) for p in scanned(PACKAGE)}
     # the modules that knew it before the stack descriptor, among everything scanned
     assert {"run/session.py", "platforms/health.py", "platforms/links.py",
-            "platforms/targets.py", "scenario/rules.py", "faults/chaos.py",
+            "platforms/targets.py", "scenario/rules.py", "run/chaos.py",
             "judge/fault_summary.py", "faults/process.py", "faults/reset.py",
             "faults/toxiproxy.py", "cli/main.py", "platforms/stack.py"} <= files
     assert not files & EMBEDDING

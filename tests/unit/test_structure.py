@@ -1,8 +1,9 @@
 """harness/ reads as the data flows (docs/architecture.md): each folder is a
 stage, and no import, at a module's top or inside a function, runs back up
 from a stage to a later one. The stages, earliest first, are STAGES; the
-scenario and what it is checked against (load, platforms, generator, faults)
-are still one stage, MODEL, whose folders import each other both ways."""
+scenario and the viewers and load generator it is checked against (load,
+generator) are still one stage, MODEL, whose folders import each other both
+ways."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import pytest
 import harness
 
 PACKAGE = Path(harness.__file__).parent
-STAGES = ("spec", "measure", "model", "runfolder", "judge", "report", "outputs", "run",
-          "orchestrate", "calibrate", "starter", "cli")
-MODEL = {"scenario", "load", "platforms", "generator", "faults"}
+STAGES = ("spec", "measure", "platforms", "faults", "model", "runfolder", "judge", "report",
+          "outputs", "run", "orchestrate", "calibrate", "starter", "cli")
+MODEL = {"scenario", "load", "generator"}
 ROOT_FILES = {"__init__.py": "spec", "__main__.py": "cli"}  # the version; `python -m harness`
 
 

@@ -16,7 +16,6 @@ from harness.load.journey.jsonpath import PathError, compile_path
 from harness.load.journey.model import BUILT_IN, Condition, DataJourney, Extraction, Repeat, Step
 from harness.load.journey.newcomers import VARIABLES as NEWCOMER
 from harness.load.journey.pattern import PatternError, compile_pattern
-from harness.load.journey.template import Template, TemplateError, parse
 from harness.measure.metrics import GROUP_PATTERN, GROUP_RULE
 from harness.spec.document import Document, Where
 from harness.spec.fields import (
@@ -33,6 +32,7 @@ from harness.spec.fields import (
 )
 from harness.spec.file_names import name_problem
 from harness.spec.shown import shown
+from harness.spec.template import Template, TemplateError, parse
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 SOURCES = ("json", "header", "cookie", "regex")

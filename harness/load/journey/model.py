@@ -13,8 +13,8 @@ from harness.load.journey.code import Journey
 from harness.load.journey.http import Response
 from harness.load.journey.jsonpath import JsonPath
 from harness.load.journey.pattern import Pattern
-from harness.load.journey.template import Template
 from harness.load.journey.viewer import Viewer
+from harness.spec.template import Template
 
 BUILT_IN = ("viewer", "client", "subscriber", "event")  # besides account.<column>
 

@@ -18,9 +18,9 @@ from harness.load.journey.code import Journey
 from harness.load.journey.excerpt import excerpt
 from harness.load.journey.http import Fetch
 from harness.load.journey.model import BUILT_IN, CodeJourney, DataJourney, Step
-from harness.load.journey.template import Template, TemplateError
 from harness.load.journey.viewer import Viewer
 from harness.load.retry import TRIES, FetchError, journey_step
+from harness.spec.template import Template, TemplateError
 
 Sleep = Callable[[float], None]
 Repeats = list[tuple[float, Callable[[], None]]]  # (seconds between rounds, one round)

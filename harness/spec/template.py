@@ -1,4 +1,5 @@
-"""Templates in journey fields: `/v1/entitlements/{event}`, `Bearer {token}`.
+"""Templates in journey fields (`/v1/entitlements/{event}`, `Bearer {token}`)
+and in a targets file's commands (`{target}`, `{fault}`).
 
 `{name}` is replaced by the variable's value, `{account.username}` by a
 column of the viewer's account; `{{` and `}}` are literal braces. Nothing
