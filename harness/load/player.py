@@ -234,13 +234,15 @@ class Player:
         self.playback.first_frame_s = self.model.first_frame_s
         self.abr = self.model.abr()
         self.current = self.abr.first(self._bitrates)
-        if self.model.setup_s:  # the browser player sets up before it works out where to start
-            self._sleep(self.model.setup_s)
-        self._lanes = []
-        for track in stream.renditions[self.current].tracks:
-            lane = _Lane(track, stream.window(track))
-            self._lanes.append(lane)
+        # where to start is worked out as the manifest is read (dash.js: once its clock is
+        # synchronised), then the browser player sets up before it asks for media
+        self._lanes = [
+            _Lane(track, stream.window(track)) for track in stream.renditions[self.current].tracks
+        ]
+        for lane in self._lanes:
             lane.segment()
+        if self.model.setup_s:
+            self._sleep(self.model.setup_s)
         # the media before the live point, in the first segment, is never played
         self._credited = self._lanes[0].window.live_offset
 

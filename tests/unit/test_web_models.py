@@ -152,35 +152,38 @@ MPD = """\
 
 
 def test_a_dash_js_viewer_starts_at_the_live_point_inside_its_segment():
-    # the MPD read 100.3 s after availabilityStartTime; dash.js sets up for 0.2 s, then
-    # 2 s behind is 98.5: 0.5 s into the segment [98, 100) (number 50), so 1.5 s of it
-    # is to play
+    # the MPD read 100.3 s after availabilityStartTime: dash.js works out its start there,
+    # 2 s behind, 98.3: 0.3 s into the segment [98, 100) (number 50), so 1.7 s of it is to
+    # play; then it sets up before it asks for the segment
     origin = Origin({"live.mpd": MPD})
     player, playback = web(origin, "http://h/live.mpd")
     assert player.model is DASH_JS and player.current == 1  # the highest at or under 1000 kb/s
-    assert DASH_JS.setup_s == 0.2
     while playback.state == JOINING:
         player.step()
     assert [path for path in origin.asked if path.endswith(".m4s")] == ["vb-50.m4s"]
-    assert playback.level == pytest.approx(1.5)
-    # the first frame: the setup, the MPD and the segment, then the browser's pipeline
-    assert playback.startup_time == pytest.approx(0.2 + 2 * origin.seconds +
+    assert playback.level == pytest.approx(1.7)
+    # the first frame: the MPD, the setup and the segment, then the browser's pipeline
+    assert playback.startup_time == pytest.approx(DASH_JS.setup_s + 2 * origin.seconds +
                                                   DASH_JS.first_frame_s)
 
 
 def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second():
     origin = Origin({"live.mpd": MPD})
     player, playback = web(origin, "http://h/live.mpd")
-    while playback.state != STALLED and origin.now < 10:
+    while playback.state == JOINING:
         player.step()
-    # 1.7 s play out; the next segment is out at 102 s, 1.7 s after the start: it is
-    # asked for at the first look after that, on a half-second timer
-    stalled_at = origin.now
-    while playback.state != PLAYING:
+    first_frame = origin.now + DASH_JS.first_frame_s
+    while playback.totals.stalls == 0 and origin.now < 10:
         player.step()
+    # 1.7 s play out 1.87 s in; the next segment is out at 102 s, 1.7 s in, and asked
+    # for at the first look after that on a half-second timer (0.11 s in, then every
+    # 0.5 s: at 2.11 s), so the picture froze from 1.87 s until it came
     asked = [path for path in origin.asked if path.endswith(".m4s")]
     assert asked[1].endswith("-51.m4s")
-    assert origin.now - stalled_at <= DASH_JS.live.poll_s + 2 * origin.seconds
+    assert playback.state == PLAYING and playback.totals.stalls == 1
+    looked_at = origin.now - origin.seconds
+    assert 1.7 < looked_at <= 1.7 + DASH_JS.live.poll_s
+    assert playback.totals.stalled_s == pytest.approx(origin.now - (first_frame + 1.7))
 
 
 def test_a_dash_js_viewer_reloads_the_mpd_on_a_timer_of_its_own():
