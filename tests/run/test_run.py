@@ -123,6 +123,9 @@ def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tm
         [float(row["viewers"]) for row in rows]
 
 
+# how viewers answer a throttled link does not depend on the platform; the same toxic on the
+# docker stack's links is held by tests/faults/test_drivers.py (bandwidth makes a segment crawl)
+@pytest.mark.only_on("local")
 def test_a_throttled_origin_link_shows_stalls_and_viewers_step_down(run_stack, tmp_path):
     """Bandwidth on both edge->origin links below the lowest rendition's bitrate."""
     scenario = write_scenario(tmp_path, "throttle", STEADY)
