@@ -38,7 +38,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.measure.aggregate import metrics_of
+from harness.measure.aggregate import value_of
 from harness.runfolder.recorder import Second
 
 BASELINE_SECONDS = 30
@@ -50,7 +50,7 @@ MIN_BASELINE = 3
 
 
 def _error_ratio(s: Second) -> float | None:
-    return metrics_of([s.window])["error_ratio"]
+    return value_of("error_ratio", [s.window])
 
 
 def _stalled_share(s: Second) -> float | None:
@@ -65,7 +65,7 @@ def _failures(s: Second) -> float:
 
 
 def _latency_p95(s: Second) -> float | None:
-    return metrics_of([s.window])["latency_p95"]
+    return value_of("latency_p95", [s.window])
 
 
 SIGNALS: dict[str, tuple[Callable[[Second], float | None], float]] = {
