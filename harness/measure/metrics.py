@@ -295,11 +295,11 @@ def checked_metric(name: str) -> Metric:
 
 def metric_names(groups: Iterable[str], named: Collection[str] = ()) -> list[str]:
     """Every metric's name for these groups, in catalogue order: the viewer
-    metrics shown always and those of `named` (a scenario's), then each request
-    kind over all requests and per group."""
+    metrics shown always and those of `named` (a scenario's) judged over phases,
+    then each request kind over all requests and per group."""
     ordered = ordered_groups(groups)
     return [
-        *(m.name for m in _VIEWER if m.always or m.name in named),
+        *(m.name for m in _VIEWER if m.always or m.name in named and "phase" in m.spans),
         *(name for kind in REQUEST_KINDS for name in (kind, *(f"{kind}.{g}" for g in ordered))),
     ]
 
