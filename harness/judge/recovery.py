@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from harness.measure.aggregate import value_of
+from harness.measure.metrics import stalled_share
 from harness.runfolder.recorder import Second
 
 BASELINE_SECONDS = 30
@@ -54,9 +55,7 @@ def _error_ratio(s: Second) -> float | None:
 
 
 def _stalled_share(s: Second) -> float | None:
-    w = s.window
-    viewers = w.joining + w.playing + w.stalled
-    return w.stalled / viewers if viewers else None
+    return stalled_share(s.window)
 
 
 def _failures(s: Second) -> float:

@@ -80,6 +80,11 @@ def _startup(fraction: float) -> Formula:
     return lambda windows, total: total.startup.percentile(fraction)
 
 
+def stalled_share(window: Window) -> float | None:
+    """The share of a second's viewers (joining, playing or stalled) stalled at its end."""
+    return ratio(window.stalled, window.joining + window.playing + window.stalled)
+
+
 def _playback_failures(windows: Sequence[Window], total: Window) -> float | None:
     # Playbacks that could fail in the span: those already watching when it
     # began, and those that started during it.
@@ -136,6 +141,18 @@ _VIEWER = (
         "stalls per hour of watch time",
         lambda windows, total: ratio(total.stalls, _watch_hours(total)),
         column="stalls/h",
+    ),
+    Metric(
+        "peak_stalled_share",
+        "ratio",
+        "lower",
+        "the largest share of viewers stalled at the end of one second of the span: "
+        "stalled / (joining + playing + stalled)",
+        lambda windows, total: max(
+            (s for s in map(stalled_share, windows) if s is not None), default=None
+        ),
+        column="peak stalled",
+        always=False,
     ),
     Metric(
         "playback_failure_ratio",
