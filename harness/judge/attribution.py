@@ -33,6 +33,7 @@ from pathlib import Path
 from harness.judge.regression import NOISE, TOLERANCE
 from harness.judge.verdict import FAIL, NO_DATA, judged, run_marks, span_of
 from harness.measure.metrics import checked_metric
+from harness.measure.slo import Slo
 from harness.measure.truth import GENERATOR_BOUND
 from harness.measure.units import format_value
 from harness.runfolder.manifest import CONTROLS, reseal
@@ -85,7 +86,8 @@ def _worse_by(row: dict, control: float) -> float:
 def _figure(row: dict, control: Control, faults: Sequence[dict], peak: str) -> dict:
     name, seconds = control
     _, chosen = span_of(row["phase"], seconds, faults, peak)
-    found = judged(row["metric"], row["op"], row["threshold"], chosen, run_marks(seconds))
+    slo = Slo(row["metric"], row["op"], row["threshold"], row["phase"])
+    found = judged(slo, chosen, run_marks(seconds))
     value = found["observed"]
     return {
         "run": name,

@@ -9,9 +9,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from harness.judge.verdict import threshold_of
 from harness.measure import shapes
 from harness.measure.metrics import known_metric
+from harness.measure.slo import Slo, threshold_of
 from harness.spec.document import read_document
 from harness.spec.errors import InvalidInput
 
@@ -38,6 +38,11 @@ def _slo(slo: Any, where: str) -> None:
     elif len(written) > 40 or not _finite(threshold_of(written)):
         raise ValueError(f"{where}.{bounds[0]}: {written[:40]!r} is not a threshold")
     shapes.text(slo.get("phase", "overall"), f"{where}.phase")
+
+
+def slos_of(scenario: dict) -> list[Slo]:
+    """The SLOs of a scenario read by read_scenario."""
+    return [Slo.read(slo) for slo in scenario.get("slos", [])]
 
 
 def read_scenario(path: Path) -> dict:

@@ -38,7 +38,8 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.measure.aggregate import metrics_of
+from harness.measure.aggregate import value_of
+from harness.measure.metrics import stalled_share
 from harness.runfolder.recorder import Second
 
 BASELINE_SECONDS = 30
@@ -50,13 +51,11 @@ MIN_BASELINE = 3
 
 
 def _error_ratio(s: Second) -> float | None:
-    return metrics_of([s.window])["error_ratio"]
+    return value_of("error_ratio", [s.window])
 
 
 def _stalled_share(s: Second) -> float | None:
-    w = s.window
-    viewers = w.joining + w.playing + w.stalled
-    return w.stalled / viewers if viewers else None
+    return stalled_share(s.window)
 
 
 def _failures(s: Second) -> float:
@@ -65,7 +64,7 @@ def _failures(s: Second) -> float:
 
 
 def _latency_p95(s: Second) -> float | None:
-    return metrics_of([s.window])["latency_p95"]
+    return value_of("latency_p95", [s.window])
 
 
 SIGNALS: dict[str, tuple[Callable[[Second], float | None], float]] = {

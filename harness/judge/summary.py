@@ -4,14 +4,14 @@ from the run folder (windows.jsonl) with the same result."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from itertools import groupby, pairwise
 from pathlib import Path
 
 from harness.judge.fault_summary import fault_summaries
 from harness.measure.aggregate import client_metrics, groups_of, merged, metrics_of
 from harness.measure.cause import words as cause_words
-from harness.measure.metrics import checked_metric, metric_names
+from harness.measure.metrics import checked_metric, columns, metric_names
 from harness.measure.saturation import run_summary
 from harness.platforms.usage import usage_line
 from harness.runfolder.recorder import Second, utc
@@ -26,7 +26,9 @@ SCHEMA_VERSION = 5
 SHAPE_TOLERANCE = (2, 0.05)  # viewers may trail the profile by one second, then by 2 or 5%
 
 
-def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
+def _span(
+    name: str, seconds: Sequence[Second], groups: Sequence[str], named: Collection[str]
+) -> dict:
     total = merged([s.window for s in seconds]) if seconds else None
     return {
         "name": name,
@@ -41,7 +43,7 @@ def _span(name: str, seconds: Sequence[Second], groups: Sequence[str]) -> dict:
         "attempts_ended": sum(
             s.window.starts + s.window.start_failures + s.window.exits_before_start for s in seconds
         ),
-        "metrics": metrics_of([s.window for s in seconds], groups),
+        "metrics": metrics_of([s.window for s in seconds], groups, named),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
         "playback_failure_reasons": _most_first(total.playback_failure_reasons if total else {}),
@@ -143,15 +145,22 @@ def run_groups(seconds: Sequence[Second], events: Sequence[dict]) -> tuple[str, 
     return groups_of((s.window for s in seconds), started.get("request_groups") or ())
 
 
+def named_metrics(scenario: dict) -> set[str]:
+    """The metrics a resolved scenario names (its SLOs, its halt conditions): a
+    metric of the catalogue not shown always is in its summary only then."""
+    return {item["metric"] for key in ("slos", "halt_if") for item in scenario.get(key) or []}
+
+
 def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict]) -> dict:
     """The run's summary, from its folder's data only: the resolved scenario
     (scenario.yaml), its seconds (windows.jsonl) and its events (events.jsonl)."""
     groups = run_groups(seconds, events)
+    named = named_metrics(scenario)
     phases = [
-        _span(name, list(spanned), groups)
+        _span(name, list(spanned), groups, named)
         for name, spanned in groupby(seconds, key=lambda s: s.phase)
     ]
-    overall = _span("overall", seconds, groups)
+    overall = _span("overall", seconds, groups, named)
     outcome, started, ended = _outcome(events)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -176,7 +185,7 @@ def summarize(scenario: dict, seconds: Sequence[Second], events: Sequence[dict])
         "phases": phases,
         "overall": overall,
         "request_groups": list(groups),
-        "metric_units": {name: checked_metric(name).unit for name in metric_names(groups)},
+        "metric_units": {name: checked_metric(name).unit for name in metric_names(groups, named)},
         "slos": scenario.get("slos", []),
         "faults": fault_summaries(events, seconds),
         "generator": run_summary((s.window.second, s.window.generator) for s in seconds),
@@ -212,17 +221,14 @@ ATTEMPTS_NOTE = (
     "their first frame, failed or gave up in the phase, of which start failures and "
     "exits before start are shares"
 )
-VIEWER_COLUMNS = (
-    ("startup_time_p50", "startup p50"),
-    ("startup_time_p95", "startup p95"),
-    ("video_start_failure_ratio", "start failures"),
-    ("exit_before_video_start_ratio", "exits before start"),
-    ("rebuffering_ratio", "rebuffering"),
-    ("stalls_per_viewer_hour", "stalls/h"),
-    ("playback_failure_ratio", "playback failures"),
-    ("average_bitrate_kbps", "kbps"),
-    ("error_ratio", "request errors"),
-)
+
+
+def viewer_columns(summary: dict) -> list[tuple[str, str]]:
+    """(metric, heading) of the viewers table's figures: the catalogue's metrics
+    with a heading that the summary holds (harness.measure.metrics.columns)."""
+    return columns(summary["overall"]["metrics"])
+
+
 REQUEST_COLUMNS = (
     "requests_per_second",
     "error_ratio",
@@ -234,6 +240,7 @@ REQUEST_COLUMNS = (
 
 def console_tables(summary: dict) -> str:
     spans = summary["phases"] + [summary["overall"]]
+    figures = viewer_columns(summary)
     viewer_rows = [
         [
             span["name"] + (" (peak)" if span["name"] == summary["peak_phase"] else ""),
@@ -242,14 +249,14 @@ def console_tables(summary: dict) -> str:
             span["attempts"],
             span["attempts_ended"],
         ]
-        + [_fmt(span["metrics"][key], checked_metric(key).unit) for key, _ in VIEWER_COLUMNS]
+        + [_fmt(span["metrics"][key], checked_metric(key).unit) for key, _ in figures]
         for span in spans
     ]
     viewers = (
         table(
             viewer_rows,
             headers=["phase", "match time", "viewers/target", *ATTEMPTS]
-            + [label for _, label in VIEWER_COLUMNS],
+            + [label for _, label in figures],
         )
         + "\n"
         + ATTEMPTS_NOTE

@@ -65,14 +65,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from harness.measure.aggregate import groups_of, metrics_of
+from harness.measure.aggregate import groups_of, value_of
 from harness.measure.metrics import area_of, checked_metric, group_of
 from harness.measure.saturation import Marks, SpanMarks, in_span, marks
+from harness.measure.slo import Slo
 from harness.measure.truth import GENERATOR_BOUND
 from harness.runfolder.recorder import Second
-from harness.spec.quantities import format_time, parse_percent, parse_time
+from harness.spec.quantities import format_time
 from harness.spec.shown import escaped
 
 PASS, DEGRADED, FAIL, NO_DATA = "pass", "degraded", "fail", "no data"
@@ -80,53 +81,20 @@ EXIT_GENERATOR_BOUND = 3  # the load was not produced: like missing infrastructu
 DEMAND = "demand"
 
 
-@dataclass(frozen=True)
-class Objective:
-    metric: str
-    op: str  # "max" or "min"
-    threshold: float
-    phase: str
-    default: bool = False
-
-
 DEFAULT_DEMAND = (
-    Objective("startup_time_p95", "max", 4.0, "peak", True),
-    Objective("video_start_failure_ratio", "max", 0.01, "overall", True),
-    Objective("exit_before_video_start_ratio", "max", 0.02, "overall", True),
-    Objective("rebuffering_ratio", "max", 0.01, "overall", True),
-    Objective("playback_failure_ratio", "max", 0.01, "overall", True),
-    Objective("error_ratio.segment", "max", 0.01, "overall", True),
-    Objective("latency_p99.playlist", "max", 1.0, "peak", True),
+    Slo("startup_time_p95", "max", 4.0, "peak", True),
+    Slo("video_start_failure_ratio", "max", 0.01, "overall", True),
+    Slo("exit_before_video_start_ratio", "max", 0.02, "overall", True),
+    Slo("rebuffering_ratio", "max", 0.01, "overall", True),
+    Slo("playback_failure_ratio", "max", 0.01, "overall", True),
+    Slo("error_ratio.segment", "max", 0.01, "overall", True),
+    Slo("latency_p99.playlist", "max", 1.0, "peak", True),
 )
 DEFAULT_FAULT = (  # "{fault}" is the fault's name
-    Objective("playback_failure_ratio", "max", 0.01, "during:{fault}", True),
-    Objective("rebuffering_ratio", "max", 0.02, "during:{fault}", True),
-    Objective("error_ratio.segment", "max", 0.01, "during:{fault}", True),
+    Slo("playback_failure_ratio", "max", 0.01, "during:{fault}", True),
+    Slo("rebuffering_ratio", "max", 0.02, "during:{fault}", True),
+    Slo("error_ratio.segment", "max", 0.01, "during:{fault}", True),
 )
-
-
-def objectives(slos: Sequence[dict]) -> list[Objective]:
-    """A resolved scenario's SLOs (scenario.yaml form) as objectives."""
-    found = []
-    for slo in slos:
-        op = "max" if "max" in slo else "min"
-        found.append(
-            Objective(slo["metric"], op, threshold_of(slo[op]), slo.get("phase", "overall"))
-        )
-    return found
-
-
-def threshold_of(written: float | str) -> float:
-    """A threshold as scenario.yaml writes it (0.01, "1%", "4s") in base units."""
-    if isinstance(written, (int, float)):
-        return float(written)
-    ratio = parse_percent(written)
-    if ratio is not None:
-        return ratio
-    seconds = parse_time(written)
-    if seconds is None:  # the scenario was validated: a threshold is a ratio or a time
-        raise ValueError(f"{written!r} is not a threshold")
-    return seconds
 
 
 # --- spans ----------------------------------------------------------------------
@@ -208,8 +176,7 @@ def figure_of(metric: str, seconds: Sequence[Second]) -> float | None:
     """A metric over a span's seconds; None: no data."""
     if not seconds:
         return None
-    group = group_of(metric)
-    value = metrics_of([s.window for s in seconds], [group] if group else [])[metric]
+    value = value_of(metric, [s.window for s in seconds])
     return None if value is None or math.isnan(value) else value
 
 
@@ -218,10 +185,10 @@ def run_marks(seconds: Sequence[Second]) -> Marks:
     return marks((s.window.second, s.window.generator) for s in seconds)
 
 
-def _result(value: float | None, op: str, threshold: float) -> str:
+def _result(value: float | None, slo: Slo) -> str:
     if value is None:
         return NO_DATA
-    return PASS if (value <= threshold if op == "max" else value >= threshold) else FAIL
+    return PASS if slo.passes(value) else FAIL
 
 
 def _clean(
@@ -249,74 +216,68 @@ def _why(
     observed: float | None,
     steady: float | None,
     clean: float | None,
-    op: str,
-    threshold: float,
+    slo: Slo,
     span: SpanMarks,
 ) -> str | None:
     """Why the generator could have changed the verdict (see the module's
     docstring); None: it could not."""
-    result = _result(observed, op, threshold)
+    result = _result(observed, slo)
     if span.mostly_saturated:
         return f"saturated in {len(span.saturated)} of its {span.seconds} s"
     if observed is not None and steady is None:
         return f"no data without its {len(span.saturated)} saturated s"
-    if _result(steady, op, threshold) != result:
+    if _result(steady, slo) != result:
         return (
-            f"{result} as observed, {_result(steady, op, threshold)} without its "
+            f"{result} as observed, {_result(steady, slo)} without its "
             f"{len(span.saturated)} saturated s"
         )
-    if result == FAIL and _result(clean, op, threshold) == PASS:
+    if result == FAIL and _result(clean, slo) == PASS:
         return f"fail as observed, pass without its stalls (up to {span.largest_stall:.2f} s)"
     return None
 
 
-def judged(metric: str, op: str, threshold: float, seconds: Sequence[Second], found: Marks) -> dict:
+def judged(slo: Slo, seconds: Sequence[Second], found: Marks) -> dict:
     """A figure over a span's seconds judged as observed, steady and clean (see
     the module's docstring): observed, clean, stall_s, saturated_seconds,
     stall_seconds, result and, when generator-bound, generator_why."""
-    observed = figure_of(metric, seconds)
+    observed = figure_of(slo.metric, seconds)
     span = in_span(found, [s.window.second for s in seconds])
     steady_seconds = [s for s in seconds if s.window.second not in span.saturated]
-    steady = figure_of(metric, steady_seconds) if span.saturated else observed
-    clean = _clean(metric, steady_seconds, steady, span)
-    why = _why(observed, steady, clean, op, threshold, span)
+    steady = figure_of(slo.metric, steady_seconds) if span.saturated else observed
+    clean = _clean(slo.metric, steady_seconds, steady, span)
+    why = _why(observed, steady, clean, slo, span)
     return {
         "observed": observed,
         "clean": clean,
         "stall_s": span.largest_stall,
         "saturated_seconds": len(span.saturated),
         "stall_seconds": len(span.stalls),
-        "result": GENERATOR_BOUND if why else _result(observed, op, threshold),
+        "result": GENERATOR_BOUND if why else _result(observed, slo),
         "generator_why": why,
     }
 
 
 def _row(
-    objective: Objective,
+    slo: Slo,
     judged_for: str,
     seconds: Sequence[Second],
     faults: Sequence[dict],
     peak: str,
     found: Marks,
 ) -> dict:
-    span, chosen = span_of(objective.phase, seconds, faults, peak)
+    span, chosen = span_of(slo.phase, seconds, faults, peak)
     return {
         "judged_for": judged_for,
-        "phase": objective.phase,
+        "phase": slo.phase,
         "span": span,
         "seconds": len(chosen),
-        "metric": objective.metric,
-        "unit": checked_metric(objective.metric).unit,
-        "op": objective.op,
-        "threshold": objective.threshold,
-        **judged(objective.metric, objective.op, objective.threshold, chosen, found),
-        "default": objective.default,
+        "metric": slo.metric,
+        "unit": checked_metric(slo.metric).unit,
+        "op": slo.op,
+        "threshold": slo.threshold,
+        **judged(slo, chosen, found),
+        "default": slo.default,
     }
-
-
-def _for_fault(objective: Objective) -> str | None:
-    window, colon, name = objective.phase.partition(":")
-    return name if colon and window in ("during", "recovery") else None
 
 
 def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dict:
@@ -369,14 +330,14 @@ def _fault_result(fault: dict, rows: Sequence[dict], recovery: SpanMarks) -> dic
     }
 
 
-def _applies(objective: Objective, groups: Collection[str]) -> bool:
+def _applies(slo: Slo, groups: Collection[str]) -> bool:
     """Whether a default applies to a run with these request groups."""
-    group = group_of(objective.metric)
+    group = group_of(slo.metric)
     return group is None or group in groups
 
 
 def judge(
-    slos: Sequence[dict],
+    slos: Sequence[Slo],
     seconds: Sequence[Second],
     faults: Sequence[dict],
     peak: str,
@@ -391,16 +352,15 @@ def judge(
     a verdict on lost data is never a pass."""
     if groups is None:
         groups = groups_of(s.window for s in seconds)
-    given = objectives(slos)
-    for_demand = [o for o in given if _for_fault(o) is None] or [
+    for_demand = [o for o in slos if o.fault is None] or [
         o for o in DEFAULT_DEMAND if _applies(o, groups)
     ]
     found = run_marks(seconds)
     rows = [_row(o, DEMAND, seconds, faults, peak, found) for o in for_demand]
     fault_results = []
     for fault in faults:
-        own = [o for o in given if _for_fault(o) == fault["name"]] or [
-            Objective(o.metric, o.op, o.threshold, o.phase.format(fault=fault["name"]), True)
+        own = [o for o in slos if o.fault == fault["name"]] or [
+            replace(o, phase=o.phase.format(fault=fault["name"]))
             for o in DEFAULT_FAULT
             if _applies(o, groups)
         ]

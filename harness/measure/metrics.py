@@ -1,5 +1,11 @@
 """The metrics a run records and an SLO can name: one catalogue for the
-scenario validator, the recorder, the summary and the verdict.
+scenario validator and its JSON Schema, the recorder, the summary, the
+verdict, attribution and the report's tables.
+
+A metric is one entry (Metric): its name, unit, which way is better, its
+formula over a span's windows, the spans an SLO may judge it over
+(SPAN_KINDS) and its heading in the viewers tables; everything else takes
+it from here (docs/architecture.md#adding-a-metric).
 
 Viewer metrics are what people watching felt; request metrics are what the
 services did, over all requests (`latency_p99`) or per request group
@@ -14,9 +20,14 @@ booking's, so a verdict can say which of the two broke (area_of).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+# The group naming rule lives apart (the windows hold it too); said here as well.
+from harness.measure.group_names import GROUP_PATTERN as GROUP_PATTERN
+from harness.measure.group_names import GROUP_RULE as GROUP_RULE
+from harness.measure.group_names import is_group
+from harness.measure.window import RequestTally, Window
 
 PLAYER_GROUPS = ("playlist", "segment")  # playlists and MPDs; media and init segments, keys
 # The segment requests of manifest-tier viewers (harness.load.fidelity): first bytes only,
@@ -26,10 +37,14 @@ _PLAYER_ORDER = (*PLAYER_GROUPS, RANGE_GROUP)
 # The journey's request groups of getting in; an attempt that failed at a step of one of them
 # is a booking failure (booking_failure_ratio), not a video start failure.
 BOOKING_GROUPS = ("signup", "booking")
-GROUP_PATTERN = "^[a-z0-9][a-z0-9_-]*$"
-GROUP_RULE = (
-    "a request group name (lowercase letters, digits, '_' and '-', starting with a letter or digit)"
-)
+
+# The spans an SLO judges a metric over: a phase (overall, baseline, peak, a timeline
+# phase), during:<fault> and recovery:<fault>.
+SPAN_KINDS = ("phase", "fault", "recovery")
+
+# A metric's figure over a span: (its windows, consecutive seconds; their sum) -> the
+# figure, None where its denominator is empty ("no data", never a good zero).
+Formula = Callable[[Sequence[Window], Window], float | None]
 
 
 @dataclass(frozen=True)
@@ -38,65 +53,208 @@ class Metric:
     unit: str  # "s", "ratio", "kbps", "per_hour", "per_s"
     better: str  # "lower" or "higher"
     description: str
+    formula: Formula = field(compare=False, repr=False)
+    spans: tuple[str, ...] = SPAN_KINDS  # the SPAN_KINDS an SLO may judge it over
+    column: str | None = None  # its heading in the viewers tables (console, report)
+    # False: computed, and shown in summary.json and the tables, only for a run whose
+    # scenario names it (an SLO, a halt condition), so that other runs' summaries stay
+    # as they were.
+    always: bool = True
+
+
+def ratio(part: float, whole: float) -> float | None:
+    """part / whole; None (no data) when the whole is empty."""
+    return part / whole if whole > 0 else None
+
+
+def _outcomes(total: Window) -> int:
+    """Attempts that ended in the span: first frame, start failure or gave up."""
+    return total.starts + total.start_failures + total.exits_before_start
+
+
+def _watch_hours(total: Window) -> float:
+    return (total.played_s + total.stalled_s) / 3600
+
+
+def _startup(fraction: float) -> Formula:
+    return lambda windows, total: total.startup.percentile(fraction)
+
+
+def stalled_share(window: Window) -> float | None:
+    """The share of a second's viewers (joining, playing or stalled) stalled at its end."""
+    return ratio(window.stalled, window.joining + window.playing + window.stalled)
+
+
+def _playback_failures(windows: Sequence[Window], total: Window) -> float | None:
+    # Playbacks that could fail in the span: those already watching when it
+    # began, and those that started during it.
+    playbacks = (windows[0].watching if windows else 0) + total.starts
+    return ratio(total.playback_failures, playbacks)
 
 
 _VIEWER = (
-    Metric("startup_time_p50", "s", "lower", "median time from pressing play to the first frame"),
-    Metric("startup_time_p95", "s", "lower", "95th percentile startup time"),
-    Metric("startup_time_p99", "s", "lower", "99th percentile startup time"),
+    Metric(
+        "startup_time_p50",
+        "s",
+        "lower",
+        "median time from pressing play to the first frame",
+        _startup(0.50),
+        column="startup p50",
+    ),
+    Metric(
+        "startup_time_p95",
+        "s",
+        "lower",
+        "95th percentile startup time",
+        _startup(0.95),
+        column="startup p95",
+    ),
+    Metric("startup_time_p99", "s", "lower", "99th percentile startup time", _startup(0.99)),
     Metric(
         "video_start_failure_ratio",
         "ratio",
         "lower",
         "attempts that ended in an error before the first frame, of all attempts",
+        lambda windows, total: ratio(total.start_failures, _outcomes(total)),
+        column="start failures",
     ),
     Metric(
         "exit_before_video_start_ratio",
         "ratio",
         "lower",
         "attempts abandoned because startup outlasted the viewer's patience, of all attempts",
+        lambda windows, total: ratio(total.exits_before_start, _outcomes(total)),
+        column="exits before start",
     ),
-    Metric("rebuffering_ratio", "ratio", "lower", "stalled time / watch time (playing + stalled)"),
-    Metric("stalls_per_viewer_hour", "per_hour", "lower", "stalls per hour of watch time"),
+    Metric(
+        "rebuffering_ratio",
+        "ratio",
+        "lower",
+        "stalled time / watch time (playing + stalled)",
+        lambda windows, total: ratio(total.stalled_s, total.played_s + total.stalled_s),
+        column="rebuffering",
+    ),
+    Metric(
+        "stalls_per_viewer_hour",
+        "per_hour",
+        "lower",
+        "stalls per hour of watch time",
+        lambda windows, total: ratio(total.stalls, _watch_hours(total)),
+        column="stalls/h",
+    ),
+    Metric(
+        "peak_stalled_share",
+        "ratio",
+        "lower",
+        "the largest share of viewers stalled at the end of one second of the span: "
+        "stalled / (joining + playing + stalled)",
+        lambda windows, total: max(
+            (s for s in map(stalled_share, windows) if s is not None), default=None
+        ),
+        column="peak stalled",
+        always=False,
+    ),
     Metric(
         "playback_failure_ratio",
         "ratio",
         "lower",
         "started playbacks that ended in an error, of all started playbacks",
+        _playback_failures,
+        column="playback failures",
     ),
     Metric(
         "average_bitrate_kbps",
         "kbps",
         "higher",
         "bitrate of the rendition played, averaged over playing time",
+        lambda windows, total: ratio(total.bitrate_kbps_s, total.played_s),
+        column="kbps",
     ),
-    Metric("switches_per_viewer_hour", "per_hour", "lower", "rendition switches per hour watched"),
+    Metric(
+        "switches_per_viewer_hour",
+        "per_hour",
+        "lower",
+        "rendition switches per hour watched",
+        lambda windows, total: ratio(total.switches, _watch_hours(total)),
+    ),
     Metric(
         "booking_failure_ratio",
         "ratio",
         "lower",
         "attempts that failed at a step of group signup or booking (people who wanted to "
         "watch and could not get in), of the attempts that made a request in one of them",
+        lambda windows, total: ratio(total.booking_failures, total.booking_attempts),
     ),
 )
 VIEWER_METRICS: dict[str, Metric] = {m.name: m for m in _VIEWER}
 
+
+@dataclass(frozen=True)
+class RequestKind:
+    """A request metric over all requests (`error_ratio`) or one group's (`error_ratio.<group>`)."""
+
+    name: str
+    unit: str
+    better: str
+    description: str
+    # (the requests' tally over the span, the span's seconds) -> the figure
+    of_requests: Callable[[RequestTally, int], float | None] = field(compare=False, repr=False)
+    column: str | None = None  # the heading of its over-all figure in the viewers tables
+
+    def over(self, group: str | None) -> Metric:
+        """This kind over one group's requests, or over all (None)."""
+
+        def formula(windows: Sequence[Window], total: Window) -> float | None:
+            return self.of_requests(_requests_of(total, group), len(windows))
+
+        return Metric(
+            self.name if group is None else f"{self.name}.{group}",
+            self.unit,
+            self.better,
+            f"{self.description}, {'all' if group is None else group} requests",
+            formula,
+            column=self.column if group is None else None,
+        )
+
+
+def _requests_of(total: Window, group: str | None) -> RequestTally:
+    """The tally of one group's requests (an empty one if it made none), or of all (None)."""
+    if group is not None:
+        return total.requests.get(group, RequestTally())
+    everything = RequestTally()
+    for tally in total.requests.values():
+        everything.merge(tally)
+    return everything
+
+
+def _latency(fraction: float) -> Callable[[RequestTally, int], float | None]:
+    return lambda tally, seconds: tally.latency.percentile(fraction)
+
+
 # The request kinds over all requests; `<kind>.<group>` is the same kind for one group.
-REQUEST_KINDS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("requests_per_second", "per_s", "higher", "requests per second"),
-        Metric("error_ratio", "ratio", "lower", "failed requests / requests"),
-        Metric("latency_p50", "s", "lower", "median response time"),
-        Metric("latency_p95", "s", "lower", "95th percentile response time"),
-        Metric("latency_p99", "s", "lower", "99th percentile response time"),
+REQUEST_KINDS: dict[str, RequestKind] = {
+    k.name: k
+    for k in (
+        RequestKind(
+            "requests_per_second",
+            "per_s",
+            "higher",
+            "requests per second",
+            lambda tally, seconds: ratio(tally.count, seconds),
+        ),
+        RequestKind(
+            "error_ratio",
+            "ratio",
+            "lower",
+            "failed requests / requests",
+            lambda tally, seconds: ratio(tally.failures, tally.count),
+            column="request errors",
+        ),
+        RequestKind("latency_p50", "s", "lower", "median response time", _latency(0.50)),
+        RequestKind("latency_p95", "s", "lower", "95th percentile response time", _latency(0.95)),
+        RequestKind("latency_p99", "s", "lower", "99th percentile response time", _latency(0.99)),
     )
 }
-
-
-def is_group(name: str) -> bool:
-    """Whether `name` is a well-formed request group name (GROUP_PATTERN)."""
-    return re.fullmatch(GROUP_PATTERN, name) is not None
 
 
 def ordered_groups(groups: Iterable[str]) -> tuple[str, ...]:
@@ -128,12 +286,11 @@ def metric(name: str, groups: Iterable[str]) -> Metric | None:
     if name in VIEWER_METRICS:
         return VIEWER_METRICS[name]
     if name in REQUEST_KINDS:
-        return _over_all(REQUEST_KINDS[name])
+        return REQUEST_KINDS[name].over(None)
     group = group_of(name)
     if group is None or group not in set(groups):
         return None
-    kind = REQUEST_KINDS[name.partition(".")[0]]
-    return Metric(name, kind.unit, kind.better, f"{kind.description}, {group} requests")
+    return REQUEST_KINDS[name.partition(".")[0]].over(group)
 
 
 def known_metric(name: str) -> Metric | None:
@@ -153,15 +310,19 @@ def checked_metric(name: str) -> Metric:
     return found
 
 
-def metric_names(groups: Iterable[str]) -> list[str]:
-    """Every metric's name for these groups, in catalogue order: viewer
-    metrics, then each request kind over all requests and per group."""
+def metric_names(groups: Iterable[str], named: Collection[str] = ()) -> list[str]:
+    """Every metric's name for these groups, in catalogue order: the viewer
+    metrics shown always and those of `named` (a scenario's) judged over phases,
+    then each request kind over all requests and per group."""
     ordered = ordered_groups(groups)
     return [
-        *VIEWER_METRICS,
+        *(m.name for m in _VIEWER if m.always or m.name in named and "phase" in m.spans),
         *(name for kind in REQUEST_KINDS for name in (kind, *(f"{kind}.{g}" for g in ordered))),
     ]
 
 
-def _over_all(kind: Metric) -> Metric:
-    return Metric(kind.name, kind.unit, kind.better, f"{kind.description}, all requests")
+def columns(names: Collection[str]) -> list[tuple[str, str]]:
+    """(name, heading) of the viewers tables' columns: the catalogue's metrics
+    with a heading among `names` (the figures a span of a summary holds)."""
+    over_all = [kind.over(None) for kind in REQUEST_KINDS.values()]
+    return [(m.name, m.column) for m in (*_VIEWER, *over_all) if m.column and m.name in names]

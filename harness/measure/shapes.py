@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from harness.measure.metrics import is_group
+from harness.measure.group_names import is_group
 from harness.spec.shown import escaped, kind, shown
 
 # The latest wall clock a run can carry (the end of year 9999): later ones

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.measure import shapes
+from harness.measure.group_names import is_group
 from harness.measure.histogram import Histogram
-from harness.measure.metrics import is_group
 from harness.measure.truth import GeneratorTruth
 from harness.measure.truth import merged as merged_truth
 

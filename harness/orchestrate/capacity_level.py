@@ -20,11 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness.judge.recorded_scenario import read_scenario
+from harness.judge.recorded_scenario import read_scenario, slos_of
 from harness.judge.verdict import PASS, judge
 from harness.measure.truth import GENERATOR_BOUND
 from harness.orchestrate.capacity_search import BOUND, BROKE, HELD, INTERRUPTED
-from harness.orchestrate.variants import fault_of
 from harness.report.results import SCENARIO
 from harness.run.session import EXIT_ON_SIGNAL, RunResult
 from harness.runfolder.recorder import read_recorded
@@ -113,11 +112,7 @@ class Level:
 def read_level(value: float, viewers: int, run: RunResult, without: str | None) -> Level:
     """The level `run` measured; `without`: the component it had down on purpose
     (its failing health check is the condition, not news)."""
-    slos = [
-        s
-        for s in read_scenario(run.run_dir / SCENARIO).get("slos", [])
-        if fault_of(s.get("phase", "overall")) is None
-    ]
+    slos = [s for s in slos_of(read_scenario(run.run_dir / SCENARIO)) if s.fault is None]
     seconds, events, _ = read_recorded(run.run_dir)
     summary = run.summary
     # What its folder lost, as the run's own verdict found it (harness.report.results).

@@ -24,7 +24,6 @@ from harness.judge.verdict import DEFAULT_DEMAND, DEFAULT_FAULT
 from harness.measure.aggregate import client_metrics, metrics_of
 from harness.measure.metrics import PLAYER_GROUPS, RANGE_GROUP, checked_metric, group_of
 from harness.measure.window import Window
-from harness.orchestrate.variants import fault_of
 from harness.scenario import Scenario
 
 _DEFAULTS = {o.metric: o.threshold for o in (*DEFAULT_DEMAND, *DEFAULT_FAULT)}
@@ -105,7 +104,7 @@ class Journey:
 
 def _check(scenario: Scenario, metric: str, hard: bool, default: str | None = None) -> Check:
     """The check of `metric`: the scenario's strictest SLO on it, else the default."""
-    own = [s for s in scenario.slos if s.metric == metric and fault_of(s.phase) is None]
+    own = [s for s in scenario.slos if s.metric == metric and s.fault is None]
     maxima = [s.max for s in own if s.max is not None]
     minima = [s.min for s in own if s.min is not None]
     if maxima:
@@ -121,7 +120,7 @@ def _group_checks(scenario: Scenario, group: str) -> tuple[Check, ...]:
     others = dict.fromkeys(
         s.metric
         for s in scenario.slos
-        if group_of(s.metric) == group and s.metric != error and fault_of(s.phase) is None
+        if group_of(s.metric) == group and s.metric != error and s.fault is None
     )
     return (
         _check(scenario, error, True, "error_ratio"),

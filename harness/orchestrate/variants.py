@@ -102,7 +102,7 @@ def with_faults(scenario: Scenario, faults: Sequence[Fault]) -> Scenario:
     fault done by hand. SLOs judged during or after a fault it no longer has
     are left out."""
     kept = {f.name for f in faults}
-    slos = tuple(s for s in scenario.slos if fault_of(s.phase) in kept | {None})
+    slos = tuple(s for s in scenario.slos if s.fault in kept | {None})
     return scenarios.replace(scenario, faults=tuple(faults), faults_by_hand=(), slos=slos)
 
 
@@ -113,12 +113,6 @@ def control_of(scenario: Scenario) -> Scenario:
     control = with_faults(scenario, ())
     timeline = dataclasses.replace(control.timeline, real_time=tuple(scenario.time_map.slow))
     return scenarios.replace(control, timeline=timeline)
-
-
-def fault_of(phase: str) -> str | None:
-    """The fault an SLO phase (during:<fault>, recovery:<fault>) names, else None."""
-    kind, colon, fault = phase.partition(":")
-    return fault if colon and kind in ("during", "recovery") else None
 
 
 def named(scenario: Scenario, name: str) -> Scenario:

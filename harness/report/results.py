@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from harness.judge.attribution import attribute, mark, read_controls
-from harness.judge.recorded_scenario import read_scenario
+from harness.judge.recorded_scenario import read_scenario, slos_of
 from harness.judge.regression import TOLERANCE, deltas, slo_rows
 from harness.judge.summary import summarize
 from harness.judge.verdict import judge
@@ -62,7 +62,7 @@ def write_results(run_dir: Path) -> dict:
     # The columns the run wrote: its declared groups (a folder from before: the summary's).
     write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
     summary["verdict"] = judge(
-        scenario.get("slos", []),
+        slos_of(scenario),
         seconds,
         summary["faults"],
         summary["peak_phase"],

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from harness.judge.summary import (
     ATTEMPTS,
     ATTEMPTS_NOTE,
-    VIEWER_COLUMNS,
     booking_line,
     protocols_line,
     request_figures,
     tiers_line,
+    viewer_columns,
 )
 from harness.measure.metrics import known_metric
 from harness.measure.truth import GENERATOR_BOUND
@@ -272,6 +272,7 @@ def regression_table(regressions: Sequence[dict]) -> str:
 def phase_tables(summary: dict) -> str:
     """The console's two tables: viewers per phase, and requests per request group."""
     rows = []
+    figures = viewer_columns(summary)
     for span in summary["phases"] + [summary["overall"]]:
         peak = span["name"] == summary.get("peak_phase")
         rows.append(
@@ -290,15 +291,14 @@ def phase_tables(summary: dict) -> str:
                     _cell(span["attempts_ended"], "number"),
                     *(
                         _cell(format_value(span["metrics"][key], _unit(key)), "number")
-                        for key, _ in VIEWER_COLUMNS
+                        for key, _ in figures
                     ),
                 ],
             )
         )
     viewers = _table(
         "phases",
-        ["phase", "match time", "viewers / target", *ATTEMPTS]
-        + [label for _, label in VIEWER_COLUMNS],
+        ["phase", "match time", "viewers / target", *ATTEMPTS] + [label for _, label in figures],
         rows,
     )
     viewers += f'<p class="protocols">{markup(ATTEMPTS_NOTE)}</p>\n'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.measure.aggregate import metrics_of
-from harness.measure.metrics import checked_metric, group_of
+from harness.measure.aggregate import value_of
+from harness.measure.metrics import checked_metric
 from harness.runfolder.recorder import Second
 from harness.scenario import HaltCondition
 
@@ -23,15 +23,12 @@ class HaltWatch:
     def __init__(self, conditions: Sequence[HaltCondition]) -> None:
         self.conditions = list(conditions)
         self._held = [0] * len(self.conditions)  # consecutive seconds each has held
-        # A group named by a condition but not requested this second still has figures.
-        self._groups = [group for c in self.conditions if (group := group_of(c.metric))]
 
     def check(self, second: Second) -> str | None:
         """The condition that has now held long enough, described; else None.
         A second without a value (no requests, no viewers) breaks the streak."""
-        values = metrics_of([second.window], self._groups) if self.conditions else {}
         for index, condition in enumerate(self.conditions):
-            value = values[condition.metric]
+            value = value_of(condition.metric, [second.window])
             if value is None:
                 breached = False
             elif condition.above is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.load.journey import resolved
+from harness.measure.slo import OPS
 from harness.platforms.registry import PLATFORMS
 from harness.scenario.groups import request_groups
 from harness.scenario.model import (
@@ -176,13 +177,10 @@ def _build(document: Document, source: Path) -> Scenario:
             **_open_model(audience),
         ),
         slos=tuple(
-            Slo(
-                s["metric"],
-                s["max"][0] if "max" in s else None,
-                s["min"][0] if "min" in s else None,
-                s.get("phase", "overall"),
-            )
+            Slo(s["metric"], op, s[op][0], s.get("phase", "overall"))
             for s in values.get("slos", ())
+            for op in OPS
+            if op in s
         ),
         faults=tuple(
             Fault(

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
 from harness.load.fidelity import FULL
-from harness.measure.metrics import known_metric
+from harness.measure.metrics import checked_metric
+from harness.measure.slo import Slo, threshold_text
 from harness.scenario.time_map import Span, TimeMap, spans_of
-from harness.spec.quantities import format_percent, format_time
+from harness.spec.quantities import format_time
 
 CLIENT_TYPES = ("web", "app", "tv")
 DEFAULT_CLIENTS = {"web": 0.5, "app": 0.35, "tv": 0.15}
@@ -125,14 +126,6 @@ class Audience:
     def opens(self) -> bool:
         """Whether viewers arrive by rate or push (the open model), not only by `points`."""
         return bool(self.arrivals or self.push)
-
-
-@dataclass(frozen=True)
-class Slo:
-    metric: str  # a metric of harness.measure.metrics for the scenario's groups
-    max: float | None  # exactly one of max and min is set
-    min: float | None
-    phase: str  # overall, baseline, peak, during:<fault>, recovery:<fault> or a timeline phase
 
 
 @dataclass(frozen=True)
@@ -255,18 +248,7 @@ class Scenario:
             ],
             **({"forecast": audience.forecast} if audience.forecast is not None else {}),
         }
-        data["slos"] = [
-            {
-                "metric": s.metric,
-                **{
-                    bound: _threshold(value, s.metric)
-                    for bound, value in (("max", s.max), ("min", s.min))
-                    if value is not None
-                },
-                "phase": s.phase,
-            }
-            for s in self.slos
-        ]
+        data["slos"] = [s.written() for s in self.slos]
         data["faults"] = [
             {
                 "name": f.name,
@@ -288,7 +270,7 @@ class Scenario:
             {
                 "metric": h.metric,
                 **{
-                    bound: _threshold(value, h.metric)
+                    bound: threshold_text(value, checked_metric(h.metric))
                     for bound, value in (("above", h.above), ("below", h.below))
                     if value is not None
                 },
@@ -367,12 +349,3 @@ def phase_at(phases: tuple[Phase, ...], match_seconds: float) -> str:
 def _number(value: object) -> object:
     """10 rather than 10.0 in a written scenario."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _threshold(value: float, metric_name: str) -> object:
-    metric = known_metric(metric_name)
-    if metric is None:  # a scenario's metrics were checked when it was read
-        raise ValueError(f"unknown metric {metric_name!r}")
-    if metric.unit == "s":
-        return format_time(value)
-    return format_percent(value) if metric.unit == "ratio" else _number(value)

@@ -16,6 +16,7 @@ from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
 from harness.measure.metrics import Metric
+from harness.measure.slo import OPS, fault_of, span_kind, span_problem
 from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
@@ -678,13 +679,14 @@ def _check_slos(
             continue
         where = ("slos", index)
         found = check_metric(slo.get("metric"), groups, where + ("metric",), document)
-        for bound in ("max", "min"):
+        for bound in OPS:
             if found and slo.get(bound):
                 value, written = slo[bound]
                 _check_threshold(value, written, found, where + (bound,), document)
-        _check_slo_phase(
-            slo.get("phase", "overall"), phase_names, faults, by_hand, where + ("phase",), document
-        )
+        phase = slo.get("phase", "overall")
+        _check_slo_phase(phase, phase_names, faults, by_hand, where + ("phase",), document)
+        if found and phase is not None and (problem := span_problem(found, phase)):
+            document.problem(where + ("phase",), problem)
 
 
 def _check_threshold(
@@ -721,8 +723,8 @@ def _check_slo_phase(
 ) -> None:
     if phase is None or phase in SLO_PHASES:
         return
-    window, colon, fault = phase.partition(":")
-    if colon and window in ("during", "recovery"):
+    fault = fault_of(phase)
+    if fault is not None:
         if fault in by_hand:  # judged from its start mark, and from its end mark
             return
         if faults is not None and fault not in faults:
@@ -736,7 +738,7 @@ def _check_slo_phase(
             )
         elif (
             faults is not None
-            and window == "recovery"
+            and span_kind(phase) == "recovery"
             and "for" not in faults[fault]
             and not getattr(KINDS.get(faults[fault].get("kind") or ""), "self_healing", False)
         ):

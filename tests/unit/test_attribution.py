@@ -22,12 +22,13 @@ from harness.runfolder.recorder import WINDOWS
 from harness.report.junit import render_junit
 from harness.judge.summary import attribution_table
 from harness.judge.verdict import judge
+from harness.measure.slo import Slo
 from tests.unit.test_verdict import fault, second, seconds, slo
 
 RUSH = fault("cut-auth", injected=10.0, reverted=20.0, recovered=1.0, budget=5.0)
 
 
-def _experiment(slos: list[dict], data, faults=(RUSH,)) -> dict:
+def _experiment(slos: list[Slo], data, faults=(RUSH,)) -> dict:
     return judge(slos, data, list(faults), "match")
 
 
@@ -37,7 +38,7 @@ def _attributed(slos, experiment, controls, faults=(RUSH,)) -> list[dict]:
     named = [(f"control-{n}", data) for n, data in enumerate(controls, start=1)]
     return [row for row in attribute(verdict, list(faults), "match", named)["rows"]
             if not row["phase"].startswith("peak")
-            and (row["metric"], row["phase"]) in {(s["metric"], s["phase"]) for s in slos}]
+            and (row["metric"], row["phase"]) in {(s.metric, s.phase) for s in slos}]
 
 
 def _failing_in(data, span: range, errors: int = 100):

@@ -150,7 +150,7 @@ def test_a_component_down_for_the_whole_run():
     (fault,) = down.faults
     assert (fault.target, fault.at) == ("origin-a", failing.timeline.start)
     assert fault.at + fault.duration == failing.timeline.end
-    assert all(variants.fault_of(s.phase) is None for s in down.slos)
+    assert all(s.fault is None for s in down.slos)
 
 
 def test_without_an_unknown_component_is_bad_input():

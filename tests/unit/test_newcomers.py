@@ -23,6 +23,7 @@ from harness.spec.paths import SCENARIOS_DIR
 from harness.runfolder.recorder import Second, columns, timeseries_row
 from harness.judge.summary import booking_line
 from harness.judge.verdict import judge
+from harness.measure.slo import Slo
 from harness.measure.window import Window
 from tests.unit.test_journey_format import problems as journey_problems
 from tests.unit.test_scenario import MINIMAL, problem, problems
@@ -244,7 +245,7 @@ def _second(n: int, booking_failed: int) -> Second:
 
 
 def test_when_only_booking_breaks_the_headline_names_booking_and_the_video_holds():
-    slos = [{"metric": m, "max": bound, "phase": "overall"} for m, bound in (
+    slos = [Slo.read({"metric": m, "max": bound}) for m, bound in (
         ("booking_failure_ratio", "2%"), ("error_ratio.booking", "1%"),
         ("video_start_failure_ratio", "1%"), ("rebuffering_ratio", "1%"),
         ("error_ratio.segment", "1%"), ("startup_time_p95", "4s"))]
@@ -258,7 +259,7 @@ def test_when_only_booking_breaks_the_headline_names_booking_and_the_video_holds
     assert "; booking broke, video held; demand fail" in broken["headline"]
     held = judge(slos, [_second(n, 0) for n in range(10)], [], "match")
     assert held["result"] == "pass" and "broke" not in held["headline"]
-    video = judge(slos[:2] + [{"metric": "startup_time_p95", "max": "0.5s"}],
+    video = judge(slos[:2] + [Slo.read({"metric": "startup_time_p95", "max": "0.5s"})],
                   [_second(n, 0) for n in range(10)], [], "match")
     assert "video broke, booking held" in video["headline"]
 

@@ -20,10 +20,10 @@ def test_without_faults_drops_the_slos_judged_on_them():
     failing = scenario.load(SCENARIOS / "component-failure-at-kickoff.yaml")
     control = variants.with_faults(failing, ())
     assert control.faults == ()
-    assert all(variants.fault_of(s.phase) is None for s in control.slos)
+    assert all(s.fault is None for s in control.slos)
     assert len(control.slos) < len(failing.slos)
     one = variants.with_faults(failing, failing.faults[:1])
-    assert {variants.fault_of(s.phase) for s in one.slos} <= {None, failing.faults[0].name}
+    assert {s.fault for s in one.slos} <= {None, failing.faults[0].name}
 
 
 def test_named_renames():

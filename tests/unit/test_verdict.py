@@ -12,6 +12,7 @@ import pytest
 from harness.measure.metrics import PLAYER_GROUPS
 from harness.runfolder.recorder import Second
 from harness.judge.verdict import DEFAULT_DEMAND, exit_code, judge, span_of
+from harness.measure.slo import Slo
 from harness.measure.window import Window
 
 
@@ -39,8 +40,8 @@ def fault(name: str = "f", injected: float | None = 10.0, reverted: float | None
             "baseline_seconds": baseline, "status": "reverted", "impact_detected_after_s": impact}
 
 
-def slo(metric: str, bound: float | str, phase: str = "overall", op: str = "max") -> dict:
-    return {"metric": metric, op: bound, "phase": phase}
+def slo(metric: str, bound: float | str, phase: str = "overall", op: str = "max") -> Slo:
+    return Slo.read({"metric": metric, op: bound, "phase": phase})
 
 
 def test_a_value_exactly_at_the_threshold_passes():
