@@ -21,6 +21,7 @@ import logging  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
@@ -35,7 +36,6 @@ from harness.spec.shown import escaped  # noqa: E402
 
 if TYPE_CHECKING:
     from harness.generator.address import Address
-    from harness.generator.choice import Generator
     from harness.scenario import Scenario
 
 
@@ -241,27 +241,6 @@ def _address(port_required: bool) -> Callable[[str], Address]:
     return parse
 
 
-def _generator(args: argparse.Namespace) -> Generator:
-    from harness.generator.choice import Generator
-
-    if args.workers and args.expect_workers:
-        raise InvalidInput(
-            "--workers starts workers here, --expect-workers waits for workers "
-            "from elsewhere: give one of them"
-        )
-    if not args.expect_workers and (args.master_bind or args.expect_timeout):
-        raise InvalidInput("--master-bind and --expect-timeout go with --expect-workers N")
-    chosen = {
-        name: value
-        for name, value in (
-            ("master_bind", args.master_bind),
-            ("expect_timeout", args.expect_timeout),
-        )
-        if value is not None
-    }
-    return Generator(workers=args.workers or 0, expect_workers=args.expect_workers or 0, **chosen)
-
-
 def _worker(args: argparse.Namespace) -> int:
     from harness.generator.worker import run_worker
 
@@ -270,30 +249,21 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.run import session as run
 
-    generator = _generator(args)
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
+    chosen, options = prepared(
+        args,
+        run.RunOptions(
+            duration=args.duration,
+            strict=args.strict,
+            fail_on_regression=args.fail_on_regression,
+            regression_tolerance=args.tolerance,
+        ),
         no_faults=args.no_faults,
     )
     _print_warnings(args.scenario, chosen)
-    logging.getLogger("locust").setLevel(logging.WARNING)
-    options = run.RunOptions(
-        duration=args.duration,
-        strict=args.strict,
-        baseline_run=_baseline_run(args, chosen.name),
-        fail_on_regression=args.fail_on_regression,
-        regression_tolerance=args.tolerance,
-        generator=generator,
-    )
+    options = replace(options, baseline_run=_baseline_run(args, chosen.name))
     if args.control:  # the same audience without faults first: was it the fault or load?
         from harness.orchestrate import control
 
@@ -580,12 +550,11 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.orchestrate.sweep import SweepOptions, sweep
     from harness.orchestrate.sweep_report import console_table
-    from harness.run import session as run
+    from harness.scenario.horizon import short_fault
 
-    generator = _generator(args)
     only = tuple(name.strip() for name in (args.only or "").split(",") if name.strip())
     if args.only is not None and not only:
         raise InvalidInput(
@@ -593,21 +562,10 @@ def _sweep(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.joining < 1:
         raise InvalidInput(f"--joining: {args.joining:g} is not a share below 1 (e.g. 25%)")
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
-    )
-    from harness.scenario.horizon import short_fault
-
+    chosen, run_options = prepared(args)
     warning = short_fault("--fault-for", args.fault_for, chosen)
     if warning:
         print(escaped(f"warning: {warning}"), file=sys.stderr)
-    logging.getLogger("locust").setLevel(logging.WARNING)
     options = SweepOptions(
         fault_for=args.fault_for,
         after=args.after,
@@ -615,7 +573,7 @@ def _sweep(args: argparse.Namespace) -> int:
         healthy_within=args.healthy_within,
         joining=args.joining,
         only=only,
-        run=run.RunOptions(generator=generator),
+        run=run_options,
     )
     result = sweep(chosen, args.results_dir, options)
     print(console_table(result.sweep))
@@ -693,22 +651,11 @@ def _orchestrator_options(command: argparse.ArgumentParser, folder: str) -> None
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.orchestrate.capacity import CapacityOptions, capacity
     from harness.orchestrate.capacity_report import console
-    from harness.run import session as run
 
-    generator = _generator(args)
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
-    )
-    logging.getLogger("locust").setLevel(logging.WARNING)
+    chosen, run_options = prepared(args)
     options = CapacityOptions(
         axis=args.axis,
         start=args.start,
@@ -716,7 +663,7 @@ def _capacity(args: argparse.Namespace) -> int:
         step=args.step,
         resolution=args.resolution,
         without=args.without,
-        run=run.RunOptions(generator=generator),
+        run=run_options,
     )
     result = capacity(chosen, args.results_dir, options)
     print(console(result.document))
