@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from harness import __version__  # noqa: E402
-from harness.platforms.base import STACK_SIZES  # noqa: E402
+from harness.platforms.base import STACK_SIZES, Platform  # noqa: E402
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 from harness.spec.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.spec.paths import RESULTS_DIR  # noqa: E402
@@ -40,15 +40,14 @@ if TYPE_CHECKING:
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.platforms.local import LocalPlatform
     from harness.platforms.reference import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
-        if not isinstance(platform, LocalPlatform):
+        if not platform.supervised:
             raise InvalidInput(
-                "--restart-after is for the local platform (Docker restarts "
-                "containers by their restart policy)"
+                f"--restart-after is for a platform with a supervisor of its own "
+                f"(not {platform.name}: {platform.restarts})"
             )
         platform.restart_after = args.restart_after
     platform.up(args.size)
@@ -64,7 +63,7 @@ def _stack_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(platform) -> bool:
+def _print_status(platform: Platform) -> bool:
     rows = platform.status()
     print(
         tabulate(
@@ -74,11 +73,9 @@ def _print_status(platform) -> bool:
     )
     size = platform.size()
     print(f"\nsize: {size}" if size else "\nsize: - (not running)")
-    if platform.name == "local" and platform.supervisor_pid() is not None:
-        print(
-            f"\nsupervisor pid {platform.supervisor_pid()}: restarts a killed component after "
-            f"{platform.supervisor_settings()['restart_after']:g} s"
-        )
+    supervision = platform.supervision()
+    if supervision is not None:
+        print(f"\n{supervision}")
     return all(r.health == "healthy" for r in rows)
 
 

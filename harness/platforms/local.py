@@ -41,6 +41,8 @@ DEFAULT_RESTART_AFTER = 5.0  # seconds the supervisor waits before starting a ki
 
 class LocalPlatform(Platform):
     name = "local"
+    supervised = True
+    restart_after: float
 
     def __init__(
         self, root: Path | None = None, restart_after: float = DEFAULT_RESTART_AFTER
@@ -102,6 +104,13 @@ class LocalPlatform(Platform):
         settings = self.supervisor_settings()
         alive = "pid" in settings and process_start_time(settings["pid"]) == settings["started"]
         return settings["pid"] if alive else None
+
+    def supervision(self) -> str | None:
+        pid = self.supervisor_pid()
+        if pid is None:
+            return None
+        after = self.supervisor_settings()["restart_after"]
+        return f"supervisor pid {pid}: restarts a killed component after {after:g} s"
 
     def hold(self, component: str, held: bool = True) -> None:
         """Keep the supervisor from restarting `component` (a fault holds it down)."""

@@ -59,6 +59,15 @@ def test_every_command_that_runs_a_scenario_checks_the_generator_then_the_scenar
                           2, "nope.yaml", "cannot read")
 
 
+def test_a_restart_delay_is_refused_where_no_supervisor_of_the_platforms_own_restarts(tmp_path):
+    # Refused before anything starts: no Docker engine is asked.
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock",
+               KICKOFF_STATE_DIR=str(tmp_path))
+    result = harness("stack", "up", "--platform", "docker", "--restart-after", "2s", env=env)
+    assert_one_line_error(result, 2, "--restart-after is for a platform with a supervisor",
+                          "not docker", "Docker restarts containers by their restart policy")
+
+
 def test_load_to_a_host_not_allowed_is_refused_before_anything_starts(tmp_path):
     (tmp_path / "targets.yaml").write_text("edge: http://10.20.30.40:8080\n")
     (tmp_path / "away.yaml").write_text(
