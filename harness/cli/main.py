@@ -180,7 +180,7 @@ def _schema(args: argparse.Namespace) -> int:
 def _seconds(text: str) -> float:
     """An argparse type: a duration as in scenario files (90s, 2m, 1h30m, or
     seconds as a plain number), at most the 7 days a scenario's times may span."""
-    from harness.spec.fields import MAX_MATCH_TIME
+    from harness.spec.bounds import MAX_MATCH_TIME
     from harness.spec.quantities import parse_time
 
     seconds = parse_time(text)
