@@ -21,13 +21,14 @@ import logging  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 from tabulate import tabulate  # noqa: E402
 
 from harness import __version__  # noqa: E402
-from harness.platforms.base import STACK_SIZES  # noqa: E402
+from harness.platforms.base import STACK_SIZES, Platform  # noqa: E402
 from harness.platforms.registry import MANAGED, PLATFORMS, get_platform  # noqa: E402
 from harness.spec.errors import HarnessError, InvalidInput  # noqa: E402
 from harness.spec.paths import RESULTS_DIR  # noqa: E402
@@ -35,20 +36,18 @@ from harness.spec.shown import escaped  # noqa: E402
 
 if TYPE_CHECKING:
     from harness.generator.address import Address
-    from harness.generator.choice import Generator
     from harness.scenario import Scenario
 
 
 def _stack_up(args: argparse.Namespace) -> int:
-    from harness.platforms.local import LocalPlatform
     from harness.platforms.reference import free_to_air_url
 
     platform = get_platform(args.platform)
     if args.restart_after is not None:
-        if not isinstance(platform, LocalPlatform):
+        if not platform.supervised:
             raise InvalidInput(
-                "--restart-after is for the local platform (Docker restarts "
-                "containers by their restart policy)"
+                f"--restart-after is for a platform with a supervisor of its own "
+                f"(not {platform.name}: {platform.restarts})"
             )
         platform.restart_after = args.restart_after
     platform.up(args.size)
@@ -64,7 +63,7 @@ def _stack_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(platform) -> bool:
+def _print_status(platform: Platform) -> bool:
     rows = platform.status()
     print(
         tabulate(
@@ -74,11 +73,9 @@ def _print_status(platform) -> bool:
     )
     size = platform.size()
     print(f"\nsize: {size}" if size else "\nsize: - (not running)")
-    if platform.name == "local" and platform.supervisor_pid() is not None:
-        print(
-            f"\nsupervisor pid {platform.supervisor_pid()}: restarts a killed component after "
-            f"{platform.supervisor_settings()['restart_after']:g} s"
-        )
+    supervision = platform.supervision()
+    if supervision is not None:
+        print(f"\n{supervision}")
     return all(r.health == "healthy" for r in rows)
 
 
@@ -183,7 +180,7 @@ def _schema(args: argparse.Namespace) -> int:
 def _seconds(text: str) -> float:
     """An argparse type: a duration as in scenario files (90s, 2m, 1h30m, or
     seconds as a plain number), at most the 7 days a scenario's times may span."""
-    from harness.spec.fields import MAX_MATCH_TIME
+    from harness.spec.bounds import MAX_MATCH_TIME
     from harness.spec.quantities import parse_time
 
     seconds = parse_time(text)
@@ -241,27 +238,6 @@ def _address(port_required: bool) -> Callable[[str], Address]:
     return parse
 
 
-def _generator(args: argparse.Namespace) -> Generator:
-    from harness.generator.choice import Generator
-
-    if args.workers and args.expect_workers:
-        raise InvalidInput(
-            "--workers starts workers here, --expect-workers waits for workers "
-            "from elsewhere: give one of them"
-        )
-    if not args.expect_workers and (args.master_bind or args.expect_timeout):
-        raise InvalidInput("--master-bind and --expect-timeout go with --expect-workers N")
-    chosen = {
-        name: value
-        for name, value in (
-            ("master_bind", args.master_bind),
-            ("expect_timeout", args.expect_timeout),
-        )
-        if value is not None
-    }
-    return Generator(workers=args.workers or 0, expect_workers=args.expect_workers or 0, **chosen)
-
-
 def _worker(args: argparse.Namespace) -> int:
     from harness.generator.worker import run_worker
 
@@ -270,30 +246,21 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.run import session as run
 
-    generator = _generator(args)
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
+    chosen, options = prepared(
+        args,
+        run.RunOptions(
+            duration=args.duration,
+            strict=args.strict,
+            fail_on_regression=args.fail_on_regression,
+            regression_tolerance=args.tolerance,
+        ),
         no_faults=args.no_faults,
     )
     _print_warnings(args.scenario, chosen)
-    logging.getLogger("locust").setLevel(logging.WARNING)
-    options = run.RunOptions(
-        duration=args.duration,
-        strict=args.strict,
-        baseline_run=_baseline_run(args, chosen.name),
-        fail_on_regression=args.fail_on_regression,
-        regression_tolerance=args.tolerance,
-        generator=generator,
-    )
+    options = replace(options, baseline_run=_baseline_run(args, chosen.name))
     if args.control:  # the same audience without faults first: was it the fault or load?
         from harness.orchestrate import control
 
@@ -580,12 +547,11 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.orchestrate.sweep import SweepOptions, sweep
     from harness.orchestrate.sweep_report import console_table
-    from harness.run import session as run
+    from harness.scenario.horizon import short_fault
 
-    generator = _generator(args)
     only = tuple(name.strip() for name in (args.only or "").split(",") if name.strip())
     if args.only is not None and not only:
         raise InvalidInput(
@@ -593,21 +559,10 @@ def _sweep(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.joining < 1:
         raise InvalidInput(f"--joining: {args.joining:g} is not a share below 1 (e.g. 25%)")
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
-    )
-    from harness.scenario.horizon import short_fault
-
+    chosen, run_options = prepared(args)
     warning = short_fault("--fault-for", args.fault_for, chosen)
     if warning:
         print(escaped(f"warning: {warning}"), file=sys.stderr)
-    logging.getLogger("locust").setLevel(logging.WARNING)
     options = SweepOptions(
         fault_for=args.fault_for,
         after=args.after,
@@ -615,7 +570,7 @@ def _sweep(args: argparse.Namespace) -> int:
         healthy_within=args.healthy_within,
         joining=args.joining,
         only=only,
-        run=run.RunOptions(generator=generator),
+        run=run_options,
     )
     result = sweep(chosen, args.results_dir, options)
     print(console_table(result.sweep))
@@ -693,22 +648,11 @@ def _orchestrator_options(command: argparse.ArgumentParser, folder: str) -> None
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    from harness.cli import overrides
+    from harness.cli.prepare import prepared
     from harness.orchestrate.capacity import CapacityOptions, capacity
     from harness.orchestrate.capacity_report import console
-    from harness.run import session as run
 
-    generator = _generator(args)
-    chosen = overrides.load(
-        args.scenario,
-        platform=args.platform,
-        targets=args.targets,
-        journey=args.journey,
-        time_scale=args.time_scale,
-        fault_time_scale=args.fault_time_scale,
-        seed=args.seed,
-    )
-    logging.getLogger("locust").setLevel(logging.WARNING)
+    chosen, run_options = prepared(args)
     options = CapacityOptions(
         axis=args.axis,
         start=args.start,
@@ -716,7 +660,7 @@ def _capacity(args: argparse.Namespace) -> int:
         step=args.step,
         resolution=args.resolution,
         without=args.without,
-        run=run.RunOptions(generator=generator),
+        run=run_options,
     )
     result = capacity(chosen, args.results_dir, options)
     print(console(result.document))

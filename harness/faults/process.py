@@ -56,7 +56,7 @@ class ProcessDriver(Driver):
         signal_name = _KINDS[kind.name].signal(params)
         for component in undo["components"]:
             if undo["hold"]:
-                self.platform.hold(component)
+                self.platform.supervisor.hold(component)
             self.platform.kill(component, signal_name)
 
     def revert(self, undo: dict) -> None:
@@ -66,17 +66,17 @@ class ProcessDriver(Driver):
                     self.platform.kill(component, "SIGCONT")
                 continue
             if undo["hold"]:
-                self.platform.hold(component, held=False)
+                self.platform.supervisor.hold(component, held=False)
             self.platform.start(component)  # a no-op when it already runs again
 
     def reset(self) -> list[str]:
         done = []
         for component in self.platform.handles():
             self.platform.kill(component, "SIGCONT")
-        for component in self.platform.supervisor_settings()["holds"]:
-            self.platform.hold(component, held=False)
+        for component in self.platform.supervisor.settings()["holds"]:
+            self.platform.supervisor.hold(component, held=False)
             done.append(f"process: released the hold on {component}")
-        for component in self.platform.dead_components():
+        for component in self.platform.records.dead():
             self.platform.start(component)
             done.append(f"process: started {component}")
         if self.platform.handles():

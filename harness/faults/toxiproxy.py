@@ -4,7 +4,7 @@ context is Toxiproxy's API URL and, for an https one, the CA bundle to trust."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.faults.driver import Driver, DriverSpec
 from harness.faults.fault import Fault
@@ -23,9 +23,10 @@ def _ms(seconds: float) -> int:
 @dataclass(frozen=True)
 class Toxic(FaultKind):
     """A Toxiproxy toxic of the kind's name on the link; `attributes` gives
-    Toxiproxy's attributes from a fault's params (seconds -> ms, µs)."""
+    Toxiproxy's attributes from a fault's params (seconds -> ms, µs), and
+    every declaration states it: Toxiproxy's units are not kickoff's."""
 
-    attributes: Callable[[dict], dict] = dict
+    attributes: Callable[[dict], dict] = field(kw_only=True)
 
     def planned(self, fault: Fault) -> dict:
         return {"link": fault.target, "toxic": f"kickoff-{fault.name}"}  # fault names are unique

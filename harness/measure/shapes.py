@@ -1,7 +1,9 @@
 """Checks of the values a run folder's files hold (windows, events, the
 resolved scenario, summary.json): each returns the value when it has the
 shape the harness writes, and raises ValueError("path: problem") when not,
-so a damaged file is named, never a traceback."""
+so a damaged file is named, never a traceback. Their bounds and wording are
+the ones files people write are checked with (spec/bounds.py, spec/fields.py,
+spec/shown.py)."""
 
 from __future__ import annotations
 
@@ -9,25 +11,18 @@ import math
 from typing import Any
 
 from harness.measure.group_names import is_group
-from harness.spec.shown import escaped, kind, shown
-
-# The latest wall clock a run can carry (the end of year 9999): later ones
-# cannot be written as a date.
-LATEST_EPOCH = 253_402_300_799.0
-# No count of one run comes near this; a larger one is damage, not data.
-MOST = 10**15
-# Seconds of a run (wall or match time, budgets): a match lasts hours, a run
-# days at most; further is damage, and too large to show as a time.
-LONGEST_S = 10.0**7
+from harness.spec.bounds import LATEST_EPOCH, LONGEST_S, MOST
+from harness.spec.fields import finite
+from harness.spec.shown import escaped, is_not, not_a_mapping, shown
 
 
 def number(value: Any, where: str, low: float = -math.inf, high: float = math.inf) -> float:
     """A finite int or float within [low, high] (a bool is not a number)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{escaped(where)}: {shown(value)} is not a number")
+        raise ValueError(f"{escaped(where)}: {is_not(value, 'a number')}")
     if isinstance(value, int) and abs(value) > MOST * 1000:
         raise ValueError(f"{escaped(where)}: {shown(value)} is out of range")
-    if not math.isfinite(value) or not low <= value <= high:
+    if finite(value) is None or not low <= value <= high:
         raise ValueError(
             f"{escaped(where)}: {shown(value)} is not between {low:.15g} and {high:.15g}"
         )
@@ -37,7 +32,7 @@ def number(value: Any, where: str, low: float = -math.inf, high: float = math.in
 def count(value: Any, where: str) -> int:
     """A whole number from 0 to MOST."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{escaped(where)}: {shown(value)} is not a whole number")
+        raise ValueError(f"{escaped(where)}: {is_not(value, 'a whole number')}")
     if not 0 <= value <= MOST:
         raise ValueError(f"{escaped(where)}: {shown(value)} is not between 0 and {MOST}")
     return value
@@ -59,13 +54,13 @@ def duration(value: Any, where: str) -> float:
 def group(value: Any, where: str) -> str:
     """A request group's name, well-formed as a scenario declares it."""
     if not is_group(text(value, where)):
-        raise ValueError(f"{escaped(where)}: {shown(value)} is not a request group name")
+        raise ValueError(f"{escaped(where)}: {is_not(value, 'a request group name')}")
     return value
 
 
 def _typed(value: Any, where: str, kind: type, noun: str) -> Any:
     if not isinstance(value, kind):
-        raise ValueError(f"{escaped(where)}: {shown(value)} is not {noun}")
+        raise ValueError(f"{escaped(where)}: {is_not(value, noun)}")
     return value
 
 
@@ -85,7 +80,7 @@ def whole(value: Any, language: str) -> dict:
     """A whole file's data as an object; when it is not one, its kind is told,
     never its content (it may be another file: an .env, /etc/passwd)."""
     if not isinstance(value, dict):
-        raise ValueError(f"the file is {kind(value, language)}, not a mapping")
+        raise ValueError(not_a_mapping(value, language))
     return value
 
 

@@ -75,6 +75,15 @@ class Platform(ABC):
 
     name: str
     stack: Stack
+    # Whether a supervisor of its own starts a killed component again, after
+    # `restart_after` seconds (which `up` takes); else `restarts` says what does.
+    supervised: bool = False
+    restart_after: float | None = None
+    restarts: str = "it starts killed components again its own way"
+
+    def supervision(self) -> str | None:
+        """What its supervisor is doing, for `harness stack status` (None: none runs)."""
+        return None
 
     @abstractmethod
     def up(self, size: str | None = None) -> None:

@@ -54,6 +54,7 @@ def compose_command() -> list[str]:
 
 class DockerPlatform(Platform):
     name = "docker"
+    restarts = "Docker restarts containers by their restart policy"
 
     def __init__(self, project: str = PROJECT, host: str | None = None) -> None:
         self.project = project  # another compose project: an external stack's

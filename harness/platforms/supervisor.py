@@ -39,8 +39,8 @@ def supervise(platform: LocalPlatform) -> None:
     while True:
         _reap()
         now = time.monotonic()
-        settings = platform.supervisor_settings()
-        dead = set(platform.dead_components()) - set(settings["holds"])
+        settings = platform.supervisor.settings()
+        dead = set(platform.records.dead()) - set(settings["holds"])
         gone_since = {name: gone_since.get(name, now) for name in dead}
         for name, since in gone_since.items():
             if now - since < settings["restart_after"]:

@@ -19,11 +19,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from harness.spec import quantities
+from harness.spec.bounds import MAX_MATCH_TIME
 from harness.spec.document import Document, Where
 from harness.spec.file_names import name_problem
-from harness.spec.shown import kind, shown
+from harness.spec.shown import is_not, not_a_mapping, shown
 
-MAX_MATCH_TIME = 7 * 24 * 3600.0  # times and durations: at most a week (a tournament day is less)
 _OFFSET_HINT = "write e.g. -5m, 0s, 90s or 1h30m"
 _DURATION_HINT = "write e.g. 30s, 2m or 1h30m"
 
@@ -64,7 +64,7 @@ class Field(ABC):
         if value is None:
             document.problem(where, f"has no value (expected {what}{f'; {hint}' if hint else ''})")
         else:
-            document.problem(where, f"{shown(value)} is not {what}{f' ({hint})' if hint else ''}")
+            document.problem(where, is_not(value, what, hint))
 
 
 class Text(Field):
@@ -93,7 +93,7 @@ class Text(Field):
             )
             return None
         if self.pattern and not re.fullmatch(self.pattern, value):
-            document.problem(where, f"{shown(value)} is not {self.rule}")
+            document.problem(where, is_not(value, self.rule))
             return None
         return value
 
@@ -436,7 +436,7 @@ class Record(Field):
         hint = f"its keys include {', '.join(list(self.fields)[:3])}"
         if not isinstance(value, dict) and where == () and value is not None:
             # The whole file: never quote it (it may be any file, /etc/shadow included).
-            document.problem(where, f"the file is {kind(value)}, not a mapping ({hint})")
+            document.problem(where, f"{not_a_mapping(value)} ({hint})")
             return None
         if not isinstance(value, dict):
             self._wrong(value, where, document, "a mapping", hint)

@@ -57,6 +57,17 @@ def shown(value: object) -> str:
     return text if len(text) <= LONGEST else text[: LONGEST - 3] + "..."
 
 
+def is_not(value: object, what: str, hint: str = "") -> str:
+    """`value` quoted and what it is not, for a one-line message: "'x' is not a
+    number (write e.g. 90s)"."""
+    return f"{shown(value)} is not {what}{f' ({hint})' if hint else ''}"
+
+
+def not_a_mapping(value: object, language: str = "YAML") -> str:
+    """A whole file that is no mapping, told by its kind, never its content."""
+    return f"the file is {kind(value, language)}, not a mapping"
+
+
 def kind(value: object, language: str = "YAML") -> str:
     """What a whole file's content is, in words, without any of it: "a YAML
     list", "a string of 37 characters"."""

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from harness.faults.journal import unreverted
-from harness.platforms.local import process_start_time
+from harness.platforms.process_tree import process_start_time
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from harness.faults.container_process import is_main_process
 from harness.faults.docker import DockerDriver
 from harness.faults.registry import KINDS
 from harness.platforms.docker import COMPONENT_LABEL, PROJECT_LABEL, DockerPlatform
-from harness.platforms.local import process_start_time
+from harness.platforms.process_tree import process_start_time
 from harness.scenario import Fault
 from tests.faults.engines import Engine, isolated_engine, tiny_image, wait_until
 from tests.faults.helpers import dead

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from harness.platforms.registry import get_platform
-from harness.platforms.local import LocalPlatform, process_start_time
+from harness.platforms.local import LocalPlatform
+from harness.platforms.process_tree import process_start_time
 from tests.cli import assert_one_line_error, harness
 
 
@@ -43,11 +44,11 @@ def decoys():
 
 def test_down_from_another_shell_stops_the_stack_and_no_decoy(no_stack, decoys):
     assert harness("-q", "stack", "up").returncode == 0
-    state = json.loads((LocalPlatform().state_file).read_text())
+    state = json.loads((LocalPlatform().records.file).read_text())
     assert set(state) >= {"edge", "redis", "toxiproxy"}
     # A stale record whose pid now belongs to a decoy: its start time differs.
     state["ghost"] = {"pid": decoys[1].pid, "started": 1, "port": 1, "command": ["ghost"]}
-    LocalPlatform().state_file.write_text(json.dumps(state))
+    LocalPlatform().records.file.write_text(json.dumps(state))
     result = harness("stack", "down")  # a separate process, as from another shell
     assert result.returncode == 0, result.stderr
     assert all(process_start_time(r["pid"]) is None for name, r in state.items() if name != "ghost")

@@ -18,6 +18,7 @@ from kickoff_stack import tokens
 from kickoff_stack.media import LOOP_SEGMENTS, RENDITIONS, SEGMENT_SECONDS
 from kickoff_stack.topology import COMPONENTS, LINKS
 
+from harness.platforms.local_commands import postgres_data
 from harness.platforms.process_tree import descendants, process_start_time
 
 from tests.reference import probe, port_open, toxiproxy
@@ -301,7 +302,7 @@ def test_stack_down_leaves_nothing_behind(stack):
     if stack.name == "local":
         assert _live_processes_in_groups(groups) == []
         assert [pid for pid, started in tree.items() if process_start_time(pid) == started] == []
-        assert not stack.postgres_data().exists()  # the database's data goes with the stack
+        assert not postgres_data(stack.root).exists()  # the database's data goes with the stack
     else:
         client = stack.client
         assert client.containers.list(all=True, filters={"label": "com.docker.compose.project=kickoff"}) == []

@@ -4,6 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli import assert_one_line_error, harness
 
 
@@ -43,6 +45,27 @@ def test_bad_run_folders_and_arguments_are_one_line_exit_2(tmp_path):
         result = harness("run", smoke, flag, value)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert value in result.stderr
+
+
+@pytest.mark.parametrize("command", ("run", "sweep", "capacity"))
+def test_every_command_that_runs_a_scenario_checks_the_generator_then_the_scenario(command, tmp_path):
+    # harness/cli/prepare.py: one set-up for all of them, generator options first.
+    missing = str(tmp_path / "nope.yaml")
+    assert_one_line_error(harness(command, missing, "--workers", "2", "--expect-workers", "2"),
+                          2, "give one of them")
+    assert_one_line_error(harness(command, missing, "--master-bind", "127.0.0.1:5557"),
+                          2, "go with --expect-workers N")
+    assert_one_line_error(harness(command, missing, "--time-scale", "2", "--seed", "3"),
+                          2, "nope.yaml", "cannot read")
+
+
+def test_a_restart_delay_is_refused_where_no_supervisor_of_the_platforms_own_restarts(tmp_path):
+    # Refused before anything starts: no Docker engine is asked.
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock",
+               KICKOFF_STATE_DIR=str(tmp_path))
+    result = harness("stack", "up", "--platform", "docker", "--restart-after", "2s", env=env)
+    assert_one_line_error(result, 2, "--restart-after is for a platform with a supervisor",
+                          "not docker", "Docker restarts containers by their restart policy")
 
 
 def test_load_to_a_host_not_allowed_is_refused_before_anything_starts(tmp_path):

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from harness.faults.container_process import is_main_process, signal_main_process
-from harness.platforms.local import process_start_time
+from harness.platforms.process_tree import process_start_time
 
 SOME_ID = "0123456789abcdef" * 4  # a full container id that no process here is in
 

@@ -89,6 +89,20 @@ def test_every_kind_belongs_to_the_driver_that_declares_it():
     assert offered == set(DRIVERS)  # no platform offers an unknown driver, none is orphaned
 
 
+def test_every_toxic_states_its_toxiproxy_attributes():
+    from harness.faults.kinds import parsed_params
+    from harness.faults.toxiproxy import Toxic
+    from harness.spec.fields import Record
+
+    toxics = [kind for kind in KINDS.values() if isinstance(kind, Toxic)]
+    assert len(toxics) == 7
+    for kind in toxics:
+        attributes = kind.attributes(parsed_params(kind, kind.picked))
+        assert attributes and all(type(v) is int for v in attributes.values()), kind.name
+    with pytest.raises(TypeError, match="attributes"):
+        Toxic("latency", "toxiproxy", "link", False, Record("none", {}), "no attributes")  # type: ignore[call-arg]
+
+
 def test_the_validators_platform_message_comes_from_the_registry(tmp_path, monkeypatch):
     path = write(tmp_path, MINIMAL + "platform: docker\nfaults:\n"
                  "  - {name: a, kind: process-kill, target: origin-a, at: 0s}\n", "s.yaml")

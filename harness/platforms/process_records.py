@@ -1,0 +1,68 @@
+"""What a platform started as local processes, recorded in a JSON file: one
+record per component (its pid and start time, port, size, command, CPU quota).
+
+The file is read and written whole under a lock that also keeps up and down
+to one at a time across shells. A record's process is alive only while its pid
+has the recorded start time, so a recycled pid is never taken for it."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness.platforms.process_tree import process_start_time
+from harness.spec.errors import HarnessError
+
+
+class ProcessRecords:
+    """The records in `root`/stack.json, locked by `root`/stack.lock."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.file = root / "stack.json"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One up/down at a time across shells."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "stack.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def read(self) -> dict[str, dict]:
+        """Every record by component, its process alive or not."""
+        try:
+            return json.loads(self.file.read_text())
+        except FileNotFoundError:
+            return {}
+        except ValueError as error:
+            raise HarnessError(
+                f"{self.file}: unreadable state file ({error}); "
+                "remove it after stopping the stack's processes by hand"
+            ) from None
+
+    def save(self, records: dict[str, dict]) -> None:
+        write_atomically(self.file, records)
+
+    def alive(self) -> dict[str, dict]:
+        """The records whose process still runs."""
+        return {name: r for name, r in self.read().items() if is_alive(r)}
+
+    def dead(self) -> list[str]:
+        """Components whose recorded process is gone (killed, crashed)."""
+        return [name for name, r in self.read().items() if not is_alive(r)]
+
+
+def is_alive(record: dict) -> bool:
+    """Whether the record's pid still runs the process it recorded."""
+    return process_start_time(record["pid"]) == record["started"]
+
+
+def write_atomically(path: Path, data: dict) -> None:
+    """Readers never see half a file: write aside, then rename over."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=1))
+    temporary.replace(path)
