@@ -13,9 +13,7 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from functools import partial
-
-from docker.errors import APIError, NotFound
-from docker.models.containers import Container
+from typing import TYPE_CHECKING
 
 from harness.faults.container_process import signal_main_process
 from harness.faults.driver import Driver, DriverSpec
@@ -26,6 +24,9 @@ from harness.platforms.docker import DockerPlatform
 from harness.spec.document import Where
 from harness.spec.errors import HarnessError
 from harness.spec.fields import Number, Record, Text, Time
+
+if TYPE_CHECKING:  # the SDK loads with the platform's client
+    from docker.models.containers import Container
 
 ZONE_LABEL = "kickoff.zone"
 UNLIMITED_CPU = -1  # CpuQuota -1: no limit (0 would mean "leave as it is")
@@ -60,6 +61,8 @@ class DockerDriver(Driver):
 
     def _container(self, container_id: str) -> Container | None:
         """One of the project's containers by id, or None (gone, or not the project's)."""
+        from docker.errors import NotFound
+
         try:
             container = self.platform.client.containers.get(container_id)
         except NotFound:
@@ -87,6 +90,8 @@ class DockerDriver(Driver):
         container = self._container(container_id)
         if container is None:
             raise HarnessError(f"container {container_id[:12]} is gone")
+        from docker.errors import APIError
+
         try:
             _KINDS[kind.name].inject(self.platform, container, params, undo)
         except APIError as error:
@@ -103,6 +108,8 @@ class DockerDriver(Driver):
     def _revert_to(self, undo: dict, container_id: str) -> None:
         container = self._container(container_id)
         if container is not None:
+            from docker.errors import APIError
+
             try:
                 _KINDS[undo["kind"]].undo(self.platform, container, undo)
             except APIError as error:

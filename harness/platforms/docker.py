@@ -16,10 +16,7 @@ import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import docker
-from docker.errors import APIError
-from docker.models.containers import Container
+from typing import TYPE_CHECKING
 
 from harness.platforms import images
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
@@ -28,6 +25,10 @@ from harness.platforms.stack import Stack
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.paths import COMPOSE_DIR
 from kickoff_stack.sizes import NORMAL, SIZE_ENV, limits
+
+if TYPE_CHECKING:  # the SDK is loaded when a container is first asked for (images.engine)
+    import docker
+    from docker.models.containers import Container
 
 log = logging.getLogger(__name__)
 PROJECT = "kickoff"
@@ -175,12 +176,16 @@ class DockerPlatform(Platform):
         self._compose("down", "--volumes", "--remove-orphans", "--timeout", "5")
 
     def kill(self, component: str, signal_name: str = "SIGKILL") -> None:
+        from docker.errors import APIError
+
         try:
             self.container(component).kill(signal=signal_name)
         except APIError as error:
             raise HarnessError(f"cannot signal {component}: {error.explanation}") from None
 
     def start(self, component: str) -> None:
+        from docker.errors import APIError
+
         try:
             self.container(component).start()
         except APIError as error:
@@ -189,6 +194,8 @@ class DockerPlatform(Platform):
 
 def _cpu_counter(container: Container) -> float | None:
     """The container's CPU seconds so far; None if it is gone since it was listed."""
+    from docker.errors import APIError
+
     try:
         stats = container.stats(stream=False, one_shot=True)
         return stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9

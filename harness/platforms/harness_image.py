@@ -21,13 +21,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import docker
-from docker.errors import APIError, ContainerError
+from typing import TYPE_CHECKING
 
 import harness
 from harness.platforms import images
 from harness.spec.errors import HarnessError, InfrastructureMissing
+
+if TYPE_CHECKING:  # the SDK (and its ssh transport) loads when a client is first needed
+    import docker
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ def _still_missing(client: docker.DockerClient, folder: Path) -> list[str]:
     """What the image's own Python cannot find among the wheels: pip on this
     machine judges markers (python_full_version < "3.11.3" ...) by this machine's
     Python. Asked of pip in a throwaway base container, without network."""
+    from docker.errors import ContainerError
+
     try:
         client.containers.run(
             images.BASE_IMAGE,
@@ -155,6 +158,8 @@ def _wheels(root: Path, folder: Path, architecture: str) -> None:
 def build(mode: str = "auto", force: bool = False) -> str:
     """The harness image's name, built first when it is missing (or with force).
     mode is how a missing base image is made (images.MODES)."""
+    from docker.errors import APIError
+
     name = image_name()
     client = images.engine(timeout=600)
     if not force and images.exists(client, name):

@@ -18,15 +18,16 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-
-import docker
-from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+from typing import TYPE_CHECKING
 
 import kickoff_stack
 from harness.platforms import prerequisites, ssh
 from harness.platforms.base import state_dir
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.paths import COMPOSE_DIR
+
+if TYPE_CHECKING:  # the SDK (and its ssh transport) loads when a client is first needed
+    import docker
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
     address = host or os.environ.get("DOCKER_HOST", "")
     if address.startswith("ssh://"):
         return ssh.engine(address, timeout)
+    import docker
+    from docker.errors import DockerException
+
     try:
         client = (
             docker.DockerClient(base_url=host, timeout=timeout)
@@ -99,6 +103,8 @@ def engine(timeout: int = 120, host: str | None = None) -> docker.DockerClient:
 
 
 def exists(client: docker.DockerClient, name: str) -> bool:
+    from docker.errors import ImageNotFound
+
     try:
         client.images.get(name)
         return True
@@ -118,6 +124,9 @@ def missing(client: docker.DockerClient) -> list[str]:
 
 
 def _registry_reachable(client: docker.DockerClient) -> bool:
+    import docker
+    from docker.errors import DockerException
+
     try:
         docker.from_env(timeout=20).api.inspect_distribution("debian:bookworm-slim")
         return True
@@ -134,6 +143,8 @@ def docker_build(
     buildargs: dict[str, str] | None = None,
     network_mode: str | None = None,
 ) -> None:
+    from docker.errors import BuildError
+
     log.info("building %s", tag)
     try:
         client.images.build(
@@ -243,6 +254,8 @@ def build(mode: str = "auto", force: bool = False) -> list[str]:
     Returns the images made. mode is one of MODES; auto is connected when a
     registry answers and offline otherwise.
     """
+    from docker.errors import APIError
+
     client = engine(timeout=600)
     if not force and not missing(client):
         return []
@@ -273,6 +286,8 @@ def remove_stale(client: docker.DockerClient, keep: str) -> None:
     """Images of older code in keep's repository are dead weight (each is
     hundreds of MB of layers shared with the base, plus its own); drop those
     no container uses."""
+    from docker.errors import APIError
+
     repository = keep.rsplit(":", 1)[0]
     for image in client.images.list(name=repository):
         for tag in image.tags:

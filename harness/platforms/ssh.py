@@ -11,11 +11,14 @@ trusted on first use. The other machine needs the docker CLI, whose
 
 from __future__ import annotations
 
-import docker
+from typing import TYPE_CHECKING
+
 import gevent
-from docker.errors import DockerException
 
 from harness.spec.errors import InfrastructureMissing
+
+if TYPE_CHECKING:  # the SDK (and its ssh transport) loads when a client is first needed
+    import docker
 
 CONNECT_TIMEOUT = 30.0  # seconds to log in and reach the engine; the SDK sets none for ssh
 
@@ -30,6 +33,9 @@ def engine(host: str, timeout: int) -> docker.DockerClient:
             f"docker_host {host} needs paramiko, the Docker SDK's ssh transport, which is not "
             f"installed (install kickoff's ssh extra: pip install 'kickoff-harness[ssh]')"
         ) from None
+    import docker
+    from docker.errors import DockerException
+
     problem = None
     try:
         with gevent.Timeout(CONNECT_TIMEOUT):
