@@ -689,8 +689,12 @@ def _level(text: str) -> float:
 
 def _capacity_command(commands: argparse._SubParsersAction) -> None:
     """`harness capacity` (docs/capacity.md)."""
-    from harness.orchestrate.capacity import AXES, DEFAULT_REACH
-    from harness.orchestrate.capacity_search import parse_resolution, parse_step
+    from harness.orchestrate.capacity_search import (
+        AXES,
+        DEFAULT_REACH,
+        parse_resolution,
+        parse_step,
+    )
 
     command = commands.add_parser(
         "capacity",

@@ -28,8 +28,10 @@ from harness.orchestrate import capacity_answer, usl, variants
 from harness.orchestrate.capacity_level import Level, read_level
 from harness.orchestrate.capacity_report import write_report
 from harness.orchestrate.capacity_search import (
+    AXES,
     BOUND,
     BROKE,
+    DEFAULT_REACH,
     HELD,
     Found,
     Plan,
@@ -49,12 +51,6 @@ from harness.spec.safe_files import write_replacing
 log = logging.getLogger(__name__)
 CAPACITY_JSON = "capacity.json"
 SCHEMA_VERSION = 1
-AXES = {
-    "viewers": "concurrent viewers at the peak",
-    "arrival": "viewers joining per second in the rush (net growth of concurrent viewers "
-    "in the audience curve's steepest rise, per wall second of the run)",
-}
-DEFAULT_REACH = 8  # without --max: up to this many times the start
 SETTLE_S = 2.0  # between levels: connections of the last one drain
 
 

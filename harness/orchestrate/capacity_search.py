@@ -22,6 +22,13 @@ STOPPED_BOUND = "generator-bound"
 STOPPED_INTERRUPTED = "interrupted"
 LEVEL_LIMIT = "level limit"
 MAX_LEVELS = 24  # a search that has not converged by then stops (every loop is bounded)
+# What a level counts, by axis (--axis), as the capacity report names its unit.
+AXES = {
+    "viewers": "concurrent viewers at the peak",
+    "arrival": "viewers joining per second in the rush (net growth of concurrent viewers "
+    "in the audience curve's steepest rise, per wall second of the run)",
+}
+DEFAULT_REACH = 8  # without --max: up to this many times the start
 
 
 @dataclass(frozen=True)
