@@ -1,0 +1,206 @@
+"""/metrics during a real run: a short run on a live stream ffmpeg writes and nginx
+serves, scraped as it goes with prometheus-client's OpenMetrics parser and by a real
+Prometheus (Debian's `prometheus`, on a free port of 127.0.0.1); the figures advance
+and are the run folder's. And a bad --metrics-bind stops the run before it starts,
+in one line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+from tests.cli import HARNESS, assert_one_line_error, harness
+from tests.streams.servers import (_answers, _stop, free_port, live_encoder, nginx, own_state,
+                                   wait_for, wait_for_window)
+
+SHAPE = "hls-ts"
+RUN = """\
+name: live
+platform: external
+targets: targets.yaml
+time_scale: 10
+timeline: {{start: -40s, end: 40s}}
+audience:
+  stream: {stream}
+  viewers:
+    - {{at: -40s, viewers: 4}}
+    - {{at: 40s, viewers: 4}}
+"""
+OPENMETRICS = "application/openmetrics-text; version=1.0.0"
+PROMETHEUS_CONF = """\
+global: {{scrape_interval: 1s, scrape_timeout: 1s}}
+scrape_configs:
+  - job_name: kickoff
+    static_configs: [{{targets: ["127.0.0.1:{port}"]}}]
+"""
+
+
+def scrape(url: str) -> dict[tuple[str, tuple], float] | None:
+    """Every sample at `url` as (name, labels) -> value; None when nothing answers."""
+    request = urllib.request.Request(url, headers={"Accept": OPENMETRICS})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+@contextmanager
+def prometheus(work: Path, target_port: int) -> Iterator[str]:
+    """A Prometheus of its own scraping 127.0.0.1:target_port every second; its URL."""
+    work.mkdir()
+    (work / "prometheus.yml").write_text(PROMETHEUS_CONF.format(port=target_port))
+    port = free_port()
+    with open(work / "prometheus.log", "w") as log:
+        process = subprocess.Popen(
+            ["prometheus", f"--config.file={work / 'prometheus.yml'}",
+             f"--storage.tsdb.path={work / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(f"{url}/-/ready"), "prometheus")
+        yield url
+    finally:
+        _stop(process)
+
+
+def query(url: str, promql: str) -> list[dict]:
+    with urllib.request.urlopen(f"{url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}",
+                                timeout=5) as response:
+        answer = json.load(response)
+    assert answer["status"] == "success", answer
+    return answer["data"]["result"]
+
+
+@pytest.fixture(scope="module")
+def live_run(tmp_path_factory):
+    """One run, scraped twice a second by the test and every second by Prometheus:
+    (the scrapes, the run folder, Prometheus' answers after the run)."""
+    tmp = tmp_path_factory.mktemp("live")
+    www, port = tmp / "www", free_port()
+    with nginx(www, tmp / "nginx") as (base, _), live_encoder(SHAPE, www, 40) as manifest, \
+            prometheus(tmp / "prometheus", port) as server:
+        wait_for_window(www, SHAPE, 4)
+        (tmp / "targets.yaml").write_text(f"edge: {base}\n")
+        (tmp / "run.yaml").write_text(RUN.format(stream=f"{base}/{manifest}"))
+        process = subprocess.Popen(
+            [HARNESS, "run", str(tmp / "run.yaml"), "--results-dir", str(tmp / "results"),
+             "--metrics-bind", f"127.0.0.1:{port}"],
+            env=own_state(tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL)
+        scrapes, deadline = [], time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            found = scrape(f"http://127.0.0.1:{port}/metrics")
+            if found is not None:
+                scrapes.append(found)
+            time.sleep(0.5)
+        _stop(process)
+        out, err = process.communicate(timeout=10)
+        assert process.returncode == 0, out + err
+        answers = {promql: query(server, promql) for promql in (
+            "max_over_time(kickoff_recorded_seconds_total[5m])",
+            'max_over_time(kickoff_viewers{state="playing"}[5m])',
+            'kickoff_requests_total{group="segment"}[5m]',
+        )}
+    (run_dir,) = (tmp / "results").iterdir()
+    return scrapes, run_dir, answers, err
+
+
+def test_the_console_says_where_it_serves(live_run):
+    *_, err = live_run
+    assert "live metrics: http://127.0.0.1:" in err, err
+
+
+def test_scrapes_advance_and_are_the_run_folders_figures(live_run):
+    scrapes, run_dir, *_ = live_run
+    recorded = [s[("kickoff_recorded_seconds_total", ())] for s in scrapes
+                if ("kickoff_recorded_seconds_total", ()) in s]
+    assert len(set(recorded)) >= 3 and recorded == sorted(recorded), recorded
+    with open(run_dir / "timeseries.csv") as file:
+        rows = list(csv.DictReader(file))
+    windows = [json.loads(line)["window"] for line in (run_dir / "windows.jsonl").open()]
+    assert len(rows) == len(windows) >= recorded[-1]
+    last_starts = -1.0
+    for sample in (s for s in scrapes if s.get(("kickoff_recorded_seconds_total", ()))):
+        seen = int(sample[("kickoff_recorded_seconds_total", ())])
+        upto, row = rows[:seen], rows[seen - 1]
+        for name in ("attempts", "starts", "start_failures", "stalls", "switches"):
+            assert sample[(f"kickoff_{name}_total", ())] == sum(int(r[name]) for r in upto), name
+        for state in ("joining", "playing", "stalled"):
+            assert sample[("kickoff_viewers", (("state", state),))] == int(row[state]), state
+        assert sample[("kickoff_target_viewers", ())] == int(row["target_viewers"])
+        assert sample[("kickoff_phase", (("phase", row["phase"]),))] == 1
+        segments = [w["requests"].get("segment", {}) for w in windows[:seen]]
+        assert sample[("kickoff_requests_total", (("group", "segment"),))] == sum(
+            t.get("count", 0) for t in segments)
+        assert sample[("kickoff_request_failures_total", (("group", "segment"),))] == sum(
+            t.get("failures", 0) for t in segments)
+        assert sample[("kickoff_request_duration_seconds_count", (("group", "segment"),))] == sum(
+            t.get("count", 0) for t in segments)
+        assert sample[("kickoff_startup_seconds_count", ())] == sample[("kickoff_starts_total", ())]
+        assert sample[("kickoff_starts_total", ())] >= last_starts
+        last_starts = sample[("kickoff_starts_total", ())]
+    assert last_starts > 0 and scrapes[-1][("kickoff_bitrate_bits_per_second", ())] > 0
+
+
+def test_a_real_prometheus_scrapes_the_run(live_run):
+    *_, answers, _ = live_run
+    seconds = answers["max_over_time(kickoff_recorded_seconds_total[5m])"]
+    assert seconds and float(seconds[0]["value"][1]) >= 3, answers
+    playing = answers['max_over_time(kickoff_viewers{state="playing"}[5m])']
+    assert playing and float(playing[0]["value"][1]) > 0, answers
+    segments = answers['kickoff_requests_total{group="segment"}[5m]']
+    assert segments and len(segments[0]["values"]) >= 3, answers
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Path:
+    """A valid scenario; nothing needs to answer, as the run stops before it starts."""
+    (tmp_path / "targets.yaml").write_text(f"edge: http://127.0.0.1:{free_port()}\n")
+    (tmp_path / "run.yaml").write_text(RUN.format(stream=f"http://127.0.0.1:{free_port()}/live.m3u8"))
+    return tmp_path / "run.yaml"
+
+
+def test_a_port_in_use_is_one_line_exit_3(scenario, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = harness("run", str(scenario), "--metrics-bind", f"127.0.0.1:{port}",
+                         "--results-dir", str(tmp_path / "results"), env=own_state(tmp_path),
+                         timeout=60)
+    assert_one_line_error(result, 3, f"127.0.0.1:{port}", "in use")
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("bind, words", [
+    ("no-such-host.invalid:9640", ("no-such-host.invalid:9640", "no such host")),
+    ("192.0.2.1:9640", ("192.0.2.1:9640", "cannot listen there")),
+])
+def test_a_bad_bind_address_is_one_line_exit_2(scenario, tmp_path, bind, words):
+    result = harness("run", str(scenario), "--metrics-bind", bind,
+                     "--results-dir", str(tmp_path / "results"), env=own_state(tmp_path),
+                     timeout=60)
+    assert_one_line_error(result, 2, *words)
+    assert not (tmp_path / "results").exists()
+
+
+def test_an_address_without_port_is_refused_as_arguments_are(scenario, tmp_path):
+    result = harness("run", str(scenario), "--metrics-bind", "127.0.0.1",
+                     "--results-dir", str(tmp_path / "results"), timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1].endswith("'127.0.0.1' has no port (write HOST:PORT, "
+                                                   "e.g. 0.0.0.0:5557)"), result.stderr
