@@ -37,7 +37,7 @@ from harness.measure.histogram import Histogram
 from harness.measure.window import Window
 from harness.outputs.hooks import Output, RunEvents
 from harness.platforms.hosts import LOOPBACK
-from harness.runfolder.recorder import Second
+from harness.runfolder.recorder import COUNTS, Second  # each a counter kickoff_<name>_total
 from harness.spec.errors import InfrastructureMissing, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,6 @@ DEFAULT_BIND = Address(LOOPBACK, 0)
 STARTUP_BOUNDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
 LATENCY_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 VIEWER_STATES = ("joining", "playing", "stalled", "waiting_to_retry", "recovering")
-# The window's counts, each a counter kickoff_<name>_total.
-COUNTS = (
-    "attempts",
-    "starts",
-    "start_failures",
-    "exits_before_start",
-    "playback_failures",
-    "stalls",
-    "switches",
-)
 # What a fault's events say of it (events.jsonl) -> its state.
 FAULT_STATES = {
     "fault_scheduled": "scheduled",

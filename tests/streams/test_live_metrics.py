@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from tests.cli import HARNESS, assert_one_line_error, harness
@@ -25,18 +26,18 @@ from tests.streams.servers import (_answers, _stop, free_port, live_encoder, ngi
                                    wait_for, wait_for_window)
 
 SHAPE = "hls-ts"
-RUN = """\
-name: live
-platform: external
-targets: targets.yaml
-time_scale: 10
-timeline: {{start: -40s, end: 40s}}
-audience:
-  stream: {stream}
-  viewers:
-    - {{at: -40s, viewers: 4}}
-    - {{at: 40s, viewers: 4}}
-"""
+
+
+def scenario_text(stream: str) -> str:
+    """A run of 4 viewers on `stream` for 8 s (80 s of match at time_scale 10)."""
+    return yaml.safe_dump({
+        "name": "live", "platform": "external", "targets": "targets.yaml", "time_scale": 10,
+        "timeline": {"start": "-40s", "end": "40s"},
+        "audience": {"stream": stream,
+                     "viewers": [{"at": "-40s", "viewers": 4}, {"at": "40s", "viewers": 4}]},
+    })
+
+
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 PROMETHEUS_CONF = """\
 global: {{scrape_interval: 1s, scrape_timeout: 1s}}
@@ -95,7 +96,7 @@ def live_run(tmp_path_factory):
             prometheus(tmp / "prometheus", port) as server:
         wait_for_window(www, SHAPE, 4)
         (tmp / "targets.yaml").write_text(f"edge: {base}\n")
-        (tmp / "run.yaml").write_text(RUN.format(stream=f"{base}/{manifest}"))
+        (tmp / "run.yaml").write_text(scenario_text(f"{base}/{manifest}"))
         process = subprocess.Popen(
             [HARNESS, "run", str(tmp / "run.yaml"), "--results-dir", str(tmp / "results"),
              "--metrics-bind", f"127.0.0.1:{port}"],
@@ -170,7 +171,7 @@ def test_a_real_prometheus_scrapes_the_run(live_run):
 def scenario(tmp_path) -> Path:
     """A valid scenario; nothing needs to answer, as the run stops before it starts."""
     (tmp_path / "targets.yaml").write_text(f"edge: http://127.0.0.1:{free_port()}\n")
-    (tmp_path / "run.yaml").write_text(RUN.format(stream=f"http://127.0.0.1:{free_port()}/live.m3u8"))
+    (tmp_path / "run.yaml").write_text(scenario_text(f"http://127.0.0.1:{free_port()}/live.m3u8"))
     return tmp_path / "run.yaml"
 
 
