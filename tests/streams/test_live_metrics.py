@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import socket
 import subprocess
 import time
@@ -76,6 +77,7 @@ def prometheus(work: Path, target_port: int) -> Iterator[str]:
         yield url
     finally:
         _stop(process)
+        shutil.rmtree(work / "data", ignore_errors=True)
 
 
 def query(url: str, promql: str) -> list[dict]:
@@ -86,37 +88,47 @@ def query(url: str, promql: str) -> list[dict]:
     return answer["data"]["result"]
 
 
-@pytest.fixture(scope="module")
-def live_run(tmp_path_factory):
-    """One run, scraped twice a second by the test and every second by Prometheus:
-    (the scrapes, the run folder, Prometheus' answers after the run)."""
+def scraped_run(tmp: Path, stream: str, port: int, *options: str
+                ) -> tuple[list[dict], Path, str]:
+    """`harness run` on `stream`, serving at `port`, scraped twice a second until it
+    ends: (the scrapes, the run folder, what it said on stderr)."""
+    (tmp / "run.yaml").write_text(scenario_text(stream))
+    with open(tmp / "out.log", "w") as out, open(tmp / "err.log", "w") as err:
+        process = subprocess.Popen(
+            [HARNESS, "run", str(tmp / "run.yaml"), "--results-dir", str(tmp / "results"),
+             "--metrics-bind", f"127.0.0.1:{port}", *options],
+            env=own_state(tmp), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    scrapes, deadline = [], time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        found = scrape(f"http://127.0.0.1:{port}/metrics")
+        if found is not None:
+            scrapes.append(found)
+        time.sleep(0.5)
+    _stop(process)
+    said = (tmp / "out.log").read_text() + (tmp / "err.log").read_text()
+    assert process.returncode == 0, said
+    (run_dir,) = (tmp / "results").iterdir()
+    return scrapes, run_dir, (tmp / "err.log").read_text()
+
+
+@pytest.fixture(scope="module", params=[(), ("--workers", "1")], ids=["one-process", "master"])
+def live_run(request, tmp_path_factory):
+    """One run (all viewers in its process, or on a worker process its master
+    serves for), scraped twice a second by the test and every second by
+    Prometheus: (the scrapes, the run folder, Prometheus' answers after the run,
+    the run's stderr)."""
     tmp = tmp_path_factory.mktemp("live")
     www, port = tmp / "www", free_port()
     with nginx(www, tmp / "nginx") as (base, _), live_encoder(SHAPE, www, 40) as manifest, \
             prometheus(tmp / "prometheus", port) as server:
         wait_for_window(www, SHAPE, 4)
         (tmp / "targets.yaml").write_text(f"edge: {base}\n")
-        (tmp / "run.yaml").write_text(scenario_text(f"{base}/{manifest}"))
-        process = subprocess.Popen(
-            [HARNESS, "run", str(tmp / "run.yaml"), "--results-dir", str(tmp / "results"),
-             "--metrics-bind", f"127.0.0.1:{port}"],
-            env=own_state(tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            stdin=subprocess.DEVNULL)
-        scrapes, deadline = [], time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            found = scrape(f"http://127.0.0.1:{port}/metrics")
-            if found is not None:
-                scrapes.append(found)
-            time.sleep(0.5)
-        _stop(process)
-        out, err = process.communicate(timeout=10)
-        assert process.returncode == 0, out + err
+        scrapes, run_dir, err = scraped_run(tmp, f"{base}/{manifest}", port, *request.param)
         answers = {promql: query(server, promql) for promql in (
             "max_over_time(kickoff_recorded_seconds_total[5m])",
             'max_over_time(kickoff_viewers{state="playing"}[5m])',
             'kickoff_requests_total{group="segment"}[5m]',
         )}
-    (run_dir,) = (tmp / "results").iterdir()
     return scrapes, run_dir, answers, err
 
 
@@ -152,6 +164,12 @@ def test_scrapes_advance_and_are_the_run_folders_figures(live_run):
         assert sample[("kickoff_request_duration_seconds_count", (("group", "segment"),))] == sum(
             t.get("count", 0) for t in segments)
         assert sample[("kickoff_startup_seconds_count", ())] == sample[("kickoff_starts_total", ())]
+        assert sample[("kickoff_played_seconds_total", ())] == pytest.approx(
+            sum(w["played_s"] for w in windows[:seen]))
+        assert sample[("kickoff_generator_processes", ())] == int(row["generator_processes"])
+        if row["average_bitrate_kbps"]:
+            assert sample[("kickoff_bitrate_bits_per_second", ())] == pytest.approx(
+                float(row["average_bitrate_kbps"]) * 1000, rel=1e-3)
         assert sample[("kickoff_starts_total", ())] >= last_starts
         last_starts = sample[("kickoff_starts_total", ())]
     assert last_starts > 0 and scrapes[-1][("kickoff_bitrate_bits_per_second", ())] > 0
