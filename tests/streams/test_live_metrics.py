@@ -27,15 +27,21 @@ from tests.streams.servers import (_answers, _stop, free_port, live_encoder, ngi
                                    wait_for, wait_for_window)
 
 SHAPE = "hls-ts"
+FAULT = "by-hand"
+MARKS = [(9, "start"), (12, "end")]  # (seconds recorded, `harness mark` that then)
 
 
-def scenario_text(stream: str) -> str:
-    """A run of 4 viewers on `stream` for 8 s (80 s of match at time_scale 10)."""
+def scenario_text(stream: str, fault: bool) -> str:
+    """A run of 4 viewers on `stream`: 8 s (80 s of match at time_scale 10); or 20 s
+    with a fault done by hand (`harness mark`) declared, marked after a baseline band
+    (harness.judge.recovery: 5 s of warm-up, 3 of band) and ended with time to recover."""
+    half = "100s" if fault else "40s"
     return yaml.safe_dump({
         "name": "live", "platform": "external", "targets": "targets.yaml", "time_scale": 10,
-        "timeline": {"start": "-40s", "end": "40s"},
-        "audience": {"stream": stream,
-                     "viewers": [{"at": "-40s", "viewers": 4}, {"at": "40s", "viewers": 4}]},
+        "timeline": {"start": f"-{half}", "end": half},
+        "audience": {"stream": stream, "viewers": [{"at": f"-{half}", "viewers": 4},
+                                                   {"at": half, "viewers": 4}]},
+        **({"faults_by_hand": [{"name": FAULT, "recover_within": "5s"}]} if fault else {}),
     })
 
 
@@ -88,21 +94,25 @@ def query(url: str, promql: str) -> list[dict]:
     return answer["data"]["result"]
 
 
-def scraped_run(tmp: Path, stream: str, port: int, *options: str
+def scraped_run(tmp: Path, stream: str, port: int, fault: bool, *options: str
                 ) -> tuple[list[dict], Path, str]:
     """`harness run` on `stream`, serving at `port`, scraped twice a second until it
-    ends: (the scrapes, the run folder, what it said on stderr)."""
-    (tmp / "run.yaml").write_text(scenario_text(stream))
+    ends, its fault marked by hand if it has one: (the scrapes, the run folder, what it
+    said on stderr)."""
+    (tmp / "run.yaml").write_text(scenario_text(stream, fault))
     with open(tmp / "out.log", "w") as out, open(tmp / "err.log", "w") as err:
         process = subprocess.Popen(
             [HARNESS, "run", str(tmp / "run.yaml"), "--results-dir", str(tmp / "results"),
              "--metrics-bind", f"127.0.0.1:{port}", *options],
             env=own_state(tmp), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-    scrapes, deadline = [], time.monotonic() + 60
+    scrapes, deadline, marks = [], time.monotonic() + 60, list(MARKS if fault else [])
     while process.poll() is None and time.monotonic() < deadline:
         found = scrape(f"http://127.0.0.1:{port}/metrics")
         if found is not None:
             scrapes.append(found)
+            if marks and found.get(("kickoff_recorded_seconds_total", ()), 0) >= marks[0][0]:
+                marked = harness("mark", marks.pop(0)[1], FAULT, env=own_state(tmp), timeout=30)
+                assert marked.returncode == 0, marked.stderr
         time.sleep(0.5)
     _stop(process)
     said = (tmp / "out.log").read_text() + (tmp / "err.log").read_text()
@@ -111,15 +121,16 @@ def scraped_run(tmp: Path, stream: str, port: int, *options: str
     return scrapes, run_dir, (tmp / "err.log").read_text()
 
 
-@pytest.fixture(scope="module", params=[(), ("--workers", "1")], ids=["one-process", "master"])
+@pytest.fixture(scope="module", params=[(True,), (False, "--workers", "1")],
+                ids=["one-process", "master"])
 def live_run(request, tmp_path_factory):
-    """One run (all viewers in its process, or on a worker process its master
-    serves for), scraped twice a second by the test and every second by
+    """One run (all viewers in its process, with a fault marked by hand; or on a
+    worker process its master serves for, no fault), scraped twice a second by the test and every second by
     Prometheus: (the scrapes, the run folder, Prometheus' answers after the run,
     the run's stderr)."""
     tmp = tmp_path_factory.mktemp("live")
     www, port = tmp / "www", free_port()
-    with nginx(www, tmp / "nginx") as (base, _), live_encoder(SHAPE, www, 40) as manifest, \
+    with nginx(www, tmp / "nginx") as (base, _), live_encoder(SHAPE, www, 60) as manifest, \
             prometheus(tmp / "prometheus", port) as server:
         wait_for_window(www, SHAPE, 4)
         (tmp / "targets.yaml").write_text(f"edge: {base}\n")
@@ -129,11 +140,11 @@ def live_run(request, tmp_path_factory):
             'max_over_time(kickoff_viewers{state="playing"}[5m])',
             'kickoff_requests_total{group="segment"}[5m]',
         )}
-    return scrapes, run_dir, answers, err
+    return scrapes, run_dir, answers, err, request.param[0]
 
 
 def test_the_console_says_where_it_serves(live_run):
-    *_, err = live_run
+    *_, err, _ = live_run
     assert "live metrics: http://127.0.0.1:" in err, err
 
 
@@ -176,7 +187,7 @@ def test_scrapes_advance_and_are_the_run_folders_figures(live_run):
 
 
 def test_a_real_prometheus_scrapes_the_run(live_run):
-    *_, answers, _ = live_run
+    *_, answers, _, _ = live_run
     seconds = answers["max_over_time(kickoff_recorded_seconds_total[5m])"]
     assert seconds and float(seconds[0]["value"][1]) >= 3, answers
     playing = answers['max_over_time(kickoff_viewers{state="playing"}[5m])']
@@ -189,7 +200,7 @@ def test_a_real_prometheus_scrapes_the_run(live_run):
 def scenario(tmp_path) -> Path:
     """A valid scenario; nothing needs to answer, as the run stops before it starts."""
     (tmp_path / "targets.yaml").write_text(f"edge: http://127.0.0.1:{free_port()}\n")
-    (tmp_path / "run.yaml").write_text(scenario_text(f"http://127.0.0.1:{free_port()}/live.m3u8"))
+    (tmp_path / "run.yaml").write_text(scenario_text(f"http://127.0.0.1:{free_port()}/live.m3u8", False))
     return tmp_path / "run.yaml"
 
 
@@ -223,3 +234,19 @@ def test_an_address_without_port_is_refused_as_arguments_are(scenario, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.splitlines()[-1].endswith("'127.0.0.1' has no port (write HOST:PORT, "
                                                    "e.g. 0.0.0.0:5557)"), result.stderr
+
+
+def test_a_faults_state_goes_from_scheduled_to_in_to_reverted(live_run):
+    scrapes, run_dir, *_, fault = live_run
+    if not fault:  # the run without faults has no fault series
+        assert not any(name == "kickoff_fault_state" for sample in scrapes for name, _ in sample)
+        return
+    states = ("scheduled", "in", "reverted", "failed")
+    seen = [next(state for state in states if sample[
+                ("kickoff_fault_state", (("fault", FAULT), ("state", state)))] == 1)
+            for sample in scrapes if ("kickoff_fault_state", (("fault", FAULT), ("state", "in")))
+            in sample]
+    assert list(dict.fromkeys(seen)) == ["scheduled", "in", "reverted"], seen
+    kinds = [json.loads(line)["kind"] for line in (run_dir / "events.jsonl").open()]
+    assert [k for k in kinds if k.startswith("fault_")] == [
+        "fault_scheduled", "fault_injected", "fault_reverted"]
