@@ -47,7 +47,7 @@ PREFIX = "kickoff_"
 # (any two runs side by side on one machine, control runs, tests), printed as it starts.
 DEFAULT_BIND = Address(LOOPBACK, 0)
 # Upper bounds (s) of the histograms' buckets: startup as viewers feel it, requests as
-# Prometheus' own default buckets (kickoff's histograms are finer; see _buckets).
+# Prometheus' own default buckets (kickoff's histograms are finer; see Buckets).
 STARTUP_BOUNDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
 LATENCY_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 VIEWER_STATES = ("joining", "playing", "stalled", "waiting_to_retry", "recovering")
@@ -62,10 +62,12 @@ FAULT_STATES = {
 
 @dataclass
 class Buckets:
-    """A Prometheus histogram built up from kickoff's: cumulative counts per bound."""
+    """A Prometheus histogram built up from kickoff's: each value counts in the
+    bucket of its kickoff bucket's value (those are about 2% wide, so a value
+    within 1% of a bound may count on the other side of it)."""
 
     bounds: tuple[float, ...]
-    counts: list[int] = field(default_factory=list)  # per bound, then +Inf; not cumulative
+    counts: list[int] = field(init=False)  # per bound, then +Inf; not cumulative
     total: float = 0.0  # the sum of the values, each read as its kickoff bucket's value
 
     def __post_init__(self) -> None:
@@ -77,6 +79,7 @@ class Buckets:
             self.total += value * count
 
     def family_rows(self) -> list[tuple[str, float]]:
+        """(upper bound, cumulative count) per bucket, +Inf last, as Prometheus has them."""
         rows, seen = [], 0
         for bound, count in zip((*map(str, self.bounds), "+Inf"), self.counts, strict=True):
             seen += count
@@ -161,7 +164,7 @@ class RunFigures:
             "full viewers by player state at the last second's end",
             labels=["state"],
         )
-        for state in VIEWER_STATES:
+        for state in VIEWER_STATES if self.last else ():
             states.add_metric([state], getattr(window, state))
         yield states
         yield _gauge("audience_viewers", "viewers in the audience", _of(self.last, "viewers"))
@@ -308,7 +311,7 @@ def serve(bind: Address) -> str:
             reason = f"no such host ({reason})"
         raise InvalidInput(
             f"{where}: cannot listen there: {reason} "
-            f"(give an address of this machine, e.g. 127.0.0.1:9640)"
+            f"(give an address of this machine and a free port, e.g. {LOOPBACK}:PORT)"
         ) from None
     host, port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
