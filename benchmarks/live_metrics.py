@@ -15,17 +15,22 @@ live feature at 1,000 viewers)."""
 
 from __future__ import annotations
 
-import argparse
-import random
-import subprocess
-import time
-from pathlib import Path
+# As in a run: gevent's patching first, so the server is a greenlet, as it is there.
+from gevent import monkey
 
-from harness.measure.truth import GeneratorTruth
-from harness.measure.window import RequestTally, Window
-from harness.outputs import live_metrics
-from harness.outputs.hooks import RunEvents
-from harness.runfolder.recorder import Second
+monkey.patch_all()
+
+import argparse  # noqa: E402 (after the patching, on purpose)
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from harness.measure.truth import GeneratorTruth  # noqa: E402
+from harness.measure.window import RequestTally, Window  # noqa: E402
+from harness.outputs import live_metrics  # noqa: E402
+from harness.outputs.hooks import RunEvents  # noqa: E402
+from harness.runfolder.recorder import Second  # noqa: E402
 
 GROUPS = ("auth", "booking", "catalog", "home", "signup", "playlist", "segment")
 SECONDS = 120
