@@ -238,6 +238,11 @@ def _address(port_required: bool) -> Callable[[str], Address]:
     return parse
 
 
+def _metrics_bind(text: str) -> Address | str:
+    """An argparse type: HOST:PORT, or off."""
+    return "off" if text == "off" else _address(True)(text)
+
+
 def _worker(args: argparse.Namespace) -> int:
     from harness.generator.worker import run_worker
 
@@ -261,6 +266,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     _print_warnings(args.scenario, chosen)
     options = replace(options, baseline_run=_baseline_run(args, chosen.name))
+    if args.metrics_bind != "off":  # before the stack is touched: a bad address stops here
+        from harness.outputs.live_metrics import DEFAULT_BIND, serve
+
+        serve(args.metrics_bind or DEFAULT_BIND)
     if args.control:  # the same audience without faults first: was it the fault or load?
         from harness.orchestrate import control
 
@@ -527,6 +536,14 @@ def _run_commands(commands: argparse._SubParsersAction) -> None:
         help="run the same audience and seed without faults too (before the "
         "experiment, or interleaved: before and after it) and say of every "
         "SLO breach whether the fault or load caused it (docs/control-runs.md)",
+    )
+    run.add_argument(
+        "--metrics-bind",
+        type=_metrics_bind,
+        metavar="HOST:PORT|off",
+        help="serve the run's figures for Prometheus at http://HOST:PORT/metrics "
+        "(default: a free port of 127.0.0.1, printed when the run starts; "
+        "0.0.0.0:PORT for other machines; off: none; docs/live.md)",
     )
     _generator_options(run)
     run.set_defaults(handler=_run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 
 _BUCKETS_PER_E = 50  # bucket width: a factor of e^(1/50), about 2%
 _FLOOR = 1e-6  # seconds; anything shorter counts as this
@@ -40,6 +41,11 @@ class Histogram:
         for bucket, count in self.counts.items():
             found.counts[_bucket(_value(bucket) - by)] += count
         return found
+
+    def buckets(self) -> Iterator[tuple[float, int]]:
+        """(value, count) of every bucket holding values, each read as its bucket's value."""
+        for bucket, count in self.counts.items():
+            yield _value(bucket), count
 
     @property
     def count(self) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.outputs import openmetrics
+from harness.outputs import live_metrics, openmetrics
 from harness.outputs.hooks import Output, RunEvents
 from harness.spec import plugins
 
-_OWN = (openmetrics.OUTPUT,)
+_OWN = (openmetrics.OUTPUT, live_metrics.OUTPUT)
 _DECLARED = plugins.with_plugins(_OWN, "kickoff.outputs", Output, "an Output")
 OUTPUTS: dict[str, Output] = {output.name: output for output in _DECLARED}
 

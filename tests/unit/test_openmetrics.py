@@ -61,7 +61,7 @@ def test_a_run_writes_it_when_it_ends_from_the_seconds_it_was_given(tmp_path):
     groups = load(run / "scenario.yaml").groups
     events = RunEvents()
     attach_all(events, tmp_path, groups)
-    assert set(OUTPUTS) == {"openmetrics"}
+    assert set(OUTPUTS) == {"openmetrics", "live_metrics"}
     for second in seconds[:5]:
         events.second_recorded.fire(second=second)
     assert not (tmp_path / openmetrics.FILE).exists()  # written once the run has ended
