@@ -6,5 +6,7 @@ others (worker.py, spawn.py). Either way the run asks a window source
 (source.py) for the window of second N; the master merges the workers' windows
 of that second exactly (merge.py). Workers get everything they need from the
 master (plan.py) and only run viewers: never faults, health checks, recorder
-or the stack. docs/distributed.md is the user's reference.
+or the stack. Every process plays the scenario's audience alike, with load's
+viewers (audience.py): the curve as a Locust shape (shape.py) and the arriving
+viewers (schedule.py). docs/distributed.md is the user's reference.
 """

@@ -18,13 +18,13 @@ from locust import LoadTestShape
 from locust.env import Environment
 from locust.runners import Runner
 
+from harness.generator.schedule import Schedule
+from harness.generator.shape import AudienceShape, viewers_at
 from harness.load import journey
 from harness.load.arrivals.pool import pool_class
 from harness.load.arrivals.queue import ArrivalQueue, RunClock
-from harness.load.arrivals.schedule import Schedule
 from harness.load.clients import CLIENTS
 from harness.load.collector import Collector
-from harness.load.shape import AudienceShape, viewers_at
 from harness.load.viewer import AudienceSettings, Viewer, user_classes
 from harness.scenario import Scenario
 

@@ -27,8 +27,8 @@ from harness.generator import audience
 from harness.generator.address import Address
 from harness.generator.master import PLAN, PLAN_PLEASE, READY, REFUSED, START, WINDOW
 from harness.generator.plan import Plan, unpack
+from harness.generator.shape import STOP_GRACE
 from harness.load.collector import Collector
-from harness.load.shape import STOP_GRACE
 from harness.spec.errors import HarnessError, InfrastructureMissing
 
 log = logging.getLogger(__name__)

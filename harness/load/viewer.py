@@ -38,7 +38,7 @@ from locust import FastHttpUser, constant_pacing, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from harness.load import journey
-from harness.load.arrivals.leaving import Stay, stays
+from harness.load.arrivals.leaving import Leaving, Stay, stays
 from harness.load.arrivals.queue import RunClock, until
 from harness.load.clients import ClientProfile
 from harness.load.collector import Collector
@@ -52,7 +52,6 @@ from harness.load.journey.viewer import Viewer as JourneyViewer
 from harness.load.playback import JOINING, Playback
 from harness.load.player import Player, StreamEnded
 from harness.load.retry import FetchError, TooSlow
-from harness.scenario.model import Leaving
 
 REPLAY_AFTER = (2.0, 6.0)  # seconds before pressing play again after a failure
 PLAYER_FAILED = "player"  # the start-failure reason when the stream's requests failed

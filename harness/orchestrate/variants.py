@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from harness import scenario as scenarios
-from harness.load.arrivals.schedule import Schedule
+from harness.generator.schedule import Schedule
 from harness.scenario import AudiencePoint, Fault, Phase, Scenario, Timeline
 from harness.scenario.rules import SLO_PHASES
 

@@ -5,7 +5,8 @@ minute), linear in between, held before the first point and after the last.
 Arrivals are spaced evenly by the rate: the k-th (from 0) arrives when the
 rate's integral from the run's start reaches k + 1/2. So any second of the run
 gets the written rate within one viewer, and the randomness of an audience is
-in who arrives and how long they stay (harness/load/arrivals/schedule.py), not in when.
+in who arrives and how long they stay (harness/generator/schedule.py), not in
+when.
 """
 
 from __future__ import annotations

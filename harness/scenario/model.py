@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.faults.fault import DEFAULT_RECOVERY_BUDGET, Fault
+from harness.load.arrivals.leaving import Leaving
 from harness.load.fidelity import FULL
 from harness.measure.metrics import checked_metric
 from harness.measure.slo import Slo, threshold_text
@@ -78,21 +79,6 @@ class Push:
     reach: int  # people it reached, before `scale`
     share: float  # of them, the share who open it and watch
     within: float  # match seconds over which they arrive
-
-
-@dataclass(frozen=True)
-class Leaving:
-    """A moment viewers leave the player: `share` of those watching go within
-    `within` of `at`, run the journey's leaving flow `flow` on the way out,
-    and come back from `back` (within `back_within`), or never (back None)."""
-
-    name: str
-    at: float  # match seconds
-    share: float
-    within: float  # match seconds
-    flow: str | None = None  # a flow of the journey's `leaving`
-    back: float | None = None  # match seconds; None: they leave for good
-    back_within: float = 0.0  # match seconds over which they come back
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness import scenario as scenarios
 from harness.load.arrivals.leaving import leaves
-from harness.load.arrivals.schedule import Schedule
+from harness.generator.schedule import Schedule
 from harness.report.results import SCENARIO
 from tests.journey.conftest import ACCOUNTS
 from tests.journey.test_journey_runs import DATA, run

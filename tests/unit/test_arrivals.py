@@ -13,7 +13,7 @@ from harness import scenario
 from harness.spec.errors import InvalidInput
 from harness.load.arrivals.leaving import Stay, leaves, present_share, stays
 from harness.scenario.arrival_rates import arrival_times, arrivals_between, rate_at
-from harness.load.arrivals.schedule import ARRIVING_FROM, Schedule, watched
+from harness.generator.schedule import ARRIVING_FROM, Schedule, watched
 from harness.scenario import ArrivalPoint, Leaving, Watch
 from tests.cli import harness
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.shape import STOP_GRACE, AudienceShape, viewers_at
+from harness.generator.shape import STOP_GRACE, AudienceShape, viewers_at
 from harness.scenario import AudiencePoint, loads
 
 POINTS = (AudiencePoint(-600, 5000), AudiencePoint(-60, 20000), AudiencePoint(0, 60000),

@@ -1,9 +1,8 @@
 """harness/ reads as the data flows (docs/architecture.md): each folder is a
 stage, and no import, at a module's top or inside a function, runs back up
-from a stage to a later one. The stages, earliest first, are STAGES; the
-scenario and the viewers and load generator it is checked against (load,
-generator) are still one stage, MODEL, whose folders import each other both
-ways."""
+from a stage to a later one. The stages, earliest first, are STAGES: the
+viewers (load) come before the scenario checked against what they declare,
+and the generator that plays a scenario with them after both."""
 
 from __future__ import annotations
 
@@ -15,9 +14,8 @@ import pytest
 import harness
 
 PACKAGE = Path(harness.__file__).parent
-STAGES = ("spec", "measure", "platforms", "faults", "model", "runfolder", "judge", "report",
-          "outputs", "run", "orchestrate", "calibrate", "starter", "cli")
-MODEL = {"scenario", "load", "generator"}
+STAGES = ("spec", "measure", "platforms", "faults", "load", "scenario", "generator", "runfolder",
+          "judge", "report", "outputs", "run", "orchestrate", "calibrate", "starter", "cli")
 ROOT_FILES = {"__init__.py": "spec", "__main__.py": "cli"}  # the version; `python -m harness`
 
 
@@ -26,7 +24,7 @@ def stage_of(root: Path, path: Path) -> str:
     parts = path.relative_to(root).parts
     if len(parts) == 1:
         return ROOT_FILES[parts[0]]
-    return "model" if parts[0] in MODEL else parts[0]
+    return parts[0]
 
 
 def module_path(root: Path, name: str) -> Path | None:
@@ -74,7 +72,7 @@ def upward(root: Path) -> list[str]:
 
 def test_every_folder_is_a_stage_and_nothing_lies_loose():
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert folders == (set(STAGES) - {"model"}) | MODEL
+    assert folders == set(STAGES)
     assert {p.name for p in PACKAGE.glob("*.py")} == set(ROOT_FILES)
 
 
@@ -82,24 +80,32 @@ def test_no_import_runs_back_up_a_stage():
     assert upward(PACKAGE) == []
 
 
-@pytest.mark.parametrize("planted, caught", [
-    ("from harness.judge.verdict import judge\n", True),  # measure -> judge
-    ("def late():\n    from harness.judge import verdict\n", True),  # inside a function too
-    ("import harness.run.session\n", True),
-    ("from harness.spec.errors import InvalidInput\n", False),  # down a stage: fine
+@pytest.mark.parametrize("where, planted, caught", [
+    ("measure/window.py", "from harness.judge.verdict import judge\n", True),  # measure -> judge
+    ("measure/window.py", "def late():\n    from harness.judge import verdict\n", True),
+    ("measure/window.py", "import harness.run.session\n", True),
+    ("measure/window.py", "from harness.spec.errors import InvalidInput\n", False),  # down: fine
+    ("load/viewer.py", "from harness.scenario.model import Leaving\n", True),  # load -> scenario
+    ("load/viewer.py", "from harness.generator.schedule import Schedule\n", True),
+    ("scenario/model.py", "def late():\n    from harness.generator import schedule\n", True),
+    ("scenario/model.py", "from harness.load.viewer import Viewer\n", False),  # scenario -> load
+    ("generator/schedule.py", "from harness.scenario.model import Leaving\n", False),
 ])
-def test_a_planted_upward_import_is_caught(tmp_path, planted, caught):
+def test_a_planted_upward_import_is_caught(tmp_path, where, planted, caught):
     root = tmp_path / "harness"
-    for folder in ("spec", "measure", "judge", "run"):
+    for folder in ("spec", "measure", "load", "scenario", "generator", "judge", "run"):
         (root / folder).mkdir(parents=True)
         (root / folder / "__init__.py").write_text("")
     (root / "__init__.py").write_text("")
     (root / "spec" / "errors.py").write_text("class InvalidInput(Exception): ...\n")
+    (root / "load" / "viewer.py").write_text("class Viewer: ...\n")
+    (root / "scenario" / "model.py").write_text("class Leaving: ...\n")
+    (root / "generator" / "schedule.py").write_text("class Schedule: ...\n")
     (root / "judge" / "verdict.py").write_text("def judge(): ...\n")
     (root / "run" / "session.py").write_text("")
-    (root / "measure" / "window.py").write_text('"""A module."""\n' + planted)
+    (root / where).write_text('"""A module."""\n' + planted)
     problems = upward(root)
-    assert bool(problems) == caught and all(p.startswith("measure/window.py:") for p in problems)
+    assert bool(problems) == caught and all(p.startswith(f"{where}:") for p in problems)
 
 
 def module_circles(root: Path) -> list[list[str]]:

@@ -14,7 +14,7 @@ import pytest
 
 from harness.generator.plan import plan_of, unpack
 from harness.load.arrivals.queue import RunClock
-from harness.load.arrivals.schedule import AFTER_ENDING_S, Schedule
+from harness.generator.schedule import AFTER_ENDING_S, Schedule
 from harness.orchestrate.variants import at_rush_rate, control_of, rush, with_component_down
 from harness.scenario import loads
 from harness.scenario.time_map import TimeMap, fault_span, merged

@@ -17,9 +17,22 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.scenario.model import Leaving
-
 GOLDEN = (math.sqrt(5) - 1) / 2
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A moment viewers leave the player: `share` of those watching go within
+    `within` of `at`, run the journey's leaving flow `flow` on the way out,
+    and come back from `back` (within `back_within`), or never (back None)."""
+
+    name: str
+    at: float  # match seconds
+    share: float
+    within: float  # match seconds
+    flow: str | None = None  # a flow of the journey's `leaving`
+    back: float | None = None  # match seconds; None: they leave for good
+    back_within: float = 0.0  # match seconds over which they come back
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 
 import gevent
 
-from harness.load.arrivals.queue import ArrivalQueue
-from harness.load.arrivals.schedule import Arrival
+from harness.load.arrivals.queue import Arrival, ArrivalQueue
 from harness.load.clients import ClientProfile
 from harness.load.fidelity import FULL
 from harness.load.viewer import IDLE_S, AudienceSettings, Viewer

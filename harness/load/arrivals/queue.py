@@ -14,17 +14,40 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
 
 import gevent.event
 
-from harness.load.arrivals.schedule import Arrival
-from harness.scenario.time_map import TimeMap
+from harness.load.arrivals.leaving import Stay
 
 WAIT_FOR_START_S = 120.0  # a viewer spawned before the run's zero waits at most this long
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """An arriving viewer: who, of which client type, and when in the audience."""
+
+    number: int  # the viewer's number in the run
+    client: str  # its client type
+    stays: tuple[Stay, ...]  # in time order, at least one
+
+    @property
+    def arrives(self) -> float:
+        return self.stays[0].start
+
+
+class TimeMapping(Protocol):
+    """Match time <-> wall seconds since the run's zero: the scenario's
+    (harness/scenario/time_map.py) or any map with these two."""
+
+    def wall(self, match_s: float) -> float: ...
+
+    def match(self, wall_s: float) -> float: ...
+
+
 class RunClock:
-    def __init__(self, time_map: TimeMap) -> None:
+    def __init__(self, time_map: TimeMapping) -> None:
         self.time_map = time_map  # the scenario's match <-> wall time
         self._zero: float | None = None
         self._started = gevent.event.Event()

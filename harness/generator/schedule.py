@@ -6,9 +6,9 @@ numbered from 0, so no two viewers share a number). Its client type and
 how long it watches are drawn from Random(f"{seed}:arrival:{k}"): the client
 by the audience's shares (a push spike's arrivals are of its client type), the
 time watched log-normal with the written median and p90 (default: to the end
-of the run); leaving moments then cut its stays (leaving.py). Process `index`
-of `stride` carries the arrivals k with k % stride == index, on a pool of
-Locust users big enough for the most of them present at once.
+of the run); leaving moments then cut its stays (harness/load/arrivals/leaving.py).
+Process `index` of `stride` carries the arrivals k with k % stride == index,
+on a pool of Locust users big enough for the most of them present at once.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from dataclasses import dataclass
 
-from harness.load.arrivals.leaving import Stay, present_share, stays
-from harness.load.shape import viewers_at
+from harness.generator.shape import viewers_at
+from harness.load.arrivals.leaving import present_share, stays
+from harness.load.arrivals.queue import Arrival
 from harness.scenario import Audience, Scenario, Watch
 from harness.scenario.arrival_rates import arrival_times
 
@@ -30,17 +30,6 @@ Z90 = 1.2815515655446004  # the standard normal's 90th percentile
 AFTER_LEAVING_S = 15.0
 AFTER_ENDING_S = 1.0
 SPARE = 2  # users per process besides
-
-
-@dataclass(frozen=True)
-class Arrival:
-    number: int  # the viewer's number in the run
-    client: str  # its client type
-    stays: tuple[Stay, ...]  # in time order, at least one
-
-    @property
-    def arrives(self) -> float:
-        return self.stays[0].start
 
 
 def watched(watch: Watch | None, draw: random.Random) -> float:
