@@ -183,7 +183,7 @@ _FORMAT = Record(
         "prometheus": _Url(
             "the Prometheus server server_metrics are read from (its HTTP API's base URL)",
             ("http", "https"),
-            "http://127.0.0.1:9090",
+            "https://prometheus.staging.example.com",
         ),
         "server_metrics": _Queries(
             "the platform's own figures read each second of a run: name -> PromQL "
@@ -210,7 +210,8 @@ def load_targets(path: Path | str) -> Targets:
     if raw.get("server_metrics") and not raw.get("prometheus"):
         document.problem(
             ("server_metrics",),
-            "needs prometheus: the server they are read from (e.g. http://127.0.0.1:9090)",
+            "needs prometheus: the server they are read from "
+            "(e.g. https://prometheus.staging.example.com)",
         )
     document.check()
     return Targets(
