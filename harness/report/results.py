@@ -18,6 +18,7 @@ written inside the folder, replacing what has its name (harness.spec.safe_files)
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from harness.judge.attribution import attribute, mark, read_controls
@@ -68,6 +69,9 @@ def write_results(run_dir: Path) -> dict:
     write_timeseries(run_dir, seconds, groups, server)
     if server is not None:
         summary["server"] = server_block(server, len(seconds), events)
+        seconds = [  # for SLOs on server.<name>
+            replace(s, window=replace(s.window, server=server.at(s.window.second))) for s in seconds
+        ]
     summary["verdict"] = judge(
         slos_of(scenario),
         seconds,

@@ -70,6 +70,10 @@ class ServerSeries:
         answered = self.seconds.get(second)
         return None if answered is None else answered.values.get(name)
 
+    def at(self, second: int) -> dict[str, float | None]:
+        """Every query's figure that second (None: missing)."""
+        return {name: self.value(second, name) for name in self.names}
+
     def columns(self) -> list[str]:
         """Their timeseries.csv headings."""
         return [f"server.{name}" for name in self.names]

@@ -3,7 +3,8 @@ stream ffmpeg writes and nginx serves (free ports, no stack lock), and a
 targets file naming three queries: one with a figure, one Prometheus refuses
 (bad PromQL), one with no series. Each second records the first's figure and
 the other two as missing, said on the console and in events.jsonl once each,
-never as 0."""
+never as 0; timeseries.csv and summary.json carry them, and SLOs on the first
+pass and fail as its figures say (exit 1 naming the failing one)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ QUERIES = {
 }
 
 
-def _run(folder: Path, slos: str = "") -> tuple[object, Path]:
+SLOS = """\
+slos:
+  - {metric: server.rss_mb, max: 100000}
+  - {metric: server.rss_mb, min: 1}
+  - {metric: server.rss_mb, max: 1}
+"""
+
+
+def _run(folder: Path, slos: str) -> tuple[object, Path]:
     www = folder / "www"
     with prometheus(folder / "prometheus") as api, nginx(www, folder / "nginx") as (base, _), \
             live_encoder("hls-ts", www, 60) as manifest:
@@ -38,8 +47,8 @@ def _run(folder: Path, slos: str = "") -> tuple[object, Path]:
 
 
 def test_each_second_records_the_figure_and_the_missing_queries_with_why(tmp_path):
-    result, run_dir = _run(tmp_path)
-    assert result.returncode == 0, result.stderr
+    result, run_dir = _run(tmp_path, SLOS)
+    assert result.returncode == 1, result.stderr  # the third SLO: Prometheus uses over 1 MB
     lines = [json.loads(line) for line in (run_dir / "server.jsonl").read_text().splitlines()]
     windows = (run_dir / "windows.jsonl").read_text().splitlines()
     assert sorted(line["second"] for line in lines) == list(range(len(windows)))
@@ -78,9 +87,18 @@ def test_each_second_records_the_figure_and_the_missing_queries_with_why(tmp_pat
     assert broken["seconds_with_figure"] == 0 and broken["seconds_missing"] == len(windows)
     assert broken["max"] is None and list(broken["problems"].values()) == [len(windows)]
     assert absent["problems"] == {"no series": len(windows)}
+    rows = [r for r in summary["verdict"]["slos"] if r["metric"] == "server.rss_mb"]
+    assert [(r["op"], r["threshold"], r["result"]) for r in rows] == [
+        ("max", 100000, "pass"), ("min", 1, "pass"), ("max", 1, "fail")]
+    assert rows[0]["observed"] == max(figures) and rows[1]["observed"] == min(figures)
+    assert rows[0]["unit"] == "number"
+    assert summary["verdict"]["result"] == "fail"
+    assert "server.rss_mb" in summary["verdict"]["headline"], summary["verdict"]["headline"]
+    assert "server.rss_mb" in result.stdout
+    assert "server.rss_mb" in (run_dir / "junit.xml").read_text()
     # The folder alone gives the same summary and time series again.
     before = (run_dir / "timeseries.csv").read_text()
     again = harness("report", str(run_dir))
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 1, again.stderr
     assert json.loads((run_dir / "summary.json").read_text()) == summary
     assert (run_dir / "timeseries.csv").read_text() == before
