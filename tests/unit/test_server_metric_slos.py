@@ -15,24 +15,14 @@ from harness.measure.slo import Slo
 from harness.measure.window import Window
 from harness.runfolder.recorder import Second
 from tests.cli import assert_one_line_error, harness
+from tests.streams.external import external_scenario
 
 TARGETS = ("edge: http://127.0.0.1:9\nprometheus: http://127.0.0.1:9090\n"
            "server_metrics:\n  auth_p99_ms: up\n  pool_used: up\n")
-SCENARIO = """\
-name: server-slos
-platform: external
-targets: targets.yaml
-timeline: {{start: 0s, end: 10s}}
-audience:
-  stream: http://127.0.0.1:9/master.m3u8
-  viewers: [{{at: 0s, viewers: 1}}]
-{rest}"""
-
-
 def _validate(folder: Path, rest: str, targets: str = TARGETS):
     (folder / "targets.yaml").write_text(targets)
-    (folder / "s.yaml").write_text(SCENARIO.format(rest=rest))
-    return harness("validate", str(folder / "s.yaml"))
+    scenario = external_scenario(folder, "s", "http://127.0.0.1:9/master.m3u8", "10s", rest)
+    return harness("validate", str(scenario))
 
 
 def test_an_slo_may_name_a_server_metric_of_the_targets_file(tmp_path):
@@ -43,14 +33,14 @@ def test_an_slo_may_name_a_server_metric_of_the_targets_file(tmp_path):
 
 @pytest.mark.parametrize("rest, targets, words", [
     ("slos:\n  - {metric: server.auth_p90_ms, max: 500}\n", TARGETS,
-     ("s.yaml:9:", "slos[0].metric", "'server.auth_p90_ms'", "server_metrics",
+     ("s.yaml:11:", "slos[0].metric", "'server.auth_p90_ms'", "server_metrics",
       "server.auth_p99_ms")),
     ("slos:\n  - {metric: server.auth_p99_ms, max: 500}\n", "edge: http://127.0.0.1:9\n",
-     ("s.yaml:9:", "slos[0].metric", "names no server_metrics")),
+     ("s.yaml:11:", "slos[0].metric", "names no server_metrics")),
     ("slos:\n  - {metric: server.auth_p99_ms, max: 5s}\n", TARGETS,
-     ("s.yaml:9:", "slos[0].max", "a duration fits only a time")),
+     ("s.yaml:11:", "slos[0].max", "a duration fits only a time")),
     ("halt_if:\n  - {metric: server.auth_p99_ms, above: 500, for: 3s}\n", TARGETS,
-     ("s.yaml:9:", "halt_if[0].metric", "server metric")),
+     ("s.yaml:11:", "halt_if[0].metric", "server metric")),
 ])
 def test_a_server_metric_slo_that_cannot_be_judged_is_one_line(tmp_path, rest, targets, words):
     assert_one_line_error(_validate(tmp_path, rest, targets), 2, *words)
