@@ -18,7 +18,6 @@ written inside the folder, replacing what has its name (harness.spec.safe_files)
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from harness.judge.attribution import attribute, mark, read_controls
@@ -30,7 +29,14 @@ from harness.judge.verdict import judge
 from harness.report import write_reports
 from harness.runfolder import manifest, plausible
 from harness.runfolder.events import check_fault_order
-from harness.runfolder.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
+from harness.runfolder.recorder import (
+    EVENTS,
+    WINDOWS,
+    Second,
+    read_recorded,
+    with_server,
+    write_timeseries,
+)
 from harness.runfolder.server_metrics import read_server
 from harness.spec.errors import InvalidInput
 from harness.spec.safe_files import write_replacing
@@ -69,9 +75,7 @@ def write_results(run_dir: Path) -> dict:
     write_timeseries(run_dir, seconds, groups, server)
     if server is not None:
         summary["server"] = server_block(server, len(seconds), events)
-        seconds = [  # for SLOs on server.<name>
-            replace(s, window=replace(s.window, server=server.at(s.window.second))) for s in seconds
-        ]
+        seconds = with_server(seconds, server)  # for SLOs on server.<name>
     summary["verdict"] = judge(
         slos_of(scenario),
         seconds,

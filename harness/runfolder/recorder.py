@@ -21,7 +21,7 @@ import csv
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -245,6 +245,15 @@ def write_timeseries(
         writer = csv.writer(handle)
         writer.writerow([*columns(groups), *(server.columns() if server is not None else ())])
         writer.writerows(map(row, seconds))
+
+
+def with_server(seconds: Iterable[Second], server: ServerSeries | None) -> list[Second]:
+    """The seconds with their server figures (Window.server) from `server`, if any."""
+    if server is None:
+        return list(seconds)
+    return [
+        replace(s, window=replace(s.window, server=server.at(s.window.second))) for s in seconds
+    ]
 
 
 def read_seconds(run_dir: Path) -> list[Second]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from tests.cli import harness
@@ -96,6 +97,13 @@ def test_each_second_records_the_figure_and_the_missing_queries_with_why(tmp_pat
     assert "server.rss_mb" in summary["verdict"]["headline"], summary["verdict"]["headline"]
     assert "server.rss_mb" in result.stdout
     assert "server.rss_mb" in (run_dir / "junit.xml").read_text()
+    # report.html draws each on the run's time axis: a line with a figure, nothing without.
+    page = (run_dir / "report.html").read_text()
+    charts = dict(re.findall(r'<svg[^>]*data-chart="server-([a-z_]+)"(.*?)</svg>', page, re.S))
+    assert sorted(charts) == sorted(QUERIES)
+    assert re.search(r'data-series="rss_mb"><path d="M[^"]+ L', charts["rss_mb"])
+    assert 'data-series="broken"></g>' in charts["broken"]
+    assert 'data-series="absent"></g>' in charts["absent"]
     # The folder alone gives the same summary and time series again.
     before = (run_dir / "timeseries.csv").read_text()
     again = harness("report", str(run_dir))
