@@ -172,11 +172,11 @@ def span_of(
 # --- judging --------------------------------------------------------------------
 
 
-def figure_of(metric: str, seconds: Sequence[Second]) -> float | None:
-    """A metric over a span's seconds; None: no data."""
+def figure_of(metric: str, seconds: Sequence[Second], op: str = "max") -> float | None:
+    """A metric over a span's seconds, as an SLO of `op` judges it; None: no data."""
     if not seconds:
         return None
-    value = value_of(metric, [s.window for s in seconds])
+    value = value_of(metric, [s.window for s in seconds], op)
     return None if value is None or math.isnan(value) else value
 
 
@@ -192,11 +192,12 @@ def _result(value: float | None, slo: Slo) -> str:
 
 
 def _clean(
-    metric: str, steady_seconds: Sequence[Second], steady: float | None, span: SpanMarks
+    slo: Slo, steady_seconds: Sequence[Second], steady: float | None, span: SpanMarks
 ) -> float | None:
     """The steady figure without the stalls' effect (see the module's docstring)."""
     if steady is None or not span.stalls:
         return steady
+    metric, op = slo.metric, slo.op
     if checked_metric(metric).unit == "s":
         delays = span.delays
         return figure_of(
@@ -207,8 +208,10 @@ def _clean(
                 else s
                 for s in steady_seconds
             ],
+            op,
         )
-    figure = figure_of(metric, [s for s in steady_seconds if s.window.second not in span.dropped])
+    dropped = [s for s in steady_seconds if s.window.second not in span.dropped]
+    figure = figure_of(metric, dropped, op)
     return steady if figure is None else figure
 
 
@@ -240,11 +243,11 @@ def judged(slo: Slo, seconds: Sequence[Second], found: Marks) -> dict:
     """A figure over a span's seconds judged as observed, steady and clean (see
     the module's docstring): observed, clean, stall_s, saturated_seconds,
     stall_seconds, result and, when generator-bound, generator_why."""
-    observed = figure_of(slo.metric, seconds)
+    observed = figure_of(slo.metric, seconds, slo.op)
     span = in_span(found, [s.window.second for s in seconds])
     steady_seconds = [s for s in seconds if s.window.second not in span.saturated]
-    steady = figure_of(slo.metric, steady_seconds) if span.saturated else observed
-    clean = _clean(slo.metric, steady_seconds, steady, span)
+    steady = figure_of(slo.metric, steady_seconds, slo.op) if span.saturated else observed
+    clean = _clean(slo, steady_seconds, steady, span)
     why = _why(observed, steady, clean, slo, span)
     return {
         "observed": observed,

@@ -42,9 +42,12 @@ def metrics_of(
     return {name: checked_metric(name).formula(windows, total) for name in names}
 
 
-def value_of(name: str, windows: Sequence[Window]) -> float | None:
-    """One metric of the catalogue over `windows` (a name checked before)."""
-    return checked_metric(name).formula(windows, merged(windows))
+def value_of(name: str, windows: Sequence[Window], op: str = "max") -> float | None:
+    """One metric of the catalogue over `windows` (a name checked before), as
+    an SLO of `op` judges it (a metric with a `lowest` figure: for min)."""
+    metric = checked_metric(name)
+    formula = metric.lowest if op == "min" and metric.lowest else metric.formula
+    return formula(windows, merged(windows))
 
 
 def client_metrics(windows: Sequence[Window]) -> dict[str, dict[str, float | int | None]]:

@@ -60,6 +60,8 @@ class Metric:
     # scenario names it (an SLO, a halt condition), so that other runs' summaries stay
     # as they were.
     always: bool = True
+    # What a `min:` SLO judges when it is not `formula` (a server metric's lowest second).
+    lowest: Formula | None = field(default=None, compare=False, repr=False)
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -293,10 +295,41 @@ def metric(name: str, groups: Iterable[str]) -> Metric | None:
     return REQUEST_KINDS[name.partition(".")[0]].over(group)
 
 
+SERVER = "server"  # `server.<name>`: a figure of the targets file's server_metrics
+
+
+def _worst(name: str, pick: Callable[..., float]) -> Formula:
+    """The span's highest (pick=max) or lowest (min) figure of server metric
+    `name`; its seconds without one are left out, none at all: no data."""
+    return lambda windows, total: pick(
+        (f for f in (w.server.get(name) for w in windows) if f is not None), default=None
+    )
+
+
+def server_metric(name: str) -> Metric | None:
+    """`server.<name>`, a figure the run read from the platform's Prometheus
+    (harness.platforms.prometheus), if `name` is well formed: judged by its
+    worst second in the span, the highest for `max:`, the lowest for `min:`."""
+    kind, dot, server = name.partition(".")
+    if kind != SERVER or not dot or not is_group(server):
+        return None
+    return Metric(
+        name,
+        "number",
+        "lower",
+        f"the platform's own figure {server} (the targets file's server_metrics)",
+        _worst(server, max),
+        always=False,
+        lowest=_worst(server, min),
+    )
+
+
 def known_metric(name: str) -> Metric | None:
     """The metric called `name` where its group was checked before (a
-    validated scenario's SLOs, a summary's rows): any well-formed group is
-    accepted."""
+    validated scenario's SLOs, a summary's rows): any well-formed group (and
+    server metric name) is accepted."""
+    if name.startswith(f"{SERVER}."):
+        return server_metric(name)
     group = group_of(name)
     return metric(name, [group] if group is not None and is_group(group) else [])
 

@@ -71,6 +71,7 @@ _NESTED = (
     "protocols",
     "generator",
     "clients",
+    "server",
 )
 
 
@@ -134,6 +135,10 @@ class Window:
     arrivals: int = 0
     departures: int = 0
     away: int = 0
+    # The platform's own figures this second (a targets file's server_metrics: name ->
+    # figure, None where missing), joined from server.jsonl when a run folder is judged;
+    # never part of windows.jsonl.
+    server: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def watching(self) -> int:
@@ -173,6 +178,7 @@ class Window:
         latencies, overall and by client type) is `by` seconds shorter: the
         second as it would read without a delay of `by` in what it measured."""
         copy = Window.from_json(self.to_json())
+        copy.server = dict(self.server)
         copy.startup = copy.startup.shortened(by)
         for tally in copy.requests.values():
             tally.latency = tally.latency.shortened(by)
@@ -200,7 +206,8 @@ class Window:
         """The window to_json() wrote; ValueError("field: problem") on any
         field of the wrong type, a negative count or an unknown field."""
         data = shapes.mapping(data, "window")
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        # `server` is joined from server.jsonl, never read from a window's line
+        unknown = sorted(set(data) - ({f.name for f in fields(cls)} - {"server"}))
         if unknown:
             raise ValueError(f"window.{unknown[0]}: not a field of a window")
         # each field's own check gives it its type (a count, a number)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from harness.platforms.base import PlatformSpec
 from harness.platforms.docker import PROJECT
+from harness.platforms.prometheus import ServerQueries
 from harness.platforms.stack import Component, Link, Stack
 from harness.platforms.targets import load_targets
 from harness.spec.errors import InvalidInput
@@ -48,6 +49,11 @@ def external_stack(targets: Path | None) -> Stack:
         contexts=contexts,
         allow_hosts=described.allow_hosts,
         journey=None,
+        server=(
+            ServerQueries(described.prometheus, described.server_metrics)
+            if described.prometheus and described.server_metrics
+            else None
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.platforms.hosts import allowed
+from harness.platforms.prometheus import ServerQueries
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Stack:
     contexts: dict[str, dict] = field(default_factory=dict)  # fault-driver contexts by driver
     allow_hosts: tuple[str, ...] = ()  # hosts besides this machine that traffic may go to
     journey: Path | None = None  # the platform's default journey file
+    server: ServerQueries | None = None  # the platform's own figures a run reads each second
 
     @property
     def zones(self) -> dict[str, tuple[str, ...]]:

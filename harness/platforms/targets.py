@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from harness.measure.group_names import GROUP_PATTERN, GROUP_RULE
 from harness.platforms.commands import CommandTargets
 from harness.platforms.hosts import host_problem
 from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput
-from harness.spec.fields import Items, Record, Text, did_you_mean
+from harness.spec.fields import Field, Items, Record, Text, did_you_mean
 from harness.spec.shown import shown
 
-_HOSTED_KEYS = ("edge", "toxiproxy", "docker_host")  # every address traffic may go to
+_HOSTED_KEYS = ("edge", "toxiproxy", "docker_host", "prometheus")  # every address traffic may go to
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Targets:
     toxiproxy_ca: str | None = None  # the CA bundle for an https API (absolute); None: the system's
     # by target (harness/platforms/commands.py)
     commands: dict[str, dict] = field(default_factory=dict)
+    prometheus: str | None = None  # the Prometheus server whose HTTP API server_metrics ask
+    server_metrics: dict[str, str] = field(default_factory=dict)  # name -> PromQL query
 
 
 class _Url(Text):
@@ -77,6 +80,34 @@ class _Url(Text):
 
     def schema(self) -> dict:
         return {**super().schema(), "format": "uri"}
+
+
+class _Queries(Field):
+    """server_metrics: a mapping of names (the request group rule: they
+    become `server.<name>` columns and SLO metrics) to PromQL queries."""
+
+    _NAME = Text("a server metric's name", pattern=GROUP_PATTERN, rule=GROUP_RULE)
+    _QUERY = Text("a PromQL query", longest=4000)
+
+    def read(self, value: object, where: Where, document: Document) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self._wrong(value, where, document, "a mapping of names to PromQL queries")
+            return None
+        queries = {}
+        for name, query in value.items():
+            good_name = self._NAME.read(name, where + (name,), document)
+            good_query = self._QUERY.read(query, where + (name,), document)
+            if good_name is not None and good_query is not None:
+                queries[good_name] = good_query
+        return queries
+
+    def schema(self) -> dict:
+        return {
+            "type": "object",
+            "description": self.description,
+            "propertyNames": {"pattern": GROUP_PATTERN},
+            "additionalProperties": self._QUERY.schema(),
+        }
 
 
 class _CaBundle(Text):
@@ -149,6 +180,15 @@ _FORMAT = Record(
         "components": Items("component names faults may target", Text("a component")),
         "links": Items("Toxiproxy proxy names faults may target", Text("a link")),
         "allow_hosts": Items("hosts besides this machine that traffic may go to", Text("a host")),
+        "prometheus": _Url(
+            "the Prometheus server server_metrics are read from (its HTTP API's base URL)",
+            ("http", "https"),
+            "https://prometheus.staging.example.com",
+        ),
+        "server_metrics": _Queries(
+            "the platform's own figures read each second of a run: name -> PromQL "
+            "query (one series); shown as server.<name> and judged by SLOs"
+        ),
         "commands": CommandTargets(
             "the operator's commands that break and mend each target, for "
             "faults of kind command (see docs/faults.md)"
@@ -167,6 +207,12 @@ def load_targets(path: Path | str) -> Targets:
     raw = _FORMAT.read(document.data, (), document) or {}
     _check_hosts(raw, document)
     _check_toxiproxy(raw, document)
+    if raw.get("server_metrics") and not raw.get("prometheus"):
+        document.problem(
+            ("server_metrics",),
+            "needs prometheus: the server they are read from "
+            "(e.g. https://prometheus.staging.example.com)",
+        )
     document.check()
     return Targets(
         edge=raw.get("edge"),
@@ -179,6 +225,8 @@ def load_targets(path: Path | str) -> Targets:
         source=Path(path),
         toxiproxy_ca=raw.get("toxiproxy_ca"),
         commands=raw.get("commands") or {},
+        prometheus=raw.get("prometheus"),
+        server_metrics=raw.get("server_metrics") or {},
     )
 
 

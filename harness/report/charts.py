@@ -218,6 +218,16 @@ def charts(
             Axis("rebuffering ratio", _share),
         ),
     ]
+    specs += [
+        (
+            f"server-{name}",
+            f"Server metric {name} from the platform's Prometheus (a gap: no figure)",
+            [Series(name, BLUE, [b.server.get(name) for b in points])],
+            Axis(name, _plain),
+            None,
+        )
+        for name in (summary.get("server") or {}).get("metrics", {})
+    ]
     return [
         (title, line_chart(key, title, frame, series, left, right))
         for key, title, series, left, right in specs

@@ -1,8 +1,9 @@
 """A run folder's derived files: summary.json, report.html, junit.xml and
 timeseries.csv (again, with the whole run's generator marks),
 computed from what the run recorded (scenario.yaml, windows.jsonl,
-events.jsonl; an experiment of `harness run --control` also its controls'
-seconds in controls/) and nothing else. `harness run` writes them at its end,
+events.jsonl, server.jsonl when it read server metrics; an experiment of
+`harness run --control` also its controls' seconds in controls/) and nothing
+else. `harness run` writes them at its end,
 `harness report RUN_DIR` again at any time, with the same result.
 
 Damaged data is refused (InvalidInput, one `FILE:LINE: problem` per damaged
@@ -22,12 +23,21 @@ from pathlib import Path
 from harness.judge.attribution import attribute, mark, read_controls
 from harness.judge.recorded_scenario import read_scenario, slos_of
 from harness.judge.regression import TOLERANCE, deltas, slo_rows
+from harness.judge.server_summary import server_block
 from harness.judge.summary import summarize
 from harness.judge.verdict import judge
 from harness.report import write_reports
 from harness.runfolder import manifest, plausible
 from harness.runfolder.events import check_fault_order
-from harness.runfolder.recorder import EVENTS, WINDOWS, Second, read_recorded, write_timeseries
+from harness.runfolder.recorder import (
+    EVENTS,
+    WINDOWS,
+    Second,
+    read_recorded,
+    with_server,
+    write_timeseries,
+)
+from harness.runfolder.server_metrics import read_server
 from harness.spec.errors import InvalidInput
 from harness.spec.safe_files import write_replacing
 
@@ -60,7 +70,12 @@ def write_results(run_dir: Path) -> dict:
     summary["run_id"] = options.get("run_id")
     summary["manifest_sha256"] = manifest.digest(run_dir)  # what `harness compare` checks
     # The columns the run wrote: its declared groups (a folder from before: the summary's).
-    write_timeseries(run_dir, seconds, options.get("request_groups", summary["request_groups"]))
+    server = read_server(run_dir)  # the platform's own figures, if the run read them
+    groups = options.get("request_groups", summary["request_groups"])
+    write_timeseries(run_dir, seconds, groups, server)
+    if server is not None:
+        summary["server"] = server_block(server, len(seconds), events)
+        seconds = with_server(seconds, server)  # for SLOs on server.<name>
     summary["verdict"] = judge(
         slos_of(scenario),
         seconds,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.measure.aggregate import merged, metrics_of
 from harness.runfolder.recorder import Second
@@ -28,6 +28,9 @@ class Bin:
     # Viewers coming into the audience and leaving it, per second (harness/load/arrivals).
     arrivals_per_s: float = 0.0
     departures_per_s: float = 0.0
+    # The platform's own figures (server.<name>), averaged over the bin's seconds that
+    # have one; None: none has.
+    server: dict[str, float | None] = field(default_factory=dict)
 
 
 def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
@@ -36,6 +39,10 @@ def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
 
     def mean(values: list[int]) -> float:
         return sum(values) / len(values)
+
+    def server_mean(name: str) -> float | None:
+        figures = [f for f in (w.server.get(name) for w in windows) if f is not None]
+        return sum(figures) / len(figures) if figures else None
 
     return Bin(
         seconds[-1].match_s,
@@ -47,6 +54,7 @@ def _bin(seconds: Sequence[Second], groups: Iterable[str]) -> Bin:
         mean([w.stalled for w in windows]),
         mean([w.arrivals for w in windows]),
         mean([w.departures for w in windows]),
+        {name: server_mean(name) for name in windows[0].server},
     )
 
 

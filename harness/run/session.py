@@ -51,6 +51,7 @@ from harness.report.results import SCENARIO, write_results
 from harness.run.chaos import expand
 from harness.run.fault_timeline import FaultTimeline
 from harness.run.halt import HaltWatch
+from harness.run.server_watch import ServerWatch
 from harness.run.status_line import StatusLine
 from harness.runfolder.recorder import Recorder, Second
 from harness.scenario import Scenario
@@ -274,6 +275,8 @@ class Session:
         self.halted: str | None = None  # the halt condition that held, once one has
         self._listen(HaltWatch(scenario.halt_if), StatusLine(), platform_spec(stack.platform))
         attach_all(self.events, run_dir, scenario.groups)
+        if stack.server is not None:  # the platform's own figures (server.jsonl)
+            ServerWatch(stack.server, run_dir, self.event).listen(self.events)
 
     def _listen(self, halts: HaltWatch, status: StatusLine, spec: PlatformSpec) -> None:
         """The run's own listeners besides the recorder: halt conditions, the

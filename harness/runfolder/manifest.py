@@ -1,7 +1,8 @@
 """A run folder that proves itself: manifest.json, written as the run ends,
 names the run (its id, also in its run_started event) and binds every file it
-recorded (scenario.yaml, windows.jsonl, events.jsonl, the controls' seconds
-of an experiment) by size and SHA-256, with the number of seconds recorded.
+recorded (scenario.yaml, windows.jsonl, events.jsonl, server.jsonl when the
+run read server metrics, the controls' seconds of an experiment) by size and
+SHA-256, with the number of seconds recorded.
 
 `harness report` and `harness compare` check a folder against it: a file
 missing, cut, added to, changed or taken from another run, and a folder
@@ -23,7 +24,7 @@ from harness.spec.safe_files import read_regular, write_replacing
 
 MANIFEST = "manifest.json"
 VERSION = 1
-RECORDED = ("scenario.yaml", "windows.jsonl", "events.jsonl")
+RECORDED = ("scenario.yaml", "windows.jsonl", "events.jsonl", "server.jsonl")
 CONTROLS = "controls"  # the folder of an experiment's controls' seconds (attribution.py)
 MAX_MANIFEST_BYTES = 1 << 20
 NO_MANIFEST = f"no manifest: the run did not finish ({MANIFEST} missing)"

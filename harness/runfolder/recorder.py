@@ -21,7 +21,7 @@ import csv
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -33,6 +33,7 @@ from harness.measure.saturation import SATURATED, STALL, Streak, marks
 from harness.measure.window import Window
 from harness.runfolder.events import checked_event
 from harness.runfolder.manifest import new_run_id, seal
+from harness.runfolder.server_metrics import ServerSeries
 from harness.spec.jsonlines import read_records
 from harness.spec.safe_files import open_new, replacing
 
@@ -223,14 +224,36 @@ class Recorder:
         seal(self.run_dir, self.run_id, len(self.seconds))
 
 
-def write_timeseries(run_dir: Path, seconds: Iterable[Second], groups: Iterable[str]) -> None:
-    """timeseries.csv again, with the whole run's generator marks."""
+def write_timeseries(
+    run_dir: Path,
+    seconds: Iterable[Second],
+    groups: Iterable[str],
+    server: ServerSeries | None = None,
+) -> None:
+    """timeseries.csv again, with the whole run's generator marks (and the
+    server figures, `server.<name>` columns, of a run that read them)."""
     seconds, groups = list(seconds), tuple(groups)
     found = marks((s.window.second, s.window.generator) for s in seconds)
+
+    def row(second: Second) -> list:
+        cells = timeseries_row(second, groups, found.of(second.window.second))
+        if server is not None:
+            cells += [_cell(server.value(second.window.second, n)) for n in server.names]
+        return cells
+
     with replacing(run_dir / TIMESERIES, newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(columns(groups))
-        writer.writerows(timeseries_row(s, groups, found.of(s.window.second)) for s in seconds)
+        writer.writerow([*columns(groups), *(server.columns() if server is not None else ())])
+        writer.writerows(map(row, seconds))
+
+
+def with_server(seconds: Iterable[Second], server: ServerSeries | None) -> list[Second]:
+    """The seconds with their server figures (Window.server) from `server`, if any."""
+    if server is None:
+        return list(seconds)
+    return [
+        replace(s, window=replace(s.window, server=server.at(s.window.second))) for s in seconds
+    ]
 
 
 def read_seconds(run_dir: Path) -> list[Second]:

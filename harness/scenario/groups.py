@@ -14,6 +14,7 @@ from harness.measure.metrics import (
     PLAYER_GROUPS,
     RANGE_GROUP,
     REQUEST_KINDS,
+    SERVER,
     VIEWER_METRICS,
     Metric,
     group_of,
@@ -22,6 +23,7 @@ from harness.measure.metrics import (
     metric,
     metric_names,
     ordered_groups,
+    server_metric,
 )
 from harness.spec.document import Document, Where
 from harness.spec.fields import Text, unknown
@@ -38,13 +40,21 @@ def request_groups(journey: AnyJourney | None, manifest: bool = False) -> tuple[
 
 
 def check_metric(
-    name: str | None, groups: tuple[str, ...] | None, where: Where, document: Document
+    name: str | None,
+    groups: tuple[str, ...] | None,
+    where: Where,
+    document: Document,
+    servers: tuple[str, ...] | None = (),
 ) -> Metric | None:
-    """The metric `name` names among the scenario's groups; else report it
-    (a misspelt name, or a group the scenario does not have) and None.
-    Groups None: not known yet (the journey has problems), any group passes."""
+    """The metric `name` names among the scenario's groups and the stack's
+    server metrics (a targets file's server_metrics); else report it (a
+    misspelt name, a group the scenario does not have) and None. Groups or
+    servers None: not known yet (the journey or targets file has problems),
+    any well-formed one passes."""
     if name is None:  # absent or already reported
         return None
+    if name.startswith(f"{SERVER}."):
+        return _check_server_metric(name, servers, where, document)
     if groups is None:
         return known_metric(name)
     found = metric(name, groups)
@@ -80,3 +90,28 @@ class MetricName(Text):
                 f"(\\.{GROUP_PATTERN.strip('^$')})?$"
             ),
         }
+
+
+def _check_server_metric(
+    name: str, servers: tuple[str, ...] | None, where: Where, document: Document
+) -> Metric | None:
+    found, short = server_metric(name), name.partition(".")[2]
+    if found is None:
+        document.problem(where, f"{short!r} is not {GROUP_RULE}, as a server metric's name")
+    elif servers is not None and not servers:
+        document.problem(
+            where,
+            f"{name!r}: the stack names no server_metrics (give its targets "
+            f"file prometheus: and server_metrics:, see docs/scenarios.md#targets-file)",
+        )
+    elif servers is not None and short not in servers:
+        unknown(
+            document,
+            where,
+            f"unknown server metric {name!r}: not one of the targets file's server_metrics",
+            name,
+            [f"{SERVER}.{s}" for s in servers],
+        )
+    else:
+        return found
+    return None

@@ -15,7 +15,7 @@ from harness.faults.kinds import RANDOM
 from harness.faults.registry import KINDS, RANDOM_PARAMS
 from harness.load.fidelity import FIDELITIES, MANIFEST
 from harness.load.journey import JourneySpec
-from harness.measure.metrics import Metric
+from harness.measure.metrics import SERVER, Metric
 from harness.measure.slo import OPS, fault_of, span_kind, span_problem
 from harness.platforms.base import STACK_SIZES
 from harness.platforms.registry import PLATFORMS, offered_by
@@ -317,7 +317,8 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...] | Non
     journey = check_viewers(values, stack, source, document)
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey, _manifest_tier(values))
-    _check_slos(values.get("slos") or [], phase_names, faults, by_hand, groups, document)
+    servers = None if stack is None else tuple(stack.server.queries if stack.server else ())
+    _check_slos(values.get("slos") or [], phase_names, faults, by_hand, groups, servers, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
 
@@ -391,6 +392,13 @@ def _check_newcomers(audience: dict, document: Document) -> None:
 def _check_halts(halts: list, groups: tuple[str, ...] | None, document: Document) -> None:
     for index, halt in enumerate(halts):
         if halt is None:
+            continue
+        if str(halt.get("metric")).startswith(f"{SERVER}."):
+            document.problem(
+                ("halt_if", index, "metric"),
+                "a server metric cannot be a halt condition (its figure comes after "
+                "the second is recorded; judge it with an SLO)",
+            )
             continue
         found = check_metric(halt.get("metric"), groups, ("halt_if", index, "metric"), document)
         for bound in ("above", "below"):
@@ -672,13 +680,14 @@ def _check_slos(
     faults: dict[str, dict] | None,
     by_hand: set[str],
     groups: tuple[str, ...] | None,
+    servers: tuple[str, ...] | None,
     document: Document,
 ) -> None:
     for index, slo in enumerate(slos):
         if slo is None:
             continue
         where = ("slos", index)
-        found = check_metric(slo.get("metric"), groups, where + ("metric",), document)
+        found = check_metric(slo.get("metric"), groups, where + ("metric",), document, servers)
         for bound in OPS:
             if found and slo.get(bound):
                 value, written = slo[bound]

@@ -264,3 +264,43 @@ def toxiproxies(upstream: str, names: tuple[str, ...]) -> Iterator[tuple[str, di
         yield api, proxies
     finally:
         _stop(process)
+
+
+PROMETHEUS_SECONDS = 300  # Prometheus stops by itself after this, whatever happens to the tests
+PROMETHEUS_CONF = """\
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: self
+    static_configs: [{targets: ['127.0.0.1:%d']}]
+"""
+
+
+@contextmanager
+def prometheus(work: Path) -> Iterator[str]:
+    """A real Prometheus scraping itself each second, its data in `work`; yields
+    its base URL once its own figures are there to ask."""
+    if shutil.which("prometheus") is None:
+        raise AssertionError("prometheus is not installed (Debian: apt-get install prometheus)")
+    work.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (work / "prometheus.yml").write_text(PROMETHEUS_CONF % port)
+    process = subprocess.Popen(
+        ["timeout", str(PROMETHEUS_SECONDS), "prometheus",
+         f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=(work / "prometheus.log").open("w"),
+        stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _has_sample(base), "Prometheus with its own figures", timeout=2 * WAIT)
+        yield base
+    finally:
+        _stop(process)
+
+
+def _has_sample(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/api/v1/query?query=up", timeout=2) as response:
+            return bool(json.loads(response.read())["data"]["result"])
+    except (OSError, ValueError, KeyError):
+        return False
