@@ -57,8 +57,9 @@ class PlayerModel:
     # next: the first of an attempt (the worker and the buffers start), then each later
     # one; its ABR counts them as part of the download
     processing_s: tuple[float, float] = (0.0, 0.0)
-    # before the first frame, a switch up fetches the segment at the start point again
-    # at the new rendition, and the first frame waits for it (hls.js)
+    # a switch up right after the start segment fetches it again at the new rendition;
+    # the first frame does not wait for it, and what is left of the start segment to play
+    # when it is in plays at the new rendition (hls.js)
     refetch_start: bool = False
     # seconds after a segment is in before its track looks for the next one (dash.js:
     # appending, then its schedule timer starts again), on top of the download

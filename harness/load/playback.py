@@ -117,6 +117,13 @@ class Playback:
         elif self.state == STALLED and self._level >= self.resume_buffer:
             self.state = PLAYING
 
+    def replace(self, kbps: float, rung: int, now: float) -> None:
+        """A copy at rendition `rung` of what is buffered came in at `now`: what
+        is still to play plays at it (hls.js appends it over the same media)."""
+        self.advance(now)
+        for segment in self._queue:
+            segment[1], segment[2] = kbps, rung
+
     def end(self, now: float) -> None:
         """The viewer stopped watching (left, gave up or failed)."""
         self.advance(now)

@@ -126,6 +126,7 @@ class Player:
         self._tries_left: int | None = None  # with every rendition failed: tries before giving up
         self._processed = False  # a media segment of this attempt has been processed
         self._stopped = False  # the player asks for nothing more (model.init_failure_stops)
+        self._recopy: int | None = None  # the start segment's position, while fetched again
         self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
         self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
 
@@ -405,6 +406,8 @@ class Player:
             self._measured(
                 int(lane.track.bandwidth * segment.duration / 8), self._clock() - started
             )
+            if self._recopy == segment.position:  # the start segment's copy: it plays as it is
+                self._recopy, lane.next = None, segment.position + 1
             self._switch(min(self.current - 1, self._choice()))
             return
         except FetchError as error:
@@ -423,18 +426,23 @@ class Player:
         video = lane is self._lanes[0]
         if video or not self.abr.video_only:
             self._measured(received, finished - started)
-        if video and self.model.refetch_start and self.playback.state == JOINING:
-            choice = self._choice()
-            if choice > self.current:
-                self._switch(choice)  # the start segment again, at the higher rendition
-                return
-        lane.fetched += segment.duration
         lane.next = segment.position + 1
         # kbps of what plays: as announced, else (a bare media playlist) bytes over media time
         announced = self._opened.renditions[self.current].bandwidth
-        self._credit(
-            finished, announced / 1000 if announced else received * 8 / segment.duration / 1000
-        )
+        kbps = announced / 1000 if announced else received * 8 / segment.duration / 1000
+        if video and self._recopy == segment.position:
+            # the start segment's copy at the higher rendition: what of it is still to
+            # play plays at that rendition (it was credited once, when it first came in)
+            self._recopy = None
+            self.playback.replace(kbps, self.current, finished)
+        else:
+            start = video and lane.fetched == 0
+            lane.fetched += segment.duration
+            self._credit(finished, kbps)
+            if start and self.model.refetch_start and self._choice() > self.current:
+                self._switch(self._choice())  # the start segment again, at the higher rendition
+                self._recopy, lane.next = segment.position, segment.position
+                return
         if not self._polls:  # a polling player chooses when it asks for the next one
             self._switch(self._choice())
 

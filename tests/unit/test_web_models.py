@@ -61,7 +61,7 @@ def web(origin: Origin, url: str) -> tuple[Player, Playback]:
     return player, playback
 
 
-def test_an_hls_js_viewer_switches_up_before_its_first_frame_and_shows_it_a_decode_later():
+def test_an_hls_js_viewer_fetches_its_start_segment_again_higher_and_does_not_wait_for_it():
     files = {"master.m3u8": LADDER, **{f"{n}.m3u8": live(n) for n in ("low", "mid", "top")}}
     origin = Origin(files, seconds=0.01, size=200_000)  # 1.6 Mbit in 10 ms: a fast link
     player, playback = web(origin, "http://h/master.m3u8")
@@ -69,16 +69,20 @@ def test_an_hls_js_viewer_switches_up_before_its_first_frame_and_shows_it_a_deco
     while playback.state == JOINING:
         player.step()
     # the start segment (three target durations before the end: 13 of 10..15) from the
-    # lowest, then again from the top before any frame: the first frame waits for it
-    media = [path for path in origin.asked if path.endswith(".ts")]
-    assert media == ["low13.ts", "top13.ts"]
-    assert player.current == 2
+    # lowest: the picture comes a decode after it is in, whatever comes next
     first, later = HLS_JS.processing_s
-    assert playback.startup_time == pytest.approx(
-        origin.now - 0.0 + HLS_JS.first_frame_s)  # ready now, the picture a decode later
-    assert origin.now == pytest.approx(5 * 0.01 + first + later)  # 3 playlists, 2 segments
-    playback.advance(origin.now + HLS_JS.first_frame_s / 2)
-    assert playback.totals.played_s == 0  # no picture yet: nothing played
+    in_at = 3 * 0.01 + first  # the master, the lowest's playlist, its segment
+    assert origin.asked == ["master.m3u8", "low.m3u8", "low13.ts", "top.m3u8"]  # up at once
+    assert playback.startup_time == pytest.approx(in_at + HLS_JS.first_frame_s)
+    player.step()  # then it again from the top (hls.js appends it over the same media)
+    media = [path for path in origin.asked if path.endswith(".ts")]
+    assert media == ["low13.ts", "top13.ts"] and player.current == 2
+    assert playback.startup_time == pytest.approx(in_at + HLS_JS.first_frame_s)
+    playback.advance(origin.now + 0.5)
+    assert playback.rung_on_screen == 2  # what is left of the start segment plays from the top
+    assert playback.totals.switches == 0  # nothing of the lowest was on screen yet
+    player.step()
+    assert [p for p in origin.asked if p.endswith(".ts")][-1] == "top14.ts"  # then on from there
 
 
 def test_hls_js_measures_a_segment_with_its_processing_as_hls_js_does():
@@ -99,7 +103,8 @@ def test_an_hls_js_viewer_moves_to_the_next_lower_rendition_then_gives_up_after_
     player.abr.add(10_000_000, 1.0)  # fast: up to the top after the first segment
     while playback.state == JOINING:
         player.step()
-    assert player.current == 2
+    player.step()  # the start segment again, from the top
+    assert player.current == 2 and origin.asked[-1] == "top13.ts"
     origin.refused = {"*"}  # the link is cut: nothing answers
     asked = len(origin.asked)
     with pytest.raises(FetchError):
