@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 import yaml
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
+from tests import grafana
 from tests.cli import HARNESS, assert_one_line_error, harness
 from tests.streams.servers import (_answers, _stop, free_port, live_encoder, nginx, own_state,
                                    wait_for, wait_for_window)
@@ -134,12 +136,13 @@ def live_run(request, tmp_path_factory):
             prometheus(tmp / "prometheus", port) as server:
         wait_for_window(www, SHAPE, 4)
         (tmp / "targets.yaml").write_text(f"edge: {base}\n")
+        began = time.time()
         scrapes, run_dir, err = scraped_run(tmp, f"{base}/{manifest}", port, *request.param)
         answers = {promql: query(server, promql) for promql in (
             "max_over_time(kickoff_recorded_seconds_total[5m])",
             'max_over_time(kickoff_viewers{state="playing"}[5m])',
             'kickoff_requests_total{group="segment"}[5m]',
-        )}
+        )} | grafana.answers(server, began, time.time())
     return scrapes, run_dir, answers, err, request.param[0]
 
 
@@ -194,6 +197,16 @@ def test_a_real_prometheus_scrapes_the_run(live_run):
     assert playing and float(playing[0]["value"][1]) > 0, answers
     segments = answers['kickoff_requests_total{group="segment"}[5m]']
     assert segments and len(segments[0]["values"]) >= 3, answers
+
+
+def test_every_query_of_the_grafana_dashboard_returns_series(live_run):
+    *_, answers, _, fault = live_run
+    for expr in grafana.queries(grafana.load()):
+        numbers = [float(v) for series in answers[expr] for _, v in series["values"]]
+        if not fault and "kickoff_fault_state" in expr:  # no fault, no fault series
+            assert not numbers, (expr, answers[expr])
+            continue
+        assert any(math.isfinite(n) for n in numbers), (expr, answers[expr])
 
 
 @pytest.fixture
