@@ -11,12 +11,13 @@ and the buffer. One ABR object per attempt; a player model
   rendition whose BANDWIDTH fits 95% of it (70% when above the rendition of
   the last download); on a live stream the buffer does not enter into it.
 - DashJsAbr, as dash.js 5 on a live stream (ThroughputRule,
-  InsufficientBufferRule, ThroughputModel): moving averages weighted by 1.5 x
-  download seconds (half-lives 3 and 8 s), the lower one trusted, times 0.9;
-  the highest video Representation whose bandwidth fits it, but the lowest
-  while the buffer is empty (0.3 s or less) and at most what 70% of the
-  estimate brings in while the buffered time plays; it starts at the highest
-  at or below 1000 kbit/s. (Its buffer-based BOLA takes over only with more
+  InsufficientBufferRule, SwitchHistoryRule, ThroughputModel): moving averages
+  weighted by 1.5 x download seconds (half-lives 3 and 8 s), the lower one
+  trusted, times 0.9; the highest video Representation whose bandwidth fits
+  it, but the lowest while the buffer is empty (0.3 s or less), at most what
+  70% of the estimate brings in while the buffered time plays, and below a
+  rendition it dropped from while that drop is among its last 8 choices; it
+  starts at the highest at or below 1000 kbit/s. (Its buffer-based BOLA takes over only with more
   buffered than the live delay, which a live viewer near the edge never has;
   its fast switching, which fetches buffered segments again after a switch
   up, is not modelled.)
@@ -25,6 +26,7 @@ and the buffer. One ABR object per attempt; a player model
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 
 
@@ -187,12 +189,16 @@ class DashJsAbr(Abr):
     BUFFER_SAFETY = 0.7  # insufficientBufferRule throughputSafetyFactor
     IGNORED = 2  # insufficientBufferRule segmentIgnoreCount: segments before it applies
     EMPTY_S = 0.3  # buffer.stallThreshold: at or below it the buffer counts as empty
+    HISTORY = 8  # switchHistoryRule sampleSize: the choices it looks back on
+    DROP_SHARE = 0.075  # switchHistoryRule switchPercentageThreshold: drops over the others
 
     def __init__(self) -> None:
         # throughputFastHalfLifeSeconds 3, throughputSlowHalfLifeSeconds 8, and the weight
         # of a sample weightDownloadTimeMultiplicationFactor (0.0015) x download ms
         super().__init__(TimedEstimate(3.0, 8.0, weight_per_s=1.5))
         self._downloads = 0
+        # (the rendition a choice was made on, whether it chose a lower one), the last HISTORY
+        self._history: deque[tuple[int, bool]] = deque(maxlen=self.HISTORY)
 
     def add(self, size_bytes: int, seconds: float) -> None:
         super().add(size_bytes, seconds)
@@ -215,4 +221,24 @@ class DashJsAbr(Abr):
                 else self.bps * self.BUFFER_SAFETY * buffer_s / segment_s
             )
             choice = min(choice, _highest_within(bitrates, limit) or 0)
+        cap = self._history_cap()
+        if cap is not None:
+            choice = min(choice, cap)
+        self._history.append((current, choice < current))
         return choice
+
+    def _history_cap(self) -> int | None:
+        """SwitchHistoryRule: over the last HISTORY choices, each counted at the
+        rendition it was made on, rendition by rendition from the lowest, the first
+        at which every choice is counted and the drops are above DROP_SHARE of the
+        rest caps the next: the one below it if the drops were made from it."""
+        if len(self._history) < self.HISTORY:
+            return None
+        drops, stays = 0, 0
+        for rung in range(max(made_on for made_on, _ in self._history) + 1):
+            dropped_here = sum(1 for made_on, drop in self._history if made_on == rung and drop)
+            drops += dropped_here
+            stays += sum(1 for made_on, drop in self._history if made_on == rung and not drop)
+            if drops + stays >= self.HISTORY and (stays == 0 or drops / stays > self.DROP_SHARE):
+                return rung - 1 if rung > 0 and dropped_here else rung
+        return None

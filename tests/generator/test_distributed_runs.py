@@ -8,7 +8,7 @@ its boundary and the other after it); attempts, start failures, stalls and
 the verdict equal; startup p95 within 0.75 s (a viewer that waits on the edge's
 cache lock waits 0.5 s: nginx polls the lock that often); time played within 2%; request
 totals within 5% (segment requests vary by a few percent from one run to the next whatever the
-processes: a switch up before the first frame fetches the start segment again; two runs of one
+processes: a switch up right after the start segment fetches it again; two runs of one
 worker measured 1,094 and 1,110, and one against two workers 489 and 512 segments). A worker killed with SIGKILL mid-run: the run completes, the loss
 is an event and in the report, and no SLO on the stack fails because of it.
 """

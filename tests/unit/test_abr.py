@@ -78,3 +78,29 @@ def test_dash_js_starts_at_or_below_1000_kbps_and_keeps_90_percent_of_its_estima
     abr.add(125_000, 1.0)  # 1 Mb/s: 900 kb/s usable
     assert abr.next([150_000, 500_000, 1_200_000], 1, buffer_s=1) == 1
     assert abr.next([150_000, 500_000, 890_000], 1, buffer_s=1) == 2
+
+
+def test_dash_js_holds_below_a_rendition_it_dropped_from_for_its_next_eight_choices():
+    # SwitchHistoryRule: one drop among the last 8 choices is over 7.5% of the other 7
+    ladder = [150_000, 500_000, 1_200_000]
+    abr = DashJsAbr()
+    for _ in range(3):
+        abr.add(500_000, 1.0)  # 4 Mb/s: the top, with any buffer to spare
+    assert [abr.next(ladder, 2, buffer_s=2, segment_s=1) for _ in range(7)] == [2] * 7
+    assert abr.next(ladder, 2, buffer_s=0.2, segment_s=1) == 0  # an empty buffer: the lowest
+    held = [abr.next(ladder, 0 if n == 0 else 1, buffer_s=2, segment_s=1) for n in range(8)]
+    assert held == [1] * 8  # the rendition below the one it dropped from, while that is in view
+    assert abr.next(ladder, 1, buffer_s=2, segment_s=1) == 2  # out of the last 8: up again
+
+
+def test_dash_js_history_needs_eight_choices_and_a_drop_to_hold_anything():
+    ladder = [150_000, 500_000, 1_200_000]
+    abr = DashJsAbr()
+    for _ in range(3):
+        abr.add(500_000, 1.0)
+    assert abr.next(ladder, 2, buffer_s=0.2, segment_s=1) == 0  # a drop, but one choice made
+    assert abr.next(ladder, 0, buffer_s=2, segment_s=1) == 2  # too few choices yet to judge
+    steady = DashJsAbr()
+    for _ in range(3):
+        steady.add(500_000, 1.0)
+    assert [steady.next(ladder, 2, buffer_s=2, segment_s=1) for _ in range(12)] == [2] * 12
