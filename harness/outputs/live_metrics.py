@@ -37,7 +37,7 @@ from harness.measure.histogram import Histogram
 from harness.measure.window import Window
 from harness.outputs import live_http
 from harness.outputs.hooks import Output, RunEvents
-from harness.outputs.live_page import FAULT_STATES, LivePage
+from harness.outputs.live_page import FAULT_STATES, LivePage, LiveRun
 from harness.platforms.hosts import LOOPBACK
 from harness.runfolder.recorder import COUNTS, Second  # each a counter kickoff_<name>_total
 from harness.spec.errors import InfrastructureMissing, InvalidInput
@@ -314,6 +314,12 @@ def serve(bind: Address) -> str:
     shown = f"[{host}]" if ":" in host else host
     _ENDPOINT = _Endpoint(f"http://{shown}:{port}/metrics", serving, page)
     return _ENDPOINT.url
+
+
+def shown_run() -> LiveRun | None:
+    """The run the live page shows (None before the first, or when nothing is
+    served): benchmarks/live_metrics.py times its document."""
+    return _ENDPOINT.page.run if _ENDPOINT else None
 
 
 def attach(events: RunEvents, run_dir: Path, groups: Iterable[str]) -> None:
