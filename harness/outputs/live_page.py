@@ -1,5 +1,6 @@
-"""The live page beside /metrics: `/` is one self-contained page (live_page.html:
-inline script and style, nothing fetched but from its own address) that asks
+"""The live page beside /metrics: `/` is one self-contained page (live_page.html
+with the report's style: inline script and style, nothing fetched but from its
+own address) that asks
 `/live.json?from=N` each second and draws the report's charts from it;
 `/live.json` is the run so far: each second's point from N on, the phases and
 faults in match time, and the verdict so far (harness.outputs.live_checks).
@@ -23,6 +24,7 @@ from harness.judge.recorded_scenario import read_scenario, slos_of
 from harness.measure.metrics import checked_metric
 from harness.outputs.hooks import RunEvents
 from harness.outputs.live_checks import Checks
+from harness.report.html import STYLE
 from harness.runfolder.recorder import Second
 
 JSON_TYPE = "application/json"
@@ -138,7 +140,8 @@ class LivePage:
 
     def __init__(self) -> None:
         self.run: LiveRun | None = None
-        self.html = resources.files("harness.outputs").joinpath("live_page.html").read_bytes()
+        page = resources.files("harness.outputs").joinpath("live_page.html").read_text()
+        self.html = page.replace("/* REPORT STYLE */", STYLE, 1).encode()
 
     def page(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
