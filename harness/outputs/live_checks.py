@@ -8,11 +8,14 @@ of CPU for 600 s at 1,000 viewers), and in the run's process that would
 stall the viewers' event loop. These checks cost a merge of each second into
 the few spans it belongs to, however long the run.
 
-The spans are the judge's, with two differences, both said on the page:
-demand SLOs leave out the seconds from a fault's injection until its
-recovery budget after its revert has run out (the judge, knowing when the
-stack was back in its band, gives back the seconds after that); and the load
-generator's marks are not read (no generator-bound here)."""
+The spans are the judge's, simplified where the judge reads what only the
+whole run tells (said on the page): demand SLOs leave out the seconds from a
+fault's injection until its recovery budget after its revert has run out (the
+judge, knowing when the stack was back in its band, gives back the seconds
+after that); `during:` runs from injection to revert (to now while the fault
+is in) and `recovery:` over the budget after the revert (the judge counts a
+fault that heals by itself from its injection); and the load generator's
+marks are not read (no generator-bound here)."""
 
 from __future__ import annotations
 
@@ -36,12 +39,11 @@ class _Span:
     the formulas read second by second: stalled shares, watching viewers, server figures)."""
 
     total: Window = field(default_factory=lambda: Window(0))
-    seconds: list[Window] = field(default_factory=list)
+    seconds: list[Window] = field(default_factory=list)  # gauges only (one per second, shared)
 
-    def add(self, window: Window) -> None:
+    def add(self, window: Window, gauges: Window) -> None:
         self.total.merge(window)
-        gauges = {name: getattr(window, name) for name in GAUGES}
-        self.seconds.append(Window(window.second, **gauges, server=dict(window.server)))
+        self.seconds.append(gauges)
 
 
 @dataclass
@@ -50,9 +52,10 @@ class _Fault:
     injected: float | None = None  # run seconds, as the events say
     reverted: float | None = None
 
-    def overlaps(self, second: int, start: float | None, stop: float | None) -> bool:
-        """Whether second [n, n+1) overlaps [start, stop) (stop None: not yet ended)."""
-        return start is not None and second + 1 > start and (stop is None or second < stop)
+
+def _overlaps(second: int, start: float | None, stop: float | None) -> bool:
+    """Whether second [n, n+1) overlaps [start, stop) (start None: never; stop None: no end yet)."""
+    return start is not None and second + 1 > start and (stop is None or second < stop)
 
 
 def _applies(slo: Slo, groups: Collection[str]) -> bool:
@@ -87,20 +90,22 @@ class Checks:
 
     def second(self, second: Second) -> None:
         """Add the second to every span it is in."""
-        n = second.window.second
+        window, n = second.window, second.window.second
+        gauges = Window(n, **{name: getattr(window, name) for name in GAUGES})
+        gauges.server = dict(window.server)
         calm = True
         for name, fault in self.faults.items():
             after = None if fault.reverted is None else fault.reverted + fault.budget_s
-            calm = calm and not fault.overlaps(n, fault.injected, after)
-            if fault.overlaps(n, fault.injected, fault.reverted):
-                self._span(f"during:{name}").add(second.window)
-            if fault.overlaps(n, fault.reverted, after):
-                self._span(f"recovery:{name}").add(second.window)
+            calm = calm and not _overlaps(n, fault.injected, after)
+            if _overlaps(n, fault.injected, fault.reverted):
+                self._span(f"during:{name}").add(window, gauges)
+            if _overlaps(n, fault.reverted, after):
+                self._span(f"recovery:{name}").add(window, gauges)
         if calm:
-            self._span("overall").add(second.window)
-            self._span(f"phase:{second.phase}").add(second.window)
+            self._span("overall").add(window, gauges)
+            self._span(f"phase:{second.phase}").add(window, gauges)
             if all(f.injected is None or n + 1 <= f.injected for f in self.faults.values()):
-                self._span("baseline").add(second.window)
+                self._span("baseline").add(window, gauges)
 
     def _span(self, key: str) -> _Span:
         return self.spans.setdefault(key, _Span())
