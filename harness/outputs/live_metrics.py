@@ -29,13 +29,15 @@ from prometheus_client.core import (
     InfoMetricFamily,
     Metric,
 )
-from prometheus_client.exposition import start_http_server
+from prometheus_client.exposition import make_wsgi_app
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from harness.generator.address import Address
 from harness.measure.histogram import Histogram
 from harness.measure.window import Window
+from harness.outputs import live_http
 from harness.outputs.hooks import Output, RunEvents
+from harness.outputs.live_page import FAULT_STATES, LivePage, LiveRun
 from harness.platforms.hosts import LOOPBACK
 from harness.runfolder.recorder import COUNTS, Second  # each a counter kickoff_<name>_total
 from harness.spec.errors import InfrastructureMissing, InvalidInput
@@ -51,13 +53,6 @@ DEFAULT_BIND = Address(LOOPBACK, 0)
 STARTUP_BOUNDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0)
 LATENCY_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 VIEWER_STATES = ("joining", "playing", "stalled", "waiting_to_retry", "recovering")
-# What a fault's events say of it (events.jsonl) -> its state.
-FAULT_STATES = {
-    "fault_scheduled": "scheduled",
-    "fault_injected": "in",
-    "fault_reverted": "reverted",
-    "fault_failed": "failed",
-}
 
 
 @dataclass
@@ -285,21 +280,24 @@ class _Serving(Collector):
 class _Endpoint:
     url: str
     serving: _Serving
+    page: LivePage
 
 
 _ENDPOINT: _Endpoint | None = None
 
 
 def serve(bind: Address) -> str:
-    """Listen at `bind` for scrapes of /metrics from now until the process ends; its URL.
-    InvalidInput (exit 2) for an address this machine does not have,
-    InfrastructureMissing (exit 3) for a port in use."""
+    """Listen at `bind` for scrapes of /metrics, and for the live page at / (its
+    figures at /live.json: harness.outputs.live_page), from now until the process
+    ends; the URL of /metrics. InvalidInput (exit 2) for an address this machine
+    does not have, InfrastructureMissing (exit 3) for a port in use."""
     global _ENDPOINT
-    serving = _Serving()
+    serving, page = _Serving(), LivePage()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(serving)
+    routes = {"/metrics": make_wsgi_app(registry), "/": page.page, "/live.json": page.json}
     try:
-        server, _ = start_http_server(bind.port, bind.host, registry)
+        host, port = live_http.start(bind, routes)
     except OSError as error:
         where = f"--metrics-bind {bind}"
         if error.errno == errno.EADDRINUSE:
@@ -313,10 +311,15 @@ def serve(bind: Address) -> str:
             f"{where}: cannot listen there: {reason} "
             f"(give an address of this machine and a free port, e.g. {LOOPBACK}:PORT)"
         ) from None
-    host, port = str(server.server_address[0]), server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
-    _ENDPOINT = _Endpoint(f"http://{shown}:{port}/metrics", serving)
+    _ENDPOINT = _Endpoint(f"http://{shown}:{port}/metrics", serving, page)
     return _ENDPOINT.url
+
+
+def shown_run() -> LiveRun | None:
+    """The run the live page shows (None before the first, or when nothing is
+    served): benchmarks/live_metrics.py times its document."""
+    return _ENDPOINT.page.run if _ENDPOINT else None
 
 
 def attach(events: RunEvents, run_dir: Path, groups: Iterable[str]) -> None:
@@ -326,10 +329,12 @@ def attach(events: RunEvents, run_dir: Path, groups: Iterable[str]) -> None:
         return
     figures = RunFigures(run_dir.name, tuple(groups))
     endpoint.serving.figures = figures
+    endpoint.page.attach(events, run_dir, tuple(groups))
 
     def started() -> None:
         figures.active = True
         log.info("live metrics: %s", endpoint.url)
+        log.info("live page: %s", endpoint.url.removesuffix("metrics"))
 
     def stopping() -> None:
         figures.active = False

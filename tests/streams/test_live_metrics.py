@@ -1,8 +1,10 @@
 """/metrics during a real run: a short run on a live stream ffmpeg writes and nginx
 serves, scraped as it goes with prometheus-client's OpenMetrics parser and by a real
 Prometheus (Debian's `prometheus`, on a free port of 127.0.0.1); the figures advance
-and are the run folder's. And a bad --metrics-bind stops the run before it starts,
-in one line."""
+and are the run folder's. The live page at the same address is watched in the same
+run by a headless Chromium (live_page_look.py): its charts advance, and it shows the
+run folder's figures. And a bad --metrics-bind stops the run before it starts, in
+one line."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import math
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -123,32 +126,52 @@ def scraped_run(tmp: Path, stream: str, port: int, fault: bool, *options: str
     return scrapes, run_dir, (tmp / "err.log").read_text()
 
 
+@contextmanager
+def live_page(port: int, tmp: Path) -> Iterator[Path]:
+    """A headless Chromium on the live page at `port` as soon as it answers, looking
+    once a second until the block ends: the file its looks are in."""
+    looks = tmp / "looks.json"
+    with open(tmp / "look.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("live_page_look.py")),
+             f"http://127.0.0.1:{port}/", str(looks)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        yield looks
+    finally:
+        _stop(process)
+
+
 @pytest.fixture(scope="module", params=[(True,), (False, "--workers", "1")],
                 ids=["one-process", "master"])
 def live_run(request, tmp_path_factory):
     """One run (all viewers in its process, with a fault marked by hand; or on a
     worker process its master serves for, no fault), scraped twice a second by the test and every second by
-    Prometheus: (the scrapes, the run folder, Prometheus' answers after the run,
-    the run's stderr)."""
+    Prometheus, its live page watched in Chromium: (the scrapes, the run folder, the
+    page's looks and the URLs it asked for, Prometheus' answers after the run, the
+    run's stderr)."""
     tmp = tmp_path_factory.mktemp("live")
     www, port = tmp / "www", free_port()
     with nginx(www, tmp / "nginx") as (base, _), live_encoder(SHAPE, www, 60) as manifest, \
-            prometheus(tmp / "prometheus", port) as server:
+            prometheus(tmp / "prometheus", port) as server, live_page(port, tmp) as looks:
         wait_for_window(www, SHAPE, 4)
         (tmp / "targets.yaml").write_text(f"edge: {base}\n")
         began = time.time()
         scrapes, run_dir, err = scraped_run(tmp, f"{base}/{manifest}", port, *request.param)
+        time.sleep(1.5)  # the page's poll after the run's process has gone
         answers = {promql: query(server, promql) for promql in (
             "max_over_time(kickoff_recorded_seconds_total[5m])",
             'max_over_time(kickoff_viewers{state="playing"}[5m])',
             'kickoff_requests_total{group="segment"}[5m]',
         )} | grafana.answers(server, began, time.time())
-    return scrapes, run_dir, answers, err, request.param[0]
+    seen = json.loads(looks.read_text()) if looks.exists() else {"looks": [], "requested": []}
+    return scrapes, run_dir, seen, answers, err, request.param[0]
 
 
 def test_the_console_says_where_it_serves(live_run):
     *_, err, _ = live_run
     assert "live metrics: http://127.0.0.1:" in err, err
+    assert "live page: http://127.0.0.1:" in err, err
 
 
 def test_scrapes_advance_and_are_the_run_folders_figures(live_run):
@@ -263,3 +286,37 @@ def test_a_faults_state_goes_from_scheduled_to_in_to_reverted(live_run):
     kinds = [json.loads(line)["kind"] for line in (run_dir / "events.jsonl").open()]
     assert [k for k in kinds if k.startswith("fault_")] == [
         "fault_scheduled", "fault_injected", "fault_reverted"]
+
+
+def test_the_live_page_in_chromium_advances_and_shows_the_run(live_run):
+    _, run_dir, seen, *_, fault = live_run
+    port = seen["requested"][0].split("/")[2] if seen["requested"] else None
+    assert seen["requested"] and all(url.startswith(f"http://{port}/")
+                                     for url in seen["requested"]), seen["requested"]
+    looks = [look for look in seen["looks"] if look["seconds"]]
+    shown = [look["charts"]["viewers"]["points"] for look in looks]
+    assert len(set(shown)) >= 2 and shown == sorted(shown), shown  # it advanced as it ran
+    for look in looks:
+        assert set(look["charts"]) == {"viewers", "startup", "stalls", "requests"}, look
+        viewers = look["charts"]["viewers"]
+        assert viewers["series"] == ["target", "joining", "playing", "stalled"], look
+        assert viewers["lines"] == (4 if look["seconds"] > 1 else 0), look  # one second: dots
+        assert "segment" in look["charts"]["requests"]["series"], look
+        assert look["charts"]["viewers"]["points"] == look["seconds"], look
+        assert " so far, on " in look["verdict"] and look["slos"], look
+    assert any("kickoff" in look["charts"]["viewers"]["markers"] for look in looks), looks[-1]
+    if fault:
+        assert any(FAULT in look["charts"]["viewers"]["faults"] for look in looks), looks[-1]
+    # What it last showed is the run folder's: that second's audience, and the SLOs
+    # its verdict judged.
+    last = looks[-1]
+    verdict = json.loads((run_dir / "summary.json").read_text())["verdict"]
+    assert [(row[0], row[1]) for row in last["slos"]] == [
+        (row["metric"], row["phase"]) for row in verdict["slos"]]
+    with open(run_dir / "timeseries.csv") as file:
+        rows = list(csv.DictReader(file))
+    row = rows[last["seconds"] - 1]
+    assert last["seconds"] <= len(rows)
+    assert (f"second {last['seconds']}, " in last["status"]
+            and f": {row['viewers']} viewers, {row['playing']} playing, {row['stalled']} stalled"
+            in last["status"]), (last["status"], row)
