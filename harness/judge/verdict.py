@@ -339,6 +339,20 @@ def _applies(slo: Slo, groups: Collection[str]) -> bool:
     return group is None or group in groups
 
 
+def demand_slos(slos: Sequence[Slo], groups: Collection[str]) -> list[Slo]:
+    """The SLOs judged for demand: the run's own, else the defaults its groups have."""
+    return [o for o in slos if o.fault is None] or [
+        o for o in DEFAULT_DEMAND if _applies(o, groups)
+    ]
+
+
+def fault_slos(slos: Sequence[Slo], fault: str, groups: Collection[str]) -> list[Slo]:
+    """The SLOs judged for `fault`: the run's own for it, else the defaults its groups have."""
+    return [o for o in slos if o.fault == fault] or [
+        replace(o, phase=o.phase.format(fault=fault)) for o in DEFAULT_FAULT if _applies(o, groups)
+    ]
+
+
 def judge(
     slos: Sequence[Slo],
     seconds: Sequence[Second],
@@ -355,18 +369,11 @@ def judge(
     a verdict on lost data is never a pass."""
     if groups is None:
         groups = groups_of(s.window for s in seconds)
-    for_demand = [o for o in slos if o.fault is None] or [
-        o for o in DEFAULT_DEMAND if _applies(o, groups)
-    ]
     found = run_marks(seconds)
-    rows = [_row(o, DEMAND, seconds, faults, peak, found) for o in for_demand]
+    rows = [_row(o, DEMAND, seconds, faults, peak, found) for o in demand_slos(slos, groups)]
     fault_results = []
     for fault in faults:
-        own = [o for o in slos if o.fault == fault["name"]] or [
-            replace(o, phase=o.phase.format(fault=fault["name"]))
-            for o in DEFAULT_FAULT
-            if _applies(o, groups)
-        ]
+        own = fault_slos(slos, fault["name"], groups)
         fault_rows = [_row(o, fault["name"], seconds, faults, peak, found) for o in own]
         rows += fault_rows
         _, recovery = span_of(f"recovery:{fault['name']}", seconds, faults, peak)

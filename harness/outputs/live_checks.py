@@ -20,10 +20,10 @@ marks are not read (no generator-bound here)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from harness.judge.verdict import DEFAULT_DEMAND, DEFAULT_FAULT, FAIL, NO_DATA, PASS
-from harness.measure.metrics import checked_metric, group_of
+from harness.judge.verdict import FAIL, NO_DATA, PASS, demand_slos, fault_slos
+from harness.measure.metrics import checked_metric
 from harness.measure.slo import Slo
 from harness.measure.units import format_value
 from harness.measure.window import Window
@@ -56,11 +56,6 @@ class _Fault:
 def _overlaps(second: int, start: float | None, stop: float | None) -> bool:
     """Whether second [n, n+1) overlaps [start, stop) (start None: never; stop None: no end yet)."""
     return start is not None and second + 1 > start and (stop is None or second < stop)
-
-
-def _applies(slo: Slo, groups: Collection[str]) -> bool:
-    group = group_of(slo.metric)
-    return group is None or group in groups
 
 
 def _figure(slo: Slo, span: _Span | None) -> float | None:
@@ -112,19 +107,8 @@ class Checks:
 
     def slos(self) -> list[Slo]:
         """The SLOs judged, as the judge picks them: demand's, then each fault's."""
-        demand = [o for o in self.own if o.fault is None] or [
-            o for o in DEFAULT_DEMAND if _applies(o, self.groups)
-        ]
-        for_faults = [
-            [o for o in self.own if o.fault == name]
-            or [
-                replace(o, phase=o.phase.format(fault=name))
-                for o in DEFAULT_FAULT
-                if _applies(o, self.groups)
-            ]
-            for name in self.faults
-        ]
-        return demand + [o for own in for_faults for o in own]
+        demand = demand_slos(self.own, self.groups)
+        return demand + [o for name in self.faults for o in fault_slos(self.own, name, self.groups)]
 
     def _key(self, phase: str) -> str:
         if phase in ("overall", "baseline") or ":" in phase:
