@@ -435,16 +435,18 @@ class Player:
             # play plays at that rendition (it was credited once, when it first came in)
             self._recopy = None
             self.playback.replace(kbps, self.current, finished)
+            start = False
         else:
             start = video and lane.fetched == 0
             lane.fetched += segment.duration
             self._credit(finished, kbps)
-            if start and self.model.refetch_start and self._choice() > self.current:
-                self._switch(self._choice())  # the start segment again, at the higher rendition
-                self._recopy, lane.next = segment.position, segment.position
-                return
-        if not self._polls:  # a polling player chooses when it asks for the next one
-            self._switch(self._choice())
+        if self._polls:  # a polling player chooses when it asks for the next one
+            return
+        choice = self._choice()
+        if start and self.model.refetch_start and choice > self.current:
+            # the start segment again, at the higher rendition
+            self._recopy, lane.next = segment.position, segment.position
+        self._switch(choice)
 
     def _credit(self, now: float, kbps: float) -> None:
         """Media fetched on every lane is playable: give it to the buffer."""
