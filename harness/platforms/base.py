@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from harness.platforms import health
 from harness.platforms.stack import Stack
-from harness.spec.errors import InfrastructureMissing, InvalidInput
+from harness.spec.errors import InvalidInput
 from kickoff_stack.sizes import NORMAL, SIZES
 
 UP_TIMEOUT = 90.0
@@ -60,6 +60,13 @@ def state_dir() -> Path:
         return Path(configured)
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "kickoff"
+
+
+def live_targets_dir(state: Path | None = None) -> Path:
+    """Where runs announce their live /metrics, one file each in Prometheus'
+    file-based discovery format (harness.outputs.live_targets), so that the
+    stack's Prometheus scrapes them; `state`: a state folder, else the user's."""
+    return (state or state_dir()) / "live-targets"
 
 
 def stack_size(size: str | None) -> str:
@@ -132,10 +139,4 @@ class Platform(ABC):
         ]
 
     def wait_healthy(self, timeout: float = UP_TIMEOUT) -> None:
-        results = health.wait_healthy(self.stack.checks, timeout)
-        sick = {name: r for name, r in results.items() if r != "healthy"}
-        if sick:
-            detail = ", ".join(f"{name} {r}" for name, r in sick.items())
-            raise InfrastructureMissing(
-                f"the {self.name} stack did not become healthy within {timeout:.0f}s: {detail}"
-            )
+        health.require_healthy(self.stack.checks, timeout, f"the {self.name} stack")

@@ -19,8 +19,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.platforms import images
-from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size
-from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
+from harness.platforms.base import (
+    STACK_SIZES,
+    Platform,
+    PlatformSpec,
+    live_targets_dir,
+    stack_size,
+)
+from harness.platforms.reference import (
+    TOXIPROXY_API,
+    reference_stack,
+    toxiproxy_context,
+    wait_observers,
+)
 from harness.platforms.stack import Stack
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from harness.spec.paths import COMPOSE_DIR
@@ -34,6 +45,8 @@ log = logging.getLogger(__name__)
 PROJECT = "kickoff"
 PROJECT_LABEL = "com.docker.compose.project"
 COMPONENT_LABEL = "kickoff.component"
+OBSERVER_LABEL = "kickoff.observer"  # the exporters and Prometheus: they watch, faults skip them
+OBSERVERS_READY = 60.0  # seconds for the observers to answer once compose started them
 SERVICE_LABEL = "com.docker.compose.service"
 SIZE_LABEL = "kickoff.size"
 CPU_PERIOD_US = 100_000
@@ -88,6 +101,7 @@ class DockerPlatform(Platform):
             os.environ,
             KICKOFF_TOXIPROXY_IMAGE=images.toxiproxy_image(self.client),
             KICKOFF_STACK_IMAGE=images.stack_image(),
+            KICKOFF_LIVE_TARGETS=str(live_targets_dir().resolve()),
             **{SIZE_ENV: size},
         )
         result = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -96,13 +110,15 @@ class DockerPlatform(Platform):
             raise HarnessError(f"`{' '.join(command[:2])} {' '.join(args)}` failed:\n{tail}")
 
     def containers(self) -> dict[str, Container]:
-        """The project's containers (running or not), by component."""
+        """The project's containers (running or not), by component: not its observers."""
         found = self.client.containers.list(
             all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
         )
         # Our label first; an external compose stack's service name otherwise.
         return {
-            c.labels.get(COMPONENT_LABEL) or c.labels.get(SERVICE_LABEL, c.name): c for c in found
+            c.labels.get(COMPONENT_LABEL) or c.labels.get(SERVICE_LABEL, c.name): c
+            for c in found
+            if OBSERVER_LABEL not in c.labels
         }
 
     def container(self, component: str) -> Container:
@@ -129,9 +145,13 @@ class DockerPlatform(Platform):
         if absent:
             log.info("images missing (%s): building them", ", ".join(absent))
             images.build()
+        live_targets_dir().mkdir(parents=True, exist_ok=True)  # compose mounts it
         self._compose("up", "-d", "--no-build", "--timeout", "5", size=size)
         self.wait_healthy()
         self._set_quotas(size)  # once started: a quota would slow its start
+        wait_observers(
+            OBSERVERS_READY, f"docker logs {self.project}-prometheus-1 and the exporters'"
+        )
 
     def _set_quotas(self, size: str) -> None:
         """The size's CPU and memory quotas on its containers (compose made

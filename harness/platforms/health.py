@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+from harness.spec.errors import InfrastructureMissing
+
 PROBE_TIMEOUT = 2.0
 
 
@@ -81,3 +83,15 @@ def wait_healthy(checks: dict[str, str], timeout: float) -> dict[str, str]:
         if all(r == "healthy" for r in results.values()) or time.monotonic() > deadline:
             return results
         time.sleep(0.25)
+
+
+def require_healthy(checks: dict[str, str], timeout: float, what: str) -> None:
+    """Wait up to `timeout` seconds for every check; InfrastructureMissing
+    naming those that did not pass, `what` saying whose they are."""
+    results = wait_healthy(checks, timeout)
+    sick = {name: r for name, r in results.items() if r != "healthy"}
+    if sick:
+        detail = ", ".join(f"{name} {r}" for name, r in sick.items())
+        raise InfrastructureMissing(
+            f"{what} did not become healthy within {timeout:.0f}s: {detail}"
+        )

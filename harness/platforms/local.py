@@ -4,7 +4,8 @@ PATH, the Python services as subprocesses of this interpreter.
 What it starts is recorded in a state file (process_records: pid, start time,
 port, size), so a later `down` from any shell stops exactly those processes.
 How each component is started is local_commands'; a supervisor of its own
-(supervisor_control) starts a killed component again. At a size with CPU
+(supervisor_control) starts a killed component again; the exporters and the
+Prometheus that watch the stack run beside it (local_observers). At a size with CPU
 quotas, each process runs under its quota where the kernel allows
 (cpu_quota); its CPU use is read from /proc (proc_cpu).
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from harness.platforms import cpu_quota, health, local_commands, prerequisites, proc_cpu
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size, state_dir
 from harness.platforms.detached import spawn, wait_gone
+from harness.platforms.local_observers import LocalObservers
 from harness.platforms.process_records import ProcessRecords, is_alive
 from harness.platforms.process_tree import signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
@@ -45,6 +47,7 @@ class LocalPlatform(Platform):
         self.stack = local_stack(root=root)
         self.records = ProcessRecords(self.root)
         self.supervisor = SupervisorControl(self.records)
+        self.observers = LocalObservers(root or state_dir())
         self.restart_after = restart_after
 
     def handles(self) -> dict[str, str]:
@@ -99,6 +102,7 @@ class LocalPlatform(Platform):
         with self.records.locked():
             _confine(self.records.read())  # once started: a quota would slow its start
             self.supervisor.start(self.restart_after)
+        self.observers.up()
 
     def start(self, component: str) -> None:
         with self.records.locked():
@@ -143,6 +147,7 @@ class LocalPlatform(Platform):
         signal_tree(record["pid"], signal.Signals[signal_name])
 
     def down(self) -> None:
+        self.observers.down()
         with self.records.locked():
             self.supervisor.stop()  # first, or it would start what is being stopped
             records = self.records.read()

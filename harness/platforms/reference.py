@@ -5,15 +5,18 @@ local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
 from __future__ import annotations
 
 from harness.platforms import health
+from harness.platforms.prometheus import ServerQueries
 from harness.platforms.stack import Component, Link, Stack
 from harness.spec.errors import HarnessError
 from harness.spec.paths import REFERENCE_JOURNEY
 from kickoff_stack import stream_url
+from kickoff_stack.observers import EXPORTERS, PROMETHEUS_PORT
 from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
 
 HOST = "127.0.0.1"
 EDGE = f"http://{HOST}:{EDGE_PORT}"
 TOXIPROXY_API = f"http://{HOST}:{TOXIPROXY_PORT}"
+PROMETHEUS = f"http://{HOST}:{PROMETHEUS_PORT}"  # scrapes the stack (kickoff_stack.observers)
 NEVER_PICKED = ("toxiproxy",)  # carries every link and the harness's own reverts
 
 
@@ -36,7 +39,16 @@ def reference_stack(platform: str, contexts: dict[str, dict]) -> Stack:
         links=tuple(Link(link.name, link.source, link.target) for link in LINKS),
         contexts=contexts,
         journey=REFERENCE_JOURNEY,
+        server=ServerQueries(PROMETHEUS, {}),  # a scenario's server_metrics name the queries
     )
+
+
+def wait_observers(timeout: float, logs: str) -> None:
+    """Wait until the stack's exporters and Prometheus answer on this machine
+    (InfrastructureMissing if they do not; `logs`: where to look then)."""
+    checks = {e.name: f"http://{HOST}:{e.port}/metrics" for e in EXPORTERS}
+    checks["prometheus"] = f"{PROMETHEUS}/-/ready"
+    health.require_healthy(checks, timeout, f"the stack's observers (logs: {logs})")
 
 
 def toxiproxy_context() -> list[dict]:

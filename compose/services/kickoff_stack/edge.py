@@ -16,7 +16,7 @@ import resource
 from pathlib import Path
 
 from .sizes import limits, size_from_env
-from .topology import EDGE_PORT, link
+from .topology import EDGE_PORT, EDGE_STATUS_PORT, link
 
 STALE_ON_ERROR = "error timeout invalid_header updating http_500 http_502 http_503 http_504"
 
@@ -172,6 +172,18 @@ http {{
             return 504 '{{"error":"upstream timed out","status":504}}';
         }}
     }}
+    # Its connection and request counts, for its Prometheus exporter
+    # (kickoff_stack.observers): a port of its own, never the viewers'.
+    server {{
+        listen {status_listen};
+        access_log off;
+        location = /stub_status {{
+            stub_status;
+        }}
+        location / {{
+            return 404;
+        }}
+    }}
 }}
 """
 
@@ -198,6 +210,7 @@ def render_config(work: Path, listen: str, upstream_host: str | None, stale: boo
     return TEMPLATE.format(
         work=work, nofile=nofile, workers=allowed.workers, connections=allowed.connections,
         listen=listen, user=user, error_log=error_log,
+        status_listen=f"{listen.rpartition(':')[0]}:{EDGE_STATUS_PORT}",
         cmcd_log_format=CMCD_LOG_FORMAT,
         origin_a=via("origin-a"), origin_b=via("origin-b"), auth=via("auth"),
         catalog=via("catalog"), accounts=via("accounts"), stale="on" if stale else "off",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EDGE_PORT = 8080
+EDGE_STATUS_PORT = 9680  # the edge's nginx stub_status, for its exporter only
 TOXIPROXY_PORT = 8474
 
 
