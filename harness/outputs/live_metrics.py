@@ -35,7 +35,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from harness.generator.address import Address
 from harness.measure.histogram import Histogram
 from harness.measure.window import Window
-from harness.outputs import live_http
+from harness.outputs import live_http, live_targets
 from harness.outputs.hooks import Output, RunEvents
 from harness.outputs.live_page import FAULT_STATES, LivePage, LiveRun
 from harness.platforms.hosts import LOOPBACK
@@ -311,6 +311,7 @@ def serve(bind: Address) -> str:
             f"{where}: cannot listen there: {reason} "
             f"(give an address of this machine and a free port, e.g. {LOOPBACK}:PORT)"
         ) from None
+    live_targets.announce(host, port)  # for the stack's Prometheus to scrape
     shown = f"[{host}]" if ":" in host else host
     _ENDPOINT = _Endpoint(f"http://{shown}:{port}/metrics", serving, page)
     return _ENDPOINT.url
