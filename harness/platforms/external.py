@@ -51,7 +51,7 @@ def external_stack(targets: Path | None) -> Stack:
         journey=None,
         server=(
             ServerQueries(described.prometheus, described.server_metrics)
-            if described.prometheus and described.server_metrics
+            if described.prometheus
             else None
         ),
     )

@@ -1,5 +1,6 @@
-"""Asking a platform's Prometheus for its own figures (a targets file's
-prometheus and server_metrics): one PromQL instant query at a given time
+"""Asking a platform's Prometheus for its own figures (the stack's Prometheus:
+a targets file's prometheus, the reference stack's own; the queries: the
+targets file's server_metrics and the scenario's): one PromQL instant query at a given time
 through Prometheus' HTTP API (GET /api/v1/query), bounded by a timeout.
 
 A query that fails, gives no series, more than one, or a value that is not a
@@ -12,7 +13,13 @@ import math
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
+
+from harness.measure.group_names import GROUP_PATTERN, GROUP_RULE
+from harness.spec.document import Document, Where, read_document
+from harness.spec.errors import InvalidInput
+from harness.spec.fields import Field, FileName, Text
 
 QUERY_TIMEOUT = 2.0  # seconds: a slow Prometheus costs a missing figure, never the run's second
 LARGEST_ANSWER = 1 << 20  # bytes; one series' answer is a few hundred
@@ -20,10 +27,15 @@ LARGEST_ANSWER = 1 << 20  # bytes; one series' answer is a few hundred
 
 @dataclass(frozen=True)
 class ServerQueries:
-    """What a run reads each second: the Prometheus API's base URL and name -> PromQL."""
+    """What a run reads each second: the Prometheus API's base URL and name -> PromQL
+    (a stack's: its Prometheus, and the queries its description names, maybe none)."""
 
     prometheus: str
     queries: dict[str, str]
+
+    def adding(self, queries: dict[str, str]) -> ServerQueries:
+        """These and a scenario's `queries` (names the stack has too are the stack's)."""
+        return ServerQueries(self.prometheus, queries | self.queries)
 
 
 @dataclass(frozen=True)
@@ -76,3 +88,58 @@ def ask(prometheus: str, query: str, at: float, timeout: float = QUERY_TIMEOUT) 
     if not isinstance(answer, dict) or answer.get("status") != "success":
         return Answer(None, _error_of(body, "not a Prometheus answer"))
     return _figure(answer.get("data"))
+
+
+class QueriesField(Field):
+    """server_metrics (a targets file's, a scenario's): a mapping of names (the
+    request group rule: they become `server.<name>` columns and SLO metrics)
+    to PromQL queries."""
+
+    _NAME = Text("a server metric's name", pattern=GROUP_PATTERN, rule=GROUP_RULE)
+    _QUERY = Text("a PromQL query", longest=4000)
+
+    def read(self, value: object, where: Where, document: Document) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self._wrong(value, where, document, "a mapping of names to PromQL queries")
+            return None
+        queries = {}
+        for name, query in value.items():
+            good_name = self._NAME.read(name, where + (name,), document)
+            good_query = self._QUERY.read(query, where + (name,), document)
+            if good_name is not None and good_query is not None:
+                queries[good_name] = good_query
+        return queries
+
+    def schema(self) -> dict:
+        return {
+            "type": "object",
+            "description": self.description,
+            "propertyNames": {"pattern": GROUP_PATTERN},
+            "additionalProperties": self._QUERY.schema(),
+        }
+
+
+class QueriesOrFile(QueriesField):
+    """A scenario's server_metrics: the mapping inline, or the name of a YAML
+    file holding it (relative to the scenario's folder), so that scenarios
+    on one platform share one list."""
+
+    _FILE = FileName("a file of server metrics")
+
+    def read(self, value: object, where: Where, document: Document) -> dict[str, str] | None:
+        if not isinstance(value, str):
+            return super().read(value, where, document)
+        name = self._FILE.read(value, where, document)
+        if name is None:
+            return None
+        try:
+            shared = read_document(Path(document.name).parent / name)
+            queries = super().read(shared.data, (), shared)
+            shared.check()
+        except InvalidInput as error:
+            document.include(error)
+            return None
+        return queries
+
+    def schema(self) -> dict:
+        return {"anyOf": [super().schema(), self._FILE.schema()], "description": self.description}

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.measure.group_names import GROUP_PATTERN, GROUP_RULE
 from harness.platforms.commands import CommandTargets
 from harness.platforms.hosts import host_problem
+from harness.platforms.prometheus import QueriesField
 from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput
-from harness.spec.fields import Field, Items, Record, Text, did_you_mean
+from harness.spec.fields import Items, Record, Text, did_you_mean
 from harness.spec.shown import shown
 
 _HOSTED_KEYS = ("edge", "toxiproxy", "docker_host", "prometheus")  # every address traffic may go to
@@ -80,34 +80,6 @@ class _Url(Text):
 
     def schema(self) -> dict:
         return {**super().schema(), "format": "uri"}
-
-
-class _Queries(Field):
-    """server_metrics: a mapping of names (the request group rule: they
-    become `server.<name>` columns and SLO metrics) to PromQL queries."""
-
-    _NAME = Text("a server metric's name", pattern=GROUP_PATTERN, rule=GROUP_RULE)
-    _QUERY = Text("a PromQL query", longest=4000)
-
-    def read(self, value: object, where: Where, document: Document) -> dict[str, str] | None:
-        if not isinstance(value, dict):
-            self._wrong(value, where, document, "a mapping of names to PromQL queries")
-            return None
-        queries = {}
-        for name, query in value.items():
-            good_name = self._NAME.read(name, where + (name,), document)
-            good_query = self._QUERY.read(query, where + (name,), document)
-            if good_name is not None and good_query is not None:
-                queries[good_name] = good_query
-        return queries
-
-    def schema(self) -> dict:
-        return {
-            "type": "object",
-            "description": self.description,
-            "propertyNames": {"pattern": GROUP_PATTERN},
-            "additionalProperties": self._QUERY.schema(),
-        }
 
 
 class _CaBundle(Text):
@@ -185,7 +157,7 @@ _FORMAT = Record(
             ("http", "https"),
             "https://prometheus.staging.example.com",
         ),
-        "server_metrics": _Queries(
+        "server_metrics": QueriesField(
             "the platform's own figures read each second of a run: name -> PromQL "
             "query (one series); shown as server.<name> and judged by SLOs"
         ),

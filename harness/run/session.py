@@ -275,8 +275,9 @@ class Session:
         self.halted: str | None = None  # the halt condition that held, once one has
         self._listen(HaltWatch(scenario.halt_if), StatusLine(), platform_spec(stack.platform))
         attach_all(self.events, run_dir, scenario.groups)
-        if stack.server is not None:  # the platform's own figures (server.jsonl)
-            ServerWatch(stack.server, run_dir, self.event).listen(self.events)
+        server = stack.server and stack.server.adding(scenario.server_metrics)
+        if server and server.queries:  # the platform's own figures (server.jsonl)
+            ServerWatch(server, run_dir, self.event).listen(self.events)
 
     def _listen(self, halts: HaltWatch, status: StatusLine, spec: PlatformSpec) -> None:
         """The run's own listeners besides the recorder: halt conditions, the

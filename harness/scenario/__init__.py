@@ -210,6 +210,7 @@ def _build(document: Document, source: Path) -> Scenario:
         journey=resolved(values["journey"], source.parent) if "journey" in values else None,
         cmcd=values.get("cmcd", "off"),
         stack_size=values.get("stack_size"),
+        server_metrics=values.get("server_metrics") or {},
         source=source,
         groups=groups or (),
     )

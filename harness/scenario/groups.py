@@ -47,7 +47,7 @@ def check_metric(
     servers: tuple[str, ...] | None = (),
 ) -> Metric | None:
     """The metric `name` names among the scenario's groups and the stack's
-    server metrics (a targets file's server_metrics); else report it (a
+    server metrics (the scenario's and its targets file's server_metrics); else report it (a
     misspelt name, a group the scenario does not have) and None. Groups or
     servers None: not known yet (the journey or targets file has problems),
     any well-formed one passes."""
@@ -101,14 +101,15 @@ def _check_server_metric(
     elif servers is not None and not servers:
         document.problem(
             where,
-            f"{name!r}: the stack names no server_metrics (give its targets "
-            f"file prometheus: and server_metrics:, see docs/scenarios.md#targets-file)",
+            f"{name!r}: neither the scenario nor the stack names server_metrics (give the "
+            f"scenario server_metrics:, see docs/scenarios.md#server-metrics)",
         )
     elif servers is not None and short not in servers:
         unknown(
             document,
             where,
-            f"unknown server metric {name!r}: not one of the targets file's server_metrics",
+            f"unknown server metric {name!r}: not one of the server_metrics of the "
+            f"scenario or its targets file",
             name,
             [f"{SERVER}.{s}" for s in servers],
         )

@@ -156,6 +156,8 @@ class Scenario:
     # How many times faster than real time faults and the spans judged around them run.
     fault_time_scale: float = 1.0
     faults_by_hand: tuple[FaultByHand, ...] = ()
+    # The platform's own figures to read each second from the stack's Prometheus: name -> PromQL.
+    server_metrics: dict[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def time_map(self) -> TimeMap:
@@ -252,6 +254,8 @@ class Scenario:
                 {"name": f.name, "recover_within": format_time(f.recover_within)}
                 for f in self.faults_by_hand
             ]
+        if self.server_metrics:
+            data["server_metrics"] = dict(self.server_metrics)
         data["halt_if"] = [
             {
                 "metric": h.metric,

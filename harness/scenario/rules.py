@@ -18,6 +18,7 @@ from harness.load.journey import JourneySpec
 from harness.measure.metrics import SERVER, Metric
 from harness.measure.slo import OPS, fault_of, span_kind, span_problem
 from harness.platforms.base import STACK_SIZES
+from harness.platforms.prometheus import QueriesOrFile
 from harness.platforms.registry import PLATFORMS, offered_by
 from harness.platforms.stack import Stack
 from harness.scenario.arrivals import FIELDS as OPEN_MODEL
@@ -42,6 +43,7 @@ from harness.spec.fields import (
     unknown,
 )
 from harness.spec.quantities import format_time
+from harness.spec.shown import shown
 
 CMCD_MODES = ("off", "query", "headers")
 MAX_VIEWERS = 10_000_000  # per audience point, scaled: more than any distributed run could hold
@@ -262,6 +264,12 @@ FORMAT = Record(
             CMCD_MODES,
             noun="CMCD mode",
         ),
+        "server_metrics": QueriesOrFile(
+            "the platform's own figures to read each second from the stack's "
+            "Prometheus (the reference stack's, or its targets file's prometheus): "
+            "name -> PromQL query, or a YAML file of them (relative to this file); "
+            "see docs/scenarios.md#server-metrics"
+        ),
         "stack_size": Choice(
             "the reference stack's size for this run (platforms local and docker): "
             "normal, or small, whose limits one machine's load can reach (default: "
@@ -317,10 +325,35 @@ def check(document: Document, source: Path) -> tuple[dict, tuple[str, ...] | Non
     journey = check_viewers(values, stack, source, document)
     # A journey with problems names no groups yet: its SLOs are checked once it is fixed.
     groups = None if journey is False else request_groups(journey, _manifest_tier(values))
-    servers = None if stack is None else tuple(stack.server.queries if stack.server else ())
+    servers = _check_server_metrics(values.get("server_metrics") or {}, stack, document)
     _check_slos(values.get("slos") or [], phase_names, faults, by_hand, groups, servers, document)
     _check_halts(values.get("halt_if") or [], groups, document)
     return values, groups
+
+
+def _check_server_metrics(
+    queries: dict[str, str], stack: Stack | None, document: Document
+) -> tuple[str, ...] | None:
+    """The scenario's server_metrics, read from a stack that has a Prometheus
+    and not naming one of the stack's own otherwise; the names SLOs may use
+    (None: the stack is not known yet)."""
+    if stack is None:
+        return None
+    own = stack.server.queries if stack.server else {}
+    if queries and stack.server is None:
+        document.problem(
+            ("server_metrics",),
+            f"the {stack.platform} stack has no Prometheus to read them from "
+            "(give its targets file prometheus:, see docs/scenarios.md#targets-file)",
+        )
+    for name, query in queries.items():
+        if name in own and own[name] != query:
+            document.problem(
+                ("server_metrics", name),
+                f"the targets file names {name!r} as another query ({shown(own[name])}): "
+                "give this one another name",
+            )
+    return tuple(dict.fromkeys([*own, *queries]))
 
 
 def _check_stretches(stretches: list, span: tuple[float, float] | None, document: Document) -> None:

@@ -27,9 +27,12 @@ def summary(folder: Path) -> dict:
 def timeseries(folder: Path) -> list[dict[str, str]]:
     with open(folder / "timeseries.csv", newline="") as handle:
         reader = csv.DictReader(handle)
-        # the run's groups as its start declared them (a killed run has no summary)
+        # the run's groups as its start declared them (a killed run has no summary),
+        # then the server metrics it read, if it read any
         started = next(e for e in events(folder) if e["kind"] == "run_started")
-        assert tuple(reader.fieldnames) == columns(started["request_groups"])
+        server = next((e["queries"] for e in events(folder) if e["kind"] == "server_metrics"), {})
+        assert tuple(reader.fieldnames) == \
+            columns(started["request_groups"]) + tuple(f"server.{name}" for name in server)
         return list(reader)
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from harness.spec.paths import REFERENCE_JOURNEY
+from harness.platforms.prometheus import ask
+from harness.platforms.reference import PROMETHEUS
+from harness.spec.paths import REFERENCE_JOURNEY, SCENARIOS_DIR
 from tests.reference import toxiproxy
 from harness.runfolder.recorder import read_seconds
 from harness.scenario import load
@@ -41,6 +43,8 @@ audience:
   api_users:
     - {kind: epg, users: 1, interval: 2s}
 """
+
+SHIPPED_QUERIES = SCENARIOS_DIR / "server-metrics" / "kickoff-reference.yaml"
 
 STEADY = """\
 timeline:
@@ -78,7 +82,8 @@ def wait_for_seconds(results: Path, count: int, timeout: float = 60,
 
 
 def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tmp_path):
-    scenario = write_scenario(tmp_path, "ramp", KICKOFF_RAMP)
+    scenario = write_scenario(tmp_path, "ramp",
+                              KICKOFF_RAMP + f"server_metrics: {SHIPPED_QUERIES}\n")
     result = harness("run", str(scenario), "--platform", run_stack.name,
                      "--results-dir", str(tmp_path / "results"))
     assert result.returncode == 0, result.stderr
@@ -121,6 +126,26 @@ def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tm
         (folder / "openmetrics.txt").read_text())}
     assert [s.value for s in families["kickoff_viewers"].samples] == \
         [float(row["viewers"]) for row in rows]
+    _the_stacks_prometheus_saw_the_stack_and_the_run(s, rows, folder.name)
+
+
+def _the_stacks_prometheus_saw_the_stack_and_the_run(s: dict, rows: list[dict], run: str) -> None:
+    """The stack's own Prometheus (kickoff_stack.observers) answered every
+    shipped query (the edge, auth, Redis, the database) with figures during
+    the run, and scraped the run's own live /metrics."""
+    server = s["server"]
+    assert server["prometheus"] == PROMETHEUS
+    names = list(load(SHIPPED_QUERIES.parent.parent / "smoke.yaml").server_metrics)
+    assert list(server["metrics"]) == names
+    for name, figures in server["metrics"].items():
+        assert figures["seconds_with_figure"] >= len(rows) // 2, (name, figures["problems"])
+    assert all(row[f"server.{name}"] != "" for name in ("edge_requests_per_s", "redis_clients",
+                                                        "db_connections") for row in rows[-5:])
+    assert server["metrics"]["edge_requests_per_s"]["max"] > 1
+    assert server["metrics"]["auth_requests_per_s"]["max"] > 0
+    query = f'count_over_time(kickoff_run_info{{job="kickoff",run="{run}"}}[10m])'
+    scraped = ask(PROMETHEUS, query, time.time())
+    assert scraped.value is not None and scraped.value >= 5, scraped.problem
 
 
 # how viewers answer a throttled link does not depend on the platform; the same toxic on the
