@@ -138,7 +138,11 @@ def _the_stacks_prometheus_saw_the_stack_and_the_run(s: dict, rows: list[dict], 
     names = list(load(SHIPPED_QUERIES.parent.parent / "smoke.yaml").server_metrics)
     assert list(server["metrics"]) == names
     for name, figures in server["metrics"].items():
-        assert figures["seconds_with_figure"] >= len(rows) // 2, (name, figures["problems"])
+        # auth's p95 has no figure while auth had no request in its window: a missing second
+        # says why (never 0); the others are there once Prometheus has scraped twice
+        least = 1 if name == "auth_p95_ms" else len(rows) // 2
+        assert figures["seconds_with_figure"] >= least, (name, figures["problems"])
+        assert set(figures["problems"]) <= {"no series", "nan (not a number)"}, name
     assert all(row[f"server.{name}"] != "" for name in ("edge_requests_per_s", "redis_clients",
                                                         "db_connections") for row in rows[-5:])
     assert server["metrics"]["edge_requests_per_s"]["max"] > 1
