@@ -14,9 +14,7 @@ import os
 from pathlib import Path
 
 from harness.platforms.base import live_targets_dir
-from harness.platforms.hosts import LOOPBACK
-
-ANY_ADDRESS = {"0.0.0.0": LOOPBACK, "::": "::1", "": LOOPBACK}
+from harness.platforms.hosts import reached_at
 
 
 def _alive(pid: int) -> bool:
@@ -40,7 +38,7 @@ def announce(host: str, port: int, folder: Path | None = None) -> Path | None:
     as this machine's loopback); its path, or None when the folder cannot be
     written (a read-only state folder costs the discovery, never the run)."""
     folder = folder or live_targets_dir()
-    host = ANY_ADDRESS.get(host, host)
+    host = reached_at(host)
     shown = f"[{host}]" if ":" in host else host
     file = folder / f"{os.getpid()}.json"
     entry = [{"targets": [f"{shown}:{port}"], "labels": {"pid": str(os.getpid())}}]

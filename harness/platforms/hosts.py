@@ -10,6 +10,13 @@ from urllib.parse import urlsplit
 
 THIS_MACHINE = "127.0.0.1, localhost or ::1"  # how messages name the hosts always allowed
 LOOPBACK = "127.0.0.1"  # where processes of one machine meet (a master and its local workers)
+_WILDCARDS = {"0.0.0.0": LOOPBACK, "::": "::1", "": LOOPBACK}
+
+
+def reached_at(bound: str) -> str:
+    """The host this machine reaches a server bound to `bound` at: a
+    wildcard address is every interface, so loopback is one of them."""
+    return _WILDCARDS.get(bound, bound)
 
 
 def is_loopback(host: str) -> bool:

@@ -133,13 +133,19 @@ class QueriesOrFile(QueriesField):
         if name is None:
             return None
         try:
-            shared = read_document(Path(document.name).parent / name)
-            queries = super().read(shared.data, (), shared)
-            shared.check()
+            return read_queries(Path(document.name).parent / name)
         except InvalidInput as error:
             document.include(error)
             return None
-        return queries
 
     def schema(self) -> dict:
         return {"anyOf": [super().schema(), self._FILE.schema()], "description": self.description}
+
+
+def read_queries(path: Path) -> dict[str, str]:
+    """The YAML file at `path` of server metrics (name: PromQL query);
+    InvalidInput naming each problem's line."""
+    document = read_document(path)
+    queries = QueriesField("server metrics").read(document.data, (), document)
+    document.check()
+    return queries or {}

@@ -5,10 +5,10 @@ local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
 from __future__ import annotations
 
 from harness.platforms import health
-from harness.platforms.prometheus import ServerQueries
+from harness.platforms.prometheus import ServerQueries, read_queries
 from harness.platforms.stack import Component, Link, Stack
 from harness.spec.errors import HarnessError
-from harness.spec.paths import REFERENCE_JOURNEY
+from harness.spec.paths import REFERENCE_JOURNEY, REFERENCE_SERVER_METRICS
 from kickoff_stack import stream_url
 from kickoff_stack.observers import EXPORTERS, PROMETHEUS_PORT
 from kickoff_stack.topology import COMPONENTS, EDGE_PORT, LINKS, TOXIPROXY_PORT
@@ -39,7 +39,8 @@ def reference_stack(platform: str, contexts: dict[str, dict]) -> Stack:
         links=tuple(Link(link.name, link.source, link.target) for link in LINKS),
         contexts=contexts,
         journey=REFERENCE_JOURNEY,
-        server=ServerQueries(PROMETHEUS, {}),  # a scenario's server_metrics name the queries
+        # Its own figures, read in every run on it (a scenario's server_metrics add to them).
+        server=ServerQueries(PROMETHEUS, read_queries(REFERENCE_SERVER_METRICS)),
     )
 
 

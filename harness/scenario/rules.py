@@ -350,8 +350,8 @@ def _check_server_metrics(
         if name in own and own[name] != query:
             document.problem(
                 ("server_metrics", name),
-                f"the targets file names {name!r} as another query ({shown(own[name])}): "
-                "give this one another name",
+                f"the {stack.platform} stack reads {name!r} already, as another query "
+                f"({shown(own[name])}): give this one another name",
             )
     return tuple(dict.fromkeys([*own, *queries]))
 

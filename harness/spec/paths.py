@@ -22,6 +22,8 @@ COMPOSE_DIR = _shipped("compose")
 SCENARIOS_DIR = _shipped("scenarios")
 # The reference stack's app journey (the default journey of platforms local and docker).
 REFERENCE_JOURNEY = SCENARIOS_DIR / "journeys" / "kickoff-reference.yaml"
+# What the reference stack's Prometheus is asked each second of a run on it.
+REFERENCE_SERVER_METRICS = SCENARIOS_DIR / "server-metrics" / "kickoff-reference.yaml"
 # Run folders go to results/ in the current directory (the checkout's results/ when run
 # from its top level), never into the installation.
 RESULTS_DIR = Path("results")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from harness.platforms.prometheus import ask
+from harness.platforms.prometheus import ask, read_queries
 from harness.platforms.reference import PROMETHEUS
-from harness.spec.paths import REFERENCE_JOURNEY, SCENARIOS_DIR
+from harness.spec.paths import REFERENCE_JOURNEY, REFERENCE_SERVER_METRICS
 from tests.reference import toxiproxy
 from harness.runfolder.recorder import read_seconds
 from harness.scenario import load
@@ -43,8 +43,6 @@ audience:
   api_users:
     - {kind: epg, users: 1, interval: 2s}
 """
-
-SHIPPED_QUERIES = SCENARIOS_DIR / "server-metrics" / "kickoff-reference.yaml"
 
 STEADY = """\
 timeline:
@@ -82,8 +80,7 @@ def wait_for_seconds(results: Path, count: int, timeout: float = 60,
 
 
 def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tmp_path):
-    scenario = write_scenario(tmp_path, "ramp",
-                              KICKOFF_RAMP + f"server_metrics: {SHIPPED_QUERIES}\n")
+    scenario = write_scenario(tmp_path, "ramp", KICKOFF_RAMP)
     result = harness("run", str(scenario), "--platform", run_stack.name,
                      "--results-dir", str(tmp_path / "results"))
     assert result.returncode == 0, result.stderr
@@ -131,12 +128,11 @@ def test_a_healthy_kickoff_ramp_is_followed_and_every_viewer_plays(run_stack, tm
 
 def _the_stacks_prometheus_saw_the_stack_and_the_run(s: dict, rows: list[dict], run: str) -> None:
     """The stack's own Prometheus (kickoff_stack.observers) answered every
-    shipped query (the edge, auth, Redis, the database) with figures during
-    the run, and scraped the run's own live /metrics."""
+    query the reference stack reads in a run (the edge, auth, Redis, the
+    database) with figures, and scraped the run's own live /metrics."""
     server = s["server"]
     assert server["prometheus"] == PROMETHEUS
-    names = list(load(SHIPPED_QUERIES.parent.parent / "smoke.yaml").server_metrics)
-    assert list(server["metrics"]) == names
+    assert list(server["metrics"]) == list(read_queries(REFERENCE_SERVER_METRICS))
     for name, figures in server["metrics"].items():
         # auth's p95 has no figure while auth had no request in its window: a missing second
         # says why (never 0); the others are there once Prometheus has scraped twice

@@ -12,6 +12,8 @@ import yaml
 
 from harness.platforms.base import live_targets_dir
 from harness.platforms.local_observers import LocalObservers
+from harness.platforms.reference import PROMETHEUS
+from harness.platforms.registry import stack_of
 from harness.scenario import load
 from harness.spec.paths import COMPOSE_DIR, SCENARIOS_DIR
 from kickoff_stack.observers import (EXPORTERS, PROMETHEUS_PORT, exporter_command,
@@ -98,7 +100,10 @@ SHIPPED = sorted(SCENARIOS_DIR.glob("*.yaml"))
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_scenario_reads_the_edge_auth_redis_and_the_database(path):
+    """Its stack's own queries (the reference stack's, as its journey is) and its own."""
     scenario = load(path)
-    jobs = {job for query in scenario.server_metrics.values()
-            for job in re.findall(r'job="([^"]+)"', query)}
+    stack = stack_of(scenario.platform)
+    assert stack.server is not None and stack.server.prometheus == PROMETHEUS
+    queries = stack.server.adding(scenario.server_metrics).queries
+    jobs = {job for query in queries.values() for job in re.findall(r'job="([^"]+)"', query)}
     assert {"edge", "auth", "redis", "postgres"} <= jobs, path.name

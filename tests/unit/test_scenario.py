@@ -306,7 +306,7 @@ def test_thresholds(tmp_path, metric, written, value):
     (MINIMAL.replace("viewers: 1}", "viewers: 1, veiwers: 2}"),
      ":5: audience.viewers[0].veiwers: unknown key (did you mean 'viewers'?)"),
     (MINIMAL + "zebra: 1\n", ":6: zebra: unknown key (choose from name, description, platform, "
-     "targets, journey, time_scale, fault_time_scale, seed, timeline, audience, slos, faults, faults_by_hand, halt_if, cmcd, stack_size)"),
+     "targets, journey, time_scale, fault_time_scale, seed, timeline, audience, slos, faults, faults_by_hand, halt_if, cmcd, server_metrics, stack_size)"),
     # timeline
     (MINIMAL.replace("end: 3m", "end: -3m"), ":2: timeline.end: -3m is not after start -2m"),
     (with_phases('{name: pre-match, at: -1m}'),
@@ -1118,10 +1118,12 @@ def test_schema_prints_the_json_schema_of_the_files_top_level_keys():
     assert set(schema["properties"]) == {"name", "description", "platform", "targets",
                                          "journey", "time_scale", "fault_time_scale", "seed",
                                          "timeline", "audience", "slos", "faults",
-                                         "faults_by_hand", "halt_if", "cmcd", "stack_size"}
+                                         "faults_by_hand", "halt_if", "cmcd", "server_metrics",
+                                         "stack_size"}
     # a scenario written out names a journey only when it has its own, a stack size only
-    # when it asks for one, faults by hand only when it declares some
-    assert set(schema["properties"]) - {"journey", "stack_size", "faults_by_hand"} == set(
+    # when it asks for one, faults by hand and server metrics only when it has some
+    assert set(schema["properties"]) - {"journey", "stack_size", "faults_by_hand",
+                                        "server_metrics"} == set(
         scenario.load(DATA / "external.yaml").to_dict())
 
 

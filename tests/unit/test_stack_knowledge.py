@@ -67,11 +67,12 @@ def violations(source: str, name: str) -> list[str]:
     return found
 
 
-# the platforms that run the reference stack (local, docker), its descriptor and images,
-# the base every platform shares (the stack's sizes) and the loopback host names
+# the platforms that run the reference stack (local, docker) and its observers, its
+# descriptor and images, the base every platform shares (the stack's sizes) and the
+# loopback host names
 EMBEDDING = {"platforms/base.py", "platforms/docker.py", "platforms/hosts.py",
              "platforms/images.py", "platforms/local.py", "platforms/local_commands.py",
-             "platforms/reference.py"}
+             "platforms/local_observers.py", "platforms/reference.py"}
 
 
 def scanned(root: Path) -> list[Path]:
