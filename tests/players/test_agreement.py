@@ -95,9 +95,12 @@ def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
 
 
 @pytest.mark.only_on("local")
-def test_the_reference_stacks_stream(yardstick, platform, tmp_path):
+def test_the_reference_stacks_stream(yardstick, stack, tmp_path):
     """Its stream as `harness stack url` gives it (a signed URL of the free-to-air
-    match); its top rendition is 720p, so the conditions take turns."""
+    match); its top rendition is 720p, so the conditions take turns. On a stack
+    serving from its primary origin (`stack`): after a test that killed
+    origin-a, the edge's first requests would wait on the failover, real players
+    and kickoff alike, whichever plays first."""
     url = harness("stack", "url", env=own_state(tmp_path)).stdout.strip()
     parts = urlsplit(url)
     master = urllib.request.urlopen(url, timeout=10).read().decode()
