@@ -12,7 +12,6 @@ quotas, each process runs under its quota where the kernel allows
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import signal
@@ -20,9 +19,9 @@ from pathlib import Path
 
 from harness.platforms import cpu_quota, health, local_commands, prerequisites, proc_cpu
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size, state_dir
-from harness.platforms.detached import spawn, wait_gone
+from harness.platforms.detached import spawn
 from harness.platforms.local_observers import LocalObservers
-from harness.platforms.process_records import ProcessRecords, is_alive
+from harness.platforms.process_records import ProcessRecords, is_alive, stop_all
 from harness.platforms.process_tree import signal_tree
 from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
@@ -151,15 +150,9 @@ class LocalPlatform(Platform):
         with self.records.locked():
             self.supervisor.stop()  # first, or it would start what is being stopped
             records = self.records.read()
-            alive = {n: r for n, r in records.items() if is_alive(r)}
-            for name in reversed([c.name for c in COMPONENTS]):
-                if name in alive:
-                    _signal_group(alive[name], signal.SIGTERM)
-            if not wait_gone(lambda: any(is_alive(r) for r in alive.values())):
-                for name, record in alive.items():
-                    if is_alive(record):
-                        log.warning("%s ignored SIGTERM, sending SIGKILL", name)
-                        _signal_group(record, signal.SIGKILL)
+            order = reversed([c.name for c in COMPONENTS])  # what others reach goes last
+            alive = {n: records[n] for n in order if n in records and is_alive(records[n])}
+            stop_all(alive)
             self.records.file.unlink(missing_ok=True)
             # Stopped is gone: the database's data goes with the stack (as
             # Docker's volume does), so nothing is left behind.
@@ -175,11 +168,6 @@ def _confine(records: dict[str, dict]) -> None:
     for name, record in records.items():
         if record.get("cpus"):
             cpu_quota.confine(name, record["cpus"], record["pid"])
-
-
-def _signal_group(record: dict, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        signal_tree(record["pid"], sig)
 
 
 def local_stack(targets: Path | None = None, root: Path | None = None) -> Stack:

@@ -9,19 +9,16 @@ the stack's: they watch the platform, they are not part of it."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import signal
 from pathlib import Path
 
 from harness.platforms import health
 from harness.platforms.base import live_targets_dir
-from harness.platforms.detached import spawn, wait_gone
+from harness.platforms.detached import spawn
 from harness.platforms.prerequisites import Program, require
-from harness.platforms.process_records import ProcessRecords, is_alive
-from harness.platforms.process_tree import signal_tree
+from harness.platforms.process_records import ProcessRecords, is_alive, stop_all
 from harness.platforms.reference import HOST, wait_observers
 from harness.spec.errors import InfrastructureMissing
 from kickoff_stack.observers import (
@@ -87,14 +84,7 @@ class LocalObservers:
         """Stop every observer that runs."""
         with self.records.locked():
             alive = self.records.alive()
-            for record in alive.values():
-                with contextlib.suppress(ProcessLookupError):
-                    signal_tree(record["pid"], signal.SIGTERM)
-            if not wait_gone(lambda: any(is_alive(r) for r in alive.values())):
-                for record in alive.values():
-                    if is_alive(record):
-                        with contextlib.suppress(ProcessLookupError):
-                            signal_tree(record["pid"], signal.SIGKILL)
+            stop_all(alive)
             self.records.file.unlink(missing_ok=True)
         for name, record in alive.items():
             log.info("stopped %s (pid %d)", name, record["pid"])

@@ -10,11 +10,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.platforms.process_tree import process_start_time
+from harness.platforms.detached import wait_gone
+from harness.platforms.process_tree import process_start_time, signal_tree
 from harness.spec.errors import HarnessError
+
+log = logging.getLogger(__name__)
 
 
 class ProcessRecords:
@@ -59,6 +64,24 @@ class ProcessRecords:
 def is_alive(record: dict) -> bool:
     """Whether the record's pid still runs the process it recorded."""
     return process_start_time(record["pid"]) == record["started"]
+
+
+def stop_all(alive: dict[str, dict]) -> None:
+    """Stop the recorded processes `alive` (by name, in that order), each with
+    what it started: SIGTERM, then SIGKILL for those still there after
+    STOP_TIMEOUT."""
+    for record in alive.values():
+        _signal_tree(record, signal.SIGTERM)
+    if not wait_gone(lambda: any(is_alive(r) for r in alive.values())):
+        for name, record in alive.items():
+            if is_alive(record):
+                log.warning("%s ignored SIGTERM, sending SIGKILL", name)
+                _signal_tree(record, signal.SIGKILL)
+
+
+def _signal_tree(record: dict, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        signal_tree(record["pid"], sig)
 
 
 def write_atomically(path: Path, data: dict) -> None:
