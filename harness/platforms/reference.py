@@ -5,7 +5,8 @@ local platform runs it as processes on 127.0.0.1, Docker publishes it there)."""
 from __future__ import annotations
 
 from harness.platforms import health
-from harness.platforms.prometheus import ServerQueries, read_queries
+from harness.platforms.prometheus import ServerQueries
+from harness.platforms.server_metrics import read_queries
 from harness.platforms.stack import Component, Link, Stack
 from harness.spec.errors import HarnessError
 from harness.spec.paths import REFERENCE_JOURNEY, REFERENCE_SERVER_METRICS

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from harness.platforms.commands import CommandTargets
 from harness.platforms.hosts import host_problem
-from harness.platforms.prometheus import QueriesField
 from harness.platforms.reference import EDGE, TOXIPROXY_API  # the examples in hints
+from harness.platforms.server_metrics import QueriesField
 from harness.spec.document import Document, Where, read_document
 from harness.spec.errors import InvalidInput
 from harness.spec.fields import Items, Record, Text, did_you_mean

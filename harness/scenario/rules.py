@@ -18,8 +18,8 @@ from harness.load.journey import JourneySpec
 from harness.measure.metrics import SERVER, Metric
 from harness.measure.slo import OPS, fault_of, span_kind, span_problem
 from harness.platforms.base import STACK_SIZES
-from harness.platforms.prometheus import QueriesOrFile
 from harness.platforms.registry import PLATFORMS, offered_by
+from harness.platforms.server_metrics import QueriesOrFile
 from harness.platforms.stack import Stack
 from harness.scenario.arrivals import FIELDS as OPEN_MODEL
 from harness.scenario.arrivals import check_open_model

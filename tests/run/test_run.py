@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from harness.platforms.prometheus import ask, read_queries
+from harness.platforms.prometheus import ask
+from harness.platforms.server_metrics import read_queries
 from harness.platforms.reference import PROMETHEUS
 from harness.spec.paths import REFERENCE_JOURNEY, REFERENCE_SERVER_METRICS
 from tests.reference import toxiproxy
