@@ -17,19 +17,18 @@ import shutil
 import signal
 from pathlib import Path
 
-from harness.platforms import cpu_quota, health, local_commands, prerequisites, proc_cpu
+from harness.platforms import cpu_quota, local_commands, prerequisites, proc_cpu
 from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_size, state_dir
-from harness.platforms.detached import spawn
 from harness.platforms.local_observers import LocalObservers
-from harness.platforms.process_records import ProcessRecords, is_alive, stop_all
+from harness.platforms.process_records import ProcessRecords, is_alive, launch, stop_all
 from harness.platforms.process_tree import signal_tree
-from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
+from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 from harness.platforms.supervisor_control import DEFAULT_RESTART_AFTER, SupervisorControl
 from harness.spec.errors import HarnessError, InfrastructureMissing
 from kickoff_stack import media, postgres
 from kickoff_stack.sizes import NORMAL
-from kickoff_stack.topology import BY_NAME, COMPONENTS
+from kickoff_stack.topology import COMPONENTS
 
 log = logging.getLogger(__name__)
 
@@ -115,27 +114,11 @@ class LocalPlatform(Platform):
 
     def _launch(self, name: str, size: str) -> dict:
         """Start component `name` at `size`: its record."""
-        busy = [p for p in local_commands.ports(name) if health.port_open(HOST, p)]
-        if busy:
-            raise InfrastructureMissing(
-                f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
-                "stop it or choose another machine"
-            )
         command, env = local_commands.command(name, size, self.root)
+        ports = local_commands.ports(name)
+        record = launch(name, command, env, ports, self.root / "logs")
         cores = local_commands.quota(name, size)
-        log_file = self.root / "logs" / f"{name}.log"
-        pid, started = spawn(command, log_file, env)
-        if started is None:
-            raise InfrastructureMissing(f"{name} exited at once; see {log_file}")
-        log.info("started %s (pid %d)", name, pid)
-        return {
-            "pid": pid,
-            "started": started,
-            "port": BY_NAME[name].port,
-            "command": command,
-            "size": size,
-            "cpus": cores,
-        }
+        return {**record, "size": size, "cpus": cores}
 
     # --- stopping -------------------------------------------------------------
 

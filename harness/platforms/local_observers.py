@@ -14,13 +14,10 @@ import logging
 import os
 from pathlib import Path
 
-from harness.platforms import health
 from harness.platforms.base import live_targets_dir
-from harness.platforms.detached import spawn
 from harness.platforms.prerequisites import Program, require
-from harness.platforms.process_records import ProcessRecords, is_alive, stop_all
+from harness.platforms.process_records import ProcessRecords, is_alive, launch, stop_all
 from harness.platforms.reference import HOST, wait_observers
-from harness.spec.errors import InfrastructureMissing
 from kickoff_stack.observers import (
     EXPORTERS,
     PROGRAMS,
@@ -63,22 +60,10 @@ class LocalObservers:
             for name, (command, env, port) in self.commands().items():
                 if name in records and is_alive(records[name]):
                     continue
-                records[name] = self._launch(name, command, env, port)
+                env = {**os.environ, **env}
+                records[name] = launch(name, command, env, [port], self.root / "logs")
                 self.records.save(records)
         wait_observers(READY_TIMEOUT, str(self.root / "logs"))
-
-    def _launch(self, name: str, command: list[str], env: dict[str, str], port: int) -> dict:
-        if health.port_open(HOST, port):
-            raise InfrastructureMissing(
-                f"port {port} (for the local stack's {name}) is in use by a program kickoff "
-                "did not start; stop it or choose another machine"
-            )
-        log_file = self.root / "logs" / f"{name}.log"
-        pid, started = spawn(command, log_file, {**os.environ, **env})
-        if started is None:
-            raise InfrastructureMissing(f"{name} exited at once; see {log_file}")
-        log.info("started %s (pid %d)", name, pid)
-        return {"pid": pid, "started": started, "port": port, "command": command}
 
     def down(self) -> None:
         """Stop every observer that runs."""

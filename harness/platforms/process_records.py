@@ -15,9 +15,10 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.platforms.detached import wait_gone
+from harness.platforms.detached import spawn, wait_gone
+from harness.platforms.health import port_open
 from harness.platforms.process_tree import process_start_time, signal_tree
-from harness.spec.errors import HarnessError
+from harness.spec.errors import HarnessError, InfrastructureMissing
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,26 @@ class ProcessRecords:
     def dead(self) -> list[str]:
         """Components whose recorded process is gone (killed, crashed)."""
         return [name for name, r in self.read().items() if not is_alive(r)]
+
+
+def launch(
+    name: str, command: list[str], env: dict[str, str], ports: list[int], logs: Path
+) -> dict:
+    """Start `name` detached once its ports are free, its output in `logs`/NAME.log:
+    its record (pid, start time, first port, command). InfrastructureMissing when
+    a port is taken or it exits at once."""
+    busy = [port for port in ports if port_open("127.0.0.1", port)]
+    if busy:
+        raise InfrastructureMissing(
+            f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
+            "stop it or choose another machine"
+        )
+    log_file = logs / f"{name}.log"
+    pid, started = spawn(command, log_file, env)
+    if started is None:
+        raise InfrastructureMissing(f"{name} exited at once; see {log_file}")
+    log.info("started %s (pid %d)", name, pid)
+    return {"pid": pid, "started": started, "port": ports[0], "command": command}
 
 
 def is_alive(record: dict) -> bool:
