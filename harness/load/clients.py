@@ -132,7 +132,13 @@ DASH_JS = PlayerModel(
     resume_doubles_to=CHROMIUM_PLAY_QUEUE_MOST_S,
     abr=DashJsAbr,
     # liveDelayFragmentCount 4 without a suggested delay; scheduling.defaultTimeout 0.5 s
-    live=LiveStart(segments_behind=4, at_the_point=True, margin_s=0.0, poll_s=0.5),
+    live=LiveStart(
+        segments_behind=4,
+        at_the_point=True,
+        margin_s=0.0,
+        poll_s=0.5,
+        refresh_stops_on_failure=True,
+    ),
     segment_retry=DASH_JS_SEGMENT,
     manifest_retry=DASH_JS_MPD,
     setup_s=DASH_JS_SETUP_S,

@@ -13,14 +13,14 @@ on ffmpeg's live DASH (suggestedPresentationDelay one segment) none is held.
 The rung played longest is a lottery for dash.js itself: clean on the $Number$
 stream it played the lowest rung longest in 6 of 16 plays, and once both did
 where kickoff played the top (on the $Time$ one ffmpeg lists the top rendition
-a second late; after the cut, whether an init segment was asked for while the
-link was down decides it); startup turns on whether
+a second late; after the cut on $Number$, whether an init segment was asked for
+while the link was down decides it); startup turns on whether
 the start point falls in the last 0.2 s of a segment (then the first frame
 waits about a second for the next one), which kickoff and dash.js, starting
 a few hundred milliseconds apart, do not always share; stalls and stalled
 time turn on milliseconds at the live edge (which half-second look finds a
-segment, fast switching, Chromium's gaps between AAC segments) and on that
-init segment; there, kickoff and the real players must all start, and
+segment, fast switching, Chromium's gaps between AAC segments) and on the
+init segment of a switch during the cut; there, kickoff and the real players must all start, and
 kickoff must fail no attempt the real players survive. On HLS, the
 reference stack's included, every figure is held."""
 

@@ -1,8 +1,9 @@
 """The web viewer's players on hand-made streams and clocks: hls.js and
 dash.js as harness/load/clients.py models them (setting up, first frame
 after the browser's pipeline, the start point inside a segment, hls.js's
-start-up switch and failover, dash.js waiting for a segment that failed and
-reloading its MPD on a timer of its own, Chromium's play threshold), and what
+start-up switch and failover, dash.js waiting for a segment that failed,
+reloading its MPD on a timer of its own and never again once a reload failed
+for good, Chromium's play threshold), and what
 a bare media playlist's viewer reports for bitrate."""
 
 from __future__ import annotations
@@ -290,3 +291,52 @@ def test_a_dash_js_viewer_whose_init_segment_fails_for_good_freezes_to_the_end()
     for _ in range(40):
         player.step()  # nothing more is asked for, whatever the link does now
     assert origin.asked[asked:] == [] and playback.state == STALLED
+
+
+def timeline_mpd(utc: float) -> str:
+    """MPD with a SegmentTimeline of the 2 s segments out at `utc` (the last 10 s,
+    numbered as ffmpeg numbers them), reloaded every second."""
+    last = int(utc // 2) * 2
+    first = last - 10
+    return (MPD.replace('"PT500S"', '"PT1S"').replace(
+        '<SegmentTemplate media="v$RepresentationID$-$Number$.m4s" duration="2" startNumber="1"/>',
+        f'<SegmentTemplate media="v$RepresentationID$-$Time$.m4s" startNumber="{first // 2}">'
+        '<SegmentTimeline>'
+        f'<S t="{first}" d="2" r="{(last - first) // 2 - 1}"/></SegmentTimeline></SegmentTemplate>'))
+
+
+def _cut_mpd_reloads(template: str) -> tuple[Origin, Playback, int]:
+    """A dash.js viewer of a live MPD reloaded every second (a timeline that grows
+    with the clock, or $Number$) whose link is cut for 4 s, longer than its MPD
+    retries (4 tries half a second apart), then plays 8 s more: (origin, playback,
+    how many requests had been made when the link came back)."""
+    origin = Origin({})
+
+    def publish() -> None:
+        utc = origin.now + 100.3
+        origin.files["http://h/live.mpd"] = (timeline_mpd(utc) if template == "timeline"
+                                             else MPD.replace('"PT500S"', '"PT1S"'))
+
+    publish()
+    player, playback = web(origin, "http://h/live.mpd")
+    for seconds, refused in ((4, set()), (4, {"*"}), (8, set())):
+        origin.refused = refused
+        back = len(origin.asked)
+        until = origin.now + seconds
+        while origin.now < until:
+            publish()
+            player.step()
+    return origin, playback, back
+
+
+def test_a_dash_js_viewer_whose_mpd_reload_fails_for_good_keeps_the_mpd_it_has():
+    # dash.js's ManifestUpdater starts its refresh timer again only when a load
+    # succeeds: after a cut longer than its MPD retries it never asks for the MPD again
+    # (the ffmpeg SegmentTimeline stream in tests/players: dash.js froze to the end)
+    origin, playback, back = _cut_mpd_reloads("timeline")
+    assert "live.mpd" not in origin.asked[back:]
+    assert playback.state == STALLED
+    # on $Number$ segments come by the clock: it plays on without a newer MPD
+    origin, playback, back = _cut_mpd_reloads("number")
+    assert "live.mpd" not in origin.asked[back:]
+    assert playback.state == PLAYING and any(p.endswith(".m4s") for p in origin.asked[back:])

@@ -205,6 +205,9 @@ class DashStream:
     ) -> None:
         self._url, self._load, self._clock, self._live = url, load, clock, live
         self._mpd, self._loaded_at = mpd, clock()
+        self._refreshing = (
+            True  # False once a reload failed for good (live.refresh_stops_on_failure)
+        )
         self._utc_minus_clock = self._synchronise(mpd)
         self.live = mpd.dynamic
         video = [r for r in mpd.representations if r.kind == VIDEO]
@@ -241,14 +244,18 @@ class DashStream:
         that keeps its own refresh timer (dash.js) loads it then, whether or not
         a track is looking for a segment."""
         update = self._mpd.minimum_update_period
-        if not self._mpd.dynamic or update is None:
+        if not self._mpd.dynamic or update is None or not self._refreshing:
             return math.inf
         return self._loaded_at + max(update, MIN_UPDATE)
 
     def window(self, track: Track) -> Listing:
         mpd, now = self._mpd, self._clock()
         if now >= self.reload_at:
-            self._mpd, self._loaded_at = self._load(self._url, parse_mpd, "m"), self._clock()
+            try:
+                self._mpd, self._loaded_at = self._load(self._url, parse_mpd, "m"), self._clock()
+            except FetchError:
+                self._refreshing = not self._live.refresh_stops_on_failure
+                raise
             mpd, now = self._mpd, self._loaded_at
             self.live = mpd.dynamic
         rep = next((r for r in mpd.representations if r.id == track.id), None)
@@ -276,7 +283,7 @@ class DashStream:
         """When a newer window may exist: the next segment's end, or the next MPD reload."""
         if not mpd.dynamic:
             return math.inf
-        reload = self._loaded_at + max(mpd.minimum_update_period or 0.0, MIN_UPDATE)
+        reload = self.reload_at  # never once refreshes stopped
         if rep.template.timeline is not None and mpd.minimum_update_period is not None:
             return reload  # new S entries come with a new MPD
         template = rep.template

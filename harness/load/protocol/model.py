@@ -82,9 +82,9 @@ class Listing:
 
 @dataclass(frozen=True)
 class LiveStart:
-    """Where a player starts in a live window, and when it asks for a DASH
-    segment. The protocol modules follow it; a player model (harness/load/
-    clients.py) gives it."""
+    """Where a player starts in a live window, when it asks for a DASH segment
+    and how it keeps its MPD. The protocol modules follow it; a player model
+    (harness/load/clients.py) gives it."""
 
     # HLS: this many target durations before the end of the playlist (RFC 8216 6.3.3
     # asks for at least three); DASH without a delay in the MPD: this many segment
@@ -105,6 +105,11 @@ class LiveStart:
     # times minBufferTime (dash.js); False: suggestedPresentationDelay, else
     # segments_behind x the longest segment
     dash_js_delay: bool = False
+    # DASH: an MPD reload that failed for good stops the MPD's refreshes: the player goes on
+    # with the MPD it has (dash.js's ManifestUpdater starts its timer again only when a load
+    # succeeds), so $Number$ segments still come by the clock and a SegmentTimeline's newer
+    # entries never do; False: the MPD is asked for again at the next look
+    refresh_stops_on_failure: bool = False
 
 
 class Stream(Protocol):
