@@ -22,7 +22,7 @@ from harness.platforms.base import STACK_SIZES, Platform, PlatformSpec, stack_si
 from harness.platforms.local_observers import LocalObservers
 from harness.platforms.process_records import ProcessRecords, is_alive, launch, stop_all
 from harness.platforms.process_tree import signal_tree
-from harness.platforms.reference import TOXIPROXY_API, reference_stack, toxiproxy_context
+from harness.platforms.reference import HOST, TOXIPROXY_API, reference_stack, toxiproxy_context
 from harness.platforms.stack import Stack
 from harness.platforms.supervisor_control import DEFAULT_RESTART_AFTER, SupervisorControl
 from harness.spec.errors import HarnessError, InfrastructureMissing
@@ -116,7 +116,7 @@ class LocalPlatform(Platform):
         """Start component `name` at `size`: its record."""
         command, env = local_commands.command(name, size, self.root)
         ports = local_commands.ports(name)
-        record = launch(name, command, env, ports, self.root / "logs")
+        record = launch(name, command, env, HOST, ports, self.root / "logs")
         cores = local_commands.quota(name, size)
         return {**record, "size": size, "cpus": cores}
 

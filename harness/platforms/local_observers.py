@@ -61,7 +61,7 @@ class LocalObservers:
                 if name in records and is_alive(records[name]):
                     continue
                 env = {**os.environ, **env}
-                records[name] = launch(name, command, env, [port], self.root / "logs")
+                records[name] = launch(name, command, env, HOST, [port], self.root / "logs")
                 self.records.save(records)
         wait_observers(READY_TIMEOUT, str(self.root / "logs"))
 

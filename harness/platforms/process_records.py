@@ -63,12 +63,12 @@ class ProcessRecords:
 
 
 def launch(
-    name: str, command: list[str], env: dict[str, str], ports: list[int], logs: Path
+    name: str, command: list[str], env: dict[str, str], host: str, ports: list[int], logs: Path
 ) -> dict:
-    """Start `name` detached once its ports are free, its output in `logs`/NAME.log:
-    its record (pid, start time, first port, command). InfrastructureMissing when
-    a port is taken or it exits at once."""
-    busy = [port for port in ports if port_open("127.0.0.1", port)]
+    """Start `name` detached once its ports on `host` are free, its output in
+    `logs`/NAME.log: its record (pid, start time, first port, command).
+    InfrastructureMissing when a port is taken or it exits at once."""
+    busy = [port for port in ports if port_open(host, port)]
     if busy:
         raise InfrastructureMissing(
             f"port {busy[0]} (for {name}) is in use by a program kickoff did not start; "
