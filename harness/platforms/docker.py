@@ -215,8 +215,15 @@ class DockerPlatform(Platform):
                 name,
             )
         if failed:  # what compose v1 does after the networks
+            from docker.errors import APIError
+
             for volume in self.client.volumes.list(filters={"label": self._label()}):
-                volume.remove(force=True)
+                try:
+                    volume.remove(force=True)
+                except APIError as error:
+                    raise HarnessError(
+                        f"cannot remove volume {volume.name}: {error.explanation}"
+                    ) from None
 
     def _label(self) -> str:
         return f"{PROJECT_LABEL}={self.project}"
