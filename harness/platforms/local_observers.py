@@ -60,8 +60,8 @@ class LocalObservers:
             for name, (command, env, port) in self.commands().items():
                 if name in records and is_alive(records[name]):
                     continue
-                env = {**os.environ, **env}
-                records[name] = launch(name, command, env, HOST, [port], self.root / "logs")
+                environment = {**os.environ, **env}
+                records[name] = launch(name, command, environment, HOST, [port], self.root / "logs")
                 self.records.save(records)
         wait_observers(READY_TIMEOUT, str(self.root / "logs"))
 

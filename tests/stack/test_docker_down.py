@@ -1,9 +1,9 @@
-"""`stack down` on Docker removes the stack's network even when the engine
-still counts an endpoint on it: compose alone then fails ("has active
-endpoints") and, with compose v1, stops before the volumes. The endpoint here
-is a container from outside the stack that joined the network; the engine
-keeping a removed container's endpoint a moment longer (moby#42119) takes the
-same path.
+"""`stack down` on Docker removes the stack's network even when something
+still joins it: compose alone then fails ("has active endpoints") and, with
+compose v1, stops before the volumes. Here a container from outside the stack
+joined the network. (An endpoint count the engine got wrong, moby#42119, which
+only an engine restart clears, cannot be made on purpose: `down` then leaves
+the empty network with a warning, which tests/stack/test_stack.py accepts.)
 
 A project of its own, never the reference stack's: no stack lock needed.
 """

@@ -205,9 +205,8 @@ class DashStream:
     ) -> None:
         self._url, self._load, self._clock, self._live = url, load, clock, live
         self._mpd, self._loaded_at = mpd, clock()
-        self._refreshing = (
-            True  # False once a reload failed for good (live.refresh_stops_on_failure)
-        )
+        # False once a reload failed for good (live.refresh_stops_on_failure)
+        self._refreshing = True
         self._utc_minus_clock = self._synchronise(mpd)
         self.live = mpd.dynamic
         video = [r for r in mpd.representations if r.kind == VIDEO]
