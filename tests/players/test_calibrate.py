@@ -1,7 +1,8 @@
 """`harness calibrate URL` as a user runs it: on a live stream ffmpeg writes
 it prints kickoff's viewer beside hls.js with the bounds and exits 0; without
 Chromium or without the player files it says how to get them (exit 3); a bad
-URL, or a host traffic may not go to, is invalid input (exit 2)."""
+URL, a host traffic may not go to, or a live MPD whose segments cannot be
+reckoned is invalid input (exit 2)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,14 @@ def test_without_the_player_files_it_gives_the_npm_command(yardstick, stream, tm
 ])
 def test_a_bad_url_is_invalid_input(url, words, tmp_path):
     assert_one_line_error(harness("calibrate", url, env=own_state(tmp_path)), 2, *words)
+
+
+def test_a_live_mpd_whose_segments_cannot_be_reckoned_is_invalid_input(tmp_path):
+    # play is pressed at one phase of a live MPD's segments: one without its start time says so
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "live.mpd").write_text('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic">'
+                                  '<Period/></MPD>')
+    with nginx(www, tmp_path / "nginx") as (base, _):
+        result = harness("calibrate", f"{base}/live.mpd", env=own_state(tmp_path))
+    assert_one_line_error(result, 2, "URL", "not a usable MPD", "availabilityStartTime")
