@@ -22,6 +22,7 @@ import gevent
 from harness.calibrate.agreement import FIGURES, Check, judge
 from harness.calibrate.figures import Figures
 from harness.calibrate.installed import Yardstick
+from harness.calibrate.phase import Aligner
 from harness.calibrate.side_by_side import play_both
 from tests.streams.servers import toxiproxies
 
@@ -93,13 +94,14 @@ def _condition(api: str, names: Sequence[str], condition: str, rate_kbps: float)
 
 def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
             ladder: Sequence[int], together: bool = True,
-            figures: Collection[str] | Mapping[str, Collection[str]] = FIGURES
-            ) -> list[Compared]:
+            figures: Collection[str] | Mapping[str, Collection[str]] = FIGURES,
+            press_at: Aligner | None = None) -> list[Compared]:
     """The stream at `upstream` (host:port) + `path` (and query), with
     renditions `ladder` (announced bits/s), under each condition: at once
     (staggered), or one after another where decoding it takes the cores.
     The bounds of `figures` (in every condition, or by condition) are held
-    against kickoff, the others shown."""
+    against kickoff, the others shown; `press_at` (play_both's) aligns every
+    press to one phase of the stream's segments."""
     names = [f"{condition}-{side}" for condition in CONDITIONS for side in SIDES]
     rate = limit_kbps(ladder)
     with toxiproxies(upstream, tuple(names)) as (api, proxies):
@@ -111,7 +113,8 @@ def compare(yardstick: Yardstick, protocol: str, upstream: str, path: str,
                                     condition, rate)
             if condition == "bandwidth":
                 changing.join()  # the limit is there before the players start
-            kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:])
+            kickoff, reals = play_both(yardstick, protocol, SECONDS, urls[0], urls[1:],
+                                      press_at=press_at)
             changing.join()
             return Compared(condition, kickoff, reals,
                             judge(kickoff, reals, SECONDS, figures=figures.get(condition, ())

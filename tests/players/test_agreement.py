@@ -8,21 +8,21 @@ players side by side on proxies of their own (tests/players/sessions.py);
 the bounds are harness/calibrate/agreement.py's.
 
 Every figure is printed; those kickoff's model cannot follow on a stream
-are shown and not held, each for the reason docs/calibration.md measures:
-on ffmpeg's live DASH (suggestedPresentationDelay one segment) none is held.
-The rung played longest is a lottery for dash.js itself: clean on the $Number$
-stream it played the lowest rung longest in 6 of 16 plays, and once both did
-where kickoff played the top (on the $Time$ one ffmpeg lists the top rendition
-a second late; after the cut on $Number$, whether an init segment was asked for
-while the link was down decides it); startup turns on whether
-the start point falls in the last 0.2 s of a segment (then the first frame
-waits about a second for the next one), which kickoff and dash.js, starting
-a few hundred milliseconds apart, do not always share; stalls and stalled
-time turn on milliseconds at the live edge (which half-second look finds a
-segment, fast switching, Chromium's gaps between AAC segments) and on the
-init segment of a switch during the cut; there, kickoff and the real players must all start, and
-kickoff must fail no attempt the real players survive. On HLS, the
-reference stack's included, every figure is held."""
+are shown and not held, each for the reason docs/calibration.md measures.
+On ffmpeg's live DASH (suggestedPresentationDelay one segment) startup is
+held: every player is pressed at the same phase of a segment
+(harness/calibrate/phase.py), so none starts in the last 0.2 s of one while
+another starts before it (that start waits about a second for the next
+segment). The rest is not: the rung played longest is a lottery for dash.js
+itself (clean on the $Number$ stream it played the lowest rung longest in 6
+of 16 plays, and once both did where kickoff played the top; on the $Time$
+one ffmpeg lists the top rendition a second late; after the cut, whether an
+init segment was asked for while the link was down decides it); stalls and
+stalled time turn on milliseconds at the live edge (which half-second look
+finds a segment, fast switching, Chromium's gaps between AAC segments) and
+on the init segment of a switch during the cut. There kickoff and the real
+players must all start, and kickoff must fail no attempt the real players
+survive. On HLS, the reference stack's included, every figure is held."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness.calibrate.agreement import FIGURES, held, table
+from harness.calibrate.phase import segment_phase
 from harness.load.protocol import dash, hls, mpd
 from tests.cli import harness
 from tests.players import sessions
@@ -45,8 +46,8 @@ WINDOW = 6  # segments of each rendition out before the players come
 STREAM_SECONDS = 90  # the encoder then stops by itself, whatever happens to the test
 SHAPES = {"hls-ts": "hls", "hls-fmp4": "hls", "hls-bare": "hls", "dash-number": "dash",
           "dash-time": "dash"}  # tests/streams/servers.py's shapes, and the player of each
-# the figures held against kickoff, by player (none on DASH: see the docstring)
-HELD: dict[str, tuple[str, ...]] = {"hls": FIGURES, "dash": ()}
+# the figures held against kickoff, by player (on DASH startup only: see the docstring)
+HELD: dict[str, tuple[str, ...]] = {"hls": FIGURES, "dash": ("startup",)}
 BARE_KBPS_SHARE = 0.15  # a bare playlist's kbps (bytes over media time) within 15% of the real
 
 
@@ -84,9 +85,11 @@ def test_an_ffmpeg_live_stream(yardstick, tmp_path, shape):
         wait_for_window(www, shape, WINDOW)
         compared = sessions.compare(yardstick, SHAPES[shape], urlsplit(base).netloc,
                                     f"/{manifest}", ladder(www, manifest),
-                                    figures=HELD[SHAPES[shape]])
+                                    figures=HELD[SHAPES[shape]],
+                                    press_at=segment_phase((www / manifest).read_text(),
+                                                           f"{base}/{manifest}"))
     judged(shape, compared, tmp_path)
-    for c in compared:  # where no bound is held: all start, kickoff fails no more than they do
+    for c in compared:  # where bounds are not held: all start, kickoff fails no more than they do
         assert c.kickoff.startup_s is not None and all(r.startup_s is not None for r in c.reals)
         assert c.kickoff.failures <= min(r.failures for r in c.reals), c.condition
     if shape == "hls-bare":  # nothing announces a bitrate: bytes over media time, never 0
