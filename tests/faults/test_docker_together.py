@@ -6,7 +6,6 @@ and the engine's share of it recorded."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,13 +14,13 @@ from pathlib import Path
 import gevent
 import pytest
 
-from harness.spec.errors import InfrastructureMissing
 from harness.faults.journal import Journal
 from harness.run.fault_timeline import PREPARED_AHEAD_S, FaultTimeline
 from harness.platforms import images
 from harness.platforms.docker import COMPONENT_LABEL, PROJECT_LABEL
 from harness.platforms.stack import Stack
 from harness.scenario import Fault, loads
+from tests.tiers import docker_engine
 
 pytestmark = pytest.mark.docker
 BOUND_MS = 250  # docs/faults.md: the harness starts each fault within this of its moment
@@ -32,12 +31,7 @@ ZONE = ("origin-a", "auth", "catalog")  # all in the test's zone "a"
 @pytest.fixture
 def project() -> Iterator[tuple[str, dict]]:
     """(the project's name, its containers by component: ZONE, then "origin-b")."""
-    try:
-        client = images.engine(timeout=10)
-    except InfrastructureMissing as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"the docker tier must run in CI: {error}")
-        pytest.skip(str(error))
+    client = docker_engine(timeout=10)
     name = f"kickoff-together-{uuid.uuid4().hex[:8]}"
     network = client.networks.create(f"{name}_default", labels={PROJECT_LABEL: name})
     containers = {}

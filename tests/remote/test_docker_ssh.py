@@ -19,18 +19,14 @@ from harness.platforms.docker import PROJECT_LABEL
 from harness.scenario.model import Fault
 from tests.cli import assert_one_line_error
 from tests.remote.servers import sshd
+from tests.tiers import docker_engine
 
 SSH_CONFIG = "Host 127.0.0.1\n  IdentityFile {identity}\n"
 
 
 @pytest.fixture(scope="module")
 def local_engine():
-    try:
-        return images.engine(timeout=30)
-    except InfrastructureMissing as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"the docker tier must run in CI: {error}")
-        pytest.skip(str(error))
+    return docker_engine()
 
 
 @pytest.fixture(scope="module")

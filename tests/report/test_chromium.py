@@ -13,7 +13,6 @@ skip on a developer's machine and fail under CI=true, like the docker tier."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ from PIL import Image
 
 from harness.report import write_reports
 from tests.report import sample
+from tests.tiers import missing
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,10 +37,7 @@ WINDOW = (1280, 3000)
 def chromium_present() -> None:
     if CHROMIUM:
         return
-    problem = "chromium is not installed (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(f"the report tests must run in CI: {problem}")
-    pytest.skip(problem)
+    missing("report", "chromium is not installed (apt-get install chromium)")
 
 
 def chromium(page: Path, *flags: str) -> str:

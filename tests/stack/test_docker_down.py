@@ -10,7 +10,6 @@ A project of its own, never the reference stack's: no stack lock needed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import docker
@@ -18,6 +17,7 @@ import pytest
 
 from harness.platforms.docker import PROJECT_LABEL, DockerPlatform
 from tests.faults.engines import tiny_image
+from tests.tiers import docker_engine
 
 pytestmark = pytest.mark.docker
 PROJECT = "kickoff-down-test"
@@ -26,13 +26,7 @@ IMAGE = "kickoff-test/tiny:down"
 
 @pytest.fixture
 def client() -> Iterator[docker.DockerClient]:
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except docker.errors.DockerException as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"the docker tier must run in CI: {error}")
-        pytest.skip(f"no Docker engine answers ({error.__class__.__name__})")
+    client = docker_engine()
     yield client
     for network in client.networks.list(filters={"label": f"{PROJECT_LABEL}={PROJECT}"}):
         network.remove()
