@@ -18,9 +18,9 @@ and the buffer. One ABR object per attempt; a player model
   70% of the estimate brings in while the buffered time plays, and below a
   rendition it dropped from while that drop is among its last 8 choices; it
   starts at the highest at or below 1000 kbit/s. (Its buffer-based BOLA takes over only with more
-  buffered than the live delay, which a live viewer near the edge never has;
-  its fast switching, which fetches buffered segments again after a switch
-  up, is not modelled.)
+  buffered than the live delay, which a live viewer near the edge never has.
+  Its fast switching, which fetches buffered segments again after a switch
+  up, is the player's: fast_switch.py.)
 """
 
 from __future__ import annotations

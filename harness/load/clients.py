@@ -73,6 +73,9 @@ class PlayerModel:
     # segment requests that failed for good are tried again while the attempt goes
     # on (dash.js stalls and waits for the segment); False: the attempt fails
     keep_trying: bool = False
+    # a switch up fetches what is buffered from 1.5 segments past the playhead again at
+    # the new rendition (dash.js's fast switching: fast_switch.py)
+    fast_switch: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ DASH_JS = PlayerModel(
     reschedule_s=DASH_JS_RESCHEDULE_S,
     keep_trying=True,
     init_failure_stops=True,
+    fast_switch=True,
 )
 
 

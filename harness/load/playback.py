@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 
 JOINING, PLAYING, STALLED, ENDED = "joining", "playing", "stalled", "ended"
 EPSILON = 1e-9  # seconds: sums of floats that should meet may miss by this much
@@ -123,6 +124,30 @@ class Playback:
         self.advance(now)
         for segment in self._queue:
             segment[1], segment[2] = kbps, rung
+
+    def replace_span(self, ahead: float, seconds: float, kbps: float, rung: int) -> None:
+        """The buffered media from `ahead` seconds past the playhead, for
+        `seconds`, plays at `kbps` of rendition `rung` (a copy of it came in;
+        what of it was played already stays as it was). As of the last advance."""
+        queue: deque[list] = deque()
+        offset = 0.0
+        for left, old_kbps, old_rung in self._queue:
+            cuts = sorted(
+                {
+                    offset,
+                    offset + left,
+                    *(c for c in (ahead, ahead + seconds) if offset < c < offset + left),
+                }
+            )
+            for begin, end in pairwise(cuts):
+                if end - begin <= EPSILON:
+                    continue
+                inside = ahead - EPSILON <= begin and end <= ahead + seconds + EPSILON
+                queue.append(
+                    [end - begin, kbps if inside else old_kbps, rung if inside else old_rung]
+                )
+            offset += left
+        self._queue = queue
 
     def end(self, now: float) -> None:
         """The viewer stopped watching (left, gave up or failed)."""

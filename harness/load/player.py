@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, cast
 
 from harness.load import cmcd
 from harness.load.clients import ClientProfile, PlayerModel
+from harness.load.fast_switch import FastSwitch
 from harness.load.playback import JOINING, Playback
 from harness.load.protocol import open_stream
 from harness.load.protocol.model import (
@@ -127,6 +128,7 @@ class Player:
         self._processed = False  # a media segment of this attempt has been processed
         self._stopped = False  # the player asks for nothing more (model.init_failure_stops)
         self._recopy: int | None = None  # the start segment's position, while fetched again
+        self._fast: FastSwitch | None = None  # the attempt's video segments (model.fast_switch)
         self._cmcd_mode = cmcd  # "query", "headers" or None (the parameter hides the module here)
         self._cmcd = None  # the attempt's cmcd.Session, once open() knows the content
 
@@ -234,6 +236,7 @@ class Player:
         self.playback.resume_most = self.model.resume_doubles_to
         self.playback.first_frame_s = self.model.first_frame_s
         self.abr = self.model.abr()
+        self._fast = FastSwitch() if self.model.fast_switch else None
         self.current = self.abr.first(self._bitrates)
         # where to start is worked out as the manifest is read (dash.js: once its clock is
         # synchronised), then the browser player sets up before it asks for media
@@ -298,13 +301,24 @@ class Player:
             return
         lane = min(due, key=lambda candidate: candidate.fetched)
         if lane is self._lanes[0]:
-            self._switch(self._choice())  # chosen as it is asked for, with the buffer then
+            self._look_switch(lane)  # chosen as it is asked for, with the buffer then
         self._reload(lane)
         segment = lane.segment()
         if segment is not None and self._ahead(lane) < MAX_BUFFER:
             self._download(lane, segment)
         else:
             lane.look_at = now + poll_s
+
+    def _look_switch(self, lane: _Lane) -> None:
+        """The video rendition chosen at a look; a switch up may fetch what is
+        buffered again at it (model.fast_switch)."""
+        choice = self._choice()
+        if self._fast is not None and choice > self.current:
+            playhead = self._credited - self.playback.level
+            again = self._fast.switched_up(playhead, self.playback.level, choice)
+            if again is not None:
+                lane.next = again
+        self._switch(choice)
 
     def _reload(self, lane: _Lane) -> None:
         """The lane's newer window; a failed load is the model's to handle."""
@@ -430,13 +444,24 @@ class Player:
         # kbps of what plays: as announced, else (a bare media playlist) bytes over media time
         announced = self._opened.renditions[self.current].bandwidth
         kbps = announced / 1000 if announced else received * 8 / segment.duration / 1000
+        fast = self._fast if video else None  # fast switching follows the video lane
+        copy = fast.copy_of(segment.position) if fast else None
         if video and self._recopy == segment.position:
             # the start segment's copy at the higher rendition: what of it is still to
             # play plays at that rendition (it was credited once, when it first came in)
             self._recopy = None
             self.playback.replace(kbps, self.current, finished)
             start = False
+        elif fast and copy:
+            # a buffered segment fetched again (fast switching): it was credited once
+            fast.copied(copy, self.current)
+            self.playback.advance(finished)
+            ahead = copy.start - (self._credited - self.playback.level)
+            self.playback.replace_span(ahead, copy.duration, kbps, self.current)
+            start = False
         else:
+            if fast:
+                fast.fetched(segment.position, lane.fetched, segment.duration, self.current)
             start = video and lane.fetched == 0
             lane.fetched += segment.duration
             self._credit(finished, kbps)

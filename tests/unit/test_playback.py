@@ -51,6 +51,21 @@ def test_bitrate_and_switches_follow_what_plays_not_what_downloads():
     assert p.totals.bitrate_kbps_s == pytest.approx(400 * 4 + 4000 * 2)
 
 
+def test_a_copy_of_buffered_media_plays_at_its_rendition_from_where_it_starts():
+    # dash.js's fast switching: a copy of the media from 1.5 s past the playhead came in
+    p = Playback(now=0.0, startup_buffer=1, resume_buffer=1)
+    p.add(2, kbps=400, now=0.0)
+    p.add(2, kbps=400, now=0.0)
+    p.advance(1.0)  # the playhead 1 s in: 3 s buffered
+    p.replace_span(1.5, 2.0, kbps=1200, rung=1)  # media 2.5-4.5 s; only 2.5-4 s is buffered
+    assert p.level == pytest.approx(3.0)
+    p.advance(4.0)
+    assert p.totals.bitrate_kbps_s == pytest.approx(400 * 1 + 400 * 1.5 + 1200 * 1.5)
+    assert p.rung_on_screen == 1 and p.totals.switches == 1
+    p.replace_span(-1.0, 0.5, kbps=4000, rung=2)  # played already: nothing changes
+    assert p.level == 0.0 and p.rung_on_screen == 1
+
+
 def test_ending_counts_the_time_up_to_the_end():
     p = Playback(now=0.0, startup_buffer=2, resume_buffer=2)
     p.add(2, kbps=400, now=0.0)

@@ -2,6 +2,7 @@
 dash.js as harness/load/clients.py models them (setting up, first frame
 after the browser's pipeline, the start point inside a segment, hls.js's
 start-up switch and failover, dash.js waiting for a segment that failed,
+fetching what it buffered again on a switch up (fast switching),
 reloading its MPD on a timer of its own and never again once a reload failed
 for good, Chromium's play threshold), and what
 a bare media playlist's viewer reports for bitrate."""
@@ -171,6 +172,45 @@ def test_a_dash_js_viewer_starts_at_the_live_point_inside_its_segment():
     # the first frame: the MPD, the setup and the segment, then the browser's pipeline
     assert playback.startup_time == pytest.approx(DASH_JS.setup_s + 2 * origin.seconds +
                                                   DASH_JS.first_frame_s)
+
+
+def test_a_dash_js_viewer_switching_up_fetches_what_it_buffered_again_at_the_new_rung():
+    # dash.js's fast switching: on a switch up with 1.5 segments (3 s) buffered, the
+    # segment 3 s past the playhead, and each buffered after it, are asked for again at
+    # the new rendition before anything new, and play at it
+    origin = Origin({"live.mpd": MPD.replace('"PT2S"', '"PT8S"', 1)}, seconds=1.0)
+    player, playback = web(origin, "http://h/live.mpd")
+    while origin.now < 6:
+        player.step()  # 50 kB a second: the lowest rendition, while 8 s buffer up
+    assert player.current == 0 and playback.level > 3
+    origin.seconds = 0.05  # the link is faster now: dash.js switches up at a look
+    while player.current == 0:
+        player.step()
+    up, switched_at, buffered = len(origin.asked) - 1, origin.now, playback.level
+    fetched = [path for path in origin.asked[:up] if path.endswith(".m4s")]
+    last = int(fetched[-1].split("-")[1].split(".")[0])
+    # the segment 3 s past the playhead: the buffer (level) ends with segment `last`
+    again = last - int((playback.level - 3) // 2)
+    while len(origin.asked) < up + (last - again + 2):
+        player.step()
+    assert origin.asked[up:] == [f"vb-{n}.m4s" for n in range(again, last + 2)]
+    while origin.now < 30 and playback.rung_on_screen != 1:
+        player.step()
+    # the copies play at it: rendition b is on screen 3 s after the switch (give or take
+    # a look), long before the first new segment at b plays, when what was buffered is out
+    assert playback.rung_on_screen == 1
+    assert origin.now < switched_at + 3 + 1 < switched_at + buffered
+
+
+def test_a_dash_js_viewer_with_less_than_one_and_a_half_segments_buffered_switches_on():
+    # the first segment at b, 1.7 s of it to play, then a switch up to c: nothing is
+    # fetched again, the next segment comes at c
+    origin = Origin({"live.mpd": MPD.replace('"PT2S"', '"PT8S"', 1)})
+    player, playback = web(origin, "http://h/live.mpd")
+    while len([path for path in origin.asked if path.endswith(".m4s")]) < 3:
+        player.step()
+    assert [path for path in origin.asked if path.endswith(".m4s")] == [
+        "vb-47.m4s", "vc-48.m4s", "vc-49.m4s"]
 
 
 def test_a_dash_js_viewer_stalls_at_the_edge_and_looks_again_every_half_second():
