@@ -141,6 +141,7 @@ DASH_JS = PlayerModel(
         margin_s=0.0,
         poll_s=0.5,
         refresh_stops_on_failure=True,
+        behind_goes_on_from_oldest=True,
     ),
     segment_retry=DASH_JS_SEGMENT,
     manifest_retry=DASH_JS_MPD,

@@ -86,11 +86,15 @@ class _Lane:
     next: int | None = None  # position of the next segment to fetch
     fetched: float = 0.0  # seconds of media fetched so far
     look_at: float = 0.0  # player clock time this lane looks for its next segment (polling models)
+    from_oldest: bool = False  # fallen out of the window: on from its oldest (else live)
 
     def segment(self) -> Segment | None:
         segments = self.window.segments
-        if segments and (self.next is None or self.next < segments[0].position):
-            self.next = self.window.live_start  # new, or fell out of the window: back to live
+        if segments and self.next is None:
+            self.next = self.window.live_start  # new: at the live point
+        elif segments and self.next is not None and self.next < segments[0].position:
+            # fell out of the window (a long outage): LiveStart.behind_goes_on_from_oldest
+            self.next = segments[0].position if self.from_oldest else self.window.live_start
         return next((s for s in segments if s.position == self.next), None)
 
     @property
@@ -241,7 +245,10 @@ class Player:
         # where to start is worked out as the manifest is read (dash.js: once its clock is
         # synchronised), then the browser player sets up before it asks for media
         self._lanes = [
-            _Lane(track, stream.window(track)) for track in stream.renditions[self.current].tracks
+            _Lane(
+                track, stream.window(track), from_oldest=self.model.live.behind_goes_on_from_oldest
+            )
+            for track in stream.renditions[self.current].tracks
         ]
         for lane in self._lanes:
             lane.segment()

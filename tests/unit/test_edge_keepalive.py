@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from kickoff_stack import edge
-from kickoff_stack.topology import link
+from kickoff_stack.topology import EDGE_STATUS_PORT, link
 
 from tests.streams.servers import _answers, _stop, free_port, wait_for
 
@@ -78,6 +78,8 @@ def edge_before(tmp_path: Path) -> Iterator[tuple[str, OneAnswerUpstream]]:
     for target in ("auth", "catalog"):
         config = config.replace(f"server 127.0.0.1:{link('edge', target).listen_port};",
                                 f"server 127.0.0.1:{upstream.port};")
+    # its stub_status server on a free port too: a stack that runs beside holds the fixed one
+    config = config.replace(f"127.0.0.1:{EDGE_STATUS_PORT}", f"127.0.0.1:{free_port()}")
     path = edge.prepare(tmp_path, config)
     process = subprocess.Popen(["nginx", "-c", str(path), "-e", str(tmp_path / "error.log"),
                                 "-g", "daemon off;"], stdout=subprocess.DEVNULL,

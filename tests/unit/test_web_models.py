@@ -4,7 +4,7 @@ after the browser's pipeline, the start point inside a segment, hls.js's
 start-up switch and failover, dash.js waiting for a segment that failed,
 fetching what it buffered again on a switch up (fast switching),
 reloading its MPD on a timer of its own and never again once a reload failed
-for good, Chromium's play threshold), and what
+for good, going on from the oldest segment after falling out of its window, Chromium's play threshold), and what
 a bare media playlist's viewer reports for bitrate."""
 
 from __future__ import annotations
@@ -267,6 +267,34 @@ def test_a_dash_js_viewer_waits_out_a_cut_instead_of_failing():
     while playback.state != PLAYING:
         player.step()
     assert playback.totals.stalls == 1
+
+
+def test_a_dash_js_viewer_fallen_out_of_the_window_goes_on_from_its_oldest_segment():
+    # dash.js asks for segments by number and moves a playhead that is behind the DVR
+    # window to the window's start, never to the live point: after an outage longer than
+    # the window it fetches what the window still holds at once and plays on (hls.js goes
+    # back to its live sync point)
+    short = (MPD.replace('"PT2S"', '"PT1S"').replace('"PT10S"', '"PT6S"')
+             .replace('duration="2"', 'duration="1"'))
+    origin = Origin({"live.mpd": short}, seconds=0.02, size=20_000)
+    player, playback = web(origin, "http://h/live.mpd")
+    while origin.now < 5:
+        player.step()
+    origin.refused = {"*"}
+    until = origin.now + 7  # longer than the window: the segment it waits for leaves it
+    while origin.now < until:
+        player.step()
+    assert playback.state == STALLED
+    origin.refused = set()
+    back, restored = len(origin.asked), origin.now
+    while playback.state != PLAYING and origin.now < restored + 10:
+        player.step()
+    numbers = [int(path.split("-")[1].split(".")[0]) for path in origin.asked[back:]
+               if path.endswith(".m4s")]
+    # the window's segments one after another: the buffer at once holds enough to play on
+    # (Chromium's threshold is at its 3 s most after so many stalls)
+    assert len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert origin.now - restored < 1.0  # back at the live point it would wait for 3 s of it
 
 
 def test_a_bare_media_playlist_reports_the_bitrate_its_bytes_make():

@@ -110,6 +110,11 @@ class LiveStart:
     # succeeds), so $Number$ segments still come by the clock and a SegmentTimeline's newer
     # entries never do; False: the MPD is asked for again at the next look
     refresh_stops_on_failure: bool = False
+    # a player whose next segment has left the window goes on from the oldest segment
+    # still in it (dash.js: its segments are asked for by number, and a playhead behind
+    # the DVR window is moved to the window's start); False: back to the live point
+    # (hls.js: too far behind a sliding playlist, it seeks to its live sync point)
+    behind_goes_on_from_oldest: bool = False
 
 
 class Stream(Protocol):
