@@ -76,6 +76,9 @@ class PlayerModel:
     # a switch up fetches what is buffered from 1.5 segments past the playhead again at
     # the new rendition (dash.js's fast switching: fast_switch.py)
     fast_switch: bool = False
+    # seconds a browser plays on its separate audio once the video track has run dry,
+    # the picture frozen, before it stops and reports a stall (0: it stops at once)
+    video_underflow_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ class ClientProfile:
 # twice as much as before.
 CHROMIUM_PLAY_QUEUE_S = 0.2
 CHROMIUM_PLAY_QUEUE_MOST_S = 3.0
+# While audio has enough, Chromium defers a video track's underflow for 3 s: the clock runs
+# on the audio, the picture freezes, and playback stops (`waiting`) only if the video has not
+# come back by then (media/renderers/renderer_impl.cc: kDefaultVideoUnderflowThresholdMs).
+# A live DASH player near the edge meets it whenever its video segment comes after its
+# audio one: dash.js reports no stall where its video ran dry for a few hundred ms.
+CHROMIUM_VIDEO_UNDERFLOW_S = 3.0
 HLS_JS_PROCESSING_S = (0.15, 0.004)
 HLS_JS_FIRST_FRAME_S = 0.12
 DASH_JS_FIRST_FRAME_S = 0.08
@@ -127,6 +136,7 @@ HLS_JS = PlayerModel(
     processing_s=HLS_JS_PROCESSING_S,
     refetch_start=True,
     failover=True,
+    video_underflow_s=CHROMIUM_VIDEO_UNDERFLOW_S,
 )
 DASH_JS = PlayerModel(
     "dash.js",
@@ -151,6 +161,7 @@ DASH_JS = PlayerModel(
     keep_trying=True,
     init_failure_stops=True,
     fast_switch=True,
+    video_underflow_s=CHROMIUM_VIDEO_UNDERFLOW_S,
 )
 
 

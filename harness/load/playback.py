@@ -122,8 +122,7 @@ class Playback:
         """A copy at rendition `rung` of what is buffered came in at `now`: what
         is still to play plays at it (hls.js appends it over the same media)."""
         self.advance(now)
-        for segment in self._queue:
-            segment[1], segment[2] = kbps, rung
+        self.replace_span(0.0, self._level, kbps, rung)
 
     def replace_span(self, ahead: float, seconds: float, kbps: float, rung: int) -> None:
         """The buffered media from `ahead` seconds past the playhead, for

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, cast
 from harness.load import cmcd
 from harness.load.clients import ClientProfile, PlayerModel
 from harness.load.fast_switch import FastSwitch
-from harness.load.playback import JOINING, Playback
+from harness.load.playback import JOINING, PLAYING, Playback
 from harness.load.protocol import open_stream
 from harness.load.protocol.model import (
     AUDIO,
@@ -87,6 +87,7 @@ class _Lane:
     fetched: float = 0.0  # seconds of media fetched so far
     look_at: float = 0.0  # player clock time this lane looks for its next segment (polling models)
     from_oldest: bool = False  # fallen out of the window: on from its oldest (else live)
+    retries: int = 0  # failed tries of the segment it asks for again at its next look (polling)
 
     def segment(self) -> Segment | None:
         segments = self.window.segments
@@ -307,7 +308,7 @@ class Player:
             self._sleep(min(min(lane.look_at for lane in going), stream.reload_at) - now)
             return
         lane = min(due, key=lambda candidate: candidate.fetched)
-        if lane is self._lanes[0]:
+        if lane is self._lanes[0] and not lane.retries:
             self._look_switch(lane)  # chosen as it is asked for, with the buffer then
         self._reload(lane)
         segment = lane.segment()
@@ -321,8 +322,7 @@ class Player:
         buffered again at it (model.fast_switch)."""
         choice = self._choice()
         if self._fast is not None and choice > self.current:
-            playhead = self._credited - self.playback.level
-            again = self._fast.switched_up(playhead, self.playback.level, choice)
+            again = self._fast.switched_up(self._playhead, self._video_level, choice)
             if again is not None:
                 lane.next = again
         self._switch(choice)
@@ -367,9 +367,21 @@ class Player:
         self._sleep(retry.wait(max(retry.tries - 1 - self._moves, 1) - self._tries_left))
         self._tries_left -= 1
 
+    @property
+    def _playhead(self) -> float:
+        """Media seconds played, on the lanes' `fetched` scale."""
+        return self._credited - self.playback.level
+
     def _ahead(self, lane: _Lane) -> float:
         """Seconds of this lane's media buffered ahead of the playhead."""
-        return self.playback.level + lane.fetched - self._credited
+        return lane.fetched - self._playhead
+
+    @property
+    def _video_level(self) -> float:
+        """Seconds of video buffered ahead of the playhead: what the ABR and fast
+        switching weigh. The buffer's level, unless the browser plays on its audio
+        past the video's end (model.video_underflow_s)."""
+        return max(0.0, min(self.playback.level, self._ahead(self._lanes[0])))
 
     def _once_per_attempt(self, resource: Resource | None, lane: _Lane, object_type: str) -> None:
         if resource is None or resource.uri in self._once:
@@ -391,7 +403,7 @@ class Player:
         limit = (
             SEGMENT_TIME_LIMIT
             if lowest
-            else max(segment.duration, ABANDON_SHARE * self.playback.level)
+            else max(segment.duration, ABANDON_SHARE * self._video_level)
         )
         keys = {
             "ot": _OBJECT.get(lane.track.kind, cmcd.VIDEO),
@@ -420,7 +432,9 @@ class Player:
             self._once_per_attempt(segment.key, lane, cmcd.KEY)
             self._once_per_attempt(segment.init, lane, cmcd.INIT)
             started = self._clock()
-            received = self.model.segment_retry.call(fetch, self._sleep)
+            received = self._tried(lane, fetch)
+            if received is None:
+                return  # asked for again at the track's next look
         except TooSlow:
             # Abandoned: it arrives no faster than this, so step down and
             # fetch the same segment from a lower rendition.
@@ -463,7 +477,7 @@ class Player:
             # a buffered segment fetched again (fast switching): it was credited once
             fast.copied(copy, self.current)
             self.playback.advance(finished)
-            ahead = copy.start - (self._credited - self.playback.level)
+            ahead = copy.start - self._playhead
             self.playback.replace_span(ahead, copy.duration, kbps, self.current)
             start = False
         else:
@@ -480,9 +494,35 @@ class Player:
             self._recopy, lane.next = segment.position, segment.position
         self._switch(choice)
 
+    def _tried(self, lane: _Lane, fetch: Callable[[], int]) -> int | None:
+        """A segment's body (bytes received) after the model's retries. A polling
+        player (dash.js: a loader per track) waits for a retry on that track's own
+        timer while the other tracks go on: None, the segment is asked for again at
+        the track's next look, the retry's wait from now."""
+        policy = self.model.segment_retry
+        if not self._polls:
+            return policy.call(fetch, self._sleep)
+        try:
+            received = fetch()
+        except FetchError as error:
+            if lane.retries >= policy.tries - 1 or not policy.worth(error):
+                lane.retries = 0
+                raise
+            lane.look_at = self._clock() + policy.wait(lane.retries)
+            lane.retries += 1
+            return None
+        lane.retries = 0
+        return received
+
     def _credit(self, now: float, kbps: float) -> None:
         """Media fetched on every lane is playable: give it to the buffer."""
         playable = min(lane.fetched for lane in self._lanes)
+        grace = self.model.video_underflow_s
+        if grace and len(self._lanes) > 1 and self.playback.state == PLAYING:
+            # while it plays, the browser plays on its audio past the video's end (the
+            # picture frozen, no stall) for up to `grace`
+            audio = min(lane.fetched for lane in self._lanes[1:])
+            playable = min(audio, self._lanes[0].fetched + grace)
         if playable > self._credited:
             self.playback.add(playable - self._credited, kbps, now, self.current)
             self._credited = playable
@@ -491,7 +531,7 @@ class Player:
         segment_s = (
             self._lanes[0].window.segments[-1].duration if self._lanes[0].window.segments else 0.0
         )
-        return self.abr.next(self._bitrates, self.current, self.playback.level, segment_s)
+        return self.abr.next(self._bitrates, self.current, self._video_level, segment_s)
 
     def _switch(self, rendition: int) -> None:
         """Follow another rendition's tracks from the same positions (each new

@@ -1,17 +1,21 @@
 """The web viewer's players on hand-made streams and clocks: hls.js and
 dash.js as harness/load/clients.py models them (setting up, first frame
 after the browser's pipeline, the start point inside a segment, hls.js's
-start-up switch and failover, dash.js waiting for a segment that failed,
-fetching what it buffered again on a switch up (fast switching),
-reloading its MPD on a timer of its own and never again once a reload failed
-for good, going on from the oldest segment after falling out of its window, Chromium's play threshold), and what
-a bare media playlist's viewer reports for bitrate."""
+start-up switch and failover, dash.js waiting for a segment that failed
+(retried on its track's own timer), fetching what it buffered again on a
+switch up (fast switching), reloading its MPD on a timer of its own and never
+again once a reload failed for good, going on from the oldest segment after
+falling out of its window, Chromium's play threshold and its playing on the
+audio while the video comes late), and what a bare media playlist's viewer
+reports for bitrate."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from harness.load.clients import CLIENTS, DASH_JS, HLS_JS
+from harness.load.clients import CLIENTS, DASH_JS, HLS_JS, ClientProfile
 from harness.load.playback import JOINING, PLAYING, STALLED, Playback
 from harness.load.player import Player
 from harness.load.retry import FetchError, Retry
@@ -295,6 +299,101 @@ def test_a_dash_js_viewer_fallen_out_of_the_window_goes_on_from_its_oldest_segme
     # (Chromium's threshold is at its 3 s most after so many stalls)
     assert len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
     assert origin.now - restored < 1.0  # back at the live point it would wait for 3 s of it
+
+
+class LateVideo(Origin):
+    """A live SegmentTimeline MPD of 1 s segments whose video lists each segment
+    `lag` seconds after its audio (as ffmpeg lists its top rendition late)."""
+
+    def __init__(self, lag: float) -> None:
+        super().__init__({}, seconds=0.01, size=20_000)
+        self.lag = lag
+
+    def get(self, url: str, *args, **kwargs) -> bytes:
+        if url.endswith(".mpd"):
+            self.files[url] = self.mpd()
+        return super().get(url, *args, **kwargs)
+
+    def mpd(self) -> str:
+        live = 100.3 + self.now  # the media time now (the UTCTiming below is at 0)
+
+        def adaptation(kind: str, out: float) -> str:
+            count = int(out) - 94  # the segments out by then, of a 6 s window
+            return (f'<AdaptationSet contentType="{kind}"><SegmentTemplate timescale="1" '
+                    f'media="{kind[0]}-$Time$.m4s"><SegmentTimeline><S t="94" d="1" '
+                    f'r="{count - 1}"/></SegmentTimeline></SegmentTemplate>'
+                    f'<Representation id="{kind}" bandwidth="300000"/></AdaptationSet>')
+
+        return ('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" '
+                'availabilityStartTime="1970-01-01T00:00:00Z" suggestedPresentationDelay="PT1S" '
+                'minimumUpdatePeriod="PT1S" timeShiftBufferDepth="PT6S" maxSegmentDuration="PT1S">'
+                '<UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" '
+                'value="1970-01-01T00:01:40.3Z"/><Period start="PT0S">'
+                f'{adaptation("video", live - self.lag)}{adaptation("audio", live)}</Period></MPD>')
+
+
+def stalls(profile: ClientProfile, lag: float) -> int:
+    """How often a viewer of `profile` stalled in 20 s of LateVideo(lag)."""
+    origin = LateVideo(lag)
+    playback = Playback(origin.now, 0.0, 0.0)
+    player = Player(origin.get, lambda: origin.now, origin.sleep, playback, profile)
+    player.open("http://h/live.mpd")
+    while origin.now < 20:
+        player.step()
+    return playback.totals.stalls
+
+
+def test_a_browser_plays_on_its_audio_while_its_video_comes_late():
+    # Chromium defers a video underflow while its audio has enough: the clock runs on
+    # and no stall is reported unless the video is still missing 3 s later. Each video
+    # segment here is out 0.6 s after its audio, and dash.js rides 1 s behind the edge.
+    assert DASH_JS.video_underflow_s == HLS_JS.video_underflow_s == 3.0
+    web_profile = CLIENTS["web"]
+    at_once = replace(web_profile, dash=replace(DASH_JS, video_underflow_s=0.0))
+    assert stalls(at_once, lag=0.6) >= 3  # a browser that stopped as the video ran dry
+    assert stalls(web_profile, lag=0.6) == 0
+
+
+class OneVideoMissing(Origin):
+    """The next video segment asked for is not there yet: a 404, once."""
+
+    missing = False
+
+    def get(self, url: str, *args, **kwargs) -> bytes:
+        path = url.rpartition("/")[2]
+        if self.missing and path.startswith("v") and path.endswith(".m4s"):
+            self.missing = False
+            self.now += self.seconds
+            self.asked.append(path)
+            raise FetchError(f"{path}: 404", 404)
+        return super().get(url, *args, **kwargs)
+
+
+def test_a_dash_js_viewer_retries_a_video_segment_on_its_own_timer_while_its_audio_goes_on():
+    # dash.js has a loader per track: a video segment that fails is asked for again a
+    # second later by that track, and the audio track does not wait for it
+    audio = """
+    <AdaptationSet contentType="audio">
+      <SegmentTemplate media="a-$Number$.m4s" duration="2" startNumber="1"/>
+      <Representation id="x" bandwidth="64000"/>
+    </AdaptationSet>
+  </Period>"""
+    origin = OneVideoMissing({"live.mpd": MPD.replace("\n  </Period>", audio, 1)})
+    player, playback = web(origin, "http://h/live.mpd")
+    while playback.state == JOINING:
+        player.step()
+    origin.missing = True
+    at: dict[str, list[float]] = {}
+    while origin.now < 10 and not any(len(times) > 1 for times in at.values()):
+        before = len(origin.asked)
+        player.step()
+        for path in origin.asked[before:]:
+            at.setdefault(path, []).append(origin.now)
+    (video,) = [path for path, times in at.items() if len(times) > 1]
+    first, again = at[video]
+    audio_at = [times[0] for path, times in at.items() if path.startswith("a-")]
+    assert audio_at and first < audio_at[0] < again  # the audio did not wait for the retry
+    assert again - first == pytest.approx(DASH_JS.segment_retry.wait(0), abs=0.05)
 
 
 def test_a_bare_media_playlist_reports_the_bitrate_its_bytes_make():
