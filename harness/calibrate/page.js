@@ -133,8 +133,10 @@ function playDash(video, url, m, ended) {
   });
   player.on(events.FRAGMENT_LOADING_COMPLETED, (e) => {
     const r = e.request;
+    // with the ABR's throughput estimate then (kbit/s; NaN before a usable sample)
     m.note("fragment_loaded", [r.mediaType, r.type, r.representation && r.representation.bandwidth,
-                               r.index, r.startTime, r.duration, e.error ? String(e.error) : null]);
+                               r.index, r.startTime, r.duration, e.error ? String(e.error) : null,
+                               Math.round(player.getAverageThroughput(r.mediaType))]);
     if (e.response && !e.error && r.type === "MediaSegment") {
       m.received(e.response.byteLength, r.mediaType === "video" ? r.duration : 0);
     }
