@@ -68,7 +68,7 @@ def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
         for i, (ab, at, length) in enumerate([("a", "40s", "12s"), ("b", "48s", "8s"),
                                               ("a", "72s", "12s")]))
     scenario = write_scenario(tmp_path, "timing", scenario_text(
-        stack.name, "100s", faults, "time_scale: 4\nfault_time_scale: 2\n"))
+        stack.name, "100s", faults, "time_scale: 4\nfault_time_scale: 4\n"))
     result = harness("run", str(scenario), "--results-dir", str(tmp_path / "results"))
     assert result.returncode == 0, result.stdout + result.stderr
     folder = run_dir(tmp_path / "results")
@@ -76,15 +76,16 @@ def test_faults_fire_and_revert_on_time(stack, untouched, tmp_path):
     assert len(timings) == 6
     for event in timings:
         assert 0 <= event["delay_ms"] < 250, event
-    # Each fault and its 4 s budget (8 s of match time) run at fault_time_scale 2, the rest at
-    # time_scale 4: 0..40 s takes 10 s, 40..64 s 12 s, 64..72 s 2 s, 72..92 s 10 s. So the faults
-    # at 40 s, 48 s and 72 s of match time come at 10 s, 14 s and 24 s of wall time, and go at
-    # 16 s, 18 s and 30 s.
+    # Each fault and its 4 s budget (8 s of match time) run at fault_time_scale 4, like the
+    # rest, but the baseline bands before them stay at time_scale 4 too (they need wall
+    # seconds): 0..40 s takes 10 s, 40..64 s 6 s, 64..72 s 2 s, 72..92 s 5 s, 92..100 s 2 s.
+    # So the faults at 40 s, 48 s and 72 s of match time come at 10 s, 12 s and 18 s of
+    # wall time, and go at 13 s, 14 s and 21 s.
     injected = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_injected"}
-    assert injected == {"lag-0": 10.0, "lag-1": 14.0, "lag-2": 24.0}
+    assert injected == {"lag-0": 10.0, "lag-1": 12.0, "lag-2": 18.0}
     reverted = {e["fault"]: e["scheduled_second"] for e in timings if e["kind"] == "fault_reverted"}
-    assert reverted == {"lag-0": 16.0, "lag-1": 18.0, "lag-2": 30.0}
-    assert summary(folder)["seconds_recorded"] == 36
+    assert reverted == {"lag-0": 13.0, "lag-1": 14.0, "lag-2": 21.0}
+    assert summary(folder)["seconds_recorded"] == 25
     s = summary(folder)
     assert [f["status"] for f in s["faults"]] == ["reverted"] * 3
     assert [f["result"] for f in s["verdict"]["faults"]] == ["pass"] * 3  # 50 ms goes unnoticed
@@ -144,11 +145,11 @@ def test_a_halt_condition_stops_the_run_and_reverts(stack, untouched, tmp_path):
 
 
 def test_recovery_of_a_killed_origin_matches_what_is_seen_from_outside(stack, untouched, tmp_path):
-    """The origin dies at 12 s; the stack brings it back by itself (the local
+    """The origin dies at 10 s; the stack brings it back by itself (the local
     supervisor, Docker's restart policy). A thread watches its port."""
     kind = "process-kill" if stack.name == "local" else "container-kill"
-    fault = f"  - {{name: origin-a-dies, kind: {kind}, target: origin-a, at: 12s}}\n"
-    scenario = write_scenario(tmp_path, "recovery", scenario_text(stack.name, "35s", fault))
+    fault = f"  - {{name: origin-a-dies, kind: {kind}, target: origin-a, at: 10s}}\n"
+    scenario = write_scenario(tmp_path, "recovery", scenario_text(stack.name, "30s", fault))
     seen: dict[str, float] = {}
     stop = threading.Event()
 
