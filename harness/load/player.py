@@ -505,10 +505,11 @@ class Player:
         try:
             received = fetch()
         except FetchError as error:
-            if lane.retries >= policy.tries - 1 or not policy.worth(error):
+            wait = policy.again_after(error, lane.retries)
+            if wait is None:
                 lane.retries = 0
                 raise
-            lane.look_at = self._clock() + policy.wait(lane.retries)
+            lane.look_at = self._clock() + wait
             lane.retries += 1
             return None
         lane.retries = 0

@@ -60,16 +60,25 @@ class Retry:
             return transient(error.status)
         return not self.answers_only or (error.status is not None and not 400 <= error.status < 500)
 
+    def again_after(self, error: FetchError, retry: int) -> float | None:
+        """Seconds before retry number `retry` (0: the first) of a request that
+        failed with `error`; None: it is not tried again."""
+        if retry >= self.tries - 1 or not self.worth(error):
+            return None
+        return self.wait(retry)
+
     def call(self, call: Callable[[], T], sleep: Callable[[float], None]) -> T:
         """call() until it succeeds; the last FetchError propagates."""
-        for retry in range(self.tries - 1):
+        retry = 0
+        while True:
             try:
                 return call()
             except FetchError as error:
-                if not self.worth(error):
+                wait = self.again_after(error, retry)
+                if wait is None:
                     raise
-                sleep(self.wait(retry))
-        return call()
+                sleep(wait)
+                retry += 1
 
 
 def transient(status: int | None) -> bool:
