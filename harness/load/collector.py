@@ -24,6 +24,7 @@ class Collector:
         self._monitor = Monitor()
         self._monitor.start()
         self._watched: dict[int, tuple[Playback, Totals]] = {}
+        self._client_of: dict[int, str] = {}  # the client type of attempts that named one
         self._unnamed: set[int] = set()  # attempts not yet counted under a protocol
         self._recovering: set[int] = set()  # attempts of viewers whose last attempt failed
         self._waiting = 0  # viewers between attempts whose last attempt failed
@@ -51,6 +52,8 @@ class Collector:
         if client is not None:
             self._open.client(client).attempts += 1
         self._watched[id(playback)] = (playback, Totals())
+        if client is not None:
+            self._client_of[id(playback)] = client
         self._unnamed.add(id(playback))
         if recovering:
             self._recovering.add(id(playback))
@@ -126,6 +129,7 @@ class Collector:
             self._count_protocol(playback)
             self._unnamed.discard(id(playback))
             self._recovering.discard(id(playback))
+            self._client_of.pop(id(playback), None)
             playback.end(now)
             self._add_time(*entry)
 
@@ -142,7 +146,8 @@ class Collector:
 
     def close(self, second: int, now: float) -> Window:
         """The window of `second`: events since the last close, time played
-        and stalled up to `now`, the viewers by state at `now`, and this
+        and stalled up to `now`, the viewers by state at `now` (and how long
+        those still before their first frame have waited), and this
         process's CPU and loop lag since the last close."""
         window = self._open
         window.second = second
@@ -156,11 +161,19 @@ class Collector:
             window.playing += playback.state == PLAYING
             window.stalled += playback.state == STALLED
             window.recovering += playback.state == JOINING and key in self._recovering
+            if playback.state == JOINING:
+                self._waited(window, key, now - playback.joined_at)
         window.waiting_to_retry = self._waiting
         window.manifest_viewers = self._manifest.watching
         window.away = self._away
         self._open = Window(second + 1)
         return window
+
+    def _waited(self, window: Window, key: int, seconds: float) -> None:
+        window.waits.add(seconds)
+        client = self._client_of.get(key)
+        if client is not None:
+            window.client(client).waits.add(seconds)
 
     def stop(self) -> None:
         """The run is over: stop measuring the process."""

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from harness.measure.metrics import checked_metric, metric_names, ordered_groups, ratio
+from harness.measure.metrics import (
+    checked_metric,
+    metric_names,
+    ordered_groups,
+    ratio,
+    startup_times,
+)
 from harness.measure.window import ClientStarts, Window
 
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
@@ -54,10 +60,16 @@ def client_metrics(windows: Sequence[Window]) -> dict[str, dict[str, float | int
     """The new viewers of each client type over `windows` (Window.clients): their
     counts, and the start metrics of the catalogue for them alone."""
     total = merged(windows)
-    return {name: _starts_metrics(total.clients[name]) for name in sorted(total.clients)}
+    last = windows[-1].clients if windows else {}
+    return {
+        name: _starts_metrics(total.clients[name], last.get(name, ClientStarts()))
+        for name in sorted(total.clients)
+    }
 
 
-def _starts_metrics(starts: ClientStarts) -> dict[str, float | int | None]:
+def _starts_metrics(starts: ClientStarts, last: ClientStarts) -> dict[str, float | int | None]:
+    """`starts` summed over a span; `last` its last second's, whose waits count
+    in the startup times (harness.measure.metrics.startup_times)."""
     outcomes = starts.starts + starts.start_failures + starts.exits_before_start
     return {
         "attempts": starts.attempts,
@@ -67,7 +79,7 @@ def _starts_metrics(starts: ClientStarts) -> dict[str, float | int | None]:
         "video_start_failure_ratio": ratio(starts.start_failures, outcomes),
         "exit_before_video_start_ratio": ratio(starts.exits_before_start, outcomes),
         **{
-            f"startup_time_{label}": starts.startup.percentile(fraction)
+            f"startup_time_{label}": startup_times(starts.startup, last.waits).percentile(fraction)
             for label, fraction in PERCENTILES.items()
         },
     }

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from harness.measure.group_names import GROUP_PATTERN as GROUP_PATTERN
 from harness.measure.group_names import GROUP_RULE as GROUP_RULE
 from harness.measure.group_names import is_group
+from harness.measure.histogram import Histogram
 from harness.measure.window import RequestTally, Window
 
 PLAYER_GROUPS = ("playlist", "segment")  # playlists and MPDs; media and init segments, keys
@@ -78,8 +79,24 @@ def _watch_hours(total: Window) -> float:
     return (total.played_s + total.stalled_s) / 3600
 
 
+def startup_times(startup: Histogram, waits: Histogram) -> Histogram:
+    """A span's startup times: those of its first frames, and for each viewer
+    still waiting at its end the wait so far (its `waits`: the span's last
+    second's). A wait is a lower bound of a startup still to come, so every
+    percentile of these is one of the span's true startup times: a rush that
+    leaves viewers waiting reads as slow, never as the fast few who got in."""
+    times = Histogram()
+    times.merge(startup)
+    times.merge(waits)
+    return times
+
+
 def _startup(fraction: float) -> Formula:
-    return lambda windows, total: total.startup.percentile(fraction)
+    def formula(windows: Sequence[Window], total: Window) -> float | None:
+        waits = windows[-1].waits if windows else Histogram()
+        return startup_times(total.startup, waits).percentile(fraction)
+
+    return formula
 
 
 def stalled_share(window: Window) -> float | None:

@@ -46,16 +46,19 @@ class ClientStarts:
     start_failures: int = 0
     exits_before_start: int = 0
     startup: Histogram = field(default_factory=Histogram)  # their startup times, s
+    waits: Histogram = field(default_factory=Histogram)  # Window.waits, of this client type
 
     def merge(self, other: ClientStarts) -> None:
         for name in _CLIENT_COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.startup.merge(other.startup)
+        self.waits.merge(other.waits)
 
     def to_json(self) -> dict:
         return {
             **{name: getattr(self, name) for name in _CLIENT_COUNTS},
             "startup": self.startup.to_json(),
+            "waits": self.waits.to_json(),
         }
 
 
@@ -64,6 +67,7 @@ _CLIENT_COUNTS = ("attempts", "starts", "start_failures", "exits_before_start")
 # Fields that are not plain numbers: merged and written out one by one.
 _NESTED = (
     "startup",
+    "waits",
     "requests",
     "errors",
     "start_failure_reasons",
@@ -91,6 +95,11 @@ class Window:
     attempts: int = 0  # viewing attempts begun (press play)
     starts: int = 0  # attempts that reached the first frame
     startup: Histogram = field(default_factory=Histogram)  # their startup times, s
+    # Gauge at the end of the second: how long each full viewer in an attempt and
+    # still before its first frame has waited so far, s; a startup time still to
+    # come is at least this (harness.measure.metrics counts them in a span's last
+    # second). Absent in older runs: empty.
+    waits: Histogram = field(default_factory=Histogram)
     start_failures: int = 0  # error before the first frame
     exits_before_start: int = 0  # gave up waiting for the first frame
     playback_failures: int = 0  # error after the first frame
@@ -159,6 +168,7 @@ class Window:
                 continue
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         self.startup.merge(other.startup)
+        self.waits.merge(other.waits)
         for group, tally in other.requests.items():
             self.tally(group).merge(tally)
         for mine, theirs in (
@@ -180,10 +190,12 @@ class Window:
         copy = Window.from_json(self.to_json())
         copy.server = dict(self.server)
         copy.startup = copy.startup.shortened(by)
+        copy.waits = copy.waits.shortened(by)
         for tally in copy.requests.values():
             tally.latency = tally.latency.shortened(by)
         for starts in copy.clients.values():
             starts.startup = starts.startup.shortened(by)
+            starts.waits = starts.waits.shortened(by)
         return copy
 
     def to_json(self) -> dict:
@@ -193,6 +205,7 @@ class Window:
         data["playback_failure_reasons"] = dict(self.playback_failure_reasons)
         data["protocols"] = dict(self.protocols)
         data["startup"] = self.startup.to_json()
+        data["waits"] = self.waits.to_json()
         data["generator"] = None if self.generator is None else self.generator.to_json()
         data["requests"] = {
             group: {"count": t.count, "failures": t.failures, "latency": t.latency.to_json()}
@@ -226,6 +239,7 @@ class Window:
         return cls(
             **plain,
             startup=_histogram(data.get("startup"), "window.startup"),
+            waits=_histogram(data.get("waits", {}), "window.waits"),
             requests=_requests(data.get("requests"), "window.requests"),
             # absent in older runs' windows
             errors=shapes.counts(data.get("errors", {}), "window.errors"),
@@ -299,13 +313,17 @@ def _clients(value: object, where: str) -> dict[str, ClientStarts]:
             )
         at = f"{where}.{name}"
         starts = shapes.mapping(starts, at)
-        if set(starts) != {*_CLIENT_COUNTS, "startup"}:
-            raise ValueError(f"{at}: wants exactly {', '.join(_CLIENT_COUNTS)} and startup")
+        # waits: absent in older runs
+        if not {*_CLIENT_COUNTS, "startup"} <= set(starts) <= {*_CLIENT_COUNTS, "startup", "waits"}:
+            raise ValueError(
+                f"{at}: wants exactly {', '.join(_CLIENT_COUNTS)}, startup and (optionally) waits"
+            )
         counted = {key: shapes.count(starts[key], f"{at}.{key}") for key in _CLIENT_COUNTS}
         startup = _histogram(starts["startup"], f"{at}.startup")
         if startup.count != counted["starts"]:
             raise ValueError(
                 f"{at}.startup: holds {startup.count} startup times for {counted['starts']} starts"
             )
-        found[name] = ClientStarts(**counted, startup=startup)
+        waits = _histogram(starts.get("waits", {}), f"{at}.waits")
+        found[name] = ClientStarts(**counted, startup=startup, waits=waits)
     return found

@@ -25,17 +25,26 @@ def test_the_collector_tallies_attempts_and_their_ends_by_client_type():
     web = [_playback() for _ in range(3)]
     for playback in web:
         collector.attempt(playback, "web")
-    collector.attempt(_playback(), "tv")
+    tv = _playback()
+    collector.attempt(tv, "tv")
     collector.started(0.4, "web")
     collector.start_failed("journey step 'catalog': HTTP 503", "web")
     collector.exited_before_start("tv")
+    for ended in (web[1], tv):
+        collector.ended(ended, 0.5)
     window = collector.close(0, now=1.0)
-    assert window.clients["web"] == ClientStarts(3, 1, 1, 0, window.clients["web"].startup)
-    assert window.clients["web"].startup.count == 1
+    web_starts = window.clients["web"]
+    assert web_starts == ClientStarts(3, 1, 1, 0, web_starts.startup, web_starts.waits)
+    assert web_starts.startup.count == 1
+    # web[0] and web[2] never reached their first frame here: each has waited 1 s
+    assert web_starts.waits.count == 2 and web_starts.waits.percentile(1.0) == pytest.approx(1.0, rel=0.02)
     assert window.clients["tv"] == ClientStarts(attempts=1, exits_before_start=1)
     # the totals are the sum of the clients'
     assert (window.attempts, window.starts, window.start_failures,
             window.exits_before_start) == (4, 1, 1, 1)
+    assert window.waits == web_starts.waits
+    for ended in (web[0], web[2]):
+        collector.ended(ended, 1.5)
     assert collector.close(1, now=2.0).clients == {}  # nothing new: no tally
 
 
@@ -71,7 +80,7 @@ def test_tallies_round_trip_and_older_windows_have_none():
 @pytest.mark.parametrize("clients, problem", [
     ({"Web!": {}}, "window.clients: 'Web!' is not a client type name"),
     ({"web": {"attempts": 1}}, "window.clients.web: wants exactly attempts, starts, "
-                               "start_failures, exits_before_start and startup"),
+                               "start_failures, exits_before_start, startup and (optionally) waits"),
     ({"web": {"attempts": -1, "starts": 0, "start_failures": 0, "exits_before_start": 0,
               "startup": {}}}, "window.clients.web.attempts"),
     ({"web": {"attempts": 1, "starts": 1, "start_failures": 0, "exits_before_start": 0,
