@@ -43,6 +43,9 @@ def _span(
         "attempts_ended": sum(
             s.window.starts + s.window.start_failures + s.window.exits_before_start for s in seconds
         ),
+        # in an attempt and still before their first frame at the span's end: their waits
+        # so far count in its startup figures (harness.measure.metrics.startup_times)
+        "waiting_at_end": seconds[-1].window.waits.count if seconds else 0,
         "metrics": metrics_of([s.window for s in seconds], groups, named),
         "errors": _most_first(total.errors if total else {}),
         "start_failure_reasons": _most_first(total.start_failure_reasons if total else {}),
@@ -105,6 +108,20 @@ def protocols_line(span: dict) -> str | None:
     if not counts:
         return None
     return "attempts by protocol: " + ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def waiting_line(summary: dict) -> str | None:
+    """ "still waiting for a first frame at the end of the phase: kickoff-rush 20, ..." for console
+    and HTML; None when every span ended with nobody waiting (and in older summaries)."""
+    spans = summary["phases"] + [summary["overall"]]
+    waiting = [(span["name"], span.get("waiting_at_end", 0)) for span in spans]
+    if not any(count for _, count in waiting):
+        return None
+    return (
+        "still waiting for a first frame at the end of the phase: "
+        + ", ".join(f"{name} {count}" for name, count in waiting if count)
+        + " (in its startup figures with their wait so far, a lower bound of their startup)"
+    )
 
 
 def _most_first(counts: dict[str, int]) -> dict[str, int]:
@@ -286,6 +303,7 @@ def console_tables(summary: dict) -> str:
     notes = [
         line
         for line in (
+            waiting_line(summary),
             protocols_line(summary["overall"]),
             tiers_line(summary["overall"]),
             booking_line(summary["overall"]),

@@ -14,6 +14,7 @@ from harness.judge.summary import (
     request_figures,
     tiers_line,
     viewer_columns,
+    waiting_line,
 )
 from harness.measure.metrics import known_metric
 from harness.measure.truth import GENERATOR_BOUND
@@ -303,6 +304,7 @@ def phase_tables(summary: dict) -> str:
     )
     viewers += f'<p class="protocols">{markup(ATTEMPTS_NOTE)}</p>\n'
     for line in (
+        waiting_line(summary),
         protocols_line(summary["overall"]),
         tiers_line(summary["overall"]),
         booking_line(summary["overall"]),

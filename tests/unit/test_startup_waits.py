@@ -9,10 +9,13 @@ import json
 
 import pytest
 
+from harness.judge.summary import console_tables, summarize
 from harness.load.collector import Collector
 from harness.load.playback import Playback
 from harness.measure.aggregate import client_metrics, metrics_of
 from harness.measure.window import Window
+from harness.report.tables import phase_tables
+from harness.runfolder.recorder import Second
 
 
 def _joined(collector: Collector, at: float, client: str = "web") -> Playback:
@@ -85,3 +88,19 @@ def test_windows_written_before_waits_were_recorded_still_read():
         del starts["waits"]
     old = Window.from_json(data)
     assert old.waits.count == 0 and old.clients["web"].waits.count == 0
+
+
+def test_the_summary_console_and_report_say_how_many_were_still_waiting():
+    windows = _rush(stuck=8)
+    seconds = [Second(w, 1.7e9 + w.second, float(w.second), "rush", 10, 10) for w in windows]
+    summary = summarize({"name": "s", "timeline": {"peak": "rush"}}, seconds, [])
+    assert summary["phases"][0]["waiting_at_end"] == 8
+    line = ("still waiting for a first frame at the end of the phase: rush 8, overall 8 (in its "
+            "startup figures with their wait so far, a lower bound of their startup)")
+    assert line in console_tables(summary)
+    assert line in phase_tables(summary)  # the HTML report's (nothing in it to escape)
+    everyone_in = _rush(stuck=0)
+    seconds = [Second(w, 1.7e9 + w.second, float(w.second), "rush", 10, 10) for w in everyone_in]
+    summary = summarize({"name": "s", "timeline": {"peak": "rush"}}, seconds, [])
+    assert summary["overall"]["waiting_at_end"] == 0
+    assert "still waiting" not in console_tables(summary)
